@@ -1,0 +1,124 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import formbody from '@fastify/formbody';
+import secureSession from '@fastify/secure-session';
+import fastifyStatic from '@fastify/static';
+import view from '@fastify/view';
+import nunjucks from 'nunjucks';
+import { sql } from 'drizzle-orm';
+import type { Config } from './config.js';
+import { dbPlugin } from './db/plugin.js';
+import { oidcPlugin } from './auth/oidc.js';
+import { authRoutes } from './auth/routes.js';
+import { loadSessionUser, SESSION_IDLE_SECONDS } from './auth/session.js';
+import { bookmarkRoutes } from './bookmarks/routes.js';
+import { registerCsrfGuard } from './http/csrf.js';
+import { isFragmentRequest } from './http/htmx.js';
+import { registerSecurityHeaders } from './http/security.js';
+import type { OidcSettings } from './config.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config & { oidc: OidcSettings };
+  }
+}
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const htmxDist = dirname(createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js'));
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/** Never log secrets: cookies, authorization headers, or the code and state of a sign-in callback. */
+function loggerOptions(config: Config): FastifyServerOptions['logger'] {
+  return {
+    level: config.logLevel,
+    redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
+    serializers: {
+      req(request) {
+        const url = request.url.startsWith('/auth/') ? request.url.split('?')[0] : request.url;
+        return { method: request.method, url, remoteAddress: request.ip };
+      },
+    },
+  };
+}
+
+const ERROR_MESSAGES: Record<number, [string, string]> = {
+  400: ['Bad request', 'That request could not be understood.'],
+  404: ['Not found', 'There is nothing here, or it is not yours to see.'],
+  413: ['Too large', 'That request was larger than this app accepts.'],
+  415: ['Unsupported', 'That kind of request body is not accepted here.'],
+  429: ['Slow down', 'Too many requests. Please wait a moment and try again.'],
+  500: ['Something went wrong', 'Something went wrong on our side. Please try again.'],
+};
+
+export async function buildApp(config: Config & { oidc: OidcSettings }, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config),
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: false,
+    ...options,
+  });
+  app.decorate('config', config);
+
+  await app.register(dbPlugin, { path: config.databasePath });
+  await app.register(oidcPlugin, { settings: config.oidc });
+  await registerSecurityHeaders(app, config.oidc.issuer.origin);
+  registerCsrfGuard(app, config.appBaseUrl.origin);
+  await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
+  await app.register(secureSession, {
+    key: config.sessionKeys,
+    cookieName: 'session',
+    expiry: SESSION_IDLE_SECONDS,
+    cookie: {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.appBaseUrl.protocol === 'https:',
+      maxAge: SESSION_IDLE_SECONDS,
+    },
+  });
+  app.decorateRequest('user', null);
+  app.addHook('preHandler', async (request) => {
+    request.user = loadSessionUser(request);
+  });
+
+  await app.register(view, {
+    engine: { nunjucks },
+    root: resolve(root, 'views'),
+    options: { noCache: !config.production },
+  });
+  await app.register(fastifyStatic, { root: resolve(root, 'static'), prefix: '/static/', maxAge: '1h' });
+  await app.register(fastifyStatic, { root: htmxDist, prefix: '/vendor/', decorateReply: false, maxAge: '1d', allowedPath: (path) => path === '/htmx.min.js' });
+
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: error.code, status }, 'request refused');
+    const [heading, message] = ERROR_MESSAGES[status] ?? ERROR_MESSAGES[status >= 500 ? 500 : 400]!;
+    reply.code(status);
+    if (isFragmentRequest(request)) return reply.type('text/plain; charset=utf-8').send(message);
+    return reply.viewAsync('pages/error.njk', { heading, message, user: request.user });
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    reply.code(404);
+    const [heading, message] = ERROR_MESSAGES[404]!;
+    if (isFragmentRequest(request)) return reply.type('text/plain; charset=utf-8').send(message);
+    return reply.viewAsync('pages/error.njk', { heading, message, user: request.user });
+  });
+
+  app.get('/healthz', async (_request, reply) => {
+    app.db.get(sql`SELECT 1`);
+    return reply.type('text/plain; charset=utf-8').send('ok');
+  });
+
+  app.get('/', async (request, reply) => {
+    if (request.user) return reply.redirect('/dashboard', 303);
+    return reply.viewAsync('pages/login.njk', {});
+  });
+
+  await app.register(authRoutes);
+  await app.register(bookmarkRoutes);
+  return app;
+}

@@ -1,0 +1,96 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import * as oidc from 'openid-client';
+import type { SessionUser } from './session.js';
+
+const SCOPE = 'openid profile email';
+
+/** Only a same-site path may be a returnTo: no scheme, no host, no '//' or '/\' tricks. */
+export function safeReturnTo(value: unknown): string {
+  if (typeof value !== 'string' || value.length > 1000) return '/dashboard';
+  if (!/^\/(?![/\\])/.test(value) || /[\u0000-\u001f\\]/.test(value)) return '/dashboard';
+  return value;
+}
+
+function userFromClaims(claims: oidc.IDToken): SessionUser {
+  const text = (value: unknown): string | undefined =>
+    typeof value === 'string' && value.length > 0 && value.length <= 500 ? value : undefined;
+  const email = text(claims.email);
+  const picture = text(claims.picture);
+  const user: SessionUser = { sub: claims.sub, name: text(claims.name) ?? text(claims.nickname) ?? email ?? 'there' };
+  if (email) user.email = email;
+  if (picture && /^https:\/\//.test(picture)) user.picture = picture;
+  return user;
+}
+
+async function renderLoginFailure(reply: FastifyReply) {
+  return reply.code(400).viewAsync('pages/login-failed.njk', {});
+}
+
+export async function authRoutes(app: FastifyInstance): Promise<void> {
+  const { appBaseUrl, oidcClientId } = { appBaseUrl: app.config.appBaseUrl, oidcClientId: app.oidc.clientMetadata().client_id };
+  const callbackUrl = new URL('/auth/callback', appBaseUrl).href;
+
+  app.get('/auth/login', async (request: FastifyRequest<{ Querystring: { returnTo?: string } }>, reply) => {
+    const codeVerifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    request.session.set('login', { state, nonce, codeVerifier, returnTo: safeReturnTo(request.query.returnTo) });
+    const authorizationUrl = oidc.buildAuthorizationUrl(app.oidc, {
+      redirect_uri: callbackUrl,
+      scope: SCOPE,
+      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    });
+    return reply.redirect(authorizationUrl.href, 302);
+  });
+
+  app.get('/auth/callback', async (request, reply) => {
+    const pending = request.session.get('login');
+    if (!pending) return renderLoginFailure(reply);
+    // One use only: a replayed callback finds no pending login.
+    request.session.set('login', undefined);
+    const currentUrl = new URL(request.url, appBaseUrl);
+    let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+    try {
+      tokens = await oidc.authorizationCodeGrant(app.oidc, currentUrl, {
+        pkceCodeVerifier: pending.codeVerifier,
+        expectedState: pending.state,
+        expectedNonce: pending.nonce,
+        idTokenExpected: true,
+      });
+    } catch (error) {
+      const { code, name } = error as { code?: string; name?: string };
+      request.log.warn({ code, name }, 'sign-in callback rejected');
+      return renderLoginFailure(reply);
+    }
+    const claims = tokens.claims();
+    if (!claims) return renderLoginFailure(reply);
+    request.session.regenerate();
+    request.session.set('user', userFromClaims(claims));
+    request.session.set('signedInAt', Math.floor(Date.now() / 1000));
+    request.log.info({ sub: claims.sub }, 'signed in');
+    return reply.redirect(pending.returnTo, 303);
+  });
+
+  app.post('/auth/logout', async (request, reply) => {
+    request.session.delete();
+    const metadata = app.oidc.serverMetadata();
+    if (metadata.end_session_endpoint) {
+      const url = oidc.buildEndSessionUrl(app.oidc, {
+        client_id: oidcClientId,
+        post_logout_redirect_uri: appBaseUrl.href,
+      });
+      return reply.redirect(url.href, 303);
+    }
+    // Auth0 tenants without RP-initiated logout discovery still offer /v2/logout.
+    if (/\.auth0\.com$/.test(new URL(metadata.issuer).hostname)) {
+      const url = new URL('/v2/logout', metadata.issuer);
+      url.searchParams.set('client_id', oidcClientId);
+      url.searchParams.set('returnTo', appBaseUrl.href);
+      return reply.redirect(url.href, 303);
+    }
+    return reply.redirect('/', 303);
+  });
+}

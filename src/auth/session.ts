@@ -1,0 +1,67 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isFragmentRequest } from '../http/htmx.js';
+
+export interface SessionUser {
+  sub: string;
+  name: string;
+  email?: string;
+  picture?: string;
+}
+
+/** What the login round trip keeps between /auth/login and /auth/callback. */
+export interface PendingLogin {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  returnTo: string;
+}
+
+declare module '@fastify/secure-session' {
+  interface SessionData {
+    user: SessionUser;
+    /** Unix seconds of sign-in: the absolute cap counts from here. */
+    signedInAt: number;
+    login: PendingLogin;
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user: SessionUser | null;
+  }
+}
+
+export const SESSION_IDLE_SECONDS = 7 * 24 * 3600;
+export const SESSION_ABSOLUTE_SECONDS = 30 * 24 * 3600;
+/** Re-issue the cookie at most this often, so most responses carry no Set-Cookie. */
+const SESSION_TOUCH_SECONDS = 3600;
+
+/** Reads the signed-in user from the session, ending sessions past the absolute cap and sliding the idle expiry. */
+export function loadSessionUser(request: FastifyRequest): SessionUser | null {
+  const user = request.session.get('user');
+  if (!user) return null;
+  const now = Math.floor(Date.now() / 1000);
+  const signedInAt = request.session.get('signedInAt') ?? 0;
+  if (now - signedInAt > SESSION_ABSOLUTE_SECONDS) {
+    request.session.delete();
+    return null;
+  }
+  const lastTouched = Number(request.session.get('__ts') ?? 0);
+  if (now - lastTouched > SESSION_TOUCH_SECONDS) request.session.touch();
+  return user;
+}
+
+/** preHandler for signed-in routes: full pages go to the sign-in page, htmx gets 401 + HX-Redirect. */
+export async function requireUser(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (request.user) return;
+  if (isFragmentRequest(request)) {
+    return reply.code(401).header('HX-Redirect', '/').send();
+  }
+  return reply.redirect('/', 303);
+}
+
+/** The signed-in user, for handlers behind requireUser. */
+export function currentUser(request: FastifyRequest): SessionUser {
+  if (!request.user) throw new Error('currentUser() used on a route without requireUser');
+  return request.user;
+}

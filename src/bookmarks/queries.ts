@@ -1,0 +1,90 @@
+import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { bookmarks, type Bookmark } from '../db/schema.js';
+import { isEmptySearch, toFtsMatch, type SearchQuery } from './search.js';
+
+export const PAGE_SIZE = 50;
+
+/** Keyset position: the (created_at, id) of the last bookmark already shown. */
+export interface Cursor {
+  createdAt: number;
+  id: number;
+}
+
+export interface BookmarkPage {
+  items: Bookmark[];
+  total: number;
+  next: Cursor | null;
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return `${cursor.createdAt}.${cursor.id}`;
+}
+
+/** A malformed cursor reads as "from the start", never as an error. */
+export function decodeCursor(text: string | undefined): Cursor | null {
+  const match = /^(\d{1,15})\.(\d{1,15})$/.exec(text ?? '');
+  return match ? { createdAt: Number(match[1]), id: Number(match[2]) } : null;
+}
+
+const tagsColumnHas = (tag: string): SQL => sql`instr(' ' || ${bookmarks.tags} || ' ', ${` ${tag} `}) > 0`;
+
+function searchConditions(ownerSub: string, query: SearchQuery): SQL[] {
+  const conditions: SQL[] = [eq(bookmarks.ownerSub, ownerSub)];
+  if (query.words.length + query.phrases.length + query.excludedWords.length > 0) {
+    const match = toFtsMatch(ownerSub, query);
+    conditions.push(sql`${bookmarks.id} IN (SELECT rowid FROM bookmarks_fts WHERE bookmarks_fts MATCH ${match})`);
+  }
+  for (const tag of query.tags) conditions.push(tagsColumnHas(tag));
+  for (const tag of query.excludedTags) conditions.push(sql`NOT ${tagsColumnHas(tag)}`);
+  return conditions;
+}
+
+function countMatches(db: Db, ownerSub: string, query: SearchQuery, conditions: SQL[]): number {
+  // Words alone can be counted inside the index, which already holds the owner.
+  if (!isEmptySearch(query) && query.tags.length + query.excludedTags.length === 0) {
+    const row = db.get<{ total: number }>(
+      sql`SELECT count(*) AS total FROM bookmarks_fts WHERE bookmarks_fts MATCH ${toFtsMatch(ownerSub, query)}`,
+    );
+    return row.total;
+  }
+  const [row] = db.select({ total: sql<number>`count(*)` }).from(bookmarks).where(and(...conditions)).all();
+  return row?.total ?? 0;
+}
+
+/** The owner's bookmarks matching the query, newest first, one page after the cursor. */
+export function searchBookmarks(
+  db: Db,
+  ownerSub: string,
+  query: SearchQuery,
+  after: Cursor | null = null,
+  limit = PAGE_SIZE,
+): BookmarkPage {
+  const conditions = searchConditions(ownerSub, query);
+  const pageConditions = [...conditions];
+  if (after) {
+    const createdAt = new Date(after.createdAt);
+    pageConditions.push(
+      or(lt(bookmarks.createdAt, createdAt), and(eq(bookmarks.createdAt, createdAt), lt(bookmarks.id, after.id)))!,
+    );
+  }
+  const rows = db
+    .select()
+    .from(bookmarks)
+    .where(and(...pageConditions))
+    .orderBy(desc(bookmarks.createdAt), desc(bookmarks.id))
+    .limit(limit + 1)
+    .all();
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  const next = rows.length > limit && last ? { createdAt: last.createdAt.getTime(), id: last.id } : null;
+  return { items, total: countMatches(db, ownerSub, query, conditions), next };
+}
+
+export function findBookmark(db: Db, ownerSub: string, id: number): Bookmark | undefined {
+  return db
+    .select()
+    .from(bookmarks)
+    .where(and(eq(bookmarks.ownerSub, ownerSub), eq(bookmarks.id, id)))
+    .get();
+}

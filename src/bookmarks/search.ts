@@ -1,0 +1,85 @@
+/**
+ * The search box, parsed once into a typed value. Syntax: words (prefix match,
+ * all must match), "exact phrase", #tag, -word and -#tag to exclude. Anything
+ * malformed degrades to plain words; nothing here can throw.
+ */
+export interface SearchQuery {
+  words: string[];
+  phrases: string[][];
+  tags: string[];
+  excludedWords: string[];
+  excludedTags: string[];
+}
+
+/** Matches the FTS5 unicode61 tokenizer closely enough: letters, marks and digits. */
+export function tokenize(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{M}\p{N}]+/gu) ?? [];
+}
+
+export function parseSearch(input: string): SearchQuery {
+  const query: SearchQuery = { words: [], phrases: [], tags: [], excludedWords: [], excludedTags: [] };
+  const text = input.slice(0, 500);
+  const pattern = /(-?)"([^"]*)"|(\S+)/gu;
+  for (const match of text.matchAll(pattern)) {
+    const [, negated, phrase, bare] = match;
+    if (phrase !== undefined) {
+      const tokens = tokenize(phrase);
+      if (tokens.length === 0) continue;
+      if (negated) query.excludedWords.push(...tokens);
+      else query.phrases.push(tokens);
+      continue;
+    }
+    const piece = bare!;
+    const exclude = piece.startsWith('-') && piece.length > 1;
+    const body = exclude ? piece.slice(1) : piece;
+    if (body.startsWith('#') && body.length > 1) {
+      const tag = body.replace(/^#+/u, '').toLowerCase();
+      if (tag) (exclude ? query.excludedTags : query.tags).push(tag);
+      continue;
+    }
+    (exclude ? query.excludedWords : query.words).push(...tokenize(body));
+  }
+  return query;
+}
+
+export function isEmptySearch(query: SearchQuery): boolean {
+  return (
+    query.words.length + query.phrases.length + query.tags.length + query.excludedWords.length + query.excludedTags.length === 0
+  );
+}
+
+const quote = (token: string): string => `"${token.replaceAll('"', '""')}"`;
+const TEXT_COLUMNS = '{title url tags}';
+
+/** The owner's token in the index: 'o' + hex of the UTF-8 sub, as the migration's triggers write it. */
+export function ownerToken(ownerSub: string): string {
+  return `o${Buffer.from(ownerSub, 'utf8').toString('hex').toUpperCase()}`;
+}
+
+/**
+ * Builds an FTS5 MATCH expression scoped to the owner. Every user token is
+ * quoted, so FTS operators typed by the user are only ever text.
+ */
+export function toFtsMatch(ownerSub: string, query: SearchQuery): string {
+  const required = [
+    `owner : ${quote(ownerToken(ownerSub))}`,
+    ...query.words.map((word) => `${TEXT_COLUMNS} : ${quote(word)}*`),
+    ...query.phrases.map((tokens) => `${TEXT_COLUMNS} : ${quote(tokens.join(' '))}`),
+  ];
+  let expression = `(${required.join(' AND ')})`;
+  if (query.excludedWords.length > 0) {
+    expression += ` NOT ${TEXT_COLUMNS} : (${query.excludedWords.map((word) => `${quote(word)}*`).join(' OR ')})`;
+  }
+  return expression;
+}
+
+/** Turns a query back into text for the search box and for links. */
+export function formatSearch(query: SearchQuery): string {
+  return [
+    ...query.words,
+    ...query.phrases.map((tokens) => `"${tokens.join(' ')}"`),
+    ...query.tags.map((tag) => `#${tag}`),
+    ...query.excludedWords.map((word) => `-${word}`),
+    ...query.excludedTags.map((tag) => `-#${tag}`),
+  ].join(' ');
+}

@@ -1,0 +1,142 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
+
+export interface OidcSettings {
+  issuer: URL;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface Config {
+  production: boolean;
+  host: string;
+  port: number;
+  logLevel: string;
+  appBaseUrl: URL;
+  /** The first key signs new cookies; the others are still accepted (rotation). */
+  sessionKeys: Buffer[];
+  databasePath: string;
+  /** null in development without AUTH0_DOMAIN: server.ts starts the embedded provider. */
+  oidc: OidcSettings | null;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const DEV_SESSION_KEY_FILE = 'data/dev-session-key';
+
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/** Accepts 64 hex characters or base64 of 32 bytes; never echoes the value. */
+function parseSessionKey(name: string, value: string, problems: string[]): Buffer | undefined {
+  const trimmed = value.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  if (key.length !== 32) {
+    problems.push(`${name} must be 32 bytes as 64 hex characters or base64 (generate one with: openssl rand -hex 32)`);
+    return undefined;
+  }
+  return key;
+}
+
+function parseIssuer(value: string, problems: string[]): URL | undefined {
+  const candidate = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`;
+  let url: URL;
+  try {
+    url = new URL(candidate);
+  } catch {
+    problems.push('AUTH0_DOMAIN must be a host such as my-tenant.us.auth0.com or an issuer URL');
+    return undefined;
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    problems.push('AUTH0_DOMAIN may use http:// only for a loopback host (127.0.0.1, localhost)');
+    return undefined;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    problems.push('AUTH0_DOMAIN must be an https URL');
+    return undefined;
+  }
+  return url;
+}
+
+function readOrCreateDevSessionKey(): Buffer {
+  if (existsSync(DEV_SESSION_KEY_FILE)) return Buffer.from(readFileSync(DEV_SESSION_KEY_FILE, 'utf8').trim(), 'hex');
+  const key = randomBytes(32);
+  mkdirSync(dirname(DEV_SESSION_KEY_FILE), { recursive: true });
+  writeFileSync(DEV_SESSION_KEY_FILE, key.toString('hex'), { mode: 0o600 });
+  return key;
+}
+
+/** Reads the environment once into a typed, frozen Config, or throws one ConfigError naming every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const production = env.NODE_ENV === 'production';
+  const blank = (name: string): boolean => (env[name] ?? '').trim() === '';
+
+  const port = blank('PORT') ? 3000 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push('PORT must be a whole number from 0 to 65535');
+
+  const logLevel = blank('LOG_LEVEL') ? 'info' : env.LOG_LEVEL!.trim();
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  let appBaseUrl: URL | undefined;
+  if (blank('APP_BASE_URL')) {
+    if (production) problems.push('APP_BASE_URL is required (e.g. https://bookmarks.example.com)');
+    else appBaseUrl = new URL(`http://localhost:${Number.isInteger(port) ? port : 3000}`);
+  } else {
+    try {
+      appBaseUrl = new URL(env.APP_BASE_URL!.trim());
+      if (appBaseUrl.protocol !== 'http:' && appBaseUrl.protocol !== 'https:') throw new Error();
+      appBaseUrl = new URL(appBaseUrl.origin);
+    } catch {
+      problems.push('APP_BASE_URL must be an http(s) URL such as https://bookmarks.example.com');
+    }
+  }
+
+  const sessionKeys: Buffer[] = [];
+  if (blank('SESSION_SECRET')) {
+    if (production) problems.push('SESSION_SECRET is required (generate one with: openssl rand -hex 32)');
+    else sessionKeys.push(readOrCreateDevSessionKey());
+  } else {
+    const key = parseSessionKey('SESSION_SECRET', env.SESSION_SECRET!, problems);
+    if (key) sessionKeys.push(key);
+  }
+  if (!blank('SESSION_SECRET_PREVIOUS')) {
+    const key = parseSessionKey('SESSION_SECRET_PREVIOUS', env.SESSION_SECRET_PREVIOUS!, problems);
+    if (key) sessionKeys.push(key);
+  }
+
+  let oidc: OidcSettings | null = null;
+  const auth0Names = ['AUTH0_DOMAIN', 'AUTH0_CLIENT_ID', 'AUTH0_CLIENT_SECRET'];
+  if (production || auth0Names.some((name) => !blank(name))) {
+    for (const name of auth0Names) if (blank(name)) problems.push(`${name} is required`);
+    const issuer = blank('AUTH0_DOMAIN') ? undefined : parseIssuer(env.AUTH0_DOMAIN!.trim(), problems);
+    if (issuer && !blank('AUTH0_CLIENT_ID') && !blank('AUTH0_CLIENT_SECRET')) {
+      oidc = { issuer, clientId: env.AUTH0_CLIENT_ID!.trim(), clientSecret: env.AUTH0_CLIENT_SECRET!.trim() };
+    }
+  }
+
+  if (problems.length > 0 || !appBaseUrl) throw new ConfigError(problems);
+  return Object.freeze({
+    production,
+    host: blank('HOST') ? (production ? '0.0.0.0' : '127.0.0.1') : env.HOST!.trim(),
+    port,
+    logLevel,
+    appBaseUrl,
+    sessionKeys,
+    databasePath: blank('DATABASE_PATH') ? 'data/bookmarks.db' : env.DATABASE_PATH!.trim(),
+    oidc,
+  });
+}
+
+/** Loads .env into process.env when present; real environment variables win. */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}

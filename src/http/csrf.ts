@@ -1,0 +1,24 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Refuses state-changing requests sent by another site. Browsers send
+ * Sec-Fetch-Site on every request; older ones fall back to Origin. SameSite=Lax
+ * cookies are the second line.
+ */
+export function isCrossSiteWrite(request: FastifyRequest, appOrigin: string): boolean {
+  if (!UNSAFE_METHODS.has(request.method)) return false;
+  const fetchSite = request.headers['sec-fetch-site'];
+  if (typeof fetchSite === 'string') return fetchSite !== 'same-origin' && fetchSite !== 'none';
+  const origin = request.headers.origin;
+  return typeof origin === 'string' && origin !== appOrigin;
+}
+
+export function registerCsrfGuard(app: FastifyInstance, appOrigin: string): void {
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!isCrossSiteWrite(request, appOrigin)) return;
+    request.log.warn({ origin: request.headers.origin, fetchSite: request.headers['sec-fetch-site'] }, 'cross-site write refused');
+    return reply.code(403).type('text/plain; charset=utf-8').send('Cross-site requests are not allowed.');
+  });
+}

@@ -1,0 +1,194 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import type { LocalProvider } from '../../src/dev/oidc-provider.js';
+import { safeReturnTo } from '../../src/auth/routes.js';
+import { authorizeAt, buildTestApp, html, HTMX, SAME_ORIGIN, sessionCookieFrom, signIn, startTestProvider, TEST_BASE_URL } from '../helpers.js';
+
+let provider: LocalProvider;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  provider = await startTestProvider();
+});
+afterAll(async () => provider.close());
+beforeEach(async () => {
+  app = await buildTestApp(provider);
+});
+afterEach(async () => app.close());
+
+describe('sign-in page', () => {
+  it('shows a Sign in link to anonymous visitors', async () => {
+    const response = await app.inject({ method: 'GET', url: '/' });
+    expect(response.statusCode).toBe(200);
+    const link = html(response.body).querySelector('a[href="/auth/login"]');
+    expect(link?.textContent).toContain('Sign in');
+  });
+
+  it('redirects a signed-in visitor to the dashboard', async () => {
+    const cookie = await signIn(app, 'alice');
+    const response = await app.inject({ method: 'GET', url: '/', headers: { cookie } });
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe('/dashboard');
+  });
+});
+
+describe('login flow against a real OpenID provider', () => {
+  it('starts the code flow with PKCE S256, state, nonce and the right scope', async () => {
+    const response = await app.inject({ method: 'GET', url: '/auth/login' });
+    expect(response.statusCode).toBe(302);
+    const location = new URL(response.headers.location as string);
+    expect(location.origin).toBe(provider.issuer);
+    expect(location.searchParams.get('response_type')).toBe('code');
+    expect(location.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(location.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+    expect(location.searchParams.get('state')).toBeTruthy();
+    expect(location.searchParams.get('nonce')).toBeTruthy();
+    expect(location.searchParams.get('scope')).toBe('openid profile email');
+    expect(location.searchParams.get('redirect_uri')).toBe(`${TEST_BASE_URL}/auth/callback`);
+    const cookie = response.cookies.find((c) => c.name === 'session')!;
+    expect(cookie.httpOnly).toBe(true);
+    expect(cookie.sameSite).toBe('Lax');
+    expect(cookie.path).toBe('/');
+  });
+
+  it('signs in, lands on the dashboard greeted by name, and keeps only profile data in the session', async () => {
+    const { callbackUrl, pendingCookie } = await authorizeAt(app, 'alice');
+    const callback = await app.inject({ method: 'GET', url: callbackUrl.pathname + callbackUrl.search, headers: { cookie: pendingCookie } });
+    expect(callback.statusCode).toBe(303);
+    expect(callback.headers.location).toBe('/dashboard');
+    const cookie = sessionCookieFrom(callback)!;
+    expect(cookie).not.toBe(pendingCookie);
+    const session = app.decodeSecureSession(decodeURIComponent(cookie.slice('session='.length)))!;
+    expect(session.data()).toMatchObject({ user: { sub: 'alice', name: 'alice', email: 'alice@example.test' } });
+    expect(Object.keys(session.data()!).sort()).toEqual(['login', 'signedInAt', 'user'].filter((k) => k !== 'login').sort());
+
+    const dashboard = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
+    expect(dashboard.statusCode).toBe(200);
+    expect(html(dashboard.body).querySelector('h1')?.textContent).toContain('Hello, alice');
+  });
+
+  it('honours a relative returnTo and ignores an absolute one', async () => {
+    const relative = await authorizeAt(app, 'alice', '/auth/login?returnTo=%2Fbookmarks%2Fsearch%3Fq%3Dx');
+    const back = await app.inject({ method: 'GET', url: relative.callbackUrl.pathname + relative.callbackUrl.search, headers: { cookie: relative.pendingCookie } });
+    expect(back.headers.location).toBe('/bookmarks/search?q=x');
+
+    const absolute = await authorizeAt(app, 'alice', '/auth/login?returnTo=https%3A%2F%2Fevil.example%2F');
+    const home = await app.inject({ method: 'GET', url: absolute.callbackUrl.pathname + absolute.callbackUrl.search, headers: { cookie: absolute.pendingCookie } });
+    expect(home.headers.location).toBe('/dashboard');
+  });
+
+  it.each([
+    ['/dashboard', '/dashboard'],
+    ['/bookmarks/search?q=a', '/bookmarks/search?q=a'],
+    ['https://evil.example/', '/dashboard'],
+    ['//evil.example/', '/dashboard'],
+    ['/\\evil.example', '/dashboard'],
+    ['javascript:alert(1)', '/dashboard'],
+    ['dashboard', '/dashboard'],
+    [undefined, '/dashboard'],
+  ])('safeReturnTo(%j) is %j', (input, expected) => {
+    expect(safeReturnTo(input)).toBe(expected);
+  });
+
+  it('rejects a callback whose state does not match with the friendly 400 page', async () => {
+    const { callbackUrl, pendingCookie } = await authorizeAt(app, 'alice');
+    callbackUrl.searchParams.set('state', 'forged-state');
+    const response = await app.inject({ method: 'GET', url: callbackUrl.pathname + callbackUrl.search, headers: { cookie: pendingCookie } });
+    expect(response.statusCode).toBe(400);
+    const page = html(response.body);
+    expect(page.querySelector('a[href="/auth/login"]')?.textContent).toContain('Sign in again');
+    expect(response.body).not.toMatch(/at .*\.ts:\d+/);
+    expect(sessionCookieFrom(response) ? app.decodeSecureSession(decodeURIComponent(sessionCookieFrom(response)!.slice(8)))?.get('user') : undefined).toBeUndefined();
+  });
+
+  it('rejects a replayed callback', async () => {
+    const { callbackUrl, pendingCookie } = await authorizeAt(app, 'alice');
+    const url = callbackUrl.pathname + callbackUrl.search;
+    const first = await app.inject({ method: 'GET', url, headers: { cookie: pendingCookie } });
+    expect(first.statusCode).toBe(303);
+    const replay = await app.inject({ method: 'GET', url, headers: { cookie: pendingCookie } });
+    expect(replay.statusCode).toBe(400);
+    expect(html(replay.body).querySelector('h1')?.textContent).toContain('Sign-in did not complete');
+  });
+
+  it('rejects a callback without a pending login', async () => {
+    const response = await app.inject({ method: 'GET', url: '/auth/callback?code=abc&state=def' });
+    expect(response.statusCode).toBe(400);
+  });
+
+  it('rejects a provider error response', async () => {
+    const login = await app.inject({ method: 'GET', url: '/auth/login' });
+    const state = new URL(login.headers.location as string).searchParams.get('state')!;
+    const response = await app.inject({
+      method: 'GET',
+      url: `/auth/callback?error=access_denied&state=${state}`,
+      headers: { cookie: sessionCookieFrom(login)! },
+    });
+    expect(response.statusCode).toBe(400);
+  });
+});
+
+describe('logout', () => {
+  it('clears the session and redirects to the provider end-session endpoint', async () => {
+    const cookie = await signIn(app, 'alice');
+    const response = await app.inject({ method: 'POST', url: '/auth/logout', headers: { cookie, ...SAME_ORIGIN } });
+    expect(response.statusCode).toBe(303);
+    const location = new URL(response.headers.location as string);
+    expect(location.href.startsWith(app.oidc.serverMetadata().end_session_endpoint!)).toBe(true);
+    expect(location.searchParams.get('post_logout_redirect_uri')).toBe(`${TEST_BASE_URL}/`);
+    expect(location.searchParams.get('client_id')).toBe(provider.clientId);
+    const cleared = response.cookies.find((c) => c.name === 'session')!;
+    expect(cleared.value).toBe('');
+
+    // The provider accepts the request and, once confirmed, sends the browser back to the app.
+    const endSession = await fetch(location, { redirect: 'manual' });
+    expect(endSession.status).toBe(200);
+    const confirm = html(await endSession.text()).querySelector('form')!;
+    const fields = new URLSearchParams();
+    for (const input of confirm.querySelectorAll('input')) fields.set(input.getAttribute('name')!, input.getAttribute('value')!);
+    const cookie2 = endSession.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const confirmed = await fetch(confirm.getAttribute('action')!, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookie2 },
+      body: fields,
+    });
+    expect(confirmed.status).toBe(303);
+    expect(confirmed.headers.get('location')).toBe(`${TEST_BASE_URL}/`);
+  });
+});
+
+describe('not signed in', () => {
+  it('redirects full-page routes to the sign-in page', async () => {
+    for (const url of ['/dashboard', '/bookmarks/search?q=x']) {
+      const response = await app.inject({ method: 'GET', url });
+      expect(response.statusCode).toBe(303);
+      expect(response.headers.location).toBe('/');
+    }
+  });
+
+  it('answers htmx requests with 401 and HX-Redirect, never a provider redirect', async () => {
+    const response = await app.inject({ method: 'GET', url: '/bookmarks/search?q=x', headers: HTMX });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['hx-redirect']).toBe('/');
+    const post = await app.inject({ method: 'POST', url: '/bookmarks', headers: { ...HTMX, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'url=https://a.example' });
+    expect(post.statusCode).toBe(401);
+  });
+
+  it('treats a tampered cookie as signed out', async () => {
+    const cookie = await signIn(app, 'alice');
+    const value = cookie.slice('session='.length);
+    const flipped = value.slice(0, 10) + (value[10] === 'A' ? 'B' : 'A') + value.slice(11);
+    const response = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: `session=${flipped}` } });
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe('/');
+  });
+
+  it('treats a cookie signed with another key as signed out', async () => {
+    const other = await buildTestApp(provider);
+    const cookie = await signIn(other, 'mallory');
+    await other.close();
+    const response = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
+    expect(response.statusCode).toBe(303);
+  });
+});

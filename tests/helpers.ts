@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { parseHTML } from 'linkedom';
+import { buildApp } from '../src/app.js';
+import type { Config, OidcSettings } from '../src/config.js';
+import { startLocalProvider, type LocalProvider } from '../src/dev/oidc-provider.js';
+import { createBookmark } from '../src/bookmarks/commands.js';
+import type { Db } from '../src/db/client.js';
+
+/** The app's base URL in tests: nothing listens there; requests go through app.inject. */
+export const TEST_BASE_URL = 'http://127.0.0.1:3999';
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    production: false,
+    host: '127.0.0.1',
+    port: 0,
+    logLevel: 'silent',
+    appBaseUrl: new URL(TEST_BASE_URL),
+    sessionKeys: [randomBytes(32)],
+    databasePath: ':memory:',
+    oidc: null,
+    ...overrides,
+  };
+}
+
+export async function startTestProvider(): Promise<LocalProvider> {
+  return startLocalProvider({ appBaseUrl: TEST_BASE_URL });
+}
+
+export function providerSettings(provider: LocalProvider): OidcSettings {
+  return { issuer: new URL(provider.issuer), clientId: provider.clientId, clientSecret: provider.clientSecret };
+}
+
+export async function buildTestApp(provider: LocalProvider, overrides: Partial<Config> = {}): Promise<FastifyInstance> {
+  const config = testConfig(overrides);
+  return buildApp({ ...config, oidc: providerSettings(provider) });
+}
+
+/** A tiny cookie jar for talking to the provider with fetch. */
+class CookieJar {
+  private cookies = new Map<string, string>();
+  store(response: Response): void {
+    for (const header of response.headers.getSetCookie()) {
+      const [pair] = header.split(';');
+      const index = pair!.indexOf('=');
+      this.cookies.set(pair!.slice(0, index), pair!.slice(index + 1));
+    }
+  }
+  header(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+}
+
+/** The session cookie exactly as the browser would send it back (still URL-encoded). */
+export function sessionCookieFrom(response: LightMyRequestResponse): string | undefined {
+  const raw = response.headers['set-cookie'];
+  const headers = Array.isArray(raw) ? raw : raw ? [raw] : [];
+  const header = headers.find((h) => h.startsWith('session='));
+  return header?.split(';')[0];
+}
+
+/**
+ * Drives the real authorization code flow: the app's /auth/login, the
+ * provider's login form, and back to /auth/callback. Returns the callback URL
+ * (with code and state) and the app cookie that holds the pending login.
+ */
+export async function authorizeAt(
+  app: FastifyInstance,
+  userName: string,
+  loginPath = '/auth/login',
+): Promise<{ callbackUrl: URL; pendingCookie: string }> {
+  const login = await app.inject({ method: 'GET', url: loginPath });
+  if (login.statusCode !== 302) throw new Error(`/auth/login answered ${login.statusCode}`);
+  const pendingCookie = sessionCookieFrom(login)!;
+  const jar = new CookieJar();
+  let next = new URL(login.headers.location as string);
+  for (let hop = 0; hop < 10; hop++) {
+    if (next.href.startsWith(`${TEST_BASE_URL}/auth/callback`)) return { callbackUrl: next, pendingCookie };
+    if (next.host !== new URL(app.oidc.serverMetadata().issuer).host) throw new Error(`unexpected redirect to ${next.href}`);
+    let response = await fetch(next, { redirect: 'manual', headers: { cookie: jar.header() } });
+    jar.store(response);
+    if (response.status === 200 && /\/interaction\//.test(next.pathname)) {
+      const form = new URLSearchParams({ login: userName, password: 'anything' });
+      response = await fetch(new URL(`${next.pathname}/login`, next), {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+        body: form,
+      });
+      jar.store(response);
+    }
+    const location = response.headers.get('location');
+    if (!location) throw new Error(`provider answered ${response.status} at ${next.href} without a redirect`);
+    next = new URL(location, next);
+  }
+  throw new Error('too many redirects during sign-in');
+}
+
+/** Signs in through the provider and returns the app's session cookie. */
+export async function signIn(app: FastifyInstance, userName: string): Promise<string> {
+  const { callbackUrl, pendingCookie } = await authorizeAt(app, userName);
+  const callback = await app.inject({
+    method: 'GET',
+    url: `${callbackUrl.pathname}${callbackUrl.search}`,
+    headers: { cookie: pendingCookie },
+  });
+  if (callback.statusCode !== 303) throw new Error(`callback answered ${callback.statusCode}: ${callback.body.slice(0, 200)}`);
+  return sessionCookieFrom(callback)!;
+}
+
+export function html(body: string): Document {
+  return parseHTML(body).document as unknown as Document;
+}
+
+/** Headers of a same-origin request as a browser sends them. */
+export const SAME_ORIGIN = { 'sec-fetch-site': 'same-origin' } as const;
+export const HTMX = { 'hx-request': 'true', ...SAME_ORIGIN } as const;
+
+/** Test data factory with keyword defaults. */
+export function setupBookmark(
+  db: Db,
+  ownerSub: string,
+  fields: { url?: string; title?: string; tags?: string[]; createdAt?: Date } = {},
+) {
+  return createBookmark(
+    db,
+    ownerSub,
+    { url: fields.url ?? 'https://example.com/', title: fields.title ?? 'Example', tags: fields.tags ?? [] },
+    fields.createdAt,
+  );
+}
+
+export function form(values: Record<string, string>): { payload: string; headers: Record<string, string> } {
+  return {
+    payload: new URLSearchParams(values).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  };
+}

@@ -19,3 +19,13 @@ export function deleteBookmark(db: Db, ownerSub: string, id: number): boolean {
     .run();
   return result.changes > 0;
 }
+
+/** Replaces url, title and tags; returns undefined when the owner has no such bookmark. */
+export function updateBookmark(db: Db, ownerSub: string, id: number, input: ValidBookmark): Bookmark | undefined {
+  return db
+    .update(bookmarks)
+    .set({ url: input.url, title: input.title, tags: input.tags.join(' ') })
+    .where(and(eq(bookmarks.ownerSub, ownerSub), eq(bookmarks.id, id)))
+    .returning()
+    .get();
+}

@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { bookmarks, type Bookmark } from '../db/schema.js';
 import { isEmptySearch, toFtsMatch, type SearchQuery } from './search.js';
@@ -87,4 +87,41 @@ export function findBookmark(db: Db, ownerSub: string, id: number): Bookmark | u
     .from(bookmarks)
     .where(and(eq(bookmarks.ownerSub, ownerSub), eq(bookmarks.id, id)))
     .get();
+}
+
+/**
+ * The URL forms that count as "the same page": stored URLs are already
+ * normalised by the URL parser (scheme and host lowercased), so only a
+ * trailing slash is left to ignore.
+ */
+export function equivalentUrls(url: string): string[] {
+  const withoutSlash = url.replace(/\/+$/u, '');
+  return [...new Set([url, withoutSlash, `${withoutSlash}/`])];
+}
+
+/** The owner's existing bookmark for the same page, if any (ignoring `exceptId`, the one being edited). */
+export function findDuplicate(db: Db, ownerSub: string, url: string, exceptId?: number): Bookmark | undefined {
+  const candidates = db
+    .select()
+    .from(bookmarks)
+    .where(and(eq(bookmarks.ownerSub, ownerSub), inArray(bookmarks.url, equivalentUrls(url))))
+    .all();
+  return candidates.find((bookmark) => bookmark.id !== exceptId);
+}
+
+export interface TagCount {
+  tag: string;
+  count: number;
+}
+
+/** The owner's tags with how many bookmarks carry each, most used first. */
+export function listTags(db: Db, ownerSub: string, limit = 200): TagCount[] {
+  return db.all<TagCount>(sql`
+    WITH RECURSIVE split(rest, tag) AS (
+      SELECT ${bookmarks.tags} || ' ', '' FROM ${bookmarks} WHERE ${bookmarks.ownerSub} = ${ownerSub} AND ${bookmarks.tags} <> ''
+      UNION ALL
+      SELECT substr(rest, instr(rest, ' ') + 1), substr(rest, 1, instr(rest, ' ') - 1) FROM split WHERE rest <> ''
+    )
+    SELECT tag, count(*) AS count FROM split WHERE tag <> '' GROUP BY tag ORDER BY count DESC, tag ASC LIMIT ${limit}
+  `);
 }

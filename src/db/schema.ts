@@ -14,7 +14,10 @@ export const bookmarks = sqliteTable(
       .notNull()
       .default(sql`(unixepoch('subsec') * 1000)`),
   },
-  (table) => [index('bookmarks_owner_created_idx').on(table.ownerSub, table.createdAt, table.id)],
+  (table) => [
+    index('bookmarks_owner_created_idx').on(table.ownerSub, table.createdAt, table.id),
+    index('bookmarks_owner_url_idx').on(table.ownerSub, table.url),
+  ],
 );
 
 export type Bookmark = typeof bookmarks.$inferSelect;

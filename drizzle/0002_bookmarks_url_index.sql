@@ -1,0 +1,1 @@
+CREATE INDEX `bookmarks_owner_url_idx` ON `bookmarks` (`owner_sub`,`url`);

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const HEX_KEY = 'a'.repeat(64);
+const production = {
+  NODE_ENV: 'production',
+  AUTH0_DOMAIN: 'my-tenant.us.auth0.com',
+  AUTH0_CLIENT_ID: 'client',
+  AUTH0_CLIENT_SECRET: 'super-secret-value',
+  APP_BASE_URL: 'https://bookmarks.example.com',
+  SESSION_SECRET: HEX_KEY,
+};
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('reads a complete production environment into a typed, frozen config', () => {
+    const config = loadConfig(production);
+    expect(config.production).toBe(true);
+    expect(config.oidc?.issuer.href).toBe('https://my-tenant.us.auth0.com/');
+    expect(config.appBaseUrl.origin).toBe('https://bookmarks.example.com');
+    expect(config.sessionKeys[0]).toHaveLength(32);
+    expect(config.port).toBe(3000);
+    expect(config.databasePath).toBe('data/bookmarks.db');
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('names every missing variable in one error in production', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    for (const name of ['AUTH0_DOMAIN', 'AUTH0_CLIENT_ID', 'AUTH0_CLIENT_SECRET', 'APP_BASE_URL', 'SESSION_SECRET']) {
+      expect(problems.some((p) => p.startsWith(name))).toBe(true);
+    }
+  });
+
+  it('never prints a secret in its message', () => {
+    try {
+      loadConfig({ ...production, SESSION_SECRET: 'tooshort-secret-value', PORT: 'abc' });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).message).not.toContain('tooshort-secret-value');
+      expect((error as Error).message).toContain('SESSION_SECRET');
+      expect((error as Error).message).toContain('PORT');
+    }
+  });
+
+  it.each([
+    [{ AUTH0_DOMAIN: 'http://tenant.example.com' }, 'AUTH0_DOMAIN'],
+    [{ AUTH0_DOMAIN: 'ftp://tenant.example.com' }, 'AUTH0_DOMAIN'],
+    [{ APP_BASE_URL: 'not a url' }, 'APP_BASE_URL'],
+    [{ APP_BASE_URL: 'javascript:alert(1)' }, 'APP_BASE_URL'],
+    [{ SESSION_SECRET: 'abc' }, 'SESSION_SECRET'],
+    [{ SESSION_SECRET_PREVIOUS: 'abc' }, 'SESSION_SECRET_PREVIOUS'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  ])('refuses %j', (overrides, name) => {
+    expect(problemsOf({ ...production, ...overrides }).some((p) => p.startsWith(name))).toBe(true);
+  });
+
+  it('accepts http only for a loopback issuer, and base64 keys', () => {
+    const config = loadConfig({ ...production, AUTH0_DOMAIN: 'http://127.0.0.1:4000', SESSION_SECRET: Buffer.alloc(32, 7).toString('base64') });
+    expect(config.oidc?.issuer.origin).toBe('http://127.0.0.1:4000');
+    expect(config.sessionKeys[0]).toEqual(Buffer.alloc(32, 7));
+  });
+
+  it('keeps the previous session key for rotation, after the current one', () => {
+    const config = loadConfig({ ...production, SESSION_SECRET_PREVIOUS: 'b'.repeat(64) });
+    expect(config.sessionKeys.map((k) => k.toString('hex'))).toEqual([HEX_KEY, 'b'.repeat(64)]);
+  });
+
+  it('in development needs nothing: no Auth0 means the embedded provider', () => {
+    const config = loadConfig({ SESSION_SECRET: HEX_KEY });
+    expect(config.production).toBe(false);
+    expect(config.oidc).toBeNull();
+    expect(config.appBaseUrl.href).toBe('http://localhost:3000/');
+    expect(config.host).toBe('127.0.0.1');
+  });
+
+  it('in development, a partial Auth0 setup is an error rather than a silent fallback', () => {
+    expect(problemsOf({ SESSION_SECRET: HEX_KEY, AUTH0_DOMAIN: 'x.auth0.com' })).toEqual([
+      'AUTH0_CLIENT_ID is required',
+      'AUTH0_CLIENT_SECRET is required',
+    ]);
+  });
+});

@@ -11,13 +11,13 @@ export function createBookmark(db: Db, ownerSub: string, input: ValidBookmark, c
     .get();
 }
 
-/** Returns false when the owner has no such bookmark (missing or someone else's). */
-export function deleteBookmark(db: Db, ownerSub: string, id: number): boolean {
-  const result = db
+/** Returns the deleted bookmark, or undefined when the owner has no such bookmark (missing or someone else's). */
+export function deleteBookmark(db: Db, ownerSub: string, id: number): Bookmark | undefined {
+  return db
     .delete(bookmarks)
     .where(and(eq(bookmarks.ownerSub, ownerSub), eq(bookmarks.id, id)))
-    .run();
-  return result.changes > 0;
+    .returning()
+    .get();
 }
 
 /** Replaces url, title and tags; returns undefined when the owner has no such bookmark. */
@@ -28,4 +28,9 @@ export function updateBookmark(db: Db, ownerSub: string, id: number, input: Vali
     .where(and(eq(bookmarks.ownerSub, ownerSub), eq(bookmarks.id, id)))
     .returning()
     .get();
+}
+
+/** Puts a deleted bookmark back exactly as it was: same id, tags and dates. */
+export function restoreBookmark(db: Db, bookmark: Bookmark): Bookmark | undefined {
+  return db.insert(bookmarks).values(bookmark).onConflictDoNothing().returning().get();
 }

@@ -74,7 +74,8 @@ describe('POST /bookmarks', () => {
     expect(fragment.querySelector('#bookmark-url')?.hasAttribute('autofocus')).toBe(true);
     expect(fragment.querySelector('#bookmark-list')?.getAttribute('hx-swap-oob')).toBe('true');
     expect(fragment.querySelector('.card-title')?.textContent).toBe('Drizzle');
-    expect([...fragment.querySelectorAll('.tag')].map((t) => t.textContent)).toEqual(['orm', 'sql']);
+    expect([...fragment.querySelectorAll('.card .tag')].map((t) => t.textContent)).toEqual(['orm', 'sql']);
+    expect(fragment.querySelector('#tag-cloud')?.getAttribute('hx-swap-oob')).toBe('true');
     expect(response.body).not.toContain('<html');
   });
 
@@ -199,18 +200,22 @@ describe('GET /bookmarks/search', () => {
 });
 
 describe('DELETE /bookmarks/:id', () => {
-  it('htmx: 200 with an empty body, and the bookmark is gone', async () => {
+  it('htmx: 200 whose swapped content is empty (the card goes), plus an out-of-band undo notice', async () => {
     const bookmark = setupBookmark(app.db, 'alice');
     const response = await app.inject({ method: 'DELETE', url: `/bookmarks/${bookmark.id}`, headers: { cookie: alice, ...HTMX } });
     expect(response.statusCode).toBe(200);
-    expect(response.body).toBe('');
+    const fragment = html(`<div id="root">${response.body}</div>`);
+    const notice = fragment.querySelector('#undo-notice')!;
+    expect(notice.getAttribute('hx-swap-oob')).toBe('true');
+    notice.remove();
+    expect(fragment.querySelector('#root')!.innerHTML.trim()).toBe('');
     expect(count('alice')).toBe(0);
   });
 
   it('each card carries hx-delete and a no-JavaScript fallback form', async () => {
     const bookmark = setupBookmark(app.db, 'alice');
     const page = html((await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: alice } })).body);
-    const deleteForm = page.querySelector(`#bookmark-${bookmark.id} form.card-actions`)!;
+    const deleteForm = page.querySelector(`#bookmark-${bookmark.id} .card-actions form`)!;
     expect(deleteForm.getAttribute('hx-delete')).toBe(`/bookmarks/${bookmark.id}`);
     expect(deleteForm.getAttribute('action')).toBe(`/bookmarks/${bookmark.id}/delete`);
     const response = await app.inject({ method: 'POST', url: `/bookmarks/${bookmark.id}/delete`, headers: { cookie: alice, ...SAME_ORIGIN } });

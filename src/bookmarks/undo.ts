@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import type { Bookmark } from '../db/schema.js';
+
+export const UNDO_SECONDS = 30;
+
+/**
+ * Deleted bookmarks kept in memory for a short while so "Undo" can restore
+ * them exactly. In memory is enough: the app is one process next to its
+ * SQLite file, and an undo that outlives a restart is not expected.
+ */
+export interface UndoStore {
+  remember(bookmark: Bookmark): string;
+  /** Takes the bookmark back out; only its owner can, and only once. */
+  take(ownerSub: string, token: string): Bookmark | undefined;
+}
+
+export function createUndoStore(now: () => number = Date.now): UndoStore {
+  const entries = new Map<string, { bookmark: Bookmark; expiresAt: number }>();
+  const sweep = (): void => {
+    const time = now();
+    for (const [token, entry] of entries) if (entry.expiresAt <= time) entries.delete(token);
+  };
+  return {
+    remember(bookmark) {
+      sweep();
+      const token = randomBytes(16).toString('base64url');
+      entries.set(token, { bookmark, expiresAt: now() + UNDO_SECONDS * 1000 });
+      return token;
+    },
+    take(ownerSub, token) {
+      sweep();
+      const entry = entries.get(token);
+      if (!entry || entry.bookmark.ownerSub !== ownerSub) return undefined;
+      entries.delete(token);
+      return entry.bookmark;
+    },
+  };
+}

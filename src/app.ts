@@ -14,6 +14,7 @@ import { oidcPlugin } from './auth/oidc.js';
 import { authRoutes } from './auth/routes.js';
 import { loadSessionUser, SESSION_IDLE_SECONDS } from './auth/session.js';
 import { bookmarkRoutes } from './bookmarks/routes.js';
+import { transferRoutes } from './transfer/routes.js';
 import { registerCsrfGuard } from './http/csrf.js';
 import { isFragmentRequest } from './http/htmx.js';
 import { registerSecurityHeaders } from './http/security.js';
@@ -120,5 +121,6 @@ export async function buildApp(config: Config & { oidc: OidcSettings }, options:
 
   await app.register(authRoutes);
   await app.register(bookmarkRoutes);
+  await app.register(transferRoutes);
   return app;
 }

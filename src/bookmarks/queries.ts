@@ -125,3 +125,14 @@ export function listTags(db: Db, ownerSub: string, limit = 200): TagCount[] {
     SELECT tag, count(*) AS count FROM split WHERE tag <> '' GROUP BY tag ORDER BY count DESC, tag ASC LIMIT ${limit}
   `);
 }
+
+/** Everything the owner saved, oldest first, for export. */
+export function exportBookmarks(db: Db, ownerSub: string): { url: string; title: string; tags: string[]; createdAt: Date }[] {
+  return db
+    .select()
+    .from(bookmarks)
+    .where(eq(bookmarks.ownerSub, ownerSub))
+    .orderBy(bookmarks.createdAt, bookmarks.id)
+    .all()
+    .map((bookmark) => ({ url: bookmark.url, title: bookmark.title, tags: bookmark.tags ? bookmark.tags.split(' ') : [], createdAt: bookmark.createdAt }));
+}

@@ -1,0 +1,67 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
+import { currentUser, requireUser } from '../auth/session.js';
+import { isFragmentRequest, varyOnHtmx } from '../http/htmx.js';
+import { importBookmarks, type ImportReport } from '../bookmarks/commands.js';
+import { exportBookmarks } from '../bookmarks/queries.js';
+import { folderTag, nameToTag, parseNetscape, renderNetscape } from './netscape.js';
+
+export const IMPORT_LIMIT_BYTES = 20 * 1024 * 1024;
+
+/** Import and export of Netscape bookmark files, for the signed-in user. */
+export async function transferRoutes(app: FastifyInstance): Promise<void> {
+  // Multipart is parsed only in this plugin: everywhere else the 64 KB body limit stands.
+  await app.register(multipart, { limits: { fileSize: IMPORT_LIMIT_BYTES, files: 1, fields: 4, parts: 5 } });
+  app.addHook('preHandler', requireUser);
+
+  function renderImport(request: FastifyRequest, reply: FastifyReply, status: number, view: { error?: string; report?: ImportReport }) {
+    varyOnHtmx(reply);
+    reply.code(status);
+    const template = isFragmentRequest(request) ? 'partials/import-form.njk' : 'pages/import.njk';
+    return reply.viewAsync(template, { user: currentUser(request), ...view });
+  }
+
+  app.get('/import', async (request, reply) => renderImport(request, reply, 200, {}));
+
+  app.post('/import', async (request, reply) => {
+    if (!request.isMultipart()) return renderImport(request, reply, 422, { error: 'Choose a bookmarks file to import.' });
+    let content: Buffer | undefined;
+    try {
+      const file = await request.file();
+      content = await file?.toBuffer();
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 413) {
+        return renderImport(request, reply, 413, { error: 'That file is larger than 20 MB. Export fewer bookmarks or split the file.' });
+      }
+      throw error;
+    }
+    if (!content || content.length === 0) return renderImport(request, reply, 422, { error: 'Choose a bookmarks file to import.' });
+    const text = content.toString('utf8');
+    const entries = parseNetscape(text);
+    if (entries.length === 0) {
+      return renderImport(request, reply, 422, { error: 'No bookmarks found. Choose an HTML bookmarks file exported by a browser.' });
+    }
+    const report = importBookmarks(
+      app.db,
+      currentUser(request).sub,
+      entries.map((entry) => ({
+        url: entry.url,
+        title: entry.title,
+        tags: [...entry.folders.map(folderTag), ...entry.tags.map(nameToTag)].filter((tag): tag is string => tag !== null),
+        createdAt: entry.addDate,
+      })),
+    );
+    request.log.info({ imported: report.imported, duplicates: report.duplicates }, 'bookmarks imported');
+    return renderImport(request, reply, 200, { report });
+  });
+
+  app.get('/export', async (request, reply) => {
+    const items = exportBookmarks(app.db, currentUser(request).sub);
+    const date = new Date().toISOString().slice(0, 10);
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('Content-Disposition', `attachment; filename="bookmarks-${date}.html"`)
+      .header('Cache-Control', 'no-store')
+      .send(renderNetscape(items));
+  });
+}

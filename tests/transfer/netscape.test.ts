@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { decodeEntities, folderTag, parseNetscape, renderNetscape } from '../../src/transfer/netscape.js';
+
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
+
+describe('parseNetscape', () => {
+  it('reads Chrome\'s dialect: nested folders, ADD_DATE, entities, non-ASCII', () => {
+    const entries = parseNetscape(fixture('chrome-bookmarks.html'));
+    expect(entries).toHaveLength(9);
+    const drizzle = entries.find((e) => e.url.includes('drizzle'))!;
+    expect(drizzle.title).toBe('Drizzle ORM & SQLite — Overview');
+    expect(drizzle.folders).toEqual(['', 'Bookmarks bar', 'Dev Tools']);
+    expect(drizzle.addDate?.toISOString()).toBe('2023-04-01T00:00:00.000Z');
+    const node = entries.find((e) => e.url.includes('nodejs'))!;
+    expect(node.folders).toEqual(['', 'Bookmarks bar', 'Dev Tools', 'Node.js']);
+    expect(entries.find((e) => e.url.includes('wikipedia'))?.title).toBe('日本 - Wikipedia');
+    expect(entries.find((e) => e.url.includes('tagesschau'))?.folders).toEqual(['', 'Bookmarks bar']);
+    expect(entries.find((e) => e.url.startsWith('https://example.com/'))?.title).toBe("<script>alert(1)</script> 'quoted' 😀");
+    expect(entries.find((e) => e.url.startsWith('javascript:'))?.url).toBe('javascript:(function(){alert("bookmarklet")})()');
+  });
+
+  it('reads Firefox\'s dialect: TAGS, SHORTCUTURL, ICON, LAST_MODIFIED, DD descriptions', () => {
+    const entries = parseNetscape(fixture('firefox-bookmarks.html'));
+    expect(entries.map((e) => e.title)).toEqual([
+      'Get Help', 'Crème brûlée : la meilleure recette', 'GitHub', 'Most Visited', 'Example with query', 'Broken',
+    ]);
+    const recipe = entries[1]!;
+    expect(recipe.tags).toEqual(['dessert', 'french']);
+    expect(recipe.folders).toEqual(['', 'Recettes de cuisine']);
+    expect(entries[2]!.tags).toEqual(['code', 'Git Hub']);
+    expect(entries[4]!.url).toBe('http://example.org/path?q=1&r=2');
+  });
+
+  it('reads Safari\'s dialect: no dates, FOLDED folders, the Reading List', () => {
+    const entries = parseNetscape(fixture('safari-bookmarks.html'));
+    expect(entries.map((e) => [e.title, e.folders.at(-1)])).toEqual([
+      ['Apple', 'Favorites'],
+      ['SBB — Swiss Federal Railways', 'Travel Plans'],
+      ['Kyōto travel guide', 'Travel Plans'],
+      ['A long read for later', 'Reading List'],
+    ]);
+    expect(entries.every((e) => e.addDate === null)).toBe(true);
+  });
+
+  it('never throws on garbage', () => {
+    for (const text of ['', '<dl><dl></dl></dl></dl>', '<a href=x>', '<A HREF="', '<H3>unterminated', '\u0000'.repeat(100)]) {
+      expect(() => parseNetscape(text)).not.toThrow();
+    }
+  });
+});
+
+describe('folderTag', () => {
+  it.each([
+    ['Dev Tools', 'dev-tools'],
+    ['Bookmarks bar', null],
+    ['Other Bookmarks', null],
+    ['Favorites', null],
+    ['Reading List', 'reading-list'],
+    ['Recettes, cuisine', 'recettes-cuisine'],
+    ['', null],
+  ])('%j becomes %j', (name, tag) => {
+    expect(folderTag(name)).toBe(tag);
+  });
+});
+
+describe('renderNetscape', () => {
+  it('escapes and round-trips through the parser', () => {
+    const items = [{ url: 'https://x.example/?a=1&b="2"', title: '<b>Tom & Jerry</b> “quotes”', tags: ['a', 'b-c'], createdAt: new Date(1_700_000_000_000) }];
+    const html = renderNetscape(items);
+    expect(html).not.toContain('<b>Tom');
+    const [entry] = parseNetscape(html);
+    expect(entry).toEqual({ url: items[0]!.url, title: items[0]!.title, tags: ['a', 'b-c'], folders: [''], addDate: new Date(1_700_000_000_000) });
+  });
+
+  it('decodes numeric and named entities and leaves unknown ones', () => {
+    expect(decodeEntities('&amp;&#65;&#x42;&unknown;&#0;')).toBe('&AB&unknown;&#0;');
+  });
+});

@@ -163,15 +163,23 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   app.put('/bookmarks/:id', saveEdit);
   app.post('/bookmarks/:id/edit', saveEdit);
 
-  app.delete('/bookmarks/:id', async (request: IdRequest, reply) => {
+  app.delete('/bookmarks/:id', async (request: FastifyRequest<{ Params: { id: string }; Querystring: { q?: unknown } }>, reply) => {
     varyOnHtmx(reply);
+    const user = currentUser(request);
     const id = parseId(request.params.id);
-    const deleted = id === null ? undefined : deleteBookmark(app.db, currentUser(request).sub, id);
+    const deleted = id === null ? undefined : deleteBookmark(app.db, user.sub, id);
     if (!deleted) return reply.callNotFound();
     const token = undoStore.remember(deleted);
     if (!isFragmentRequest(request)) return reply.code(204).send();
-    // The card's own swap receives nothing (it disappears); the undo notice arrives out of band.
-    return reply.viewAsync('partials/undo-notice.njk', { ...undoNotice(request, token), deletedTitle: deleted.title });
+    // The card's own swap receives nothing (it disappears); the undo notice and the new count arrive out of band.
+    const search = text(request.query.q);
+    return reply.viewAsync('partials/undo-notice.njk', {
+      ...undoNotice(request, token),
+      deletedTitle: deleted.title,
+      summaryOob: true,
+      search,
+      total: searchBookmarks(app.db, user.sub, parseSearch(search), null, 1).total,
+    });
   });
 
   // The same delete for browsers without JavaScript, which can only GET and POST.

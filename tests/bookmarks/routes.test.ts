@@ -207,7 +207,11 @@ describe('DELETE /bookmarks/:id', () => {
     const fragment = html(`<div id="root">${response.body}</div>`);
     const notice = fragment.querySelector('#undo-notice')!;
     expect(notice.getAttribute('hx-swap-oob')).toBe('true');
+    const summary = fragment.querySelector('#list-summary')!;
+    expect(summary.getAttribute('hx-swap-oob')).toBe('true');
+    expect(summary.textContent?.trim()).toBe('0 bookmarks');
     notice.remove();
+    summary.remove();
     expect(fragment.querySelector('#root')!.innerHTML.trim()).toBe('');
     expect(count('alice')).toBe(0);
   });

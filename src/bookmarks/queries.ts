@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { bookmarks, type Bookmark } from '../db/schema.js';
+import { bookmarks, tagCounts, type Bookmark } from '../db/schema.js';
 import { isEmptySearch, toFtsMatch, type SearchQuery } from './search.js';
 
 export const PAGE_SIZE = 50;
@@ -114,16 +114,15 @@ export interface TagCount {
   count: number;
 }
 
-/** The owner's tags with how many bookmarks carry each, most used first. */
+/** The owner's tags with how many bookmarks carry each, most used first (tag_counts is kept by triggers). */
 export function listTags(db: Db, ownerSub: string, limit = 200): TagCount[] {
-  return db.all<TagCount>(sql`
-    WITH RECURSIVE split(rest, tag) AS (
-      SELECT ${bookmarks.tags} || ' ', '' FROM ${bookmarks} WHERE ${bookmarks.ownerSub} = ${ownerSub} AND ${bookmarks.tags} <> ''
-      UNION ALL
-      SELECT substr(rest, instr(rest, ' ') + 1), substr(rest, 1, instr(rest, ' ') - 1) FROM split WHERE rest <> ''
-    )
-    SELECT tag, count(*) AS count FROM split WHERE tag <> '' GROUP BY tag ORDER BY count DESC, tag ASC LIMIT ${limit}
-  `);
+  return db
+    .select({ tag: tagCounts.tag, count: tagCounts.count })
+    .from(tagCounts)
+    .where(eq(tagCounts.ownerSub, ownerSub))
+    .orderBy(desc(tagCounts.count), tagCounts.tag)
+    .limit(limit)
+    .all();
 }
 
 /** Everything the owner saved, oldest first, for export. */

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 export const bookmarks = sqliteTable(
   'bookmarks',
@@ -22,3 +22,39 @@ export const bookmarks = sqliteTable(
 
 export type Bookmark = typeof bookmarks.$inferSelect;
 export type NewBookmark = typeof bookmarks.$inferInsert;
+
+/**
+ * How many of an owner's bookmarks carry each tag. Kept in step by triggers
+ * (migration 0005), so the tag list never has to split every bookmark's tags.
+ */
+export const tagCounts = sqliteTable(
+  'tag_counts',
+  {
+    ownerSub: text('owner_sub').notNull(),
+    tag: text('tag').notNull(),
+    count: integer('count').notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.ownerSub, table.tag] }),
+    index('tag_counts_owner_count_idx').on(table.ownerSub, table.count),
+  ],
+);
+
+/** Personal access tokens for the JSON API: only the SHA-256 of the secret is kept. */
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    ownerSub: text('owner_sub').notNull(),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' })
+      .notNull()
+      .default(sql`(unixepoch('subsec') * 1000)`),
+    lastUsedAt: integer('last_used_at', { mode: 'timestamp_ms' }),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
+  },
+  (table) => [index('api_tokens_owner_idx').on(table.ownerSub)],
+);
+
+export type ApiToken = typeof apiTokens.$inferSelect;

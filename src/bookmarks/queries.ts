@@ -31,7 +31,7 @@ const tagsColumnHas = (tag: string): SQL => sql`instr(' ' || ${bookmarks.tags} |
 
 function searchConditions(ownerSub: string, query: SearchQuery): SQL[] {
   const conditions: SQL[] = [eq(bookmarks.ownerSub, ownerSub)];
-  if (query.words.length + query.phrases.length + query.excludedWords.length > 0) {
+  if (query.words.length + query.phrases.length + query.excludedWords.length + query.tags.length > 0) {
     const match = toFtsMatch(ownerSub, query);
     conditions.push(sql`${bookmarks.id} IN (SELECT rowid FROM bookmarks_fts WHERE bookmarks_fts MATCH ${match})`);
   }

@@ -65,6 +65,8 @@ export function toFtsMatch(ownerSub: string, query: SearchQuery): string {
     `owner : ${quote(ownerToken(ownerSub))}`,
     ...query.words.map((word) => `${TEXT_COLUMNS} : ${quote(word)}*`),
     ...query.phrases.map((tokens) => `${TEXT_COLUMNS} : ${quote(tokens.join(' '))}`),
+    // A #tag narrows candidates through the index; the exact tag is checked in SQL.
+    ...query.tags.map(tokenize).filter((tokens) => tokens.length > 0).map((tokens) => `tags : ${quote(tokens.join(' '))}`),
   ];
   let expression = `(${required.join(' AND ')})`;
   if (query.excludedWords.length > 0) {

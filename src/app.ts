@@ -15,6 +15,7 @@ import { authRoutes } from './auth/routes.js';
 import { loadSessionUser, SESSION_IDLE_SECONDS } from './auth/session.js';
 import { bookmarkRoutes } from './bookmarks/routes.js';
 import { transferRoutes } from './transfer/routes.js';
+import { apiRoutes } from './api/routes.js';
 import { registerCsrfGuard } from './http/csrf.js';
 import { isFragmentRequest } from './http/htmx.js';
 import { registerSecurityHeaders } from './http/security.js';
@@ -122,5 +123,6 @@ export async function buildApp(config: Config & { oidc: OidcSettings }, options:
   await app.register(authRoutes);
   await app.register(bookmarkRoutes);
   await app.register(transferRoutes);
+  await app.register(apiRoutes, { prefix: '/api/v1' });
   return app;
 }

@@ -1,0 +1,219 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import { createBookmark, deleteBookmark, updateBookmark } from '../bookmarks/commands.js';
+import { decodeCursor, encodeCursor, findBookmark, findDuplicate, listTags, searchBookmarks } from '../bookmarks/queries.js';
+import { parseSearch } from '../bookmarks/search.js';
+import { validateBookmark, type BookmarkFields, type ValidBookmark } from '../bookmarks/validation.js';
+import type { Bookmark } from '../db/schema.js';
+import { apiOwner, authenticateBearer } from './auth.js';
+import { buildOpenApi, collectRoutes, type CollectedRoute } from './openapi.js';
+import { ApiProblem, errorToProblem, problem, PROBLEM_TYPES, sendProblem } from './problem.js';
+import {
+  BookmarkChangesSchema,
+  BookmarkPageSchema,
+  BookmarkSchema,
+  IdParamsSchema,
+  NewBookmarkSchema,
+  problems,
+  SearchQuerySchema,
+  TagListSchema,
+} from './schemas.js';
+
+export interface ApiOptions {
+  /** Requests per token (or per address, without one) in each window. */
+  rateLimit?: { max: number; timeWindow: number };
+}
+
+interface BookmarkInput {
+  url?: string;
+  title?: string;
+  tags?: string[];
+}
+type IdRequest = FastifyRequest<{ Params: { id: number } }>;
+
+export function toApiBookmark(bookmark: Bookmark) {
+  return {
+    id: bookmark.id,
+    url: bookmark.url,
+    title: bookmark.title,
+    tags: bookmark.tags ? bookmark.tags.split(' ') : [],
+    createdAt: bookmark.createdAt.toISOString(),
+  };
+}
+
+/** Runs the form's rules on JSON input; 422 with the same messages the form shows. */
+function validated(fields: BookmarkFields): ValidBookmark {
+  const result = validateBookmark(fields);
+  if (result.ok) return result.value;
+  const invalidParams = Object.entries(result.errors).map(([name, reason]) => ({ name, in: 'body', reason: reason! }));
+  throw new ApiProblem(problem(422, 'Some fields are not acceptable.', { type: PROBLEM_TYPES.invalidFields, invalidParams }));
+}
+
+function duplicateProblem(existing: Bookmark, prefix: string): ApiProblem {
+  return new ApiProblem(
+    problem(409, `You already saved this address as bookmark ${existing.id}.`, { type: PROBLEM_TYPES.duplicateUrl, existingId: existing.id }),
+    { Location: `${prefix}/bookmarks/${existing.id}` },
+  );
+}
+
+const notFound = (): ApiProblem => new ApiProblem(problem(404, 'No such bookmark among yours.'));
+
+const AUTH_PROBLEMS = [401, 429] as const;
+
+/** The JSON API, registered under /api/v1: bearer tokens only, problem+json errors, its own rate limit. */
+export async function apiRoutes(app: FastifyInstance, options: ApiOptions = {}): Promise<void> {
+  const routes: CollectedRoute[] = [];
+  app.addHook('onRoute', collectRoutes(routes, app.prefix));
+  app.decorateRequest('apiToken', null);
+  // JSON only: a form or text body is a 415, not a body that happens to parse.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
+  // Before rate limiting (route-level hooks run after these), so limits key on the token.
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config.public) return;
+    request.apiToken = authenticateBearer(app.db, request);
+  });
+  // The app-wide hook reads the session cookie; nothing here may act on it.
+  app.addHook('preHandler', async (request) => {
+    request.user = null;
+  });
+
+  await app.register(rateLimit, {
+    max: options.rateLimit?.max ?? 300,
+    timeWindow: options.rateLimit?.timeWindow ?? 60_000,
+    keyGenerator: (request) => request.apiToken?.tokenHash ?? `ip:${request.ip}`,
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const { body, headers } = errorToProblem(error as Parameters<typeof errorToProblem>[0], request);
+    return sendProblem(reply, body, headers);
+  });
+  app.setNotFoundHandler(async (request, reply) => {
+    request.apiToken ??= authenticateBearer(app.db, request);
+    return sendProblem(reply, problem(404, 'There is no such endpoint.'));
+  });
+
+  app.get(
+    '/bookmarks',
+    {
+      schema: {
+        summary: 'List or search your bookmarks, newest first',
+        querystring: SearchQuerySchema,
+        response: { 200: BookmarkPageSchema, ...problems(400, ...AUTH_PROBLEMS) },
+      },
+    },
+    async (request: FastifyRequest<{ Querystring: { q?: string; limit: number; cursor?: string } }>) => {
+      const { q = '', limit, cursor } = request.query;
+      const page = searchBookmarks(app.db, apiOwner(request), parseSearch(q), decodeCursor(cursor), limit);
+      return { items: page.items.map(toApiBookmark), total: page.total, nextCursor: page.next ? encodeCursor(page.next) : null };
+    },
+  );
+
+  app.post(
+    '/bookmarks',
+    {
+      schema: {
+        summary: 'Save a bookmark',
+        body: NewBookmarkSchema,
+        response: { 201: BookmarkSchema, ...problems(400, ...AUTH_PROBLEMS, 409, 413, 415, 422) },
+      },
+    },
+    async (request: FastifyRequest<{ Body: BookmarkInput }>, reply: FastifyReply) => {
+      const owner = apiOwner(request);
+      const { url = '', title = '', tags = [] } = request.body;
+      const value = validated({ url, title, tags: tags.join(' ') });
+      const duplicate = findDuplicate(app.db, owner, value.url);
+      if (duplicate) throw duplicateProblem(duplicate, app.prefix);
+      const created = createBookmark(app.db, owner, value);
+      return reply.code(201).header('Location', `${app.prefix}/bookmarks/${created.id}`).send(toApiBookmark(created));
+    },
+  );
+
+  app.get(
+    '/bookmarks/:id',
+    {
+      schema: {
+        summary: 'One bookmark',
+        params: IdParamsSchema,
+        response: { 200: BookmarkSchema, ...problems(400, ...AUTH_PROBLEMS, 404) },
+      },
+    },
+    async (request: IdRequest) => {
+      const bookmark = findBookmark(app.db, apiOwner(request), request.params.id);
+      if (!bookmark) throw notFound();
+      return toApiBookmark(bookmark);
+    },
+  );
+
+  app.patch(
+    '/bookmarks/:id',
+    {
+      schema: {
+        summary: 'Change some fields of a bookmark',
+        description: 'Fields left out keep their values; tags, when given, replace all tags.',
+        params: IdParamsSchema,
+        body: BookmarkChangesSchema,
+        response: { 200: BookmarkSchema, ...problems(400, ...AUTH_PROBLEMS, 404, 409, 413, 415, 422) },
+      },
+    },
+    async (request: FastifyRequest<{ Params: { id: number }; Body: BookmarkInput }>) => {
+      const owner = apiOwner(request);
+      const existing = findBookmark(app.db, owner, request.params.id);
+      if (!existing) throw notFound();
+      const { url, title, tags } = request.body;
+      const value = validated({
+        url: url ?? existing.url,
+        title: title ?? existing.title,
+        tags: tags ? tags.join(' ') : existing.tags,
+      });
+      const duplicate = findDuplicate(app.db, owner, value.url, existing.id);
+      if (duplicate) throw duplicateProblem(duplicate, app.prefix);
+      const updated = updateBookmark(app.db, owner, existing.id, value);
+      if (!updated) throw notFound();
+      return toApiBookmark(updated);
+    },
+  );
+
+  app.delete(
+    '/bookmarks/:id',
+    {
+      schema: {
+        summary: 'Delete a bookmark',
+        params: IdParamsSchema,
+        response: { 204: { description: 'Deleted', type: 'null' }, ...problems(400, ...AUTH_PROBLEMS, 404) },
+      },
+    },
+    async (request: IdRequest, reply: FastifyReply) => {
+      if (!deleteBookmark(app.db, apiOwner(request), request.params.id)) throw notFound();
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/tags',
+    {
+      schema: {
+        summary: 'Your tags with how many bookmarks carry each, most used first',
+        response: { 200: TagListSchema, ...problems(...AUTH_PROBLEMS) },
+      },
+    },
+    async (request) => ({ items: listTags(app.db, apiOwner(request), 1000) }),
+  );
+
+  let document: object | undefined;
+  app.get(
+    '/openapi.json',
+    {
+      config: { public: true },
+      schema: {
+        summary: 'This OpenAPI 3.1 document',
+        response: { 200: { description: 'The OpenAPI document', type: 'object', additionalProperties: true }, ...problems(429) },
+      },
+    },
+    async (_request, reply) => {
+      document ??= buildOpenApi(routes, new URL(app.prefix, app.config.appBaseUrl).href);
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(document));
+    },
+  );
+}

@@ -1,0 +1,141 @@
+import { LIMITS } from '../bookmarks/validation.js';
+
+/** JSON Schemas shared by Fastify (validation, serialization) and the OpenAPI document (by object identity). */
+export const BookmarkSchema = {
+  type: 'object',
+  required: ['id', 'url', 'title', 'tags', 'createdAt'],
+  additionalProperties: false,
+  properties: {
+    id: { type: 'integer', minimum: 1 },
+    url: { type: 'string', format: 'uri' },
+    title: { type: 'string' },
+    tags: { type: 'array', items: { type: 'string' } },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const BookmarkPageSchema = {
+  type: 'object',
+  required: ['items', 'total', 'nextCursor'],
+  additionalProperties: false,
+  properties: {
+    items: { type: 'array', items: BookmarkSchema },
+    total: { type: 'integer', minimum: 0, description: 'How many bookmarks match the query in all.' },
+    nextCursor: {
+      type: ['string', 'null'],
+      description: 'Pass as `cursor` to get the next page; null on the last page.',
+    },
+  },
+} as const;
+
+export const TagListSchema = {
+  type: 'object',
+  required: ['items'],
+  additionalProperties: false,
+  properties: {
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['tag', 'count'],
+        additionalProperties: false,
+        properties: { tag: { type: 'string' }, count: { type: 'integer', minimum: 1 } },
+      },
+    },
+  },
+} as const;
+
+const tagsField = {
+  type: 'array',
+  maxItems: 100,
+  items: { type: 'string', maxLength: 200 },
+  description: `Normalised like the form: lowercased, a leading # dropped, duplicates removed; at most ${LIMITS.tagCount} tags of ${LIMITS.tagLength} characters.`,
+} as const;
+
+export const NewBookmarkSchema = {
+  type: 'object',
+  required: ['url'],
+  properties: {
+    url: { type: 'string', maxLength: 8192, description: 'An http or https address.' },
+    title: { type: 'string', maxLength: 8192, description: 'Defaults to the host name.' },
+    tags: tagsField,
+  },
+} as const;
+
+export const BookmarkChangesSchema = {
+  type: 'object',
+  minProperties: 1,
+  properties: {
+    url: NewBookmarkSchema.properties.url,
+    title: NewBookmarkSchema.properties.title,
+    tags: tagsField,
+  },
+} as const;
+
+export const ProblemSchema = {
+  type: 'object',
+  required: ['type', 'title', 'status'],
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    invalidParams: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'in', 'reason'],
+        properties: { name: { type: 'string' }, in: { type: 'string' }, reason: { type: 'string' } },
+      },
+    },
+    existingId: { type: 'integer', description: 'On 409: the id of the bookmark that already has this address.' },
+  },
+} as const;
+
+export const IdParamsSchema = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } },
+} as const;
+
+export const MAX_PAGE_SIZE = 100;
+
+export const SearchQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    q: { type: 'string', maxLength: 500, description: 'Search syntax: words, "a phrase", #tag, -word, -#tag.' },
+    limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 },
+    cursor: { type: 'string', pattern: '^\\d{1,15}\\.\\d{1,15}$', description: 'The nextCursor of the previous page.' },
+  },
+} as const;
+
+/** Named schemas become #/components/schemas entries in the OpenAPI document. */
+export const NAMED_SCHEMAS: Record<string, object> = {
+  Bookmark: BookmarkSchema,
+  BookmarkPage: BookmarkPageSchema,
+  TagList: TagListSchema,
+  NewBookmark: NewBookmarkSchema,
+  BookmarkChanges: BookmarkChangesSchema,
+  Problem: ProblemSchema,
+};
+
+/** Error responses in a route schema: problem+json with the status's meaning. */
+export function problems(...statuses: number[]): Record<number, object> {
+  const descriptions: Record<number, string> = {
+    400: 'The request does not match the schema.',
+    401: 'Missing, unknown, revoked or expired token.',
+    404: 'No such bookmark among yours.',
+    409: 'You already saved this address; existingId names it.',
+    413: 'Request body too large.',
+    415: 'Request body is not JSON.',
+    422: 'The fields are well-formed but not acceptable; invalidParams says why.',
+    429: 'Rate limit reached; see Retry-After.',
+  };
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      { description: descriptions[status] ?? 'Error', content: { 'application/problem+json': { schema: ProblemSchema } } },
+    ]),
+  );
+}

@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { parseHTML } from 'linkedom';
@@ -136,4 +137,30 @@ export function form(values: Record<string, string>): { payload: string; headers
     payload: new URLSearchParams(values).toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
   };
+}
+
+export interface SignedInContext {
+  app: FastifyInstance;
+  provider: LocalProvider;
+  alice: string;
+  bob: string;
+}
+
+/**
+ * Registers hooks for a test file: one local OpenID provider for the file, and
+ * for every test a fresh app on :memory: with alice and bob signed in through it.
+ */
+export function useSignedInApp(): SignedInContext {
+  const context = {} as SignedInContext;
+  beforeAll(async () => {
+    context.provider = await startTestProvider();
+  });
+  afterAll(async () => context.provider.close());
+  beforeEach(async () => {
+    context.app = await buildTestApp(context.provider);
+    context.alice = await signIn(context.app, 'alice');
+    context.bob = await signIn(context.app, 'bob');
+  });
+  afterEach(async () => context.app.close());
+  return context;
 }

@@ -1,62 +1,46 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import type { LocalProvider } from '../../src/dev/oidc-provider.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { findBookmark, listTags, searchBookmarks } from '../../src/bookmarks/queries.js';
 import { parseSearch } from '../../src/bookmarks/search.js';
-import { buildTestApp, form, html, HTMX, SAME_ORIGIN, setupBookmark, signIn, startTestProvider } from '../helpers.js';
+import { form, html, HTMX, SAME_ORIGIN, setupBookmark, useSignedInApp } from '../helpers.js';
 
-let provider: LocalProvider;
-let app: FastifyInstance;
-let alice: string;
-let bob: string;
+const t = useSignedInApp();
 
-beforeAll(async () => {
-  provider = await startTestProvider();
-});
-afterAll(async () => provider.close());
-beforeEach(async () => {
-  app = await buildTestApp(provider);
-  alice = await signIn(app, 'alice');
-  bob = await signIn(app, 'bob');
-});
-afterEach(async () => app.close());
-
-const titles = (owner: string, q = '') => searchBookmarks(app.db, owner, parseSearch(q)).items.map((b) => b.title);
+const titles = (owner: string, q = '') => searchBookmarks(t.app.db, owner, parseSearch(q)).items.map((b) => b.title);
 const fragmentOf = (body: string) => html(`<div id="root">${body}</div>`);
 
 describe('edit in place', () => {
   it('htmx: GET …/edit swaps the card for a form holding its values; Cancel restores the card', async () => {
-    const bookmark = setupBookmark(app.db, 'alice', { title: 'Old', tags: ['a', 'b'] });
-    const edit = await app.inject({ method: 'GET', url: `/bookmarks/${bookmark.id}/edit`, headers: { cookie: alice, ...HTMX } });
+    const bookmark = setupBookmark(t.app.db, 'alice', { title: 'Old', tags: ['a', 'b'] });
+    const edit = await t.app.inject({ method: 'GET', url: `/bookmarks/${bookmark.id}/edit`, headers: { cookie: t.alice, ...HTMX } });
     expect(edit.statusCode).toBe(200);
     const formEl = fragmentOf(edit.body).querySelector(`li#bookmark-${bookmark.id} form.bookmark-edit`)!;
     expect(formEl.getAttribute('hx-put')).toBe(`/bookmarks/${bookmark.id}`);
     expect(formEl.querySelector('[name="title"]')?.getAttribute('value')).toBe('Old');
     expect(formEl.querySelector('[name="tags"]')?.getAttribute('value')).toBe('a, b');
     const cancel = formEl.querySelector('.edit-cancel')!;
-    const card = await app.inject({ method: 'GET', url: cancel.getAttribute('hx-get')!, headers: { cookie: alice, ...HTMX } });
+    const card = await t.app.inject({ method: 'GET', url: cancel.getAttribute('hx-get')!, headers: { cookie: t.alice, ...HTMX } });
     expect(fragmentOf(card.body).querySelector(`li#bookmark-${bookmark.id} .card-title`)?.textContent).toBe('Old');
   });
 
   it('htmx: PUT saves and returns the updated card; invalid input answers 422 with the errors and changes nothing', async () => {
-    const bookmark = setupBookmark(app.db, 'alice', { title: 'Old', url: 'https://old.example/' });
-    const bad = await app.inject({
-      method: 'PUT', url: `/bookmarks/${bookmark.id}`, headers: { cookie: alice, ...HTMX, ...form({}).headers },
+    const bookmark = setupBookmark(t.app.db, 'alice', { title: 'Old', url: 'https://old.example/' });
+    const bad = await t.app.inject({
+      method: 'PUT', url: `/bookmarks/${bookmark.id}`, headers: { cookie: t.alice, ...HTMX, ...form({}).headers },
       payload: form({ url: 'javascript:void(0)', title: 'New', tags: '' }).payload,
     });
     expect(bad.statusCode).toBe(422);
     expect(fragmentOf(bad.body).querySelector(`#edit-${bookmark.id}-url-error`)).not.toBeNull();
-    expect(findBookmark(app.db, 'alice', bookmark.id)?.title).toBe('Old');
+    expect(findBookmark(t.app.db, 'alice', bookmark.id)?.title).toBe('Old');
 
-    const good = await app.inject({
-      method: 'PUT', url: `/bookmarks/${bookmark.id}`, headers: { cookie: alice, ...HTMX, ...form({}).headers },
+    const good = await t.app.inject({
+      method: 'PUT', url: `/bookmarks/${bookmark.id}`, headers: { cookie: t.alice, ...HTMX, ...form({}).headers },
       payload: form({ url: 'https://new.example/', title: 'New', tags: 'X y' }).payload,
     });
     expect(good.statusCode).toBe(200);
     const card = fragmentOf(good.body);
     expect(card.querySelector('.card-title')?.textContent).toBe('New');
     expect([...card.querySelectorAll('.tag')].map((t) => t.textContent)).toEqual(['x', 'y']);
-    const stored = findBookmark(app.db, 'alice', bookmark.id)!;
+    const stored = findBookmark(t.app.db, 'alice', bookmark.id)!;
     expect(stored).toMatchObject({ url: 'https://new.example/', title: 'New', tags: 'x y' });
     expect(stored.createdAt).toEqual(bookmark.createdAt);
     expect(titles('alice', 'new')).toEqual(['New']);
@@ -64,17 +48,17 @@ describe('edit in place', () => {
   });
 
   it('plain forms: GET …/edit is a full page and POST …/edit saves with a 303', async () => {
-    const bookmark = setupBookmark(app.db, 'alice', { title: 'Old' });
-    const page = await app.inject({ method: 'GET', url: `/bookmarks/${bookmark.id}/edit`, headers: { cookie: alice } });
+    const bookmark = setupBookmark(t.app.db, 'alice', { title: 'Old' });
+    const page = await t.app.inject({ method: 'GET', url: `/bookmarks/${bookmark.id}/edit`, headers: { cookie: t.alice } });
     expect(html(page.body).querySelector('h1')?.textContent).toBe('Edit bookmark');
-    const saved = await app.inject({
-      method: 'POST', url: `/bookmarks/${bookmark.id}/edit`, headers: { cookie: alice, ...SAME_ORIGIN, ...form({}).headers },
+    const saved = await t.app.inject({
+      method: 'POST', url: `/bookmarks/${bookmark.id}/edit`, headers: { cookie: t.alice, ...SAME_ORIGIN, ...form({}).headers },
       payload: form({ url: 'https://example.com/', title: 'Renamed', tags: '' }).payload,
     });
     expect(saved.statusCode).toBe(303);
     expect(titles('alice')).toEqual(['Renamed']);
-    const invalid = await app.inject({
-      method: 'POST', url: `/bookmarks/${bookmark.id}/edit`, headers: { cookie: alice, ...SAME_ORIGIN, ...form({}).headers },
+    const invalid = await t.app.inject({
+      method: 'POST', url: `/bookmarks/${bookmark.id}/edit`, headers: { cookie: t.alice, ...SAME_ORIGIN, ...form({}).headers },
       payload: form({ url: '', title: 'x', tags: '' }).payload,
     });
     expect(invalid.statusCode).toBe(422);
@@ -82,24 +66,24 @@ describe('edit in place', () => {
   });
 
   it('another user\'s id is a 404 for every edit route, and nothing changes', async () => {
-    const bookmark = setupBookmark(app.db, 'alice', { title: 'Mine' });
+    const bookmark = setupBookmark(t.app.db, 'alice', { title: 'Mine' });
     const payload = form({ url: 'https://evil.example/', title: 'Stolen', tags: '' });
     for (const request of [
-      { method: 'GET' as const, url: `/bookmarks/${bookmark.id}/edit`, headers: { cookie: bob, ...HTMX } },
-      { method: 'GET' as const, url: `/bookmarks/${bookmark.id}`, headers: { cookie: bob, ...HTMX } },
-      { method: 'PUT' as const, url: `/bookmarks/${bookmark.id}`, headers: { cookie: bob, ...HTMX, ...payload.headers }, payload: payload.payload },
-      { method: 'POST' as const, url: `/bookmarks/${bookmark.id}/edit`, headers: { cookie: bob, ...SAME_ORIGIN, ...payload.headers }, payload: payload.payload },
+      { method: 'GET' as const, url: `/bookmarks/${bookmark.id}/edit`, headers: { cookie: t.bob, ...HTMX } },
+      { method: 'GET' as const, url: `/bookmarks/${bookmark.id}`, headers: { cookie: t.bob, ...HTMX } },
+      { method: 'PUT' as const, url: `/bookmarks/${bookmark.id}`, headers: { cookie: t.bob, ...HTMX, ...payload.headers }, payload: payload.payload },
+      { method: 'POST' as const, url: `/bookmarks/${bookmark.id}/edit`, headers: { cookie: t.bob, ...SAME_ORIGIN, ...payload.headers }, payload: payload.payload },
     ]) {
-      expect((await app.inject(request)).statusCode).toBe(404);
+      expect((await t.app.inject(request)).statusCode).toBe(404);
     }
     expect(titles('alice')).toEqual(['Mine']);
   });
 
   it('editing a URL into one the user already has is refused next to the field', async () => {
-    setupBookmark(app.db, 'alice', { title: 'First', url: 'https://first.example/' });
-    const second = setupBookmark(app.db, 'alice', { title: 'Second', url: 'https://second.example/' });
-    const response = await app.inject({
-      method: 'PUT', url: `/bookmarks/${second.id}`, headers: { cookie: alice, ...HTMX, ...form({}).headers },
+    setupBookmark(t.app.db, 'alice', { title: 'First', url: 'https://first.example/' });
+    const second = setupBookmark(t.app.db, 'alice', { title: 'Second', url: 'https://second.example/' });
+    const response = await t.app.inject({
+      method: 'PUT', url: `/bookmarks/${second.id}`, headers: { cookie: t.alice, ...HTMX, ...form({}).headers },
       payload: form({ url: 'HTTPS://FIRST.example', title: 'Second', tags: '' }).payload,
     });
     expect(response.statusCode).toBe(422);
@@ -109,33 +93,33 @@ describe('edit in place', () => {
 
 describe('tags', () => {
   it('each tag chip links to a shareable tag search, which filters by that exact tag', async () => {
-    setupBookmark(app.db, 'alice', { title: 'Tagged', tags: ['web-dev'] });
-    setupBookmark(app.db, 'alice', { title: 'Near miss', tags: ['web'] });
-    const page = html((await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: alice } })).body);
+    setupBookmark(t.app.db, 'alice', { title: 'Tagged', tags: ['web-dev'] });
+    setupBookmark(t.app.db, 'alice', { title: 'Near miss', tags: ['web'] });
+    const page = html((await t.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: t.alice } })).body);
     const chip = [...page.querySelectorAll('.card .tag')].find((a) => a.textContent === 'web-dev')!;
     expect(chip.getAttribute('href')).toBe('/bookmarks/search?q=%23web-dev');
-    const result = await app.inject({ method: 'GET', url: chip.getAttribute('href')!, headers: { cookie: alice } });
+    const result = await t.app.inject({ method: 'GET', url: chip.getAttribute('href')!, headers: { cookie: t.alice } });
     const resultPage = html(result.body);
     expect([...resultPage.querySelectorAll('.card-title')].map((a) => a.textContent)).toEqual(['Tagged']);
     expect(resultPage.querySelector('#search-input')?.getAttribute('value')).toBe('#web-dev');
   });
 
   it('htmx: a chip click also updates the search box out of band; typing in the box does not', async () => {
-    setupBookmark(app.db, 'alice', { title: 'Tagged', tags: ['news'] });
-    const fromChip = await app.inject({ method: 'GET', url: '/bookmarks/search?q=%23news', headers: { cookie: alice, ...HTMX } });
+    setupBookmark(t.app.db, 'alice', { title: 'Tagged', tags: ['news'] });
+    const fromChip = await t.app.inject({ method: 'GET', url: '/bookmarks/search?q=%23news', headers: { cookie: t.alice, ...HTMX } });
     const box = fragmentOf(fromChip.body).querySelector('#search-input')!;
     expect(box.getAttribute('hx-swap-oob')).toBe('true');
     expect(box.getAttribute('value')).toBe('#news');
-    const fromBox = await app.inject({ method: 'GET', url: '/bookmarks/search?q=news', headers: { cookie: alice, ...HTMX, 'hx-trigger': 'search-input' } });
+    const fromBox = await t.app.inject({ method: 'GET', url: '/bookmarks/search?q=news', headers: { cookie: t.alice, ...HTMX, 'hx-trigger': 'search-input' } });
     expect(fragmentOf(fromBox.body).querySelector('#search-input')).toBeNull();
   });
 
   it('lists the user\'s tags with counts, most used first, never another user\'s', async () => {
-    setupBookmark(app.db, 'alice', { tags: ['b', 'a'] });
-    setupBookmark(app.db, 'alice', { tags: ['a'] });
-    setupBookmark(app.db, 'bob', { tags: ['secret', 'a'] });
-    expect(listTags(app.db, 'alice')).toEqual([{ tag: 'a', count: 2 }, { tag: 'b', count: 1 }]);
-    const page = html((await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: alice } })).body);
+    setupBookmark(t.app.db, 'alice', { tags: ['b', 'a'] });
+    setupBookmark(t.app.db, 'alice', { tags: ['a'] });
+    setupBookmark(t.app.db, 'bob', { tags: ['secret', 'a'] });
+    expect(listTags(t.app.db, 'alice')).toEqual([{ tag: 'a', count: 2 }, { tag: 'b', count: 1 }]);
+    const page = html((await t.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: t.alice } })).body);
     expect([...page.querySelectorAll('#tag-cloud .tag')].map((a) => a.textContent)).toEqual(['a', 'b']);
     expect([...page.querySelectorAll('#tag-cloud .tag-count')].map((a) => a.textContent)).toEqual(['2', '1']);
   });
@@ -145,9 +129,9 @@ describe('duplicates', () => {
   it.each(['https://example.com/page', 'HTTPS://EXAMPLE.COM/page', 'https://example.com/page/'])(
     'saving %j when https://example.com/page exists shows the existing one instead of a second',
     async (url) => {
-      const existing = setupBookmark(app.db, 'alice', { url: 'https://example.com/page', title: 'Existing' });
-      const response = await app.inject({
-        method: 'POST', url: '/bookmarks', headers: { cookie: alice, ...HTMX, ...form({}).headers },
+      const existing = setupBookmark(t.app.db, 'alice', { url: 'https://example.com/page', title: 'Existing' });
+      const response = await t.app.inject({
+        method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, ...HTMX, ...form({}).headers },
         payload: form({ url, title: 'Again', tags: 'new' }).payload,
       });
       expect(response.statusCode).toBe(409);
@@ -160,26 +144,26 @@ describe('duplicates', () => {
   );
 
   it('"Update the saved one" updates the existing bookmark in place', async () => {
-    const existing = setupBookmark(app.db, 'alice', { url: 'https://example.com/page', title: 'Existing' });
-    const response = await app.inject({
-      method: 'POST', url: '/bookmarks', headers: { cookie: alice, ...SAME_ORIGIN, ...form({}).headers },
+    const existing = setupBookmark(t.app.db, 'alice', { url: 'https://example.com/page', title: 'Existing' });
+    const response = await t.app.inject({
+      method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, ...SAME_ORIGIN, ...form({}).headers },
       payload: form({ url: 'https://example.com/page/', title: 'Updated', tags: 'fresh', update: String(existing.id) }).payload,
     });
     expect(response.statusCode).toBe(303);
-    const stored = searchBookmarks(app.db, 'alice', parseSearch('')).items;
+    const stored = searchBookmarks(t.app.db, 'alice', parseSearch('')).items;
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({ id: existing.id, title: 'Updated', tags: 'fresh' });
   });
 
   it('another user having the same URL is not a duplicate, and update= cannot touch their bookmark', async () => {
-    const bobs = setupBookmark(app.db, 'bob', { url: 'https://shared.example/', title: 'Bob' });
-    const response = await app.inject({
-      method: 'POST', url: '/bookmarks', headers: { cookie: alice, ...SAME_ORIGIN, ...form({}).headers },
+    const bobs = setupBookmark(t.app.db, 'bob', { url: 'https://shared.example/', title: 'Bob' });
+    const response = await t.app.inject({
+      method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, ...SAME_ORIGIN, ...form({}).headers },
       payload: form({ url: 'https://shared.example/', title: 'Alice', tags: '' }).payload,
     });
     expect(response.statusCode).toBe(303);
-    const hijack = await app.inject({
-      method: 'POST', url: '/bookmarks', headers: { cookie: alice, ...SAME_ORIGIN, ...form({}).headers },
+    const hijack = await t.app.inject({
+      method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, ...SAME_ORIGIN, ...form({}).headers },
       payload: form({ url: 'https://other.example/', title: 'Hijack', tags: '', update: String(bobs.id) }).payload,
     });
     expect(hijack.statusCode).toBe(404);
@@ -189,42 +173,42 @@ describe('duplicates', () => {
 
 describe('undo delete', () => {
   it('restores the bookmark exactly: same id, tags and dates', async () => {
-    const original = setupBookmark(app.db, 'alice', { title: 'Precious', tags: ['keep', 'me'], createdAt: new Date(1_600_000_000_123) });
-    const deleted = await app.inject({ method: 'DELETE', url: `/bookmarks/${original.id}`, headers: { cookie: alice, ...HTMX } });
+    const original = setupBookmark(t.app.db, 'alice', { title: 'Precious', tags: ['keep', 'me'], createdAt: new Date(1_600_000_000_123) });
+    const deleted = await t.app.inject({ method: 'DELETE', url: `/bookmarks/${original.id}`, headers: { cookie: t.alice, ...HTMX } });
     const token = fragmentOf(deleted.body).querySelector('#undo-notice input[name="token"]')!.getAttribute('value')!;
     expect(titles('alice')).toEqual([]);
-    const restored = await app.inject({
-      method: 'POST', url: '/bookmarks/restore', headers: { cookie: alice, ...HTMX, ...form({}).headers }, payload: form({ token }).payload,
+    const restored = await t.app.inject({
+      method: 'POST', url: '/bookmarks/restore', headers: { cookie: t.alice, ...HTMX, ...form({}).headers }, payload: form({ token }).payload,
     });
     expect(restored.statusCode).toBe(200);
     expect(fragmentOf(restored.body).querySelector('#bookmark-list .card-title')?.textContent).toBe('Precious');
-    expect(findBookmark(app.db, 'alice', original.id)).toEqual(original);
+    expect(findBookmark(t.app.db, 'alice', original.id)).toEqual(original);
     expect(titles('alice', 'precious')).toEqual(['Precious']);
 
-    const again = await app.inject({
-      method: 'POST', url: '/bookmarks/restore', headers: { cookie: alice, ...HTMX, ...form({}).headers }, payload: form({ token }).payload,
+    const again = await t.app.inject({
+      method: 'POST', url: '/bookmarks/restore', headers: { cookie: t.alice, ...HTMX, ...form({}).headers }, payload: form({ token }).payload,
     });
     expect(again.statusCode).toBe(410);
   });
 
   it('works without JavaScript: the delete redirect carries the undo notice', async () => {
-    const original = setupBookmark(app.db, 'alice', { title: 'Plain' });
-    const deleted = await app.inject({ method: 'POST', url: `/bookmarks/${original.id}/delete`, headers: { cookie: alice, ...SAME_ORIGIN } });
-    const page = html((await app.inject({ method: 'GET', url: deleted.headers.location as string, headers: { cookie: alice } })).body);
+    const original = setupBookmark(t.app.db, 'alice', { title: 'Plain' });
+    const deleted = await t.app.inject({ method: 'POST', url: `/bookmarks/${original.id}/delete`, headers: { cookie: t.alice, ...SAME_ORIGIN } });
+    const page = html((await t.app.inject({ method: 'GET', url: deleted.headers.location as string, headers: { cookie: t.alice } })).body);
     const token = page.querySelector('#undo-notice input[name="token"]')!.getAttribute('value')!;
-    const restored = await app.inject({
-      method: 'POST', url: '/bookmarks/restore', headers: { cookie: alice, ...SAME_ORIGIN, ...form({}).headers }, payload: form({ token }).payload,
+    const restored = await t.app.inject({
+      method: 'POST', url: '/bookmarks/restore', headers: { cookie: t.alice, ...SAME_ORIGIN, ...form({}).headers }, payload: form({ token }).payload,
     });
     expect(restored.statusCode).toBe(303);
-    expect(findBookmark(app.db, 'alice', original.id)).toEqual(original);
+    expect(findBookmark(t.app.db, 'alice', original.id)).toEqual(original);
   });
 
   it('another user cannot use the undo token', async () => {
-    const original = setupBookmark(app.db, 'alice', { title: 'Mine' });
-    const deleted = await app.inject({ method: 'DELETE', url: `/bookmarks/${original.id}`, headers: { cookie: alice, ...HTMX } });
+    const original = setupBookmark(t.app.db, 'alice', { title: 'Mine' });
+    const deleted = await t.app.inject({ method: 'DELETE', url: `/bookmarks/${original.id}`, headers: { cookie: t.alice, ...HTMX } });
     const token = fragmentOf(deleted.body).querySelector('#undo-notice input[name="token"]')!.getAttribute('value')!;
-    const stolen = await app.inject({
-      method: 'POST', url: '/bookmarks/restore', headers: { cookie: bob, ...HTMX, ...form({}).headers }, payload: form({ token }).payload,
+    const stolen = await t.app.inject({
+      method: 'POST', url: '/bookmarks/restore', headers: { cookie: t.bob, ...HTMX, ...form({}).headers }, payload: form({ token }).payload,
     });
     expect(stolen.statusCode).toBe(410);
     expect(titles('bob')).toEqual([]);

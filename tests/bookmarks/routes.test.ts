@@ -1,31 +1,15 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import type { LocalProvider } from '../../src/dev/oidc-provider.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { searchBookmarks } from '../../src/bookmarks/queries.js';
 import { parseSearch } from '../../src/bookmarks/search.js';
-import { buildTestApp, form, html, HTMX, SAME_ORIGIN, setupBookmark, signIn, startTestProvider } from '../helpers.js';
+import { form, html, HTMX, SAME_ORIGIN, setupBookmark, useSignedInApp } from '../helpers.js';
 
-let provider: LocalProvider;
-let app: FastifyInstance;
-let alice: string;
-let bob: string;
+const t = useSignedInApp();
 
-beforeAll(async () => {
-  provider = await startTestProvider();
-});
-afterAll(async () => provider.close());
-beforeEach(async () => {
-  app = await buildTestApp(provider);
-  alice = await signIn(app, 'alice');
-  bob = await signIn(app, 'bob');
-});
-afterEach(async () => app.close());
-
-const count = (owner: string) => searchBookmarks(app.db, owner, parseSearch('')).total;
+const count = (owner: string) => searchBookmarks(t.app.db, owner, parseSearch('')).total;
 
 describe('GET /dashboard', () => {
   it('renders the add form, the search box and the empty state', async () => {
-    const response = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: alice } });
+    const response = await t.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: t.alice } });
     expect(response.statusCode).toBe(200);
     const page = html(response.body);
     for (const name of ['url', 'title', 'tags']) expect(page.querySelector(`#bookmark-form [name="${name}"]`)).not.toBeNull();
@@ -36,35 +20,35 @@ describe('GET /dashboard', () => {
   });
 
   it('lists only the signed-in user\'s bookmarks, newest first, with tag chips', async () => {
-    setupBookmark(app.db, 'alice', { title: 'Older', tags: ['a', 'b'], createdAt: new Date(1000) });
-    setupBookmark(app.db, 'alice', { title: 'Newer', createdAt: new Date(2000) });
-    setupBookmark(app.db, 'bob', { title: 'Bob private' });
-    const page = html((await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: alice } })).body);
+    setupBookmark(t.app.db, 'alice', { title: 'Older', tags: ['a', 'b'], createdAt: new Date(1000) });
+    setupBookmark(t.app.db, 'alice', { title: 'Newer', createdAt: new Date(2000) });
+    setupBookmark(t.app.db, 'bob', { title: 'Bob private' });
+    const page = html((await t.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: t.alice } })).body);
     expect([...page.querySelectorAll('.card-title')].map((a) => a.textContent)).toEqual(['Newer', 'Older']);
     expect([...page.querySelectorAll('.card .tag')].map((t) => t.textContent)).toEqual(['a', 'b']);
     expect(page.querySelector('.list-summary')?.textContent?.trim()).toBe('2 bookmarks');
   });
 
   it('shows at most one page and a Load more link that works without JavaScript', async () => {
-    for (let i = 0; i < 55; i++) setupBookmark(app.db, 'alice', { title: `Item ${i}`, createdAt: new Date(10_000 + i) });
-    const page = html((await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: alice } })).body);
+    for (let i = 0; i < 55; i++) setupBookmark(t.app.db, 'alice', { title: `Item ${i}`, createdAt: new Date(10_000 + i) });
+    const page = html((await t.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: t.alice } })).body);
     expect(page.querySelectorAll('.card')).toHaveLength(50);
     const more = page.querySelector('.load-more a')!;
     expect(more.getAttribute('hx-trigger')).toContain('revealed');
     const href = more.getAttribute('href')!;
-    const rest = await app.inject({ method: 'GET', url: href, headers: { cookie: alice, ...HTMX } });
+    const rest = await t.app.inject({ method: 'GET', url: href, headers: { cookie: t.alice, ...HTMX } });
     const rows = html(`<ul>${rest.body}</ul>`);
     expect(rows.querySelectorAll('.card')).toHaveLength(5);
     expect(rows.querySelector('.load-more')).toBeNull();
-    const plain = await app.inject({ method: 'GET', url: href, headers: { cookie: alice } });
+    const plain = await t.app.inject({ method: 'GET', url: href, headers: { cookie: t.alice } });
     expect(html(plain.body).querySelectorAll('.card')).toHaveLength(5);
   });
 });
 
 describe('POST /bookmarks', () => {
   it('htmx: returns a cleared form and the refreshed list out of band', async () => {
-    const response = await app.inject({
-      method: 'POST', url: '/bookmarks', headers: { cookie: alice, ...HTMX, ...form({}).headers },
+    const response = await t.app.inject({
+      method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, ...HTMX, ...form({}).headers },
       payload: form({ url: 'https://drizzle.team/docs', title: 'Drizzle', tags: 'ORM, sql' }).payload,
     });
     expect(response.statusCode).toBe(200);
@@ -80,9 +64,9 @@ describe('POST /bookmarks', () => {
   });
 
   it('htmx: keeps the current search when refreshing the list', async () => {
-    setupBookmark(app.db, 'alice', { title: 'Unrelated' });
-    const response = await app.inject({
-      method: 'POST', url: '/bookmarks', headers: { cookie: alice, ...HTMX, ...form({}).headers },
+    setupBookmark(t.app.db, 'alice', { title: 'Unrelated' });
+    const response = await t.app.inject({
+      method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, ...HTMX, ...form({}).headers },
       payload: form({ url: 'https://a.example/', title: 'Kept', tags: '', q: 'kept' }).payload,
     });
     const fragment = html(`<div>${response.body}</div>`);
@@ -90,18 +74,18 @@ describe('POST /bookmarks', () => {
   });
 
   it('plain form post: 303 to the dashboard', async () => {
-    const response = await app.inject({
-      method: 'POST', url: '/bookmarks', headers: { cookie: alice, ...SAME_ORIGIN, ...form({}).headers },
+    const response = await t.app.inject({
+      method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, ...SAME_ORIGIN, ...form({}).headers },
       payload: form({ url: 'https://example.org/', title: '', tags: '' }).payload,
     });
     expect(response.statusCode).toBe(303);
     expect(response.headers.location).toBe('/dashboard');
-    expect(searchBookmarks(app.db, 'alice', parseSearch('')).items[0]?.title).toBe('example.org');
+    expect(searchBookmarks(t.app.db, 'alice', parseSearch('')).items[0]?.title).toBe('example.org');
   });
 
   it('htmx: invalid input answers 422 with the form and the error next to the field; nothing stored', async () => {
-    const response = await app.inject({
-      method: 'POST', url: '/bookmarks', headers: { cookie: alice, ...HTMX, ...form({}).headers },
+    const response = await t.app.inject({
+      method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, ...HTMX, ...form({}).headers },
       payload: form({ url: 'javascript:alert(1)', title: 'x', tags: '' }).payload,
     });
     expect(response.statusCode).toBe(422);
@@ -114,8 +98,8 @@ describe('POST /bookmarks', () => {
   });
 
   it('plain form post: invalid input re-renders the full page with 422', async () => {
-    const response = await app.inject({
-      method: 'POST', url: '/bookmarks', headers: { cookie: alice, ...SAME_ORIGIN, ...form({}).headers },
+    const response = await t.app.inject({
+      method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, ...SAME_ORIGIN, ...form({}).headers },
       payload: form({ url: 'data:text/html,hi', title: '', tags: '' }).payload,
     });
     expect(response.statusCode).toBe(422);
@@ -126,11 +110,11 @@ describe('POST /bookmarks', () => {
   });
 
   it('escapes HTML in titles, tags and urls', async () => {
-    await app.inject({
-      method: 'POST', url: '/bookmarks', headers: { cookie: alice, ...SAME_ORIGIN, ...form({}).headers },
+    await t.app.inject({
+      method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, ...SAME_ORIGIN, ...form({}).headers },
       payload: form({ url: 'https://x.example/?a="><script>alert(1)</script>', title: '<img src=x onerror=alert(1)>', tags: '<b>bold</b>' }).payload,
     });
-    const body = (await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: alice } })).body;
+    const body = (await t.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: t.alice } })).body;
     expect(body).not.toContain('<img src=x');
     expect(body).not.toContain('<script>alert');
     expect(body).not.toContain('<b>bold</b>');
@@ -140,8 +124,8 @@ describe('POST /bookmarks', () => {
   });
 
   it('refuses a body over 64 KB with 413 and stores nothing', async () => {
-    const response = await app.inject({
-      method: 'POST', url: '/bookmarks', headers: { cookie: alice, ...SAME_ORIGIN, ...form({}).headers },
+    const response = await t.app.inject({
+      method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, ...SAME_ORIGIN, ...form({}).headers },
       payload: form({ url: 'https://a.example/', title: 'x'.repeat(70_000), tags: '' }).payload,
     });
     expect(response.statusCode).toBe(413);
@@ -151,12 +135,12 @@ describe('POST /bookmarks', () => {
 
 describe('GET /bookmarks/search', () => {
   beforeEach(() => {
-    setupBookmark(app.db, 'alice', { title: 'Drizzle ORM', createdAt: new Date(1000) });
-    setupBookmark(app.db, 'alice', { title: 'Fastify', createdAt: new Date(2000) });
+    setupBookmark(t.app.db, 'alice', { title: 'Drizzle ORM', createdAt: new Date(1000) });
+    setupBookmark(t.app.db, 'alice', { title: 'Fastify', createdAt: new Date(2000) });
   });
 
   it('htmx: returns only the list fragment, with Vary: HX-Request', async () => {
-    const response = await app.inject({ method: 'GET', url: '/bookmarks/search?q=driz', headers: { cookie: alice, ...HTMX } });
+    const response = await t.app.inject({ method: 'GET', url: '/bookmarks/search?q=driz', headers: { cookie: t.alice, ...HTMX } });
     expect(response.statusCode).toBe(200);
     expect(response.headers.vary).toContain('HX-Request');
     expect(response.body).not.toContain('<html');
@@ -166,7 +150,7 @@ describe('GET /bookmarks/search', () => {
   });
 
   it('plain request: the full dashboard with the box pre-filled', async () => {
-    const response = await app.inject({ method: 'GET', url: '/bookmarks/search?q=fast', headers: { cookie: alice } });
+    const response = await t.app.inject({ method: 'GET', url: '/bookmarks/search?q=fast', headers: { cookie: t.alice } });
     expect(response.statusCode).toBe(200);
     expect(response.headers.vary).toContain('HX-Request');
     const page = html(response.body);
@@ -175,34 +159,34 @@ describe('GET /bookmarks/search', () => {
   });
 
   it('a history-restore request gets the full page', async () => {
-    const response = await app.inject({
-      method: 'GET', url: '/bookmarks/search?q=fast', headers: { cookie: alice, ...HTMX, 'hx-history-restore-request': 'true' },
+    const response = await t.app.inject({
+      method: 'GET', url: '/bookmarks/search?q=fast', headers: { cookie: t.alice, ...HTMX, 'hx-history-restore-request': 'true' },
     });
     expect(response.body).toContain('<html');
   });
 
   it('shows a no-match empty state with the query escaped', async () => {
-    const response = await app.inject({ method: 'GET', url: `/bookmarks/search?q=${encodeURIComponent('<zzz>')}`, headers: { cookie: alice, ...HTMX } });
+    const response = await t.app.inject({ method: 'GET', url: `/bookmarks/search?q=${encodeURIComponent('<zzz>')}`, headers: { cookie: t.alice, ...HTMX } });
     expect(response.body).toContain('&lt;zzz&gt;');
     expect(html(response.body).querySelector('.empty-state h3')?.textContent).toContain('No bookmarks match');
   });
 
   it.each(['"', "'); DROP TABLE bookmarks;--", 'a OR b NEAR(c)', '%_*', '()', 'q[]=1'])('search text %j answers 200', async (q) => {
-    const response = await app.inject({ method: 'GET', url: `/bookmarks/search?q=${encodeURIComponent(q)}`, headers: { cookie: alice, ...HTMX } });
+    const response = await t.app.inject({ method: 'GET', url: `/bookmarks/search?q=${encodeURIComponent(q)}`, headers: { cookie: t.alice, ...HTMX } });
     expect(response.statusCode).toBe(200);
     expect(count('alice')).toBe(2);
   });
 
   it('a repeated or array q is not an error', async () => {
-    const response = await app.inject({ method: 'GET', url: '/bookmarks/search?q=a&q=b', headers: { cookie: alice, ...HTMX } });
+    const response = await t.app.inject({ method: 'GET', url: '/bookmarks/search?q=a&q=b', headers: { cookie: t.alice, ...HTMX } });
     expect(response.statusCode).toBe(200);
   });
 });
 
 describe('DELETE /bookmarks/:id', () => {
   it('htmx: 200 whose swapped content is empty (the card goes), plus an out-of-band undo notice', async () => {
-    const bookmark = setupBookmark(app.db, 'alice');
-    const response = await app.inject({ method: 'DELETE', url: `/bookmarks/${bookmark.id}`, headers: { cookie: alice, ...HTMX } });
+    const bookmark = setupBookmark(t.app.db, 'alice');
+    const response = await t.app.inject({ method: 'DELETE', url: `/bookmarks/${bookmark.id}`, headers: { cookie: t.alice, ...HTMX } });
     expect(response.statusCode).toBe(200);
     const fragment = html(`<div id="root">${response.body}</div>`);
     const notice = fragment.querySelector('#undo-notice')!;
@@ -217,19 +201,19 @@ describe('DELETE /bookmarks/:id', () => {
   });
 
   it('each card carries hx-delete and a no-JavaScript fallback form', async () => {
-    const bookmark = setupBookmark(app.db, 'alice');
-    const page = html((await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: alice } })).body);
+    const bookmark = setupBookmark(t.app.db, 'alice');
+    const page = html((await t.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: t.alice } })).body);
     const deleteForm = page.querySelector(`#bookmark-${bookmark.id} .card-actions form`)!;
     expect(deleteForm.getAttribute('hx-delete')).toBe(`/bookmarks/${bookmark.id}`);
     expect(deleteForm.getAttribute('action')).toBe(`/bookmarks/${bookmark.id}/delete`);
-    const response = await app.inject({ method: 'POST', url: `/bookmarks/${bookmark.id}/delete`, headers: { cookie: alice, ...SAME_ORIGIN } });
+    const response = await t.app.inject({ method: 'POST', url: `/bookmarks/${bookmark.id}/delete`, headers: { cookie: t.alice, ...SAME_ORIGIN } });
     expect(response.statusCode).toBe(303);
     expect(count('alice')).toBe(0);
   });
 
   it.each(['0', '-1', 'abc', '1.5', '99999999', '1e3'])('unknown id %j answers 404', async (id) => {
-    setupBookmark(app.db, 'alice');
-    const response = await app.inject({ method: 'DELETE', url: `/bookmarks/${id}`, headers: { cookie: alice, ...HTMX } });
+    setupBookmark(t.app.db, 'alice');
+    const response = await t.app.inject({ method: 'DELETE', url: `/bookmarks/${id}`, headers: { cookie: t.alice, ...HTMX } });
     expect(response.statusCode).toBe(404);
     expect(count('alice')).toBe(1);
   });
@@ -237,18 +221,18 @@ describe('DELETE /bookmarks/:id', () => {
 
 describe('two users', () => {
   it('B can neither list, search nor delete A\'s bookmarks; A\'s data is intact', async () => {
-    const mine = setupBookmark(app.db, 'alice', { title: 'Alice secret plans' });
-    const list = html((await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: bob } })).body);
+    const mine = setupBookmark(t.app.db, 'alice', { title: 'Alice secret plans' });
+    const list = html((await t.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: t.bob } })).body);
     expect(list.querySelectorAll('.card')).toHaveLength(0);
-    const search = await app.inject({ method: 'GET', url: '/bookmarks/search?q=secret', headers: { cookie: bob, ...HTMX } });
+    const search = await t.app.inject({ method: 'GET', url: '/bookmarks/search?q=secret', headers: { cookie: t.bob, ...HTMX } });
     expect(search.body).not.toContain('Alice secret');
     for (const request of [
-      { method: 'DELETE' as const, url: `/bookmarks/${mine.id}`, headers: { cookie: bob, ...HTMX } },
-      { method: 'POST' as const, url: `/bookmarks/${mine.id}/delete`, headers: { cookie: bob, ...SAME_ORIGIN } },
+      { method: 'DELETE' as const, url: `/bookmarks/${mine.id}`, headers: { cookie: t.bob, ...HTMX } },
+      { method: 'POST' as const, url: `/bookmarks/${mine.id}/delete`, headers: { cookie: t.bob, ...SAME_ORIGIN } },
     ]) {
-      expect((await app.inject(request)).statusCode).toBe(404);
+      expect((await t.app.inject(request)).statusCode).toBe(404);
     }
-    expect(searchBookmarks(app.db, 'alice', parseSearch('secret')).items.map((b) => b.id)).toEqual([mine.id]);
+    expect(searchBookmarks(t.app.db, 'alice', parseSearch('secret')).items.map((b) => b.id)).toEqual([mine.id]);
   });
 });
 
@@ -258,22 +242,22 @@ describe('CSRF', () => {
     [{ 'sec-fetch-site': 'same-site' }],
     [{ origin: 'https://evil.example' }],
   ])('refuses cross-site POST and DELETE with %j and changes nothing', async (headers) => {
-    const bookmark = setupBookmark(app.db, 'alice');
-    const post = await app.inject({
-      method: 'POST', url: '/bookmarks', headers: { cookie: alice, ...headers, ...form({}).headers },
+    const bookmark = setupBookmark(t.app.db, 'alice');
+    const post = await t.app.inject({
+      method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, ...headers, ...form({}).headers },
       payload: form({ url: 'https://evil.example/', title: 'x', tags: '' }).payload,
     });
     expect(post.statusCode).toBe(403);
-    const del = await app.inject({ method: 'DELETE', url: `/bookmarks/${bookmark.id}`, headers: { cookie: alice, ...headers } });
+    const del = await t.app.inject({ method: 'DELETE', url: `/bookmarks/${bookmark.id}`, headers: { cookie: t.alice, ...headers } });
     expect(del.statusCode).toBe(403);
-    const logout = await app.inject({ method: 'POST', url: '/auth/logout', headers: { cookie: alice, ...headers } });
+    const logout = await t.app.inject({ method: 'POST', url: '/auth/logout', headers: { cookie: t.alice, ...headers } });
     expect(logout.statusCode).toBe(403);
     expect(count('alice')).toBe(1);
   });
 
   it('accepts same-origin requests by Origin when Sec-Fetch-Site is absent', async () => {
-    const response = await app.inject({
-      method: 'POST', url: '/bookmarks', headers: { cookie: alice, origin: app.config.appBaseUrl.origin, ...form({}).headers },
+    const response = await t.app.inject({
+      method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, origin: t.app.config.appBaseUrl.origin, ...form({}).headers },
       payload: form({ url: 'https://ok.example/', title: '', tags: '' }).payload,
     });
     expect(response.statusCode).toBe(303);
@@ -282,13 +266,13 @@ describe('CSRF', () => {
 
 describe('infrastructure routes', () => {
   it('GET /healthz answers 200 when the database answers', async () => {
-    const response = await app.inject({ method: 'GET', url: '/healthz' });
+    const response = await t.app.inject({ method: 'GET', url: '/healthz' });
     expect(response.statusCode).toBe(200);
     expect(response.body).toBe('ok');
   });
 
   it('sends a strict CSP and framing headers', async () => {
-    const response = await app.inject({ method: 'GET', url: '/' });
+    const response = await t.app.inject({ method: 'GET', url: '/' });
     const csp = String(response.headers['content-security-policy']);
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
@@ -299,10 +283,10 @@ describe('infrastructure routes', () => {
   });
 
   it('serves htmx 2.0 from the installed package and configures it without eval', async () => {
-    const script = await app.inject({ method: 'GET', url: '/vendor/htmx.min.js' });
+    const script = await t.app.inject({ method: 'GET', url: '/vendor/htmx.min.js' });
     expect(script.statusCode).toBe(200);
     expect(script.body).toContain('2.0.');
-    const page = html((await app.inject({ method: 'GET', url: '/' })).body);
+    const page = html((await t.app.inject({ method: 'GET', url: '/' })).body);
     const config = JSON.parse(page.querySelector('meta[name="htmx-config"]')!.getAttribute('content')!);
     expect(config.allowEval).toBe(false);
     expect(config.includeIndicatorStyles).toBe(false);
@@ -310,7 +294,7 @@ describe('infrastructure routes', () => {
   });
 
   it('unknown pages get a friendly 404', async () => {
-    const response = await app.inject({ method: 'GET', url: '/nope', headers: { cookie: alice } });
+    const response = await t.app.inject({ method: 'GET', url: '/nope', headers: { cookie: t.alice } });
     expect(response.statusCode).toBe(404);
     expect(html(response.body).querySelector('h1')?.textContent).toBe('Not found');
   });

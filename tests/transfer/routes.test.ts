@@ -1,29 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import type { LocalProvider } from '../../src/dev/oidc-provider.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { exportBookmarks, searchBookmarks } from '../../src/bookmarks/queries.js';
 import { parseSearch } from '../../src/bookmarks/search.js';
-import { buildTestApp, html, HTMX, SAME_ORIGIN, setupBookmark, signIn, startTestProvider } from '../helpers.js';
+import { html, HTMX, SAME_ORIGIN, setupBookmark, useSignedInApp } from '../helpers.js';
 
-let provider: LocalProvider;
-let app: FastifyInstance;
-let alice: string;
-let bob: string;
-
-beforeAll(async () => {
-  provider = await startTestProvider();
-});
-afterAll(async () => provider.close());
-beforeEach(async () => {
-  app = await buildTestApp(provider);
-  alice = await signIn(app, 'alice');
-  bob = await signIn(app, 'bob');
-});
-afterEach(async () => app.close());
+const t = useSignedInApp();
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
-const all = (owner: string) => searchBookmarks(app.db, owner, parseSearch(''), null, 1000).items;
+const all = (owner: string) => searchBookmarks(t.app.db, owner, parseSearch(''), null, 1000).items;
 
 function upload(content: Buffer | string, cookie: string, extraHeaders: Record<string, string> = SAME_ORIGIN) {
   const boundary = '----bookmarks-test-boundary';
@@ -32,7 +16,7 @@ function upload(content: Buffer | string, cookie: string, extraHeaders: Record<s
     Buffer.isBuffer(content) ? content : Buffer.from(content),
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]);
-  return app.inject({
+  return t.app.inject({
     method: 'POST',
     url: '/import',
     headers: { cookie, 'content-type': `multipart/form-data; boundary=${boundary}`, ...extraHeaders },
@@ -42,16 +26,16 @@ function upload(content: Buffer | string, cookie: string, extraHeaders: Record<s
 
 describe('import', () => {
   it('the import page works without JavaScript (multipart form) and links from the dashboard', async () => {
-    const dashboard = html((await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: alice } })).body);
+    const dashboard = html((await t.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: t.alice } })).body);
     expect(dashboard.querySelector('a[href="/import"]')).not.toBeNull();
-    const page = html((await app.inject({ method: 'GET', url: '/import', headers: { cookie: alice } })).body);
+    const page = html((await t.app.inject({ method: 'GET', url: '/import', headers: { cookie: t.alice } })).body);
     const formEl = page.querySelector('#import-form')!;
     expect(formEl.getAttribute('enctype')).toBe('multipart/form-data');
     expect(formEl.getAttribute('action')).toBe('/import');
   });
 
   it('imports Chrome\'s file: folders become tags, dates kept, bookmarklets and non-web addresses skipped, duplicates counted', async () => {
-    const response = await upload(fixture('chrome-bookmarks.html'), alice);
+    const response = await upload(fixture('chrome-bookmarks.html'), t.alice);
     expect(response.statusCode).toBe(200);
     const summary = html(response.body).querySelector('.notice')!.textContent!.replace(/\s+/g, ' ');
     expect(summary).toContain('6 imported, 1 duplicate, 2 skipped (1 bookmarklet, 1 not a web address)');
@@ -61,23 +45,23 @@ describe('import', () => {
     expect(all('alice').find((b) => b.url.includes('nodejs.org'))!.tags).toBe('dev-tools node.js');
     expect(all('alice').find((b) => b.url.includes('tagesschau'))!.tags).toBe('');
     expect(all('alice').find((b) => b.url.startsWith('https://example.com/'))!.title).toBe("<script>alert(1)</script> 'quoted' 😀");
-    const dashboard = (await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: alice } })).body;
+    const dashboard = (await t.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: t.alice } })).body;
     expect(dashboard).not.toContain('<script>alert(1)');
   });
 
   it('imports Firefox\'s TAGS and Safari\'s Reading List; a second import of the same file only counts duplicates', async () => {
-    const firefox = await upload(fixture('firefox-bookmarks.html'), alice, HTMX);
+    const firefox = await upload(fixture('firefox-bookmarks.html'), t.alice, HTMX);
     expect(firefox.statusCode).toBe(200);
     expect(firefox.body).not.toContain('<html');
     expect(all('alice').find((b) => b.url.includes('marmiton'))!.tags).toBe('recettes-de-cuisine dessert french');
     expect(all('alice').find((b) => b.url === 'https://github.com/')!.tags).toBe('code git-hub');
 
-    await upload(fixture('safari-bookmarks.html'), alice);
+    await upload(fixture('safari-bookmarks.html'), t.alice);
     expect(all('alice').find((b) => b.url.includes('long-read'))!.tags).toBe('reading-list');
     expect(all('alice').find((b) => b.url.includes('sbb'))!.tags).toBe('travel-plans');
 
     const before = all('alice').length;
-    const again = await upload(fixture('safari-bookmarks.html'), alice);
+    const again = await upload(fixture('safari-bookmarks.html'), t.alice);
     expect(html(again.body).querySelector('.notice')!.textContent).toContain('0 imported, 4 duplicates');
     expect(all('alice')).toHaveLength(before);
     expect(all('bob')).toHaveLength(0);
@@ -85,11 +69,11 @@ describe('import', () => {
 
   it('answers 422 with the error next to the field for an empty or non-bookmark file, storing nothing', async () => {
     for (const content of ['', '<html><body>hello</body></html>']) {
-      const response = await upload(content, alice);
+      const response = await upload(content, t.alice);
       expect(response.statusCode).toBe(422);
       expect(html(response.body).querySelector('#import-file-error')).not.toBeNull();
     }
-    const noFile = await app.inject({ method: 'POST', url: '/import', headers: { cookie: alice, ...SAME_ORIGIN, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'x=1' });
+    const noFile = await t.app.inject({ method: 'POST', url: '/import', headers: { cookie: t.alice, ...SAME_ORIGIN, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'x=1' });
     expect(noFile.statusCode).toBe(422);
     expect(all('alice')).toHaveLength(0);
   });
@@ -97,14 +81,14 @@ describe('import', () => {
   it('refuses a file over 20 MB with 413 and a clear message, storing nothing', async () => {
     const entry = '<DT><A HREF="https://big.example/%d" ADD_DATE="1700000000">Big</A>\n';
     const content = `<DL><p>\n${entry.repeat(Math.ceil((21 * 1024 * 1024) / entry.length))}</DL>`;
-    const response = await upload(content, alice);
+    const response = await upload(content, t.alice);
     expect(response.statusCode).toBe(413);
     expect(html(response.body).querySelector('#import-file-error')?.textContent).toContain('20 MB');
     expect(all('alice')).toHaveLength(0);
   });
 
   it('refuses a cross-site upload', async () => {
-    const response = await upload(fixture('chrome-bookmarks.html'), alice, { 'sec-fetch-site': 'cross-site' });
+    const response = await upload(fixture('chrome-bookmarks.html'), t.alice, { 'sec-fetch-site': 'cross-site' });
     expect(response.statusCode).toBe(403);
     expect(all('alice')).toHaveLength(0);
   });
@@ -113,20 +97,20 @@ describe('import', () => {
     const lines = Array.from({ length: 10_000 }, (_, i) => `<DT><A HREF="https://site${i % 500}.example/page/${i}" ADD_DATE="${1_600_000_000 + i}">Page ${i} about topic ${i % 37}</A>`);
     const content = `<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL><p>\n<DT><H3>Research</H3>\n<DL><p>\n${lines.join('\n')}\n</DL><p>\n</DL><p>`;
     const started = performance.now();
-    const response = await upload(content, alice);
+    const response = await upload(content, t.alice);
     const elapsed = performance.now() - started;
     expect(response.statusCode).toBe(200);
     expect(html(response.body).querySelector('.notice')!.textContent).toContain('10000 imported');
-    expect(searchBookmarks(app.db, 'alice', parseSearch('#research topic')).total).toBe(10_000);
+    expect(searchBookmarks(t.app.db, 'alice', parseSearch('#research topic')).total).toBe(10_000);
     console.info(`import of 10,000 entries took ${elapsed.toFixed(0)} ms`);
   });
 });
 
 describe('export', () => {
   it('downloads every bookmark of the user, with tags, as a Netscape file', async () => {
-    setupBookmark(app.db, 'alice', { url: 'https://a.example/', title: 'A & B', tags: ['x', 'y'] });
-    setupBookmark(app.db, 'bob', { url: 'https://bob.example/', title: 'Bob' });
-    const response = await app.inject({ method: 'GET', url: '/export', headers: { cookie: alice } });
+    setupBookmark(t.app.db, 'alice', { url: 'https://a.example/', title: 'A & B', tags: ['x', 'y'] });
+    setupBookmark(t.app.db, 'bob', { url: 'https://bob.example/', title: 'Bob' });
+    const response = await t.app.inject({ method: 'GET', url: '/export', headers: { cookie: t.alice } });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-disposition']).toMatch(/^attachment; filename="bookmarks-\d{4}-\d{2}-\d{2}\.html"$/);
     expect(response.body).toContain('<!DOCTYPE NETSCAPE-Bookmark-file-1>');
@@ -136,20 +120,20 @@ describe('export', () => {
   });
 
   it('round trip: export, import into a fresh user, same set', async () => {
-    await upload(fixture('chrome-bookmarks.html'), alice);
-    await upload(fixture('firefox-bookmarks.html'), alice);
-    await upload(fixture('safari-bookmarks.html'), alice);
-    const exported = await app.inject({ method: 'GET', url: '/export', headers: { cookie: alice } });
-    const result = await upload(exported.body, bob);
+    await upload(fixture('chrome-bookmarks.html'), t.alice);
+    await upload(fixture('firefox-bookmarks.html'), t.alice);
+    await upload(fixture('safari-bookmarks.html'), t.alice);
+    const exported = await t.app.inject({ method: 'GET', url: '/export', headers: { cookie: t.alice } });
+    const result = await upload(exported.body, t.bob);
     expect(result.statusCode).toBe(200);
     const shape = (owner: string) =>
-      exportBookmarks(app.db, owner).map((b) => ({ ...b, createdAt: Math.floor(b.createdAt.getTime() / 1000) }));
+      exportBookmarks(t.app.db, owner).map((b) => ({ ...b, createdAt: Math.floor(b.createdAt.getTime() / 1000) }));
     expect(shape('bob')).toEqual(shape('alice'));
     expect(shape('alice').length).toBeGreaterThan(10);
   });
 
   it('requires sign-in', async () => {
-    const response = await app.inject({ method: 'GET', url: '/export' });
+    const response = await t.app.inject({ method: 'GET', url: '/export' });
     expect(response.statusCode).toBe(303);
   });
 });

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { bookmarks, tagCounts, type Bookmark } from '../db/schema.js';
-import { isEmptySearch, toFtsMatch, type SearchQuery } from './search.js';
+import { toFtsMatch, type SearchQuery } from './search.js';
 
 export const PAGE_SIZE = 50;
 
@@ -29,9 +29,23 @@ export function decodeCursor(text: string | undefined): Cursor | null {
 
 const tagsColumnHas = (tag: string): SQL => sql`instr(' ' || ${bookmarks.tags} || ' ', ${` ${tag} `}) > 0`;
 
-function searchConditions(ownerSub: string, query: SearchQuery): SQL[] {
-  const conditions: SQL[] = [eq(bookmarks.ownerSub, ownerSub)];
-  if (query.words.length + query.phrases.length + query.excludedWords.length + query.tags.length > 0) {
+const hasTextTerms = (query: SearchQuery): boolean => query.words.length + query.phrases.length + query.excludedWords.length > 0;
+
+/**
+ * Up to this many matches, reading them out of the index and sorting them by
+ * date is cheaper than walking the owner's bookmarks newest first until a page
+ * of matches turns up (about 5 µs per match against 0.1 µs per bookmark walked:
+ * the two meet near 300 matches at 100k bookmarks).
+ */
+const MATCH_DRIVEN_MAX = 300;
+
+/**
+ * `matchDriven` scopes the owner with a unary `+`, which keeps SQLite from
+ * walking bookmarks_owner_created_idx and makes it start from the FTS matches.
+ */
+function searchConditions(ownerSub: string, query: SearchQuery, matchDriven = false): SQL[] {
+  const conditions: SQL[] = [matchDriven ? sql`+${bookmarks.ownerSub} = ${ownerSub}` : eq(bookmarks.ownerSub, ownerSub)];
+  if (hasTextTerms(query)) {
     const match = toFtsMatch(ownerSub, query);
     conditions.push(sql`${bookmarks.id} IN (SELECT rowid FROM bookmarks_fts WHERE bookmarks_fts MATCH ${match})`);
   }
@@ -40,19 +54,23 @@ function searchConditions(ownerSub: string, query: SearchQuery): SQL[] {
   return conditions;
 }
 
-function countMatches(db: Db, ownerSub: string, query: SearchQuery, conditions: SQL[]): number {
-  // Words alone can be counted inside the index, which already holds the owner.
-  if (!isEmptySearch(query) && query.tags.length + query.excludedTags.length === 0) {
-    const row = db.get<{ total: number }>(
-      sql`SELECT count(*) AS total FROM bookmarks_fts WHERE bookmarks_fts MATCH ${toFtsMatch(ownerSub, query)}`,
-    );
-    return row.total;
-  }
+/** How many of the owner's bookmarks the text terms alone match, counted inside the index (which holds the owner). */
+function countTextMatches(db: Db, ownerSub: string, query: SearchQuery): number {
+  return db.get<{ total: number }>(
+    sql`SELECT count(*) AS total FROM bookmarks_fts WHERE bookmarks_fts MATCH ${toFtsMatch(ownerSub, query)}`,
+  ).total;
+}
+
+function countRows(db: Db, conditions: SQL[]): number {
   const [row] = db.select({ total: sql<number>`count(*)` }).from(bookmarks).where(and(...conditions)).all();
   return row?.total ?? 0;
 }
 
-/** The owner's bookmarks matching the query, newest first, one page after the cursor. */
+/**
+ * The owner's bookmarks matching the query, newest first, one page after the cursor.
+ * Text terms are counted in the index first: that count is the total when
+ * there are no tag filters, and it picks the cheaper plan for the page.
+ */
 export function searchBookmarks(
   db: Db,
   ownerSub: string,
@@ -60,7 +78,13 @@ export function searchBookmarks(
   after: Cursor | null = null,
   limit = PAGE_SIZE,
 ): BookmarkPage {
-  const conditions = searchConditions(ownerSub, query);
+  const textMatches = hasTextTerms(query) ? countTextMatches(db, ownerSub, query) : null;
+  if (textMatches === 0) return { items: [], total: 0, next: null };
+  const matchDriven = textMatches !== null && textMatches <= MATCH_DRIVEN_MAX;
+  const conditions = searchConditions(ownerSub, query, matchDriven);
+  const tagFiltered = query.tags.length + query.excludedTags.length > 0;
+  const total = textMatches !== null && !tagFiltered ? textMatches : countRows(db, conditions);
+  if (total === 0) return { items: [], total, next: null };
   const pageConditions = [...conditions];
   if (after) {
     const createdAt = new Date(after.createdAt);
@@ -78,7 +102,7 @@ export function searchBookmarks(
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   const next = rows.length > limit && last ? { createdAt: last.createdAt.getTime(), id: last.id } : null;
-  return { items, total: countMatches(db, ownerSub, query, conditions), next };
+  return { items, total, next };
 }
 
 export function findBookmark(db: Db, ownerSub: string, id: number): Bookmark | undefined {

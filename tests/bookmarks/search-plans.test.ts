@@ -1,0 +1,71 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { openDb, type Db } from '../../src/db/client.js';
+import { searchBookmarks, type Cursor } from '../../src/bookmarks/queries.js';
+import { parseSearch } from '../../src/bookmarks/search.js';
+import { setupBookmark } from '../helpers.js';
+
+/**
+ * searchBookmarks reads a page in one of two ways, by how many bookmarks the
+ * words match (few: from the index, then sorted; many: newest first until a
+ * page is full). Both must give the same order, pages and totals.
+ */
+describe('searchBookmarks with few and with many matches', () => {
+  let db: Db;
+  beforeEach(() => {
+    db = openDb(':memory:');
+  });
+
+  /** Every page, following the cursor, with the total each page reported. */
+  function allPages(ownerSub: string, text: string, limit = 50): { ids: number[]; totals: number[] } {
+    const ids: number[] = [];
+    const totals: number[] = [];
+    let after: Cursor | null = null;
+    for (let guard = 0; guard < 100; guard++) {
+      const page = searchBookmarks(db, ownerSub, parseSearch(text), after, limit);
+      ids.push(...page.items.map((b) => b.id));
+      totals.push(page.total);
+      if (!page.next) break;
+      after = page.next;
+    }
+    return { ids, totals };
+  }
+
+  function expected(ownerSub: string, keep: (title: string, tags: string) => boolean): number[] {
+    return db.$client
+      .prepare('SELECT id, title, tags FROM bookmarks WHERE owner_sub = ? ORDER BY created_at DESC, id DESC')
+      .all(ownerSub)
+      .filter((row) => keep((row as { title: string }).title, (row as { tags: string }).tags))
+      .map((row) => (row as { id: number }).id);
+  }
+
+  it.each([
+    ['many matches', 700],
+    ['few matches', 40],
+  ])('%s: newest first by date then id, even when ids and dates disagree', (_label, count) => {
+    // Dates run against insertion order (as after an import) and collide often.
+    db.$client.transaction(() => {
+      for (let i = 0; i < count; i++) {
+        const tags = i % 3 === 0 ? ['keep'] : [];
+        setupBookmark(db, 'alice', { title: `Common word ${i}`, url: `https://example.com/${i}`, tags, createdAt: new Date(1_000_000 - (i % 97) * 1000) });
+        setupBookmark(db, 'alice', { title: `Other thing ${i}`, url: `https://example.org/${i}`, createdAt: new Date(2_000_000 + i) });
+        setupBookmark(db, 'bob', { title: `Common word ${i}`, url: `https://example.net/${i}` });
+      }
+    })();
+    const common = expected('alice', (title) => title.startsWith('Common'));
+    expect(allPages('alice', 'comm')).toEqual({ ids: common, totals: Array(Math.ceil(count / 50)).fill(count) });
+
+    const tagged = expected('alice', (title, tags) => title.startsWith('Common') && tags === 'keep');
+    const withTag = allPages('alice', 'comm #keep', 7);
+    expect(withTag.ids).toEqual(tagged);
+    expect(new Set(withTag.totals)).toEqual(new Set([tagged.length]));
+
+    const excluded = expected('alice', (title, tags) => title.startsWith('Common') && tags !== 'keep');
+    expect(allPages('alice', 'comm -#keep', 30).ids).toEqual(excluded);
+  });
+
+  it('finds nothing, with a zero total, when no bookmark matches', () => {
+    setupBookmark(db, 'alice', { title: 'Something' });
+    expect(searchBookmarks(db, 'alice', parseSearch('nothing'))).toEqual({ items: [], total: 0, next: null });
+    expect(searchBookmarks(db, 'alice', parseSearch('something #missing'))).toEqual({ items: [], total: 0, next: null });
+  });
+});

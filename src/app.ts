@@ -15,6 +15,7 @@ import { authRoutes } from './auth/routes.js';
 import { loadSessionUser, SESSION_IDLE_SECONDS } from './auth/session.js';
 import { bookmarkRoutes } from './bookmarks/routes.js';
 import { transferRoutes } from './transfer/routes.js';
+import { tokenRoutes } from './tokens/routes.js';
 import { apiRoutes } from './api/routes.js';
 import { registerCsrfGuard } from './http/csrf.js';
 import { isFragmentRequest } from './http/htmx.js';
@@ -123,6 +124,7 @@ export async function buildApp(config: Config & { oidc: OidcSettings }, options:
   await app.register(authRoutes);
   await app.register(bookmarkRoutes);
   await app.register(transferRoutes);
+  await app.register(tokenRoutes);
   await app.register(apiRoutes, { prefix: '/api/v1' });
   return app;
 }

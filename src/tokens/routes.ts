@@ -1,0 +1,88 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { currentUser, requireUser } from '../auth/session.js';
+import { isFragmentRequest, varyOnHtmx } from '../http/htmx.js';
+import { createToken, EXPIRY_CHOICES, expiryDate, listTokens, revokeToken, validateTokenName, type TokenInfo } from './tokens.js';
+
+type IdRequest = FastifyRequest<{ Params: { id: string } }>;
+type BodyRequest = FastifyRequest<{ Body: unknown }>;
+
+const dateLabel = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+const bodyField = (body: unknown, name: string): string => {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : '';
+};
+
+function parseId(raw: string): number | null {
+  return /^[1-9]\d{0,14}$/.test(raw) ? Number(raw) : null;
+}
+
+function toRow(token: TokenInfo, now: Date) {
+  const at = (date: Date | null) => (date ? { iso: date.toISOString(), label: `${dateLabel.format(date)} UTC` } : null);
+  return {
+    id: token.id,
+    name: token.name,
+    created: at(token.createdAt)!,
+    lastUsed: at(token.lastUsedAt),
+    expires: at(token.expiresAt),
+    expired: token.expiresAt !== null && token.expiresAt.getTime() <= now.getTime(),
+  };
+}
+
+interface PanelState {
+  secret?: string;
+  createdName?: string;
+  name?: string;
+  expiry?: string;
+  error?: string;
+}
+
+/** Settings: personal access tokens for the JSON API, as one self-contained htmx widget. */
+export async function tokenRoutes(app: FastifyInstance): Promise<void> {
+  app.addHook('preHandler', requireUser);
+
+  function render(request: FastifyRequest, reply: FastifyReply, status: number, state: PanelState = {}) {
+    varyOnHtmx(reply);
+    // The page may hold a secret shown once: never keep a copy in any cache.
+    reply.code(status).header('Cache-Control', 'no-store');
+    const user = currentUser(request);
+    const now = new Date();
+    const view = {
+      user,
+      tokens: listTokens(app.db, user.sub).map((token) => toRow(token, now)),
+      expiryChoices: Object.keys(EXPIRY_CHOICES),
+      apiBase: new URL('/api/v1', app.config.appBaseUrl).href,
+      ...state,
+    };
+    return reply.viewAsync(isFragmentRequest(request) ? 'partials/token-panel.njk' : 'pages/settings.njk', view);
+  }
+
+  app.get('/settings', async (request, reply) => render(request, reply, 200));
+
+  app.post('/settings/tokens', async (request: BodyRequest, reply) => {
+    const rawName = bodyField(request.body, 'name');
+    const expiry = bodyField(request.body, 'expiry') || 'never';
+    const result = validateTokenName(rawName);
+    if (!result.ok) return render(request, reply, 422, { name: rawName, expiry, error: result.error });
+    const { token, secret } = createToken(app.db, currentUser(request).sub, result.name, expiryDate(expiry));
+    request.log.info({ tokenId: token.id }, 'api token created');
+    return render(request, reply, 201, { secret, createdName: token.name });
+  });
+
+  async function revoke(request: IdRequest): Promise<boolean> {
+    const id = parseId(request.params.id);
+    const revoked = id !== null && revokeToken(app.db, currentUser(request).sub, id);
+    if (revoked) request.log.info({ tokenId: id }, 'api token revoked');
+    return revoked;
+  }
+
+  app.delete('/settings/tokens/:id', async (request: IdRequest, reply) => {
+    if (!(await revoke(request))) return reply.callNotFound();
+    return render(request, reply, 200);
+  });
+
+  // The same revoke for browsers without JavaScript, which can only GET and POST.
+  app.post('/settings/tokens/:id/delete', async (request: IdRequest, reply) => {
+    if (!(await revoke(request))) return reply.callNotFound();
+    return reply.redirect('/settings', 303);
+  });
+}

@@ -20,6 +20,7 @@ import { apiRoutes } from './api/routes.js';
 import { registerCsrfGuard } from './http/csrf.js';
 import { isFragmentRequest } from './http/htmx.js';
 import { registerSecurityHeaders } from './http/security.js';
+import { DEFAULT_RATE_LIMITS, registerRateLimits } from './http/rate-limit.js';
 import type { OidcSettings } from './config.js';
 
 declare module 'fastify' {
@@ -85,6 +86,7 @@ export async function buildApp(config: Config & { oidc: OidcSettings }, options:
   app.addHook('preHandler', async (request) => {
     request.user = loadSessionUser(request);
   });
+  await registerRateLimits(app, config.rateLimits ?? DEFAULT_RATE_LIMITS);
 
   await app.register(view, {
     engine: { nunjucks },

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
+import type { RateLimits } from './http/rate-limit.js';
 
 export interface OidcSettings {
   issuer: URL;
@@ -19,6 +20,8 @@ export interface Config {
   databasePath: string;
   /** null in development without AUTH0_DOMAIN: server.ts starts the embedded provider. */
   oidc: OidcSettings | null;
+  /** Overrides for tests; production uses DEFAULT_RATE_LIMITS. */
+  rateLimits?: RateLimits;
 }
 
 export class ConfigError extends Error {

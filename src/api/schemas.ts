@@ -102,7 +102,6 @@ export const MAX_PAGE_SIZE = 100;
 
 export const SearchQuerySchema = {
   type: 'object',
-  additionalProperties: false,
   properties: {
     q: { type: 'string', maxLength: 500, description: 'Search syntax: words, "a phrase", #tag, -word, -#tag.' },
     limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 },

@@ -1,0 +1,291 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { LocalProvider } from '../../src/dev/oidc-provider.js';
+import { createToken } from '../../src/tokens/tokens.js';
+import { findBookmark } from '../../src/bookmarks/queries.js';
+import { buildTestApp, setupBookmark, signIn, startTestProvider } from '../helpers.js';
+import { expectProblem, userWithToken } from './support.js';
+
+let provider: LocalProvider;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  provider = await startTestProvider();
+});
+afterAll(async () => provider.close());
+beforeEach(async () => {
+  app = await buildTestApp(provider);
+});
+afterEach(async () => app.close());
+
+function tokenFor(ownerSub: string, expiresAt: Date | null = null): { authorization: string } {
+  return { authorization: `Bearer ${createToken(app.db, ownerSub, 'test', expiresAt).secret}` };
+}
+
+const call = (options: InjectOptions) => app.inject(options);
+
+describe('authentication', () => {
+  it('asks for a bearer token when none is sent', async () => {
+    const response = await call({ method: 'GET', url: '/api/v1/bookmarks' });
+    const problem = expectProblem(response, 401);
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="bookmarks"');
+    expect(problem).toMatchObject({ type: 'about:blank', title: 'Unauthorized' });
+  });
+
+  it.each([
+    ['Basic YWxpY2U6c2VjcmV0', 'invalid_request'],
+    ['Bearer', 'invalid_request'],
+    ['Bearer a b', 'invalid_request'],
+    ['Bearer not-a-token', 'invalid_token'],
+    ['Bearer bm_short', 'invalid_token'],
+    [`Bearer bm_${'A'.repeat(43)}`, 'invalid_token'],
+    [`Bearer bm_${'A'.repeat(42)}!`, 'invalid_token'],
+  ])('refuses the Authorization header %j', async (authorization, error) => {
+    const response = await call({ method: 'GET', url: '/api/v1/bookmarks', headers: { authorization } });
+    expectProblem(response, 401);
+    expect(response.headers['www-authenticate']).toBe(`Bearer realm="bookmarks", error="${error}"`);
+  });
+
+  it('refuses an expired token', async () => {
+    const response = await call({ method: 'GET', url: '/api/v1/bookmarks', headers: tokenFor('alice', new Date(Date.now() - 1000)) });
+    expectProblem(response, 401);
+    expect(response.headers['www-authenticate']).toContain('invalid_token');
+  });
+
+  it('accepts the scheme name in any case', async () => {
+    const { authorization } = tokenFor('alice');
+    const response = await call({ method: 'GET', url: '/api/v1/tags', headers: { authorization: authorization.replace('Bearer', 'bearer') } });
+    expect(response.statusCode).toBe(200);
+  });
+
+  it('refuses a session cookie, and a cookie never changes whose data a token sees', async () => {
+    const cookie = await signIn(app, 'alice');
+    setupBookmark(app.db, 'alice', { url: 'https://alice.example/' });
+    setupBookmark(app.db, 'bob', { url: 'https://bob.example/' });
+    for (const method of ['GET', 'POST'] as const) {
+      const response = await call({ method, url: '/api/v1/bookmarks', headers: { cookie, 'sec-fetch-site': 'same-origin' }, ...(method === 'POST' ? { payload: { url: 'https://x.example/' } } : {}) });
+      expectProblem(response, 401);
+      expect(response.headers['set-cookie']).toBeUndefined();
+    }
+    const mixed = await call({ method: 'GET', url: '/api/v1/bookmarks', headers: { cookie, ...tokenFor('bob') } });
+    expect(mixed.json().items.map((b: { url: string }) => b.url)).toEqual(['https://bob.example/']);
+  });
+
+  it('does not take a token from the query string', async () => {
+    const token = tokenFor('alice').authorization.slice('Bearer '.length);
+    expectProblem(await call({ method: 'GET', url: `/api/v1/bookmarks?access_token=${token}` }), 401);
+  });
+
+  it('lets a browser extension post cross-origin: no cookies, so no CSRF guard on /api', async () => {
+    const response = await call({
+      method: 'POST',
+      url: '/api/v1/bookmarks',
+      headers: { ...tokenFor('alice'), origin: 'chrome-extension://abcdefghijklmnop', 'sec-fetch-site': 'cross-site' },
+      payload: { url: 'https://from-extension.example/' },
+    });
+    expect(response.statusCode).toBe(201);
+  });
+});
+
+describe('bookmarks', () => {
+  it('adds, reads, edits and deletes a bookmark', async () => {
+    const auth = tokenFor('alice');
+    const created = await call({ method: 'POST', url: '/api/v1/bookmarks', headers: auth, payload: { url: 'https://Example.com/docs', tags: ['#Docs', 'web', 'docs'] } });
+    expect(created.statusCode).toBe(201);
+    const bookmark = created.json();
+    expect(bookmark).toMatchObject({ url: 'https://example.com/docs', title: 'example.com', tags: ['docs', 'web'] });
+    expect(new Date(bookmark.createdAt).toISOString()).toBe(bookmark.createdAt);
+    expect(created.headers.location).toBe(`/api/v1/bookmarks/${bookmark.id}`);
+
+    const read = await call({ method: 'GET', url: `/api/v1/bookmarks/${bookmark.id}`, headers: auth });
+    expect(read.json()).toEqual(bookmark);
+
+    const patched = await call({ method: 'PATCH', url: `/api/v1/bookmarks/${bookmark.id}`, headers: auth, payload: { title: '  The docs  ' } });
+    expect(patched.statusCode).toBe(200);
+    expect(patched.json()).toEqual({ ...bookmark, title: 'The docs' });
+
+    const retagged = await call({ method: 'PATCH', url: `/api/v1/bookmarks/${bookmark.id}`, headers: auth, payload: { tags: [] } });
+    expect(retagged.json()).toMatchObject({ title: 'The docs', tags: [] });
+
+    const deleted = await call({ method: 'DELETE', url: `/api/v1/bookmarks/${bookmark.id}`, headers: auth });
+    expect(deleted.statusCode).toBe(204);
+    expect(deleted.body).toBe('');
+    expectProblem(await call({ method: 'GET', url: `/api/v1/bookmarks/${bookmark.id}`, headers: auth }), 404);
+    expectProblem(await call({ method: 'DELETE', url: `/api/v1/bookmarks/${bookmark.id}`, headers: auth }), 404);
+  });
+
+  it('searches with the same syntax as the search box', async () => {
+    const auth = tokenFor('alice');
+    setupBookmark(app.db, 'alice', { url: 'https://a.example/', title: 'Rust book', tags: ['lang'] });
+    setupBookmark(app.db, 'alice', { url: 'https://b.example/', title: 'Rust blog', tags: ['news'] });
+    setupBookmark(app.db, 'alice', { url: 'https://c.example/', title: 'Go book', tags: ['lang'] });
+    const titles = async (q: string) =>
+      (await call({ method: 'GET', url: `/api/v1/bookmarks?q=${encodeURIComponent(q)}`, headers: auth })).json().items.map((b: { title: string }) => b.title).sort();
+    expect(await titles('rust')).toEqual(['Rust blog', 'Rust book']);
+    expect(await titles('#lang')).toEqual(['Go book', 'Rust book']);
+    expect(await titles('book -#lang')).toEqual([]);
+    expect(await titles('"rust blog"')).toEqual(['Rust blog']);
+    expect(await titles('ru -blog')).toEqual(['Rust book']);
+    expect(await titles('"unclosed OR NEAR(')).toEqual([]);
+  });
+
+  it('lists tags with counts, most used first', async () => {
+    const auth = tokenFor('alice');
+    setupBookmark(app.db, 'alice', { url: 'https://a.example/', tags: ['a', 'b'] });
+    setupBookmark(app.db, 'alice', { url: 'https://b.example/', tags: ['b'] });
+    setupBookmark(app.db, 'bob', { url: 'https://c.example/', tags: ['secret'] });
+    const response = await call({ method: 'GET', url: '/api/v1/tags', headers: auth });
+    expect(response.json()).toEqual({ items: [{ tag: 'b', count: 2 }, { tag: 'a', count: 1 }] });
+  });
+
+  it('answers 409 with the existing id for an address already saved, on create and on edit', async () => {
+    const auth = tokenFor('alice');
+    const existing = setupBookmark(app.db, 'alice', { url: 'https://example.com/page' });
+    const other = setupBookmark(app.db, 'alice', { url: 'https://example.com/other' });
+    const create = await call({ method: 'POST', url: '/api/v1/bookmarks', headers: auth, payload: { url: 'https://example.com/page/' } });
+    expect(expectProblem(create, 409)).toMatchObject({ existingId: existing.id, type: 'tag:bookmarks,2026:problem/duplicate-url' });
+    expect(create.headers.location).toBe(`/api/v1/bookmarks/${existing.id}`);
+    const edit = await call({ method: 'PATCH', url: `/api/v1/bookmarks/${other.id}`, headers: auth, payload: { url: 'https://example.com/page' } });
+    expect(expectProblem(edit, 409).existingId).toBe(existing.id);
+    expect(findBookmark(app.db, 'alice', other.id)!.url).toBe('https://example.com/other');
+    // Bob saving the same address is no duplicate.
+    expect((await call({ method: 'POST', url: '/api/v1/bookmarks', headers: tokenFor('bob'), payload: { url: 'https://example.com/page' } })).statusCode).toBe(201);
+  });
+
+  it.each([
+    [{ url: '' }, 'url', 'Enter the address'],
+    [{ url: 'ftp://example.com/' }, 'url', 'http:// or https://'],
+    [{ url: 'javascript:alert(1)' }, 'url', 'http:// or https://'],
+    [{ url: 'https://example.com/', title: 'x'.repeat(501) }, 'title', 'at most 500'],
+    [{ url: 'https://example.com/', tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }, 'tags', 'at most 20 tags'],
+    [{ url: 'https://example.com/', tags: ['x'.repeat(51)] }, 'tags', 'at most 50 characters'],
+  ])('answers 422 with the field and the form’s message for %j', async (payload, field, message) => {
+    const response = await call({ method: 'POST', url: '/api/v1/bookmarks', headers: tokenFor('alice'), payload });
+    const problem = expectProblem(response, 422);
+    expect(problem.type).toBe('tag:bookmarks,2026:problem/invalid-fields');
+    expect(problem.invalidParams).toEqual([{ name: field, in: 'body', reason: expect.stringContaining(message) }]);
+  });
+
+  it('validates a PATCH against the merged bookmark', async () => {
+    const auth = tokenFor('alice');
+    const bookmark = setupBookmark(app.db, 'alice', { url: 'https://example.com/' });
+    const response = await call({ method: 'PATCH', url: `/api/v1/bookmarks/${bookmark.id}`, headers: auth, payload: { url: 'not a url' } });
+    expect(expectProblem(response, 422).invalidParams).toEqual([{ name: 'url', in: 'body', reason: expect.any(String) }]);
+  });
+});
+
+describe('two users', () => {
+  it("each token sees only its owner's bookmarks; another's id is a 404", async () => {
+    const alice = await userWithToken(app, 'alice');
+    const bob = await userWithToken(app, 'bob');
+    const alices = (await call({ method: 'POST', url: '/api/v1/bookmarks', headers: alice.auth, payload: { url: 'https://alice.example/', title: 'Alice private', tags: ['mine'] } })).json();
+    await call({ method: 'POST', url: '/api/v1/bookmarks', headers: bob.auth, payload: { url: 'https://bob.example/' } });
+
+    const bobsList = (await call({ method: 'GET', url: '/api/v1/bookmarks', headers: bob.auth })).json();
+    expect(bobsList.items.map((b: { url: string }) => b.url)).toEqual(['https://bob.example/']);
+    expect(bobsList.total).toBe(1);
+    expect((await call({ method: 'GET', url: '/api/v1/bookmarks?q=alice', headers: bob.auth })).json().items).toEqual([]);
+    expect((await call({ method: 'GET', url: '/api/v1/tags', headers: bob.auth })).json().items).toEqual([]);
+
+    const unknown = await call({ method: 'GET', url: '/api/v1/bookmarks/999999', headers: bob.auth });
+    const notYours = await call({ method: 'GET', url: `/api/v1/bookmarks/${alices.id}`, headers: bob.auth });
+    expect(expectProblem(notYours, 404)).toEqual(expectProblem(unknown, 404));
+    expectProblem(await call({ method: 'PATCH', url: `/api/v1/bookmarks/${alices.id}`, headers: bob.auth, payload: { title: 'mine now' } }), 404);
+    expectProblem(await call({ method: 'DELETE', url: `/api/v1/bookmarks/${alices.id}`, headers: bob.auth }), 404);
+    expect((await call({ method: 'GET', url: `/api/v1/bookmarks/${alices.id}`, headers: alice.auth })).json()).toEqual(alices);
+  });
+});
+
+describe('request errors', () => {
+  it.each([
+    ['GET', '/api/v1/bookmarks?limit=0', undefined, 'limit'],
+    ['GET', '/api/v1/bookmarks?limit=101', undefined, 'limit'],
+    ['GET', '/api/v1/bookmarks?limit=ten', undefined, 'limit'],
+    ['GET', '/api/v1/bookmarks?cursor=garbage', undefined, 'cursor'],
+    ['GET', '/api/v1/bookmarks/abc', undefined, 'id'],
+    ['GET', '/api/v1/bookmarks/0', undefined, 'id'],
+    ['POST', '/api/v1/bookmarks', {}, 'url'],
+    ['POST', '/api/v1/bookmarks', [], 'body'],
+    ['POST', '/api/v1/bookmarks', { url: 'https://a.example/', tags: [{ nested: true }] }, 'tags.0'],
+    ['PATCH', '/api/v1/bookmarks/1', {}, 'body'],
+  ] as const)('%s %s %j is a 400 naming %s', async (method, url, payload, name) => {
+    const auth = tokenFor('alice');
+    setupBookmark(app.db, 'alice');
+    const response = await call({ method, url, headers: auth, ...(payload ? { payload: payload as object } : {}) });
+    const problem = expectProblem(response, 400);
+    expect(problem.type).toBe('tag:bookmarks,2026:problem/invalid-request');
+    expect((problem.invalidParams as { name: string }[]).map((p) => p.name)).toContain(name);
+  });
+
+  it('answers malformed JSON with 400, other media types with 415, big bodies with 413', async () => {
+    const auth = tokenFor('alice');
+    expectProblem(await call({ method: 'POST', url: '/api/v1/bookmarks', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"url":' }), 400);
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+      expectProblem(await call({ method: 'POST', url: '/api/v1/bookmarks', headers: { ...auth, 'content-type': type }, payload: 'url=https://a.example/' }), 415);
+    }
+    const big = JSON.stringify({ url: 'https://a.example/', title: 'x'.repeat(70 * 1024) });
+    expectProblem(await call({ method: 'POST', url: '/api/v1/bookmarks', headers: { ...auth, 'content-type': 'application/json' }, payload: big }), 413);
+  });
+
+  it('answers an unknown endpoint or method with a problem+json 404', async () => {
+    const auth = tokenFor('alice');
+    expect(expectProblem(await call({ method: 'GET', url: '/api/v1/nothing', headers: auth }), 404).detail).toContain('no such endpoint');
+    expectProblem(await call({ method: 'PUT', url: '/api/v1/bookmarks/1', headers: auth, payload: {} }), 404);
+  });
+});
+
+describe('pagination', () => {
+  it('neither skips nor repeats while other bookmarks are added and some share a timestamp', async () => {
+    const auth = tokenFor('alice');
+    const base = Date.parse('2026-01-01T00:00:00Z');
+    const original = new Set<number>();
+    for (let i = 0; i < 25; i++) {
+      // Pairs share a created_at, so the id breaks ties.
+      original.add(setupBookmark(app.db, 'alice', { url: `https://example.com/${i}`, createdAt: new Date(base + Math.floor(i / 2) * 1000) }).id);
+    }
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const page = await call({ method: 'GET', url: `/api/v1/bookmarks?limit=7${query}`, headers: auth });
+      expect(page.statusCode).toBe(200);
+      const body = page.json() as { items: { id: number }[]; nextCursor: string | null };
+      seen.push(...body.items.map((item) => item.id));
+      cursor = body.nextCursor;
+      pages++;
+      // Someone saves new links between page fetches, through the API and directly.
+      await call({ method: 'POST', url: '/api/v1/bookmarks', headers: auth, payload: { url: `https://new.example/${pages}` } });
+      setupBookmark(app.db, 'alice', { url: `https://newer.example/${pages}` });
+    } while (cursor && pages < 20);
+    expect(pages).toBe(4);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(new Set(seen)).toEqual(original);
+  });
+
+  it('reports the total and a null cursor on the last page', async () => {
+    const auth = tokenFor('alice');
+    for (let i = 0; i < 3; i++) setupBookmark(app.db, 'alice', { url: `https://example.com/${i}` });
+    const first = (await call({ method: 'GET', url: '/api/v1/bookmarks?limit=2', headers: auth })).json();
+    expect(first).toMatchObject({ total: 3, nextCursor: expect.stringMatching(/^\d+\.\d+$/) });
+    const last = (await call({ method: 'GET', url: `/api/v1/bookmarks?limit=2&cursor=${first.nextCursor}`, headers: auth })).json();
+    expect(last.items).toHaveLength(1);
+    expect(last.nextCursor).toBeNull();
+  });
+});
+
+describe('rate limit', () => {
+  it('limits each token separately and answers 429 with Retry-After as problem+json', async () => {
+    const alice = tokenFor('alice');
+    let response = await call({ method: 'GET', url: '/api/v1/tags', headers: alice });
+    const max = Number(response.headers['x-ratelimit-limit']);
+    expect(max).toBeGreaterThan(0);
+    for (let i = 1; i < max; i++) response = await call({ method: 'GET', url: '/api/v1/tags', headers: alice });
+    expect(response.statusCode).toBe(200);
+    response = await call({ method: 'GET', url: '/api/v1/tags', headers: alice });
+    expectProblem(response, 429);
+    expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+    // Another token of the same user has its own budget.
+    expect((await call({ method: 'GET', url: '/api/v1/tags', headers: tokenFor('alice') })).statusCode).toBe(200);
+  });
+});

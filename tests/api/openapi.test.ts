@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance, HTTPMethods } from 'fastify';
+import type { LocalProvider } from '../../src/dev/oidc-provider.js';
+import { buildTestApp, startTestProvider, TEST_BASE_URL } from '../helpers.js';
+
+let provider: LocalProvider;
+let app: FastifyInstance;
+type Json = Record<string, any>;
+let doc: Json;
+
+beforeAll(async () => {
+  provider = await startTestProvider();
+  app = await buildTestApp(provider);
+  const response = await app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
+  expect(response.statusCode).toBe(200);
+  expect(response.headers['content-type']).toMatch(/^application\/json/);
+  doc = response.json();
+});
+afterAll(async () => {
+  await app.close();
+  await provider.close();
+});
+
+const EXPECTED = [
+  'get /bookmarks',
+  'post /bookmarks',
+  'get /bookmarks/{id}',
+  'patch /bookmarks/{id}',
+  'delete /bookmarks/{id}',
+  'get /tags',
+  'get /openapi.json',
+];
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+function operations(): [string, string, Json][] {
+  return Object.entries(doc.paths as Json).flatMap(([path, item]) =>
+    Object.entries(item as Json).filter(([method]) => METHODS.includes(method)).map(([method, op]) => [method, path, op as Json] as [string, string, Json]),
+  );
+}
+
+/** Every $ref anywhere in the document, which must point into components. */
+function refs(value: unknown, found: string[] = []): string[] {
+  if (Array.isArray(value)) value.forEach((item) => refs(item, found));
+  else if (value && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === '$ref' && typeof inner === 'string') found.push(inner);
+      else refs(inner, found);
+    }
+  }
+  return found;
+}
+
+describe('OpenAPI document', () => {
+  it('is served without a token and has the 3.1 top-level shape', () => {
+    expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+    expect(doc.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
+    expect(doc.servers).toEqual([{ url: `${TEST_BASE_URL}/api/v1` }]);
+    expect(doc.components.securitySchemes.bearerToken).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
+    expect(doc.security).toEqual([{ bearerToken: [] }]);
+    const allowed = new Set(['openapi', 'info', 'jsonSchemaDialect', 'servers', 'paths', 'webhooks', 'components', 'security', 'tags', 'externalDocs']);
+    for (const key of Object.keys(doc)) expect(allowed.has(key) || key.startsWith('x-')).toBe(true);
+  });
+
+  it('lists exactly the API routes, and each one exists in the app', () => {
+    expect(operations().map(([method, path]) => `${method} ${path}`).sort()).toEqual([...EXPECTED].sort());
+    for (const [method, path] of operations()) {
+      const url = `/api/v1${path.replace(/\{(\w+)\}/g, ':$1')}`;
+      expect(app.hasRoute({ method: method.toUpperCase() as HTTPMethods, url }), `${method} ${url}`).toBe(true);
+    }
+  });
+
+  it('describes every operation completely', () => {
+    const ids = new Set<string>();
+    for (const [method, path, op] of operations()) {
+      expect(op.operationId, `${method} ${path}`).toMatch(/^[A-Za-z0-9]+$/);
+      expect(ids.has(op.operationId)).toBe(false);
+      ids.add(op.operationId);
+      expect(op.summary).toEqual(expect.any(String));
+      const statuses = Object.keys(op.responses);
+      expect(statuses.some((s) => /^2\d\d$/.test(s))).toBe(true);
+      for (const [status, response] of Object.entries(op.responses as Json)) {
+        expect(status).toMatch(/^[1-5]\d\d$/);
+        expect(response.description).toEqual(expect.any(String));
+        if (/^[45]/.test(status)) expect(Object.keys(response.content)).toEqual(['application/problem+json']);
+      }
+      if (path !== '/openapi.json') {
+        expect(statuses).toEqual(expect.arrayContaining(['401', '429']));
+        expect(op.security).toBeUndefined();
+      } else {
+        expect(op.security).toEqual([]);
+      }
+      const templated = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      const declared = (op.parameters as Json[]).filter((p) => p.in === 'path');
+      expect(declared.map((p) => p.name)).toEqual(templated);
+      for (const parameter of op.parameters as Json[]) {
+        expect(['path', 'query']).toContain(parameter.in);
+        if (parameter.in === 'path') expect(parameter.required).toBe(true);
+        expect(parameter.schema).toEqual(expect.any(Object));
+      }
+      if (['post', 'patch'].includes(method)) expect(op.requestBody.content['application/json'].schema.$ref).toMatch(/^#\/components\/schemas\//);
+    }
+  });
+
+  it('resolves every $ref to a component schema', () => {
+    const all = refs(doc);
+    expect(all.length).toBeGreaterThan(10);
+    for (const ref of all) {
+      const match = /^#\/components\/schemas\/(\w+)$/.exec(ref);
+      expect(match, ref).not.toBeNull();
+      expect(doc.components.schemas[match![1]!], ref).toBeDefined();
+    }
+  });
+
+  it('matches what the routes really answer', async () => {
+    const bookmark = doc.components.schemas.Bookmark;
+    expect(bookmark.required).toEqual(['id', 'url', 'title', 'tags', 'createdAt']);
+    expect(doc.components.schemas.BookmarkPage.properties.items.items).toEqual({ $ref: '#/components/schemas/Bookmark' });
+    const list = operations().find(([method, path]) => method === 'get' && path === '/bookmarks')![2];
+    expect(list.parameters.map((p: Json) => p.name)).toEqual(['q', 'limit', 'cursor']);
+    expect(list.parameters.find((p: Json) => p.name === 'limit').schema.maximum).toBe(100);
+  });
+});

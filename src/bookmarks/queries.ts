@@ -54,16 +54,61 @@ function searchConditions(ownerSub: string, query: SearchQuery, matchDriven = fa
   return conditions;
 }
 
-/** How many of the owner's bookmarks the text terms alone match, counted inside the index (which holds the owner). */
-function countTextMatches(db: Db, ownerSub: string, query: SearchQuery): number {
-  return db.get<{ total: number }>(
-    sql`SELECT count(*) AS total FROM bookmarks_fts WHERE bookmarks_fts MATCH ${toFtsMatch(ownerSub, query)}`,
-  ).total;
+/**
+ * Totals cost most of a search at 100k bookmarks (every match is read), and the
+ * same total is asked for again by every dashboard load and every "Load more".
+ * So totals are remembered per connection until the database changes: this
+ * connection's total_changes() or, for other connections, PRAGMA data_version.
+ */
+interface TotalsMemo {
+  version: string;
+  totals: Map<string, number>;
+  readVersion: () => string;
+}
+const MEMO_MAX_ENTRIES = 500;
+const memos = new WeakMap<Db['$client'], TotalsMemo>();
+
+function memoFor(db: Db): TotalsMemo {
+  let memo = memos.get(db.$client);
+  if (!memo) {
+    const changes = db.$client.prepare('SELECT total_changes()').pluck();
+    const dataVersion = db.$client.prepare('PRAGMA data_version').pluck();
+    memo = { version: '', totals: new Map(), readVersion: () => `${changes.get()}.${dataVersion.get()}` };
+    memos.set(db.$client, memo);
+  }
+  return memo;
 }
 
-function countRows(db: Db, conditions: SQL[]): number {
-  const [row] = db.select({ total: sql<number>`count(*)` }).from(bookmarks).where(and(...conditions)).all();
-  return row?.total ?? 0;
+function rememberedTotal(db: Db, key: string, count: () => number): number {
+  // Inside a transaction a total could include writes that are later rolled back.
+  if (db.$client.inTransaction) return count();
+  const memo = memoFor(db);
+  const version = memo.readVersion();
+  if (version !== memo.version || memo.totals.size >= MEMO_MAX_ENTRIES) {
+    memo.version = version;
+    memo.totals.clear();
+  }
+  let total = memo.totals.get(key);
+  if (total === undefined) {
+    total = count();
+    memo.totals.set(key, total);
+  }
+  return total;
+}
+
+/** How many of the owner's bookmarks the text terms alone match, counted inside the index (which holds the owner). */
+function countTextMatches(db: Db, ownerSub: string, query: SearchQuery): number {
+  const match = toFtsMatch(ownerSub, query);
+  return rememberedTotal(db, `fts\0${match}`, () =>
+    db.get<{ total: number }>(sql`SELECT count(*) AS total FROM bookmarks_fts WHERE bookmarks_fts MATCH ${match}`).total,
+  );
+}
+
+function countRows(db: Db, ownerSub: string, query: SearchQuery, conditions: SQL[]): number {
+  return rememberedTotal(db, `rows\0${ownerSub}\0${JSON.stringify(query)}`, () => {
+    const [row] = db.select({ total: sql<number>`count(*)` }).from(bookmarks).where(and(...conditions)).all();
+    return row?.total ?? 0;
+  });
 }
 
 /**
@@ -83,7 +128,7 @@ export function searchBookmarks(
   const matchDriven = textMatches !== null && textMatches <= MATCH_DRIVEN_MAX;
   const conditions = searchConditions(ownerSub, query, matchDriven);
   const tagFiltered = query.tags.length + query.excludedTags.length > 0;
-  const total = textMatches !== null && !tagFiltered ? textMatches : countRows(db, conditions);
+  const total = textMatches !== null && !tagFiltered ? textMatches : countRows(db, ownerSub, query, conditions);
   if (total === 0) return { items: [], total, next: null };
   const pageConditions = [...conditions];
   if (after) {

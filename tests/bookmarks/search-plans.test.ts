@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/db/client.js';
 import { searchBookmarks, type Cursor } from '../../src/bookmarks/queries.js';
 import { parseSearch } from '../../src/bookmarks/search.js';
+import { deleteBookmark } from '../../src/bookmarks/commands.js';
 import { setupBookmark } from '../helpers.js';
 
 /**
@@ -67,5 +71,24 @@ describe('searchBookmarks with few and with many matches', () => {
     setupBookmark(db, 'alice', { title: 'Something' });
     expect(searchBookmarks(db, 'alice', parseSearch('nothing'))).toEqual({ items: [], total: 0, next: null });
     expect(searchBookmarks(db, 'alice', parseSearch('something #missing'))).toEqual({ items: [], total: 0, next: null });
+  });
+
+  it('remembers totals only until the database changes, through this connection or another', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bookmarks-totals-'));
+    try {
+      const first = openDb(join(dir, 'db.sqlite'));
+      const second = openDb(join(dir, 'db.sqlite'));
+      const totals = (text: string) => searchBookmarks(first, 'alice', parseSearch(text)).total;
+      const kept = setupBookmark(first, 'alice', { title: 'Counted words', tags: ['kept'] });
+      expect([totals('counted'), totals(''), totals('#kept')]).toEqual([1, 1, 1]);
+      setupBookmark(second, 'alice', { title: 'Counted again', tags: ['kept'] });
+      expect([totals('counted'), totals(''), totals('#kept')]).toEqual([2, 2, 2]);
+      deleteBookmark(first, 'alice', kept.id);
+      expect([totals('counted'), totals(''), totals('#kept')]).toEqual([1, 1, 1]);
+      first.$client.close();
+      second.$client.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import {
+  addBookmark,
+  cardTitled,
+  cardTitles,
+  fillBookmarkForm,
+  screenshot,
+  uniqueUser,
+  useStack,
+} from './harness.js';
+
+const { session: current } = useStack();
+
+const focusedId = (page: Page): Promise<string | undefined> => page.evaluate(() => document.activeElement?.id);
+const marker = (page: Page): Promise<unknown> => page.evaluate(() => (window as unknown as { e2eMarker?: string }).e2eMarker);
+const setMarker = (page: Page): Promise<void> =>
+  page.evaluate(() => {
+    (window as unknown as { e2eMarker?: string }).e2eMarker = 'same document';
+  });
+
+describe('in Chromium with JavaScript', () => {
+  it('signs in through the provider’s own login page and lands on the dashboard', async () => {
+    const session = current();
+    const page = await session.newPage();
+    await page.goto(`${session.baseUrl}/`);
+    await screenshot(page, 'desktop-light-01-sign-in');
+    await page.getByRole('link', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL(/\/interaction\//);
+    await screenshot(page, 'desktop-light-02-provider-login');
+    await page.fill('#login', 'ada');
+    await page.fill('#password', 'anything');
+    await page.click('button[type="submit"]');
+
+    await page.waitForURL(`${session.baseUrl}/dashboard`);
+    expect(await page.locator('h1').textContent()).toBe('Hello, ada');
+    await page.getByRole('heading', { name: 'No bookmarks yet' }).waitFor();
+    await screenshot(page, 'desktop-light-03-empty-dashboard');
+  });
+
+  it('adds bookmarks in place with Enter and with the button: form cleared, focus back on the address', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('adder'));
+    const dashboardUrl = page.url();
+    await setMarker(page);
+
+    const adds = [
+      { via: 'Enter', url: 'https://orm.drizzle.team/docs/overview', title: 'Drizzle ORM docs', tags: 'sqlite, orm' },
+      { via: 'button', url: 'https://htmx.org/docs/', title: 'htmx documentation', tags: 'htmx hypermedia' },
+      { via: 'button', url: 'https://fastify.dev/', title: 'Fastify', tags: '' },
+    ];
+    for (const [index, add] of adds.entries()) {
+      await fillBookmarkForm(page, add);
+      const saved = page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${session.baseUrl}/bookmarks`);
+      if (add.via === 'Enter') await page.press('#bookmark-title', 'Enter');
+      else await page.click('#bookmark-form-button');
+      expect((await saved).status()).toBe(200);
+      await cardTitled(page, add.title).waitFor();
+
+      expect(await marker(page), 'the page navigated instead of swapping').toBe('same document');
+      expect(page.url()).toBe(dashboardUrl);
+      expect(await page.inputValue('#bookmark-url')).toBe('');
+      expect(await page.inputValue('#bookmark-title')).toBe('');
+      expect(await page.inputValue('#bookmark-tags')).toBe('');
+      await expect.poll(() => focusedId(page)).toBe('bookmark-url');
+      expect(await page.locator('#bookmark-cards > li.card').count()).toBe(index + 1);
+    }
+
+    expect(await cardTitles(page)).toEqual(['Fastify', 'htmx documentation', 'Drizzle ORM docs']);
+    expect((await page.textContent('#list-summary'))?.trim()).toBe('3 bookmarks');
+    expect(await cardTitled(page, 'Drizzle ORM docs').locator('.tag').allTextContents()).toEqual(['sqlite', 'orm']);
+    expect(await page.locator('#tag-cloud .tag').allTextContents()).toEqual(expect.arrayContaining(['sqlite', 'orm', 'htmx', 'hypermedia']));
+    await screenshot(page, 'desktop-light-04-three-bookmarks');
+  });
+
+  it('searches as you type with a debounce; clearing, reloading the pushed URL and Back all work', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('searcher'));
+    await addBookmark(page, { url: 'https://orm.drizzle.team/', title: 'Drizzle ORM', tags: 'sqlite' });
+    await addBookmark(page, { url: 'https://htmx.org/', title: 'htmx', tags: 'hypermedia' });
+    await addBookmark(page, { url: 'https://www.sqlite.org/fts5.html', title: 'SQLite FTS5', tags: 'sqlite search' });
+
+    const searches: string[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/bookmarks/search') searches.push(request.url());
+    });
+    const answered = page.waitForResponse((r) => r.url() === `${session.baseUrl}/bookmarks/search?q=drizzle`);
+    await page.locator('#search-input').pressSequentially('drizzle', { delay: 40 });
+    expect((await answered).status()).toBe(200);
+    await page.locator('#list-summary', { hasText: '1 match for “drizzle”' }).waitFor();
+    expect(searches.length).toBeGreaterThanOrEqual(1);
+    expect(searches.length, `search requests while typing: ${searches.join(', ')}`).toBeLessThanOrEqual(2);
+    expect(await cardTitles(page)).toEqual(['Drizzle ORM']);
+    expect(page.url()).toBe(`${session.baseUrl}/bookmarks/search?q=drizzle`);
+    await screenshot(page, 'desktop-light-05-search');
+
+    await page.reload();
+    expect(await page.inputValue('#search-input')).toBe('drizzle');
+    expect(await cardTitles(page)).toEqual(['Drizzle ORM']);
+
+    const cleared = page.waitForResponse((r) => r.url() === `${session.baseUrl}/bookmarks/search?q=`);
+    await page.fill('#search-input', '');
+    await cleared;
+    await page.locator('#list-summary', { hasText: '3 bookmarks' }).waitFor();
+    expect(await cardTitles(page)).toEqual(['SQLite FTS5', 'htmx', 'Drizzle ORM']);
+
+    await page.goBack();
+    await page.waitForURL(`${session.baseUrl}/bookmarks/search?q=drizzle`);
+    await page.locator('#list-summary', { hasText: '1 match for “drizzle”' }).waitFor();
+    expect(await cardTitles(page)).toEqual(['Drizzle ORM']);
+
+    await page.goBack();
+    await page.waitForURL(`${session.baseUrl}/dashboard`);
+    await page.locator('#list-summary', { hasText: '3 bookmarks' }).waitFor();
+    expect(await cardTitles(page)).toHaveLength(3);
+  });
+
+  it('deletes a bookmark in place, and it stays deleted after a reload', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('deleter'));
+    await addBookmark(page, { url: 'https://example.com/keep', title: 'Keep me' });
+    await addBookmark(page, { url: 'https://example.com/drop', title: 'Drop me' });
+    await setMarker(page);
+
+    const card = cardTitled(page, 'Drop me');
+    const deleted = page.waitForResponse((r) => r.request().method() === 'DELETE');
+    await page.getByRole('button', { name: 'Delete Drop me' }).click();
+    expect((await deleted).status()).toBe(200);
+    await card.waitFor({ state: 'detached' });
+    await page.getByRole('status').filter({ hasText: 'Deleted “Drop me”.' }).waitFor();
+    expect(await marker(page), 'the page navigated instead of swapping').toBe('same document');
+    expect((await page.textContent('#list-summary'))?.trim()).toBe('1 bookmark');
+    expect(await cardTitles(page)).toEqual(['Keep me']);
+    await screenshot(page, 'desktop-light-06-deleted-with-undo');
+
+    await page.reload();
+    expect(await cardTitles(page)).toEqual(['Keep me']);
+  });
+
+  it('shows an invalid address’s error next to the field and adds nothing', async () => {
+    const session = current();
+    session.expectErrorStatus(422);
+    const page = await session.signedInPage(uniqueUser('typo'));
+    await setMarker(page);
+    // The browser's own type=url check accepts ftp:, so this reaches the server's rule (http and https only).
+    await fillBookmarkForm(page, { url: 'ftp://example.com/file.txt', title: 'Not a web page' });
+    const refused = page.waitForResponse((r) => r.request().method() === 'POST');
+    await page.click('#bookmark-form-button');
+    expect((await refused).status()).toBe(422);
+
+    const error = page.locator('.field:has(#bookmark-url) > #bookmark-url-error');
+    await error.waitFor();
+    expect(await error.textContent()).toContain('http:// or https://');
+    expect(await page.getAttribute('#bookmark-url', 'aria-invalid')).toBe('true');
+    expect(await page.getAttribute('#bookmark-url', 'aria-describedby')).toBe('bookmark-url-error');
+    expect(await page.inputValue('#bookmark-url')).toBe('ftp://example.com/file.txt');
+    await expect.poll(() => focusedId(page)).toBe('bookmark-url');
+    expect(await marker(page)).toBe('same document');
+    await page.getByRole('heading', { name: 'No bookmarks yet' }).waitFor();
+    await screenshot(page, 'desktop-light-07-invalid-url');
+
+    await page.reload();
+    await page.getByRole('heading', { name: 'No bookmarks yet' }).waitFor();
+  });
+
+  it('shows two users signed in side by side only their own bookmarks', async () => {
+    const session = current();
+    const ada = await session.signedInPage(uniqueUser('ada'));
+    const bob = await session.signedInPage(uniqueUser('bob'));
+    await addBookmark(ada, { url: 'https://example.com/ada-secret', title: 'Ada’s secret plan', tags: 'private' });
+    await addBookmark(bob, { url: 'https://example.com/bob-notes', title: 'Bob’s notes' });
+
+    await ada.reload();
+    await bob.reload();
+    expect(await cardTitles(ada)).toEqual(['Ada’s secret plan']);
+    expect(await cardTitles(bob)).toEqual(['Bob’s notes']);
+    expect(await bob.locator('#tag-cloud .tag').count()).toBe(0);
+
+    await bob.goto(`${session.baseUrl}/bookmarks/search?q=secret`);
+    await bob.getByRole('heading', { name: 'No bookmarks match “secret”' }).waitFor();
+    await screenshot(bob, 'desktop-light-08-no-match');
+  });
+
+  it('signs out through the provider and /dashboard is no longer reachable', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('leaver'));
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    const confirm = page.getByRole('button', { name: 'Yes, sign me out' });
+    await confirm.waitFor();
+    await screenshot(page, 'desktop-light-09-provider-sign-out');
+    await confirm.click();
+
+    await page.waitForURL(`${session.baseUrl}/`);
+    await page.getByRole('link', { name: 'Sign in', exact: true }).waitFor();
+    expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
+
+    const response = await page.goto(`${session.baseUrl}/dashboard`);
+    expect(page.url()).toBe(`${session.baseUrl}/`);
+    expect(response?.request().redirectedFrom()?.url()).toBe(`${session.baseUrl}/dashboard`);
+    await page.getByRole('link', { name: 'Sign in', exact: true }).waitFor();
+  });
+});

@@ -129,6 +129,17 @@ describe('settings page', () => {
     expect(listTokens(app.db, 'alice')).toEqual([]);
   });
 
+  it('escapes the token name everywhere it appears', async () => {
+    const cookie = await signIn(app, 'alice');
+    const name = '<img src=x onerror=alert(1)>"\'';
+    await createTokenViaSettings(app, cookie, name);
+    const page = await app.inject({ method: 'GET', url: '/settings', headers: { cookie } });
+    expect(page.body).not.toContain('<img src=x');
+    const row = html(page.body).querySelector('.token-row')!;
+    expect(row.querySelector('.token-name')?.textContent).toBe(name);
+    expect(row.querySelector('form')?.getAttribute('hx-confirm')).toContain(name);
+  });
+
   it('refuses a cross-site token creation', async () => {
     const cookie = await signIn(app, 'alice');
     const { payload, headers } = form({ name: 'evil' });

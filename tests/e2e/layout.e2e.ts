@@ -74,6 +74,7 @@ async function tour(page: Page, baseUrl: string, name: string): Promise<{ backgr
 describe('layout', () => {
   it('nothing overflows horizontally at 375 px, in light and dark', async () => {
     const session = current();
+    // The tour provokes a 422 (invalid address) and a 404 page on purpose.
     session.expectErrorStatus(422);
     session.expectErrorStatus(404);
     for (const colorScheme of ['light', 'dark'] as const) {

@@ -30,8 +30,14 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
       const file = await request.file();
       content = await file?.toBuffer();
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 413) {
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status === 413) {
         return renderImport(request, reply, 413, { error: 'That file is larger than 20 MB. Export fewer bookmarks or split the file.' });
+      }
+      // A malformed upload (no boundary, cut-off part) is the sender's mistake, not a 500.
+      if (status === undefined || (status >= 400 && status < 500)) {
+        request.log.info({ err: error }, 'unreadable upload');
+        return renderImport(request, reply, 400, { error: 'That upload could not be read. Choose the file again and retry.' });
       }
       throw error;
     }

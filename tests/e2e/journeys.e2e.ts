@@ -62,7 +62,7 @@ describe('in Chromium with JavaScript', () => {
       expect(await page.inputValue('#bookmark-url')).toBe('');
       expect(await page.inputValue('#bookmark-title')).toBe('');
       expect(await page.inputValue('#bookmark-tags')).toBe('');
-      await expect.poll(() => focusedId(page)).toBe('bookmark-url');
+      await expect.poll(() => focusedId(page), { timeout: 5_000 }).toBe('bookmark-url');
       expect(await page.locator('#bookmark-cards > li.card').count()).toBe(index + 1);
     }
 
@@ -154,7 +154,7 @@ describe('in Chromium with JavaScript', () => {
     expect(await page.getAttribute('#bookmark-url', 'aria-invalid')).toBe('true');
     expect(await page.getAttribute('#bookmark-url', 'aria-describedby')).toBe('bookmark-url-error');
     expect(await page.inputValue('#bookmark-url')).toBe('ftp://example.com/file.txt');
-    await expect.poll(() => focusedId(page)).toBe('bookmark-url');
+    await expect.poll(() => focusedId(page), { timeout: 5_000 }).toBe('bookmark-url');
     expect(await marker(page)).toBe('same document');
     await page.getByRole('heading', { name: 'No bookmarks yet' }).waitFor();
     await screenshot(page, 'desktop-light-07-invalid-url');

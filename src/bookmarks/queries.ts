@@ -111,10 +111,67 @@ function countRows(db: Db, ownerSub: string, query: SearchQuery, conditions: SQL
   });
 }
 
+const tagFilters = (query: SearchQuery): SQL[] => [
+  ...query.tags.map(tagsColumnHas),
+  ...query.excludedTags.map((tag) => sql`NOT ${tagsColumnHas(tag)}`),
+];
+
+/** (created_at, id) < cursor, as a row value so SQLite can range-scan bookmarks_owner_created_idx. */
+const beforeCursor = (after: Cursor): SQL => sql`(${bookmarks.createdAt}, ${bookmarks.id}) < (${after.createdAt}, ${after.id})`;
+
+type PageRows = Bookmark[];
+
 /**
- * The owner's bookmarks matching the query, newest first, one page after the cursor.
- * Text terms are counted in the index first: that count is the total when
- * there are no tag filters, and it picks the cheaper plan for the page.
+ * For many matches. Bookmarks are nearly always saved in date order, so the
+ * newest matches are nearly always the highest ids, which FTS5 yields lazily
+ * in rowid order: take limit + 1 of those and sort them by date. They are the
+ * right page unless some lower id of the owner's is dated among them (as after
+ * an import of older bookmarks); then this returns null and the caller walks
+ * the owner's bookmarks by date instead.
+ */
+function pageFromHighestIds(db: Db, ownerSub: string, query: SearchQuery, after: Cursor | null, limit: number): PageRows | null {
+  const filters = [sql`bookmarks_fts MATCH ${toFtsMatch(ownerSub, query)}`, ...tagFilters(query)];
+  if (after) filters.push(beforeCursor(after));
+  const candidates = db.all<{ id: number; createdAt: number }>(sql`
+    SELECT ${bookmarks.id} AS id, ${bookmarks.createdAt} AS createdAt
+    FROM bookmarks_fts JOIN ${bookmarks} ON ${bookmarks.id} = bookmarks_fts.rowid
+    WHERE ${and(...filters)} ORDER BY bookmarks_fts.rowid DESC LIMIT ${limit + 1}`);
+  if (candidates.length === 0) return [];
+  if (candidates.length > limit) {
+    const lowestId = candidates.at(-1)!.id;
+    const oldest = candidates.reduce((a, b) => (b.createdAt < a.createdAt || (b.createdAt === a.createdAt && b.id < a.id) ? b : a));
+    const outOfOrder = [
+      eq(bookmarks.ownerSub, ownerSub),
+      lt(bookmarks.id, lowestId),
+      sql`(${bookmarks.createdAt}, ${bookmarks.id}) > (${oldest.createdAt}, ${oldest.id})`,
+    ];
+    if (after) outOfOrder.push(beforeCursor(after));
+    if (db.select({ id: bookmarks.id }).from(bookmarks).where(and(...outOfOrder)).limit(1).get()) return null;
+  }
+  return db
+    .select()
+    .from(bookmarks)
+    .where(inArray(bookmarks.id, candidates.map((candidate) => candidate.id)))
+    .orderBy(desc(bookmarks.createdAt), desc(bookmarks.id))
+    .all();
+}
+
+/** The general plan: the owner's bookmarks newest first, filtered by every condition. */
+function pageByDate(db: Db, conditions: SQL[], after: Cursor | null, limit: number): PageRows {
+  return db
+    .select()
+    .from(bookmarks)
+    .where(and(...conditions, ...(after ? [beforeCursor(after)] : [])))
+    .orderBy(desc(bookmarks.createdAt), desc(bookmarks.id))
+    .limit(limit + 1)
+    .all();
+}
+
+/**
+ * The owner's bookmarks matching the query, newest first (by created_at, then
+ * id), one page after the cursor. Text terms are counted in the index first:
+ * that count is the total when there are no tag filters, and it picks the
+ * cheapest way to read the page.
  */
 export function searchBookmarks(
   db: Db,
@@ -130,20 +187,9 @@ export function searchBookmarks(
   const tagFiltered = query.tags.length + query.excludedTags.length > 0;
   const total = textMatches !== null && !tagFiltered ? textMatches : countRows(db, ownerSub, query, conditions);
   if (total === 0) return { items: [], total, next: null };
-  const pageConditions = [...conditions];
-  if (after) {
-    const createdAt = new Date(after.createdAt);
-    pageConditions.push(
-      or(lt(bookmarks.createdAt, createdAt), and(eq(bookmarks.createdAt, createdAt), lt(bookmarks.id, after.id)))!,
-    );
-  }
-  const rows = db
-    .select()
-    .from(bookmarks)
-    .where(and(...pageConditions))
-    .orderBy(desc(bookmarks.createdAt), desc(bookmarks.id))
-    .limit(limit + 1)
-    .all();
+  const rows =
+    (textMatches !== null && !matchDriven ? pageFromHighestIds(db, ownerSub, query, after, limit) : null) ??
+    pageByDate(db, conditions, after, limit);
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   const next = rows.length > limit && last ? { createdAt: last.createdAt.getTime(), id: last.id } : null;

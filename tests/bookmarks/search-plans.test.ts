@@ -42,16 +42,26 @@ describe('searchBookmarks with few and with many matches', () => {
       .map((row) => (row as { id: number }).id);
   }
 
+  // Dates along insertion order (as when saving one by one), against it (as
+  // after an import), and along it with a late import of older bookmarks.
+  const dateOrders = {
+    along: (i: number) => 1_000_000 + Math.floor(i / 3) * 1000,
+    against: (i: number) => 1_000_000 - (i % 97) * 1000,
+    'along, then an import': (i: number, count: number) => (i >= count - 5 ? 500_000 + i : 1_000_000 + Math.floor(i / 3) * 1000),
+  };
   it.each([
-    ['many matches', 700],
-    ['few matches', 40],
-  ])('%s: newest first by date then id, even when ids and dates disagree', (_label, count) => {
-    // Dates run against insertion order (as after an import) and collide often.
+    ['many matches', 700, 'along'],
+    ['many matches', 700, 'against'],
+    ['many matches', 700, 'along, then an import'],
+    ['few matches', 40, 'along'],
+    ['few matches', 40, 'against'],
+  ] as const)('%s (%i bookmarks), dates %s: newest first by date then id', (_label, count, order) => {
+    const dateOf = dateOrders[order];
     db.$client.transaction(() => {
       for (let i = 0; i < count; i++) {
         const tags = i % 3 === 0 ? ['keep'] : [];
-        setupBookmark(db, 'alice', { title: `Common word ${i}`, url: `https://example.com/${i}`, tags, createdAt: new Date(1_000_000 - (i % 97) * 1000) });
-        setupBookmark(db, 'alice', { title: `Other thing ${i}`, url: `https://example.org/${i}`, createdAt: new Date(2_000_000 + i) });
+        setupBookmark(db, 'alice', { title: `Common word ${i}`, url: `https://example.com/${i}`, tags, createdAt: new Date(dateOf(i, count)) });
+        setupBookmark(db, 'alice', { title: `Other thing ${i}`, url: `https://example.org/${i}`, createdAt: new Date(dateOf(i, count) + 1) });
         setupBookmark(db, 'bob', { title: `Common word ${i}`, url: `https://example.net/${i}` });
       }
     })();

@@ -31,6 +31,7 @@ async function tour(page: Page, baseUrl: string, name: string): Promise<{ backgr
   const check = async (step: string): Promise<void> => {
     await screenshot(page, `${name}-${step}`);
     if (await hasHorizontalOverflow(page)) overflowing.push(step);
+    expect(await page.locator('body').innerText(), `markup shown as text at ${step}`).not.toMatch(/<\/?[a-z]+[\s>]/);
   };
 
   await page.goto(`${baseUrl}/`);

@@ -22,6 +22,8 @@ import {
 export interface ApiOptions {
   /** Requests per token (or per address, without one) in each window. */
   rateLimit?: { max: number; timeWindow: number };
+  /** Requests with a missing or bad token per address per minute. */
+  failedAuthPerIp?: number;
 }
 
 interface BookmarkInput {
@@ -69,21 +71,34 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions = {}):
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
-  // Before rate limiting (route-level hooks run after these), so limits key on the token.
+  await app.register(rateLimit, {
+    max: options.rateLimit?.max ?? 300,
+    timeWindow: options.rateLimit?.timeWindow ?? 60_000,
+    keyGenerator: (request) => request.apiToken?.tokenHash ?? `ip:${request.ip}`,
+  });
+  // Guessing tokens is hopeless (256 bits), but each guess costs a lookup: cap failures per address.
+  const failedAuth = app.createRateLimit({ max: options.failedAuthPerIp ?? 60, timeWindow: 60_000, keyGenerator: (request) => `failed:${request.ip}` });
+
+  // An instance hook runs before the limiter's route-level hook, so limits key on the token.
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.public) return;
-    request.apiToken = authenticateBearer(app.db, request);
+    try {
+      request.apiToken = authenticateBearer(app.db, request);
+    } catch (error) {
+      const limit = await failedAuth(request);
+      if (!limit.isAllowed && limit.isExceeded) {
+        throw new ApiProblem(problem(429, 'Too many failed sign-ins from this address. Wait for the number of seconds in Retry-After.'), {
+          'Retry-After': String(Math.max(1, limit.ttlInSeconds)),
+        });
+      }
+      throw error;
+    }
   });
   // The app-wide hook reads the session cookie; nothing here may act on it.
   app.addHook('preHandler', async (request) => {
     request.user = null;
   });
 
-  await app.register(rateLimit, {
-    max: options.rateLimit?.max ?? 300,
-    timeWindow: options.rateLimit?.timeWindow ?? 60_000,
-    keyGenerator: (request) => request.apiToken?.tokenHash ?? `ip:${request.ip}`,
-  });
 
   app.setErrorHandler(async (error, request, reply) => {
     const { body, headers } = errorToProblem(error as Parameters<typeof errorToProblem>[0], request);

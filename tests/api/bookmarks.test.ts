@@ -288,4 +288,18 @@ describe('rate limit', () => {
     // Another token of the same user has its own budget.
     expect((await call({ method: 'GET', url: '/api/v1/tags', headers: tokenFor('alice') })).statusCode).toBe(200);
   });
+
+  it('caps failed authentications per address, without locking out good tokens', async () => {
+    const bad = { authorization: `Bearer bm_${'B'.repeat(43)}` };
+    let response = await call({ method: 'GET', url: '/api/v1/tags', headers: bad });
+    let failures = 1;
+    while (response.statusCode === 401 && failures < 500) {
+      response = await call({ method: 'GET', url: '/api/v1/tags', headers: bad });
+      failures++;
+    }
+    expect(failures).toBe(61);
+    expectProblem(response, 429);
+    expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await call({ method: 'GET', url: '/api/v1/tags', headers: tokenFor('alice') })).statusCode).toBe(200);
+  });
 });

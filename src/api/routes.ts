@@ -99,15 +99,12 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions = {}):
     request.user = null;
   });
 
-
   app.setErrorHandler(async (error, request, reply) => {
     const { body, headers } = errorToProblem(error as Parameters<typeof errorToProblem>[0], request);
     return sendProblem(reply, body, headers);
   });
-  app.setNotFoundHandler(async (request, reply) => {
-    request.apiToken ??= authenticateBearer(app.db, request);
-    return sendProblem(reply, problem(404, 'There is no such endpoint.'));
-  });
+  // This scope's onRequest hook runs for unknown paths too: strangers get 401, token holders 404.
+  app.setNotFoundHandler(async (_request, reply) => sendProblem(reply, problem(404, 'There is no such endpoint.')));
 
   app.get(
     '/bookmarks',

@@ -231,6 +231,7 @@ describe('request errors', () => {
     const auth = tokenFor('alice');
     expect(expectProblem(await call({ method: 'GET', url: '/api/v1/nothing', headers: auth }), 404).detail).toContain('no such endpoint');
     expectProblem(await call({ method: 'PUT', url: '/api/v1/bookmarks/1', headers: auth, payload: {} }), 404);
+    expectProblem(await call({ method: 'GET', url: '/api/v1/nothing' }), 401);
   });
 });
 

@@ -51,9 +51,10 @@ export interface Server {
   log(): string;
 }
 
-export async function startServer(stack: Stack, databasePath: string, env: Record<string, string> = {}): Promise<Server> {
+/** Starts dist/server.js; `fromSource` runs src/server.ts through tsx instead (same code, no build, for tests). */
+export async function startServer(stack: Stack, databasePath: string, env: Record<string, string> = {}, fromSource = false): Promise<Server> {
   let output = '';
-  const child = spawn(process.execPath, ['dist/server.js'], {
+  const child = spawn(process.execPath, fromSource ? ['--import', 'tsx', 'src/server.ts'] : ['dist/server.js'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

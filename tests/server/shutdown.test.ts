@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { FORM, HTMX_HEADERS, prepareStack, signInOverHttp, startServer, type Stack } from '../../scripts/lib/production.js';
+
+/**
+ * The real server process (src/server.ts with NODE_ENV=production) and SIGTERM:
+ * it stops accepting, lets a request already in flight finish, closes the
+ * database and exits 0.
+ */
+let stack: Stack;
+let dir: string;
+
+beforeAll(async () => {
+  stack = await prepareStack();
+  dir = mkdtempSync(join(tmpdir(), 'bookmarks-shutdown-'));
+});
+afterAll(async () => {
+  await stack.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('graceful shutdown on SIGTERM', () => {
+  it('finishes a slow in-flight write, refuses new connections, closes the database and exits 0', async () => {
+    const databasePath = join(dir, 'shutdown.db');
+    const server = await startServer(stack, databasePath, {}, true);
+    try {
+      const cookie = await signInOverHttp(stack.baseUrl, 'shutdown-user');
+      const body = new URLSearchParams({ url: 'https://slow.example/', title: 'Sent slowly', tags: 'slow' }).toString();
+      const half = Math.floor(body.length / 2);
+
+      // A client that sends half its body, then stalls: the request is in flight when SIGTERM arrives.
+      const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(`${stack.baseUrl}/bookmarks`, {
+          method: 'POST',
+          headers: { cookie, ...HTMX_HEADERS, ...FORM, 'content-length': String(Buffer.byteLength(body)) },
+        }, (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+        });
+        req.on('error', reject);
+        req.write(body.slice(0, half));
+        setTimeout(() => req.end(body.slice(half)), 1500);
+      });
+      await sleep(300);
+      server.child.kill('SIGTERM');
+      await sleep(300);
+
+      await expect(fetch(`${stack.baseUrl}/healthz`)).rejects.toThrow();
+      expect(server.child.exitCode).toBeNull();
+
+      const response = await answered;
+      expect(response.status).toBe(200);
+      expect(response.body).toContain('Sent slowly');
+      expect(await server.exited).toBe(0);
+
+      // Closed cleanly: the last connection checkpointed and removed the WAL, and the write is there.
+      expect(existsSync(`${databasePath}-wal`)).toBe(false);
+      const db = new Database(databasePath, { readonly: true });
+      expect(db.prepare('SELECT title FROM bookmarks WHERE url = ?').get('https://slow.example/')).toEqual({ title: 'Sent slowly' });
+      db.close();
+    } finally {
+      if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('exits 0 on SIGTERM when idle, even with an open keep-alive connection', async () => {
+    const server = await startServer(stack, join(dir, 'idle.db'), {}, true);
+    try {
+      await fetch(`${stack.baseUrl}/healthz`, { headers: { connection: 'keep-alive' } }).then((r) => r.text());
+      const started = Date.now();
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    }
+  }, 60_000);
+});

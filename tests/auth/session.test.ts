@@ -1,0 +1,150 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { LocalProvider } from '../../src/dev/oidc-provider.js';
+import { SESSION_ABSOLUTE_SECONDS, SESSION_IDLE_SECONDS } from '../../src/auth/session.js';
+import { loadConfig } from '../../src/config.js';
+import { buildTestApp, sessionCookieFrom, signIn, startTestProvider } from '../helpers.js';
+
+let provider: LocalProvider;
+const apps: FastifyInstance[] = [];
+
+beforeAll(async () => {
+  provider = await startTestProvider();
+});
+afterAll(async () => provider.close());
+afterEach(async () => {
+  vi.useRealTimers();
+  await Promise.all(apps.splice(0).map((app) => app.close()));
+});
+
+async function appWith(overrides: Parameters<typeof buildTestApp>[1] = {}): Promise<FastifyInstance> {
+  const app = await buildTestApp(provider, overrides);
+  apps.push(app);
+  return app;
+}
+
+const DAY = 24 * 3600 * 1000;
+const dashboard = (app: FastifyInstance, cookie: string) => app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
+
+describe('session lifetime', () => {
+  it('ends a session left idle longer than SESSION_IDLE_SECONDS (7 days)', async () => {
+    const app = await appWith();
+    const cookie = await signIn(app, 'alice');
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + SESSION_IDLE_SECONDS * 1000 + 60_000 });
+    const response = await dashboard(app, cookie);
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe('/');
+  });
+
+  it('slides the idle expiry: a session used within 7 days is re-issued and lives on', async () => {
+    const app = await appWith();
+    let cookie = await signIn(app, 'alice');
+    const start = Date.now();
+    vi.useFakeTimers({ toFake: ['Date'], now: start });
+    for (let day = 6; day <= 24; day += 6) {
+      vi.setSystemTime(start + day * DAY);
+      const response = await dashboard(app, cookie);
+      expect(response.statusCode, `day ${day}`).toBe(200);
+      const reissued = sessionCookieFrom(response);
+      expect(reissued, `day ${day}: cookie re-issued`).toBeDefined();
+      const maxAge = response.cookies.find((c) => c.name === 'session')!.maxAge;
+      expect(maxAge).toBe(SESSION_IDLE_SECONDS);
+      cookie = reissued!;
+    }
+  });
+
+  it('does not re-issue the cookie on every request (at most hourly)', async () => {
+    const app = await appWith();
+    const cookie = await signIn(app, 'alice');
+    const response = await dashboard(app, cookie);
+    expect(response.statusCode).toBe(200);
+    expect(sessionCookieFrom(response)).toBeUndefined();
+  });
+
+  it('ends any session SESSION_ABSOLUTE_SECONDS (30 days) after sign-in, however active, and clears the cookie', async () => {
+    const app = await appWith();
+    let cookie = await signIn(app, 'alice');
+    const start = Date.now();
+    vi.useFakeTimers({ toFake: ['Date'], now: start });
+    for (let day = 6; day <= 30; day += 6) {
+      vi.setSystemTime(start + day * DAY - 60_000);
+      const response = await dashboard(app, cookie);
+      expect(response.statusCode, `day ${day}`).toBe(200);
+      cookie = sessionCookieFrom(response) ?? cookie;
+    }
+    vi.setSystemTime(start + SESSION_ABSOLUTE_SECONDS * 1000 + 1000);
+    const response = await dashboard(app, cookie);
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe('/');
+    const cleared = response.cookies.find((c) => c.name === 'session')!;
+    expect(cleared.value).toBe('');
+    expect(cleared.maxAge).toBe(0);
+  });
+
+  it('refuses a crafted session whose signedInAt is older than the absolute cap, even with a fresh idle stamp', async () => {
+    const app = await appWith();
+    const session = app.createSecureSession({
+      user: { sub: 'alice', name: 'alice' },
+      signedInAt: Math.floor(Date.now() / 1000) - SESSION_ABSOLUTE_SECONDS - 10,
+    });
+    const cookie = `session=${encodeURIComponent(app.encodeSecureSession(session))}`;
+    expect((await dashboard(app, cookie)).statusCode).toBe(303);
+  });
+});
+
+describe('SESSION_SECRET rotation', () => {
+  it('config puts SESSION_SECRET first and SESSION_SECRET_PREVIOUS second', () => {
+    const current = randomBytes(32);
+    const previous = randomBytes(32);
+    const config = loadConfig({ SESSION_SECRET: current.toString('hex'), SESSION_SECRET_PREVIOUS: previous.toString('base64') });
+    expect(config.sessionKeys).toEqual([current, previous]);
+  });
+
+  it('accepts a cookie made with the previous key and re-issues it with the new one', async () => {
+    const oldKey = randomBytes(32);
+    const newKey = randomBytes(32);
+    const before = await appWith({ sessionKeys: [oldKey] });
+    const oldCookie = await signIn(before, 'alice');
+
+    const rotating = await appWith({ sessionKeys: [newKey, oldKey] });
+    const response = await dashboard(rotating, oldCookie);
+    expect(response.statusCode).toBe(200);
+    const reissued = sessionCookieFrom(response);
+    expect(reissued).toBeDefined();
+    expect(reissued).not.toBe(oldCookie);
+
+    // Once the previous key is dropped, only the re-issued cookie still works.
+    const after = await appWith({ sessionKeys: [newKey] });
+    expect((await dashboard(after, reissued!)).statusCode).toBe(200);
+    expect((await dashboard(after, oldCookie)).statusCode).toBe(303);
+  });
+
+  it('signs everyone out when the key changes without SESSION_SECRET_PREVIOUS', async () => {
+    const before = await appWith({ sessionKeys: [randomBytes(32)] });
+    const cookie = await signIn(before, 'alice');
+    const after = await appWith({ sessionKeys: [randomBytes(32)] });
+    expect((await dashboard(after, cookie)).statusCode).toBe(303);
+  });
+});
+
+describe('session cookie attributes', () => {
+  it('HttpOnly, SameSite=Lax, Path=/, Max-Age = idle timeout, and Secure when the app is served over https', async () => {
+    const app = await appWith({ appBaseUrl: new URL('https://bookmarks.example') });
+    const login = await app.inject({ method: 'GET', url: '/auth/login' });
+    const cookie = login.cookies.find((c) => c.name === 'session')!;
+    expect(cookie.httpOnly).toBe(true);
+    expect(cookie.secure).toBe(true);
+    expect(cookie.sameSite).toBe('Lax');
+    expect(cookie.path).toBe('/');
+    expect(cookie.maxAge).toBe(SESSION_IDLE_SECONDS);
+  });
+
+  it('keeps only the profile in the cookie, never tokens', async () => {
+    const app = await appWith();
+    const cookie = await signIn(app, 'alice');
+    const data = app.decodeSecureSession(decodeURIComponent(cookie.slice('session='.length)))!.data();
+    expect(Object.keys(data!).sort()).toEqual(['signedInAt', 'user']);
+    expect(JSON.stringify(data)).not.toMatch(/eyJ|access_token|id_token|refresh_token/);
+  });
+});

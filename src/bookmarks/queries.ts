@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { bookmarks, tagCounts, type Bookmark } from '../db/schema.js';
-import { toFtsMatch, type SearchQuery } from './search.js';
+import { tokenize, toFtsMatch, type SearchQuery } from './search.js';
 
 export const PAGE_SIZE = 50;
 
@@ -168,6 +168,32 @@ function pageByDate(db: Db, conditions: SQL[], after: Cursor | null, limit: numb
 }
 
 /**
+ * A #tag also searches the index for its words (a tag's text sits in the tags
+ * column), so tag searches get the same fast plans as words; the exact tag test
+ * on bookmarks.tags still decides. "#web" finds "web-dev" in the index only.
+ */
+function withTagWords(query: SearchQuery): SearchQuery {
+  // The raw tag goes to FTS5, whose tokenizer splits it exactly as it split the stored tags.
+  const tagWords = query.tags.filter((tag) => tokenize(tag).length > 0).map((tag) => [tag]);
+  return tagWords.length === 0 ? query : { ...query, phrases: [...query.phrases, ...tagWords] };
+}
+
+function onlyOneTag(query: SearchQuery): string | null {
+  const others = query.words.length + query.phrases.length + query.excludedWords.length + query.excludedTags.length;
+  return query.tags.length === 1 && others === 0 ? query.tags[0]! : null;
+}
+
+/** tag_counts is kept by triggers (migration 0005): one row per owner and tag. */
+function countTagged(db: Db, ownerSub: string, tag: string): number {
+  const row = db
+    .select({ count: tagCounts.count })
+    .from(tagCounts)
+    .where(and(eq(tagCounts.ownerSub, ownerSub), eq(tagCounts.tag, tag)))
+    .get();
+  return row?.count ?? 0;
+}
+
+/**
  * The owner's bookmarks matching the query, newest first (by created_at, then
  * id), one page after the cursor. Text terms are counted in the index first:
  * that count is the total when there are no tag filters, and it picks the
@@ -180,12 +206,17 @@ export function searchBookmarks(
   after: Cursor | null = null,
   limit = PAGE_SIZE,
 ): BookmarkPage {
+  const onlyTag = onlyOneTag(query);
+  query = withTagWords(query);
   const textMatches = hasTextTerms(query) ? countTextMatches(db, ownerSub, query) : null;
   if (textMatches === 0) return { items: [], total: 0, next: null };
   const matchDriven = textMatches !== null && textMatches <= MATCH_DRIVEN_MAX;
   const conditions = searchConditions(ownerSub, query, matchDriven);
   const tagFiltered = query.tags.length + query.excludedTags.length > 0;
-  const total = textMatches !== null && !tagFiltered ? textMatches : countRows(db, ownerSub, query, conditions);
+  const total =
+    onlyTag !== null ? countTagged(db, ownerSub, onlyTag)
+    : textMatches !== null && !tagFiltered ? textMatches
+    : countRows(db, ownerSub, query, conditions);
   if (total === 0) return { items: [], total, next: null };
   const rows =
     (textMatches !== null && !matchDriven ? pageFromHighestIds(db, ownerSub, query, after, limit) : null) ??

@@ -101,4 +101,15 @@ describe('searchBookmarks with few and with many matches', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it.each(['web', 'web-dev', 'c++', 'crème', 'x_y', '++'])('finds exactly the bookmarks tagged #%s, and counts them', (tag) => {
+    const tags = ['web', 'web-dev', 'c++', 'c', 'crème', 'x_y', 'x', '++'];
+    for (const [i, t] of tags.entries()) setupBookmark(db, 'alice', { title: `Tagged ${i}`, url: `https://example.com/${i}`, tags: [t] });
+    setupBookmark(db, 'alice', { title: `web dev crème x y c`, url: 'https://example.com/untagged' });
+    setupBookmark(db, 'bob', { title: 'Not mine', tags: [tag] });
+    const page = searchBookmarks(db, 'alice', parseSearch(`#${tag}`));
+    expect(page.items.map((b) => b.tags)).toEqual([tag]);
+    expect(page.total).toBe(1);
+    expect(searchBookmarks(db, 'alice', parseSearch(`tagged #${tag}`)).total).toBe(1);
+  });
 });

@@ -57,11 +57,13 @@ const ERROR_MESSAGES: Record<number, [string, string]> = {
 };
 
 export async function buildApp(config: Config & { oidc: OidcSettings }, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
+  // Logger options from the caller (a test's capture stream, a level) are merged in, so redaction and serializers stay.
+  const { logger, ...rest } = options;
   const app = Fastify({
-    logger: loggerOptions(config),
+    logger: logger === false ? false : { ...(loggerOptions(config) as object), ...(typeof logger === 'object' ? logger : {}) },
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: false,
-    ...options,
+    ...rest,
   });
   app.decorate('config', config);
 

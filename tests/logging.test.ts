@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../src/app.js';
+import type { LocalProvider } from '../src/dev/oidc-provider.js';
+import { authorizeAt, form, HTMX, providerSettings, SAME_ORIGIN, sessionCookieFrom, startTestProvider, testConfig } from './helpers.js';
+
+/**
+ * A whole journey with the logger at trace level writing into memory; then the
+ * log is searched for every secret the journey handled.
+ */
+let provider: LocalProvider;
+let app: FastifyInstance;
+const lines: string[] = [];
+const config = testConfig();
+
+beforeAll(async () => {
+  provider = await startTestProvider();
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  app = await buildApp({ ...config, oidc: providerSettings(provider) }, { logger: { level: 'trace', stream } });
+});
+afterAll(async () => {
+  await app.close();
+  await provider.close();
+});
+
+describe('logs', () => {
+  it('hold no cookie, authorization code, state, nonce, PKCE verifier, token, client secret or session key across a full journey', async () => {
+    const secrets: Record<string, string> = {};
+
+    // A refused callback first: its query string (code, state) must not be logged either.
+    const refused = await authorizeAt(app, 'alice');
+    const forged = new URL(refused.callbackUrl);
+    forged.searchParams.set('state', 'forged-state-value-123');
+    await app.inject({ method: 'GET', url: forged.pathname + forged.search, headers: { cookie: refused.pendingCookie } });
+    secrets.refusedCode = refused.callbackUrl.searchParams.get('code')!;
+
+    const { callbackUrl, pendingCookie } = await authorizeAt(app, 'alice');
+    const pending = app.decodeSecureSession(decodeURIComponent(pendingCookie.slice('session='.length)))!.get('login')!;
+    Object.assign(secrets, {
+      pendingCookie: pendingCookie.slice('session='.length),
+      code: callbackUrl.searchParams.get('code')!,
+      state: pending.state,
+      nonce: pending.nonce,
+      codeVerifier: pending.codeVerifier,
+      clientSecret: provider.clientSecret,
+      sessionKeyHex: config.sessionKeys[0]!.toString('hex'),
+      sessionKeyBase64: config.sessionKeys[0]!.toString('base64'),
+    });
+    const callback = await app.inject({ method: 'GET', url: callbackUrl.pathname + callbackUrl.search, headers: { cookie: pendingCookie } });
+    expect(callback.statusCode).toBe(303);
+    const cookie = sessionCookieFrom(callback)!;
+    secrets.sessionCookie = cookie.slice('session='.length);
+    secrets.sessionCookieDecoded = decodeURIComponent(secrets.sessionCookie).split(';')[0]!;
+
+    const headers = { cookie, ...HTMX, ...form({}).headers };
+    const added = await app.inject({ method: 'POST', url: '/bookmarks', headers, payload: form({ url: 'https://logs.example/', title: 'Log me', tags: 'x' }).payload });
+    expect(added.statusCode).toBe(200);
+    const id = /id="bookmark-(\d+)"/.exec(added.body)![1];
+    expect((await app.inject({ method: 'GET', url: '/bookmarks/search?q=log', headers: { cookie, ...HTMX } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'PUT', url: `/bookmarks/${id}`, headers, payload: form({ url: 'https://logs.example/', title: 'Edited', tags: '' }).payload })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'DELETE', url: `/bookmarks/${id}`, headers: { cookie, ...HTMX } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/export', headers: { cookie } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: '/auth/logout', headers: { cookie, ...SAME_ORIGIN } })).statusCode).toBe(303);
+    // Someone else's bearer header on an HTML route must not be logged either.
+    await app.inject({ method: 'GET', url: '/dashboard', headers: { authorization: 'Bearer bm_supersecrettokenvalue123' } });
+    secrets.bearer = 'bm_supersecrettokenvalue123';
+
+    const log = lines.join('\n');
+    expect(lines.length).toBeGreaterThan(20);
+    for (const [name, value] of Object.entries(secrets)) {
+      expect(value.length, name).toBeGreaterThan(8);
+      expect(log.includes(value), `${name} appears in the log`).toBe(false);
+      expect(log.includes(encodeURIComponent(value)), `${name} (URL-encoded) appears in the log`).toBe(false);
+    }
+    expect(log).not.toMatch(/eyJ[\w-]{10,}/); // no JWT (ID or access token)
+    expect(log).not.toMatch(/[?&](code|state)=/);
+  });
+
+  it('are structured JSON with a request id on every request line', () => {
+    const entries = lines.map((line) => JSON.parse(line) as { reqId?: string; req?: { url: string }; msg: string });
+    const incoming = entries.filter((e) => e.msg === 'incoming request');
+    expect(incoming.length).toBeGreaterThan(5);
+    for (const entry of incoming) expect(entry.reqId).toMatch(/^req-/);
+    expect(incoming.some((e) => e.req?.url === '/auth/callback')).toBe(true);
+    expect(entries.some((e) => e.msg === 'signed in')).toBe(true);
+  });
+});

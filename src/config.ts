@@ -20,6 +20,8 @@ export interface Config {
   databasePath: string;
   /** null in development without AUTH0_DOMAIN: server.ts starts the embedded provider. */
   oidc: OidcSettings | null;
+  /** How long SIGTERM waits for in-flight requests before cutting their connections (server.ts only). */
+  shutdownGraceSeconds?: number;
   /** Overrides for tests; production uses DEFAULT_RATE_LIMITS. */
   rateLimits?: RateLimits;
 }
@@ -86,6 +88,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = blank('PORT') ? 3000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push('PORT must be a whole number from 0 to 65535');
 
+  const shutdownGraceSeconds = blank('SHUTDOWN_GRACE_SECONDS') ? 10 : Number(env.SHUTDOWN_GRACE_SECONDS);
+  if (!(shutdownGraceSeconds > 0 && shutdownGraceSeconds <= 3600)) problems.push('SHUTDOWN_GRACE_SECONDS must be a number of seconds above 0 and at most 3600');
+
   const logLevel = blank('LOG_LEVEL') ? 'info' : env.LOG_LEVEL!.trim();
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -132,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: blank('HOST') ? (production ? '0.0.0.0' : '127.0.0.1') : env.HOST!.trim(),
     port,
     logLevel,
+    shutdownGraceSeconds,
     appBaseUrl,
     sessionKeys,
     databasePath: blank('DATABASE_PATH') ? 'data/bookmarks.db' : env.DATABASE_PATH!.trim(),

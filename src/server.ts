@@ -32,7 +32,14 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down');
+    // In-flight requests get a grace period; a client that stalls mid-request must not hold the process forever.
+    const grace = setTimeout(() => {
+      app.log.warn('shutdown: requests still open after the grace period; closing their connections');
+      app.server.closeAllConnections();
+    }, (config.shutdownGraceSeconds ?? 10) * 1000);
+    grace.unref();
     await app.close();
+    clearTimeout(grace);
     await closeProvider();
     process.exit(0);
   };

@@ -70,6 +70,32 @@ describe('graceful shutdown on SIGTERM', () => {
     }
   }, 60_000);
 
+  it('cuts a client that stalls mid-request after SHUTDOWN_GRACE_SECONDS, then closes the database and exits 0', async () => {
+    const databasePath = join(dir, 'stalled.db');
+    const server = await startServer(stack, databasePath, { SHUTDOWN_GRACE_SECONDS: '1' }, true);
+    try {
+      const cookie = await signInOverHttp(stack.baseUrl, 'stalled-user');
+      const req = request(`${stack.baseUrl}/bookmarks`, {
+        method: 'POST',
+        headers: { cookie, ...HTMX_HEADERS, ...FORM, 'content-length': '100' },
+      });
+      const cut = new Promise<void>((resolve) => req.on('error', () => resolve()).on('response', () => resolve()));
+      req.write('url=https%3A%2F%2Fstalled.example%2F');
+      await sleep(300);
+      const started = Date.now();
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      expect(Date.now() - started).toBeLessThan(5000);
+      await cut;
+      expect(existsSync(`${databasePath}-wal`)).toBe(false);
+      const db = new Database(databasePath, { readonly: true });
+      expect(db.prepare('SELECT count(*) AS n FROM bookmarks').get()).toEqual({ n: 0 });
+      db.close();
+    } finally {
+      if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    }
+  }, 60_000);
+
   it('exits 0 on SIGTERM when idle, even with an open keep-alive connection', async () => {
     const server = await startServer(stack, join(dir, 'idle.db'), {}, true);
     try {

@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 describe('logs', () => {
-  it('hold no cookie, authorization code, state, nonce, PKCE verifier, token, client secret or session key across a full journey', async () => {
+  it('hold no cookie, authorization code, state, nonce, PKCE verifier, token, API token, client secret or session key across a full journey', async () => {
     const secrets: Record<string, string> = {};
 
     // A refused callback first: its query string (code, state) must not be logged either.
@@ -66,6 +66,11 @@ describe('logs', () => {
     expect((await app.inject({ method: 'PUT', url: `/bookmarks/${id}`, headers, payload: form({ url: 'https://logs.example/', title: 'Edited', tags: '' }).payload })).statusCode).toBe(200);
     expect((await app.inject({ method: 'DELETE', url: `/bookmarks/${id}`, headers: { cookie, ...HTMX } })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/export', headers: { cookie } })).statusCode).toBe(200);
+    const created = await app.inject({ method: 'POST', url: '/settings/tokens', headers, payload: form({ name: 'laptop', expiry: 'never' }).payload });
+    expect(created.statusCode).toBe(201);
+    secrets.apiToken = /id="new-token"[^>]*value="([^"]+)"/.exec(created.body)![1]!;
+    const bearer = await app.inject({ method: 'GET', url: '/api/v1/bookmarks', headers: { authorization: `Bearer ${secrets.apiToken}` } });
+    expect(bearer.statusCode).toBe(200);
     expect((await app.inject({ method: 'POST', url: '/auth/logout', headers: { cookie, ...SAME_ORIGIN } })).statusCode).toBe(303);
     // Someone else's bearer header on an HTML route must not be logged either.
     await app.inject({ method: 'GET', url: '/dashboard', headers: { authorization: 'Bearer bm_supersecrettokenvalue123' } });

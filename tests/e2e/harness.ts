@@ -227,6 +227,11 @@ export async function addBookmark(page: Page, bookmark: NewBookmark): Promise<vo
   const response = await saved;
   if (response.status() !== 200) throw new Error(`adding ${bookmark.url} answered ${response.status()}`);
   await cardTitled(page, bookmark.title ?? new URL(bookmark.url).hostname).waitFor();
+  // htmx settles after the swap and then moves focus to the address field; typing
+  // anywhere before that would land in the wrong field.
+  await expect
+    .poll(() => page.evaluate(() => document.activeElement?.id), { timeout: 5_000 })
+    .toBe('bookmark-url');
 }
 
 export function cardTitled(page: Page, title: string) {

@@ -4,11 +4,26 @@ import type { SessionUser } from './session.js';
 
 const SCOPE = 'openid profile email';
 
-/** Only a same-site path may be a returnTo: no scheme, no host, no '//' or '/\' tricks. */
-export function safeReturnTo(value: unknown): string {
-  if (typeof value !== 'string' || value.length > 1000) return '/dashboard';
-  if (!/^\/(?![/\\])/.test(value) || /[\u0000-\u001f\\]/.test(value)) return '/dashboard';
-  return value;
+/**
+ * Only a same-site path may be a returnTo: no scheme, no host, no '//' or '/\' tricks.
+ * Control characters are refused before parsing, because the URL parser drops tabs and
+ * newlines ('/\t/evil' would become '//evil'). The result is re-serialised by the URL
+ * parser so non-ASCII is percent-encoded: a raw '/日本' in Location makes Node throw.
+ */
+export function safeReturnTo(value: unknown, appBaseUrl: URL): string {
+  const fallback = '/dashboard';
+  if (typeof value !== 'string' || value.length > 1000) return fallback;
+  if (!/^\/(?![/\\])/.test(value) || /[\u0000-\u001f\u007f\\]/.test(value)) return fallback;
+  let url: URL;
+  try {
+    url = new URL(value, appBaseUrl);
+  } catch {
+    return fallback;
+  }
+  const path = url.pathname + url.search + url.hash;
+  // It travels in the session cookie, which browsers cap at about 4 KB.
+  if (url.origin !== appBaseUrl.origin || path.length > 1000) return fallback;
+  return path;
 }
 
 function userFromClaims(claims: oidc.IDToken): SessionUser {
@@ -34,7 +49,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
-    request.session.set('login', { state, nonce, codeVerifier, returnTo: safeReturnTo(request.query.returnTo) });
+    request.session.set('login', { state, nonce, codeVerifier, returnTo: safeReturnTo(request.query.returnTo, appBaseUrl) });
     const authorizationUrl = oidc.buildAuthorizationUrl(app.oidc, {
       redirect_uri: callbackUrl,
       scope: SCOPE,

@@ -77,17 +77,51 @@ describe('login flow against a real OpenID provider', () => {
     expect(home.headers.location).toBe('/dashboard');
   });
 
+  it('signs in with a non-ASCII returnTo and lands there, percent-encoded, with a session', async () => {
+    const { callbackUrl, pendingCookie } = await authorizeAt(app, 'alice', `/auth/login?returnTo=${encodeURIComponent('/日本?q=é#ü')}`);
+    const back = await app.inject({ method: 'GET', url: callbackUrl.pathname + callbackUrl.search, headers: { cookie: pendingCookie } });
+    expect(back.statusCode).toBe(303);
+    expect(back.headers.location).toBe('/%E6%97%A5%E6%9C%AC?q=%C3%A9#%C3%BC');
+    const cookie = sessionCookieFrom(back)!;
+    const session = app.decodeSecureSession(decodeURIComponent(cookie.slice('session='.length)))!;
+    expect(session.get('user')?.sub).toBe('alice');
+    const dashboard = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
+    expect(dashboard.statusCode).toBe(200);
+  });
+
   it.each([
     ['/dashboard', '/dashboard'],
     ['/bookmarks/search?q=a', '/bookmarks/search?q=a'],
+    ['/bookmarks/search?q=a#top', '/bookmarks/search?q=a#top'],
+    ['/日本', '/%E6%97%A5%E6%9C%AC'],
+    ['/é?q=é', '/%C3%A9?q=%C3%A9'],
+    ['/%E6%97%A5', '/%E6%97%A5'],
+    ['/a b', '/a%20b'],
+    ['/a/../b', '/b'],
+    ['/../../etc', '/etc'],
     ['https://evil.example/', '/dashboard'],
+    ['http://127.0.0.1:3999/dashboard', '/dashboard'],
     ['//evil.example/', '/dashboard'],
     ['/\\evil.example', '/dashboard'],
+    ['/a\\b', '/dashboard'],
+    ['/\t/evil.example', '/dashboard'],
+    ['/\n/evil.example', '/dashboard'],
+    ['/x\u0000', '/dashboard'],
+    ['/x\u007f', '/dashboard'],
+    [' //evil.example', '/dashboard'],
     ['javascript:alert(1)', '/dashboard'],
     ['dashboard', '/dashboard'],
+    ['', '/dashboard'],
+    [['/a', '/b'], '/dashboard'],
     [undefined, '/dashboard'],
   ])('safeReturnTo(%j) is %j', (input, expected) => {
-    expect(safeReturnTo(input)).toBe(expected);
+    expect(safeReturnTo(input, new URL(TEST_BASE_URL))).toBe(expected);
+  });
+
+  it('ignores a returnTo over 1000 characters, counted once percent-encoded', () => {
+    expect(safeReturnTo(`/${'a'.repeat(999)}`, new URL(TEST_BASE_URL))).toHaveLength(1000);
+    expect(safeReturnTo(`/${'a'.repeat(1000)}`, new URL(TEST_BASE_URL))).toBe('/dashboard');
+    expect(safeReturnTo(`/${'日'.repeat(200)}`, new URL(TEST_BASE_URL))).toBe('/dashboard');
   });
 
   it('rejects a callback whose state does not match with the friendly 400 page', async () => {

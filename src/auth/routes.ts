@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
+import { isFragmentRequest, varyOnHtmx } from '../http/htmx.js';
 import type { SessionUser } from './session.js';
 
 const SCOPE = 'openid profile email';
@@ -46,10 +47,17 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   const callbackUrl = new URL('/auth/callback', appBaseUrl).href;
 
   app.get('/auth/login', async (request: FastifyRequest<{ Querystring: { returnTo?: string } }>, reply) => {
+    varyOnHtmx(reply);
+    const returnTo = safeReturnTo(request.query.returnTo, appBaseUrl);
+    // htmx cannot follow a redirect to another origin; make the browser load this URL itself.
+    if (isFragmentRequest(request)) {
+      const target = request.query.returnTo === undefined ? '/auth/login' : `/auth/login?${new URLSearchParams({ returnTo })}`;
+      return reply.code(200).header('HX-Redirect', target).send();
+    }
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
-    request.session.set('login', { state, nonce, codeVerifier, returnTo: safeReturnTo(request.query.returnTo, appBaseUrl) });
+    request.session.set('login', { state, nonce, codeVerifier, returnTo });
     const authorizationUrl = oidc.buildAuthorizationUrl(app.oidc, {
       redirect_uri: callbackUrl,
       scope: SCOPE,

@@ -51,6 +51,28 @@ describe('login flow against a real OpenID provider', () => {
     expect(cookie.path).toBe('/');
   });
 
+  it('answers an htmx request for /auth/login with HX-Redirect, never a redirect to the provider', async () => {
+    const bare = await app.inject({ method: 'GET', url: '/auth/login', headers: HTMX });
+    expect(bare.statusCode).toBe(200);
+    expect(bare.headers['hx-redirect']).toBe('/auth/login');
+    expect(bare.headers.location).toBeUndefined();
+    expect(bare.body).toBe('');
+    expect(sessionCookieFrom(bare)).toBeUndefined();
+    expect(bare.headers.vary).toContain('HX-Request');
+
+    const withReturnTo = await app.inject({ method: 'GET', url: `/auth/login?returnTo=${encodeURIComponent('/bookmarks/search?q=日本')}`, headers: HTMX });
+    expect(withReturnTo.statusCode).toBe(200);
+    const target = new URL(withReturnTo.headers['hx-redirect'] as string, TEST_BASE_URL);
+    expect(target.pathname).toBe('/auth/login');
+    expect(target.searchParams.get('returnTo')).toBe('/bookmarks/search?q=%E6%97%A5%E6%9C%AC');
+    expect(withReturnTo.body).toBe('');
+
+    // htmx restoring history wants the real thing, so the normal flow starts.
+    const restore = await app.inject({ method: 'GET', url: '/auth/login', headers: { ...HTMX, 'hx-history-restore-request': 'true' } });
+    expect(restore.statusCode).toBe(302);
+    expect(new URL(restore.headers.location as string).origin).toBe(provider.issuer);
+  });
+
   it('signs in, lands on the dashboard greeted by name, and keeps only profile data in the session', async () => {
     const { callbackUrl, pendingCookie } = await authorizeAt(app, 'alice');
     const callback = await app.inject({ method: 'GET', url: callbackUrl.pathname + callbackUrl.search, headers: { cookie: pendingCookie } });

@@ -27,15 +27,46 @@ export function safeReturnTo(value: unknown, appBaseUrl: URL): string {
   return path;
 }
 
-function userFromClaims(claims: oidc.IDToken): SessionUser {
+/** What the session keeps of the ID token: the profile, and the `sid` that logout needs. */
+export function userFromClaims(claims: oidc.IDToken): SessionUser {
   const text = (value: unknown): string | undefined =>
     typeof value === 'string' && value.length > 0 && value.length <= 500 ? value : undefined;
   const email = text(claims.email);
   const picture = text(claims.picture);
+  const sid = text(claims.sid);
   const user: SessionUser = { sub: claims.sub, name: text(claims.name) ?? text(claims.nickname) ?? email ?? 'there' };
   if (email) user.email = email;
   if (picture && /^https:\/\//.test(picture)) user.picture = picture;
+  if (sid) user.sid = sid;
   return user;
+}
+
+export interface LogoutTarget {
+  issuer: string;
+  endSessionEndpoint?: string | undefined;
+  clientId: string;
+  appBaseUrl: URL;
+  sid?: string | undefined;
+}
+
+/** Where the browser goes once the app has forgotten the session. */
+export function logoutUrl({ issuer, endSessionEndpoint, clientId, appBaseUrl, sid }: LogoutTarget): string {
+  if (endSessionEndpoint) {
+    const url = new URL(endSessionEndpoint);
+    url.searchParams.set('client_id', clientId);
+    url.searchParams.set('post_logout_redirect_uri', appBaseUrl.href);
+    // Tells the provider which of its sessions to end when the browser holds several.
+    if (sid) url.searchParams.set('logout_hint', sid);
+    return url.href;
+  }
+  // Auth0 tenants without RP-initiated logout discovery still offer /v2/logout.
+  if (/\.auth0\.com$/.test(new URL(issuer).hostname)) {
+    const url = new URL('/v2/logout', issuer);
+    url.searchParams.set('client_id', clientId);
+    url.searchParams.set('returnTo', appBaseUrl.href);
+    return url.href;
+  }
+  return '/';
 }
 
 async function renderLoginFailure(reply: FastifyReply) {
@@ -98,22 +129,9 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.post('/auth/logout', async (request, reply) => {
+    const sid = request.user?.sid;
     request.session.delete();
-    const metadata = app.oidc.serverMetadata();
-    if (metadata.end_session_endpoint) {
-      const url = oidc.buildEndSessionUrl(app.oidc, {
-        client_id: oidcClientId,
-        post_logout_redirect_uri: appBaseUrl.href,
-      });
-      return reply.redirect(url.href, 303);
-    }
-    // Auth0 tenants without RP-initiated logout discovery still offer /v2/logout.
-    if (/\.auth0\.com$/.test(new URL(metadata.issuer).hostname)) {
-      const url = new URL('/v2/logout', metadata.issuer);
-      url.searchParams.set('client_id', oidcClientId);
-      url.searchParams.set('returnTo', appBaseUrl.href);
-      return reply.redirect(url.href, 303);
-    }
-    return reply.redirect('/', 303);
+    const { issuer, end_session_endpoint: endSessionEndpoint } = app.oidc.serverMetadata();
+    return reply.redirect(logoutUrl({ issuer, endSessionEndpoint, clientId: oidcClientId, appBaseUrl, sid }), 303);
   });
 }

@@ -6,6 +6,8 @@ export interface SessionUser {
   name: string;
   email?: string;
   picture?: string;
+  /** The provider's session id (ID token `sid`), sent back as logout_hint at sign-out. */
+  sid?: string;
 }
 
 /** What the login round trip keeps between /auth/login and /auth/callback. */

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { LocalProvider } from '../../src/dev/oidc-provider.js';
-import { safeReturnTo } from '../../src/auth/routes.js';
+import { logoutUrl, safeReturnTo, userFromClaims } from '../../src/auth/routes.js';
 import { authorizeAt, buildTestApp, html, HTMX, SAME_ORIGIN, sessionCookieFrom, signIn, startTestProvider, TEST_BASE_URL } from '../helpers.js';
 
 let provider: LocalProvider;
@@ -184,6 +184,22 @@ describe('login flow against a real OpenID provider', () => {
   });
 });
 
+/** Follows the provider's end-session page and its confirm form, as a browser would; returns the final redirect. */
+async function confirmLogoutAtProvider(location: URL): Promise<Response> {
+  const endSession = await fetch(location, { redirect: 'manual' });
+  expect(endSession.status).toBe(200);
+  const confirm = html(await endSession.text()).querySelector('form')!;
+  const fields = new URLSearchParams();
+  for (const input of confirm.querySelectorAll('input')) fields.set(input.getAttribute('name')!, input.getAttribute('value')!);
+  const cookie = endSession.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  return fetch(confirm.getAttribute('action')!, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    body: fields,
+  });
+}
+
 describe('logout', () => {
   it('clears the session and redirects to the provider end-session endpoint', async () => {
     const cookie = await signIn(app, 'alice');
@@ -197,20 +213,61 @@ describe('logout', () => {
     expect(cleared.value).toBe('');
 
     // The provider accepts the request and, once confirmed, sends the browser back to the app.
-    const endSession = await fetch(location, { redirect: 'manual' });
-    expect(endSession.status).toBe(200);
-    const confirm = html(await endSession.text()).querySelector('form')!;
-    const fields = new URLSearchParams();
-    for (const input of confirm.querySelectorAll('input')) fields.set(input.getAttribute('name')!, input.getAttribute('value')!);
-    const cookie2 = endSession.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    const confirmed = await fetch(confirm.getAttribute('action')!, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookie2 },
-      body: fields,
-    });
+    const confirmed = await confirmLogoutAtProvider(location);
     expect(confirmed.status).toBe(303);
     expect(confirmed.headers.get('location')).toBe(`${TEST_BASE_URL}/`);
+  });
+
+  it('passes the session sid as logout_hint, and the provider still accepts the logout', async () => {
+    // The local provider puts no sid in its ID tokens (Auth0 does), so add one to a real session.
+    const signedIn = await signIn(app, 'alice');
+    const data = app.decodeSecureSession(decodeURIComponent(signedIn.slice('session='.length)))!.data()!;
+    const session = app.createSecureSession({ ...data, user: { ...data.user!, sid: 'provider-session-1' } });
+    const cookie = `session=${encodeURIComponent(app.encodeSecureSession(session))}`;
+
+    const response = await app.inject({ method: 'POST', url: '/auth/logout', headers: { cookie, ...SAME_ORIGIN } });
+    expect(response.statusCode).toBe(303);
+    const location = new URL(response.headers.location as string);
+    expect(location.searchParams.get('logout_hint')).toBe('provider-session-1');
+    const confirmed = await confirmLogoutAtProvider(location);
+    expect(confirmed.status).toBe(303);
+    expect(confirmed.headers.get('location')).toBe(`${TEST_BASE_URL}/`);
+  });
+
+  const base = new URL('https://bookmarks.example.com');
+  it.each([
+    [
+      'the provider\'s end-session endpoint, with logout_hint when the session knows the sid',
+      { issuer: 'https://tenant.eu.auth0.com/', endSessionEndpoint: 'https://tenant.eu.auth0.com/oidc/logout', sid: 'abc' },
+      'https://tenant.eu.auth0.com/oidc/logout?client_id=app&post_logout_redirect_uri=https%3A%2F%2Fbookmarks.example.com%2F&logout_hint=abc',
+    ],
+    [
+      'the provider\'s end-session endpoint, keeping its own query, without logout_hint when no sid is known',
+      { issuer: 'https://id.example/', endSessionEndpoint: 'https://id.example/logout?tenant=x' },
+      'https://id.example/logout?tenant=x&client_id=app&post_logout_redirect_uri=https%3A%2F%2Fbookmarks.example.com%2F',
+    ],
+    [
+      'Auth0 /v2/logout when the tenant publishes no end-session endpoint',
+      { issuer: 'https://tenant.us.auth0.com/', sid: 'abc' },
+      'https://tenant.us.auth0.com/v2/logout?client_id=app&returnTo=https%3A%2F%2Fbookmarks.example.com%2F',
+    ],
+    ['home for any other provider without one', { issuer: 'https://id.example/' }, '/'],
+    ['home for a look-alike of Auth0', { issuer: 'https://evil-auth0.com.example/' }, '/'],
+  ])('logoutUrl: %s', (_name, provider, expected) => {
+    expect(logoutUrl({ ...provider, clientId: 'app', appBaseUrl: base })).toBe(expected);
+  });
+});
+
+describe('userFromClaims', () => {
+  const claims = { iss: 'https://id.example/', aud: 'app', iat: 0, exp: 0, sub: 'auth0|1' };
+  it.each([
+    [{ ...claims, name: 'Alice', email: 'a@example.test', sid: 'sid-1' }, { sub: 'auth0|1', name: 'Alice', email: 'a@example.test', sid: 'sid-1' }],
+    [{ ...claims, nickname: 'al' }, { sub: 'auth0|1', name: 'al' }],
+    [{ ...claims, sid: '' }, { sub: 'auth0|1', name: 'there' }],
+    [{ ...claims, sid: 42 }, { sub: 'auth0|1', name: 'there' }],
+    [{ ...claims, picture: 'http://img.example/a.png' }, { sub: 'auth0|1', name: 'there' }],
+  ])('keeps %j as %j', (input, expected) => {
+    expect(userFromClaims(input)).toEqual(expected);
   });
 });
 

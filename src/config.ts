@@ -71,16 +71,23 @@ function parseIssuer(value: string, problems: string[]): URL | undefined {
   return url;
 }
 
-function readOrCreateDevSessionKey(): Buffer {
-  if (existsSync(DEV_SESSION_KEY_FILE)) return Buffer.from(readFileSync(DEV_SESSION_KEY_FILE, 'utf8').trim(), 'hex');
+/** A damaged or truncated key file is replaced: it only costs development sessions, never a crash at startup. */
+function readOrCreateDevSessionKey(path: string): Buffer {
+  const stored = existsSync(path) ? readFileSync(path, 'utf8').trim() : '';
+  if (/^[0-9a-fA-F]{64}$/.test(stored)) return Buffer.from(stored, 'hex');
   const key = randomBytes(32);
-  mkdirSync(dirname(DEV_SESSION_KEY_FILE), { recursive: true });
-  writeFileSync(DEV_SESSION_KEY_FILE, key.toString('hex'), { mode: 0o600 });
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, key.toString('hex'), { mode: 0o600 });
   return key;
 }
 
+export interface LoadConfigOptions {
+  /** Where development keeps its generated session key (tests point it at a temp folder). */
+  devSessionKeyFile?: string;
+}
+
 /** Reads the environment once into a typed, frozen Config, or throws one ConfigError naming every problem. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): Config {
   const problems: string[] = [];
   const production = env.NODE_ENV === 'production';
   const blank = (name: string): boolean => (env[name] ?? '').trim() === '';
@@ -99,19 +106,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (production) problems.push('APP_BASE_URL is required (e.g. https://bookmarks.example.com)');
     else appBaseUrl = new URL(`http://localhost:${Number.isInteger(port) ? port : 3000}`);
   } else {
+    let url: URL | undefined;
     try {
-      appBaseUrl = new URL(env.APP_BASE_URL!.trim());
-      if (appBaseUrl.protocol !== 'http:' && appBaseUrl.protocol !== 'https:') throw new Error();
-      appBaseUrl = new URL(appBaseUrl.origin);
+      url = new URL(env.APP_BASE_URL!.trim());
     } catch {
+      // Reported below.
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
       problems.push('APP_BASE_URL must be an http(s) URL such as https://bookmarks.example.com');
+    } else if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+      // Routes are absolute ('/auth/callback'), so a sub-path would break the callback rather than be honoured.
+      problems.push(
+        'APP_BASE_URL must be an origin only, such as https://bookmarks.example.com, with no path, query, hash or credentials: the app serves from / and its sign-in callback is APP_BASE_URL/auth/callback',
+      );
+    } else {
+      appBaseUrl = new URL(url.origin);
     }
   }
 
   const sessionKeys: Buffer[] = [];
   if (blank('SESSION_SECRET')) {
     if (production) problems.push('SESSION_SECRET is required (generate one with: openssl rand -hex 32)');
-    else sessionKeys.push(readOrCreateDevSessionKey());
+    else sessionKeys.push(readOrCreateDevSessionKey(options.devSessionKeyFile ?? DEV_SESSION_KEY_FILE));
   } else {
     const key = parseSessionKey('SESSION_SECRET', env.SESSION_SECRET!, problems);
     if (key) sessionKeys.push(key);

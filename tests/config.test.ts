@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config.js';
 
 const HEX_KEY = 'a'.repeat(64);
@@ -60,6 +63,10 @@ describe('loadConfig', () => {
     [{ SESSION_SECRET_PREVIOUS: 'abc' }, 'SESSION_SECRET_PREVIOUS'],
     [{ PORT: '70000' }, 'PORT'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ APP_BASE_URL: 'https://bookmarks.example.com/bookmarks' }, 'APP_BASE_URL'],
+    [{ APP_BASE_URL: 'https://bookmarks.example.com/?x=1' }, 'APP_BASE_URL'],
+    [{ APP_BASE_URL: 'https://bookmarks.example.com/#top' }, 'APP_BASE_URL'],
+    [{ APP_BASE_URL: 'https://user:pass@bookmarks.example.com' }, 'APP_BASE_URL'],
   ])('refuses %j', (overrides, name) => {
     expect(problemsOf({ ...production, ...overrides }).some((p) => p.startsWith(name))).toBe(true);
   });
@@ -89,4 +96,49 @@ describe('loadConfig', () => {
       'AUTH0_CLIENT_SECRET is required',
     ]);
   });
+
+  it('says why an APP_BASE_URL with a path is refused', () => {
+    expect(problemsOf({ ...production, APP_BASE_URL: 'https://x.example/bookmarks' })).toEqual([
+      'APP_BASE_URL must be an origin only, such as https://bookmarks.example.com, with no path, query, hash or credentials: the app serves from / and its sign-in callback is APP_BASE_URL/auth/callback',
+    ]);
+  });
+
+  it.each(['https://x.example', 'https://x.example/', 'http://127.0.0.1:3000/', 'https://x.example:8443'])('accepts the origin %j', (url) => {
+    expect(loadConfig({ ...production, APP_BASE_URL: url }).appBaseUrl.href).toBe(new URL(url).origin + '/');
+  });
+});
+
+describe('the development session key file', () => {
+  /** Runs loadConfig in development (no SESSION_SECRET) against a key file in a fresh temp folder. */
+  function devKeyWith(contents: string | null): { key: Buffer; stored: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'bookmarks-config-'));
+    try {
+      const path = join(dir, 'data', 'dev-session-key');
+      if (contents !== null) {
+        mkdirSync(dirname(path));
+        writeFileSync(path, contents);
+      }
+      const key = loadConfig({}, { devSessionKeyFile: path }).sessionKeys[0]!;
+      return { key, stored: readFileSync(path, 'utf8') };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('is created when missing, and reused when valid', () => {
+    const created = devKeyWith(null);
+    expect(created.key).toHaveLength(32);
+    expect(created.stored).toBe(created.key.toString('hex'));
+    const reused = devKeyWith(`${'c'.repeat(64)}\n`);
+    expect(reused.key.toString('hex')).toBe('c'.repeat(64));
+  });
+
+  it.each([[''], ['abc'], ['z'.repeat(64)], ['c'.repeat(62)], ['c'.repeat(66)], [Buffer.alloc(32, 1).toString('base64')]])(
+    'is regenerated when it holds %j',
+    (contents) => {
+      const { key, stored } = devKeyWith(contents);
+      expect(key).toHaveLength(32);
+      expect(stored).toBe(key.toString('hex'));
+    },
+  );
 });

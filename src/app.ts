@@ -62,7 +62,7 @@ export async function buildApp(config: Config & { oidc: OidcSettings }, options:
   const app = Fastify({
     logger: logger === false ? false : { ...(loggerOptions(config) as object), ...(typeof logger === 'object' ? logger : {}) },
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: false,
+    trustProxy: config.trustProxy ?? false,
     ...rest,
   });
   app.decorate('config', config);

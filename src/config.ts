@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { dirname } from 'node:path';
 import type { RateLimits } from './http/rate-limit.js';
 
@@ -22,6 +23,8 @@ export interface Config {
   oidc: OidcSettings | null;
   /** How long SIGTERM waits for in-flight requests before cutting their connections (server.ts only). */
   shutdownGraceSeconds?: number;
+  /** Fastify's trustProxy: which proxies may set X-Forwarded-For (false: none, the socket is the client). */
+  trustProxy?: boolean | string[];
   /** Overrides for tests; production uses DEFAULT_RATE_LIMITS. */
   rateLimits?: RateLimits;
 }
@@ -69,6 +72,32 @@ function parseIssuer(value: string, problems: string[]): URL | undefined {
     return undefined;
   }
   return url;
+}
+
+/** proxy-addr's named ranges, as fastify's trustProxy accepts them. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/**
+ * true, false, or the proxies' addresses and CIDR ranges. No hop count: Fastify 5.12
+ * ignores one, since it cannot tell whether the header came from a proxy or a client.
+ */
+function parseTrustProxy(value: string, problems: string[]): boolean | string[] | undefined {
+  const text = value.trim().toLowerCase();
+  if (text === 'true' || text === 'false') return text === 'true';
+  const entries = text.split(',').map((entry) => entry.trim());
+  if (entries.every(isProxyAddress)) return entries;
+  problems.push(
+    'TRUST_PROXY must be true, false, or a comma-separated list of proxy addresses or CIDR ranges (e.g. 10.0.0.0/8,127.0.0.1); a hop count is not supported',
+  );
+  return undefined;
 }
 
 /** A damaged or truncated key file is replaced: it only costs development sessions, never a crash at startup. */
@@ -147,6 +176,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     }
   }
 
+  const trustProxy = blank('TRUST_PROXY') ? false : parseTrustProxy(env.TRUST_PROXY!, problems);
+
   if (problems.length > 0 || !appBaseUrl) throw new ConfigError(problems);
   return Object.freeze({
     production,
@@ -158,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     sessionKeys,
     databasePath: blank('DATABASE_PATH') ? 'data/bookmarks.db' : env.DATABASE_PATH!.trim(),
     oidc,
+    trustProxy,
   });
 }
 

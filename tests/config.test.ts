@@ -1,8 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config.js';
+import type { LocalProvider } from '../src/dev/oidc-provider.js';
+import { buildTestApp, startTestProvider } from './helpers.js';
 
 const HEX_KEY = 'a'.repeat(64);
 const production = {
@@ -105,6 +107,71 @@ describe('loadConfig', () => {
 
   it.each(['https://x.example', 'https://x.example/', 'http://127.0.0.1:3000/', 'https://x.example:8443'])('accepts the origin %j', (url) => {
     expect(loadConfig({ ...production, APP_BASE_URL: url }).appBaseUrl.href).toBe(new URL(url).origin + '/');
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it.each([
+    [undefined, false],
+    ['', false],
+    ['false', false],
+    ['true', true],
+    [' TRUE ', true],
+    ['127.0.0.1', ['127.0.0.1']],
+    ['10.0.0.0/8, 192.168.1.1/24,::1', ['10.0.0.0/8', '192.168.1.1/24', '::1']],
+    ['fd00::/8', ['fd00::/8']],
+    ['loopback,uniquelocal', ['loopback', 'uniquelocal']],
+  ])('reads %j as %j', (value, expected) => {
+    expect(loadConfig({ ...production, TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  // Fastify 5.12 ignores a hop count (it cannot check who sent the header), so accepting one would silently do nothing.
+  it.each([['1'], ['2'], ['yes'], ['10.0.0.0/33'], ['::1/129'], ['10.0.0.300'], ['10.0.0.1/8/8'], ['example.com'], [','], ['127.0.0.1,,']])(
+    'refuses %j',
+    (value) => {
+      const problems = problemsOf({ ...production, TRUST_PROXY: value });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^TRUST_PROXY must be/);
+    },
+  );
+});
+
+describe('TRUST_PROXY in the app', () => {
+  let provider: LocalProvider;
+  beforeAll(async () => {
+    provider = await startTestProvider();
+  });
+  afterAll(async () => provider.close());
+
+  /** Status of /auth/login (limited to one per client IP) for each X-Forwarded-For, all sent by a proxy on 127.0.0.1. */
+  async function loginStatuses(trustProxy: boolean | string[] | undefined, forwardedFor: string[]): Promise<number[]> {
+    const app = await buildTestApp(provider, { trustProxy, rateLimits: { authPerIp: 1, writesPerUser: 100, windowMs: 60_000 } });
+    try {
+      const statuses: number[] = [];
+      for (const client of forwardedFor) {
+        const response = await app.inject({ method: 'GET', url: '/auth/login', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': client } });
+        statuses.push(response.statusCode);
+      }
+      return statuses;
+    } finally {
+      await app.close();
+    }
+  }
+
+  it('lets rate limits see each client behind a trusted proxy', async () => {
+    const { trustProxy } = loadConfig({ ...production, TRUST_PROXY: '127.0.0.1' });
+    expect(await loginStatuses(trustProxy, ['203.0.113.1', '203.0.113.2', '203.0.113.1'])).toEqual([302, 302, 429]);
+  });
+
+  it('ignores X-Forwarded-For by default, so a client cannot pick its own address', async () => {
+    const { trustProxy } = loadConfig(production);
+    expect(await loginStatuses(trustProxy, ['203.0.113.1', '203.0.113.2'])).toEqual([302, 429]);
+    expect(await loginStatuses(undefined, ['203.0.113.1', '203.0.113.2'])).toEqual([302, 429]);
+  });
+
+  it('ignores X-Forwarded-For from an address that is not a listed proxy', async () => {
+    const { trustProxy } = loadConfig({ ...production, TRUST_PROXY: '10.0.0.0/8' });
+    expect(await loginStatuses(trustProxy, ['203.0.113.1', '203.0.113.2'])).toEqual([302, 429]);
   });
 });
 

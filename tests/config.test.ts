@@ -110,6 +110,29 @@ describe('loadConfig', () => {
   });
 });
 
+describe('.env.example', () => {
+  it('documents exactly the variables loadConfig reads', () => {
+    const read = new Set<string>();
+    const recording = (values: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
+      new Proxy(values, {
+        get(target, name) {
+          if (typeof name === 'string') read.add(name);
+          return target[name as string];
+        },
+      });
+    const dir = mkdtempSync(join(tmpdir(), 'bookmarks-config-'));
+    try {
+      loadConfig(recording({ ...production, SESSION_SECRET_PREVIOUS: HEX_KEY, TRUST_PROXY: 'true', PORT: '3000', HOST: '::', LOG_LEVEL: 'info', DATABASE_PATH: 'x.db', SHUTDOWN_GRACE_SECONDS: '5' }));
+      loadConfig(recording({}), { devSessionKeyFile: join(dir, 'key') });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]!));
+    expect([...documented].sort()).toEqual([...read].sort());
+  });
+});
+
 describe('TRUST_PROXY', () => {
   it.each([
     [undefined, false],

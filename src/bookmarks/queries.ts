@@ -1,7 +1,8 @@
-import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { Statement } from 'better-sqlite3';
+import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { bookmarks, tagCounts, type Bookmark } from '../db/schema.js';
-import { tokenize, toFtsMatch, type SearchQuery } from './search.js';
+import { tokenize, toFtsMatch, toTextMatch, type SearchQuery } from './search.js';
 
 export const PAGE_SIZE = 50;
 
@@ -32,19 +33,14 @@ const tagsColumnHas = (tag: string): SQL => sql`instr(' ' || ${bookmarks.tags} |
 const hasTextTerms = (query: SearchQuery): boolean => query.words.length + query.phrases.length + query.excludedWords.length > 0;
 
 /**
- * Up to this many matches, reading them out of the index and sorting them by
- * date is cheaper than walking the owner's bookmarks newest first until a page
- * of matches turns up (about 5 µs per match against 0.1 µs per bookmark walked:
- * the two meet near 300 matches at 100k bookmarks).
+ * Up to this many matches, reading them all and sorting them by date is
+ * cheaper than any walk newest first (about 2 µs a row, so at most ~0.6 ms).
  */
-const MATCH_DRIVEN_MAX = 300;
+const READ_ALL_MAX = 300;
 
-/**
- * `matchDriven` scopes the owner with a unary `+`, which keeps SQLite from
- * walking bookmarks_owner_created_idx and makes it start from the FTS matches.
- */
-function searchConditions(ownerSub: string, query: SearchQuery, matchDriven = false): SQL[] {
-  const conditions: SQL[] = [matchDriven ? sql`+${bookmarks.ownerSub} = ${ownerSub}` : eq(bookmarks.ownerSub, ownerSub)];
+/** The general conditions, for the plans that drizzle builds per query (tag filters, fallbacks, counts with tags). */
+function searchConditions(ownerSub: string, query: SearchQuery): SQL[] {
+  const conditions: SQL[] = [eq(bookmarks.ownerSub, ownerSub)];
   if (hasTextTerms(query)) {
     const match = toFtsMatch(ownerSub, query);
     conditions.push(sql`${bookmarks.id} IN (SELECT rowid FROM bookmarks_fts WHERE bookmarks_fts MATCH ${match})`);
@@ -96,30 +92,79 @@ function rememberedTotal(db: Db, key: string, count: () => number): number {
   return total;
 }
 
-/** How many of the owner's bookmarks the text terms alone match, counted inside the index (which holds the owner). */
-function countTextMatches(db: Db, ownerSub: string, query: SearchQuery): number {
-  const match = toFtsMatch(ownerSub, query);
-  return rememberedTotal(db, `fts\0${match}`, () =>
-    db.get<{ total: number }>(sql`SELECT count(*) AS total FROM bookmarks_fts WHERE bookmarks_fts MATCH ${match}`).total,
-  );
+/**
+ * The hot statements of a search, prepared once per connection: preparing one
+ * costs about as much as running it. Every statement that reads bookmarks
+ * checks owner_sub itself, whatever the MATCH expression says. CROSS JOIN
+ * keeps the index as the outer loop: left to itself, SQLite may walk the
+ * owner's bookmarks and run the MATCH once per row.
+ */
+const COLUMNS = 'bookmarks.id, bookmarks.owner_sub AS ownerSub, bookmarks.url, bookmarks.title, bookmarks.tags, bookmarks.created_at AS createdAt';
+// Tag filters as JSON arrays, so one statement serves any number of tags.
+const TAG_FILTERS = `
+  AND NOT EXISTS (SELECT 1 FROM json_each(@tags) WHERE instr(' ' || bookmarks.tags || ' ', ' ' || value || ' ') = 0)
+  AND NOT EXISTS (SELECT 1 FROM json_each(@excludedTags) WHERE instr(' ' || bookmarks.tags || ' ', ' ' || value || ' ') > 0)`;
+// No cursor is a cursor after everything, so each plan needs one statement and always range-scans.
+const BEFORE_CURSOR = '(bookmarks.created_at, bookmarks.id) < (@beforeCreatedAt, @beforeId)';
+const NO_CURSOR: Cursor = { createdAt: Number.MAX_SAFE_INTEGER, id: Number.MAX_SAFE_INTEGER };
+
+interface SearchStatements {
+  countOwned: Statement;
+  countMatches: Statement;
+  countMatchesUpTo: Statement;
+  newest: Statement;
+  allMatches: Statement;
+  highestIds: Statement;
+  datedAmong: Statement;
+}
+const statements = new WeakMap<Db['$client'], SearchStatements>();
+
+function statementsFor(db: Db): SearchStatements {
+  let prepared = statements.get(db.$client);
+  if (!prepared) {
+    const client = db.$client;
+    prepared = {
+      countOwned: client.prepare('SELECT count(*) FROM bookmarks WHERE owner_sub = ?').pluck(),
+      countMatches: client.prepare('SELECT count(*) FROM bookmarks_fts WHERE bookmarks_fts MATCH ?').pluck(),
+      // Stops reading the index after `limit` matches.
+      countMatchesUpTo: client.prepare('SELECT count(*) FROM (SELECT rowid FROM bookmarks_fts WHERE bookmarks_fts MATCH ? LIMIT ?)').pluck(),
+      newest: client.prepare(`SELECT ${COLUMNS} FROM bookmarks
+        WHERE bookmarks.owner_sub = @owner AND ${BEFORE_CURSOR}
+        ORDER BY bookmarks.created_at DESC, bookmarks.id DESC LIMIT @limit`),
+      allMatches: client.prepare(`SELECT ${COLUMNS} FROM bookmarks_fts CROSS JOIN bookmarks ON bookmarks.id = bookmarks_fts.rowid
+        WHERE bookmarks_fts MATCH @match AND bookmarks.owner_sub = @owner ${TAG_FILTERS}`),
+      // FTS5 yields matches lazily in rowid order, so this reads little more than `limit` rows.
+      highestIds: client.prepare(`SELECT ${COLUMNS} FROM bookmarks_fts CROSS JOIN bookmarks ON bookmarks.id = bookmarks_fts.rowid
+        WHERE bookmarks_fts MATCH @match AND bookmarks.owner_sub = @owner AND ${BEFORE_CURSOR} ${TAG_FILTERS}
+        ORDER BY bookmarks_fts.rowid DESC LIMIT @limit`),
+      datedAmong: client.prepare(`SELECT 1 FROM bookmarks
+        WHERE bookmarks.owner_sub = @owner AND bookmarks.id < @lowestId
+          AND (bookmarks.created_at, bookmarks.id) > (@oldestCreatedAt, @oldestId) AND ${BEFORE_CURSOR}
+        LIMIT 1`).pluck(),
+    };
+    statements.set(db.$client, prepared);
+  }
+  return prepared;
 }
 
-function countRows(db: Db, ownerSub: string, query: SearchQuery, conditions: SQL[]): number {
-  return rememberedTotal(db, `rows\0${ownerSub}\0${JSON.stringify(query)}`, () => {
-    const [row] = db.select({ total: sql<number>`count(*)` }).from(bookmarks).where(and(...conditions)).all();
-    return row?.total ?? 0;
-  });
+interface BookmarkRow extends Omit<Bookmark, 'createdAt'> {
+  createdAt: number;
 }
+const toBookmark = (row: BookmarkRow): Bookmark => ({ ...row, createdAt: new Date(row.createdAt) });
 
-const tagFilters = (query: SearchQuery): SQL[] => [
-  ...query.tags.map(tagsColumnHas),
-  ...query.excludedTags.map((tag) => sql`NOT ${tagsColumnHas(tag)}`),
-];
+const newestFirst = (a: BookmarkRow, b: BookmarkRow): number => b.createdAt - a.createdAt || b.id - a.id;
+const isBefore = (row: BookmarkRow, cursor: Cursor): boolean => row.createdAt < cursor.createdAt || (row.createdAt === cursor.createdAt && row.id < cursor.id);
 
-/** (created_at, id) < cursor, as a row value so SQLite can range-scan bookmarks_owner_created_idx. */
-const beforeCursor = (after: Cursor): SQL => sql`(${bookmarks.createdAt}, ${bookmarks.id}) < (${after.createdAt}, ${after.id})`;
+const cursorParams = (after: Cursor | null) => ({ beforeCreatedAt: (after ?? NO_CURSOR).createdAt, beforeId: (after ?? NO_CURSOR).id });
+const tagParams = (query: SearchQuery) => ({ tags: JSON.stringify(query.tags), excludedTags: JSON.stringify(query.excludedTags) });
 
-type PageRows = Bookmark[];
+/** For few matches: all of them, sorted by date here; the page is cut after the cursor. */
+function pageFromAllMatches(db: Db, ownerSub: string, match: string, query: SearchQuery, after: Cursor | null, limit: number) {
+  const rows = statementsFor(db).allMatches.all({ match, owner: ownerSub, ...tagParams(query) }) as BookmarkRow[];
+  rows.sort(newestFirst);
+  const page = after ? rows.filter((row) => isBefore(row, after)) : rows;
+  return { total: rows.length, rows: page.slice(0, limit + 1) };
+}
 
 /**
  * For many matches. Bookmarks are nearly always saved in date order, so the
@@ -129,39 +174,31 @@ type PageRows = Bookmark[];
  * an import of older bookmarks); then this returns null and the caller walks
  * the owner's bookmarks by date instead.
  */
-function pageFromHighestIds(db: Db, ownerSub: string, query: SearchQuery, after: Cursor | null, limit: number): PageRows | null {
-  const filters = [sql`bookmarks_fts MATCH ${toFtsMatch(ownerSub, query)}`, ...tagFilters(query)];
-  if (after) filters.push(beforeCursor(after));
-  const candidates = db.all<{ id: number; createdAt: number }>(sql`
-    SELECT ${bookmarks.id} AS id, ${bookmarks.createdAt} AS createdAt
-    FROM bookmarks_fts JOIN ${bookmarks} ON ${bookmarks.id} = bookmarks_fts.rowid
-    WHERE ${and(...filters)} ORDER BY bookmarks_fts.rowid DESC LIMIT ${limit + 1}`);
-  if (candidates.length === 0) return [];
-  if (candidates.length > limit) {
-    const lowestId = candidates.at(-1)!.id;
-    const oldest = candidates.reduce((a, b) => (b.createdAt < a.createdAt || (b.createdAt === a.createdAt && b.id < a.id) ? b : a));
-    const outOfOrder = [
-      eq(bookmarks.ownerSub, ownerSub),
-      lt(bookmarks.id, lowestId),
-      sql`(${bookmarks.createdAt}, ${bookmarks.id}) > (${oldest.createdAt}, ${oldest.id})`,
-    ];
-    if (after) outOfOrder.push(beforeCursor(after));
-    if (db.select({ id: bookmarks.id }).from(bookmarks).where(and(...outOfOrder)).limit(1).get()) return null;
+function pageFromHighestIds(db: Db, ownerSub: string, query: SearchQuery, after: Cursor | null, limit: number): BookmarkRow[] | null {
+  const prepared = statementsFor(db);
+  const cursor = cursorParams(after);
+  const rows = prepared.highestIds.all({
+    match: toFtsMatch(ownerSub, query),
+    owner: ownerSub,
+    limit: limit + 1,
+    ...cursor,
+    ...tagParams(query),
+  }) as BookmarkRow[];
+  if (rows.length > limit) {
+    const lowestId = rows.at(-1)!.id;
+    const oldest = rows.reduce((a, b) => (newestFirst(a, b) < 0 ? b : a));
+    const datedAmong = prepared.datedAmong.get({ owner: ownerSub, lowestId, oldestCreatedAt: oldest.createdAt, oldestId: oldest.id, ...cursor });
+    if (datedAmong !== undefined) return null;
   }
-  return db
-    .select()
-    .from(bookmarks)
-    .where(inArray(bookmarks.id, candidates.map((candidate) => candidate.id)))
-    .orderBy(desc(bookmarks.createdAt), desc(bookmarks.id))
-    .all();
+  return rows.sort(newestFirst);
 }
 
 /** The general plan: the owner's bookmarks newest first, filtered by every condition. */
-function pageByDate(db: Db, conditions: SQL[], after: Cursor | null, limit: number): PageRows {
+function pageByDate(db: Db, conditions: SQL[], after: Cursor | null, limit: number): Bookmark[] {
   return db
     .select()
     .from(bookmarks)
-    .where(and(...conditions, ...(after ? [beforeCursor(after)] : [])))
+    .where(and(...conditions, ...(after ? [sql`(${bookmarks.createdAt}, ${bookmarks.id}) < (${after.createdAt}, ${after.id})`] : [])))
     .orderBy(desc(bookmarks.createdAt), desc(bookmarks.id))
     .limit(limit + 1)
     .all();
@@ -193,11 +230,29 @@ function countTagged(db: Db, ownerSub: string, tag: string): number {
   return row?.count ?? 0;
 }
 
+function countRows(db: Db, ownerSub: string, query: SearchQuery, conditions: SQL[]): number {
+  return rememberedTotal(db, `rows\0${ownerSub}\0${JSON.stringify(query)}`, () => {
+    const [row] = db.select({ total: sql<number>`count(*)` }).from(bookmarks).where(and(...conditions)).all();
+    return row?.total ?? 0;
+  });
+}
+
+function toPage(rows: (Bookmark | BookmarkRow)[], total: number, limit: number): BookmarkPage {
+  const items = rows.slice(0, limit).map((row) => (row.createdAt instanceof Date ? (row as Bookmark) : toBookmark(row as BookmarkRow)));
+  const last = items.at(-1);
+  const next = rows.length > limit && last ? { createdAt: last.createdAt.getTime(), id: last.id } : null;
+  return { items, total, next };
+}
+
+const EMPTY_PAGE: BookmarkPage = Object.freeze({ items: [], total: 0, next: null }) as BookmarkPage;
+
 /**
  * The owner's bookmarks matching the query, newest first (by created_at, then
- * id), one page after the cursor. Text terms are counted in the index first:
- * that count is the total when there are no tag filters, and it picks the
- * cheapest way to read the page.
+ * id), one page after the cursor. The plan depends on how many bookmarks match:
+ *  - no text: the owner's bookmarks by date;
+ *  - few matches in the whole index (a rare word): read them all and sort;
+ *  - few of the owner's: the same, through the owner's part of the index;
+ *  - many: the highest ids from the index, or the walk by date after imports.
  */
 export function searchBookmarks(
   db: Db,
@@ -206,25 +261,48 @@ export function searchBookmarks(
   after: Cursor | null = null,
   limit = PAGE_SIZE,
 ): BookmarkPage {
+  const prepared = statementsFor(db);
   const onlyTag = onlyOneTag(query);
-  query = withTagWords(query);
-  const textMatches = hasTextTerms(query) ? countTextMatches(db, ownerSub, query) : null;
-  if (textMatches === 0) return { items: [], total: 0, next: null };
-  const matchDriven = textMatches !== null && textMatches <= MATCH_DRIVEN_MAX;
-  const conditions = searchConditions(ownerSub, query, matchDriven);
   const tagFiltered = query.tags.length + query.excludedTags.length > 0;
+  query = withTagWords(query);
+
+  if (!hasTextTerms(query)) {
+    if (tagFiltered) {
+      // Only tags that hold no word the index knows ("#++"): the general plan.
+      const conditions = searchConditions(ownerSub, query);
+      const total = onlyTag !== null ? countTagged(db, ownerSub, onlyTag) : countRows(db, ownerSub, query, conditions);
+      return total === 0 ? EMPTY_PAGE : toPage(pageByDate(db, conditions, after, limit), total, limit);
+    }
+    const total = rememberedTotal(db, `owned\0${ownerSub}`, () => prepared.countOwned.get(ownerSub) as number);
+    if (total === 0) return EMPTY_PAGE;
+    const rows = prepared.newest.all({ owner: ownerSub, limit: limit + 1, ...cursorParams(after) }) as BookmarkRow[];
+    return toPage(rows, total, limit);
+  }
+
+  const textMatch = toTextMatch(query);
+  if (textMatch !== null) {
+    const anyone = rememberedTotal(db, `anyone\0${textMatch}`, () => prepared.countMatchesUpTo.get(textMatch, READ_ALL_MAX + 1) as number);
+    if (anyone <= READ_ALL_MAX) {
+      const { total, rows } = pageFromAllMatches(db, ownerSub, textMatch, query, after, limit);
+      return total === 0 ? EMPTY_PAGE : toPage(rows, total, limit);
+    }
+  }
+
+  const ownerMatch = toFtsMatch(ownerSub, query);
+  const textMatches = rememberedTotal(db, `owner\0${ownerMatch}`, () => prepared.countMatches.get(ownerMatch) as number);
+  if (textMatches === 0) return EMPTY_PAGE;
+  if (textMatches <= READ_ALL_MAX) {
+    const { total, rows } = pageFromAllMatches(db, ownerSub, ownerMatch, query, after, limit);
+    return total === 0 ? EMPTY_PAGE : toPage(rows, total, limit);
+  }
+  const conditions = searchConditions(ownerSub, query);
   const total =
     onlyTag !== null ? countTagged(db, ownerSub, onlyTag)
-    : textMatches !== null && !tagFiltered ? textMatches
+    : !tagFiltered ? textMatches
     : countRows(db, ownerSub, query, conditions);
-  if (total === 0) return { items: [], total, next: null };
-  const rows =
-    (textMatches !== null && !matchDriven ? pageFromHighestIds(db, ownerSub, query, after, limit) : null) ??
-    pageByDate(db, conditions, after, limit);
-  const items = rows.slice(0, limit);
-  const last = items.at(-1);
-  const next = rows.length > limit && last ? { createdAt: last.createdAt.getTime(), id: last.id } : null;
-  return { items, total, next };
+  if (total === 0) return EMPTY_PAGE;
+  const rows = pageFromHighestIds(db, ownerSub, query, after, limit) ?? pageByDate(db, conditions, after, limit);
+  return toPage(rows, total, limit);
 }
 
 export function findBookmark(db: Db, ownerSub: string, id: number): Bookmark | undefined {

@@ -56,23 +56,33 @@ export function ownerToken(ownerSub: string): string {
   return `o${Buffer.from(ownerSub, 'utf8').toString('hex').toUpperCase()}`;
 }
 
-/**
- * Builds an FTS5 MATCH expression scoped to the owner. Every user token is
- * quoted, so FTS operators typed by the user are only ever text.
- */
-export function toFtsMatch(ownerSub: string, query: SearchQuery): string {
+/** The required and excluded parts of a MATCH expression; every user token is quoted, so FTS operators typed by the user are only ever text. */
+function textTerms(query: SearchQuery): { required: string[]; excluded: string | null } {
   const required = [
-    `owner : ${quote(ownerToken(ownerSub))}`,
     ...query.words.map((word) => `${TEXT_COLUMNS} : ${quote(word)}*`),
     ...query.phrases.map((tokens) => `${TEXT_COLUMNS} : ${quote(tokens.join(' '))}`),
     // A #tag narrows candidates through the index; the exact tag is checked in SQL.
     ...query.tags.map(tokenize).filter((tokens) => tokens.length > 0).map((tokens) => `tags : ${quote(tokens.join(' '))}`),
   ];
-  let expression = `(${required.join(' AND ')})`;
-  if (query.excludedWords.length > 0) {
-    expression += ` NOT ${TEXT_COLUMNS} : (${query.excludedWords.map((word) => `${quote(word)}*`).join(' OR ')})`;
-  }
-  return expression;
+  const excluded =
+    query.excludedWords.length > 0 ? ` NOT ${TEXT_COLUMNS} : (${query.excludedWords.map((word) => `${quote(word)}*`).join(' OR ')})` : null;
+  return { required, excluded };
+}
+
+/** Builds an FTS5 MATCH expression scoped to the owner inside the index. */
+export function toFtsMatch(ownerSub: string, query: SearchQuery): string {
+  const { required, excluded } = textTerms(query);
+  return `(${[`owner : ${quote(ownerToken(ownerSub))}`, ...required].join(' AND ')})${excluded ?? ''}`;
+}
+
+/**
+ * The same expression without the owner term, matching everyone's bookmarks:
+ * only for a plan that joins bookmarks and checks owner_sub itself. Null when
+ * the query has no word that must match (FTS5 cannot start from NOT).
+ */
+export function toTextMatch(query: SearchQuery): string | null {
+  const { required, excluded } = textTerms(query);
+  return required.length === 0 ? null : `(${required.join(' AND ')})${excluded ?? ''}`;
 }
 
 /** Turns a query back into text for the search box and for links. */

@@ -77,6 +77,32 @@ describe('searchBookmarks with few and with many matches', () => {
     expect(allPages('alice', 'comm -#keep', 30).ids).toEqual(excluded);
   });
 
+  // Each plan is picked by how many rows match, in the whole index and among
+  // the owner's; bob's rows carry exactly alice's words, so any plan that
+  // forgot owner_sub would hand them to alice.
+  it.each([
+    ['few matches anywhere', 30, 30, false],
+    ['few of alice’s among many of bob’s', 40, 400, false],
+    ['many of alice’s', 400, 400, false],
+    ['many of alice’s, older ones imported last', 400, 400, true],
+  ] as const)('%s: only alice’s bookmarks, on every page, with and without tags', (_label, mine, theirs, lateImport) => {
+    db.$client.transaction(() => {
+      for (let i = 0; i < Math.max(mine, theirs); i++) {
+        const tags = i % 2 === 0 ? ['even'] : ['odd'];
+        const dated = lateImport && i >= mine - 10 ? 10_000 + i : 1_000_000 + i * 1000;
+        if (i < mine) setupBookmark(db, 'alice', { title: `Shared words ${i}`, url: `https://example.com/${i}`, tags, createdAt: new Date(dated) });
+        if (i < theirs) setupBookmark(db, 'bob', { title: `Shared words ${i}`, url: `https://example.com/${i}`, tags, createdAt: new Date(dated + 1) });
+      }
+    })();
+    const alice = expected('alice', () => true);
+    for (const text of ['shar', 'shared words', 'sha #even', '-#odd', 'word -#odd']) {
+      const want = text.includes('even') || text.includes('odd') ? expected('alice', (_t, tags) => tags === 'even') : alice;
+      const got = allPages('alice', text, 37);
+      expect(got.ids).toEqual(want);
+      expect(new Set(got.totals)).toEqual(new Set([want.length]));
+    }
+  });
+
   it('finds nothing, with a zero total, when no bookmark matches', () => {
     setupBookmark(db, 'alice', { title: 'Something' });
     expect(searchBookmarks(db, 'alice', parseSearch('nothing'))).toEqual({ items: [], total: 0, next: null });

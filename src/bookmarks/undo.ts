@@ -12,6 +12,8 @@ export interface UndoStore {
   remember(bookmark: Bookmark): string;
   /** Takes the bookmark back out; only its owner can, and only once. */
   take(ownerSub: string, token: string): Bookmark | undefined;
+  /** The owner's most recent delete that can still be undone, for the notice that follows an htmx delete. */
+  latest(ownerSub: string): { token: string; bookmark: Bookmark } | undefined;
 }
 
 export function createUndoStore(now: () => number = Date.now): UndoStore {
@@ -33,6 +35,13 @@ export function createUndoStore(now: () => number = Date.now): UndoStore {
       if (!entry || entry.bookmark.ownerSub !== ownerSub) return undefined;
       entries.delete(token);
       return entry.bookmark;
+    },
+    latest(ownerSub) {
+      sweep();
+      let found: { token: string; bookmark: Bookmark } | undefined;
+      // Insertion order is time order, so the last match is the newest.
+      for (const [token, entry] of entries) if (entry.bookmark.ownerSub === ownerSub) found = { token, bookmark: entry.bookmark };
+      return found;
     },
   };
 }

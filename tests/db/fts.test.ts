@@ -65,7 +65,7 @@ describe('bookmarks_fts after all migrations', () => {
     expect(found('alice', 'short')).toEqual([]);
     expect(total('alice', 'lived')).toBe(1);
     expect(indexed('alice')).toBe(1);
-    restoreBookmark(db, deleted);
+    restoreBookmark(db, 'alice', deleted);
     expect(found('alice', 'short')).toEqual(['Short lived']);
     expect(total('alice', 'lived')).toBe(2);
   });
@@ -82,6 +82,22 @@ describe('bookmarks_fts after all migrations', () => {
     expect(total('bob', '')).toBe(30);
     expect(total('alice', 'imported')).toBe(1);
     expect(indexed('bob')).toBe(30);
+  });
+
+  it('imports across several multi-row statements: every row stored once, indexed and counted', () => {
+    // 451 new rows: two full statements of 200 and a remainder of 51; the repeats are skipped.
+    const candidates = Array.from({ length: 460 }, (_, i) => ({
+      url: `https://example.com/${i % 451}`, title: `Batch ${i % 451}`, tags: [i % 2 ? 'odd' : 'even'], createdAt: new Date(1_000_000 + (i % 451)),
+    }));
+    const report = importBookmarks(db, 'bob', candidates);
+    expect(report).toMatchObject({ imported: 451, duplicates: 9 });
+    const stored = db.$client.prepare("SELECT title, created_at AS at FROM bookmarks WHERE owner_sub = 'bob' ORDER BY id").all() as { title: string; at: number }[];
+    expect(stored.map((row) => row.title)).toEqual(Array.from({ length: 451 }, (_, i) => `Batch ${i}`));
+    expect(stored.map((row) => row.at)).toEqual(Array.from({ length: 451 }, (_, i) => 1_000_000 + i));
+    expect(indexed('bob')).toBe(451);
+    expect(total('bob', 'batch')).toBe(451);
+    expect(total('bob', '#odd')).toBe(225);
+    expect(found('bob', 'batch 450')).toEqual(['Batch 450']);
   });
 
   it('keeps index and table in step through many mixed writes', () => {

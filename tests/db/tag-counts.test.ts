@@ -42,7 +42,7 @@ describe('tag_counts triggers (all migrations applied)', () => {
       } else if (deleted.length > 0) {
         const bookmark = deleted.pop();
         if (bookmark) {
-          restoreBookmark(db, bookmark);
+          restoreBookmark(db, bookmark.ownerSub, bookmark);
           ids.push({ id: bookmark.id, owner: bookmark.ownerSub });
         }
       }

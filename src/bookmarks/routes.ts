@@ -53,10 +53,6 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     };
   }
 
-  function undoNotice(request: FastifyRequest, token: string) {
-    return { undoToken: token, undoOob: isFragmentRequest(request) };
-  }
-
   app.get('/dashboard', async (request: SearchRequest, reply) => {
     const undoToken = text(request.query.undo);
     return reply.viewAsync('pages/dashboard.njk', { ...dashboardView(request, ''), undoToken });
@@ -163,22 +159,31 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   app.put('/bookmarks/:id', saveEdit);
   app.post('/bookmarks/:id/edit', saveEdit);
 
-  app.delete('/bookmarks/:id', async (request: FastifyRequest<{ Params: { id: string }; Querystring: { q?: unknown } }>, reply) => {
+  app.delete('/bookmarks/:id', async (request: IdRequest, reply) => {
     varyOnHtmx(reply);
     const user = currentUser(request);
     const id = parseId(request.params.id);
     const deleted = id === null ? undefined : deleteBookmark(app.db, user.sub, id);
     if (!deleted) return reply.callNotFound();
-    const token = undoStore.remember(deleted);
+    undoStore.remember(deleted);
     if (!isFragmentRequest(request)) return reply.code(204).send();
-    // The card's own swap receives nothing (it disappears); the undo notice and the new count arrive out of band.
+    // The card swaps itself out with this empty body; the event asks the undo
+    // notice to fetch itself (GET /bookmarks/undo-notice) with the new count.
+    return reply.header('HX-Trigger', 'bookmark-deleted').type('text/html; charset=utf-8').send('');
+  });
+
+  app.get('/bookmarks/undo-notice', async (request: SearchRequest, reply) => {
+    varyOnHtmx(reply);
+    if (!isFragmentRequest(request)) return reply.redirect('/dashboard', 303);
+    const user = currentUser(request);
+    const latest = undoStore.latest(user.sub);
     const search = text(request.query.q);
+    const page = searchBookmarks(app.db, user.sub, parseSearch(search), null);
     return reply.viewAsync('partials/undo-notice.njk', {
-      ...undoNotice(request, token),
-      deletedTitle: deleted.title,
-      summaryOob: true,
-      search,
-      total: searchBookmarks(app.db, user.sub, parseSearch(search), null, 1).total,
+      undoToken: latest?.token,
+      deletedTitle: latest?.bookmark.title,
+      // The last one gone: the whole list, for its empty state; otherwise just the count.
+      ...(page.total === 0 ? { listOob: true, oob: true, ...listView(page, search) } : { summaryOob: true, search, total: page.total }),
     });
   });
 
@@ -199,7 +204,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
       if (isFragmentRequest(request)) return reply.viewAsync('partials/undo-notice.njk', { expired: true });
       return reply.viewAsync('pages/error.njk', { user, heading: 'Too late to undo', message: 'That delete can no longer be undone.' });
     }
-    restoreBookmark(app.db, bookmark);
+    restoreBookmark(app.db, user.sub, bookmark);
     if (!isFragmentRequest(request)) return reply.redirect('/dashboard', 303);
     const search = bodyField(request.body, 'q');
     const page = searchBookmarks(app.db, user.sub, parseSearch(search), null);

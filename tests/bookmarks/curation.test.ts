@@ -172,10 +172,18 @@ describe('duplicates', () => {
 });
 
 describe('undo delete', () => {
+  /** An htmx delete, then the notice its HX-Trigger asks for; returns the undo token. */
+  async function deleteAndFetchUndo(cookie: string, id: number): Promise<string | undefined> {
+    const deleted = await t.app.inject({ method: 'DELETE', url: `/bookmarks/${id}`, headers: { cookie, ...HTMX } });
+    expect(deleted.headers['hx-trigger']).toBe('bookmark-deleted');
+    const notice = await t.app.inject({ method: 'GET', url: '/bookmarks/undo-notice', headers: { cookie, ...HTMX } });
+    return fragmentOf(notice.body).querySelector('#undo-notice input[name="token"]')?.getAttribute('value') ?? undefined;
+  }
+
   it('restores the bookmark exactly: same id, tags and dates', async () => {
     const original = setupBookmark(t.app.db, 'alice', { title: 'Precious', tags: ['keep', 'me'], createdAt: new Date(1_600_000_000_123) });
-    const deleted = await t.app.inject({ method: 'DELETE', url: `/bookmarks/${original.id}`, headers: { cookie: t.alice, ...HTMX } });
-    const token = fragmentOf(deleted.body).querySelector('#undo-notice input[name="token"]')!.getAttribute('value')!;
+    const token = (await deleteAndFetchUndo(t.alice, original.id))!;
+    expect(token).toBeTruthy();
     expect(titles('alice')).toEqual([]);
     const restored = await t.app.inject({
       method: 'POST', url: '/bookmarks/restore', headers: { cookie: t.alice, ...HTMX, ...form({}).headers }, payload: form({ token }).payload,
@@ -205,8 +213,8 @@ describe('undo delete', () => {
 
   it('another user cannot use the undo token', async () => {
     const original = setupBookmark(t.app.db, 'alice', { title: 'Mine' });
-    const deleted = await t.app.inject({ method: 'DELETE', url: `/bookmarks/${original.id}`, headers: { cookie: t.alice, ...HTMX } });
-    const token = fragmentOf(deleted.body).querySelector('#undo-notice input[name="token"]')!.getAttribute('value')!;
+    const token = (await deleteAndFetchUndo(t.alice, original.id))!;
+    expect(token).toBeTruthy();
     const stolen = await t.app.inject({
       method: 'POST', url: '/bookmarks/restore', headers: { cookie: t.bob, ...HTMX, ...form({}).headers }, payload: form({ token }).payload,
     });

@@ -184,28 +184,69 @@ describe('GET /bookmarks/search', () => {
 });
 
 describe('DELETE /bookmarks/:id', () => {
-  it('htmx: 200 whose swapped content is empty (the card goes), plus an out-of-band undo notice', async () => {
-    const bookmark = setupBookmark(t.app.db, 'alice');
+  it('htmx: 200 with an empty body (the card swaps itself out) and an event that asks the undo notice to fetch itself', async () => {
+    const bookmark = setupBookmark(t.app.db, 'alice', { title: 'Going <away>' });
     const response = await t.app.inject({ method: 'DELETE', url: `/bookmarks/${bookmark.id}`, headers: { cookie: t.alice, ...HTMX } });
     expect(response.statusCode).toBe(200);
-    const fragment = html(`<div id="root">${response.body}</div>`);
-    const notice = fragment.querySelector('#undo-notice')!;
-    expect(notice.getAttribute('hx-swap-oob')).toBe('true');
+    expect(response.body).toBe('');
+    expect(response.headers['hx-trigger']).toBe('bookmark-deleted');
+    expect(response.headers.vary).toContain('HX-Request');
+    expect(count('alice')).toBe(0);
+
+    const dashboard = html((await t.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: t.alice } })).body);
+    const region = dashboard.querySelector('#undo-notice')!;
+    expect(region.getAttribute('hx-trigger')).toBe('bookmark-deleted from:body');
+    expect(region.getAttribute('hx-get')).toBe('/bookmarks/undo-notice');
+
+    // The last bookmark gone: the notice, and the whole list out of band for its empty state.
+    const notice = await t.app.inject({ method: 'GET', url: '/bookmarks/undo-notice?q=', headers: { cookie: t.alice, ...HTMX } });
+    expect(notice.statusCode).toBe(200);
+    const fragment = html(`<div id="root">${notice.body}</div>`);
+    expect(fragment.querySelector('#undo-notice .toast span')?.textContent).toBe('Deleted “Going <away>”.');
+    expect(fragment.querySelector('#undo-notice input[name="token"]')?.getAttribute('value')).toMatch(/^[\w-]{22}$/);
+    expect(fragment.querySelector('#undo-notice')?.getAttribute('hx-trigger')).toBe('bookmark-deleted from:body');
+    const list = fragment.querySelector('#bookmark-list')!;
+    expect(list.getAttribute('hx-swap-oob')).toBe('true');
+    expect(list.querySelector('.empty-state h3')?.textContent).toBe('No bookmarks yet');
+  });
+
+  it('htmx: the undo notice after a delete counts what is left for the search in the box', async () => {
+    setupBookmark(t.app.db, 'alice', { title: 'Drizzle docs', url: 'https://orm.drizzle.team/' });
+    setupBookmark(t.app.db, 'alice', { title: 'Drizzle kit', url: 'https://orm.drizzle.team/kit' });
+    const gone = setupBookmark(t.app.db, 'alice', { title: 'Drizzle studio', url: 'https://orm.drizzle.team/studio' });
+    setupBookmark(t.app.db, 'alice', { title: 'Other', url: 'https://example.com/' });
+    await t.app.inject({ method: 'DELETE', url: `/bookmarks/${gone.id}`, headers: { cookie: t.alice, ...HTMX } });
+    const notice = await t.app.inject({ method: 'GET', url: '/bookmarks/undo-notice?q=driz', headers: { cookie: t.alice, ...HTMX } });
+    const fragment = html(`<div id="root">${notice.body}</div>`);
     const summary = fragment.querySelector('#list-summary')!;
     expect(summary.getAttribute('hx-swap-oob')).toBe('true');
-    expect(summary.textContent?.trim()).toBe('0 bookmarks');
-    notice.remove();
-    summary.remove();
-    expect(fragment.querySelector('#root')!.innerHTML.trim()).toBe('');
+    expect(summary.textContent?.trim()).toBe('2 matches for “driz”');
+    expect(fragment.querySelector('#bookmark-list')).toBeNull();
+    // Bob deleted nothing: his notice offers no undo of Alice's delete.
+    const bobs = await t.app.inject({ method: 'GET', url: '/bookmarks/undo-notice', headers: { cookie: t.bob, ...HTMX } });
+    expect(html(bobs.body).querySelector('input[name="token"]')).toBeNull();
+    // Without htmx there is no fragment to show: back to the dashboard.
+    const plain = await t.app.inject({ method: 'GET', url: '/bookmarks/undo-notice', headers: { cookie: t.alice } });
+    expect(plain.statusCode).toBe(303);
+    expect(plain.headers.location).toBe('/dashboard');
+  });
+
+  it('without htmx a DELETE answers 204 and deletes', async () => {
+    const bookmark = setupBookmark(t.app.db, 'alice');
+    const response = await t.app.inject({ method: 'DELETE', url: `/bookmarks/${bookmark.id}`, headers: { cookie: t.alice, ...SAME_ORIGIN } });
+    expect(response.statusCode).toBe(204);
     expect(count('alice')).toBe(0);
   });
 
-  it('each card carries hx-delete and a no-JavaScript fallback form', async () => {
+  it('each card’s delete button carries hx-delete, inside a no-JavaScript fallback form', async () => {
     const bookmark = setupBookmark(t.app.db, 'alice');
     const page = html((await t.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: t.alice } })).body);
     const deleteForm = page.querySelector(`#bookmark-${bookmark.id} .card-actions form`)!;
-    expect(deleteForm.getAttribute('hx-delete')).toBe(`/bookmarks/${bookmark.id}`);
+    const button = deleteForm.querySelector('button[type="submit"]')!;
+    expect(button.getAttribute('hx-delete')).toBe(`/bookmarks/${bookmark.id}`);
+    expect(button.getAttribute('hx-target')).toBe('closest li');
     expect(deleteForm.getAttribute('action')).toBe(`/bookmarks/${bookmark.id}/delete`);
+    expect(deleteForm.getAttribute('method')).toBe('post');
     const response = await t.app.inject({ method: 'POST', url: `/bookmarks/${bookmark.id}/delete`, headers: { cookie: t.alice, ...SAME_ORIGIN } });
     expect(response.statusCode).toBe(303);
     expect(count('alice')).toBe(0);

@@ -14,6 +14,7 @@ import { oidcPlugin } from './auth/oidc.js';
 import { authRoutes } from './auth/routes.js';
 import { loadSessionUser, SESSION_IDLE_SECONDS } from './auth/session.js';
 import { bookmarkRoutes } from './bookmarks/routes.js';
+import { CARD_CACHE_ENTRIES, createCardRenderer } from './bookmarks/card-html.js';
 import { transferRoutes } from './transfer/routes.js';
 import { tokenRoutes } from './tokens/routes.js';
 import { apiRoutes } from './api/routes.js';
@@ -93,7 +94,11 @@ export async function buildApp(config: Config & { oidc: OidcSettings }, options:
   await app.register(view, {
     engine: { nunjucks },
     root: resolve(root, 'views'),
-    options: { noCache: !config.production },
+    options: {
+      noCache: !config.production,
+      // Cards are kept only where templates are: in development both reload.
+      onConfigure: (env: nunjucks.Environment) => env.addGlobal('bookmarkCard', createCardRenderer(env, config.production ? CARD_CACHE_ENTRIES : 0)),
+    },
   });
   await app.register(fastifyStatic, { root: resolve(root, 'static'), prefix: '/static/', maxAge: '1h' });
   await app.register(fastifyStatic, { root: htmxDist, prefix: '/vendor/', decorateReply: false, maxAge: '1d', allowedPath: (path) => path === '/htmx.min.js' });

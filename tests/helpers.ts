@@ -150,14 +150,14 @@ export interface SignedInContext {
  * Registers hooks for a test file: one local OpenID provider for the file, and
  * for every test a fresh app on :memory: with alice and bob signed in through it.
  */
-export function useSignedInApp(): SignedInContext {
+export function useSignedInApp(overrides: Partial<Config> = {}): SignedInContext {
   const context = {} as SignedInContext;
   beforeAll(async () => {
     context.provider = await startTestProvider();
   });
   afterAll(async () => context.provider.close());
   beforeEach(async () => {
-    context.app = await buildTestApp(context.provider);
+    context.app = await buildTestApp(context.provider, overrides);
     context.alice = await signIn(context.app, 'alice');
     context.bob = await signIn(context.app, 'bob');
   });

@@ -11,6 +11,20 @@ export interface BookmarkCard {
 }
 
 const dateLabel = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' });
+const DAY_MS = 86_400_000;
+const labelsByDay = new Map<number, string>();
+
+/** Intl formatting costs a few µs; a page of 50 cards spans only a few days. */
+function labelFor(date: Date): string {
+  const day = Math.floor(date.getTime() / DAY_MS);
+  let label = labelsByDay.get(day);
+  if (label === undefined) {
+    if (labelsByDay.size >= 10_000) labelsByDay.clear();
+    label = dateLabel.format(date);
+    labelsByDay.set(day, label);
+  }
+  return label;
+}
 
 export function toCard(bookmark: Bookmark): BookmarkCard {
   return {
@@ -19,7 +33,7 @@ export function toCard(bookmark: Bookmark): BookmarkCard {
     title: bookmark.title,
     tagList: bookmark.tags ? bookmark.tags.split(' ') : [],
     createdIso: bookmark.createdAt.toISOString(),
-    createdLabel: dateLabel.format(bookmark.createdAt),
+    createdLabel: labelFor(bookmark.createdAt),
   };
 }
 

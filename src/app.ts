@@ -7,7 +7,6 @@ import secureSession from '@fastify/secure-session';
 import fastifyStatic from '@fastify/static';
 import view from '@fastify/view';
 import nunjucks from 'nunjucks';
-import { sql } from 'drizzle-orm';
 import type { Config } from './config.js';
 import { dbPlugin } from './db/plugin.js';
 import { oidcPlugin } from './auth/oidc.js';
@@ -19,7 +18,7 @@ import { transferRoutes } from './transfer/routes.js';
 import { tokenRoutes } from './tokens/routes.js';
 import { apiRoutes } from './api/routes.js';
 import { registerCsrfGuard } from './http/csrf.js';
-import { isFragmentRequest } from './http/htmx.js';
+import { isFragmentRequest, varyOnHtmx } from './http/htmx.js';
 import { registerSecurityHeaders } from './http/security.js';
 import { DEFAULT_RATE_LIMITS, registerRateLimits } from './http/rate-limit.js';
 import type { OidcSettings } from './config.js';
@@ -67,6 +66,8 @@ export async function buildApp(config: Config & { oidc: OidcSettings }, options:
     ...rest,
   });
   app.decorate('config', config);
+  // Before any plugin registers, so every route and every early answer (403, 429, 404) carries it.
+  app.addHook('onSend', async (_request, reply) => varyOnHtmx(reply));
 
   await app.register(dbPlugin, { path: config.databasePath });
   await app.register(oidcPlugin, { settings: config.oidc });
@@ -120,9 +121,16 @@ export async function buildApp(config: Config & { oidc: OidcSettings }, options:
     return reply.viewAsync('pages/error.njk', { heading, message, user: request.user });
   });
 
-  app.get('/healthz', async (_request, reply) => {
-    app.db.get(sql`SELECT 1`);
-    return reply.type('text/plain; charset=utf-8').send('ok');
+  const databaseAnswers = app.db.$client.prepare('SELECT 1').pluck();
+  app.get('/healthz', async (request, reply) => {
+    reply.type('text/plain; charset=utf-8');
+    try {
+      databaseAnswers.get();
+    } catch (error) {
+      request.log.error({ err: error }, 'health check: the database does not answer');
+      return reply.code(503).send('database unavailable');
+    }
+    return reply.send('ok');
   });
 
   app.get('/', async (request, reply) => {

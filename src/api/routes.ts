@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { createBookmark, deleteBookmark, updateBookmark } from '../bookmarks/commands.js';
-import { decodeCursor, encodeCursor, findBookmark, findDuplicate, listTags, searchBookmarks } from '../bookmarks/queries.js';
+import { findBookmark, findDuplicate, listTags } from '../bookmarks/queries.js';
+import { decodeCursor, encodeCursor, searchBookmarks } from '../bookmarks/search-queries.js';
 import { parseSearch } from '../bookmarks/search.js';
 import { validateBookmark, type BookmarkFields, type ValidBookmark } from '../bookmarks/validation.js';
 import type { Bookmark } from '../db/schema.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
-import { isFragmentRequest, varyOnHtmx } from '../http/htmx.js';
+import { isFragmentRequest } from '../http/htmx.js';
 import type { SessionUser } from './session.js';
 
 const SCOPE = 'openid profile email';
@@ -78,7 +78,6 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   const callbackUrl = new URL('/auth/callback', appBaseUrl).href;
 
   app.get('/auth/login', async (request: FastifyRequest<{ Querystring: { returnTo?: string } }>, reply) => {
-    varyOnHtmx(reply);
     const returnTo = safeReturnTo(request.query.returnTo, appBaseUrl);
     // htmx cannot follow a redirect to another origin; make the browser load this URL itself.
     if (isFragmentRequest(request)) {
@@ -132,6 +131,9 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const sid = request.user?.sid;
     request.session.delete();
     const { issuer, end_session_endpoint: endSessionEndpoint } = app.oidc.serverMetadata();
-    return reply.redirect(logoutUrl({ issuer, endSessionEndpoint, clientId: oidcClientId, appBaseUrl, sid }), 303);
+    const target = logoutUrl({ issuer, endSessionEndpoint, clientId: oidcClientId, appBaseUrl, sid });
+    // As at login: htmx cannot follow a redirect to the provider, the browser can.
+    if (isFragmentRequest(request)) return reply.code(200).header('HX-Redirect', target).send();
+    return reply.redirect(target, 303);
   });
 }

@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { currentUser, requireUser } from '../auth/session.js';
-import { isFragmentRequest, varyOnHtmx } from '../http/htmx.js';
+import { isFragmentRequest } from '../http/htmx.js';
+import { bodyField, parseId, text } from '../http/params.js';
 import type { Bookmark } from '../db/schema.js';
 import { createBookmark, deleteBookmark, restoreBookmark, updateBookmark } from './commands.js';
-import { decodeCursor, findBookmark, findDuplicate, listTags, searchBookmarks } from './queries.js';
+import { findBookmark, findDuplicate, listTags } from './queries.js';
+import { decodeCursor, searchBookmarks } from './search-queries.js';
 import { parseSearch } from './search.js';
 import { createUndoStore } from './undo.js';
 import { readBookmarkFields, validateBookmark, type BookmarkFields, type FieldErrors } from './validation.js';
@@ -16,14 +18,6 @@ type IdBodyRequest = FastifyRequest<{ Params: { id: string }; Body: unknown }>;
 
 const EMPTY_FIELDS: BookmarkFields = { url: '', title: '', tags: '' };
 const FIELD_ORDER = ['url', 'title', 'tags'] as const;
-
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-const bodyField = (body: unknown, name: string): string => text((body as Record<string, unknown> | undefined)?.[name]);
-
-/** Ids are positive integers; anything else is simply not found. */
-function parseId(raw: string): number | null {
-  return /^[1-9]\d{0,14}$/.test(raw) ? Number(raw) : null;
-}
 
 function fieldsOf(bookmark: Bookmark): BookmarkFields {
   return { url: bookmark.url, title: bookmark.title, tags: bookmark.tags.replaceAll(' ', ', ') };
@@ -59,7 +53,6 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.get('/bookmarks/search', async (request: SearchRequest, reply) => {
-    varyOnHtmx(reply);
     const search = text(request.query.q);
     const after = text(request.query.after) || undefined;
     if (!isFragmentRequest(request)) return reply.viewAsync('pages/dashboard.njk', dashboardView(request, search, {}, after));
@@ -72,7 +65,6 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.post('/bookmarks', async (request: BodyRequest, reply) => {
-    varyOnHtmx(reply);
     const user = currentUser(request);
     const fields = readBookmarkFields(request.body);
     const result = validateBookmark(fields);
@@ -122,7 +114,6 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.get('/bookmarks/:id/edit', async (request: IdRequest, reply) => {
-    varyOnHtmx(reply);
     const user = currentUser(request);
     const id = parseId(request.params.id);
     const bookmark = id === null ? undefined : findBookmark(app.db, user.sub, id);
@@ -134,7 +125,6 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
 
   /** Shared by PUT (htmx) and POST …/edit (no JavaScript). */
   async function saveEdit(request: IdBodyRequest, reply: FastifyReply) {
-    varyOnHtmx(reply);
     const user = currentUser(request);
     const id = parseId(request.params.id);
     const existing = id === null ? undefined : findBookmark(app.db, user.sub, id);
@@ -160,7 +150,6 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   app.post('/bookmarks/:id/edit', saveEdit);
 
   app.delete('/bookmarks/:id', async (request: IdRequest, reply) => {
-    varyOnHtmx(reply);
     const user = currentUser(request);
     const id = parseId(request.params.id);
     const deleted = id === null ? undefined : deleteBookmark(app.db, user.sub, id);
@@ -173,7 +162,6 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.get('/bookmarks/undo-notice', async (request: SearchRequest, reply) => {
-    varyOnHtmx(reply);
     if (!isFragmentRequest(request)) return reply.redirect('/dashboard', 303);
     const user = currentUser(request);
     const latest = undoStore.latest(user.sub);
@@ -196,7 +184,6 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.post('/bookmarks/restore', async (request: BodyRequest, reply) => {
-    varyOnHtmx(reply);
     const user = currentUser(request);
     const bookmark = undoStore.take(user.sub, bodyField(request.body, 'token'));
     if (!bookmark) {

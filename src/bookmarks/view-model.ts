@@ -1,5 +1,5 @@
 import type { Bookmark } from '../db/schema.js';
-import { encodeCursor, type BookmarkPage } from './queries.js';
+import { encodeCursor, type BookmarkPage } from './search-queries.js';
 
 export interface BookmarkCard {
   id: number;

@@ -5,7 +5,13 @@ export function isFragmentRequest(request: FastifyRequest): boolean {
   return request.headers['hx-request'] === 'true' && request.headers['hx-history-restore-request'] !== 'true';
 }
 
-/** Responses differ by HX-Request, so caches must key on it. */
+/**
+ * Responses differ by HX-Request (a fragment or a page, 401 or a redirect), so
+ * caches must key on it: added to every response, next to any other Vary.
+ */
 export function varyOnHtmx(reply: FastifyReply): void {
-  reply.header('Vary', 'HX-Request');
+  const current = reply.getHeader('vary');
+  const values = (Array.isArray(current) ? current.join(',') : String(current ?? '')).split(',').map((v) => v.trim()).filter(Boolean);
+  if (values.includes('*') || values.some((v) => v.toLowerCase() === 'hx-request')) return;
+  reply.header('Vary', [...values, 'HX-Request'].join(', '));
 }

@@ -1,21 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { currentUser, requireUser } from '../auth/session.js';
-import { isFragmentRequest, varyOnHtmx } from '../http/htmx.js';
+import { isFragmentRequest } from '../http/htmx.js';
+import { bodyField, parseId } from '../http/params.js';
 import { createToken, EXPIRY_CHOICES, expiryDate, listTokens, revokeToken, validateTokenName, type TokenInfo } from './tokens.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 type BodyRequest = FastifyRequest<{ Body: unknown }>;
 
 const dateLabel = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
-const bodyField = (body: unknown, name: string): string => {
-  const value = (body as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value : '';
-};
-
-function parseId(raw: string): number | null {
-  return /^[1-9]\d{0,14}$/.test(raw) ? Number(raw) : null;
-}
-
 function toRow(token: TokenInfo, now: Date) {
   const at = (date: Date | null) => (date ? { iso: date.toISOString(), label: `${dateLabel.format(date)} UTC` } : null);
   return {
@@ -41,7 +33,6 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
   app.addHook('preHandler', requireUser);
 
   function render(request: FastifyRequest, reply: FastifyReply, status: number, state: PanelState = {}) {
-    varyOnHtmx(reply);
     // The page may hold a secret shown once: never keep a copy in any cache.
     reply.code(status).header('Cache-Control', 'no-store');
     const user = currentUser(request);

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { currentUser, requireUser } from '../auth/session.js';
-import { isFragmentRequest, varyOnHtmx } from '../http/htmx.js';
+import { isFragmentRequest } from '../http/htmx.js';
 import { importBookmarks, type ImportReport } from '../bookmarks/commands.js';
 import { exportBookmarks } from '../bookmarks/queries.js';
 import { folderTag, nameToTag, parseNetscape, renderNetscape } from './netscape.js';
@@ -15,7 +15,6 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
   app.addHook('preHandler', requireUser);
 
   function renderImport(request: FastifyRequest, reply: FastifyReply, status: number, view: { error?: string; report?: ImportReport }) {
-    varyOnHtmx(reply);
     reply.code(status);
     const template = isFragmentRequest(request) ? 'partials/import-form.njk' : 'pages/import.njk';
     return reply.viewAsync(template, { user: currentUser(request), ...view });

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { searchBookmarks } from '../../src/bookmarks/queries.js';
+import { searchBookmarks } from '../../src/bookmarks/search-queries.js';
 import { parseSearch } from '../../src/bookmarks/search.js';
 import { form, html, HTMX, SAME_ORIGIN, setupBookmark, useSignedInApp } from '../helpers.js';
 

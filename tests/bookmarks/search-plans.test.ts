@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/db/client.js';
-import { searchBookmarks, type Cursor } from '../../src/bookmarks/queries.js';
+import { searchBookmarks, type Cursor } from '../../src/bookmarks/search-queries.js';
 import { parseSearch } from '../../src/bookmarks/search.js';
 import { deleteBookmark } from '../../src/bookmarks/commands.js';
 import { setupBookmark } from '../helpers.js';

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/db/client.js';
-import { searchBookmarks, decodeCursor } from '../../src/bookmarks/queries.js';
+import { searchBookmarks, decodeCursor } from '../../src/bookmarks/search-queries.js';
 import { formatSearch, parseSearch, toFtsMatch } from '../../src/bookmarks/search.js';
 import { setupBookmark } from '../helpers.js';
 

@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/db/client.js';
 import * as schema from '../../src/db/schema.js';
 import { createBookmark, deleteBookmark, importBookmarks, restoreBookmark, updateBookmark } from '../../src/bookmarks/commands.js';
-import { searchBookmarks } from '../../src/bookmarks/queries.js';
+import { searchBookmarks } from '../../src/bookmarks/search-queries.js';
 import { ownerToken, parseSearch } from '../../src/bookmarks/search.js';
 
 const MIGRATIONS = resolve(import.meta.dirname, '../../drizzle');

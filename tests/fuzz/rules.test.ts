@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { validateBookmark } from '../../src/bookmarks/validation.js';
 import { parseSearch } from '../../src/bookmarks/search.js';
-import { searchBookmarks } from '../../src/bookmarks/queries.js';
+import { searchBookmarks } from '../../src/bookmarks/search-queries.js';
 import { openDb } from '../../src/db/client.js';
 import { setupBookmark } from '../helpers.js';
 import { storedRowProblems, text } from './arbitraries.js';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { exportBookmarks, searchBookmarks } from '../../src/bookmarks/queries.js';
+import { exportBookmarks } from '../../src/bookmarks/queries.js';
+import { searchBookmarks } from '../../src/bookmarks/search-queries.js';
 import { parseSearch } from '../../src/bookmarks/search.js';
 import { html, HTMX, SAME_ORIGIN, setupBookmark, useSignedInApp } from '../helpers.js';
 

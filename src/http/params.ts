@@ -1,0 +1,10 @@
+/** Query and form values arrive as strings, arrays or nothing; only a single string counts. */
+export const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+/** One field of a parsed form body, as text. */
+export const bodyField = (body: unknown, name: string): string => text((body as Record<string, unknown> | undefined)?.[name]);
+
+/** Ids are positive integers; anything else is simply not found. */
+export function parseId(raw: string): number | null {
+  return /^[1-9]\d{0,14}$/.test(raw) ? Number(raw) : null;
+}

@@ -1,5 +1,5 @@
 import { openDb } from '../src/db/client.js';
-import { searchBookmarks } from '../src/bookmarks/queries.js';
+import { searchBookmarks } from '../src/bookmarks/search-queries.js';
 import { parseSearch } from '../src/bookmarks/search.js';
 
 export interface QueryCost {

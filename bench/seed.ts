@@ -9,7 +9,7 @@ export const RARE_WORD = 'zeppelin';
 const RARE_EVERY = 9_973;
 
 // Ordered most to least frequent: rank decides the weight.
-const WORDS = `
+export const WORDS = `
 guide introduction programming javascript python design database performance tutorial notes
 how using best practices web server api rust react testing security linux docker review
 building modern simple fast open source library framework deep dive understanding complete

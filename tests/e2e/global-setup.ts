@@ -1,11 +1,12 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { CHROMIUM_PATH, ROOT, SCREENSHOT_DIR } from './harness.js';
+import { CHROMIUM_PATH, INSTALL_HINT, SCREENSHOT_DIR } from './harness.js';
 
-/** Builds the app once, exactly as `npm start` does, and starts each run with an empty screenshot folder. */
+/**
+ * Starts each run with an empty screenshot folder. No build here: each test file
+ * starts the app through scripts/start.mjs, which compiles dist/ when it is stale.
+ */
 export default function setup(): void {
-  if (!existsSync(CHROMIUM_PATH)) throw new Error(`No Chromium at ${CHROMIUM_PATH}. Install it with: sudo apt-get install -y chromium`);
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.'], { cwd: ROOT, stdio: 'inherit' });
+  if (!existsSync(CHROMIUM_PATH)) throw new Error(`No Chromium at ${CHROMIUM_PATH}. Install it with: ${INSTALL_HINT}`);
   rmSync(SCREENSHOT_DIR, { recursive: true, force: true });
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
 }

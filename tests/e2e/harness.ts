@@ -6,10 +6,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+  type Request,
+  type Response,
+} from 'playwright-core';
 import { startLocalProvider, type LocalProvider } from '../../src/dev/oidc-provider.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const INSTALL_HINT = 'sudo apt-get update && sudo apt-get install -y chromium';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SCREENSHOT_DIR = join(ROOT, 'test-results', 'e2e');
 
@@ -21,6 +30,8 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
   '--disable-quic',
   '--disable-sync',
+  // Everything runs on 127.0.0.1: any other host fails to resolve, so a request off the machine fails loudly.
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
 ];
 
 async function freePort(): Promise<number> {
@@ -34,8 +45,11 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Generous: scripts/start.mjs compiles src/ first when dist/ is stale. */
+const STARTUP_SECONDS = 120;
+
 async function waitForHealthy(baseUrl: string, server: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + STARTUP_SECONDS * 1000;
   while (Date.now() < deadline) {
     if (server.exitCode !== null) throw new Error(`the app exited with ${server.exitCode}:\n${log()}`);
     try {
@@ -45,7 +59,7 @@ async function waitForHealthy(baseUrl: string, server: ChildProcess, log: () => 
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`the app did not become healthy within 20 s:\n${log()}`);
+  throw new Error(`the app did not become healthy within ${STARTUP_SECONDS} s:\n${log()}`);
 }
 
 /** The production build, a real OpenID provider and Chromium, all on 127.0.0.1. */
@@ -61,8 +75,9 @@ export async function startStack(): Promise<Stack> {
   const baseUrl = `http://127.0.0.1:${port}`;
   const provider: LocalProvider = await startLocalProvider({ appBaseUrl: baseUrl });
   const workDir = mkdtempSync(join(tmpdir(), 'bookmarks-e2e-'));
-  // cwd is the empty temp folder, so a developer's .env is never picked up.
-  const server = spawn(process.execPath, [join(ROOT, 'dist', 'server.js')], {
+  // Exactly `npm start`: scripts/start.mjs finds dist/ next to itself and compiles it when stale.
+  // Its cwd is an empty temp folder because server.ts reads .env from the cwd: a developer's .env never leaks in.
+  const server = spawn(process.execPath, [join(ROOT, 'scripts', 'start.mjs')], {
     cwd: workDir,
     env: {
       PATH: process.env.PATH,
@@ -105,13 +120,56 @@ export async function startStack(): Promise<Stack> {
 }
 
 /**
- * Browser contexts for one test. Every page is watched: console errors,
- * uncaught exceptions and CSP violations are collected and must stay empty.
+ * What is wrong with a Content-Security-Policy header, if anything: scripts only
+ * from our origin (no inline code, no eval), no framing, no plugins, no <base>.
+ */
+export function cspProblems(header: string | undefined): string[] {
+  if (!header) return ['no Content-Security-Policy header'];
+  const directives = new Map<string, string[]>();
+  for (const part of header.split(';')) {
+    const [name, ...values] = part.trim().split(/\s+/);
+    if (name && !directives.has(name.toLowerCase())) directives.set(name.toLowerCase(), values);
+  }
+  const problems: string[] = [];
+  const scriptSrc = directives.get('script-src') ?? directives.get('default-src');
+  if (!scriptSrc?.includes("'self'")) problems.push(`script-src is not 'self': ${scriptSrc?.join(' ') ?? 'missing'}`);
+  const loose = scriptSrc?.filter((source) => /^'unsafe-|^\*$|^[a-z]+:$/i.test(source)) ?? [];
+  if (loose.length > 0) problems.push(`script-src allows ${loose.join(' ')}`);
+  for (const name of ['frame-ancestors', 'object-src', 'base-uri']) {
+    const values = directives.get(name)?.join(' ');
+    if (values !== "'none'") problems.push(`${name} is not 'none': ${values ?? 'missing'}`);
+  }
+  return problems;
+}
+
+/** An error status a test provokes on purpose, for one path of the app. */
+interface ExpectedError {
+  status: number;
+  pathname: string;
+}
+
+const FAILED_LOAD = /^Failed to load resource: the server responded with a status of \d{3}/;
+
+/**
+ * Browser contexts for one test. Every page is watched: console errors, uncaught
+ * exceptions, CSP violations, failed requests and error answers are collected and
+ * must stay empty; every page of the app must carry a strict CSP header.
  */
 export class Session {
   readonly problems: string[] = [];
+  /** How many of the app's documents had their CSP header checked: proof the check ran. */
+  documentsChecked = 0;
+  /** Browser contexts opened; a test without any has no pages to check. */
+  get contextCount(): number {
+    return this.contexts.length;
+  }
   private readonly contexts: BrowserContext[] = [];
-  private readonly expectedStatuses = new Set<number>();
+  private readonly expectedErrors: ExpectedError[] = [];
+  private readonly pendingChecks: Promise<void>[] = [];
+  /** Error answers the response check has judged, by URL. */
+  private readonly answeredWithError = new Set<string>();
+  /** Chromium's "Failed to load resource" lines, judged once the responses are in. */
+  private readonly failedLoads: { url: string; line: string }[] = [];
 
   constructor(private readonly stack: Stack) {}
 
@@ -120,11 +178,43 @@ export class Session {
   }
 
   /**
-   * Chromium logs every 4xx answer as a console error. A test that provokes one
-   * on purpose (422 for an invalid form) names that status; any other stays a failure.
+   * A page or htmx request to `pathname` that answers `status` on purpose (422 for an
+   * invalid form, 404 for a missing page). Any other error answer, and any sub-resource
+   * (stylesheet, script, icon) answering 400 or above, stays a failure.
    */
-  expectErrorStatus(status: number): void {
-    this.expectedStatuses.add(status);
+  expectErrorStatus(status: number, pathname: string): void {
+    this.expectedErrors.push({ status, pathname });
+  }
+
+  private isExpected(status: number, url: string, request: Request): boolean {
+    const parsed = new URL(url);
+    if (parsed.origin !== this.baseUrl) return false;
+    if (!['document', 'xhr', 'fetch'].includes(request.resourceType())) return false;
+    return this.expectedErrors.some((expected) => expected.status === status && expected.pathname === parsed.pathname);
+  }
+
+  private checkResponse(response: Response): void {
+    const request = response.request();
+    const url = new URL(response.url());
+    if (response.status() >= 400) {
+      this.answeredWithError.add(response.url());
+      if (!this.isExpected(response.status(), response.url(), request)) {
+        this.problems.push(`${request.resourceType()} ${request.method()} ${url.pathname}${url.search} answered ${response.status()}`);
+      }
+    }
+    if (request.resourceType() === 'document' && url.origin === this.baseUrl) {
+      this.pendingChecks.push(
+        response.allHeaders().then(
+          (headers) => {
+            this.documentsChecked += 1;
+            for (const problem of cspProblems(headers['content-security-policy'])) this.problems.push(`CSP of ${url.pathname}: ${problem}`);
+          },
+          () => {
+            // The page closed before its headers could be read.
+          },
+        ),
+      );
+    }
   }
 
   async newPage(options: BrowserContextOptions = {}): Promise<Page> {
@@ -138,12 +228,25 @@ export class Session {
         report(`CSP violation on ${location.href}: ${event.violatedDirective} blocked ${event.blockedURI || 'inline code'}${source} ${event.sample}`);
       });
     });
+    context.on('response', (response) => this.checkResponse(response));
+    context.on('requestfailed', (request) => {
+      const error = request.failure()?.errorText ?? 'unknown error';
+      // hx-sync replaces an unfinished search, and a navigation cancels the one before it and the
+      // old page's icon. Stylesheets and scripts are different: Chromium aborts one it refuses for its
+      // type (nosniff), which is how a missing one shows up here.
+      if (error === 'net::ERR_ABORTED' && !['stylesheet', 'script'].includes(request.resourceType())) return;
+      this.problems.push(`${request.resourceType()} ${request.method()} ${request.url()} failed: ${error}`);
+    });
     const page = await context.newPage();
     page.on('console', (message) => {
       if (message.type() !== 'error') return;
-      const status = /^Failed to load resource: the server responded with a status of (\d{3})/.exec(message.text())?.[1];
-      if (status && this.expectedStatuses.has(Number(status))) return;
-      this.problems.push(`console error on ${page.url()}: ${message.text()}`);
+      // Chromium logs every error answer too. The response check judges those, knowing the request;
+      // any it never saw (a favicon can load outside Playwright's network events) stays a problem.
+      if (FAILED_LOAD.test(message.text())) {
+        this.failedLoads.push({ url: message.location().url, line: `console error on ${page.url()}: ${message.text()} (${message.location().url})` });
+        return;
+      }
+      this.problems.push(`console error on ${page.url()}: ${message.text()} (${message.location().url})`);
     });
     page.on('pageerror', (error) => this.problems.push(`uncaught exception on ${page.url()}: ${error.message}`));
     return page;
@@ -156,14 +259,27 @@ export class Session {
     return page;
   }
 
+  private async settle(): Promise<void> {
+    await Promise.all(this.pendingChecks.splice(0));
+    for (const { url, line } of this.failedLoads.splice(0)) if (!this.answeredWithError.has(url)) this.problems.push(line);
+  }
+
+  /** Returns (and forgets) what went wrong so far. */
+  async takeProblems(): Promise<string[]> {
+    await this.settle();
+    return this.problems.splice(0);
+  }
+
   async close(): Promise<void> {
+    await Promise.all(this.pendingChecks.splice(0));
     await Promise.all(this.contexts.map((context) => context.close()));
+    await this.settle();
   }
 }
 
 /**
  * One app, provider and browser per test file; a fresh Session per test, whose
- * collected console errors and CSP violations fail the test.
+ * collected problems fail the test.
  */
 export function useStack(): { session(): Session } {
   let stack: Stack | undefined;
@@ -178,8 +294,12 @@ export function useStack(): { session(): Session } {
     session = new Session(stack!);
   });
   afterEach(async () => {
-    await session?.close();
-    expect(session?.problems, `console errors or CSP violations; server log:\n${stack?.serverLog()}`).toEqual([]);
+    if (!session) return;
+    await session.close();
+    expect(session.problems, `console errors, CSP problems or failed requests; server log:\n${stack?.serverLog()}`).toEqual([]);
+    if (session.contextCount > 0) {
+      expect(session.documentsChecked, 'no page of the app was loaded, so its CSP went unchecked').toBeGreaterThan(0);
+    }
   });
   return { session: () => session! };
 }
@@ -203,8 +323,8 @@ export function uniqueUser(prefix: string): string {
  * caret 'initial': hiding the caret leaves style="" on inputs, which htmx then
  * copies while settling a swap, and the CSP rightly blocks that.
  */
-export async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true, caret: 'initial' });
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: options.fullPage ?? true, caret: 'initial' });
 }
 
 export interface NewBookmark {
@@ -245,3 +365,10 @@ export function cardTitles(page: Page): Promise<string[]> {
 export async function hasHorizontalOverflow(page: Page): Promise<boolean> {
   return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
 }
+
+/** A marker on `window` that only survives as long as the document does (no navigation). */
+export const setMarker = (page: Page): Promise<void> =>
+  page.evaluate(() => {
+    (window as unknown as { e2eMarker?: string }).e2eMarker = 'same document';
+  });
+export const marker = (page: Page): Promise<unknown> => page.evaluate(() => (window as unknown as { e2eMarker?: string }).e2eMarker);

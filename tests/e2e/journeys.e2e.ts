@@ -144,7 +144,7 @@ describe('in Chromium with JavaScript', () => {
 
   it('shows an invalid address’s error next to the field and adds nothing', async () => {
     const session = current();
-    session.expectErrorStatus(422);
+    session.expectErrorStatus(422, '/bookmarks');
     const page = await session.signedInPage(uniqueUser('typo'));
     await setMarker(page);
     // The browser's own type=url check accepts ftp:, so this reaches the server's rule (http and https only).

@@ -76,8 +76,8 @@ describe('layout', () => {
   it('nothing overflows horizontally at 375 px, in light and dark', async () => {
     const session = current();
     // The tour provokes a 422 (invalid address) and a 404 page on purpose.
-    session.expectErrorStatus(422);
-    session.expectErrorStatus(404);
+    session.expectErrorStatus(422, '/bookmarks');
+    session.expectErrorStatus(404, '/no-such-page');
     for (const colorScheme of ['light', 'dark'] as const) {
       const page = await session.newPage({ ...PHONE, colorScheme });
       await tour(page, session.baseUrl, `phone-${colorScheme}`);
@@ -86,8 +86,8 @@ describe('layout', () => {
 
   it('applies the dark theme when the system prefers dark', async () => {
     const session = current();
-    session.expectErrorStatus(422);
-    session.expectErrorStatus(404);
+    session.expectErrorStatus(422, '/bookmarks');
+    session.expectErrorStatus(404, '/no-such-page');
     const light = await tour(await session.newPage({ ...DESKTOP, colorScheme: 'light' }), session.baseUrl, 'desktop-light-tour');
     const dark = await tour(await session.newPage({ ...DESKTOP, colorScheme: 'dark' }), session.baseUrl, 'desktop-dark-tour');
 

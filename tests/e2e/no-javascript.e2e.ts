@@ -7,7 +7,7 @@ describe('in Chromium with JavaScript turned off', () => {
   it('signs in, adds by plain form post, searches by GET, deletes by the form fallback and signs out', async () => {
     const session = current();
     // The invalid add below is a full page answered 422 on purpose.
-    session.expectErrorStatus(422);
+    session.expectErrorStatus(422, '/bookmarks');
     const page = await session.signedInPage(uniqueUser('nojs'), { javaScriptEnabled: false });
     await page.getByRole('heading', { name: 'No bookmarks yet' }).waitFor();
 

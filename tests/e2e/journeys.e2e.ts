@@ -5,7 +5,9 @@ import {
   cardTitled,
   cardTitles,
   fillBookmarkForm,
+  marker,
   screenshot,
+  setMarker,
   uniqueUser,
   useStack,
 } from './harness.js';
@@ -13,11 +15,6 @@ import {
 const { session: current } = useStack();
 
 const focusedId = (page: Page): Promise<string | undefined> => page.evaluate(() => document.activeElement?.id);
-const marker = (page: Page): Promise<unknown> => page.evaluate(() => (window as unknown as { e2eMarker?: string }).e2eMarker);
-const setMarker = (page: Page): Promise<void> =>
-  page.evaluate(() => {
-    (window as unknown as { e2eMarker?: string }).e2eMarker = 'same document';
-  });
 
 describe('in Chromium with JavaScript', () => {
   it('signs in through the provider’s own login page and lands on the dashboard', async () => {
@@ -85,7 +82,9 @@ describe('in Chromium with JavaScript', () => {
       if (new URL(request.url()).pathname === '/bookmarks/search') searches.push(request.url());
     });
     const searchEntries = (): string => `search requests: ${searches.join(', ') || 'none'}`;
-    await page.locator('#search-input').pressSequentially('drizzle', { delay: 40 });
+    // No delay between keys: each is still its own input event, and all of them fall
+    // well inside the 300 ms debounce however slow the machine is.
+    await page.locator('#search-input').pressSequentially('drizzle');
     await page
       .locator('#list-summary', { hasText: '1 match for “drizzle”' })
       .waitFor()
@@ -120,26 +119,96 @@ describe('in Chromium with JavaScript', () => {
     expect(await cardTitles(page)).toHaveLength(3);
   });
 
-  it('deletes a bookmark in place, and it stays deleted after a reload', async () => {
+  it('goes Back from a full page load to a pushed search as the whole dashboard; a tag chip filters and Back restores the list', async () => {
+    const session = current();
+    const user = uniqueUser('historian');
+    const page = await session.signedInPage(user);
+    await addBookmark(page, { url: 'https://orm.drizzle.team/', title: 'Drizzle ORM', tags: 'sqlite' });
+    await addBookmark(page, { url: 'https://htmx.org/', title: 'htmx', tags: 'hypermedia' });
+    await addBookmark(page, { url: 'https://www.sqlite.org/fts5.html', title: 'SQLite FTS5', tags: 'sqlite search' });
+
+    await page.locator('#search-input').pressSequentially('drizzle');
+    await page.locator('#list-summary', { hasText: '1 match for “drizzle”' }).waitFor();
+    expect(page.url()).toBe(`${session.baseUrl}/bookmarks/search?q=drizzle`);
+
+    await setMarker(page);
+    await page.getByRole('link', { name: 'Settings', exact: true }).click();
+    await page.getByRole('heading', { name: 'API tokens' }).waitFor();
+    expect(page.url()).toBe(`${session.baseUrl}/settings`);
+    expect(await marker(page), 'Settings should be a full page load').toBeUndefined();
+
+    await page.goBack();
+    await page.waitForURL(`${session.baseUrl}/bookmarks/search?q=drizzle`);
+    await page.locator('#list-summary', { hasText: '1 match for “drizzle”' }).waitFor();
+    // The whole page, not the list fragment htmx fetched for that URL.
+    expect(await page.locator('header.topbar .brand').count()).toBe(1);
+    expect(await page.locator('h1').textContent()).toBe(`Hello, ${user}`);
+    expect(await page.locator('#bookmark-form').count()).toBe(1);
+    expect(await page.inputValue('#search-input')).toBe('drizzle');
+    expect(await cardTitles(page)).toEqual(['Drizzle ORM']);
+    expect(await page.title()).toBe('drizzle · Bookmarks');
+    await screenshot(page, 'desktop-light-06-back-to-search');
+
+    await page.goto(`${session.baseUrl}/dashboard`);
+    await setMarker(page);
+    const chip = cardTitled(page, 'SQLite FTS5').locator('.tags').getByRole('link', { name: 'sqlite', exact: true });
+    await chip.click();
+    await page.locator('#list-summary', { hasText: '2 matches for “#sqlite”' }).waitFor();
+    expect(page.url()).toBe(`${session.baseUrl}/bookmarks/search?q=%23sqlite`);
+    expect(await page.inputValue('#search-input')).toBe('#sqlite');
+    expect(await cardTitles(page)).toEqual(['SQLite FTS5', 'Drizzle ORM']);
+    expect(await marker(page), 'the tag chip navigated instead of swapping').toBe('same document');
+    await screenshot(page, 'desktop-light-07-tag-chip');
+
+    await page.goBack();
+    await page.waitForURL(`${session.baseUrl}/dashboard`);
+    await page.locator('#list-summary', { hasText: '3 bookmarks' }).waitFor();
+    expect(await cardTitles(page)).toEqual(['SQLite FTS5', 'htmx', 'Drizzle ORM']);
+    expect(await page.inputValue('#search-input')).toBe('');
+    expect(await page.locator('header.topbar .brand').count()).toBe(1);
+  });
+
+  it('deletes in place with an Undo that brings the card back for good; the last delete shows the empty state', async () => {
     const session = current();
     const page = await session.signedInPage(uniqueUser('deleter'));
     await addBookmark(page, { url: 'https://example.com/keep', title: 'Keep me' });
     await addBookmark(page, { url: 'https://example.com/drop', title: 'Drop me' });
     await setMarker(page);
 
-    const card = cardTitled(page, 'Drop me');
-    const deleted = page.waitForResponse((r) => r.request().method() === 'DELETE');
-    await page.getByRole('button', { name: 'Delete Drop me' }).click();
-    expect((await deleted).status()).toBe(200);
-    await card.waitFor({ state: 'detached' });
-    await page.getByRole('status').filter({ hasText: 'Deleted “Drop me”.' }).waitFor();
+    const deleteCard = async (title: string): Promise<void> => {
+      const deleted = page.waitForResponse((r) => r.request().method() === 'DELETE');
+      await page.getByRole('button', { name: `Delete ${title}` }).click();
+      expect((await deleted).status()).toBe(200);
+      await cardTitled(page, title).waitFor({ state: 'detached' });
+      await page.getByRole('status').filter({ hasText: `Deleted “${title}”.` }).waitFor();
+    };
+
+    await deleteCard('Drop me');
     expect(await marker(page), 'the page navigated instead of swapping').toBe('same document');
-    expect((await page.textContent('#list-summary'))?.trim()).toBe('1 bookmark');
+    await page.locator('#list-summary', { hasText: '1 bookmark' }).waitFor();
     expect(await cardTitles(page)).toEqual(['Keep me']);
-    await screenshot(page, 'desktop-light-06-deleted-with-undo');
+    await screenshot(page, 'desktop-light-08-deleted-with-undo');
+
+    await page.getByRole('button', { name: 'Undo', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Bookmark restored.' }).waitFor();
+    await cardTitled(page, 'Drop me').waitFor();
+    expect(await cardTitles(page)).toEqual(['Drop me', 'Keep me']);
+    expect((await page.textContent('#list-summary'))?.trim()).toBe('2 bookmarks');
+    expect(await marker(page)).toBe('same document');
+    await page.reload();
+    expect(await cardTitles(page)).toEqual(['Drop me', 'Keep me']);
+
+    await setMarker(page);
+    await deleteCard('Drop me');
+    await deleteCard('Keep me');
+    await page.getByRole('heading', { name: 'No bookmarks yet' }).waitFor();
+    expect(await page.locator('#bookmark-cards').count()).toBe(0);
+    expect(await page.locator('#list-summary').count()).toBe(0);
+    expect(await marker(page), 'the empty state came from a reload').toBe('same document');
+    await screenshot(page, 'desktop-light-09-deleted-the-last');
 
     await page.reload();
-    expect(await cardTitles(page)).toEqual(['Keep me']);
+    await page.getByRole('heading', { name: 'No bookmarks yet' }).waitFor();
   });
 
   it('shows an invalid address’s error next to the field and adds nothing', async () => {
@@ -162,7 +231,7 @@ describe('in Chromium with JavaScript', () => {
     await expect.poll(() => focusedId(page), { timeout: 5_000 }).toBe('bookmark-url');
     expect(await marker(page)).toBe('same document');
     await page.getByRole('heading', { name: 'No bookmarks yet' }).waitFor();
-    await screenshot(page, 'desktop-light-07-invalid-url');
+    await screenshot(page, 'desktop-light-10-invalid-url');
 
     await page.reload();
     await page.getByRole('heading', { name: 'No bookmarks yet' }).waitFor();
@@ -183,7 +252,7 @@ describe('in Chromium with JavaScript', () => {
 
     await bob.goto(`${session.baseUrl}/bookmarks/search?q=secret`);
     await bob.getByRole('heading', { name: 'No bookmarks match “secret”' }).waitFor();
-    await screenshot(bob, 'desktop-light-08-no-match');
+    await screenshot(bob, 'desktop-light-11-no-match');
   });
 
   it('signs out through the provider and /dashboard is no longer reachable', async () => {
@@ -192,7 +261,7 @@ describe('in Chromium with JavaScript', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     const confirm = page.getByRole('button', { name: 'Yes, sign me out' });
     await confirm.waitFor();
-    await screenshot(page, 'desktop-light-09-provider-sign-out');
+    await screenshot(page, 'desktop-light-12-provider-sign-out');
     await confirm.click();
 
     await page.waitForURL(`${session.baseUrl}/`);

@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { addBookmark, fillBookmarkForm, hasHorizontalOverflow, screenshot, signIn, uniqueUser, useStack } from './harness.js';
+import type { BrowserContextOptions, Page } from 'playwright-core';
+import {
+  addBookmark,
+  cardTitled,
+  cardTitles,
+  fillBookmarkForm,
+  hasHorizontalOverflow,
+  marker,
+  screenshot,
+  setMarker,
+  signIn,
+  uniqueUser,
+  useStack,
+  type Session,
+} from './harness.js';
 
 const { session: current } = useStack();
 
@@ -16,21 +29,105 @@ function luminance(rgb: string): number {
   return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
 }
 
-const bodyColours = (page: Page): Promise<{ background: string; text: string }> =>
+type Scheme = 'light' | 'dark';
+
+/** Body colours and the backgrounds of every panel, card and field on the page. */
+const colours = (page: Page): Promise<{ background: string; text: string; surfaces: string[] }> =>
   page.evaluate(() => {
     const style = getComputedStyle(document.body);
-    return { background: style.backgroundColor, text: style.color };
+    const surfaces = [...document.querySelectorAll('.panel, .card, input:not([type="file"]):not([type="hidden"]), select')].map(
+      (element) => `${element.tagName.toLowerCase()}.${element.className}: ${getComputedStyle(element).backgroundColor}`,
+    );
+    return { background: style.backgroundColor, text: style.color, surfaces };
   });
 
+/** What is wrong with the page's colours for the scheme it should be in. */
+async function themeProblems(page: Page, scheme: Scheme): Promise<string[]> {
+  const { background, text, surfaces } = await colours(page);
+  const problems: string[] = [];
+  const dark = scheme === 'dark';
+  if (dark ? luminance(background) >= 0.05 : luminance(background) <= 0.8) problems.push(`body background ${background}`);
+  if (dark ? luminance(text) <= 0.6 : luminance(text) >= 0.1) problems.push(`body text ${text}`);
+  for (const surface of surfaces) {
+    const colour = surface.slice(surface.lastIndexOf(': ') + 2);
+    if (/^rgba\(.*,\s*0\)$/.test(colour)) continue; // transparent: the body's colour shows through
+    const value = luminance(colour);
+    if (dark ? value >= 0.1 : value <= 0.8) problems.push(surface);
+  }
+  return problems;
+}
+
+/** The search placeholder must be readable whole, not cut off by the field's edge. */
+const placeholderFit = (page: Page): Promise<{ text: string; width: number; room: number }> =>
+  page.evaluate(() => {
+    const input = document.querySelector<HTMLInputElement>('#search-input')!;
+    const style = getComputedStyle(input);
+    const context = document.createElement('canvas').getContext('2d')!;
+    context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return { text: input.placeholder, width: context.measureText(input.placeholder).width, room };
+  });
+
+interface Overlap {
+  toast: DOMRect;
+  covered: string[];
+}
+
+/** Scrolled to the very end, what of the last card does the toast cover: its box, its buttons? */
+const toastOverLastCard = (page: Page): Promise<Overlap> =>
+  page.evaluate(() => {
+    window.scrollTo(0, document.documentElement.scrollHeight);
+    const toast = document.querySelector('#undo-notice .toast')!.getBoundingClientRect();
+    const cards = document.querySelectorAll('#bookmark-cards > li.card');
+    const last = cards[cards.length - 1]!;
+    const covered = [last, ...last.querySelectorAll('.card-actions a, .card-actions button')]
+      .filter((element) => {
+        const box = element.getBoundingClientRect();
+        return box.bottom > toast.top && box.top < toast.bottom && box.right > toast.left && box.left < toast.right;
+      })
+      .map((element) => element.getAttribute('aria-label') ?? element.id);
+    return { toast: toast.toJSON() as DOMRect, covered };
+  });
+
+/** Until htmx has settled a swap it has not wired the new content's hx-* links: a click there would navigate. */
+const editFormSettled = (page: Page): Promise<void> =>
+  expect
+    .poll(() =>
+      page.evaluate(() => document.activeElement?.closest('form')?.className === 'bookmark-edit' && !document.querySelector('.htmx-added, .htmx-settling')),
+    )
+    .toBe(true);
+
+const IMPORT_FILE = `<!DOCTYPE NETSCAPE-Bookmark-file-1>
+<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=UTF-8">
+<TITLE>Bookmarks</TITLE>
+<H1>Bookmarks</H1>
+<DL><p>
+  <DT><H3>Reading list</H3>
+  <DL><p>
+    <DT><A HREF="https://developer.mozilla.org/en-US/docs/Web/CSS" ADD_DATE="1700000000">CSS: Cascading Style Sheets | MDN</A>
+    <DT><A HREF="https://web.dev/learn/design" ADD_DATE="1700000100">Learn Responsive Design</A>
+  </DL><p>
+</DL><p>
+`;
+
 /**
- * Visits every page a user sees, with long unbroken text and many tags, and
- * checks that none scrolls sideways. Returns the body colours of the dashboard.
+ * Visits every page a user sees, with long unbroken text and many tags: none may
+ * scroll sideways, show markup as text, or miss the colour scheme it was asked for.
+ * The session's own checks add console errors, CSP violations and failed requests.
  */
-async function tour(page: Page, baseUrl: string, name: string): Promise<{ background: string; text: string }> {
+async function tour(session: Session, name: string, options: BrowserContextOptions & { colorScheme: Scheme }): Promise<void> {
+  const { baseUrl } = session;
+  // The tour provokes a 422 (an invalid address) and a 404 page on purpose.
+  session.expectErrorStatus(422, '/bookmarks');
+  session.expectErrorStatus(404, '/no-such-page');
+  const page = await session.newPage(options);
+  const scheme = options.colorScheme;
   const overflowing: string[] = [];
+  const offTheme: string[] = [];
   const check = async (step: string): Promise<void> => {
     await screenshot(page, `${name}-${step}`);
     if (await hasHorizontalOverflow(page)) overflowing.push(step);
+    offTheme.push(...(await themeProblems(page, scheme)).map((problem) => `${step}: ${problem}`));
     expect(await page.locator('body').innerText(), `markup shown as text at ${step}`).not.toMatch(/<\/?[a-z]+[\s>]/);
   };
 
@@ -38,6 +135,9 @@ async function tour(page: Page, baseUrl: string, name: string): Promise<{ backgr
   await check('01-sign-in');
   await signIn(page, baseUrl, uniqueUser('layout-with-a-rather-long-user-name'));
   await check('02-empty-dashboard');
+  const fit = await placeholderFit(page);
+  expect(fit.width, `the placeholder “${fit.text}” is cut off`).toBeLessThanOrEqual(fit.room);
+
   await addBookmark(page, {
     url: `https://example.com/${'a-very-long-path-segment-'.repeat(8)}?query=${'x'.repeat(80)}`,
     title: `A title with an unbreakable ${'Supercalifragilistic'.repeat(4)} word`,
@@ -46,7 +146,6 @@ async function tour(page: Page, baseUrl: string, name: string): Promise<{ backgr
   await addBookmark(page, { url: 'https://htmx.org/docs/', title: 'htmx documentation', tags: 'htmx hypermedia' });
   await addBookmark(page, { url: 'https://fastify.dev/', title: 'Fastify' });
   await check('03-dashboard');
-  const colours = await bodyColours(page);
 
   await page.fill('#search-input', 'htmx');
   await page.locator('#list-summary', { hasText: 'for “htmx”' }).waitFor();
@@ -61,39 +160,74 @@ async function tour(page: Page, baseUrl: string, name: string): Promise<{ backgr
   await page.locator('#bookmark-url-error').waitFor();
   await check('06-invalid-url');
 
+  // Inline edit: Save shows the new title in place; Escape gives the card back unchanged.
+  await setMarker(page);
+  await page.getByRole('link', { name: 'Edit htmx documentation' }).click();
+  const editForm = page.locator('#bookmark-cards form.bookmark-edit');
+  await editForm.waitFor();
+  await editFormSettled(page);
+  await check('07-inline-edit');
+  await editForm.locator('input[name="title"]').fill('htmx reference');
+  await editForm.getByRole('button', { name: 'Save', exact: true }).click();
+  await cardTitled(page, 'htmx reference').waitFor();
+  expect(await editForm.count()).toBe(0);
+  await check('08-edited');
+  await page.getByRole('link', { name: 'Edit Fastify' }).click();
+  await editForm.waitFor();
+  await editFormSettled(page);
+  await editForm.locator('input[name="title"]').fill('Not saved');
+  await page.keyboard.press('Escape');
+  await editForm.waitFor({ state: 'detached' });
+  await cardTitled(page, 'Fastify').waitFor();
+  expect(await cardTitles(page)).not.toContain('Not saved');
+  expect(await marker(page), 'editing navigated instead of swapping').toBe('same document');
+
   await page.getByRole('button', { name: 'Delete Fastify' }).click();
-  await page.getByRole('status').filter({ hasText: 'Deleted' }).waitFor();
-  await check('07-undo-toast');
+  await cardTitled(page, 'Fastify').waitFor({ state: 'detached' });
+  await page.getByRole('status').filter({ hasText: 'Deleted “Fastify”.' }).waitFor();
+  await check('09-undo-toast');
+  const overlap = await toastOverLastCard(page);
+  // A fixed toast shows where the viewport is: only a viewport screenshot shows what the user sees.
+  await screenshot(page, `${name}-09-undo-toast-scrolled-to-end`, { fullPage: false });
+  expect(overlap.covered, `the undo toast at ${JSON.stringify(overlap.toast)} covers the last card`).toEqual([]);
+
+  await page.getByRole('link', { name: 'Settings', exact: true }).click();
+  await page.getByRole('heading', { name: 'API tokens' }).waitFor();
+  await check('10-settings');
+  await page.fill('#token-name', 'Phone shortcut');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  await page.getByRole('status').filter({ hasText: 'Token “Phone shortcut” created.' }).waitFor();
+  expect(await page.inputValue('#new-token')).toMatch(/\S{20,}/);
+  expect(await page.locator('.token-list .token-name').allTextContents()).toEqual(['Phone shortcut']);
+  await check('11-settings-new-token');
+
+  await page.goto(`${baseUrl}/import`);
+  await page.getByRole('heading', { name: 'Import bookmarks' }).waitFor();
+  await check('12-import');
+  await page.setInputFiles('#import-file', { name: 'bookmarks.html', mimeType: 'text/html', buffer: Buffer.from(IMPORT_FILE) });
+  await page.locator('#import-button').click();
+  await page.getByRole('status').filter({ hasText: '2 imported' }).waitFor();
+  await check('13-imported');
+  await page.getByRole('link', { name: 'See your bookmarks' }).click();
+  await cardTitled(page, 'Learn Responsive Design').waitFor();
+  await check('14-dashboard-after-import');
 
   await page.goto(`${baseUrl}/no-such-page`);
-  await check('08-not-found');
+  await page.getByRole('heading', { name: 'Not found' }).waitFor();
+  await check('15-not-found');
 
   expect(overflowing, `pages wider than the ${name} viewport`).toEqual([]);
-  return colours;
+  expect(offTheme, `pages not in the ${scheme} theme`).toEqual([]);
 }
 
-describe('layout', () => {
-  it('nothing overflows horizontally at 375 px, in light and dark', async () => {
-    const session = current();
-    // The tour provokes a 422 (invalid address) and a 404 page on purpose.
-    session.expectErrorStatus(422, '/bookmarks');
-    session.expectErrorStatus(404, '/no-such-page');
-    for (const colorScheme of ['light', 'dark'] as const) {
-      const page = await session.newPage({ ...PHONE, colorScheme });
-      await tour(page, session.baseUrl, `phone-${colorScheme}`);
-    }
-  });
-
-  it('applies the dark theme when the system prefers dark', async () => {
-    const session = current();
-    session.expectErrorStatus(422, '/bookmarks');
-    session.expectErrorStatus(404, '/no-such-page');
-    const light = await tour(await session.newPage({ ...DESKTOP, colorScheme: 'light' }), session.baseUrl, 'desktop-light-tour');
-    const dark = await tour(await session.newPage({ ...DESKTOP, colorScheme: 'dark' }), session.baseUrl, 'desktop-dark-tour');
-
-    expect(dark.background).not.toBe(light.background);
-    expect(luminance(light.background)).toBeGreaterThan(0.8);
-    expect(luminance(dark.background)).toBeLessThan(0.05);
-    expect(luminance(dark.text)).toBeGreaterThan(0.6);
-  });
+// One test per width and scheme, so each has its own time budget on a slow machine.
+describe('layout on every page', () => {
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`fits a 375 px phone without sideways scrolling, in the ${scheme} theme`, async () => {
+      await tour(current(), `phone-${scheme}`, { ...PHONE, colorScheme: scheme });
+    });
+    it(`fits a desktop window, in the ${scheme} theme`, async () => {
+      await tour(current(), `desktop-${scheme}-tour`, { ...DESKTOP, colorScheme: scheme });
+    });
+  }
 });

@@ -48,8 +48,8 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   }
 
   app.get('/dashboard', async (request: SearchRequest, reply) => {
-    const undoToken = text(request.query.undo);
-    return reply.viewAsync('pages/dashboard.njk', { ...dashboardView(request, ''), undoToken });
+    const pending = undoStore.peek(currentUser(request).sub, text(request.query.undo));
+    return reply.viewAsync('pages/dashboard.njk', { ...dashboardView(request, ''), undoToken: pending && text(request.query.undo), deletedTitle: pending?.title });
   });
 
   app.get('/bookmarks/search', async (request: SearchRequest, reply) => {
@@ -144,7 +144,8 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     }
     const updated = updateBookmark(app.db, user.sub, existing.id, result.value)!;
     if (!isFragmentRequest(request)) return reply.redirect('/dashboard', 303);
-    return reply.viewAsync('partials/bookmark-card.njk', { bookmark: toCard(updated), focusEdit: true });
+    // The card, and the tag list out of band: the edit may have added or dropped a tag.
+    return reply.viewAsync('partials/bookmark-saved.njk', { bookmark: toCard(updated), focusEdit: true, tagsOob: true, tags: listTags(app.db, user.sub, 30) });
   }
   app.put('/bookmarks/:id', saveEdit);
   app.post('/bookmarks/:id/edit', saveEdit);
@@ -169,6 +170,9 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     const page = searchBookmarks(app.db, user.sub, parseSearch(search), null);
     return reply.viewAsync('partials/undo-notice.njk', {
       undoToken: latest?.token,
+      // A delete can leave a tag with no bookmark: the tag list comes along.
+      tagsOob: true,
+      tags: listTags(app.db, user.sub, 30),
       deletedTitle: latest?.bookmark.title,
       // The last one gone: the whole list, for its empty state; otherwise just the count.
       ...(page.total === 0 ? { listOob: true, oob: true, ...listView(page, search) } : { summaryOob: true, search, total: page.total }),
@@ -195,6 +199,12 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     if (!isFragmentRequest(request)) return reply.redirect('/dashboard', 303);
     const search = bodyField(request.body, 'q');
     const page = searchBookmarks(app.db, user.sub, parseSearch(search), null);
-    return reply.viewAsync('partials/bookmark-restored.njk', { restored: true, oob: true, ...listView(page, search) });
+    return reply.viewAsync('partials/bookmark-restored.njk', {
+      restored: true,
+      oob: true,
+      tagsOob: true,
+      tags: listTags(app.db, user.sub, 30),
+      ...listView(page, search),
+    });
   });
 }

@@ -12,6 +12,8 @@ export interface UndoStore {
   remember(bookmark: Bookmark): string;
   /** Takes the bookmark back out; only its owner can, and only once. */
   take(ownerSub: string, token: string): Bookmark | undefined;
+  /** The owner's bookmark behind a token, left in place: for the no-JavaScript notice. */
+  peek(ownerSub: string, token: string): Bookmark | undefined;
   /** The owner's most recent delete that can still be undone, for the notice that follows an htmx delete. */
   latest(ownerSub: string): { token: string; bookmark: Bookmark } | undefined;
 }
@@ -35,6 +37,11 @@ export function createUndoStore(now: () => number = Date.now): UndoStore {
       if (!entry || entry.bookmark.ownerSub !== ownerSub) return undefined;
       entries.delete(token);
       return entry.bookmark;
+    },
+    peek(ownerSub, token) {
+      sweep();
+      const entry = entries.get(token);
+      return entry && entry.bookmark.ownerSub === ownerSub ? entry.bookmark : undefined;
     },
     latest(ownerSub) {
       sweep();

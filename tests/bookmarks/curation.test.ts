@@ -40,7 +40,11 @@ describe('edit in place', () => {
     expect(good.statusCode).toBe(200);
     const card = fragmentOf(good.body);
     expect(card.querySelector('.card-title')?.textContent).toBe('New');
-    expect([...card.querySelectorAll('.tag')].map((t) => t.textContent)).toEqual(['x', 'y']);
+    expect([...card.querySelectorAll('.card .tag')].map((t) => t.textContent)).toEqual(['x', 'y']);
+    // The tag list follows out of band: 'old' is gone, x and y are there.
+    const cloud = card.querySelector('#tag-cloud')!;
+    expect(cloud.getAttribute('hx-swap-oob')).toBe('true');
+    expect([...cloud.querySelectorAll('.tag')].map((t) => t.textContent)).toEqual(['x', 'y']);
     const stored = findBookmark(t.app.db, 'alice', bookmark.id)!;
     expect(stored).toMatchObject({ url: 'https://new.example/', title: 'New', tags: 'x y' });
     expect(stored.createdAt).toEqual(bookmark.createdAt);
@@ -200,10 +204,34 @@ describe('undo delete', () => {
     expect(again.statusCode).toBe(410);
   });
 
+  it('keeps the tag list in step: a delete drops a tag only it had, Undo brings it back', async () => {
+    const only = setupBookmark(t.app.db, 'alice', { title: 'Alpha', url: 'https://example.com/a', tags: ['alpha', 'shared'] });
+    setupBookmark(t.app.db, 'alice', { title: 'Beta', url: 'https://example.com/b', tags: ['shared'] });
+    const cloudTags = (body: string) => {
+      const cloud = fragmentOf(body).querySelector('#tag-cloud')!;
+      expect(cloud.getAttribute('hx-swap-oob')).toBe('true');
+      return [...cloud.querySelectorAll('.tag')].map((a) => a.textContent);
+    };
+    await t.app.inject({ method: 'DELETE', url: `/bookmarks/${only.id}`, headers: { cookie: t.alice, ...HTMX } });
+    const notice = await t.app.inject({ method: 'GET', url: '/bookmarks/undo-notice', headers: { cookie: t.alice, ...HTMX } });
+    expect(cloudTags(notice.body)).toEqual(['shared']);
+    const token = fragmentOf(notice.body).querySelector('#undo-notice input[name="token"]')!.getAttribute('value')!;
+    const restored = await t.app.inject({
+      method: 'POST', url: '/bookmarks/restore', headers: { cookie: t.alice, ...HTMX, ...form({}).headers }, payload: form({ token }).payload,
+    });
+    expect(cloudTags(restored.body)).toEqual(['shared', 'alpha']);
+  });
+
   it('works without JavaScript: the delete redirect carries the undo notice', async () => {
     const original = setupBookmark(t.app.db, 'alice', { title: 'Plain' });
     const deleted = await t.app.inject({ method: 'POST', url: `/bookmarks/${original.id}/delete`, headers: { cookie: t.alice, ...SAME_ORIGIN } });
     const page = html((await t.app.inject({ method: 'GET', url: deleted.headers.location as string, headers: { cookie: t.alice } })).body);
+    expect(page.querySelector('#undo-notice .toast span')?.textContent).toBe('Deleted “Plain”.');
+    // Someone else's or a made-up token offers no Undo at all.
+    for (const [cookie, url] of [[t.bob, deleted.headers.location as string], [t.alice, '/dashboard?undo=made-up']]) {
+      const other = html((await t.app.inject({ method: 'GET', url, headers: { cookie } })).body);
+      expect(other.querySelector('#undo-notice .toast')).toBeNull();
+    }
     const token = page.querySelector('#undo-notice input[name="token"]')!.getAttribute('value')!;
     const restored = await t.app.inject({
       method: 'POST', url: '/bookmarks/restore', headers: { cookie: t.alice, ...SAME_ORIGIN, ...form({}).headers }, payload: form({ token }).payload,

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { cardTitles, marker, screenshot, setMarker, uniqueUser, useStack } from './harness.js';
+
+const { session: current } = useStack();
+
+/** A Netscape bookmark file as browsers export it: `count` links, one a minute, newest last. */
+function bookmarkFile(count: number): string {
+  const links = Array.from({ length: count }, (_, i) => {
+    const added = 1_700_000_000 + i * 60;
+    return `<DT><A HREF="https://example.com/long/${i}" ADD_DATE="${added}">Long list item ${String(i).padStart(3, '0')}</A>`;
+  });
+  return `<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<TITLE>Bookmarks</TITLE>\n<H1>Bookmarks</H1>\n<DL><p>\n${links.join('\n')}\n</DL><p>\n`;
+}
+
+const COUNT = 120;
+const expectedTitles = Array.from({ length: COUNT }, (_, i) => `Long list item ${String(COUNT - 1 - i).padStart(3, '0')}`);
+
+async function importLongList(page: Page, baseUrl: string): Promise<void> {
+  await page.goto(`${baseUrl}/import`);
+  await page.setInputFiles('#import-file', { name: 'bookmarks.html', mimeType: 'text/html', buffer: Buffer.from(bookmarkFile(COUNT)) });
+  await page.locator('#import-button').click();
+  await page.getByRole('status').filter({ hasText: `${COUNT} imported` }).waitFor();
+}
+
+describe('a list longer than one page', () => {
+  it('shows 50 under the full count and loads the rest as you scroll, newest first, without navigating', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('scroller'));
+    await importLongList(page, session.baseUrl);
+    await page.goto(`${session.baseUrl}/dashboard`);
+    expect((await page.textContent('#list-summary'))?.trim()).toBe(`${COUNT} bookmarks`);
+    expect(await cardTitles(page)).toEqual(expectedTitles.slice(0, 50));
+    await setMarker(page);
+
+    // Scrolling the "Load more" row into view fetches the next page (hx-trigger="revealed").
+    for (const shown of [100, COUNT]) {
+      const more = page.waitForResponse((r) => r.url().includes('/bookmarks/search?') && r.url().includes('after='));
+      await page.locator('.load-more a').scrollIntoViewIfNeeded();
+      expect((await more).status()).toBe(200);
+      await page.locator('#bookmark-cards > li.card').nth(shown - 1).waitFor();
+    }
+    expect(await cardTitles(page)).toEqual(expectedTitles);
+    expect(await page.locator('.load-more').count()).toBe(0);
+    expect(await marker(page), 'the page navigated instead of appending').toBe('same document');
+    await screenshot(page, 'desktop-light-long-list-end');
+  });
+
+  it('without JavaScript, "Load more" is a link to the next page', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('pager'), { javaScriptEnabled: false });
+    await importLongList(page, session.baseUrl);
+    await page.goto(`${session.baseUrl}/dashboard`);
+    expect(await cardTitles(page)).toEqual(expectedTitles.slice(0, 50));
+    await page.getByRole('link', { name: 'Load more' }).click();
+    await page.getByText(expectedTitles[50]!, { exact: true }).waitFor();
+    expect(page.url()).toMatch(/\/bookmarks\/search\?q=&after=\d+\.\d+$/);
+    expect(await cardTitles(page)).toEqual(expectedTitles.slice(50, 100));
+    expect((await page.textContent('#list-summary'))?.trim()).toBe(`${COUNT} bookmarks`);
+  });
+});

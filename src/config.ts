@@ -24,7 +24,7 @@ export interface Config {
   /** How long SIGTERM waits for in-flight requests before cutting their connections (server.ts only). */
   shutdownGraceSeconds?: number;
   /** Fastify's trustProxy: which proxies may set X-Forwarded-For (false: none, the socket is the client). */
-  trustProxy?: boolean | string[];
+  trustProxy?: false | string[];
   /** Overrides for tests; production uses DEFAULT_RATE_LIMITS. */
   rateLimits?: RateLimits;
 }
@@ -86,16 +86,19 @@ function isProxyAddress(entry: string): boolean {
 }
 
 /**
- * true, false, or the proxies' addresses and CIDR ranges. No hop count: Fastify 5.12
- * ignores one, since it cannot tell whether the header came from a proxy or a client.
+ * false, or the proxies' addresses and CIDR ranges. Not true: trusting every hop makes
+ * the client's own left-most X-Forwarded-For entry its address (proxies append to the
+ * header), so anyone could pick one and dodge the per-IP limits. No hop count either:
+ * Fastify 5.12 ignores one, since it cannot tell who sent the header.
  */
-function parseTrustProxy(value: string, problems: string[]): boolean | string[] | undefined {
+function parseTrustProxy(value: string, problems: string[]): false | string[] | undefined {
   const text = value.trim().toLowerCase();
-  if (text === 'true' || text === 'false') return text === 'true';
+  if (text === 'false') return false;
   const entries = text.split(',').map((entry) => entry.trim());
-  if (entries.every(isProxyAddress)) return entries;
+  if (text !== 'true' && entries.every(isProxyAddress)) return entries;
   problems.push(
-    'TRUST_PROXY must be true, false, or a comma-separated list of proxy addresses or CIDR ranges (e.g. 10.0.0.0/8,127.0.0.1); a hop count is not supported',
+    'TRUST_PROXY must be false or a comma-separated list of the proxies\' addresses or CIDR ranges (e.g. 10.0.0.0/8,127.0.0.1, or loopback); ' +
+      'true and hop counts are refused because they let a client choose its own address',
   );
   return undefined;
 }

@@ -22,8 +22,9 @@ export function safeReturnTo(value: unknown, appBaseUrl: URL): string {
     return fallback;
   }
   const path = url.pathname + url.search + url.hash;
+  // Checked again after parsing: resolving dot segments turns '/.//evil' into '//evil'.
   // It travels in the session cookie, which browsers cap at about 4 KB.
-  if (url.origin !== appBaseUrl.origin || path.length > 1000) return fallback;
+  if (url.origin !== appBaseUrl.origin || !/^\/(?![/\\])/.test(path) || path.length > 1000) return fallback;
   return path;
 }
 

@@ -249,6 +249,8 @@ export function searchBookmarks(
 
   const textMatch = toTextMatch(query);
   if (textMatch !== null) {
+    // Counted over everyone's bookmarks, but only to choose a plan (at most a few µs apart):
+    // the rows and the total below are the owner's alone.
     const anyone = rememberedCount(db, `anyone\0${textMatch}`, () => prepared.countMatchesUpTo.get(textMatch, READ_ALL_MAX + 1) as number);
     if (anyone <= READ_ALL_MAX) {
       const { total, rows } = pageFromAllMatches(db, ownerSub, textMatch, query, after, limit);

@@ -18,7 +18,8 @@ export function tokenize(text: string): string[] {
 
 export function parseSearch(input: string): SearchQuery {
   const query: SearchQuery = { words: [], phrases: [], tags: [], excludedWords: [], excludedTags: [] };
-  const text = input.slice(0, 500);
+  // Control characters separate words like spaces; a NUL would end FTS5's reading of the MATCH text.
+  const text = input.slice(0, 500).replace(/[\u0000-\u001f\u007f]/gu, ' ');
   const pattern = /(-?)"([^"]*)"|(\S+)/gu;
   for (const match of text.matchAll(pattern)) {
     const [, negated, phrase, bare] = match;

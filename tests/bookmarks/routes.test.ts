@@ -171,7 +171,7 @@ describe('GET /bookmarks/search', () => {
     expect(html(response.body).querySelector('.empty-state h3')?.textContent).toContain('No bookmarks match');
   });
 
-  it.each(['"', "'); DROP TABLE bookmarks;--", 'a OR b NEAR(c)', '%_*', '()', 'q[]=1'])('search text %j answers 200', async (q) => {
+  it.each(['"', "'); DROP TABLE bookmarks;--", 'a OR b NEAR(c)', '%_*', '()', 'q[]=1', '#a\u0000b', '"x\u0000'])('search text %j answers 200', async (q) => {
     const response = await t.app.inject({ method: 'GET', url: `/bookmarks/search?q=${encodeURIComponent(q)}`, headers: { cookie: t.alice, ...HTMX } });
     expect(response.statusCode).toBe(200);
     expect(count('alice')).toBe(2);

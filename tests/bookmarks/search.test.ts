@@ -20,6 +20,8 @@ describe('parseSearch', () => {
     ['Crème brûlée', { words: ['crème', 'brûlée'] }],
     ['-', {}],
     ['#', {}],
+    ['#a\u0000b c\td', { tags: ['a'], words: ['b', 'c', 'd'] }],
+    ['"x\u0000y"', { phrases: [['x', 'y']] }],
   ])('parseSearch(%j)', (input, expected) => {
     expect(parseSearch(input)).toEqual({ ...empty, ...expected });
   });

@@ -25,7 +25,7 @@ const nasty = fc.constantFrom(
   'http://', 'https://', 'http:///x', 'https://[::1]/', 'http://127.0.0.1:0/', 'https://xn--bcher-kva.example/',
   'https://ex ample.com', 'https://example.com/\u2028', 'https://example.com/%', 'HTTPS://EXAMPLE.COM/A',
   '"', "'", '`', '${x}', '{{ 7*7 }}', '{% raw %}', '<script>alert(1)</script>', '<img src=x onerror=alert(1)>',
-  '\u202e', '\ufeff', '\ud800', 'İ', 'ß', 'ǅ', 'ﬃ', 'Ⅻ', '#tag', '-#tag', '"unclosed', '-', 'NEAR(a b)', 'a OR b', '*', '^', ':',
+  '\u0000', '#a\u0000b', '"x\u0000y"', '\t', '\r\n', '\u001b[0m', '\u202e', '\ufeff', '\ud800', 'İ', 'ß', 'ǅ', 'ﬃ', 'Ⅻ', '#tag', '-#tag', '"unclosed', '-', 'NEAR(a b)', 'a OR b', '*', '^', ':',
   '1e3', '-1', '0', '9'.repeat(30), 'NaN', 'Infinity', '__proto__', 'constructor',
 );
 

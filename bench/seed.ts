@@ -1,4 +1,5 @@
 import { openDb } from '../src/db/client.js';
+import { insertBookmarkRows, type BookmarkRowValues } from '../src/bookmarks/commands.js';
 
 /**
  * Deterministic, realistic-looking bookmarks. Words are drawn from a Zipf-like
@@ -91,20 +92,13 @@ export function seed(path: string, ownerSub: string, ownRows = 100_000, otherUse
   const next = random(42);
   const word = zipf(WORDS.length, next);
   const tag = zipf(TAGS.length, next);
-  // Many rows per INSERT: FTS5 flushes its pending terms at the end of every
-  // statement that fires its trigger, so one row per statement costs 5x more.
-  const BATCH = 500;
-  const insertBatch = db.$client.prepare(
-    `INSERT INTO bookmarks (owner_sub, url, title, tags, created_at) VALUES ${Array(BATCH).fill('(?, ?, ?, ?, ?)').join(', ')}`,
-  );
-  const insertOne = db.$client.prepare('INSERT INTO bookmarks (owner_sub, url, title, tags, created_at) VALUES (?, ?, ?, ?, ?)');
   const fiveYears = 5 * 365 * 24 * 3600 * 1000;
   const start = Date.UTC(2021, 0, 1);
   const total = ownRows + otherUsers * otherRowsEach;
 
   db.$client.transaction(() => {
     let mine = 0;
-    let pending: (string | number)[] = [];
+    const rows: BookmarkRowValues[] = [];
     for (let i = 0; i < total; i++) {
       // Owners interleave evenly over time, as on a shared instance; exactly ownRows are ownerSub's.
       const isMine = mine < Math.round(((i + 1) * ownRows) / total);
@@ -118,13 +112,10 @@ export function seed(path: string, ownerSub: string, ownRows = 100_000, otherUse
       const tags = [...new Set(Array.from({ length: Math.floor(next() * 5) }, () => TAGS[tag()]!))].join(' ');
       // Mostly increasing with jitter; every 50th row shares its neighbour's millisecond.
       const createdAt = start + Math.floor((i / total) * fiveYears) + (i % 50 === 0 ? 0 : Math.floor(next() * 1000));
-      pending.push(owner, url, title, tags, createdAt);
-      if (pending.length === BATCH * 5) {
-        insertBatch.run(pending);
-        pending = [];
-      }
+      rows.push([owner, url, title, tags, createdAt]);
     }
-    for (let k = 0; k < pending.length; k += 5) insertOne.run(pending.slice(k, k + 5));
+    // The import's bulk insert: many rows per statement, through the same triggers.
+    insertBookmarkRows(db, rows);
   })();
   const counted = db.$client.prepare('SELECT count(*) AS n FROM bookmarks WHERE owner_sub = ?').get(ownerSub) as { n: number };
   db.$client.close();

@@ -61,7 +61,7 @@ export function importBookmarks(db: Db, ownerSub: string, candidates: ImportCand
     skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
   };
   let duplicates = 0;
-  const rows: RowValues[] = [];
+  const rows: BookmarkRowValues[] = [];
   db.transaction((tx) => {
     const known = new Set(
       tx.select({ url: bookmarks.url }).from(bookmarks).where(eq(bookmarks.ownerSub, ownerSub)).all().map((row) => sameUrlKey(row.url)),
@@ -88,22 +88,23 @@ export function importBookmarks(db: Db, ownerSub: string, candidates: ImportCand
       known.add(key);
       rows.push([ownerSub, result.value.url, result.value.title, result.value.tags.join(' '), (candidate.createdAt ?? now).getTime()]);
     }
-    insertRows(db, rows);
+    insertBookmarkRows(db, rows);
   });
   return { imported: rows.length, duplicates, skipped: [...skipped].map(([reason, count]) => ({ reason, count })) };
 }
 
-type RowValues = [ownerSub: string, url: string, title: string, tags: string, createdAt: number];
+export type BookmarkRowValues = [ownerSub: string, url: string, title: string, tags: string, createdAt: number];
 const ROWS_PER_INSERT = 200;
 const insertSql = (count: number): string =>
   `INSERT INTO bookmarks (owner_sub, url, title, tags, created_at) VALUES ${Array(count).fill('(?, ?, ?, ?, ?)').join(', ')}`;
 
 /**
- * Inserts many rows, ROWS_PER_INSERT to a statement: FTS5 flushes its pending
- * terms at the end of every statement that fires its trigger, so one row per
- * statement makes a large import about five times slower.
+ * Inserts many already-validated rows, ROWS_PER_INSERT to a statement: FTS5
+ * flushes its pending terms at the end of every statement that fires its
+ * trigger, so one row per statement makes a large import about five times
+ * slower. Each row names its owner; the import and the benchmark's seed use it.
  */
-function insertRows(db: Db, rows: RowValues[]): void {
+export function insertBookmarkRows(db: Db, rows: BookmarkRowValues[]): void {
   const full = rows.length >= ROWS_PER_INSERT ? db.$client.prepare(insertSql(ROWS_PER_INSERT)) : null;
   let start = 0;
   for (; full && start + ROWS_PER_INSERT <= rows.length; start += ROWS_PER_INSERT) full.run(rows.slice(start, start + ROWS_PER_INSERT).flat());

@@ -48,8 +48,9 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   }
 
   app.get('/dashboard', async (request: SearchRequest, reply) => {
-    const pending = undoStore.peek(currentUser(request).sub, text(request.query.undo));
-    return reply.viewAsync('pages/dashboard.njk', { ...dashboardView(request, ''), undoToken: pending && text(request.query.undo), deletedTitle: pending?.title });
+    const undoToken = text(request.query.undo);
+    const pending = undoStore.peek(currentUser(request).sub, undoToken);
+    return reply.viewAsync('pages/dashboard.njk', { ...dashboardView(request, ''), undoToken: pending && undoToken, deletedTitle: pending?.title });
   });
 
   app.get('/bookmarks/search', async (request: SearchRequest, reply) => {
@@ -167,7 +168,8 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     const user = currentUser(request);
     const latest = undoStore.latest(user.sub);
     const search = text(request.query.q);
-    const page = searchBookmarks(app.db, user.sub, parseSearch(search), null);
+    // Only the count is shown, or the empty state: one row tells both.
+    const page = searchBookmarks(app.db, user.sub, parseSearch(search), null, 1);
     return reply.viewAsync('partials/undo-notice.njk', {
       undoToken: latest?.token,
       // A delete can leave a tag with no bookmark: the tag list comes along.

@@ -47,6 +47,13 @@ const htmxToProvider: Expect = (response) => {
   expect(response.headers.location).toBeUndefined();
   expect(response.headers['hx-redirect']).toMatch(/^(\/auth\/login|http:\/\/127\.0\.0\.1:\d+\/)/);
 };
+/** Signed in or not, a plain request is redirected to the provider with `status`; htmx is told to go there itself. */
+const toProviderForAll = (status: number) => ({
+  'anonymous plain': toProvider(status),
+  'anonymous htmx': htmxToProvider,
+  'alice plain': toProvider(status),
+  'alice htmx': htmxToProvider,
+});
 
 let existingId = 0;
 const routes: [string, Case, Record<`${Who} ${'plain' | 'htmx'}`, Expect>][] = [
@@ -89,24 +96,14 @@ const routes: [string, Case, Record<`${Who} ${'plain' | 'htmx'}`, Expect>][] = [
     'alice plain': (response) => expect([response.statusCode, response.body]).toEqual([200, 'ok']),
     'alice htmx': (response) => expect([response.statusCode, response.body]).toEqual([200, 'ok']),
   }],
-  ['GET /auth/login', { method: 'GET', url: '/auth/login' }, {
-    'anonymous plain': toProvider(302),
-    'anonymous htmx': htmxToProvider,
-    'alice plain': toProvider(302),
-    'alice htmx': htmxToProvider,
-  }],
+  ['GET /auth/login', { method: 'GET', url: '/auth/login' }, toProviderForAll(302)],
   ['GET /auth/callback (no login under way)', { method: 'GET', url: '/auth/callback?code=x&state=y' }, {
     'anonymous plain': (response) => expect([response.statusCode, html(response.body).querySelector('a[href="/auth/login"]') !== null]).toEqual([400, true]),
     'anonymous htmx': (response) => expect(response.statusCode).toBe(400),
     'alice plain': (response) => expect(response.statusCode).toBe(400),
     'alice htmx': (response) => expect(response.statusCode).toBe(400),
   }],
-  ['POST /auth/logout', { method: 'POST', url: '/auth/logout' }, {
-    'anonymous plain': toProvider(303),
-    'anonymous htmx': htmxToProvider,
-    'alice plain': toProvider(303),
-    'alice htmx': htmxToProvider,
-  }],
+  ['POST /auth/logout', { method: 'POST', url: '/auth/logout' }, toProviderForAll(303)],
   ['GET /nowhere', { method: 'GET', url: '/nowhere' }, {
     'anonymous plain': (response) => expect([response.statusCode, isFullPage(response)]).toEqual([404, true]),
     'anonymous htmx': (response) => expect([response.statusCode, isFullPage(response)]).toEqual([404, false]),

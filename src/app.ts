@@ -17,6 +17,7 @@ import { CARD_CACHE_ENTRIES, createCardRenderer } from './bookmarks/card-html.js
 import { transferRoutes } from './transfer/routes.js';
 import { tokenRoutes } from './tokens/routes.js';
 import { apiRoutes } from './api/routes.js';
+import { API_PREFIX, isApiRequest } from './api/scope.js';
 import { registerCsrfGuard } from './http/csrf.js';
 import { isFragmentRequest, varyOnHtmx } from './http/htmx.js';
 import { registerSecurityHeaders } from './http/security.js';
@@ -88,7 +89,8 @@ export async function buildApp(config: Config & { oidc: OidcSettings }, options:
   });
   app.decorateRequest('user', null);
   app.addHook('preHandler', async (request) => {
-    request.user = loadSessionUser(request);
+    // The API takes bearer tokens only: its requests neither read nor refresh the session cookie.
+    if (!isApiRequest(request)) request.user = loadSessionUser(request);
   });
   await registerRateLimits(app, config.rateLimits ?? DEFAULT_RATE_LIMITS);
 
@@ -142,6 +144,6 @@ export async function buildApp(config: Config & { oidc: OidcSettings }, options:
   await app.register(bookmarkRoutes);
   await app.register(transferRoutes);
   await app.register(tokenRoutes);
-  await app.register(apiRoutes, { prefix: '/api/v1' });
+  await app.register(apiRoutes, { prefix: API_PREFIX });
   return app;
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isApiRequest } from '../api/scope.js';
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -15,19 +16,11 @@ export function isCrossSiteWrite(request: FastifyRequest, appOrigin: string): bo
   return typeof origin === 'string' && origin !== appOrigin;
 }
 
-/**
- * The JSON API authenticates by bearer token only and ignores cookies, so a
- * forged cross-site request carries no credentials: nothing to guard, and
- * browser extensions (which send their own Origin) must get through. The
- * matched route decides, not the raw URL, so no path trick reaches an HTML route.
- */
-function isTokenOnlyRoute(request: FastifyRequest): boolean {
-  return request.routeOptions.url?.startsWith('/api/') === true;
-}
-
 export function registerCsrfGuard(app: FastifyInstance, appOrigin: string): void {
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (isTokenOnlyRoute(request) || !isCrossSiteWrite(request, appOrigin)) return;
+    // The JSON API ignores cookies, so a forged cross-site request carries no credentials:
+    // nothing to guard, and browser extensions (which send their own Origin) must get through.
+    if (isApiRequest(request) || !isCrossSiteWrite(request, appOrigin)) return;
     request.log.warn({ origin: request.headers.origin, fetchSite: request.headers['sec-fetch-site'] }, 'cross-site write refused');
     return reply.code(403).type('text/plain; charset=utf-8').send('Cross-site requests are not allowed.');
   });

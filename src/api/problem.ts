@@ -63,9 +63,12 @@ export function errorToProblem(error: FastifyError | ApiProblem, request: Fastif
   if (error.validation) {
     const where = error.validationContext ?? 'request';
     const invalidParams = error.validation.map((issue) => {
-      const missing = issue.keyword === 'required' ? `/${(issue.params as { missingProperty?: string }).missingProperty ?? ''}` : '';
-      const path = `${issue.instancePath}${missing}`.replace(/^\//, '').replaceAll('/', '.');
-      return { name: path || where, in: where, reason: issue.message ?? 'is invalid' };
+      // A missing or an unknown field is reported on its parent: name the field itself.
+      const { missingProperty, additionalProperty } = issue.params as { missingProperty?: string; additionalProperty?: string };
+      const field = missingProperty ?? additionalProperty;
+      const path = `${issue.instancePath}${field === undefined ? '' : `/${field}`}`.replace(/^\//, '').replaceAll('/', '.');
+      const reason = additionalProperty === undefined ? (issue.message ?? 'is invalid') : 'is not a field of this request';
+      return { name: path || where, in: where, reason };
     });
     return { body: problem(400, 'The request does not match the schema.', { type: PROBLEM_TYPES.invalidRequest, invalidParams }), headers: {} };
   }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
+import { Ajv } from 'ajv';
 import { createBookmark, deleteBookmark, updateBookmark } from '../bookmarks/commands.js';
 import { findBookmark, findDuplicate, listTags } from '../bookmarks/queries.js';
 import { decodeCursor, encodeCursor, searchBookmarks } from '../bookmarks/search-queries.js';
@@ -63,6 +64,13 @@ const notFound = (): ApiProblem => new ApiProblem(problem(404, 'No such bookmark
 
 const AUTH_PROBLEMS = [401, 429] as const;
 
+/**
+ * Bodies are checked strictly: an unknown field or a null is a 400 naming it, never
+ * silently dropped or coerced to "" (Fastify's defaults, which suit query strings).
+ */
+const bodyValidator = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false });
+const parameterValidator = new Ajv({ coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: false });
+
 /** The JSON API, registered under /api/v1: bearer tokens only, problem+json errors, its own rate limit. */
 export async function apiRoutes(app: FastifyInstance, options: ApiOptions = {}): Promise<void> {
   const routes: CollectedRoute[] = [];
@@ -71,6 +79,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions = {}):
   // JSON only: a form or text body is a 415, not a body that happens to parse.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyValidator : parameterValidator).compile(schema));
 
   await app.register(rateLimit, {
     max: options.rateLimit?.max ?? 300,
@@ -95,11 +104,6 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions = {}):
       throw error;
     }
   });
-  // The app-wide hook reads the session cookie; nothing here may act on it.
-  app.addHook('preHandler', async (request) => {
-    request.user = null;
-  });
-
   app.setErrorHandler(async (error, request, reply) => {
     const { body, headers } = errorToProblem(error as Parameters<typeof errorToProblem>[0], request);
     return sendProblem(reply, body, headers);

@@ -55,6 +55,7 @@ const tagsField = {
 export const NewBookmarkSchema = {
   type: 'object',
   required: ['url'],
+  additionalProperties: false,
   properties: {
     url: { type: 'string', maxLength: 8192, description: 'An http or https address.' },
     title: { type: 'string', maxLength: 8192, description: 'Defaults to the host name.' },
@@ -65,6 +66,7 @@ export const NewBookmarkSchema = {
 export const BookmarkChangesSchema = {
   type: 'object',
   minProperties: 1,
+  additionalProperties: false,
   properties: {
     url: NewBookmarkSchema.properties.url,
     title: NewBookmarkSchema.properties.title,

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { LocalProvider } from '../../src/dev/oidc-provider.js';
 import { createToken } from '../../src/tokens/tokens.js';
@@ -69,6 +69,30 @@ describe('authentication', () => {
     }
     const mixed = await call({ method: 'GET', url: '/api/v1/bookmarks', headers: { cookie, ...tokenFor('bob') } });
     expect(mixed.json().items.map((b: { url: string }) => b.url)).toEqual(['https://bob.example/']);
+  });
+
+  it('never reads or refreshes the session cookie, even one due for its hourly refresh', async () => {
+    const cookie = await signIn(app, 'alice');
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 2 * 3600 * 1000 });
+    try {
+      const api = await call({ method: 'GET', url: '/api/v1/tags', headers: { cookie, ...tokenFor('alice') } });
+      expect(api.statusCode).toBe(200);
+      expect(api.headers['set-cookie']).toBeUndefined();
+      // The same cookie on an HTML page two hours later is refreshed: the check above can fail.
+      const page = await call({ method: 'GET', url: '/dashboard', headers: { cookie } });
+      expect(page.statusCode).toBe(200);
+      expect(String(page.headers['set-cookie'])).toMatch(/^session=/);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('answers a cross-site write to an unknown API path as the API, in problem+json', async () => {
+    const crossSite = { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' };
+    expectProblem(await call({ method: 'POST', url: '/api/v1/nothing', headers: crossSite, payload: {} }), 401);
+    expectProblem(await call({ method: 'POST', url: '/api/v1/nothing', headers: { ...crossSite, ...tokenFor('alice') }, payload: {} }), 404);
+    // An HTML route keeps its guard.
+    expect((await call({ method: 'POST', url: '/bookmarks', headers: crossSite, payload: {} })).statusCode).toBe(403);
   });
 
   it('does not take a token from the query string', async () => {
@@ -208,6 +232,13 @@ describe('request errors', () => {
     ['POST', '/api/v1/bookmarks', [], 'body'],
     ['POST', '/api/v1/bookmarks', { url: 'https://a.example/', tags: [{ nested: true }] }, 'tags.0'],
     ['PATCH', '/api/v1/bookmarks/1', {}, 'body'],
+    // Unknown fields and nulls are refused, never dropped or turned into "".
+    ['POST', '/api/v1/bookmarks', { url: 'https://a.example/', id: 5 }, 'id'],
+    ['POST', '/api/v1/bookmarks', { url: 'https://a.example/', title: null }, 'title'],
+    ['POST', '/api/v1/bookmarks', { url: 'https://a.example/', tags: 'a b' }, 'tags'],
+    ['PATCH', '/api/v1/bookmarks/1', { foo: 1 }, 'foo'],
+    ['PATCH', '/api/v1/bookmarks/1', { tags: null }, 'tags'],
+    ['PATCH', '/api/v1/bookmarks/1', { title: 5 }, 'title'],
   ] as const)('%s %s %j is a 400 naming %s', async (method, url, payload, name) => {
     const auth = tokenFor('alice');
     setupBookmark(app.db, 'alice');
@@ -215,6 +246,11 @@ describe('request errors', () => {
     const problem = expectProblem(response, 400);
     expect(problem.type).toBe('tag:bookmarks,2026:problem/invalid-request');
     expect((problem.invalidParams as { name: string }[]).map((p) => p.name)).toContain(name);
+    // Nothing was stored or changed: only the bookmark set up above exists, as it was.
+    const stored = (await call({ method: 'GET', url: '/api/v1/bookmarks', headers: auth })).json();
+    expect(stored.items.map((b: { url: string; title: string; tags: string[] }) => [b.url, b.title, b.tags])).toEqual([
+      ['https://example.com/', 'Example', []],
+    ]);
   });
 
   it('answers malformed JSON with 400, other media types with 415, big bodies with 413', async () => {
@@ -238,7 +274,8 @@ describe('request errors', () => {
 describe('pagination', () => {
   it('neither skips nor repeats while other bookmarks are added and some share a timestamp', async () => {
     const auth = tokenFor('alice');
-    const base = Date.parse('2026-01-01T00:00:00Z');
+    const base = Date.parse('2020-01-01T00:00:00Z');
+    const olderInserted = new Set<number>();
     const original = new Set<number>();
     for (let i = 0; i < 25; i++) {
       // Pairs share a created_at, so the id breaks ties.
@@ -251,17 +288,26 @@ describe('pagination', () => {
       const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
       const page = await call({ method: 'GET', url: `/api/v1/bookmarks?limit=7${query}`, headers: auth });
       expect(page.statusCode).toBe(200);
-      const body = page.json() as { items: { id: number }[]; nextCursor: string | null };
+      const body = page.json() as { items: { id: number; createdAt: string }[]; nextCursor: string | null };
       seen.push(...body.items.map((item) => item.id));
       cursor = body.nextCursor;
       pages++;
       // Someone saves new links between page fetches, through the API and directly.
       await call({ method: 'POST', url: '/api/v1/bookmarks', headers: auth, payload: { url: `https://new.example/${pages}` } });
       setupBookmark(app.db, 'alice', { url: `https://newer.example/${pages}` });
+      // An import keeps old dates, so items also land in the part not read yet, and on the cursor's own second.
+      const last = body.items.at(-1);
+      if (cursor && last) {
+        const lastAt = Date.parse(last.createdAt);
+        olderInserted.add(setupBookmark(app.db, 'alice', { url: `https://older.example/${pages}`, createdAt: new Date(lastAt - 1500) }).id);
+        setupBookmark(app.db, 'alice', { url: `https://same-second.example/${pages}`, createdAt: new Date(lastAt) });
+      }
     } while (cursor && pages < 20);
-    expect(pages).toBe(4);
     expect(new Set(seen).size).toBe(seen.length);
-    expect(new Set(seen)).toEqual(original);
+    // Every original item exactly once; the only others are the older ones inserted ahead of the cursor.
+    expect(seen.filter((id) => original.has(id)).sort((a, b) => a - b)).toEqual([...original].sort((a, b) => a - b));
+    expect(seen.filter((id) => !original.has(id)).every((id) => olderInserted.has(id))).toBe(true);
+    expect(seen.some((id) => olderInserted.has(id))).toBe(true);
   });
 
   it('reports the total and a null cursor on the last page', async () => {

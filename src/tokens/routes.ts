@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { currentUser, requireUser } from '../auth/session.js';
 import { isFragmentRequest } from '../http/htmx.js';
 import { bodyField, parseId } from '../http/params.js';
-import { createToken, EXPIRY_CHOICES, expiryDate, listTokens, revokeToken, validateTokenName, type TokenInfo } from './tokens.js';
+import { createToken, EXPIRY_CHOICES, expiryDate, isExpiryChoice, listTokens, revokeToken, validateTokenName, type TokenInfo } from './tokens.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 type BodyRequest = FastifyRequest<{ Body: unknown }>;
@@ -26,6 +26,7 @@ interface PanelState {
   name?: string;
   expiry?: string;
   error?: string;
+  expiryError?: string;
 }
 
 /** Settings: personal access tokens for the JSON API, as one self-contained htmx widget. */
@@ -53,6 +54,10 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
     const rawName = bodyField(request.body, 'name');
     const expiry = bodyField(request.body, 'expiry') || 'never';
     const result = validateTokenName(rawName);
+    // An unknown choice must not fall back to a token that never expires.
+    if (!isExpiryChoice(expiry)) {
+      return render(request, reply, 422, { name: rawName, error: result.ok ? undefined : result.error, expiryError: 'Choose one of the offered expiry periods.' });
+    }
     if (!result.ok) return render(request, reply, 422, { name: rawName, expiry, error: result.error });
     const { token, secret } = createToken(app.db, currentUser(request).sub, result.name, expiryDate(expiry));
     request.log.info({ tokenId: token.id }, 'api token created');

@@ -43,8 +43,12 @@ export function validateTokenName(raw: string): NameValidation {
   return { ok: true, name };
 }
 
-export function expiryDate(choice: string, now = new Date()): Date | null {
-  const days = choice in EXPIRY_CHOICES ? EXPIRY_CHOICES[choice as ExpiryChoice] : null;
+export function isExpiryChoice(choice: string): choice is ExpiryChoice {
+  return Object.hasOwn(EXPIRY_CHOICES, choice);
+}
+
+export function expiryDate(choice: ExpiryChoice, now = new Date()): Date | null {
+  const days = EXPIRY_CHOICES[choice];
   return days === null ? null : new Date(now.getTime() + days * 24 * 3600 * 1000);
 }
 

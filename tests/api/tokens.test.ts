@@ -129,6 +129,36 @@ describe('settings page', () => {
     expect(listTokens(app.db, 'alice')).toEqual([]);
   });
 
+  it.each(['7', 'forever', '__proto__', 'toString'])('refuses the expiry choice %j with 422 next to the field, creating nothing', async (expiry) => {
+    const cookie = await signIn(app, 'alice');
+    for (const extra of [SAME_ORIGIN, HTMX]) {
+      const { payload, headers } = form({ name: 'script', expiry });
+      const response = await app.inject({ method: 'POST', url: '/settings/tokens', payload, headers: { ...headers, ...extra, cookie } });
+      expect(response.statusCode).toBe(422);
+      const doc = html(response.body);
+      expect(doc.querySelector('#token-expiry-error')?.textContent).toContain('Choose one of the offered expiry periods');
+      expect(doc.querySelector('#token-expiry')?.getAttribute('aria-invalid')).toBe('true');
+      expect((doc.querySelector('#token-name') as HTMLInputElement | null)?.getAttribute('value')).toBe('script');
+      expect(doc.querySelector('#new-token')).toBeNull();
+    }
+    expect(listTokens(app.db, 'alice')).toEqual([]);
+  });
+
+  it('shows when each token expires, and which have expired', async () => {
+    const cookie = await signIn(app, 'alice');
+    const now = Date.now();
+    const { payload, headers } = form({ name: 'month', expiry: '30' });
+    expect((await app.inject({ method: 'POST', url: '/settings/tokens', payload, headers: { ...headers, ...SAME_ORIGIN, cookie } })).statusCode).toBe(201);
+    createToken(app.db, 'alice', 'old', new Date(now - 3600 * 1000));
+    const doc = html((await app.inject({ method: 'GET', url: '/settings', headers: { cookie } })).body);
+    const row = (name: string) => [...doc.querySelectorAll('.token-row')].find((r) => r.querySelector('.token-name')?.textContent === name)!;
+    const monthExpiry = Date.parse(row('month').querySelectorAll('time')[1]!.getAttribute('datetime')!);
+    expect(Math.abs(monthExpiry - (now + 30 * 24 * 3600 * 1000))).toBeLessThan(60_000);
+    expect(row('month').textContent).toMatch(/expires\s/);
+    expect(row('old').textContent).toMatch(/expired\s/);
+    expect(row('old').textContent).not.toMatch(/expires\s/);
+  });
+
   it('escapes the token name everywhere it appears', async () => {
     const cookie = await signIn(app, 'alice');
     const name = '<img src=x onerror=alert(1)>"\'';

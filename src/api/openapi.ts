@@ -59,12 +59,16 @@ function responses(response: RouteSchema['response']): JsonObject {
   return result;
 }
 
-/** Records the routes of the plugin it is added to; HEAD twins of GET routes are left out. */
+/**
+ * Records the routes of the plugin it is added to; HEAD twins of GET routes are left out.
+ * A route without a schema would be missing from the document, so it stops the app instead.
+ */
 export function collectRoutes(into: CollectedRoute[], prefix: string) {
   return (route: RouteOptions): void => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
-      if (method === 'HEAD' || !route.schema) continue;
+      if (method === 'HEAD') continue;
+      if (!route.schema) throw new Error(`API route ${method} ${route.url} has no schema, so the OpenAPI document cannot describe it`);
       into.push({
         method: method.toLowerCase(),
         path: route.url.slice(prefix.length).replace(/:(\w+)/g, '{$1}') || '/',

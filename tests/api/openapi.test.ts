@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { FastifyInstance, HTTPMethods } from 'fastify';
+import Fastify, { type FastifyInstance, type HTTPMethods, type LightMyRequestResponse } from 'fastify';
+import { collectRoutes, type CollectedRoute } from '../../src/api/openapi.js';
+import { createToken } from '../../src/tokens/tokens.js';
 import type { LocalProvider } from '../../src/dev/oidc-provider.js';
-import { buildTestApp, startTestProvider, TEST_BASE_URL } from '../helpers.js';
+import { buildTestApp, setupBookmark, startTestProvider, TEST_BASE_URL } from '../helpers.js';
 
 let provider: LocalProvider;
 let app: FastifyInstance;
@@ -134,5 +136,53 @@ describe('OpenAPI document', () => {
     const list = operations().find(([method, path]) => method === 'get' && path === '/bookmarks')![2];
     expect(list.parameters.map((p: Json) => p.name)).toEqual(['q', 'limit', 'cursor']);
     expect(list.parameters.find((p: Json) => p.name === 'limit').schema.maximum).toBe(100);
+  });
+
+  it('cannot miss a route: an API route without a schema stops the app at startup', async () => {
+    const bare = Fastify();
+    const collected: CollectedRoute[] = [];
+    bare.addHook('onRoute', collectRoutes(collected, ''));
+    bare.get('/described', { schema: { summary: 'ok', response: { 200: { type: 'object' } } } }, async () => ({}));
+    expect(() => bare.get('/undescribed', async () => ({}))).toThrow(/GET \/undescribed has no schema/);
+    expect(collected.map((route) => `${route.method} ${route.path}`)).toEqual(['get /described']);
+    await bare.close();
+  });
+
+  it('describes the bodies the routes really send, errors included', async () => {
+    const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
+    for (const [name, schema] of Object.entries(doc.components.schemas as Json)) ajv.addSchema(schema, `#/components/schemas/${name}`);
+    const auth = { authorization: `Bearer ${createToken(app.db, 'alice', 'openapi').secret}` };
+    const taken = setupBookmark(app.db, 'alice', { url: 'https://taken.example/', tags: ['kept'] });
+    const checked: string[] = [];
+    async function expectDocumented(method: string, path: string, response: LightMyRequestResponse) {
+      const op = (doc.paths as Json)[path][method.toLowerCase()];
+      const documented = op.responses[String(response.statusCode)];
+      expect(documented, `${method} ${path} answered ${response.statusCode}, which is not documented`).toBeDefined();
+      if (response.statusCode === 204) return expect(response.body).toBe('');
+      const [type, { schema }] = Object.entries(documented.content as Json)[0]! as [string, Json];
+      expect(response.headers['content-type']).toContain(type);
+      const validate = ajv.compile(schema);
+      expect(validate(response.json()), `${method} ${path} ${response.statusCode}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      checked.push(`${method} ${response.statusCode}`);
+    }
+    const inject = (method: HTTPMethods, url: string, payload?: object, headers: Json = auth) =>
+      app.inject({ method, url: `/api/v1${url}`, headers, ...(payload ? { payload } : {}) });
+
+    const created = await inject('POST', '/bookmarks', { url: 'https://new.example/', tags: ['a'] });
+    const id = created.json().id;
+    await expectDocumented('POST', '/bookmarks', created);
+    await expectDocumented('POST', '/bookmarks', await inject('POST', '/bookmarks', { url: 'https://TAKEN.example' }));
+    await expectDocumented('POST', '/bookmarks', await inject('POST', '/bookmarks', { url: 'ftp://x.example/' }));
+    await expectDocumented('POST', '/bookmarks', await inject('POST', '/bookmarks', { title: 'no url' }));
+    await expectDocumented('POST', '/bookmarks', await inject('POST', '/bookmarks', undefined, { ...auth, 'content-type': 'text/plain' }));
+    await expectDocumented('GET', '/bookmarks', await inject('GET', '/bookmarks?q=new&limit=1'));
+    await expectDocumented('GET', '/bookmarks', await inject('GET', '/bookmarks', undefined, {}));
+    await expectDocumented('GET', '/bookmarks/{id}', await inject('GET', `/bookmarks/${taken.id}`));
+    await expectDocumented('GET', '/bookmarks/{id}', await inject('GET', '/bookmarks/999999'));
+    await expectDocumented('PATCH', '/bookmarks/{id}', await inject('PATCH', `/bookmarks/${id}`, { title: 'Renamed' }));
+    await expectDocumented('PATCH', '/bookmarks/{id}', await inject('PATCH', `/bookmarks/${id}`, { url: 'https://taken.example/' }));
+    await expectDocumented('GET', '/tags', await inject('GET', '/tags'));
+    await expectDocumented('DELETE', '/bookmarks/{id}', await inject('DELETE', `/bookmarks/${id}`));
+    expect(checked).toEqual(expect.arrayContaining(['POST 201', 'POST 409', 'POST 422', 'POST 400', 'POST 415', 'GET 200', 'GET 401', 'GET 404', 'PATCH 200', 'PATCH 409']));
   });
 });

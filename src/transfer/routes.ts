@@ -24,6 +24,11 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/import', async (request, reply) => {
     if (!request.isMultipart()) return renderImport(request, reply, 422, { error: 'Choose a bookmarks file to import.' });
+    // htmx swaps only the statuses listed in layout.njk, and 413 or 400 from the error
+    // handler elsewhere is plain text that must not land in a page: so an htmx upload
+    // gets the re-rendered form as 422, like every other form error; without htmx the
+    // precise status stays.
+    const uploadError = (status: number): number => (isFragmentRequest(request) ? 422 : status);
     let content: Buffer | undefined;
     try {
       const file = await request.file();
@@ -31,12 +36,12 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
     } catch (error) {
       const status = (error as { statusCode?: number }).statusCode;
       if (status === 413) {
-        return renderImport(request, reply, 413, { error: 'That file is larger than 20 MB. Export fewer bookmarks or split the file.' });
+        return renderImport(request, reply, uploadError(413), { error: 'That file is larger than 20 MB. Export fewer bookmarks or split the file.' });
       }
       // A malformed upload (no boundary, cut-off part) is the sender's mistake, not a 500.
       if (status === undefined || (status >= 400 && status < 500)) {
         request.log.info({ err: error }, 'unreadable upload');
-        return renderImport(request, reply, 400, { error: 'That upload could not be read. Choose the file again and retry.' });
+        return renderImport(request, reply, uploadError(400), { error: 'That upload could not be read. Choose the file again and retry.' });
       }
       throw error;
     }

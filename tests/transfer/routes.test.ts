@@ -88,6 +88,52 @@ describe('import', () => {
     expect(all('alice')).toHaveLength(0);
   });
 
+  /** What htmx does with a status, by the layout's responseHandling: the first rule whose code matches wins. */
+  async function htmxSwaps(status: number): Promise<boolean> {
+    const page = html((await t.app.inject({ method: 'GET', url: '/import', headers: { cookie: t.alice } })).body);
+    const config = JSON.parse(page.querySelector('meta[name="htmx-config"]')!.getAttribute('content')!) as { responseHandling: { code: string; swap: boolean }[] };
+    return config.responseHandling.find((rule) => new RegExp(`^${rule.code}$`).test(String(status)))?.swap ?? false;
+  }
+
+  function expectFormWithFileError(body: string, message: string): void {
+    expect(body).not.toContain('<html');
+    const fragment = html(body);
+    const formEl = fragment.querySelector('form#import-form')!;
+    expect(formEl).not.toBeNull();
+    const field = fragment.querySelector('#import-file')!;
+    expect(field.getAttribute('aria-invalid')).toBe('true');
+    expect(field.getAttribute('aria-describedby')).toBe('import-file-error');
+    expect(field.parentElement!.querySelector('#import-file-error')!.textContent).toContain(message);
+  }
+
+  it('with htmx, a file over 20 MB re-renders the form with the error as a status htmx swaps', async () => {
+    const entry = '<DT><A HREF="https://big.example/" ADD_DATE="1700000000">Big</A>\n';
+    const response = await upload(entry.repeat(Math.ceil((21 * 1024 * 1024) / entry.length)), t.alice, HTMX);
+    expect(response.statusCode).toBe(422);
+    expect(await htmxSwaps(response.statusCode)).toBe(true);
+    expectFormWithFileError(response.body, '20 MB');
+    expect(all('alice')).toHaveLength(0);
+  });
+
+  it('an unreadable upload is 400 with the form, and with htmx a status htmx swaps', async () => {
+    const unreadable = (headers: Record<string, string>) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/import',
+        headers: { cookie: t.alice, 'content-type': 'multipart/form-data', ...headers },
+        payload: '--lost-boundary\r\nContent-Disposition: form-data; name="file"; filename="b.html"\r\n\r\n<A HREF="https://a.example/">a</A>\r\n--lost-boundary--\r\n',
+      });
+    const plain = await unreadable(SAME_ORIGIN);
+    expect(plain.statusCode).toBe(400);
+    expect(html(plain.body).querySelector('#import-file-error')!.textContent).toContain('could not be read');
+
+    const fragment = await unreadable(HTMX);
+    expect(fragment.statusCode).toBe(422);
+    expect(await htmxSwaps(fragment.statusCode)).toBe(true);
+    expectFormWithFileError(fragment.body, 'could not be read');
+    expect(all('alice')).toHaveLength(0);
+  });
+
   it('refuses a cross-site upload', async () => {
     const response = await upload(fixture('chrome-bookmarks.html'), t.alice, { 'sec-fetch-site': 'cross-site' });
     expect(response.statusCode).toBe(403);

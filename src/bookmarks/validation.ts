@@ -25,10 +25,13 @@ export function readBookmarkFields(body: unknown): BookmarkFields {
   return { url: text(record.url), title: text(record.title), tags: text(record.tags) };
 }
 
-/** Splits on commas and white space; lowercases, drops a leading '#', de-duplicates, keeps order. */
+/** Control characters (NUL, escapes, DEL…) are never stored: they read as white space. */
+const CONTROL_CHARACTERS = /\p{Cc}+/gu;
+
+/** Splits on commas, white space and control characters; lowercases, drops a leading '#', de-duplicates, keeps order. */
 export function parseTags(raw: string): string[] {
   const seen = new Set<string>();
-  for (const piece of raw.split(/[\s,]+/u)) {
+  for (const piece of raw.split(/[\s,\p{Cc}]+/u)) {
     const tag = piece.replace(/^#+/u, '').toLowerCase();
     if (tag) seen.add(tag);
   }
@@ -56,7 +59,7 @@ export function validateBookmark(fields: BookmarkFields): Validation {
     else if (url.href.length > LIMITS.urlLength) errors.url = `Addresses can be at most ${LIMITS.urlLength} characters.`;
   }
 
-  const title = fields.title.trim();
+  const title = fields.title.replace(CONTROL_CHARACTERS, ' ').trim();
   if ([...title].length > LIMITS.titleLength) errors.title = `Titles can be at most ${LIMITS.titleLength} characters.`;
 
   const tags = parseTags(fields.tags);

@@ -32,6 +32,16 @@ describe('validateBookmark', () => {
     expect(validateBookmark(fields({ url: 'http://localhost:8080/' })).ok).toBe(true);
   });
 
+  it('stores control characters in a title as spaces, and a title of only those as the host', () => {
+    const ok = (title: string) => {
+      const result = validateBookmark({ url: 'https://example.com/', title, tags: '' });
+      if (!result.ok) throw new Error('refused');
+      return result.value.title;
+    };
+    expect(ok('Tab\tand\u0000NUL\u001b[31m')).toBe('Tab and NUL [31m');
+    expect(ok('\u0000\u0001')).toBe('example.com');
+  });
+
   it('uses the host as the title when the title is empty', () => {
     const result = validateBookmark(fields({ title: '   ', url: 'https://docs.example.org/x' }));
     expect(result.ok && result.value.title).toBe('docs.example.org');
@@ -70,6 +80,8 @@ describe('parseTags', () => {
     ['#reading #Later', ['reading', 'later']],
     ['c++ node.js', ['c++', 'node.js']],
     ['<b>x</b>', ['<b>x</b>']],
+    ['x a\u0000b', ['x', 'a', 'b']],
+    ['\u0007bell\u007f\u009fc1', ['bell', 'c1']],
   ])('parseTags(%j) is %j', (raw, expected) => {
     expect(parseTags(raw)).toEqual(expected);
   });

@@ -1,17 +1,9 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/db/client.js';
-import * as schema from '../../src/db/schema.js';
 import { createBookmark, deleteBookmark, importBookmarks, restoreBookmark, updateBookmark } from '../../src/bookmarks/commands.js';
 import { searchBookmarks } from '../../src/bookmarks/search-queries.js';
 import { ownerToken, parseSearch } from '../../src/bookmarks/search.js';
-
-const MIGRATIONS = resolve(import.meta.dirname, '../../drizzle');
+import { withDatabaseBefore } from './migrations.js';
 
 /**
  * The FTS index is kept in step by triggers from migration 0001. drizzle-kit
@@ -131,23 +123,10 @@ describe('bookmarks_fts after all migrations', () => {
  */
 describe('migration 0006 on a database that already has bookmarks', () => {
   it('carries every row into the rebuilt index, and the triggers keep working', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bookmarks-0006-'));
-    try {
-      // The migrations folder as it was before 0006: same files, journal cut short.
-      const before = join(dir, 'drizzle');
-      cpSync(MIGRATIONS, before, { recursive: true });
-      const journalPath = join(before, 'meta/_journal.json');
-      const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
-      const cut = journal.entries.findIndex((entry) => entry.tag.startsWith('0006_'));
-      expect(cut).toBeGreaterThan(0);
-      writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, cut) }));
-
-      const path = join(dir, 'bookmarks.db');
-      const old = drizzle(new Database(path), { schema });
-      migrate(old, { migrationsFolder: before });
-      const insert = old.$client.prepare("INSERT INTO bookmarks (owner_sub, url, title, tags, created_at) VALUES (?, ?, ?, 'kept', ?)");
+    withDatabaseBefore('0006', (path, old) => {
+      const insert = old.prepare("INSERT INTO bookmarks (owner_sub, url, title, tags, created_at) VALUES (?, ?, ?, 'kept', ?)");
       for (let i = 0; i < 120; i++) insert.run(i % 3 === 0 ? 'bob' : 'alice', `https://example.com/${i}`, `Programming note ${i}`, 1_000 + i);
-      old.$client.close();
+      old.close();
 
       const db = openDb(path);
       const definition = db.$client.prepare("SELECT sql FROM sqlite_master WHERE name = 'bookmarks_fts'").pluck().get() as string;
@@ -159,8 +138,6 @@ describe('migration 0006 on a database that already has bookmarks', () => {
       createBookmark(db, 'alice', { url: 'https://example.org/', title: 'Written after the rebuild', tags: [] });
       expect(searchBookmarks(db, 'alice', parseSearch('rebuild')).total).toBe(1);
       db.$client.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

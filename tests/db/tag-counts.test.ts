@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/db/client.js';
 import { createBookmark, deleteBookmark, importBookmarks, restoreBookmark, updateBookmark } from '../../src/bookmarks/commands.js';
 import { listTags } from '../../src/bookmarks/queries.js';
+import { MIGRATIONS, withDatabaseBefore } from './migrations.js';
 
 /** The counts recomputed from scratch, to compare with what the triggers kept. */
 function recount(db: Db, ownerSub: string) {
@@ -57,5 +59,41 @@ describe('tag_counts triggers (all migrations applied)', () => {
       expect(kept.length).toBeGreaterThan(3);
     }
     expect(db.$client.prepare('SELECT count(*) AS n FROM tag_counts WHERE count <= 0').get()).toEqual({ n: 0 });
+  });
+});
+
+/**
+ * SQLite's substr() stops at NUL but instr() does not, so before migration 0007 the
+ * tag split looped forever on a tag holding NUL, freezing the app (found by fuzzing).
+ */
+describe('migration 0007: a NUL can no longer stall the tag split', () => {
+  it('cleans rows stored before, recounts their owner, and bounds the split in every trigger', () => {
+    withDatabaseBefore('0007', (path, old) => {
+      const insert = old.prepare('INSERT INTO bookmarks (owner_sub, url, title, tags, created_at) VALUES (?, ?, ?, ?, 1)');
+      // The order the old split survived (NUL in the last piece it reads), so such rows exist.
+      insert.run('alice', 'https://nul.example/', 'Bad\u0000title', 'a\u0000b x');
+      insert.run('alice', 'https://fine.example/', 'Fine', 'x web');
+      insert.run('bob', 'https://bob.example/', 'Bob', 'web');
+      old.close();
+
+      const db = openDb(path);
+      const row = db.$client.prepare("SELECT title, tags FROM bookmarks WHERE url = 'https://nul.example/'").get();
+      expect(row).toEqual({ title: 'Bad title', tags: 'a b x' });
+      for (const owner of ['alice', 'bob']) expect(listTags(db, owner, 1000)).toEqual(recount(db, owner));
+      expect(listTags(db, 'alice', 1000)).toEqual([{ tag: 'x', count: 2 }, { tag: 'a', count: 1 }, { tag: 'b', count: 1 }, { tag: 'web', count: 1 }]);
+      db.$client.close();
+
+      // A NUL written straight to SQL, past the app's rules, in the order that used to loop
+      // forever: in a child process with a deadline, since a loop inside SQLite cannot be interrupted.
+      const script = `
+        const Database = require('better-sqlite3');
+        const db = new Database(${JSON.stringify(path)});
+        const id = db.prepare("INSERT INTO bookmarks (owner_sub, url, title, tags, created_at) VALUES ('carol', 'https://c.example/', 'c', ?, 1)").run('x a\\u0000b').lastInsertRowid;
+        db.prepare('UPDATE bookmarks SET tags = ? WHERE id = ?').run('y z\\u0000w', id);
+        db.prepare('DELETE FROM bookmarks WHERE id = ?').run(id);
+        console.log(JSON.stringify(db.prepare("SELECT count(*) AS n FROM tag_counts WHERE owner_sub = 'carol'").get()));`;
+      const output = execFileSync(process.execPath, ['-e', script], { cwd: MIGRATIONS, timeout: 20_000, killSignal: 'SIGKILL', encoding: 'utf8' });
+      expect(JSON.parse(output)).toEqual({ n: 0 });
+    });
   });
 });

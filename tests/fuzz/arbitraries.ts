@@ -220,7 +220,7 @@ export function request(who: Identity, cookies: Cookies): fc.Arbitrary<InjectOpt
     });
 }
 
-interface StoredRow { id: number; owner_sub: string; url: string; title: string; tags: string }
+export interface StoredRow { id: number; owner_sub: string; url: string; title: string; tags: string }
 
 /** The input rules, checked on what is actually stored: returns the problems found. */
 export function storedRowProblems(row: StoredRow): string[] {
@@ -230,6 +230,7 @@ export function storedRowProblems(row: StoredRow): string[] {
   if (row.url.length > LIMITS.urlLength) problems.push(`url has ${row.url.length} characters`);
   if ([...row.title].length > LIMITS.titleLength) problems.push(`title has ${[...row.title].length} characters`);
   if (row.title.trim() === '') problems.push('title is empty');
+  if (/\p{Cc}/u.test(row.title)) problems.push('title holds a control character');
   if (row.tags !== '') {
     const tags = row.tags.split(' ');
     if (tags.length > LIMITS.tagCount) problems.push(`${tags.length} tags`);
@@ -239,6 +240,7 @@ export function storedRowProblems(row: StoredRow): string[] {
       if ([...tag].length > LIMITS.tagLength) problems.push(`tag of ${[...tag].length} characters`);
       if (tag !== tag.toLowerCase()) problems.push(`tag ${JSON.stringify(tag)} is not lowercase`);
       if (/[\s,]/u.test(tag)) problems.push(`tag ${JSON.stringify(tag)} contains a separator`);
+      if (/\p{Cc}/u.test(tag)) problems.push(`tag ${JSON.stringify(tag)} holds a control character`);
     }
   }
   return problems;

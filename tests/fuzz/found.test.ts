@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { html, HTMX, SAME_ORIGIN, useSignedInApp } from '../helpers.js';
+import { createToken } from '../../src/tokens/tokens.js';
+import { form, html, HTMX, SAME_ORIGIN, setupBookmark, useSignedInApp } from '../helpers.js';
+import { storedRowProblems, type StoredRow } from './arbitraries.js';
 
 /** Cases the fuzz suite found, kept as plain regression tests. */
 const t = useSignedInApp();
@@ -16,5 +18,44 @@ describe('found by fuzzing', () => {
       expect(response.statusCode).toBeLessThan(500);
       expect(html(`<div>${response.body}</div>`).querySelector('#import-form')).not.toBeNull();
     }
+  });
+
+  // SQLite's substr() stops at NUL but instr() does not: the tag split in the tag_counts
+  // triggers looped forever on "x a<NUL>b" and froze the whole app (migration 0007).
+  const NUL_TAGS = 'x a\u0000b';
+  const NUL_TITLE = 'Nul\u0000title\u0007';
+  it.each([
+    ['the add form', 'POST', '/bookmarks', 'form'],
+    ['inline edit', 'PUT', '/bookmarks/:id', 'form'],
+    ['the no-JavaScript edit', 'POST', '/bookmarks/:id/edit', 'form'],
+    ['the API', 'POST', '/api/v1/bookmarks', 'json'],
+    ['an API edit', 'PATCH', '/api/v1/bookmarks/:id', 'json'],
+    ['an import', 'POST', '/import', 'file'],
+  ] as const)('control characters in tags and title through %s are stored as spaces, and counted right', async (_name, method, path, kind) => {
+    const existing = setupBookmark(t.app.db, 'alice', { url: 'https://edit.example/', tags: ['old'] });
+    const url = path.replace(':id', String(existing.id));
+    const fields = { url: kind === 'json' && method === 'PATCH' ? 'https://edit.example/' : 'https://nul.example/', title: NUL_TITLE };
+    let response;
+    if (kind === 'form') {
+      const { payload, headers } = form({ ...fields, tags: NUL_TAGS });
+      response = await t.app.inject({ method, url, payload, headers: { ...headers, ...SAME_ORIGIN, cookie: t.alice } });
+    } else if (kind === 'json') {
+      const authorization = `Bearer ${createToken(t.app.db, 'alice', 'found').secret}`;
+      response = await t.app.inject({ method, url, payload: { ...fields, tags: NUL_TAGS.split(' ') }, headers: { authorization } });
+    } else {
+      const boundary = 'found-boundary';
+      const file = `<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL><p>\n<DT><A HREF="${fields.url}" TAGS="${NUL_TAGS.replace(' ', ',')}">${fields.title}</A>\n</DL>`;
+      const payload = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="b.html"\r\nContent-Type: text/html\r\n\r\n${file}\r\n--${boundary}--\r\n`;
+      response = await t.app.inject({ method, url, payload, headers: { cookie: t.alice, ...SAME_ORIGIN, 'content-type': `multipart/form-data; boundary=${boundary}` } });
+    }
+    expect(response.statusCode, response.body).toBeLessThan(400);
+    const rows = t.app.db.$client.prepare("SELECT url, title, tags FROM bookmarks WHERE owner_sub = 'alice' ORDER BY id").all() as StoredRow[];
+    const written = rows.find((row) => row.title.startsWith('Nul'))!;
+    expect(written).toMatchObject({ title: 'Nul title', tags: 'x a b' });
+    for (const row of rows) expect(storedRowProblems(row)).toEqual([]);
+    const counts = t.app.db.$client.prepare("SELECT tag, count FROM tag_counts WHERE owner_sub = 'alice' ORDER BY tag").all();
+    const expected = new Map<string, number>();
+    for (const row of rows) for (const tag of row.tags.split(' ').filter(Boolean)) expected.set(tag, (expected.get(tag) ?? 0) + 1);
+    expect(counts).toEqual([...expected].sort(([a], [b]) => (a < b ? -1 : 1)).map(([tag, count]) => ({ tag, count })));
   });
 });

@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { bookmarks, type Bookmark } from '../db/schema.js';
+import { sameUrlKey } from './queries.js';
 import { LIMITS, parseTags, validateBookmark, type ValidBookmark } from './validation.js';
 
 export function createBookmark(db: Db, ownerSub: string, input: ValidBookmark, createdAt = new Date()): Bookmark {
@@ -109,9 +110,4 @@ export function insertBookmarkRows(db: Db, rows: BookmarkRowValues[]): void {
   let start = 0;
   for (; full && start + ROWS_PER_INSERT <= rows.length; start += ROWS_PER_INSERT) full.run(rows.slice(start, start + ROWS_PER_INSERT).flat());
   if (start < rows.length) db.$client.prepare(insertSql(rows.length - start)).run(rows.slice(start).flat());
-}
-
-/** Two URLs that name the same page map to the same key (see equivalentUrls). */
-function sameUrlKey(url: string): string {
-  return url.replace(/\/+$/u, '');
 }

@@ -11,13 +11,29 @@ export function findBookmark(db: Db, ownerSub: string, id: number): Bookmark | u
 }
 
 /**
- * The URL forms that count as "the same page": stored URLs are already
- * normalised by the URL parser (scheme and host lowercased), so only a
- * trailing slash is left to ignore.
+ * Two addresses name the same page when their keys are equal. Stored URLs are
+ * already normalised by the URL parser (scheme and host lowercased), so the key
+ * only drops one slash at the end of the path: never in the query or fragment,
+ * where a slash is data ("?a=1/" is not "?a=1").
+ */
+export function sameUrlKey(url: string): string {
+  const pathEnd = pathEndOf(url);
+  return url[pathEnd - 1] === '/' ? url.slice(0, pathEnd - 1) + url.slice(pathEnd) : url;
+}
+
+const pathEndOf = (url: string): number => {
+  const queryOrFragment = url.search(/[?#]/u);
+  return queryOrFragment === -1 ? url.length : queryOrFragment;
+};
+
+/**
+ * Every spelling with the same sameUrlKey as `url` (with and without the slash
+ * at the end of the path), so a duplicate is found by exact lookups on the url index.
  */
 export function equivalentUrls(url: string): string[] {
-  const withoutSlash = url.replace(/\/+$/u, '');
-  return [...new Set([url, withoutSlash, `${withoutSlash}/`])];
+  const key = sameUrlKey(url);
+  const withSlash = `${key.slice(0, pathEndOf(key))}/${key.slice(pathEndOf(key))}`;
+  return [...new Set([url, key, withSlash])].filter((spelling) => sameUrlKey(spelling) === key);
 }
 
 /** The owner's existing bookmark for the same page, if any (ignoring `exceptId`, the one being edited). */

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { findBookmark, listTags } from '../../src/bookmarks/queries.js';
+import { importBookmarks } from '../../src/bookmarks/commands.js';
+import { equivalentUrls, findBookmark, listTags, sameUrlKey } from '../../src/bookmarks/queries.js';
 import { searchBookmarks } from '../../src/bookmarks/search-queries.js';
 import { parseSearch } from '../../src/bookmarks/search.js';
 import { form, html, HTMX, SAME_ORIGIN, setupBookmark, useSignedInApp } from '../helpers.js';
@@ -173,6 +174,44 @@ describe('duplicates', () => {
     });
     expect(hijack.statusCode).toBe(404);
     expect(titles('bob')).toEqual(['Bob']);
+  });
+});
+
+describe('same address: the add form and the import agree', () => {
+  // [saved, typed later, same page?]
+  const cases: [string, string, boolean][] = [
+    ['https://q.example/x', 'https://q.example/x/', true],
+    ['https://q.example/x/', 'https://q.example/x', true],
+    ['HTTPS://Q.EXAMPLE/x', 'https://q.example/x/', true],
+    ['https://q.example', 'https://q.example/', true],
+    ['https://q.example/x/?a=1', 'https://q.example/x?a=1', true],
+    ['https://q.example/x/#top', 'https://q.example/x#top', true],
+    ['https://q.example/x?a=1/', 'https://q.example/x?a=1', false],
+    ['https://q.example/x?a=1', 'https://q.example/x/?a=1/', false],
+    ['https://q.example/x#top/', 'https://q.example/x#top', false],
+    ['https://q.example/x//', 'https://q.example/x', false],
+    ['https://q.example/x//', 'https://q.example/x/', false],
+    ['https://q.example/x', 'https://q.example/X', false],
+  ];
+  const href = (url: string) => new URL(url).href;
+
+  it.each(cases)('%j and %j: same page %j, by key and by the index lookup', (saved, typed, same) => {
+    expect(sameUrlKey(href(saved)) === sameUrlKey(href(typed))).toBe(same);
+    expect(equivalentUrls(href(typed)).includes(href(saved))).toBe(same);
+  });
+
+  it.each(cases)('%j saved, %j added or imported: a duplicate only if the same page (%j)', async (saved, typed, same) => {
+    expect(importBookmarks(t.app.db, 'alice', [{ url: saved, title: 'Saved', tags: [], createdAt: null }]).imported).toBe(1);
+    const added = await t.app.inject({
+      method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, ...HTMX, ...form({}).headers },
+      payload: form({ url: typed, title: 'Added', tags: '' }).payload,
+    });
+    expect(added.statusCode).toBe(same ? 409 : 200);
+    const imported = importBookmarks(t.app.db, 'bob', [
+      { url: saved, title: 'Saved', tags: [], createdAt: null },
+      { url: typed, title: 'Imported', tags: [], createdAt: null },
+    ]);
+    expect(imported.duplicates).toBe(same ? 1 : 0);
   });
 });
 

@@ -20,16 +20,21 @@ describe('parseNetscape', () => {
     expect(entries.find((e) => e.url.startsWith('javascript:'))?.url).toBe('javascript:(function(){alert("bookmarklet")})()');
   });
 
-  it('reads Firefox\'s dialect: TAGS, SHORTCUTURL, ICON, LAST_MODIFIED, DD descriptions', () => {
+  it('reads Firefox\'s dialect: TAGS, SHORTCUTURL, ICON, LAST_MODIFIED, DD descriptions, nested folders, escaped titles', () => {
     const entries = parseNetscape(fixture('firefox-bookmarks.html'));
     expect(entries.map((e) => e.title)).toEqual([
-      'Get Help', 'Crème brûlée : la meilleure recette', 'GitHub', 'Most Visited', 'Example with query', 'Broken',
+      'Get Help', 'Crème brûlée : la meilleure recette', 'Tarte "Tatin" & co <3 > l\'autre', 'GitHub', 'Most Visited', 'Example with query', 'Broken',
     ]);
     const recipe = entries[1]!;
     expect(recipe.tags).toEqual(['dessert', 'french']);
     expect(recipe.folders).toEqual(['', 'Recettes de cuisine']);
-    expect(entries[2]!.tags).toEqual(['code', 'Git Hub']);
-    expect(entries[4]!.url).toBe('http://example.org/path?q=1&r=2');
+    const tart = entries[2]!;
+    expect(tart.folders).toEqual(['', 'Recettes de cuisine', 'Pâtisserie & desserts', 'Tartes']);
+    expect(tart.url).toBe('https://tartes.example/tatin?x=1&y=2');
+    expect(tart.addDate?.toISOString()).toBe('2022-06-23T16:00:00.000Z');
+    expect(entries[3]!.tags).toEqual(['code', 'Git Hub']);
+    expect(entries[3]!.folders).toEqual(['', 'Bookmarks Toolbar']);
+    expect(entries[5]!.url).toBe('http://example.org/path?q=1&r=2');
   });
 
   it('reads Safari\'s dialect: no dates, FOLDED folders, the Reading List', () => {
@@ -38,7 +43,7 @@ describe('parseNetscape', () => {
       ['Apple', 'Favorites'],
       ['SBB — Swiss Federal Railways', 'Travel Plans'],
       ['Kyōto travel guide', 'Travel Plans'],
-      ['A long read for later', 'Reading List'],
+      ['Tom & Jerry\'s "long" read <for later>', 'Reading List'],
     ]);
     expect(entries.every((e) => e.addDate === null)).toBe(true);
   });

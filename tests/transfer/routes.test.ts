@@ -56,9 +56,11 @@ describe('import', () => {
     expect(firefox.body).not.toContain('<html');
     expect(all('alice').find((b) => b.url.includes('marmiton'))!.tags).toBe('recettes-de-cuisine dessert french');
     expect(all('alice').find((b) => b.url === 'https://github.com/')!.tags).toBe('code git-hub');
+    const tart = all('alice').find((b) => b.url.includes('tatin'))!;
+    expect(tart).toMatchObject({ title: 'Tarte "Tatin" & co <3 > l\'autre', tags: 'recettes-de-cuisine pâtisserie-&-desserts tartes' });
 
     await upload(fixture('safari-bookmarks.html'), t.alice);
-    expect(all('alice').find((b) => b.url.includes('long-read'))!.tags).toBe('reading-list');
+    expect(all('alice').find((b) => b.url.includes('long-read'))).toMatchObject({ title: 'Tom & Jerry\'s "long" read <for later>', tags: 'reading-list' });
     expect(all('alice').find((b) => b.url.includes('sbb'))!.tags).toBe('travel-plans');
 
     const before = all('alice').length;

@@ -92,7 +92,8 @@ export async function buildApp(config: Config & { oidc: OidcSettings }, options:
     // The API takes bearer tokens only: its requests neither read nor refresh the session cookie.
     if (!isApiRequest(request)) request.user = loadSessionUser(request);
   });
-  await registerRateLimits(app, config.rateLimits ?? DEFAULT_RATE_LIMITS);
+  const rateLimits = { ...DEFAULT_RATE_LIMITS, ...config.rateLimits };
+  await registerRateLimits(app, rateLimits);
 
   await app.register(view, {
     engine: { nunjucks },
@@ -144,6 +145,11 @@ export async function buildApp(config: Config & { oidc: OidcSettings }, options:
   await app.register(bookmarkRoutes);
   await app.register(transferRoutes);
   await app.register(tokenRoutes);
-  await app.register(apiRoutes, { prefix: API_PREFIX });
+  await app.register(apiRoutes, {
+    prefix: API_PREFIX,
+    perToken: rateLimits.apiPerToken,
+    failedAuthPerIp: rateLimits.apiFailedAuthPerIp,
+    windowMs: rateLimits.windowMs,
+  });
   return app;
 }

@@ -22,10 +22,11 @@ import {
 } from './schemas.js';
 
 export interface ApiOptions {
-  /** Requests per token (or per address, without one) in each window. */
-  rateLimit?: { max: number; timeWindow: number };
-  /** Requests with a missing or bad token per address per minute. */
-  failedAuthPerIp?: number;
+  /** Requests per token in each window. */
+  perToken: number;
+  /** Requests with a missing or bad token per address in each window. */
+  failedAuthPerIp: number;
+  windowMs: number;
 }
 
 interface BookmarkInput {
@@ -72,7 +73,7 @@ const bodyValidator = new Ajv({ coerceTypes: false, removeAdditional: false, use
 const parameterValidator = new Ajv({ coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: false });
 
 /** The JSON API, registered under /api/v1: bearer tokens only, problem+json errors, its own rate limit. */
-export async function apiRoutes(app: FastifyInstance, options: ApiOptions = {}): Promise<void> {
+export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Promise<void> {
   const routes: CollectedRoute[] = [];
   app.addHook('onRoute', collectRoutes(routes, app.prefix));
   app.decorateRequest('apiToken', null);
@@ -82,12 +83,12 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions = {}):
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyValidator : parameterValidator).compile(schema));
 
   await app.register(rateLimit, {
-    max: options.rateLimit?.max ?? 300,
-    timeWindow: options.rateLimit?.timeWindow ?? 60_000,
+    max: options.perToken,
+    timeWindow: options.windowMs,
     keyGenerator: (request) => request.apiToken?.tokenHash ?? `ip:${request.ip}`,
   });
   // Guessing tokens is hopeless (256 bits), but each guess costs a lookup: cap failures per address.
-  const failedAuth = app.createRateLimit({ max: options.failedAuthPerIp ?? 60, timeWindow: 60_000, keyGenerator: (request) => `failed:${request.ip}` });
+  const failedAuth = app.createRateLimit({ max: options.failedAuthPerIp, timeWindow: options.windowMs, keyGenerator: (request) => `failed:${request.ip}` });
 
   // An instance hook runs before the limiter's route-level hook, so limits key on the token.
   app.addHook('onRequest', async (request) => {

@@ -7,11 +7,15 @@ export interface RateLimits {
   authPerIp: number;
   /** HTML writes (POST/PUT/DELETE outside /auth and /api) per signed-in user per window. */
   writesPerUser: number;
+  /** JSON API requests per token per window (unset: the default). */
+  apiPerToken?: number;
+  /** JSON API requests with a missing or bad token per client IP per window (unset: the default). */
+  apiFailedAuthPerIp?: number;
   windowMs: number;
 }
 
 /** Far above what a person clicks, and above what the e2e suite and the soak need per user or IP. */
-export const DEFAULT_RATE_LIMITS: RateLimits = { authPerIp: 120, writesPerUser: 300, windowMs: 60_000 };
+export const DEFAULT_RATE_LIMITS: Required<RateLimits> = { authPerIp: 120, writesPerUser: 300, apiPerToken: 300, apiFailedAuthPerIp: 60, windowMs: 60_000 };
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 

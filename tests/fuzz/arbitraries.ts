@@ -3,7 +3,7 @@ import type { InjectOptions } from 'fastify';
 import { LIMITS, parseHttpUrl } from '../../src/bookmarks/validation.js';
 
 /**
- * Generators for whole HTTP requests against the HTML app, and the checks the
+ * Generators for whole HTTP requests against the HTML app and the JSON API, and the checks the
  * fuzz suite applies to every response and every stored row.
  */
 
@@ -76,8 +76,12 @@ const realRoute: fc.Arbitrary<[string, string]> = fc.oneof(
     ['POST', '/bookmarks'], ['POST', '/bookmarks'], ['POST', '/bookmarks'], ['POST', '/bookmarks/restore'],
     ['GET', '/import'], ['POST', '/import'], ['POST', '/import'], ['GET', '/export'],
     ['GET', '/auth/login'], ['GET', '/auth/callback'], ['POST', '/auth/logout'],
-    ['GET', '/settings'], ['POST', '/settings/tokens'], ['POST', '/settings/tokens'],
+    ['GET', '/settings'], ['POST', '/settings/tokens'], ['POST', '/settings/tokens'], ['GET', '/bookmarks/undo-notice'],
+    ['GET', '/api/v1/bookmarks'], ['POST', '/api/v1/bookmarks'], ['POST', '/api/v1/bookmarks'], ['GET', '/api/v1/tags'], ['GET', '/api/v1/openapi.json'],
   ) },
+  id.map((i): [string, string] => ['GET', `/api/v1/bookmarks/${i}`]),
+  id.map((i): [string, string] => ['PATCH', `/api/v1/bookmarks/${i}`]),
+  id.map((i): [string, string] => ['DELETE', `/api/v1/bookmarks/${i}`]),
   id.map((i): [string, string] => ['DELETE', `/settings/tokens/${i}`]),
   id.map((i): [string, string] => ['POST', `/settings/tokens/${i}/delete`]),
   id.map((i): [string, string] => ['GET', `/bookmarks/${i}`]),
@@ -94,10 +98,10 @@ const anyRoute: fc.Arbitrary<[string, string]> = fc.tuple(
 );
 const route = fc.oneof({ weight: 4, arbitrary: realRoute }, { weight: 1, arbitrary: anyRoute });
 
-const queryKeys = ['q', 'after', 'undo', 'returnTo', 'code', 'state', 'error', 'iss', 'id', 'q[]', '__proto__', 'url'];
+const queryKeys = ['q', 'after', 'undo', 'returnTo', 'code', 'state', 'error', 'iss', 'id', 'q[]', '__proto__', 'url', 'limit', 'cursor'];
 const query: fc.Arbitrary<string> = fc.oneof(
   fc.constant(''),
-  fc.array(fc.tuple(fc.constantFrom(...queryKeys), fc.oneof(text, urlish, fc.constantFrom('1700000000000.5', '0.0', '1.1.1'))), { maxLength: 4 })
+  fc.array(fc.tuple(fc.constantFrom(...queryKeys), fc.oneof(text, urlish, fc.constantFrom('1700000000000.5', '0.0', '1.1.1', '100', '101', '-1'))), { maxLength: 4 })
     .map((pairs) => (pairs.length ? `?${pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&')}` : '')),
   fc.constantFrom('?', '?&&', '?q', '?q=%', '?q=%zz', '?q=a&q=b', '?returnTo=//evil.example', '?q=%00', `?q=${'a'.repeat(70_000)}`),
 );
@@ -171,14 +175,46 @@ const anyBody: fc.Arbitrary<Body> = fc.oneof(
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((bytes) => ({ payload: Buffer.from(bytes), contentType: 'application/x-www-form-urlencoded' })) },
 );
 
+/** A bookmark form that mostly passes the rules, so writes land and the stored-row checks have rows to read. */
+const likelyValidForm: fc.Arbitrary<Body> = fc
+  .record({ url: fc.webUrl({ withQueryParameters: true, withFragments: true }), title: fc.oneof(fc.string({ maxLength: 40 }), marker, nasty), tags: fc.oneof(plainTags, tagsText) })
+  .map((f) => ({ payload: new URLSearchParams(f).toString(), contentType: 'application/x-www-form-urlencoded' }));
+
+/** JSON for the API: right and wrong types, nulls, unknown fields. */
+const jsonValue = fc.oneof(text, urlish, fc.constant(null), fc.integer(), fc.array(text, { maxLength: 3 }), fc.constant({}));
+const apiBody: fc.Arbitrary<Body> = fc
+  .record(
+    {
+      url: fc.oneof({ weight: 3, arbitrary: fc.webUrl({ withQueryParameters: true }) }, { weight: 2, arbitrary: urlish }, { weight: 1, arbitrary: jsonValue }),
+      title: fc.oneof(fc.string({ maxLength: 40 }), text, jsonValue),
+      tags: fc.oneof(fc.array(fc.oneof(fc.stringMatching(/^[a-z0-9-]{1,12}$/), text, nasty), { maxLength: 25 }), jsonValue),
+      extra: jsonValue,
+    },
+    { requiredKeys: [] },
+  )
+  .chain((fields) => fc.boolean().map((keepExtra) => {
+    const { extra, ...known } = fields;
+    return JSON.stringify(keepExtra && extra !== undefined ? { ...known, extra } : known);
+  }))
+  .map((payload) => ({ payload, contentType: 'application/json' }));
+
 /** Mostly the body a route expects, sometimes anything. */
-const bodyFor = (path: string): fc.Arbitrary<Body> =>
-  fc.oneof({ weight: 4, arbitrary: path.startsWith('/import') ? multipartBody : urlencodedBody }, { weight: 1, arbitrary: anyBody });
+const bodyFor = (method: string, path: string): fc.Arbitrary<Body> => {
+  const expected = path.startsWith('/api/')
+    ? apiBody
+    : path.startsWith('/import')
+      ? multipartBody
+      : (method === 'POST' && path === '/bookmarks') || (method === 'PUT' && path.startsWith('/bookmarks/'))
+        ? fc.oneof(likelyValidForm, urlencodedBody)
+        : urlencodedBody;
+  return fc.oneof({ weight: 4, arbitrary: expected }, { weight: 1, arbitrary: anyBody });
+};
 
 export type Identity = 'anonymous' | 'alice' | 'bob';
-export interface Cookies { alice: string; bob: string }
+/** Each user's session cookie and API token. */
+export interface Credentials { alice: string; bob: string; tokens: { alice: string; bob: string } }
 
-const cookieFor = (who: Identity, cookies: Cookies): fc.Arbitrary<string | undefined> => {
+const cookieFor = (who: Identity, cookies: Credentials): fc.Arbitrary<string | undefined> => {
   const own = who === 'anonymous' ? undefined : cookies[who];
   const malformed = fc.oneof(
     fc.constantFrom('session=', 'session=%', 'session=%zz', 'session=;', 'session', '=', ';;;', 'session="x"', 'session=a;session=b', `session=${'A'.repeat(5000)}`),
@@ -196,21 +232,36 @@ const cookieFor = (who: Identity, cookies: Cookies): fc.Arbitrary<string | undef
   );
 };
 
+/** Mostly the identity's own token on the API, otherwise none, another's, or a broken one. */
+const authorizationFor = (who: Identity, credentials: Credentials): fc.Arbitrary<string | undefined> => {
+  const own = who === 'anonymous' ? undefined : credentials.tokens[who];
+  const broken = fc.oneof(
+    fc.constantFrom(undefined, 'Bearer', 'Bearer ', 'Basic YTpi', `Bearer bm_${'A'.repeat(43)}`, 'Bearer bm_short', `bearer  ${own ?? ''}`, `Bearer ${own ?? ''} extra`),
+    text.map((t) => `Bearer ${t.replace(/[\r\n\u0000]/g, ' ')}`),
+  );
+  if (!own) return broken;
+  return fc.oneof({ weight: 8, arbitrary: fc.constant(`Bearer ${own}`) }, { weight: 1, arbitrary: fc.constant(`Bearer ${own.slice(0, -1)}x`) }, { weight: 1, arbitrary: broken });
+};
+
 const headerValue = fc.oneof(text.map((t) => t.replace(/[\r\n\u0000]/g, ' ')), fc.constantFrom('true', 'false', 'True', '', 'same-origin', 'cross-site', 'none'));
 
-export function request(who: Identity, cookies: Cookies): fc.Arbitrary<InjectOptions> {
+export function request(who: Identity, credentials: Credentials): fc.Arbitrary<InjectOptions> {
   return fc
     .record({
-      routeAndBody: route.chain(([method, path]) => bodyFor(path).map((b) => ({ method, path, b }))),
+      routeAndBody: route.chain(([method, path]) => bodyFor(method, path).map((b) => ({ method, path, b }))),
       query,
-      cookie: cookieFor(who, cookies),
+      cookie: cookieFor(who, credentials),
+      authorization: authorizationFor(who, credentials),
+      tokenOnHtml: fc.constantFrom(false, false, false, false, true),
       htmx: fc.constantFrom(true, true, false),
       fetchSite: fc.constantFrom<string | undefined>('same-origin', 'same-origin', 'same-origin', 'cross-site', 'none', undefined),
       extra: fc.dictionary(fc.constantFrom('hx-trigger', 'hx-target', 'hx-history-restore-request', 'hx-current-url', 'origin', 'accept', 'accept-language', 'referer', 'x-forwarded-for', 'user-agent', 'content-length'), headerValue, { maxKeys: 3 }),
     })
-    .map(({ routeAndBody: { method, path, b }, query: q, cookie, htmx, fetchSite, extra }) => {
+    .map(({ routeAndBody: { method, path, b }, query: q, cookie, authorization, tokenOnHtml, htmx, fetchSite, extra }) => {
       const headers: Record<string, string> = { ...extra };
       if (cookie !== undefined) headers.cookie = cookie;
+      // A token goes where tokens belong, and sometimes where they do not (the HTML routes must ignore it).
+      if (authorization !== undefined && (path.startsWith('/api/') || tokenOnHtml)) headers.authorization = authorization;
       if (htmx) headers['hx-request'] = 'true';
       if (fetchSite) headers['sec-fetch-site'] = fetchSite;
       if (b.contentType) headers['content-type'] = b.contentType;

@@ -3,7 +3,9 @@ import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { LocalProvider } from '../../src/dev/oidc-provider.js';
 import { buildTestApp, setupBookmark, signIn, startTestProvider } from '../helpers.js';
-import { MARKER, request, storedRowProblems, type Cookies, type Identity } from './arbitraries.js';
+import { createToken } from '../../src/tokens/tokens.js';
+import { MARKER, request, storedRowProblems, type Credentials, type Identity } from './arbitraries.js';
+import { startWatchdog, type Watchdog } from './watchdog.js';
 
 /**
  * Property-based fuzzing of the whole HTML app through app.inject: random
@@ -15,22 +17,30 @@ const RUNS = { anonymous: Math.round(800 * SCALE), signedIn: Math.round(2200 * S
 
 let provider: LocalProvider;
 let app: FastifyInstance;
-let cookies: Cookies;
+let credentials: Credentials;
+let watchdog: Watchdog;
 let tried = 0;
+let writesAccepted = 0;
 const statuses = new Map<number, number>();
 
 beforeAll(async () => {
   provider = await startTestProvider();
   // One app for the whole run, so state built by earlier requests meets later ones.
-  app = await buildTestApp(provider, { rateLimits: { authPerIp: 1e9, writesPerUser: 1e9, windowMs: 60_000 } });
-  cookies = { alice: await signIn(app, 'alice'), bob: await signIn(app, 'bob') };
+  app = await buildTestApp(provider, { rateLimits: { authPerIp: 1e9, writesPerUser: 1e9, apiPerToken: 1e9, apiFailedAuthPerIp: 1e9, windowMs: 60_000 } });
+  credentials = {
+    alice: await signIn(app, 'alice'),
+    bob: await signIn(app, 'bob'),
+    tokens: { alice: createToken(app.db, 'alice', 'fuzz').secret, bob: createToken(app.db, 'bob', 'fuzz').secret },
+  };
+  watchdog = startWatchdog();
   for (let i = 0; i < 20; i++) {
     setupBookmark(app.db, i % 2 ? 'bob' : 'alice', { url: `https://seed.example/${i}`, title: `Seed ${i}`, tags: ['seed', `n${i}`] });
   }
 });
 afterAll(async () => {
   const rows = (app.db.$client.prepare('SELECT count(*) AS n FROM bookmarks').get() as { n: number }).n;
-  console.log(`fuzz: ${tried} generated requests; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}; ${rows} bookmarks stored`);
+  console.log(`fuzz: ${tried} generated requests, ${writesAccepted} writes accepted; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}; ${rows} bookmarks stored`);
+  await watchdog.stop();
   await app.close();
   await provider.close();
 });
@@ -43,14 +53,26 @@ function problemsWith(options: InjectOptions, response: LightMyRequestResponse):
   if (!isOurStatic && (type === '' || type.includes('html')) && MARKER.test(response.body)) {
     problems.push(`unescaped markup echoed: …${response.body.slice(Math.max(0, response.body.search(MARKER) - 80), response.body.search(MARKER) + 40)}…`);
   }
+  // The API answers JSON only, its errors as problem+json, and never touches the session cookie.
+  if ((options.url as string).startsWith('/api/v1/') && options.method !== 'HEAD' && response.statusCode !== 204) {
+    const expected = response.statusCode >= 400 ? 'application/problem+json' : 'application/json';
+    if (!type.startsWith(expected)) problems.push(`API answered ${response.statusCode} as ${type || 'nothing'}`);
+    if (response.headers['set-cookie'] !== undefined) problems.push('API set a cookie');
+  }
   return problems;
 }
 
-async function checkStoredRows(): Promise<void> {
+async function checkStoredRows(): Promise<number> {
   const rows = app.db.$client.prepare('SELECT id, owner_sub, url, title, tags FROM bookmarks').all() as Parameters<typeof storedRowProblems>[0][];
   const bad = rows.map((row) => ({ row, problems: storedRowProblems(row) })).filter((r) => r.problems.length > 0);
   expect(bad.map(({ row, problems }) => `${row.id}: ${problems.join(', ')}: ${JSON.stringify(row).slice(0, 300)}`)).toEqual([]);
   expect(new Set(rows.map((row) => row.owner_sub))).toEqual(new Set(['alice', 'bob']));
+  // The tag list's counts, kept by triggers, match the tags really stored.
+  const recount = new Map<string, number>();
+  for (const row of rows) for (const tag of row.tags.split(' ').filter(Boolean)) recount.set(`${row.owner_sub} ${tag}`, (recount.get(`${row.owner_sub} ${tag}`) ?? 0) + 1);
+  const kept = app.db.$client.prepare('SELECT owner_sub, tag, count FROM tag_counts').all() as { owner_sub: string; tag: string; count: number }[];
+  expect(new Map(kept.map((row) => [`${row.owner_sub} ${row.tag}`, row.count]))).toEqual(recount);
+  return rows.length;
 }
 
 async function expectHealthy(): Promise<void> {
@@ -61,16 +83,21 @@ async function expectHealthy(): Promise<void> {
   expect(integrity).toBe('ok');
 }
 
+function describeRequest(options: InjectOptions): string {
+  const shown = { ...options, payload: typeof options.payload === 'string' ? options.payload.slice(0, 500) : options.payload };
+  return JSON.stringify(shown).slice(0, 1500);
+}
+
 function property(who: fc.Arbitrary<Identity>) {
-  return fc.asyncProperty(who.chain((identity) => request(identity, cookies)), async (options) => {
+  return fc.asyncProperty(who.chain((identity) => request(identity, credentials)), async (options) => {
     tried++;
+    watchdog.begin(describeRequest(options));
     const response = await app.inject(options);
+    watchdog.end();
     statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
+    if (options.method !== 'GET' && options.method !== 'HEAD' && options.method !== 'OPTIONS' && response.statusCode < 400) writesAccepted++;
     const problems = problemsWith(options, response);
-    if (problems.length > 0) {
-      const shown = { ...options, payload: typeof options.payload === 'string' ? options.payload.slice(0, 500) : options.payload };
-      throw new Error(`${problems.join('; ')}\nrequest: ${JSON.stringify(shown).slice(0, 1500)}`);
-    }
+    if (problems.length > 0) throw new Error(`${problems.join('; ')}\nrequest: ${describeRequest(options)}`);
   });
 }
 

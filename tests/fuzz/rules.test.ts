@@ -4,6 +4,8 @@ import { validateBookmark } from '../../src/bookmarks/validation.js';
 import { parseSearch } from '../../src/bookmarks/search.js';
 import { searchBookmarks } from '../../src/bookmarks/search-queries.js';
 import { openDb } from '../../src/db/client.js';
+import { createBookmark } from '../../src/bookmarks/commands.js';
+import { listTags } from '../../src/bookmarks/queries.js';
 import { setupBookmark } from '../helpers.js';
 import { storedRowProblems, text } from './arbitraries.js';
 
@@ -32,6 +34,28 @@ describe('input rules under generated input', () => {
       }),
       { numRuns: 2000 },
     );
+    db.$client.close();
+  });
+
+  it('whatever validateBookmark accepts is stored through the real triggers, and the tag counts stay right', () => {
+    const db = openDb(':memory:');
+    const tags = fc.oneof(text, fc.array(text, { maxLength: 25 }).map((t) => t.join(',')));
+    let stored = 0;
+    fc.assert(
+      fc.property(fc.record({ url: fc.webUrl(), title: text, tags }), (fields) => {
+        const result = validateBookmark(fields);
+        if (!result.ok) return;
+        createBookmark(db, 'alice', result.value);
+        stored++;
+      }),
+      { numRuns: 1500 },
+    );
+    const recount = new Map<string, number>();
+    for (const { tags: row } of db.$client.prepare('SELECT tags FROM bookmarks').all() as { tags: string }[]) {
+      for (const tag of row.split(' ').filter(Boolean)) recount.set(tag, (recount.get(tag) ?? 0) + 1);
+    }
+    expect(stored).toBeGreaterThan(100);
+    expect(new Map(listTags(db, 'alice', 100_000).map(({ tag, count }) => [tag, count]))).toEqual(recount);
     db.$client.close();
   });
 });

@@ -7,7 +7,7 @@
 export interface NetscapeEntry {
   url: string;
   title: string;
-  /** Folder names on the way down, outermost first. */
+  /** Folder names on the way down, outermost first, without the browser's root containers. */
   folders: string[];
   /** Firefox's and linkding's TAGS attribute, comma separated. */
   tags: string[];
@@ -49,15 +49,30 @@ function parseAddDate(value: string | undefined): Date | null {
   return Number.isNaN(date.getTime()) || date.getTime() <= 0 ? null : date;
 }
 
+/** Names browsers give their root containers; a folder of the user's own may carry one too. */
+const ROOT_FOLDERS = new Set(
+  ['bookmarks', 'bookmarks bar', 'bookmarks toolbar', 'bookmarks menu', 'other bookmarks', 'mobile bookmarks',
+    'favorites', 'favorites bar', 'favourites', 'bookmarksbar', 'bookmarksmenu', 'imported', 'menu', 'toolbar', 'unfiled'],
+);
+/** Firefox marks its toolbar and "Other Bookmarks" roots, whatever the language of their names. */
+const ROOT_MARKERS = ['PERSONAL_TOOLBAR_FOLDER', 'UNFILED_BOOKMARKS_FOLDER'];
+
+interface OpenFolder {
+  name: string;
+  /** A browser root container (or a list without a heading): no meaning as a tag. */
+  root: boolean;
+}
+
 export function parseNetscape(html: string): NetscapeEntry[] {
   const entries: NetscapeEntry[] = [];
-  const folders: string[] = [];
-  let pendingFolder: string | null = null;
+  const open: OpenFolder[] = [];
+  let pending: { name: string; marked: boolean } | null = null;
   const token = /<h3\b([^>]*)>([\s\S]*?)<\/h3\s*>|<a\b([^>]*)>([\s\S]*?)<\/a\s*>|<dl\b[^>]*>|<\/dl\s*>/gi;
   for (const match of html.matchAll(token)) {
-    const [whole, , folderHtml, anchorAttributes, anchorHtml] = match;
+    const [whole, folderAttributes, folderHtml, anchorAttributes, anchorHtml] = match;
     if (folderHtml !== undefined) {
-      pendingFolder = cleanText(folderHtml);
+      const attrs = attributes(folderAttributes ?? '');
+      pending = { name: cleanText(folderHtml), marked: ROOT_MARKERS.some((marker) => attrs.has(marker)) };
     } else if (anchorAttributes !== undefined) {
       const attrs = attributes(anchorAttributes);
       const href = (attrs.get('HREF') ?? '').trim();
@@ -65,36 +80,27 @@ export function parseNetscape(html: string): NetscapeEntry[] {
       entries.push({
         url: href,
         title: cleanText(anchorHtml ?? ''),
-        folders: [...folders],
+        folders: open.filter((folder) => !folder.root).map((folder) => folder.name),
         tags: (attrs.get('TAGS') ?? '').split(',').map((tag) => tag.trim()).filter(Boolean),
         addDate: parseAddDate(attrs.get('ADD_DATE')),
       });
     } else if (/^<dl/i.test(whole)) {
-      folders.push(pendingFolder ?? '');
-      pendingFolder = null;
+      const name = pending?.name ?? '';
+      // Only at the top (inside nothing but unnamed lists) is "Menu" or "Favorites" the browser's.
+      const topLevel = open.every((folder) => folder.name === '');
+      open.push({ name, root: name === '' || pending?.marked === true || (topLevel && ROOT_FOLDERS.has(name.toLowerCase())) });
+      pending = null;
     } else {
-      folders.pop();
+      open.pop();
     }
   }
   return entries;
 }
 
-/** Browser root containers carry no meaning as tags. */
-const ROOT_FOLDERS = new Set(
-  ['', 'bookmarks', 'bookmarks bar', 'bookmarks toolbar', 'bookmarks menu', 'other bookmarks', 'mobile bookmarks',
-    'favorites', 'favorites bar', 'favourites', 'bookmarksbar', 'bookmarksmenu', 'imported', 'menu', 'toolbar', 'unfiled']
-    .map((name) => name.toLowerCase()),
-);
-
 /** A name as a tag: lowercase, words joined by '-', no separators left. */
 export function nameToTag(name: string): string | null {
   const tag = name.trim().toLowerCase().replace(/[\s,]+/g, '-').replace(/^#+/, '');
   return tag || null;
-}
-
-/** A folder name as a tag, except the browsers' root containers. */
-export function folderTag(name: string): string | null {
-  return ROOT_FOLDERS.has(name.trim().toLowerCase()) ? null : nameToTag(name);
 }
 
 const escapeHtml = (text: string): string =>

@@ -4,7 +4,7 @@ import { currentUser, requireUser } from '../auth/session.js';
 import { isFragmentRequest } from '../http/htmx.js';
 import { importBookmarks, type ImportReport } from '../bookmarks/commands.js';
 import { exportBookmarks } from '../bookmarks/queries.js';
-import { folderTag, nameToTag, parseNetscape, renderNetscape } from './netscape.js';
+import { nameToTag, parseNetscape, renderNetscape } from './netscape.js';
 
 export const IMPORT_LIMIT_BYTES = 20 * 1024 * 1024;
 
@@ -57,7 +57,7 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
       entries.map((entry) => ({
         url: entry.url,
         title: entry.title,
-        tags: [...entry.folders.map(folderTag), ...entry.tags.map(nameToTag)].filter((tag): tag is string => tag !== null),
+        tags: [...entry.folders, ...entry.tags].map(nameToTag).filter((tag): tag is string => tag !== null),
         createdAt: entry.addDate,
       })),
     );

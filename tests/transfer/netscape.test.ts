@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeEntities, folderTag, parseNetscape, renderNetscape } from '../../src/transfer/netscape.js';
+import { decodeEntities, nameToTag, parseNetscape, renderNetscape } from '../../src/transfer/netscape.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -10,12 +10,12 @@ describe('parseNetscape', () => {
     expect(entries).toHaveLength(9);
     const drizzle = entries.find((e) => e.url.includes('drizzle'))!;
     expect(drizzle.title).toBe('Drizzle ORM & SQLite — Overview');
-    expect(drizzle.folders).toEqual(['', 'Bookmarks bar', 'Dev Tools']);
+    expect(drizzle.folders).toEqual(['Dev Tools']);
     expect(drizzle.addDate?.toISOString()).toBe('2023-04-01T00:00:00.000Z');
     const node = entries.find((e) => e.url.includes('nodejs'))!;
-    expect(node.folders).toEqual(['', 'Bookmarks bar', 'Dev Tools', 'Node.js']);
+    expect(node.folders).toEqual(['Dev Tools', 'Node.js']);
     expect(entries.find((e) => e.url.includes('wikipedia'))?.title).toBe('日本 - Wikipedia');
-    expect(entries.find((e) => e.url.includes('tagesschau'))?.folders).toEqual(['', 'Bookmarks bar']);
+    expect(entries.find((e) => e.url.includes('tagesschau'))?.folders).toEqual([]);
     expect(entries.find((e) => e.url.startsWith('https://example.com/'))?.title).toBe("<script>alert(1)</script> 'quoted' 😀");
     expect(entries.find((e) => e.url.startsWith('javascript:'))?.url).toBe('javascript:(function(){alert("bookmarklet")})()');
   });
@@ -27,20 +27,20 @@ describe('parseNetscape', () => {
     ]);
     const recipe = entries[1]!;
     expect(recipe.tags).toEqual(['dessert', 'french']);
-    expect(recipe.folders).toEqual(['', 'Recettes de cuisine']);
+    expect(recipe.folders).toEqual(['Recettes de cuisine']);
     const tart = entries[2]!;
-    expect(tart.folders).toEqual(['', 'Recettes de cuisine', 'Pâtisserie & desserts', 'Tartes']);
+    expect(tart.folders).toEqual(['Recettes de cuisine', 'Pâtisserie & desserts', 'Tartes']);
     expect(tart.url).toBe('https://tartes.example/tatin?x=1&y=2');
     expect(tart.addDate?.toISOString()).toBe('2022-06-23T16:00:00.000Z');
     expect(entries[3]!.tags).toEqual(['code', 'Git Hub']);
-    expect(entries[3]!.folders).toEqual(['', 'Bookmarks Toolbar']);
+    expect(entries[3]!.folders).toEqual([]);
     expect(entries[5]!.url).toBe('http://example.org/path?q=1&r=2');
   });
 
   it('reads Safari\'s dialect: no dates, FOLDED folders, the Reading List', () => {
     const entries = parseNetscape(fixture('safari-bookmarks.html'));
     expect(entries.map((e) => [e.title, e.folders.at(-1)])).toEqual([
-      ['Apple', 'Favorites'],
+      ['Apple', undefined],
       ['SBB — Swiss Federal Railways', 'Travel Plans'],
       ['Kyōto travel guide', 'Travel Plans'],
       ['Tom & Jerry\'s "long" read <for later>', 'Reading List'],
@@ -55,17 +55,33 @@ describe('parseNetscape', () => {
   });
 });
 
-describe('folderTag', () => {
+describe('folders as tags', () => {
+  const list = (...items: string[]) => `<DL><p>${items.join('')}</DL><p>`;
+  const folder = (name: string, ...items: string[]) => `<DT><H3>${name}</H3>${list(...items)}`;
+  const marked = (attribute: string, name: string, ...items: string[]) => `<DT><H3 ${attribute}="true">${name}</H3>${list(...items)}`;
+  const link = '<DT><A HREF="https://a.example/">A</A>';
+  it.each([
+    ['a top-level browser root is dropped', list(folder('Bookmarks bar', link)), []],
+    ['a top-level "Menu" is the browser\'s root', list(folder('Menu', link)), []],
+    ['Safari\'s top-level "Favorites", with no list around it', folder('Favorites', link), []],
+    ['the user\'s own "Menu" inside a root becomes a tag', list(folder('Bookmarks bar', folder('Menu', link))), ['Menu']],
+    ['the user\'s "Favorites", "Toolbar" and "Unfiled" nested anywhere', list(folder('Other bookmarks', folder('Favorites', folder('Toolbar', folder('Unfiled', link))))), ['Favorites', 'Toolbar', 'Unfiled']],
+    ['the user\'s "Menu" under their own top-level folder', list(folder('Restaurants', folder('Menu', link))), ['Restaurants', 'Menu']],
+    ['a marked toolbar root, in any language, at any depth', list(folder('Work', marked('PERSONAL_TOOLBAR_FOLDER', 'Lesezeichen-Symbolleiste', link))), ['Work']],
+    ['a marked "Other Bookmarks" root', list(marked('UNFILED_BOOKMARKS_FOLDER', 'Weitere Lesezeichen', folder('Menu', link))), ['Menu']],
+    ['a top-level folder of the user\'s own', list(folder('Dev Tools', link)), ['Dev Tools']],
+  ])('%s', (_, html, folders) => {
+    expect(parseNetscape(html).map((entry) => entry.folders)).toEqual([folders]);
+  });
+
   it.each([
     ['Dev Tools', 'dev-tools'],
-    ['Bookmarks bar', null],
-    ['Other Bookmarks', null],
-    ['Favorites', null],
     ['Reading List', 'reading-list'],
     ['Recettes, cuisine', 'recettes-cuisine'],
-    ['', null],
-  ])('%j becomes %j', (name, tag) => {
-    expect(folderTag(name)).toBe(tag);
+    ['#Menu', 'menu'],
+    ['  ', null],
+  ])('the name %j becomes the tag %j', (name, tag) => {
+    expect(nameToTag(name)).toBe(tag);
   });
 });
 
@@ -75,7 +91,7 @@ describe('renderNetscape', () => {
     const html = renderNetscape(items);
     expect(html).not.toContain('<b>Tom');
     const [entry] = parseNetscape(html);
-    expect(entry).toEqual({ url: items[0]!.url, title: items[0]!.title, tags: ['a', 'b-c'], folders: [''], addDate: new Date(1_700_000_000_000) });
+    expect(entry).toEqual({ url: items[0]!.url, title: items[0]!.title, tags: ['a', 'b-c'], folders: [], addDate: new Date(1_700_000_000_000) });
   });
 
   it('decodes numeric and named entities and leaves unknown ones', () => {

@@ -70,6 +70,25 @@ describe('import', () => {
     expect(all('bob')).toHaveLength(0);
   });
 
+  it('a folder of the user\'s own named like a browser root ("Menu", "Favorites") becomes a tag; the browser\'s roots do not', async () => {
+    const content = `<!DOCTYPE NETSCAPE-Bookmark-file-1>
+<DL><p>
+  <DT><H3 PERSONAL_TOOLBAR_FOLDER="true">Bookmarks bar</H3>
+  <DL><p>
+    <DT><H3>Restaurants</H3>
+    <DL><p>
+      <DT><H3>Menu</H3>
+      <DL><p><DT><A HREF="https://menu.example/">Lunch menu</A></DL><p>
+    </DL><p>
+  </DL><p>
+  <DT><H3>Favorites</H3>
+  <DL><p><DT><A HREF="https://root.example/">At the root</A></DL><p>
+</DL><p>`;
+    expect((await upload(content, t.alice)).statusCode).toBe(200);
+    expect(all('alice').find((b) => b.url === 'https://menu.example/')!.tags).toBe('restaurants menu');
+    expect(all('alice').find((b) => b.url === 'https://root.example/')!.tags).toBe('');
+  });
+
   it('answers 422 with the error next to the field for an empty or non-bookmark file, storing nothing', async () => {
     for (const content of ['', '<html><body>hello</body></html>']) {
       const response = await upload(content, t.alice);

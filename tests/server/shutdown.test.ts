@@ -82,10 +82,9 @@ describe('graceful shutdown on SIGTERM', () => {
       const cut = new Promise<void>((resolve) => req.on('error', () => resolve()).on('response', () => resolve()));
       req.write('url=https%3A%2F%2Fstalled.example%2F');
       await sleep(300);
-      const started = Date.now();
+      // The body never completes: exiting at all (within the test's timeout) means the grace period cut it.
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);
-      expect(Date.now() - started).toBeLessThan(5000);
       await cut;
       expect(existsSync(`${databasePath}-wal`)).toBe(false);
       const db = new Database(databasePath, { readonly: true });
@@ -100,10 +99,9 @@ describe('graceful shutdown on SIGTERM', () => {
     const server = await startServer(stack, join(dir, 'idle.db'), {}, true);
     try {
       await fetch(`${stack.baseUrl}/healthz`, { headers: { connection: 'keep-alive' } }).then((r) => r.text());
-      const started = Date.now();
+      // The idle connection would otherwise hold the process for the keep-alive timeout, past this test's timeout.
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);
-      expect(Date.now() - started).toBeLessThan(5000);
     } finally {
       if (server.child.exitCode === null) server.child.kill('SIGKILL');
     }

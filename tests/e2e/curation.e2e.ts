@@ -1,0 +1,465 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseHTML } from 'linkedom';
+import { describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import {
+  addBookmark,
+  cardTitled,
+  cardTitles,
+  fillBookmarkForm,
+  hasHorizontalOverflow,
+  marker,
+  ROOT,
+  screenshot,
+  setMarker,
+  uniqueUser,
+  useStack,
+  type NewBookmark,
+} from './harness.js';
+
+const { session: current } = useStack();
+
+const FIREFOX_FIXTURE = join(ROOT, 'tests', 'fixtures', 'firefox-bookmarks.html');
+const CHROME_FIXTURE = join(ROOT, 'tests', 'fixtures', 'chrome-bookmarks.html');
+
+const focusedId = (page: Page): Promise<string | undefined> => page.evaluate(() => document.activeElement?.id);
+const focusedLabel = (page: Page): Promise<string | null | undefined> =>
+  page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+
+/**
+ * Until htmx has settled a swap it has not wired the new content's hx-* attributes:
+ * a key press there would navigate instead of swapping.
+ */
+const settled = (page: Page): Promise<void> =>
+  expect
+    .poll(() => page.evaluate(() => !document.querySelector('.htmx-added, .htmx-settling, .htmx-swapping, .htmx-request')), { timeout: 5_000 })
+    .toBe(true);
+
+const text = async (locator: Locator): Promise<string> => ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+const chips = (card: Locator): Promise<string[]> => card.locator('.tags .tag').allTextContents();
+
+/** The tag list in the sidebar as shown: each tag with its count, in order. */
+const tagList = (page: Page): Promise<{ tag: string; count: number }[]> =>
+  page.locator('#tag-cloud li').evaluateAll((items) =>
+    items.map((item) => ({ tag: item.querySelector('.tag')?.textContent ?? '', count: Number(item.querySelector('.tag-count')?.textContent) })),
+  );
+
+/** Empties the focused text field and types `value`, as a keyboard user would. */
+async function retype(page: Page, value: string): Promise<void> {
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.type(value);
+}
+
+/** Tags as the app reads them: split on commas and white space, lower case. */
+const tagsOf = (bookmark: NewBookmark): string[] => (bookmark.tags ?? '').toLowerCase().split(/[\s,]+/).filter(Boolean);
+
+// --- Expectations for an import, worked out from the fixture file itself -------------------------
+
+/** An attribute by name in any case: bookmark files write them upper case, which linkedom keeps. */
+const attribute = (element: Element, name: string): string | undefined =>
+  [...element.attributes].find((candidate) => candidate.name.toLowerCase() === name)?.value;
+
+interface FixtureLink {
+  href: string;
+  title: string;
+  tags: string[];
+}
+
+const toLink = (anchor: Element): FixtureLink => ({
+  href: attribute(anchor, 'href') ?? '',
+  title: (anchor.textContent ?? '').replace(/\s+/g, ' ').trim(),
+  tags: (attribute(anchor, 'tags') ?? '').split(',').map((tag) => tag.trim()).filter(Boolean),
+});
+
+/** Every link of a bookmarks file, read by an HTML parser (entities decoded), in file order. */
+function fixtureLinks(html: string): FixtureLink[] {
+  return [...parseHTML(html).document.querySelectorAll('a')].map(toLink);
+}
+
+/** The first folder of a bookmarks file and the first link in it. */
+function firstFolder(html: string): { name: string; link: FixtureLink } {
+  const nodes = [...parseHTML(html).document.querySelectorAll('h3, a')];
+  const index = nodes.findIndex((node) => node.tagName.toLowerCase() === 'h3');
+  const next = nodes[index + 1]!;
+  expect(next.tagName.toLowerCase(), 'the first folder starts with a link').toBe('a');
+  return { name: (nodes[index]!.textContent ?? '').trim(), link: toLink(next) };
+}
+
+interface ImportExpectation {
+  /** Links to web pages, first of each address. */
+  web: FixtureLink[];
+  duplicates: number;
+  /** Skipped links by reason, in the order they first occur in the file. */
+  skipped: Map<string, number>;
+}
+
+/**
+ * Sorts every link of a bookmarks file the way the import page describes: web pages
+ * (http, https) are imported once per address (a slash at the end of the path does
+ * not make a new one); bookmarklets, other schemes and unparseable text are skipped.
+ */
+function expectImport(html: string): ImportExpectation {
+  const result: ImportExpectation = { web: [], duplicates: 0, skipped: new Map() };
+  const seen = new Set<string>();
+  const skip = (reason: string): void => void result.skipped.set(reason, (result.skipped.get(reason) ?? 0) + 1);
+  for (const link of fixtureLinks(html)) {
+    if (/^javascript:/i.test(link.href)) {
+      skip('bookmarklet');
+      continue;
+    }
+    let url: URL;
+    try {
+      url = new URL(link.href);
+    } catch {
+      skip('invalid address');
+      continue;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      skip('not a web address');
+      continue;
+    }
+    const key = `${url.origin}${url.pathname.replace(/\/$/, '')}${url.search}${url.hash}`;
+    if (seen.has(key)) {
+      result.duplicates += 1;
+      continue;
+    }
+    seen.add(key);
+    result.web.push(link);
+  }
+  return result;
+}
+
+function summary(imported: number, duplicates: number, skipped: Map<string, number>): string {
+  const skippedTotal = [...skipped.values()].reduce((sum, count) => sum + count, 0);
+  const reasons = [...skipped].map(([reason, count]) => `${count} ${reason}`).join(', ');
+  return `${imported} imported, ${duplicates} ${duplicates === 1 ? 'duplicate' : 'duplicates'}, ${skippedTotal} skipped${reasons ? ` (${reasons})` : ''}.`;
+}
+
+/** Uploads `file` from the import page and returns the summary it shows. */
+async function importFile(page: Page, baseUrl: string, file: string, expectedStatus = 200): Promise<string> {
+  await page.getByRole('heading', { name: 'Import bookmarks' }).waitFor();
+  await page.setInputFiles('#import-file', file);
+  const posted = page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${baseUrl}/import`);
+  await page.locator('#import-button').click();
+  expect((await posted).status()).toBe(expectedStatus);
+  const report = page.getByRole('status').filter({ hasText: 'imported' });
+  await report.waitFor();
+  return text(report.locator('p'));
+}
+
+describe('curating bookmarks in Chromium with JavaScript', () => {
+  it('edits a card in place with the keyboard: Save shows and keeps the change, Escape and an invalid address change nothing', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('editor'));
+    await addBookmark(page, { url: 'https://htmx.org/docs/', title: 'htmx documentation', tags: 'htmx' });
+    await addBookmark(page, { url: 'https://fastify.dev/', title: 'Fastify', tags: 'node' });
+    const card = cardTitled(page, 'htmx documentation');
+    const cardId = (await card.getAttribute('id'))!;
+    const id = cardId.replace('bookmark-', '');
+    expect(id).toMatch(/^\d+$/);
+    const sameCard = page.locator(`#${cardId}`);
+    const editForm = sameCard.locator('form.bookmark-edit');
+    const openEditor = async (title: string): Promise<void> => {
+      await settled(page);
+      await page.getByRole('link', { name: `Edit ${title}` }).focus();
+      await page.keyboard.press('Enter');
+      await editForm.waitFor();
+      await settled(page);
+      await expect.poll(() => focusedId(page), { timeout: 5_000 }).toBe(`edit-${id}-url`);
+    };
+    await setMarker(page);
+
+    // Edit, Tab to title and tags, Enter saves.
+    await openEditor('htmx documentation');
+    expect(await page.inputValue(`#edit-${id}-url`)).toBe('https://htmx.org/docs/');
+    expect(await page.inputValue(`#edit-${id}-title`)).toBe('htmx documentation');
+    expect(await page.inputValue(`#edit-${id}-tags`)).toBe('htmx');
+    expect(await cardTitles(page), 'the other card stays a card').toEqual(['Fastify']);
+    await screenshot(page, 'curation-01-edit-form');
+    await page.keyboard.press('Tab');
+    expect(await focusedId(page)).toBe(`edit-${id}-title`);
+    await retype(page, 'htmx reference');
+    await page.keyboard.press('Tab');
+    expect(await focusedId(page)).toBe(`edit-${id}-tags`);
+    await retype(page, 'htmx, reference docs');
+    const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url() === `${session.baseUrl}/bookmarks/${id}`);
+    await page.keyboard.press('Enter');
+    expect((await saved).status()).toBe(200);
+    await editForm.waitFor({ state: 'detached' });
+    expect(await text(sameCard.locator('.card-title'))).toBe('htmx reference');
+    expect(await chips(sameCard)).toEqual(['htmx', 'reference', 'docs']);
+    expect(await cardTitles(page)).toEqual(['Fastify', 'htmx reference']);
+    expect(await marker(page), 'saving navigated instead of swapping').toBe('same document');
+    // The tag list follows the edit.
+    expect((await tagList(page)).map((item) => item.tag).sort()).toEqual(['docs', 'htmx', 'node', 'reference']);
+    // Focus comes back to the card, on its Edit link, for the next key press.
+    await expect.poll(() => focusedLabel(page), { timeout: 5_000 }).toBe('Edit htmx reference');
+    await screenshot(page, 'curation-02-edited');
+
+    await page.reload();
+    expect(await cardTitles(page)).toEqual(['Fastify', 'htmx reference']);
+    expect(await chips(sameCard)).toEqual(['htmx', 'reference', 'docs']);
+    expect(await text(sameCard.locator('.card-url'))).toBe('https://htmx.org/docs/');
+
+    // Escape gives the card back as it was.
+    await setMarker(page);
+    await openEditor('htmx reference');
+    await page.keyboard.press('Tab');
+    await retype(page, 'Not saved');
+    await page.keyboard.press('Escape');
+    await editForm.waitFor({ state: 'detached' });
+    expect(await text(sameCard.locator('.card-title'))).toBe('htmx reference');
+    expect(await chips(sameCard)).toEqual(['htmx', 'reference', 'docs']);
+    expect(await cardTitles(page)).toEqual(['Fastify', 'htmx reference']);
+    expect(await marker(page), 'Escape navigated instead of swapping').toBe('same document');
+    await screenshot(page, 'curation-03-edit-cancelled');
+
+    // An invalid address: the error sits under the address field, the form keeps what was typed.
+    session.expectErrorStatus(422, `/bookmarks/${id}`);
+    await openEditor('htmx reference');
+    await retype(page, 'ftp://x');
+    await page.keyboard.press('Tab');
+    await retype(page, 'Also not saved');
+    const refused = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url() === `${session.baseUrl}/bookmarks/${id}`);
+    await page.keyboard.press('Enter');
+    expect((await refused).status()).toBe(422);
+    const error = sameCard.locator(`.field:has(#edit-${id}-url) > #edit-${id}-url-error`);
+    await error.waitFor();
+    expect(await text(error)).toContain('http:// or https://');
+    expect(await page.getAttribute(`#edit-${id}-url`, 'aria-invalid')).toBe('true');
+    expect(await page.getAttribute(`#edit-${id}-url`, 'aria-describedby')).toBe(`edit-${id}-url-error`);
+    expect(await page.inputValue(`#edit-${id}-url`)).toBe('ftp://x');
+    expect(await page.inputValue(`#edit-${id}-title`)).toBe('Also not saved');
+    await expect.poll(() => focusedId(page), { timeout: 5_000 }).toBe(`edit-${id}-url`);
+    const [urlBox, errorBox, titleBox] = await Promise.all(
+      [`#edit-${id}-url`, `#edit-${id}-url-error`, `label[for="edit-${id}-title"]`].map((selector) => page.locator(selector).boundingBox()),
+    );
+    expect(errorBox!.y, 'the error is below the address field').toBeGreaterThanOrEqual(urlBox!.y + urlBox!.height - 1);
+    expect(errorBox!.y + errorBox!.height, 'the error is above the title field').toBeLessThanOrEqual(titleBox!.y + 1);
+    expect(errorBox!.x, 'the error lines up with the address field').toBeCloseTo(urlBox!.x, -1);
+    expect(await hasHorizontalOverflow(page)).toBe(false);
+    expect(await marker(page)).toBe('same document');
+    await screenshot(page, 'curation-04-edit-invalid-url');
+
+    await page.reload();
+    expect(await cardTitles(page)).toEqual(['Fastify', 'htmx reference']);
+    expect(await text(sameCard.locator('.card-url'))).toBe('https://htmx.org/docs/');
+    expect(await chips(sameCard)).toEqual(['htmx', 'reference', 'docs']);
+  });
+
+  it('filters by a tag from the tag list, most used first; the URL opens the same list elsewhere and Back restores everything', async () => {
+    const session = current();
+    const user = uniqueUser('tagger');
+    const page = await session.signedInPage(user);
+    const bookmarks: NewBookmark[] = [
+      { url: 'https://www.sqlite.org/fts5.html', title: 'SQLite FTS5', tags: 'sqlite database search' },
+      { url: 'https://orm.drizzle.team/', title: 'Drizzle ORM', tags: 'sqlite database' },
+      { url: 'https://litestream.io/', title: 'Litestream', tags: 'sqlite database search' },
+      { url: 'https://github.com/WiseLibs/better-sqlite3', title: 'better-sqlite3', tags: 'sqlite' },
+      { url: 'https://htmx.org/', title: 'htmx', tags: 'htmx' },
+    ];
+    for (const bookmark of bookmarks) await addBookmark(page, bookmark);
+    const newestFirst = [...bookmarks].reverse();
+
+    // Expected counts from the data above, most used first (no two tags share a count).
+    const counts = new Map<string, number>();
+    for (const tag of bookmarks.flatMap(tagsOf)) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+    const expectedTags = [...counts].map(([tag, count]) => ({ tag, count })).sort((a, b) => b.count - a.count);
+    expect(new Set(expectedTags.map((item) => item.count)).size, 'the data has a tie').toBe(expectedTags.length);
+    await page.reload();
+    expect(await tagList(page)).toEqual(expectedTags);
+    await screenshot(page, 'curation-05-tag-list');
+
+    const tag = 'search';
+    const withTag = newestFirst.filter((bookmark) => tagsOf(bookmark).includes(tag)).map((bookmark) => bookmark.title!);
+    expect(withTag.length).toBeGreaterThan(1);
+    expect(withTag.length).toBeLessThan(bookmarks.length);
+    await setMarker(page);
+    await settled(page);
+    await page.locator('#tag-cloud').getByRole('link', { name: tag, exact: true }).click();
+    await page.locator('#list-summary', { hasText: `${withTag.length} matches for “#${tag}”` }).waitFor();
+    const filteredUrl = `${session.baseUrl}/bookmarks/search?q=%23${tag}`;
+    expect(page.url()).toBe(filteredUrl);
+    expect(await cardTitles(page)).toEqual(withTag);
+    for (const title of withTag) expect(await chips(cardTitled(page, title))).toContain(tag);
+    expect(await page.inputValue('#search-input')).toBe(`#${tag}`);
+    expect(await marker(page), 'the tag link navigated instead of swapping').toBe('same document');
+    await screenshot(page, 'curation-06-tag-filtered');
+
+    // The URL is shareable: a new window, signed in as the same user, shows the same list.
+    const elsewhere = await session.signedInPage(user);
+    await elsewhere.goto(filteredUrl);
+    await elsewhere.locator('#list-summary', { hasText: `${withTag.length} matches for “#${tag}”` }).waitFor();
+    expect(await cardTitles(elsewhere)).toEqual(withTag);
+    expect(await elsewhere.inputValue('#search-input')).toBe(`#${tag}`);
+    expect(await tagList(elsewhere)).toEqual(expectedTags);
+    await screenshot(elsewhere, 'curation-07-tag-url-opened-elsewhere');
+
+    await page.goBack();
+    await page.waitForURL(`${session.baseUrl}/dashboard`);
+    await page.locator('#list-summary', { hasText: `${bookmarks.length} bookmarks` }).waitFor();
+    expect(await cardTitles(page)).toEqual(newestFirst.map((bookmark) => bookmark.title));
+    expect(await page.inputValue('#search-input')).toBe('');
+  });
+
+  it('understands #tag, -word and "exact phrase" typed into the search box', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('syntax'));
+    const bookmarks: NewBookmark[] = [
+      { url: 'https://orm.drizzle.team/docs/overview', title: 'Drizzle ORM guide', tags: 'sqlite orm' },
+      { url: 'https://www.sqlite.org/fts5.html', title: 'SQLite full text search', tags: 'sqlite search' },
+      { url: 'https://www.sqlite.org/optoverview.html', title: 'SQLite query planner', tags: 'sqlite' },
+      { url: 'https://www.postgresql.org/docs/current/textsearch.html', title: 'Full text search in Postgres', tags: 'postgres search' },
+      { url: 'https://example.com/tips', title: 'Text full of search tips', tags: 'tips' },
+    ];
+    for (const bookmark of bookmarks) await addBookmark(page, bookmark);
+
+    const search = async (query: string, expected: string[], shot: string): Promise<void> => {
+      await page.fill('#search-input', '');
+      await page.locator('#search-input').pressSequentially(query);
+      const summaryLine = page.locator('#list-summary', { hasText: `for “${query}”` });
+      await summaryLine.waitFor();
+      expect(await cardTitles(page), query).toEqual(expected);
+      expect(await text(summaryLine)).toBe(`${expected.length} ${expected.length === 1 ? 'match' : 'matches'} for “${query}”`);
+      expect(new URL(page.url()).searchParams.get('q')).toBe(query);
+      await screenshot(page, shot);
+    };
+
+    await search('#sqlite -planner', ['SQLite full text search', 'Drizzle ORM guide'], 'curation-08-search-tag-minus-word');
+    await search('"full text search"', ['Full text search in Postgres', 'SQLite full text search'], 'curation-09-search-phrase');
+    // The same words without quotes also find the page that has them in another order.
+    await search('full text search', ['Text full of search tips', 'Full text search in Postgres', 'SQLite full text search'], 'curation-10-search-words');
+    await search('#search -#postgres', ['SQLite full text search'], 'curation-11-search-minus-tag');
+  });
+
+  it('offers to update the saved bookmark when the same address is added again, and updates that one card', async () => {
+    const session = current();
+    session.expectErrorStatus(409, '/bookmarks');
+    const page = await session.signedInPage(uniqueUser('twice'));
+    await addBookmark(page, { url: 'https://example.com/docs/page', title: 'Original title', tags: 'first' });
+    await addBookmark(page, { url: 'https://example.org/other', title: 'Another page' });
+    const cardId = (await cardTitled(page, 'Original title').getAttribute('id'))!;
+    const sameCard = page.locator(`#${cardId}`);
+    await setMarker(page);
+
+    // Only the host's case and a trailing slash differ.
+    await fillBookmarkForm(page, { url: 'https://EXAMPLE.com/docs/page/', title: 'Updated title', tags: 'second' });
+    const warned = page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${session.baseUrl}/bookmarks`);
+    await page.click('#bookmark-form-button');
+    expect((await warned).status()).toBe(409);
+    const offer = page.locator('#bookmark-form').getByRole('alert').filter({ hasText: 'You already saved this address' });
+    await offer.waitFor();
+    expect(await offer.getByRole('link').textContent()).toBe('Original title');
+    expect(await offer.getByRole('link').getAttribute('href')).toBe('https://example.com/docs/page');
+    expect(await page.inputValue('#bookmark-url')).toBe('https://EXAMPLE.com/docs/page/');
+    expect(await page.inputValue('#bookmark-title')).toBe('Updated title');
+    expect(await cardTitles(page), 'nothing is added before the user decides').toEqual(['Another page', 'Original title']);
+    expect(await hasHorizontalOverflow(page)).toBe(false);
+    await screenshot(page, 'curation-12-duplicate-offer');
+
+    const updated = page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${session.baseUrl}/bookmarks`);
+    await offer.getByRole('button', { name: 'Update the saved one' }).click();
+    expect((await updated).status()).toBe(200);
+    await offer.waitFor({ state: 'detached' });
+    await page.locator('#list-summary', { hasText: '2 bookmarks' }).waitFor();
+    expect(await cardTitles(page)).toEqual(['Another page', 'Updated title']);
+    expect(await text(sameCard.locator('.card-title'))).toBe('Updated title');
+    expect(await chips(sameCard)).toEqual(['second']);
+    expect(await page.inputValue('#bookmark-url'), 'the form is ready for the next link').toBe('');
+    expect(await marker(page)).toBe('same document');
+    await screenshot(page, 'curation-13-duplicate-updated');
+
+    await page.reload();
+    expect(await cardTitles(page)).toEqual(['Another page', 'Updated title']);
+    expect(await text(sameCard.locator('.card-title'))).toBe('Updated title');
+    expect(await page.locator('#bookmark-cards > li.card').count()).toBe(2);
+  });
+
+  it('imports a Firefox bookmarks file with a summary of what happened; the same file again adds nothing', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('importer'));
+    const fixture = readFileSync(FIREFOX_FIXTURE, 'utf8');
+    const expected = expectImport(fixture);
+    // The fixture is worth importing only if it has each kind of link.
+    expect(expected.web.length).toBeGreaterThan(1);
+    expect(expected.skipped.size).toBeGreaterThan(0);
+    const { name: folder, link: inFolder } = firstFolder(fixture);
+    const folderTag = folder.toLowerCase().replace(/\s+/g, '-');
+
+    await page.getByRole('link', { name: 'Import', exact: true }).click();
+    await setMarker(page);
+    expect(await importFile(page, session.baseUrl, FIREFOX_FIXTURE)).toBe(summary(expected.web.length, expected.duplicates, expected.skipped));
+    expect(await marker(page), 'the import navigated instead of swapping').toBe('same document');
+    await screenshot(page, 'curation-14-imported');
+
+    await page.getByRole('link', { name: 'See your bookmarks' }).click();
+    await page.locator('#list-summary', { hasText: `${expected.web.length} bookmarks` }).waitFor();
+    expect((await cardTitles(page)).sort()).toEqual(expected.web.map((link) => link.title).sort());
+    expect((await tagList(page)).map((item) => item.tag)).toContain(folderTag);
+    expect((await chips(cardTitled(page, inFolder.title))).sort()).toEqual([folderTag, ...inFolder.tags].sort());
+    await screenshot(page, 'curation-15-dashboard-after-import');
+
+    await page.getByRole('link', { name: 'Import', exact: true }).click();
+    expect(await importFile(page, session.baseUrl, FIREFOX_FIXTURE)).toBe(summary(0, expected.web.length + expected.duplicates, expected.skipped));
+    await screenshot(page, 'curation-16-imported-again');
+    await page.getByRole('link', { name: 'See your bookmarks' }).click();
+    await page.locator('#list-summary', { hasText: `${expected.web.length} bookmarks` }).waitFor();
+    expect((await cardTitles(page)).sort()).toEqual(expected.web.map((link) => link.title).sort());
+  });
+
+  it('exports every bookmark with its tags as a downloaded bookmarks file', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('exporter'));
+    const bookmarks = [
+      { url: 'https://htmx.org/docs/', title: 'htmx documentation', tags: 'htmx hypermedia' },
+      { url: 'https://fastify.dev/', title: 'Fastify', tags: '' },
+      { url: 'https://example.com/a?b=1&c=2', title: 'Query & ampersand', tags: 'misc' },
+    ];
+    for (const bookmark of bookmarks) await addBookmark(page, bookmark);
+
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Export', exact: true }).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toMatch(/^bookmarks-\d{4}-\d{2}-\d{2}\.html$/);
+    const file = readFileSync((await download.path())!, 'utf8');
+    expect(file.startsWith('<!DOCTYPE NETSCAPE-Bookmark-file-1>')).toBe(true);
+    const anchors = [...parseHTML(file).document.querySelectorAll('a')].map((anchor) => ({
+      url: attribute(anchor, 'href'),
+      tags: attribute(anchor, 'tags'),
+      title: anchor.textContent,
+    }));
+    expect(anchors.map((anchor) => anchor.url).sort()).toEqual(bookmarks.map((bookmark) => bookmark.url).sort());
+    for (const bookmark of bookmarks) {
+      const anchor = anchors.find((candidate) => candidate.url === bookmark.url)!;
+      expect(anchor.title).toBe(bookmark.title);
+      expect(anchor.tags, `TAGS of ${bookmark.url}`).toBe(tagsOf(bookmark).join(','));
+    }
+    // Still on the dashboard: the download did not replace the page.
+    expect(page.url()).toBe(`${session.baseUrl}/dashboard`);
+    expect(await cardTitles(page)).toHaveLength(bookmarks.length);
+    await screenshot(page, 'curation-17-after-export');
+  });
+});
+
+describe('importing in Chromium with JavaScript turned off', () => {
+  it('imports a Chrome bookmarks file by a plain multipart form post and shows the summary', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('import-nojs'), { javaScriptEnabled: false });
+    const fixture = readFileSync(CHROME_FIXTURE, 'utf8');
+    const expected = expectImport(fixture);
+    expect(expected.web.length).toBeGreaterThan(1);
+
+    await page.getByRole('link', { name: 'Import', exact: true }).click();
+    expect(await importFile(page, session.baseUrl, CHROME_FIXTURE)).toBe(summary(expected.web.length, expected.duplicates, expected.skipped));
+    expect(page.url()).toBe(`${session.baseUrl}/import`);
+    await screenshot(page, 'curation-18-nojs-imported');
+
+    await page.getByRole('link', { name: 'See your bookmarks' }).click();
+    await page.locator('#list-summary', { hasText: `${expected.web.length} bookmarks` }).waitFor();
+    expect((await cardTitles(page)).sort()).toEqual(expected.web.map((link) => link.title).sort());
+    expect((await tagList(page)).map((item) => item.tag)).toContain('dev-tools');
+    await screenshot(page, 'curation-19-nojs-dashboard-after-import');
+  });
+});

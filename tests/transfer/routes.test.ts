@@ -187,6 +187,38 @@ describe('export', () => {
     expect(response.body).not.toContain('bob.example');
   });
 
+  it('the file has the Netscape structure, read by an independent HTML parser', async () => {
+    const saved = [
+      setupBookmark(t.app.db, 'alice', { url: 'https://a.example/?x=1&y="2"', title: 'Tom & Jerry <3 \'quoted\'', tags: ['x', 'c++', 'émoji'], createdAt: new Date(1_700_000_000_999) }),
+      setupBookmark(t.app.db, 'alice', { url: 'https://b.example/', title: 'No tags', tags: [], createdAt: new Date(1_600_000_000_000) }),
+    ];
+    const body = (await t.app.inject({ method: 'GET', url: '/export', headers: { cookie: t.alice } })).body;
+    expect(body.split('\n')[0]).toBe('<!DOCTYPE NETSCAPE-Bookmark-file-1>');
+    const doc = html(body);
+    // The format's attribute names are upper case, which linkedom keeps as written.
+    const attrs = (element: Element) => new Map([...element.attributes].map((a) => [a.name.toUpperCase(), a.value]));
+    expect([...doc.querySelectorAll('meta')].map((meta) => attrs(meta).get('CONTENT'))).toContainEqual(expect.stringMatching(/charset=UTF-8/i));
+    expect(doc.querySelector('title')?.textContent).toBe('Bookmarks');
+    expect(doc.querySelector('h1')?.textContent).toBe('Bookmarks');
+
+    const anchors = [...doc.querySelectorAll('a')];
+    expect(anchors).toHaveLength(saved.length);
+    const read = anchors.map((a) => {
+      expect(a.parentElement?.tagName).toBe('DT');
+      expect(a.parentElement?.closest('dl')).not.toBeNull();
+      const values = attrs(a);
+      expect([...values.keys()].sort()).toEqual(['ADD_DATE', 'HREF', 'TAGS']);
+      expect(values.get('ADD_DATE')).toMatch(/^\d+$/);
+      expect(values.get('TAGS')).toMatch(/^([^,\s]+(,[^,\s]+)*)?$/);
+      return { url: values.get('HREF'), title: a.textContent, addDate: Number(values.get('ADD_DATE')), tags: values.get('TAGS') };
+    });
+    expect(read).toEqual(
+      exportBookmarks(t.app.db, 'alice').map((b) => ({ url: b.url, title: b.title, addDate: Math.floor(b.createdAt.getTime() / 1000), tags: b.tags.join(',') })),
+    );
+    expect(read.map((entry) => entry.addDate)).toEqual([1_600_000_000, 1_700_000_000]);
+    expect(read.map((entry) => entry.tags)).toEqual(['', 'x,c++,émoji']);
+  });
+
   it('round trip: export, import into a fresh user, same set', async () => {
     await upload(fixture('chrome-bookmarks.html'), t.alice);
     await upload(fixture('firefox-bookmarks.html'), t.alice);

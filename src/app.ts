@@ -75,22 +75,25 @@ export async function buildApp(config: Config & { oidc: OidcSettings }, options:
   await registerSecurityHeaders(app, config.oidc.issuer.origin);
   registerCsrfGuard(app, config.appBaseUrl.origin);
   await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
+  const https = config.appBaseUrl.protocol === 'https:';
   await app.register(secureSession, {
     key: config.sessionKeys,
-    cookieName: 'session',
+    // __Host- makes browsers refuse the cookie unless it is Secure, Path=/ and has no Domain,
+    // so no subdomain can set or shadow it. They also refuse it over plain http (local development).
+    cookieName: https ? '__Host-session' : 'session',
     expiry: SESSION_IDLE_SECONDS,
     cookie: {
       path: '/',
       httpOnly: true,
       sameSite: 'lax',
-      secure: config.appBaseUrl.protocol === 'https:',
+      secure: https,
       maxAge: SESSION_IDLE_SECONDS,
     },
   });
   app.decorateRequest('user', null);
   app.addHook('preHandler', async (request) => {
     // The API takes bearer tokens only: its requests neither read nor refresh the session cookie.
-    if (!isApiRequest(request)) request.user = loadSessionUser(request);
+    if (!isApiRequest(request)) request.user = loadSessionUser(request, app.db);
   });
   const rateLimits = { ...DEFAULT_RATE_LIMITS, ...config.rateLimits };
   await registerRateLimits(app, rateLimits);

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
 import { isFragmentRequest } from '../http/htmx.js';
-import type { SessionUser } from './session.js';
+import { endSession, newSessionId } from './ended-sessions.js';
+import { SESSION_ABSOLUTE_SECONDS, type SessionUser } from './session.js';
 
 const SCOPE = 'openid profile email';
 
@@ -124,12 +125,16 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     request.session.regenerate();
     request.session.set('user', userFromClaims(claims));
     request.session.set('signedInAt', Math.floor(Date.now() / 1000));
+    request.session.set('sessionId', newSessionId());
     request.log.info({ sub: claims.sub }, 'signed in');
     return reply.redirect(pending.returnTo, 303);
   });
 
   app.post('/auth/logout', async (request, reply) => {
     const sid = request.user?.sid;
+    const sessionId = request.session.get('sessionId');
+    // Copies of this cookie (another tab's, a stolen one) stop working too, not just this browser's.
+    if (request.user && sessionId) endSession(app.db, sessionId, (request.session.get('signedInAt') ?? 0) + SESSION_ABSOLUTE_SECONDS);
     request.session.delete();
     const { issuer, end_session_endpoint: endSessionEndpoint } = app.oidc.serverMetadata();
     const target = logoutUrl({ issuer, endSessionEndpoint, clientId: oidcClientId, appBaseUrl, sid });

@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Db } from '../db/client.js';
 import { isFragmentRequest } from '../http/htmx.js';
+import { isSessionEnded } from './ended-sessions.js';
 
 export interface SessionUser {
   sub: string;
@@ -23,6 +25,8 @@ declare module '@fastify/secure-session' {
     user: SessionUser;
     /** Unix seconds of sign-in: the absolute cap counts from here. */
     signedInAt: number;
+    /** Random id of this sign-in; sign-out lists it as ended, so copies of the cookie stop working. */
+    sessionId: string;
     login: PendingLogin;
   }
 }
@@ -38,13 +42,18 @@ export const SESSION_ABSOLUTE_SECONDS = 30 * 24 * 3600;
 /** Re-issue the cookie at most this often, so most responses carry no Set-Cookie. */
 const SESSION_TOUCH_SECONDS = 3600;
 
-/** Reads the signed-in user from the session, ending sessions past the absolute cap and sliding the idle expiry. */
-export function loadSessionUser(request: FastifyRequest): SessionUser | null {
+/**
+ * Reads the signed-in user from the session, ending sessions past the absolute cap or
+ * signed out elsewhere (a copy of the cookie), and sliding the idle expiry.
+ */
+export function loadSessionUser(request: FastifyRequest, db: Db): SessionUser | null {
   const user = request.session.get('user');
   if (!user) return null;
   const now = Math.floor(Date.now() / 1000);
   const signedInAt = request.session.get('signedInAt') ?? 0;
-  if (now - signedInAt > SESSION_ABSOLUTE_SECONDS) {
+  const sessionId = request.session.get('sessionId');
+  // Every sign-in since ended_sessions existed has an id; a cookie without one is not ours to trust.
+  if (now - signedInAt > SESSION_ABSOLUTE_SECONDS || !sessionId || isSessionEnded(db, sessionId)) {
     request.session.delete();
     return null;
   }

@@ -58,3 +58,14 @@ export const apiTokens = sqliteTable(
 );
 
 export type ApiToken = typeof apiTokens.$inferSelect;
+
+/**
+ * Sessions ended by signing out. The session is a stateless cookie, so a copy taken
+ * before sign-out would otherwise stay valid until it expires; each signed-in cookie
+ * carries a random id, and an id listed here is refused. Rows go once the cookie
+ * could no longer be valid anyway (the absolute lifetime).
+ */
+export const endedSessions = sqliteTable('ended_sessions', {
+  sessionId: text('session_id').primaryKey(),
+  expiresAt: integer('expires_at').notNull(),
+});

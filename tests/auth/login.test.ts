@@ -82,7 +82,9 @@ describe('login flow against a real OpenID provider', () => {
     expect(cookie).not.toBe(pendingCookie);
     const session = app.decodeSecureSession(decodeURIComponent(cookie.slice('session='.length)))!;
     expect(session.data()).toMatchObject({ user: { sub: 'alice', name: 'alice', email: 'alice@example.test' } });
-    expect(Object.keys(session.data()!).sort()).toEqual(['login', 'signedInAt', 'user'].filter((k) => k !== 'login').sort());
+    // The pending login is gone; a fresh random id names this sign-in.
+    expect(Object.keys(session.data()!).sort()).toEqual(['sessionId', 'signedInAt', 'user']);
+    expect(session.get('sessionId')).toMatch(/^[A-Za-z0-9_-]{22}$/);
 
     const dashboard = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
     expect(dashboard.statusCode).toBe(200);
@@ -222,6 +224,23 @@ describe('logout', () => {
     const confirmed = await confirmLogoutAtProvider(location);
     expect(confirmed.status).toBe(303);
     expect(confirmed.headers.get('location')).toBe(`${TEST_BASE_URL}/`);
+  });
+
+  it("refuses a copy of the cookie taken before sign-out, while the user's other sessions live on", async () => {
+    const copied = await signIn(app, 'alice');
+    const otherDevice = await signIn(app, 'alice');
+    expect((await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: copied } })).statusCode).toBe(200);
+    const response = await app.inject({ method: 'POST', url: '/auth/logout', headers: { cookie: copied, ...SAME_ORIGIN } });
+    expect(response.statusCode).toBe(303);
+    for (const request of [{ method: 'GET', url: '/dashboard' }, { method: 'GET', url: '/export' }] as const) {
+      const replay = await app.inject({ ...request, headers: { cookie: copied } });
+      expect(replay.statusCode).toBe(303);
+      expect(replay.headers.location).toBe('/');
+    }
+    const write = await app.inject({ method: 'POST', url: '/bookmarks', headers: { cookie: copied, ...SAME_ORIGIN, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'url=https%3A%2F%2Fafter-logout.example%2F' });
+    expect(write.statusCode).toBe(303);
+    expect(app.db.$client.prepare('SELECT count(*) AS n FROM bookmarks').get()).toEqual({ n: 0 });
+    expect((await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: otherDevice } })).statusCode).toBe(200);
   });
 
   it('passes the session sid as logout_hint, and the provider still accepts the logout', async () => {

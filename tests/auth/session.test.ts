@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { LocalProvider } from '../../src/dev/oidc-provider.js';
 import { SESSION_ABSOLUTE_SECONDS, SESSION_IDLE_SECONDS } from '../../src/auth/session.js';
+import { endSession, isSessionEnded } from '../../src/auth/ended-sessions.js';
 import { loadConfig } from '../../src/config.js';
 import { buildTestApp, sessionCookieFrom, signIn, startTestProvider } from '../helpers.js';
 
@@ -87,9 +88,29 @@ describe('session lifetime', () => {
     const session = app.createSecureSession({
       user: { sub: 'alice', name: 'alice' },
       signedInAt: Math.floor(Date.now() / 1000) - SESSION_ABSOLUTE_SECONDS - 10,
+      sessionId: 'crafted',
     });
     const cookie = `session=${encodeURIComponent(app.encodeSecureSession(session))}`;
     expect((await dashboard(app, cookie)).statusCode).toBe(303);
+  });
+
+  it('refuses a signed-in session without a session id (one that sign-out could not end)', async () => {
+    const app = await appWith();
+    const fields = { user: { sub: 'alice', name: 'alice' }, signedInAt: Math.floor(Date.now() / 1000) };
+    const withId = `session=${encodeURIComponent(app.encodeSecureSession(app.createSecureSession({ ...fields, sessionId: 'crafted' })))}`;
+    const withoutId = `session=${encodeURIComponent(app.encodeSecureSession(app.createSecureSession(fields)))}`;
+    expect((await dashboard(app, withId)).statusCode).toBe(200);
+    expect((await dashboard(app, withoutId)).statusCode).toBe(303);
+  });
+
+  it('keeps ended session ids only until their cookies would have expired anyway', async () => {
+    const app = await appWith();
+    const now = Math.floor(Date.now() / 1000);
+    endSession(app.db, 'long-expired', now - 10, now);
+    endSession(app.db, 'still-valid', now + 100, now);
+    expect(isSessionEnded(app.db, 'still-valid')).toBe(true);
+    expect(isSessionEnded(app.db, 'long-expired')).toBe(false);
+    expect(app.db.$client.prepare('SELECT session_id FROM ended_sessions').pluck().all()).toEqual(['still-valid']);
   });
 });
 
@@ -129,22 +150,35 @@ describe('SESSION_SECRET rotation', () => {
 });
 
 describe('session cookie attributes', () => {
-  it('HttpOnly, SameSite=Lax, Path=/, Max-Age = idle timeout, and Secure when the app is served over https', async () => {
+  it('HttpOnly, SameSite=Lax, Path=/, Max-Age = idle timeout, and Secure with the __Host- prefix when the app is served over https', async () => {
     const app = await appWith({ appBaseUrl: new URL('https://bookmarks.example') });
     const login = await app.inject({ method: 'GET', url: '/auth/login' });
-    const cookie = login.cookies.find((c) => c.name === 'session')!;
+    expect(login.cookies.map((c) => c.name)).toEqual(['__Host-session']);
+    const cookie = login.cookies[0]!;
     expect(cookie.httpOnly).toBe(true);
     expect(cookie.secure).toBe(true);
     expect(cookie.sameSite).toBe('Lax');
     expect(cookie.path).toBe('/');
+    expect(cookie.domain).toBeUndefined();
     expect(cookie.maxAge).toBe(SESSION_IDLE_SECONDS);
+    // The session is read from that name only: the same value under the plain name is ignored.
+    const session = app.createSecureSession({ user: { sub: 'alice', name: 'Alice' }, signedInAt: Math.floor(Date.now() / 1000), sessionId: 'https-test' });
+    const value = encodeURIComponent(app.encodeSecureSession(session));
+    expect((await dashboard(app, `__Host-session=${value}`)).statusCode).toBe(200);
+    expect((await dashboard(app, `session=${value}`)).statusCode).toBe(303);
+  });
+
+  it('keeps the plain name over http, where browsers refuse __Host- cookies (local development)', async () => {
+    const app = await appWith();
+    const login = await app.inject({ method: 'GET', url: '/auth/login' });
+    expect(login.cookies.map((c) => [c.name, c.secure ?? false])).toEqual([['session', false]]);
   });
 
   it('keeps only the profile in the cookie, never tokens', async () => {
     const app = await appWith();
     const cookie = await signIn(app, 'alice');
     const data = app.decodeSecureSession(decodeURIComponent(cookie.slice('session='.length)))!.data();
-    expect(Object.keys(data!).sort()).toEqual(['signedInAt', 'user']);
+    expect(Object.keys(data!).sort()).toEqual(['sessionId', 'signedInAt', 'user']);
     expect(JSON.stringify(data)).not.toMatch(/eyJ|access_token|id_token|refresh_token/);
   });
 });

@@ -5,21 +5,32 @@ import { fileURLToPath } from 'node:url';
 /** docs/SECURITY.md must point every row at tests that exist, by file and by name. */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const doc = readFileSync(`${root}docs/SECURITY.md`, 'utf8');
-const rows = doc.split('\n').filter((line) => /^\| V\d/.test(line));
+const rows = doc.split('\n').filter((line) => /^\| (?:V\d|— )/.test(line));
 
 /** The test cell: `file` › describe › name; "… ›" continues in the same file. */
 function references(row: string): { file: string; names: string[] }[] {
   const cell = row.split(' | ').at(-1)!.replace(/\s*\|\s*$/, '');
   const found: { file: string; names: string[] }[] = [];
   let file: string | undefined;
-  for (const part of cell.split('; ')) {
+  // Titles may hold "; " themselves: a new reference starts with a file, "… ›" or an npm script.
+  for (const part of cell.split(/; (?=`tests\/|… › |`npm )/)) {
     const start = /^`(tests\/[^`]+)` › (.*)$/.exec(part);
     const rest = start ? start[2]! : part.startsWith('… › ') ? part.slice(4) : undefined;
     if (start) file = start[1];
     if (rest === undefined || !file) continue;
-    found.push({ file, names: rest.split(' › ').map((name) => name.replace(/ \([^)]*\)$/, '')) });
+    found.push({ file, names: rest.split(' › ') });
   }
   return found;
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Whether `name` is the complete title of a describe block, or of a test (`it`, `it.each(...)`), in `source`. */
+function hasTitle(source: string, name: string, kind: 'describe' | 'test'): boolean {
+  const literal = (quote: string) => `${quote}${escapeRegExp(quote === "'" ? name.replaceAll("'", "\\'") : name)}${quote}`;
+  const literals = [`'`, '"', '`'].map(literal).join('|');
+  const call = kind === 'describe' ? 'describe\\(\\s*' : '(?:\\bit|\\btest)(?:\\.each\\([\\s\\S]*?\\]\\s*(?:as const)?\\))?\\(\\s*';
+  return new RegExp(`${call}(?:${literals})\\s*,`).test(source);
 }
 
 describe('docs/SECURITY.md', () => {
@@ -36,7 +47,14 @@ describe('docs/SECURITY.md', () => {
     for (const { file, names } of refs) {
       expect(existsSync(`${root}${file}`), file).toBe(true);
       const source = readFileSync(`${root}${file}`, 'utf8');
-      for (const name of names) expect(source.includes(name) || source.includes(name.replaceAll("'", "\\'")), `${file}: ${name}`).toBe(true);
+      expect(source, `${file} skips or narrows tests`).not.toMatch(/\b(?:describe|it|test)\.(?:skip|todo|only)\b/);
+      // Each name is a whole title: the describe blocks' first arguments, then the test's.
+      names.forEach((name, index) => {
+        const kind = index === names.length - 1 ? 'test' : 'describe';
+        // A note in parentheses may follow the title: "title (what this row takes from it)".
+        const found = hasTitle(source, name, kind) || hasTitle(source, name.replace(/ \([^)]*\)$/, ''), kind);
+        expect(found, `${file}: ${kind} ${JSON.stringify(name)}`).toBe(true);
+      });
     }
   });
 });

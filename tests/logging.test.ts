@@ -52,8 +52,27 @@ describe('logs', () => {
       sessionKeyHex: config.sessionKeys[0]!.toString('hex'),
       sessionKeyBase64: config.sessionKeys[0]!.toString('base64'),
     });
-    const callback = await app.inject({ method: 'GET', url: callbackUrl.pathname + callbackUrl.search, headers: { cookie: pendingCookie } });
+    // The provider's token response (access token, ID token) is read where openid-client fetches it.
+    const realFetch = globalThis.fetch;
+    let tokenResponse: { access_token?: string; id_token?: string } = {};
+    globalThis.fetch = async (input, init) => {
+      const response = await realFetch(input, init);
+      const url = input instanceof Request ? input.url : String(input);
+      if (url.startsWith(provider.issuer) && /\/token$/.test(new URL(url).pathname)) tokenResponse = await response.clone().json();
+      return response;
+    };
+    let callback;
+    try {
+      callback = await app.inject({ method: 'GET', url: callbackUrl.pathname + callbackUrl.search, headers: { cookie: pendingCookie } });
+    } finally {
+      globalThis.fetch = realFetch;
+    }
     expect(callback.statusCode).toBe(303);
+    expect(tokenResponse.access_token).toEqual(expect.any(String));
+    expect(tokenResponse.id_token).toMatch(/^eyJ/);
+    secrets.accessToken = tokenResponse.access_token!;
+    secrets.idToken = tokenResponse.id_token!;
+    secrets.idTokenSignature = tokenResponse.id_token!.split('.')[2]!;
     const cookie = sessionCookieFrom(callback)!;
     secrets.sessionCookie = cookie.slice('session='.length);
     secrets.sessionCookieDecoded = decodeURIComponent(secrets.sessionCookie).split(';')[0]!;

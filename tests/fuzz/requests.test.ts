@@ -96,6 +96,12 @@ function property(who: fc.Arbitrary<Identity>) {
     watchdog.end();
     statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
     if (options.method !== 'GET' && options.method !== 'HEAD' && options.method !== 'OPTIONS' && response.statusCode < 400) writesAccepted++;
+    // Signing out ends the session for good (its id is listed as ended): sign in again so later runs stay signed in.
+    if ((options.url as string).startsWith('/auth/logout') && response.statusCode < 400) {
+      for (const who of ['alice', 'bob'] as const) {
+        if (String(options.headers?.cookie ?? '').includes(credentials[who])) credentials[who] = await signIn(app, who);
+      }
+    }
     const problems = problemsWith(options, response);
     if (problems.length > 0) throw new Error(`${problems.join('; ')}\nrequest: ${describeRequest(options)}`);
   });

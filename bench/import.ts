@@ -5,19 +5,14 @@
  * OpenID provider: three times into fresh users, once into a user who already
  * has 10,000 bookmarks. Prints the figures; writes no file.
  */
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseHTML } from 'linkedom';
-import { startLocalProvider } from '../src/dev/oidc-provider.js';
+import { startApp } from './processes.js';
 import { seed, WORDS } from './seed.js';
 import { signInOverHttp } from './sign-in.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ENTRIES = 10_000;
 const TARGET_MS = 2_000;
 const FRESH_RUNS = 3;
@@ -119,17 +114,6 @@ function generateExport(count = ENTRIES): string {
   ].join('\n');
 }
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
-
 /** As the import form sends it with htmx: multipart/form-data built by the browser, HX-Request, same-origin. */
 async function postImport(appBase: string, cookie: string, file: string): Promise<{ ms: number; status: number; summary: string }> {
   const form = new FormData();
@@ -167,51 +151,17 @@ async function main(): Promise<void> {
   const entries = (file.match(/<DT><A /g) ?? []).length;
   console.log(`file: ${entries.toLocaleString('en')} entries, ${(Buffer.byteLength(file) / 1024 / 1024).toFixed(1)} MB; ${existingUser} seeded with ${seeded.ownRows.toLocaleString('en')} bookmarks`);
 
-  const appPort = await freePort();
-  const appBase = `http://127.0.0.1:${appPort}`;
-  const provider = await startLocalProvider({ appBaseUrl: appBase });
+  process.on('exit', () => rmSync(tempDir, { recursive: true, force: true }));
   // Exactly what `npm start` runs, as bench/run.ts starts it.
-  const app = spawn(process.execPath, ['scripts/start.mjs'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(appPort),
-      APP_BASE_URL: appBase,
-      AUTH0_DOMAIN: provider.issuer,
-      AUTH0_CLIENT_ID: provider.clientId,
-      AUTH0_CLIENT_SECRET: provider.clientSecret,
-      SESSION_SECRET: randomBytes(32).toString('hex'),
-      DATABASE_PATH: databasePath,
-      LOG_LEVEL: 'warn',
-    },
-  });
-  let output = '';
-  app.stdout.on('data', (chunk: Buffer) => void (output = (output + chunk.toString()).slice(-20_000)));
-  app.stderr.on('data', (chunk: Buffer) => void (output = (output + chunk.toString()).slice(-20_000)));
-  const stop = (): void => {
-    if (app.exitCode === null) app.kill('SIGTERM');
-    rmSync(tempDir, { recursive: true, force: true });
-  };
-  process.on('exit', stop);
-
+  const app = await startApp(databasePath);
+  const appBase = app.base;
   try {
-    for (let attempt = 0; ; attempt++) {
-      if (app.exitCode !== null) throw new Error(`the app exited with ${app.exitCode}\n${output}`);
-      if (attempt > 600) throw new Error(`the app did not come up\n${output}`);
-      const up = await fetch(`${appBase}/healthz`).then((r) => r.ok, () => false);
-      if (up) break;
-      await new Promise((done) => setTimeout(done, 100));
-    }
-
     const users = [...Array.from({ length: FRESH_RUNS }, (_, k) => `bench-import-fresh-${k + 1}`), existingUser];
     const rows: { user: string; ms: number; summary: string }[] = [];
     for (const user of users) {
       const cookie = await signInOverHttp(appBase, user);
       const result = await postImport(appBase, cookie, file);
-      if (result.status !== 200) throw new Error(`${user}: /import answered ${result.status}: ${result.summary}\n${output}`);
+      if (result.status !== 200) throw new Error(`${user}: /import answered ${result.status}: ${result.summary}\n${app.output()}`);
       rows.push({ user, ms: result.ms, summary: result.summary });
       console.log(`  ${user}: ${result.ms.toFixed(0)} ms`);
     }
@@ -227,12 +177,7 @@ async function main(): Promise<void> {
     const worst = Math.max(...rows.map((row) => row.ms));
     console.log(`\ntarget: each import ≤ ${TARGET_MS.toLocaleString('en')} ms — worst ${worst.toFixed(0)} ms: ${worst <= TARGET_MS ? 'met' : 'MISSED'}`);
   } finally {
-    if (app.exitCode === null) {
-      const exited = new Promise((done) => app.once('exit', done));
-      app.kill('SIGTERM');
-      await exited;
-    }
-    await provider.close();
+    await app.stop();
   }
 }
 

@@ -4,20 +4,15 @@
  * autocannon next to a bare Fastify ceiling. Writes bench/RESULTS.md.
  * Options: --duration <seconds> (default 10), --cpu-prof (profiles the app into bench/profiles/).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startLocalProvider } from '../src/dev/oidc-provider.js';
+import { freePort, root, start, startApp, waitFor } from './processes.js';
 import { measureQueryCosts, type QueryCost } from './query-costs.js';
 import { RARE_WORD, seed, WORDS } from './seed.js';
 import { signInOverHttp } from './sign-in.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const DURATION = Number(args[args.indexOf('--duration') + 1]) > 0 && args.includes('--duration') ? Number(args[args.indexOf('--duration') + 1]) : 10;
 const WARMUP = 2;
@@ -63,52 +58,10 @@ interface Row {
   search: boolean;
 }
 
-const children: ChildProcess[] = [];
 let tempDir = '';
-function cleanUp(): void {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+process.on('exit', () => {
   if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-}
-process.on('exit', cleanUp);
-process.on('SIGINT', () => process.exit(130));
-process.on('SIGTERM', () => process.exit(143));
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
-
-/** Starts a child whose output is kept (last 20 kB) for the error report. */
-function start(command: string, commandArgs: string[], env: NodeJS.ProcessEnv = process.env): { child: ChildProcess; output: () => string } {
-  const child = spawn(command, commandArgs, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  return { child, output: () => output };
-}
-
-async function waitFor(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  for (let attempt = 0; attempt < 150; attempt++) {
-    if (child.exitCode !== null) throw new Error(`${url}: process exited with ${child.exitCode}\n${output()}`);
-    try {
-      if ((await fetch(url)).status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  throw new Error(`${url} did not come up\n${output()}`);
-}
+});
 
 function rssMb(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -167,30 +120,15 @@ async function main(): Promise<void> {
   const queryCosts = measureQueryCosts(databasePath, USER, [COMMON_PREFIX, 'pr', `${COMMON_PREFIX} data`, RARE_WORD, '', '#dev', `${COMMON_PREFIX} #dev`]);
   console.log(queryCostTable(queryCosts));
 
-  const appPort = await freePort();
-  const appBase = `http://127.0.0.1:${appPort}`;
-  const provider = await startLocalProvider({ appBaseUrl: appBase });
   const profileArgs = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench/profiles')}`] : [];
   // Exactly what `npm start` runs: compiles src/ when dist/ is stale, then serves with NODE_ENV=production.
-  const app = start(process.execPath, [...profileArgs, 'scripts/start.mjs'], {
-    PATH: process.env.PATH,
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: String(appPort),
-    APP_BASE_URL: appBase,
-    AUTH0_DOMAIN: provider.issuer,
-    AUTH0_CLIENT_ID: provider.clientId,
-    AUTH0_CLIENT_SECRET: provider.clientSecret,
-    SESSION_SECRET: randomBytes(32).toString('hex'),
-    DATABASE_PATH: databasePath,
-    LOG_LEVEL: 'warn',
-  });
-  await waitFor(`${appBase}/healthz`, app.child, app.output);
+  const app = await startApp(databasePath, profileArgs);
+  const appBase = app.base;
   const cookie = await signInOverHttp(appBase, USER);
 
   const helloPort = await freePort();
   const hello = start(process.execPath, ['bench/hello-server.mjs', String(helloPort)]);
-  await waitFor(`http://127.0.0.1:${helloPort}/`, hello.child, hello.output);
+  await waitFor(`http://127.0.0.1:${helloPort}/`, hello);
 
   const headersFor = (scenario: Scenario): Record<string, string> => ({
     cookie,
@@ -211,10 +149,7 @@ async function main(): Promise<void> {
   }
 
   // A graceful stop lets --cpu-prof write its profile.
-  const stopped = new Promise((done) => app.child.once('exit', done));
-  app.child.kill('SIGTERM');
-  await stopped;
-  await provider.close();
+  await app.stop();
 
   const ceiling = ceilingRow.requestsPerSecond;
   const searches = rows.filter((row) => row.search);

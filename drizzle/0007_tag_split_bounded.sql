@@ -64,7 +64,7 @@ CREATE TEMP TABLE `owners_with_nul` AS
 	SELECT DISTINCT owner_sub FROM `bookmarks` WHERE instr(tags, char(0)) > 0 OR instr(title, char(0)) > 0;
 --> statement-breakpoint
 UPDATE `bookmarks` SET
-	tags = trim(replace(replace(replace((
+	tags = trim(replace(replace(replace(replace(replace(replace((
 		WITH RECURSIVE parts(rest, done, depth) AS (
 			SELECT CAST(`bookmarks`.tags AS BLOB), X'', 0
 			UNION ALL
@@ -72,7 +72,7 @@ UPDATE `bookmarks` SET
 			FROM parts WHERE instr(rest, X'00') > 0 AND depth < 100000
 		)
 		SELECT CAST(done || rest AS TEXT) FROM parts ORDER BY depth DESC LIMIT 1
-	), '  ', ' '), '  ', ' '), '  ', ' ')),
+	), '  ', ' '), '  ', ' '), '  ', ' '), '  ', ' '), '  ', ' '), '  ', ' ')),
 	title = trim((
 		WITH RECURSIVE parts(rest, done, depth) AS (
 			SELECT CAST(`bookmarks`.title AS BLOB), X'', 0
@@ -86,14 +86,16 @@ WHERE owner_sub IN (SELECT owner_sub FROM `owners_with_nul`) AND (instr(tags, ch
 --> statement-breakpoint
 DELETE FROM `tag_counts` WHERE owner_sub IN (SELECT owner_sub FROM `owners_with_nul`);
 --> statement-breakpoint
+-- A cleaned row may name a tag twice ("a<NUL>a" became "a a"): count bookmarks, not pieces,
+-- as the delete and update triggers do.
 INSERT INTO `tag_counts` (owner_sub, tag, count)
-WITH RECURSIVE split(owner_sub, rest, tag, depth) AS (
-	SELECT owner_sub, tags || ' ', NULL, 0 FROM `bookmarks`
+WITH RECURSIVE split(id, owner_sub, rest, tag, depth) AS (
+	SELECT id, owner_sub, tags || ' ', NULL, 0 FROM `bookmarks`
 	WHERE tags <> '' AND owner_sub IN (SELECT owner_sub FROM `owners_with_nul`)
 	UNION ALL
-	SELECT owner_sub, substr(rest, instr(rest, ' ') + 1), substr(rest, 1, instr(rest, ' ') - 1), depth + 1 FROM split
+	SELECT id, owner_sub, substr(rest, instr(rest, ' ') + 1), substr(rest, 1, instr(rest, ' ') - 1), depth + 1 FROM split
 	WHERE rest <> '' AND instr(rest, ' ') > 0 AND depth < 64
 )
-SELECT owner_sub, tag, count(*) FROM split WHERE tag IS NOT NULL AND tag <> '' GROUP BY owner_sub, tag;
+SELECT owner_sub, tag, count(DISTINCT id) FROM split WHERE tag IS NOT NULL AND tag <> '' GROUP BY owner_sub, tag;
 --> statement-breakpoint
 DROP TABLE `owners_with_nul`;

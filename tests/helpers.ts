@@ -70,8 +70,9 @@ export async function authorizeAt(
   app: FastifyInstance,
   userName: string,
   loginPath = '/auth/login',
+  cookie?: string,
 ): Promise<{ callbackUrl: URL; pendingCookie: string }> {
-  const login = await app.inject({ method: 'GET', url: loginPath });
+  const login = await app.inject({ method: 'GET', url: loginPath, headers: cookie ? { cookie } : {} });
   if (login.statusCode !== 302) throw new Error(`/auth/login answered ${login.statusCode}`);
   const pendingCookie = sessionCookieFrom(login)!;
   const jar = new CookieJar();

@@ -9,5 +9,7 @@ export const API_PREFIX = '/api/v1';
  */
 export function isApiRequest(request: FastifyRequest): boolean {
   const route = request.routeOptions.url;
-  return route === undefined ? request.url.startsWith(`${API_PREFIX}/`) : route.startsWith('/api/');
+  if (route !== undefined) return route.startsWith('/api/');
+  const path = request.url.split('?')[0]!;
+  return path === API_PREFIX || path.startsWith(`${API_PREFIX}/`);
 }

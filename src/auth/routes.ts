@@ -122,6 +122,9 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     }
     const claims = tokens.claims();
     if (!claims) return renderLoginFailure(reply);
+    // Signing in over a live session ends that one, so its old id cannot outlive the next sign-out.
+    const previousId = request.session.get('sessionId');
+    if (previousId) endSession(app.db, previousId, (request.session.get('signedInAt') ?? 0) + SESSION_ABSOLUTE_SECONDS);
     request.session.regenerate();
     request.session.set('user', userFromClaims(claims));
     request.session.set('signedInAt', Math.floor(Date.now() / 1000));

@@ -54,7 +54,9 @@ export function loadSessionUser(request: FastifyRequest, db: Db): SessionUser | 
   const sessionId = request.session.get('sessionId');
   // Every sign-in since ended_sessions existed has an id; a cookie without one is not ours to trust.
   if (now - signedInAt > SESSION_ABSOLUTE_SECONDS || !sessionId || isSessionEnded(db, sessionId)) {
-    request.session.delete();
+    // Emptied, not deleted: a deleted session stays deleted for the whole request, which
+    // would throw away a sign-in that /auth/login or /auth/callback begins in this request.
+    request.session.regenerate();
     return null;
   }
   const lastTouched = Number(request.session.get('__ts') ?? 0);

@@ -91,6 +91,11 @@ describe('authentication', () => {
     const crossSite = { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' };
     expectProblem(await call({ method: 'POST', url: '/api/v1/nothing', headers: crossSite, payload: {} }), 401);
     expectProblem(await call({ method: 'POST', url: '/api/v1/nothing', headers: { ...crossSite, ...tokenFor('alice') }, payload: {} }), 404);
+    for (const url of ['/api/v1', '/api/v1?x=1']) {
+      const bare = await call({ method: 'POST', url, headers: { ...crossSite, cookie: await signIn(app, 'alice') }, payload: {} });
+      expectProblem(bare, 401);
+      expect(bare.headers['set-cookie']).toBeUndefined();
+    }
     // An HTML route keeps its guard.
     expect((await call({ method: 'POST', url: '/bookmarks', headers: crossSite, payload: {} })).statusCode).toBe(403);
   });

@@ -243,6 +243,16 @@ describe('logout', () => {
     expect((await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: otherDevice } })).statusCode).toBe(200);
   });
 
+  it('signing in again over a live session ends the old one, so a copy of the old cookie cannot outlive the next sign-out', async () => {
+    const first = await signIn(app, 'alice');
+    const { callbackUrl, pendingCookie } = await authorizeAt(app, 'alice', '/auth/login', first);
+    const callback = await app.inject({ method: 'GET', url: callbackUrl.pathname + callbackUrl.search, headers: { cookie: pendingCookie } });
+    expect(callback.statusCode).toBe(303);
+    const second = sessionCookieFrom(callback)!;
+    expect((await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: first } })).statusCode).toBe(303);
+    expect((await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: second } })).statusCode).toBe(200);
+  });
+
   it('passes the session sid as logout_hint, and the provider still accepts the logout', async () => {
     // The local provider puts no sid in its ID tokens (Auth0 does), so add one to a real session.
     const signedIn = await signIn(app, 'alice');

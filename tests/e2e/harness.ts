@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +15,7 @@ import {
   type Response,
 } from 'playwright-core';
 import { startLocalProvider, type LocalProvider } from '../../src/dev/oidc-provider.js';
+import { freePort } from '../../scripts/lib/production.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const INSTALL_HINT = 'sudo apt-get update && sudo apt-get install -y chromium';
@@ -33,17 +33,6 @@ const CHROMIUM_ARGS = [
   // Everything runs on 127.0.0.1: any other host fails to resolve, so a request off the machine fails loudly.
   '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
 ];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** Generous: scripts/start.mjs compiles src/ first when dist/ is stale. */
 const STARTUP_SECONDS = 120;

@@ -15,10 +15,11 @@ let project: string;
 function writeServer(greeting: string): void {
   writeFileSync(
     join(project, 'src', 'server.ts'),
+    // The handler goes in before the line the test waits for: a SIGTERM sent on that line must find it.
     `const port: number = 0;
-console.log('${greeting} pid=' + process.pid + ' NODE_ENV=' + process.env.NODE_ENV + ' port=' + port);
 const alive = setInterval(() => {}, 1000);
 process.on('SIGTERM', () => { console.log('SIGTERM handled'); clearInterval(alive); });
+console.log('${greeting} pid=' + process.pid + ' NODE_ENV=' + process.env.NODE_ENV + ' port=' + port);
 `,
   );
 }

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
 import { isFragmentRequest } from '../http/htmx.js';
-import { endSession, newSessionId } from './ended-sessions.js';
-import { SESSION_ABSOLUTE_SECONDS, type SessionUser } from './session.js';
+import { newSessionId } from './ended-sessions.js';
+import { endCurrentSession, type SessionUser } from './session.js';
 
 const SCOPE = 'openid profile email';
 
@@ -123,8 +123,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const claims = tokens.claims();
     if (!claims) return renderLoginFailure(reply);
     // Signing in over a live session ends that one, so its old id cannot outlive the next sign-out.
-    const previousId = request.session.get('sessionId');
-    if (previousId) endSession(app.db, previousId, (request.session.get('signedInAt') ?? 0) + SESSION_ABSOLUTE_SECONDS);
+    endCurrentSession(request, app.db);
     request.session.regenerate();
     request.session.set('user', userFromClaims(claims));
     request.session.set('signedInAt', Math.floor(Date.now() / 1000));
@@ -135,9 +134,9 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/auth/logout', async (request, reply) => {
     const sid = request.user?.sid;
-    const sessionId = request.session.get('sessionId');
     // Copies of this cookie (another tab's, a stolen one) stop working too, not just this browser's.
-    if (request.user && sessionId) endSession(app.db, sessionId, (request.session.get('signedInAt') ?? 0) + SESSION_ABSOLUTE_SECONDS);
+    // A refused session was already emptied when it was read, so only a live one has an id here.
+    endCurrentSession(request, app.db);
     request.session.delete();
     const { issuer, end_session_endpoint: endSessionEndpoint } = app.oidc.serverMetadata();
     const target = logoutUrl({ issuer, endSessionEndpoint, clientId: oidcClientId, appBaseUrl, sid });

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/client.js';
 import { isFragmentRequest } from '../http/htmx.js';
-import { isSessionEnded } from './ended-sessions.js';
+import { endSession, isSessionEnded } from './ended-sessions.js';
 
 export interface SessionUser {
   sub: string;
@@ -62,6 +62,12 @@ export function loadSessionUser(request: FastifyRequest, db: Db): SessionUser | 
   const lastTouched = Number(request.session.get('__ts') ?? 0);
   if (now - lastTouched > SESSION_TOUCH_SECONDS) request.session.touch();
   return user;
+}
+
+/** Lists this session's id as ended (sign-out, or a new sign-in over it): no copy of its cookie works afterwards. */
+export function endCurrentSession(request: FastifyRequest, db: Db): void {
+  const sessionId = request.session.get('sessionId');
+  if (sessionId) endSession(db, sessionId, (request.session.get('signedInAt') ?? 0) + SESSION_ABSOLUTE_SECONDS);
 }
 
 /** preHandler for signed-in routes: full pages go to the sign-in page, htmx gets 401 + HX-Redirect. */

@@ -133,6 +133,21 @@ export function setupBookmark(
   );
 }
 
+/** Each tag of an owner's bookmarks counted from scratch, to compare with what the tag_counts triggers kept. */
+export function recountTags(db: Db, ownerSub: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const row of db.$client.prepare('SELECT tags FROM bookmarks WHERE owner_sub = ?').all(ownerSub) as { tags: string }[]) {
+    for (const tag of row.tags.split(' ').filter(Boolean)) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** What the tag_counts triggers kept for an owner, straight from the table. */
+export function keptTagCounts(db: Db, ownerSub: string): Map<string, number> {
+  const rows = db.$client.prepare('SELECT tag, count FROM tag_counts WHERE owner_sub = ?').all(ownerSub) as { tag: string; count: number }[];
+  return new Map(rows.map((row) => [row.tag, row.count]));
+}
+
 export function form(values: Record<string, string>): { payload: string; headers: Record<string, string> } {
   return {
     payload: new URLSearchParams(values).toString(),

@@ -3,15 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/db/client.js';
 import { createBookmark, deleteBookmark, importBookmarks, restoreBookmark, updateBookmark } from '../../src/bookmarks/commands.js';
 import { listTags } from '../../src/bookmarks/queries.js';
+import { recountTags } from '../helpers.js';
 import { MIGRATIONS, withDatabaseBefore } from './migrations.js';
 
-/** The counts recomputed from scratch, to compare with what the triggers kept. */
+/** The counts recomputed from scratch, in the tag list's order (most used first, then by name). */
 function recount(db: Db, ownerSub: string) {
-  const counts = new Map<string, number>();
-  for (const row of db.$client.prepare('SELECT tags FROM bookmarks WHERE owner_sub = ?').all(ownerSub) as { tags: string }[]) {
-    for (const tag of row.tags.split(' ').filter(Boolean)) counts.set(tag, (counts.get(tag) ?? 0) + 1);
-  }
-  return [...counts].map(([tag, count]) => ({ tag, count })).sort((a, b) => b.count - a.count || (a.tag < b.tag ? -1 : 1));
+  return [...recountTags(db, ownerSub)].map(([tag, count]) => ({ tag, count })).sort((a, b) => b.count - a.count || (a.tag < b.tag ? -1 : 1));
 }
 
 describe('tag_counts triggers (all migrations applied)', () => {

@@ -11,7 +11,7 @@ const entry = join(root, 'dist', 'server.js');
 
 /** Folders count too: their time changes when a file is added, renamed or removed. */
 function newestSourceTime() {
-  const paths = [join(root, 'tsconfig.json'), join(root, 'src')];
+  const paths = [join(root, 'tsconfig.json'), join(root, 'tsconfig.build.json'), join(root, 'src')];
   for (const name of readdirSync(join(root, 'src'), { recursive: true })) paths.push(join(root, 'src', name));
   return Math.max(...paths.map((path) => statSync(path).mtimeMs));
 }
@@ -20,7 +20,7 @@ if (!existsSync(entry) || statSync(entry).mtimeMs < newestSourceTime()) {
   console.log('Compiling src/ into dist/ ...');
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   // --noCheck emits without type-checking, so an install without devDependencies (no @types) can build; CI type-checks.
-  const build = spawnSync(process.execPath, [tsc, '-p', root, '--noCheck'], { stdio: 'inherit' });
+  const build = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--noCheck'], { stdio: 'inherit' });
   if (build.status !== 0) {
     // tsc may have written dist/server.js anyway; remove it so the next start compiles again.
     rmSync(entry, { force: true });

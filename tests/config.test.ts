@@ -165,7 +165,7 @@ describe('TRUST_PROXY in the app', () => {
   afterAll(async () => provider.close());
 
   /** Status of /auth/login (limited to one per client IP) for each X-Forwarded-For, all sent by a proxy on 127.0.0.1. */
-  async function loginStatuses(trustProxy: boolean | string[] | undefined, forwardedFor: string[]): Promise<number[]> {
+  async function loginStatuses(trustProxy: false | string[] | undefined, forwardedFor: string[]): Promise<number[]> {
     const app = await buildTestApp(provider, { trustProxy, rateLimits: { authPerIp: 1, writesPerUser: 100, windowMs: 60_000 } });
     try {
       const statuses: number[] = [];

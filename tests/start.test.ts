@@ -51,6 +51,7 @@ beforeEach(() => {
   mkdirSync(join(project, 'node_modules'));
   copyFileSync(join(ROOT, 'scripts', 'start.mjs'), join(project, 'scripts', 'start.mjs'));
   copyFileSync(join(ROOT, 'tsconfig.json'), join(project, 'tsconfig.json'));
+  copyFileSync(join(ROOT, 'tsconfig.build.json'), join(project, 'tsconfig.build.json'));
   writeFileSync(join(project, 'package.json'), '{ "type": "module" }\n');
   symlinkSync(join(ROOT, 'node_modules', 'typescript'), join(project, 'node_modules', 'typescript'), 'dir');
   writeServer('first');

@@ -22,10 +22,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** `tsc -p .` into dist/, as `npm start` does. */
+/** `tsc -p tsconfig.build.json` into dist/, as `npm start` does. */
 export function buildProduction(): void {
-  const result = spawnSync('npx', ['tsc', '-p', '.'], { cwd: ROOT, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`tsc -p . failed with ${result.status}`);
+  const result = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed with ${result.status}`);
 }
 
 export interface Stack {

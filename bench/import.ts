@@ -145,7 +145,7 @@ async function main(): Promise<void> {
   const tempDir = mkdtempSync(join(tmpdir(), 'bookmarks-bench-import-'));
   const databasePath = join(tempDir, 'import.db');
   const existingUser = 'bench-import-has-10k';
-  const seeded = seed(databasePath, existingUser, 10_000, 0, 0);
+  const seeded = await seed(databasePath, existingUser, 10_000, 0, 0);
 
   const file = generateExport();
   const entries = (file.match(/<DT><A /g) ?? []).length;

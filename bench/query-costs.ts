@@ -1,6 +1,7 @@
+import { sql } from 'drizzle-orm';
 import { openDb } from '../src/db/client.js';
-import { searchBookmarks } from '../src/bookmarks/search-queries.js';
-import { parseSearch } from '../src/bookmarks/search.js';
+import { searchBookmarks } from '../src/bookmarks/search-plans.js';
+import { parseSearch } from '../src/bookmarks/search-syntax.js';
 
 export interface QueryCost {
   search: string;
@@ -14,23 +15,27 @@ export interface QueryCost {
 const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** searchBookmarks alone, in this process: the SQL share of a search, without HTTP or templates. */
-export function measureQueryCosts(path: string, ownerSub: string, searches: string[], rounds = 25): QueryCost[] {
-  const db = openDb(path);
-  // Any write forgets remembered totals; a temporary table keeps the data untouched.
-  db.$client.exec('CREATE TEMP TABLE bench_touch (n INTEGER)');
-  const touch = db.$client.prepare('INSERT INTO bench_touch VALUES (1)');
-  const costs = searches.map((search) => {
+export async function measureQueryCosts(path: string, ownerSub: string, searches: string[], rounds = 25): Promise<QueryCost[]> {
+  const db = await openDb({ engine: 'sqlite', path });
+  // Any committed write forgets remembered totals; a table of its own keeps the bookmarks untouched.
+  // (Not a TEMP table: searches read on another connection, which sees only commits to the file.)
+  await db.run(sql`CREATE TABLE IF NOT EXISTS bench_touch (n INTEGER)`);
+  const touch = sql`INSERT INTO bench_touch VALUES (1)`;
+  const costs: QueryCost[] = [];
+  for (const search of searches) {
     const query = parseSearch(search);
-    const time = (before: () => void): number => {
-      before();
+    const time = async (before: () => Promise<unknown>): Promise<number> => {
+      await before();
       const started = performance.now();
-      searchBookmarks(db, ownerSub, query);
+      await searchBookmarks(db, ownerSub, query);
       return performance.now() - started;
     };
-    const cold = Array.from({ length: rounds }, () => time(() => touch.run()));
-    const warm = Array.from({ length: rounds }, () => time(() => {}));
-    return { search, total: searchBookmarks(db, ownerSub, query).total, coldMs: median(cold), warmMs: median(warm) };
-  });
-  db.$client.close();
+    const cold: number[] = [];
+    for (let i = 0; i < rounds; i++) cold.push(await time(() => db.run(touch)));
+    const warm: number[] = [];
+    for (let i = 0; i < rounds; i++) warm.push(await time(async () => {}));
+    costs.push({ search, total: (await searchBookmarks(db, ownerSub, query)).total, coldMs: median(cold), warmMs: median(warm) });
+  }
+  await db.close();
   return costs;
 }

@@ -114,10 +114,10 @@ async function main(): Promise<void> {
   const databasePath = join(tempDir, 'bench.db');
 
   console.log('seeding…');
-  const seeded = seed(databasePath, USER);
+  const seeded = await seed(databasePath, USER);
   console.log(`seeded ${seeded.rows} rows (${seeded.ownRows} for ${USER}) in ${(seeded.milliseconds / 1000).toFixed(1)} s`);
 
-  const queryCosts = measureQueryCosts(databasePath, USER, [COMMON_PREFIX, 'pr', `${COMMON_PREFIX} data`, RARE_WORD, '', '#dev', `${COMMON_PREFIX} #dev`]);
+  const queryCosts = await measureQueryCosts(databasePath, USER, [COMMON_PREFIX, 'pr', `${COMMON_PREFIX} data`, RARE_WORD, '', '#dev', `${COMMON_PREFIX} #dev`]);
   console.log(queryCostTable(queryCosts));
 
   const profileArgs = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench/profiles')}`] : [];

@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { openDb } from '../src/db/client.js';
+import { migrate } from '../src/db/migrate.js';
 import { insertBookmarkRows, type BookmarkRowValues } from '../src/bookmarks/commands.js';
 
 /**
@@ -86,9 +88,10 @@ export interface SeedReport {
 }
 
 /** Seeds `path` (a fresh file) through the real migrations, in one transaction. */
-export function seed(path: string, ownerSub: string, ownRows = 100_000, otherUsers = 20, otherRowsEach = 1_000): SeedReport {
+export async function seed(path: string, ownerSub: string, ownRows = 100_000, otherUsers = 20, otherRowsEach = 1_000): Promise<SeedReport> {
   const started = performance.now();
-  const db = openDb(path);
+  const db = await openDb({ engine: 'sqlite', path });
+  await migrate(db);
   const next = random(42);
   const word = zipf(WORDS.length, next);
   const tag = zipf(TAGS.length, next);
@@ -96,7 +99,7 @@ export function seed(path: string, ownerSub: string, ownRows = 100_000, otherUse
   const start = Date.UTC(2021, 0, 1);
   const total = ownRows + otherUsers * otherRowsEach;
 
-  db.$client.transaction(() => {
+  await db.transaction(async (tx) => {
     let mine = 0;
     const rows: BookmarkRowValues[] = [];
     for (let i = 0; i < total; i++) {
@@ -109,15 +112,15 @@ export function seed(path: string, ownerSub: string, ownRows = 100_000, otherUse
       const title = titleWords.map((w, k) => (k === 0 ? w[0]!.toUpperCase() + w.slice(1) : w)).join(' ');
       const slug = titleWords.slice(0, 4).join('-');
       const url = `https://${DOMAINS[Math.floor(next() * DOMAINS.length)]}/${slug}-${i.toString(36)}`;
-      const tags = [...new Set(Array.from({ length: Math.floor(next() * 5) }, () => TAGS[tag()]!))].join(' ');
+      const tags = [...new Set(Array.from({ length: Math.floor(next() * 5) }, () => TAGS[tag()]!))];
       // Mostly increasing with jitter; every 50th row shares its neighbour's millisecond.
       const createdAt = start + Math.floor((i / total) * fiveYears) + (i % 50 === 0 ? 0 : Math.floor(next() * 1000));
-      rows.push([owner, url, title, tags, createdAt]);
+      rows.push({ ownerSub: owner, url, title, tags, createdAt: new Date(createdAt) });
     }
     // The import's bulk insert: many rows per statement, through the same triggers.
-    insertBookmarkRows(db, rows);
-  })();
-  const counted = db.$client.prepare('SELECT count(*) AS n FROM bookmarks WHERE owner_sub = ?').get(ownerSub) as { n: number };
-  db.$client.close();
+    await insertBookmarkRows(tx, rows);
+  });
+  const counted = (await db.get<{ n: number }>(sql`SELECT count(*) AS n FROM bookmarks WHERE owner_sub = ${ownerSub}`))!;
+  await db.close();
   return { rows: total, ownRows: counted.n, milliseconds: performance.now() - started };
 }

@@ -19,9 +19,12 @@ import { tokenRoutes } from './tokens/routes.js';
 import { apiRoutes } from './api/routes.js';
 import { API_PREFIX, isApiRequest } from './api/scope.js';
 import { registerCsrfGuard } from './http/csrf.js';
-import { isFragmentRequest, varyOnHtmx } from './http/htmx.js';
+import { varyOnHtmx } from './http/htmx.js';
+import { renderError } from './http/errors.js';
+import { DatabaseUnavailableError } from './db/database.js';
+import { sql } from 'drizzle-orm';
 import { registerSecurityHeaders } from './http/security.js';
-import { DEFAULT_RATE_LIMITS, registerRateLimits } from './http/rate-limit.js';
+import { registerRateLimits } from './http/rate-limit.js';
 import type { OidcSettings } from './config.js';
 
 declare module 'fastify' {
@@ -48,29 +51,20 @@ function loggerOptions(config: Config): FastifyServerOptions['logger'] {
   };
 }
 
-const ERROR_MESSAGES: Record<number, [string, string]> = {
-  400: ['Bad request', 'That request could not be understood.'],
-  404: ['Not found', 'There is nothing here, or it is not yours to see.'],
-  413: ['Too large', 'That request was larger than this app accepts.'],
-  415: ['Unsupported', 'That kind of request body is not accepted here.'],
-  429: ['Slow down', 'Too many requests. Please wait a moment and try again.'],
-  500: ['Something went wrong', 'Something went wrong on our side. Please try again.'],
-};
-
 export async function buildApp(config: Config & { oidc: OidcSettings }, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
   // Logger options from the caller (a test's capture stream, a level) are merged in, so redaction and serializers stay.
   const { logger, ...rest } = options;
   const app = Fastify({
     logger: logger === false ? false : { ...(loggerOptions(config) as object), ...(typeof logger === 'object' ? logger : {}) },
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: config.trustProxy ?? false,
+    trustProxy: config.trustProxy,
     ...rest,
   });
   app.decorate('config', config);
   // Before any plugin registers, so every route and every early answer (403, 429, 404) carries it.
   app.addHook('onSend', async (_request, reply) => varyOnHtmx(reply));
 
-  await app.register(dbPlugin, { path: config.databasePath });
+  await app.register(dbPlugin, { target: config.database });
   await app.register(oidcPlugin, { settings: config.oidc });
   await registerSecurityHeaders(app, config.oidc.issuer.origin);
   registerCsrfGuard(app, config.appBaseUrl.origin);
@@ -93,10 +87,9 @@ export async function buildApp(config: Config & { oidc: OidcSettings }, options:
   app.decorateRequest('user', null);
   app.addHook('preHandler', async (request) => {
     // The API takes bearer tokens only: its requests neither read nor refresh the session cookie.
-    if (!isApiRequest(request)) request.user = loadSessionUser(request, app.db);
+    if (!isApiRequest(request)) request.user = await loadSessionUser(request, app.db);
   });
-  const rateLimits = { ...DEFAULT_RATE_LIMITS, ...config.rateLimits };
-  await registerRateLimits(app, rateLimits);
+  await registerRateLimits(app, config.rateLimits);
 
   await app.register(view, {
     engine: { nunjucks },
@@ -112,26 +105,19 @@ export async function buildApp(config: Config & { oidc: OidcSettings }, options:
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    if (error instanceof DatabaseUnavailableError) request.log.error({ err: error.cause }, 'the database is not answering');
+    else if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: error.code, status }, 'request refused');
-    const [heading, message] = ERROR_MESSAGES[status] ?? ERROR_MESSAGES[status >= 500 ? 500 : 400]!;
-    reply.code(status);
-    if (isFragmentRequest(request)) return reply.type('text/plain; charset=utf-8').send(message);
-    return reply.viewAsync('pages/error.njk', { heading, message, user: request.user });
+    return renderError(request, reply, status);
   });
 
-  app.setNotFoundHandler(async (request, reply) => {
-    reply.code(404);
-    const [heading, message] = ERROR_MESSAGES[404]!;
-    if (isFragmentRequest(request)) return reply.type('text/plain; charset=utf-8').send(message);
-    return reply.viewAsync('pages/error.njk', { heading, message, user: request.user });
-  });
+  app.setNotFoundHandler(async (request, reply) => renderError(request, reply, 404));
 
-  const databaseAnswers = app.db.$client.prepare('SELECT 1').pluck();
+  const databaseAnswers = sql`SELECT 1 AS ok`;
   app.get('/healthz', async (request, reply) => {
     reply.type('text/plain; charset=utf-8');
     try {
-      databaseAnswers.get();
+      await app.db.get(databaseAnswers);
     } catch (error) {
       request.log.error({ err: error }, 'health check: the database does not answer');
       return reply.code(503).send('database unavailable');
@@ -150,9 +136,9 @@ export async function buildApp(config: Config & { oidc: OidcSettings }, options:
   await app.register(tokenRoutes);
   await app.register(apiRoutes, {
     prefix: API_PREFIX,
-    perToken: rateLimits.apiPerToken,
-    failedAuthPerIp: rateLimits.apiFailedAuthPerIp,
-    windowMs: rateLimits.windowMs,
+    perToken: config.rateLimits.apiPerToken,
+    failedAuthPerIp: config.rateLimits.apiFailedAuthPerIp,
+    windowMs: config.rateLimits.windowMs,
   });
   return app;
 }

@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
-import type { RateLimits } from './http/rate-limit.js';
+import type { DatabaseTarget } from './db/client.js';
+
 
 export interface OidcSettings {
   issuer: URL;
@@ -18,16 +20,34 @@ export interface Config {
   appBaseUrl: URL;
   /** The first key signs new cookies; the others are still accepted (rotation). */
   sessionKeys: Buffer[];
-  databasePath: string;
+  /** DATABASE_URL (PostgreSQL) when set, else the SQLite file at DATABASE_PATH. */
+  database: DatabaseTarget;
   /** null in development without AUTH0_DOMAIN: server.ts starts the embedded provider. */
   oidc: OidcSettings | null;
   /** How long SIGTERM waits for in-flight requests before cutting their connections (server.ts only). */
-  shutdownGraceSeconds?: number;
+  shutdownGraceSeconds: number;
+  /** Worker processes `npm start` runs (node:cluster); development always runs one. */
+  webConcurrency: number;
   /** Fastify's trustProxy: which proxies may set X-Forwarded-For (false: none, the socket is the client). */
-  trustProxy?: false | string[];
-  /** Overrides for tests; production uses DEFAULT_RATE_LIMITS. */
-  rateLimits?: RateLimits;
+  trustProxy: false | string[];
+  /** DEFAULT_RATE_LIMITS; tests set their own. */
+  rateLimits: RateLimits;
 }
+
+export interface RateLimits {
+  /** Requests to /auth/* per client IP per window: slows down callback and login abuse. */
+  authPerIp: number;
+  /** HTML writes (POST/PUT/DELETE outside /auth and /api) per signed-in user per window. */
+  writesPerUser: number;
+  /** JSON API requests per token per window. */
+  apiPerToken: number;
+  /** JSON API requests with a missing or bad token per client IP per window. */
+  apiFailedAuthPerIp: number;
+  windowMs: number;
+}
+
+/** Far above what a person clicks, and above what the e2e suite and the soak need per user or IP. */
+export const DEFAULT_RATE_LIMITS: RateLimits = Object.freeze({ authPerIp: 120, writesPerUser: 300, apiPerToken: 300, apiFailedAuthPerIp: 60, windowMs: 60_000 });
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -103,6 +123,48 @@ function parseTrustProxy(value: string, problems: string[]): false | string[] | 
   return undefined;
 }
 
+/**
+ * A postgres:// or postgresql:// URL. Problems name the variable and never repeat
+ * the URL, which usually holds a password.
+ */
+function parseDatabaseUrl(value: string, problems: string[]): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    problems.push('DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/bookmarks');
+    return undefined;
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    problems.push('DATABASE_URL must start with postgres:// or postgresql:// (leave it unset to use SQLite at DATABASE_PATH)');
+    return undefined;
+  }
+  if (!url.hostname && !url.searchParams.has('host')) {
+    problems.push('DATABASE_URL must name the server host, as in postgres://user:password@host:5432/bookmarks');
+    return undefined;
+  }
+  return value;
+}
+
+/** DATABASE_URL (PostgreSQL) when set, else the SQLite file at DATABASE_PATH. */
+function databaseFrom(env: NodeJS.ProcessEnv, problems: string[]): DatabaseTarget {
+  const url = (env.DATABASE_URL ?? '').trim();
+  if (url) {
+    const checked = parseDatabaseUrl(url, problems);
+    if (checked) return { engine: 'postgres', url: checked };
+  }
+  const path = (env.DATABASE_PATH ?? '').trim();
+  return { engine: 'sqlite', path: path || 'data/bookmarks.db' };
+}
+
+/** Only the database settings, for the database commands (npm run db:migrate, db:copy), which need nothing else. */
+export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): DatabaseTarget {
+  const problems: string[] = [];
+  const database = databaseFrom(env, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return database;
+}
+
 /** A damaged or truncated key file is replaced: it only costs development sessions, never a crash at startup. */
 function readOrCreateDevSessionKey(path: string): Buffer {
   const stored = existsSync(path) ? readFileSync(path, 'utf8').trim() : '';
@@ -129,6 +191,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
 
   const shutdownGraceSeconds = blank('SHUTDOWN_GRACE_SECONDS') ? 10 : Number(env.SHUTDOWN_GRACE_SECONDS);
   if (!(shutdownGraceSeconds > 0 && shutdownGraceSeconds <= 3600)) problems.push('SHUTDOWN_GRACE_SECONDS must be a number of seconds above 0 and at most 3600');
+
+  const webConcurrency = blank('WEB_CONCURRENCY') ? availableParallelism() : Number(env.WEB_CONCURRENCY);
+  if (!Number.isInteger(webConcurrency) || webConcurrency < 1 || webConcurrency > 256) problems.push('WEB_CONCURRENCY must be a whole number of worker processes from 1 to 256');
 
   const logLevel = blank('LOG_LEVEL') ? 'info' : env.LOG_LEVEL!.trim();
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
@@ -181,18 +246,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
 
   const trustProxy = blank('TRUST_PROXY') ? false : parseTrustProxy(env.TRUST_PROXY!, problems);
 
-  if (problems.length > 0 || !appBaseUrl) throw new ConfigError(problems);
+  const database = databaseFrom(env, problems);
+
+  if (problems.length > 0 || !appBaseUrl || trustProxy === undefined) throw new ConfigError(problems);
   return Object.freeze({
     production,
     host: blank('HOST') ? (production ? '0.0.0.0' : '127.0.0.1') : env.HOST!.trim(),
     port,
     logLevel,
     shutdownGraceSeconds,
+    webConcurrency,
     appBaseUrl,
     sessionKeys,
-    databasePath: blank('DATABASE_PATH') ? 'data/bookmarks.db' : env.DATABASE_PATH!.trim(),
+    database,
     oidc,
     trustProxy,
+    rateLimits: DEFAULT_RATE_LIMITS,
   });
 }
 

@@ -1,11 +1,21 @@
+import cluster from 'node:cluster';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv, type Config, type OidcSettings } from './config.js';
+import { migrateDatabase } from './db/client.js';
 
-async function main(): Promise<void> {
+/*
+ * The server. In development (`npm run dev`): one process with the embedded
+ * OpenID provider, migrating the database first. In production (`npm start`):
+ * a primary process migrates the database (under a lock, so replicas starting
+ * together take turns), then runs WEB_CONCURRENCY workers with node:cluster,
+ * which share the port, replaces any worker that dies, and on SIGTERM or
+ * SIGINT lets every worker finish its requests before exiting.
+ */
+
+function loadConfigOrExit(): Config {
   loadDotEnv();
-  let config: Config;
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -13,7 +23,43 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+}
 
+async function migrateOrExit(config: Config): Promise<void> {
+  try {
+    console.log(await migrateDatabase(config.database));
+  } catch (error) {
+    console.error(`The database could not be prepared, so the app did not start.\n${(error as Error).message}`);
+    process.exit(1);
+  }
+}
+
+/** Serves until SIGTERM or SIGINT, then stops accepting, lets requests in flight finish (within the grace period) and exits. */
+async function serve(config: Config, oidc: OidcSettings, onClosed: () => Promise<void> = async () => {}): Promise<void> {
+  const app = await buildApp({ ...config, oidc });
+  let closing = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    // In-flight requests get a grace period; a client that stalls mid-request must not hold the process forever.
+    const grace = setTimeout(() => {
+      app.log.warn('shutdown: requests still open after the grace period; closing their connections');
+      app.server.closeAllConnections();
+    }, config.shutdownGraceSeconds * 1000);
+    grace.unref();
+    await app.close();
+    clearTimeout(grace);
+    await onClosed();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  await app.listen({ host: config.host, port: config.port });
+}
+
+async function runDevelopment(config: Config): Promise<void> {
+  await migrateOrExit(config);
   let oidc: OidcSettings;
   let closeProvider = async (): Promise<void> => {};
   if (config.oidc) {
@@ -25,32 +71,59 @@ async function main(): Promise<void> {
     oidc = { issuer: new URL(provider.issuer), clientId: provider.clientId, clientSecret: provider.clientSecret };
     closeProvider = provider.close;
   }
-
-  const app = await buildApp({ ...config, oidc });
-  let closing = false;
-  const shutdown = async (signal: string): Promise<void> => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down');
-    // In-flight requests get a grace period; a client that stalls mid-request must not hold the process forever.
-    const grace = setTimeout(() => {
-      app.log.warn('shutdown: requests still open after the grace period; closing their connections');
-      app.server.closeAllConnections();
-    }, (config.shutdownGraceSeconds ?? 10) * 1000);
-    grace.unref();
-    await app.close();
-    clearTimeout(grace);
-    await closeProvider();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-
-  await app.listen({ host: config.host, port: config.port });
+  await serve(config, oidc, closeProvider);
   if (!config.oidc) {
     console.log(`\n  Bookmarks is running at ${config.appBaseUrl.href}`);
     console.log('  Sign in with any user name on the local OpenID provider (no Auth0 account needed).\n');
   }
+}
+
+/** Workers that die this many times within RESTART_WINDOW_MS mean something is wrong at startup: stop rather than loop. */
+const MAX_RESTARTS = 10;
+const RESTART_WINDOW_MS = 60_000;
+
+async function runPrimary(config: Config): Promise<void> {
+  await migrateOrExit(config);
+  let stopping = false;
+  const restarts: number[] = [];
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit();
+      return;
+    }
+    const now = Date.now();
+    restarts.push(now);
+    while (restarts[0]! < now - RESTART_WINDOW_MS) restarts.shift();
+    if (restarts.length > MAX_RESTARTS) {
+      console.error(`Workers died ${restarts.length} times within a minute (the last with ${signal ?? `exit code ${code}`}); stopping.`);
+      stopping = true;
+      for (const live of Object.values(cluster.workers ?? {})) live?.process.kill('SIGTERM');
+      process.exitCode = 1;
+      return;
+    }
+    console.error(`Worker ${worker.process.pid} died (${signal ?? `exit code ${code}`}); starting another.`);
+    cluster.fork();
+  });
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    const workers = Object.values(cluster.workers ?? {});
+    if (workers.length === 0) process.exit();
+    console.log(`${signal}: stopping ${workers.length} worker${workers.length === 1 ? '' : 's'} after their requests`);
+    for (const worker of workers) worker?.process.kill('SIGTERM');
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  for (let i = 0; i < config.webConcurrency; i++) cluster.fork();
+  console.log(`Bookmarks: ${config.webConcurrency} worker${config.webConcurrency === 1 ? '' : 's'} on ${config.host}:${config.port}`);
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  if (!config.production) return runDevelopment(config);
+  if (cluster.isPrimary) return runPrimary(config);
+  // Production requires the provider's settings (config.ts), so a worker never starts the embedded one.
+  return serve(config, config.oidc!);
 }
 
 main().catch((error: unknown) => {

@@ -34,7 +34,7 @@ describe('loadConfig', () => {
     expect(config.appBaseUrl.origin).toBe('https://bookmarks.example.com');
     expect(config.sessionKeys[0]).toHaveLength(32);
     expect(config.port).toBe(3000);
-    expect(config.databasePath).toBe('data/bookmarks.db');
+    expect(config.database).toEqual({ engine: 'sqlite', path: 'data/bookmarks.db' });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -122,7 +122,7 @@ describe('.env.example', () => {
       });
     const dir = mkdtempSync(join(tmpdir(), 'bookmarks-config-'));
     try {
-      loadConfig(recording({ ...production, SESSION_SECRET_PREVIOUS: HEX_KEY, TRUST_PROXY: '127.0.0.1', PORT: '3000', HOST: '::', LOG_LEVEL: 'info', DATABASE_PATH: 'x.db', SHUTDOWN_GRACE_SECONDS: '5' }));
+      loadConfig(recording({ ...production, SESSION_SECRET_PREVIOUS: HEX_KEY, TRUST_PROXY: '127.0.0.1', PORT: '3000', HOST: '::', LOG_LEVEL: 'info', DATABASE_PATH: 'x.db', DATABASE_URL: 'postgres://bookmarks@db.example/bookmarks', SHUTDOWN_GRACE_SECONDS: '5' }));
       loadConfig(recording({}), { devSessionKeyFile: join(dir, 'key') });
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -130,6 +130,57 @@ describe('.env.example', () => {
     const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
     const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]!));
     expect([...documented].sort()).toEqual([...read].sort());
+  });
+});
+
+describe('DATABASE_URL', () => {
+  const PASSWORD = 'hunter2-secret';
+
+  it.each([
+    [`postgres://bookmarks:${PASSWORD}@db.example:5432/bookmarks`],
+    [`postgresql://bookmarks:${PASSWORD}@db.example/bookmarks`],
+    ['postgres://bookmarks@10.0.0.5/bookmarks?sslmode=require'],
+    ['postgres://bookmarks@[::1]:5433/bookmarks'],
+    ['postgres:///bookmarks?host=/var/run/postgresql'],
+  ])('selects PostgreSQL for %j, over DATABASE_PATH', (url) => {
+    expect(loadConfig({ ...production, DATABASE_PATH: 'x.db', DATABASE_URL: url }).database).toEqual({ engine: 'postgres', url });
+  });
+
+  it('trims the URL, and leaves SQLite at DATABASE_PATH when it is unset or blank', () => {
+    const url = `postgres://bookmarks:${PASSWORD}@db.example/bookmarks`;
+    expect(loadConfig({ ...production, DATABASE_URL: ` ${url}\n` }).database).toEqual({ engine: 'postgres', url });
+    for (const blank of [undefined, '', '   ']) {
+      expect(loadConfig({ ...production, DATABASE_PATH: ' data/x.db ', DATABASE_URL: blank }).database).toEqual({ engine: 'sqlite', path: 'data/x.db' });
+    }
+  });
+
+  it.each([
+    // Malformed: not a URL at all, or no server to reach.
+    [`//bookmarks:${PASSWORD}@db.example/bookmarks`],
+    [`postgres://bookmarks:${PASSWORD}@/bookmarks`],
+    [`postgres://bookmarks:${PASSWORD}@db example/bookmarks`],
+    [`postgres://bookmarks:${PASSWORD}@db.example:99999/bookmarks`],
+    [`postgres://bookmarks:${PASSWORD}@[::1/bookmarks`],
+    [`postgres:bookmarks:${PASSWORD}@db.example`],
+    [`postgres://bookmarks:${PASSWORD}@:5432/bookmarks`],
+    // Another scheme.
+    [`mysql://bookmarks:${PASSWORD}@db.example/bookmarks`],
+    [`http://bookmarks:${PASSWORD}@db.example/bookmarks`],
+    [`sqlite:data/bookmarks.db`],
+    [`bookmarks:${PASSWORD}@db.example/bookmarks`],
+  ])('refuses %j, naming DATABASE_URL without repeating it', (url) => {
+    let error: unknown;
+    try {
+      loadConfig({ ...production, DATABASE_URL: url });
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems, message } = error as ConfigError;
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^DATABASE_URL must /);
+    expect(message).not.toContain(PASSWORD);
+    expect(message).not.toContain(url);
   });
 });
 

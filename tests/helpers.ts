@@ -1,17 +1,76 @@
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { parseHTML } from 'linkedom';
+import { sql } from 'drizzle-orm';
 import { buildApp } from '../src/app.js';
-import type { Config, OidcSettings } from '../src/config.js';
+import { DEFAULT_RATE_LIMITS, type Config, type OidcSettings, type RateLimits } from '../src/config.js';
 import { startLocalProvider, type LocalProvider } from '../src/dev/oidc-provider.js';
+import type { Bookmark } from '../src/bookmarks/bookmark.js';
 import { createBookmark } from '../src/bookmarks/commands.js';
-import type { Db } from '../src/db/client.js';
+import { openDb, type DatabaseTarget } from '../src/db/client.js';
+import type { Db, Engine } from '../src/db/database.js';
+import { PostgresDb } from '../src/db/postgres.js';
+import { TEMPLATE_DATABASE } from './postgres-setup.js';
+
+const postgresAdminUrl = inject('postgresAdminUrl');
+
+/** The engine this run tests: SQLite, unless npm run test:postgres started a PostgreSQL server. */
+export const TEST_ENGINE: Engine = postgresAdminUrl ? 'postgres' : 'sqlite';
+
+let admin: PostgresDb | undefined;
+let databases = 0;
+
+/**
+ * A new, migrated, empty database: SQLite :memory: (migrated when opened), or on
+ * PostgreSQL a copy of the template migrated once for the run, dropped by `drop`.
+ */
+export async function newTestDatabase(): Promise<{ target: DatabaseTarget; drop(): Promise<void> }> {
+  if (!postgresAdminUrl) return { target: { engine: 'sqlite', path: ':memory:' }, drop: async () => {} };
+  admin ??= new PostgresDb(postgresAdminUrl);
+  const name = `test_${process.pid}_${++databases}_${randomBytes(3).toString('hex')}`;
+  await admin.pool.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+  const url = new URL(postgresAdminUrl);
+  url.pathname = `/${name}`;
+  return { target: { engine: 'postgres', url: url.href }, drop: async () => void (await admin!.pool.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) };
+}
+
+/**
+ * An empty database that nothing has migrated yet, on this run's engine: a new
+ * SQLite file (so several connections can share it), or a new PostgreSQL database.
+ */
+export async function newBlankDatabase(): Promise<{ target: DatabaseTarget; drop(): Promise<void> }> {
+  if (!postgresAdminUrl) {
+    const dir = mkdtempSync(join(tmpdir(), 'bookmarks-blank-'));
+    return { target: { engine: 'sqlite', path: join(dir, 'bookmarks.db') }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  admin ??= new PostgresDb(postgresAdminUrl);
+  const name = `blank_${process.pid}_${++databases}_${randomBytes(3).toString('hex')}`;
+  await admin.pool.query(`CREATE DATABASE ${name}`);
+  const url = new URL(postgresAdminUrl);
+  url.pathname = `/${name}`;
+  return { target: { engine: 'postgres', url: url.href }, drop: async () => void (await admin!.pool.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) };
+}
+
+/** A fresh database for tests of domain functions without HTTP; closing it also drops it. */
+export async function openTestDb(): Promise<Db> {
+  const { target, drop } = await newTestDatabase();
+  const db = await openDb(target);
+  const close = db.close.bind(db);
+  return Object.assign(Object.create(db) as Db, { close: async () => (await close(), await drop()) });
+}
 
 /** The app's base URL in tests: nothing listens there; requests go through app.inject. */
 export const TEST_BASE_URL = 'http://127.0.0.1:3999';
 
-export function testConfig(overrides: Partial<Config> = {}): Config {
+/** Config fields a test may set; rate limits may be given in part. */
+export type TestConfigOverrides = Partial<Omit<Config, 'rateLimits'>> & { rateLimits?: Partial<RateLimits> };
+
+export function testConfig(overrides: TestConfigOverrides = {}): Config {
+  const { rateLimits, ...rest } = overrides;
   return {
     production: false,
     host: '127.0.0.1',
@@ -19,9 +78,13 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: 'silent',
     appBaseUrl: new URL(TEST_BASE_URL),
     sessionKeys: [randomBytes(32)],
-    databasePath: ':memory:',
+    database: { engine: 'sqlite', path: ':memory:' },
     oidc: null,
-    ...overrides,
+    shutdownGraceSeconds: 10,
+    webConcurrency: 1,
+    trustProxy: false,
+    ...rest,
+    rateLimits: { ...DEFAULT_RATE_LIMITS, ...rateLimits },
   };
 }
 
@@ -33,9 +96,13 @@ export function providerSettings(provider: LocalProvider): OidcSettings {
   return { issuer: new URL(provider.issuer), clientId: provider.clientId, clientSecret: provider.clientSecret };
 }
 
-export async function buildTestApp(provider: LocalProvider, overrides: Partial<Config> = {}): Promise<FastifyInstance> {
-  const config = testConfig(overrides);
-  return buildApp({ ...config, oidc: providerSettings(provider) });
+/** The app on a fresh database of this run's engine (unless the overrides name one), signed in through `provider`. */
+export async function buildTestApp(provider: LocalProvider, overrides: TestConfigOverrides = {}): Promise<FastifyInstance> {
+  const { target, drop } = overrides.database ? { target: overrides.database, drop: async () => {} } : await newTestDatabase();
+  const config = testConfig({ ...overrides, database: target });
+  const app = await buildApp({ ...config, oidc: providerSettings(provider) });
+  app.addHook('onClose', drop);
+  return app;
 }
 
 /** A tiny cookie jar for talking to the provider with fetch. */
@@ -111,20 +178,88 @@ export async function signIn(app: FastifyInstance, userName: string): Promise<st
   return sessionCookieFrom(callback)!;
 }
 
+/** A full page, parsed. */
 export function html(body: string): Document {
   return parseHTML(body).document as unknown as Document;
+}
+
+/** A fragment (what htmx swaps in: several siblings, or table rows and list items), parsed inside one root element. */
+export function parseFragment(body: string): Document {
+  return html(`<div id="fragment-root">${body}</div>`);
 }
 
 /** Headers of a same-origin request as a browser sends them. */
 export const SAME_ORIGIN = { 'sec-fetch-site': 'same-origin' } as const;
 export const HTMX = { 'hx-request': 'true', ...SAME_ORIGIN } as const;
 
+export function form(values: Record<string, string>): { payload: string; headers: Record<string, string> } {
+  return {
+    payload: new URLSearchParams(values).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  };
+}
+
+/** Extra headers (replacing the defaults: Sec-Fetch-Site, HX-Request, the cookie; undefined removes one) or a raw payload. */
+export interface RequestOptions {
+  headers?: Record<string, string | undefined>;
+  payload?: string | Buffer;
+}
+
+export interface Requests {
+  get(url: string, options?: RequestOptions): Promise<LightMyRequestResponse>;
+  delete(url: string, options?: RequestOptions): Promise<LightMyRequestResponse>;
+  /** `body` is sent as a form, as the browser posts one. */
+  post(url: string, body?: Record<string, string>, options?: RequestOptions): Promise<LightMyRequestResponse>;
+  put(url: string, body?: Record<string, string>, options?: RequestOptions): Promise<LightMyRequestResponse>;
+}
+
+/** Whom `as` can act for: the app and the signed-in users' cookies by name. */
+export interface AppContext {
+  app: FastifyInstance;
+  cookies: Record<string, string>;
+}
+
+/**
+ * Requests as a signed-in user (or null: signed out), the way a same-origin
+ * browser sends them: `as(ctx, 'alice').get('/dashboard')` for a full page,
+ * `as(ctx, 'alice').htmx.post('/bookmarks', { url })` for what htmx sends.
+ */
+export function as(ctx: AppContext, userName: string | null): Requests & { htmx: Requests } {
+  const requests = (htmx: boolean): Requests => {
+    const send = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body: Record<string, string> | undefined, options: RequestOptions = {}) => {
+      const cookie = userName === null ? undefined : ctx.cookies[userName];
+      if (userName !== null && !cookie) throw new Error(`${userName} is not signed in in this test context`);
+      const formBody = body ? form(body) : undefined;
+      const headers: Record<string, string | undefined> = {
+        ...(htmx ? HTMX : SAME_ORIGIN),
+        ...(cookie ? { cookie } : {}),
+        ...formBody?.headers,
+        ...options.headers,
+      };
+      return ctx.app.inject({
+        method,
+        url,
+        headers: Object.fromEntries(Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+        ...(formBody ? { payload: formBody.payload } : {}),
+        ...(options.payload !== undefined ? { payload: options.payload } : {}),
+      });
+    };
+    return {
+      get: (url, options) => send('GET', url, undefined, options),
+      delete: (url, options) => send('DELETE', url, undefined, options),
+      post: (url, body, options) => send('POST', url, body, options),
+      put: (url, body, options) => send('PUT', url, body, options),
+    };
+  };
+  return { ...requests(false), htmx: requests(true) };
+}
+
 /** Test data factory with keyword defaults. */
 export function setupBookmark(
   db: Db,
   ownerSub: string,
   fields: { url?: string; title?: string; tags?: string[]; createdAt?: Date } = {},
-) {
+): Promise<Bookmark> {
   return createBookmark(
     db,
     ownerSub,
@@ -134,49 +269,49 @@ export function setupBookmark(
 }
 
 /** Each tag of an owner's bookmarks counted from scratch, to compare with what the tag_counts triggers kept. */
-export function recountTags(db: Db, ownerSub: string): Map<string, number> {
+export async function recountTags(db: Db, ownerSub: string): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  for (const row of db.$client.prepare('SELECT tags FROM bookmarks WHERE owner_sub = ?').all(ownerSub) as { tags: string }[]) {
+  for (const row of await db.all<{ tags: string }>(sql`SELECT tags FROM bookmarks WHERE owner_sub = ${ownerSub}`)) {
     for (const tag of row.tags.split(' ').filter(Boolean)) counts.set(tag, (counts.get(tag) ?? 0) + 1);
   }
   return counts;
 }
 
 /** What the tag_counts triggers kept for an owner, straight from the table. */
-export function keptTagCounts(db: Db, ownerSub: string): Map<string, number> {
-  const rows = db.$client.prepare('SELECT tag, count FROM tag_counts WHERE owner_sub = ?').all(ownerSub) as { tag: string; count: number }[];
+export async function keptTagCounts(db: Db, ownerSub: string): Promise<Map<string, number>> {
+  const rows = await db.all<{ tag: string; count: number }>(sql`SELECT tag, count FROM tag_counts WHERE owner_sub = ${ownerSub}`);
   return new Map(rows.map((row) => [row.tag, row.count]));
 }
 
-export function form(values: Record<string, string>): { payload: string; headers: Record<string, string> } {
-  return {
-    payload: new URLSearchParams(values).toString(),
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  };
+/** Every table that holds users' data, emptied between tests that share one app. */
+const USER_TABLES = ['bookmarks', 'tag_counts', 'api_tokens', 'ended_sessions', 'pending_undos', 'rate_limit_hits'];
+
+export async function resetData(db: Db): Promise<void> {
+  for (const table of USER_TABLES) await db.run(sql.raw(`DELETE FROM ${table}`));
 }
 
-export interface SignedInContext {
-  app: FastifyInstance;
+export interface SignedInContext extends AppContext {
   provider: LocalProvider;
-  alice: string;
-  bob: string;
 }
 
 /**
- * Registers hooks for a test file: one local OpenID provider for the file, and
- * for every test a fresh app on :memory: with alice and bob signed in through it.
+ * Registers hooks for a test file: one local OpenID provider and one app for
+ * the file, with alice and bob signed in once through the real login flow;
+ * before every test the data is emptied, so each test starts from nothing.
+ * (The login flow itself is tested in tests/auth/.)
  */
-export function useSignedInApp(overrides: Partial<Config> = {}): SignedInContext {
-  const context = {} as SignedInContext;
+export function useSignedInApp(overrides: TestConfigOverrides = {}): SignedInContext {
+  const ctx = { cookies: {} } as SignedInContext;
   beforeAll(async () => {
-    context.provider = await startTestProvider();
+    ctx.provider = await startTestProvider();
+    ctx.app = await buildTestApp(ctx.provider, overrides);
+    ctx.cookies.alice = await signIn(ctx.app, 'alice');
+    ctx.cookies.bob = await signIn(ctx.app, 'bob');
   });
-  afterAll(async () => context.provider.close());
-  beforeEach(async () => {
-    context.app = await buildTestApp(context.provider, overrides);
-    context.alice = await signIn(context.app, 'alice');
-    context.bob = await signIn(context.app, 'bob');
+  afterAll(async () => {
+    await ctx.app?.close();
+    await ctx.provider?.close();
   });
-  afterEach(async () => context.app.close());
-  return context;
+  beforeEach(async () => resetData(ctx.app.db));
+  return ctx;
 }

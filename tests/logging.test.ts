@@ -3,7 +3,8 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.js';
 import type { LocalProvider } from '../src/dev/oidc-provider.js';
-import { authorizeAt, form, HTMX, providerSettings, SAME_ORIGIN, sessionCookieFrom, startTestProvider, testConfig } from './helpers.js';
+import type { Config } from '../src/config.js';
+import { as, authorizeAt, newTestDatabase, providerSettings, sessionCookieFrom, startTestProvider, testConfig } from './helpers.js';
 
 /**
  * A whole journey with the logger at trace level writing into memory; then the
@@ -12,10 +13,15 @@ import { authorizeAt, form, HTMX, providerSettings, SAME_ORIGIN, sessionCookieFr
 let provider: LocalProvider;
 let app: FastifyInstance;
 const lines: string[] = [];
-const config = testConfig();
+let config: Config;
+let dropDatabase: () => Promise<void>;
 
 beforeAll(async () => {
   provider = await startTestProvider();
+  // The run's engine, as buildTestApp would pick it; built by hand for the logger options.
+  const database = await newTestDatabase();
+  config = testConfig({ database: database.target });
+  dropDatabase = database.drop;
   const stream = new Writable({
     write(chunk, _encoding, done) {
       lines.push(...String(chunk).split('\n').filter(Boolean));
@@ -25,8 +31,9 @@ beforeAll(async () => {
   app = await buildApp({ ...config, oidc: providerSettings(provider) }, { logger: { level: 'trace', stream } });
 });
 afterAll(async () => {
-  await app.close();
-  await provider.close();
+  await app?.close();
+  await dropDatabase?.();
+  await provider?.close();
 });
 
 describe('logs', () => {
@@ -77,20 +84,20 @@ describe('logs', () => {
     secrets.sessionCookie = cookie.slice('session='.length);
     secrets.sessionCookieDecoded = decodeURIComponent(secrets.sessionCookie).split(';')[0]!;
 
-    const headers = { cookie, ...HTMX, ...form({}).headers };
-    const added = await app.inject({ method: 'POST', url: '/bookmarks', headers, payload: form({ url: 'https://logs.example/', title: 'Log me', tags: 'x' }).payload });
+    const alice = as({ app, cookies: { alice: cookie } }, 'alice');
+    const added = await alice.htmx.post('/bookmarks', { url: 'https://logs.example/', title: 'Log me', tags: 'x' });
     expect(added.statusCode).toBe(200);
     const id = /id="bookmark-(\d+)"/.exec(added.body)![1];
-    expect((await app.inject({ method: 'GET', url: '/bookmarks/search?q=log', headers: { cookie, ...HTMX } })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'PUT', url: `/bookmarks/${id}`, headers, payload: form({ url: 'https://logs.example/', title: 'Edited', tags: '' }).payload })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'DELETE', url: `/bookmarks/${id}`, headers: { cookie, ...HTMX } })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'GET', url: '/export', headers: { cookie } })).statusCode).toBe(200);
-    const created = await app.inject({ method: 'POST', url: '/settings/tokens', headers, payload: form({ name: 'laptop', expiry: 'never' }).payload });
+    expect((await alice.htmx.get('/bookmarks/search?q=log')).statusCode).toBe(200);
+    expect((await alice.htmx.put(`/bookmarks/${id}`, { url: 'https://logs.example/', title: 'Edited', tags: '' })).statusCode).toBe(200);
+    expect((await alice.htmx.delete(`/bookmarks/${id}`)).statusCode).toBe(200);
+    expect((await alice.get('/export')).statusCode).toBe(200);
+    const created = await alice.htmx.post('/settings/tokens', { name: 'laptop', expiry: 'never' });
     expect(created.statusCode).toBe(201);
     secrets.apiToken = /id="new-token"[^>]*value="([^"]+)"/.exec(created.body)![1]!;
     const bearer = await app.inject({ method: 'GET', url: '/api/v1/bookmarks', headers: { authorization: `Bearer ${secrets.apiToken}` } });
     expect(bearer.statusCode).toBe(200);
-    expect((await app.inject({ method: 'POST', url: '/auth/logout', headers: { cookie, ...SAME_ORIGIN } })).statusCode).toBe(303);
+    expect((await alice.post('/auth/logout')).statusCode).toBe(303);
     // Someone else's bearer header on an HTML route must not be logged either.
     await app.inject({ method: 'GET', url: '/dashboard', headers: { authorization: 'Bearer bm_supersecrettokenvalue123' } });
     secrets.bearer = 'bm_supersecrettokenvalue123';

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/database.js';
 import { authenticateToken, type TokenOwner } from '../tokens/tokens.js';
 import { ApiProblem, problem } from './problem.js';
 
@@ -21,12 +21,12 @@ function unauthorized(detail: string, error?: 'invalid_request' | 'invalid_token
 }
 
 /** The token's owner from `Authorization: Bearer …`; cookies and query parameters are never consulted. */
-export function authenticateBearer(db: Db, request: FastifyRequest): TokenOwner {
+export async function authenticateBearer(db: Db, request: FastifyRequest): Promise<TokenOwner> {
   const header = request.headers.authorization;
   if (!header) throw unauthorized('Send a personal access token: Authorization: Bearer <token>.');
   const match = /^Bearer[ ]+(\S+)[ ]*$/i.exec(header);
   if (!match) throw unauthorized('The Authorization header must be: Bearer <token>.', 'invalid_request');
-  const owner = authenticateToken(db, match[1]!);
+  const owner = await authenticateToken(db, match[1]!);
   if (!owner) throw unauthorized('This token is not valid: it may be mistyped, revoked or expired.', 'invalid_token');
   return owner;
 }

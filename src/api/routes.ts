@@ -3,10 +3,11 @@ import rateLimit from '@fastify/rate-limit';
 import { Ajv } from 'ajv';
 import { createBookmark, deleteBookmark, updateBookmark } from '../bookmarks/commands.js';
 import { findBookmark, findDuplicate, listTags } from '../bookmarks/queries.js';
-import { decodeCursor, encodeCursor, searchBookmarks } from '../bookmarks/search-queries.js';
-import { parseSearch } from '../bookmarks/search.js';
+import { decodeCursor, encodeCursor, searchBookmarks } from '../bookmarks/search-plans.js';
+import { parseSearch } from '../bookmarks/search-syntax.js';
 import { validateBookmark, type BookmarkFields, type ValidBookmark } from '../bookmarks/validation.js';
-import type { Bookmark } from '../db/schema.js';
+import { databaseRateLimitStore } from '../http/rate-limit-store.js';
+import type { Bookmark } from '../bookmarks/bookmark.js';
 import { apiOwner, authenticateBearer } from './auth.js';
 import { buildOpenApi, collectRoutes, type CollectedRoute } from './openapi.js';
 import { ApiProblem, errorToProblem, problem, PROBLEM_TYPES, sendProblem } from './problem.js';
@@ -41,7 +42,7 @@ export function toApiBookmark(bookmark: Bookmark) {
     id: bookmark.id,
     url: bookmark.url,
     title: bookmark.title,
-    tags: bookmark.tags ? bookmark.tags.split(' ') : [],
+    tags: bookmark.tags,
     createdAt: bookmark.createdAt.toISOString(),
   };
 }
@@ -85,16 +86,17 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   await app.register(rateLimit, {
     max: options.perToken,
     timeWindow: options.windowMs,
-    keyGenerator: (request) => request.apiToken?.tokenHash ?? `ip:${request.ip}`,
+    keyGenerator: (request) => (request.apiToken ? `api:${request.apiToken.tokenHash}` : `api-ip:${request.ip}`),
+    store: databaseRateLimitStore(app.db),
   });
   // Guessing tokens is hopeless (256 bits), but each guess costs a lookup: cap failures per address.
-  const failedAuth = app.createRateLimit({ max: options.failedAuthPerIp, timeWindow: options.windowMs, keyGenerator: (request) => `failed:${request.ip}` });
+  const failedAuth = app.createRateLimit({ max: options.failedAuthPerIp, timeWindow: options.windowMs, keyGenerator: (request) => `api-failed:${request.ip}` });
 
   // An instance hook runs before the limiter's route-level hook, so limits key on the token.
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.public) return;
     try {
-      request.apiToken = authenticateBearer(app.db, request);
+      request.apiToken = await authenticateBearer(app.db, request);
     } catch (error) {
       const limit = await failedAuth(request);
       if (!limit.isAllowed && limit.isExceeded) {
@@ -123,7 +125,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     },
     async (request: FastifyRequest<{ Querystring: { q?: string; limit: number; cursor?: string } }>) => {
       const { q = '', limit, cursor } = request.query;
-      const page = searchBookmarks(app.db, apiOwner(request), parseSearch(q), decodeCursor(cursor), limit);
+      const page = await searchBookmarks(app.db, apiOwner(request), parseSearch(q), decodeCursor(cursor), limit);
       return { items: page.items.map(toApiBookmark), total: page.total, nextCursor: page.next ? encodeCursor(page.next) : null };
     },
   );
@@ -141,9 +143,9 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
       const owner = apiOwner(request);
       const { url = '', title = '', tags = [] } = request.body;
       const value = validated({ url, title, tags: tags.join(' ') });
-      const duplicate = findDuplicate(app.db, owner, value.url);
+      const duplicate = await findDuplicate(app.db, owner, value.url);
       if (duplicate) throw duplicateProblem(duplicate, app.prefix);
-      const created = createBookmark(app.db, owner, value);
+      const created = await createBookmark(app.db, owner, value);
       return reply.code(201).header('Location', `${app.prefix}/bookmarks/${created.id}`).send(toApiBookmark(created));
     },
   );
@@ -158,7 +160,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
       },
     },
     async (request: IdRequest) => {
-      const bookmark = findBookmark(app.db, apiOwner(request), request.params.id);
+      const bookmark = await findBookmark(app.db, apiOwner(request), request.params.id);
       if (!bookmark) throw notFound();
       return toApiBookmark(bookmark);
     },
@@ -177,17 +179,17 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     },
     async (request: FastifyRequest<{ Params: { id: number }; Body: BookmarkInput }>) => {
       const owner = apiOwner(request);
-      const existing = findBookmark(app.db, owner, request.params.id);
+      const existing = await findBookmark(app.db, owner, request.params.id);
       if (!existing) throw notFound();
       const { url, title, tags } = request.body;
       const value = validated({
         url: url ?? existing.url,
         title: title ?? existing.title,
-        tags: tags ? tags.join(' ') : existing.tags,
+        tags: (tags ?? existing.tags).join(' '),
       });
-      const duplicate = findDuplicate(app.db, owner, value.url, existing.id);
+      const duplicate = await findDuplicate(app.db, owner, value.url, existing.id);
       if (duplicate) throw duplicateProblem(duplicate, app.prefix);
-      const updated = updateBookmark(app.db, owner, existing.id, value);
+      const updated = await updateBookmark(app.db, owner, existing.id, value);
       if (!updated) throw notFound();
       return toApiBookmark(updated);
     },
@@ -203,7 +205,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
       },
     },
     async (request: IdRequest, reply: FastifyReply) => {
-      if (!deleteBookmark(app.db, apiOwner(request), request.params.id)) throw notFound();
+      if (!(await deleteBookmark(app.db, apiOwner(request), request.params.id))) throw notFound();
       return reply.code(204).send();
     },
   );
@@ -216,7 +218,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
         response: { 200: TagListSchema, ...problems(...AUTH_PROBLEMS) },
       },
     },
-    async (request) => ({ items: listTags(app.db, apiOwner(request), 1000) }),
+    async (request) => ({ items: await listTags(app.db, apiOwner(request), 1000) }),
   );
 
   let document: object | undefined;

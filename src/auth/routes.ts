@@ -123,7 +123,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const claims = tokens.claims();
     if (!claims) return renderLoginFailure(reply);
     // Signing in over a live session ends that one, so its old id cannot outlive the next sign-out.
-    endCurrentSession(request, app.db);
+    await endCurrentSession(request, app.db);
     request.session.regenerate();
     request.session.set('user', userFromClaims(claims));
     request.session.set('signedInAt', Math.floor(Date.now() / 1000));
@@ -136,7 +136,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const sid = request.user?.sid;
     // Copies of this cookie (another tab's, a stolen one) stop working too, not just this browser's.
     // A refused session was already emptied when it was read, so only a live one has an id here.
-    endCurrentSession(request, app.db);
+    await endCurrentSession(request, app.db);
     request.session.delete();
     const { issuer, end_session_endpoint: endSessionEndpoint } = app.oidc.serverMetadata();
     const target = logoutUrl({ issuer, endSessionEndpoint, clientId: oidcClientId, appBaseUrl, sid });

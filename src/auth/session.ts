@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/database.js';
 import { isFragmentRequest } from '../http/htmx.js';
 import { endSession, isSessionEnded } from './ended-sessions.js';
 
@@ -46,14 +46,14 @@ const SESSION_TOUCH_SECONDS = 3600;
  * Reads the signed-in user from the session, ending sessions past the absolute cap or
  * signed out elsewhere (a copy of the cookie), and sliding the idle expiry.
  */
-export function loadSessionUser(request: FastifyRequest, db: Db): SessionUser | null {
+export async function loadSessionUser(request: FastifyRequest, db: Db): Promise<SessionUser | null> {
   const user = request.session.get('user');
   if (!user) return null;
   const now = Math.floor(Date.now() / 1000);
   const signedInAt = request.session.get('signedInAt') ?? 0;
   const sessionId = request.session.get('sessionId');
   // Every sign-in since ended_sessions existed has an id; a cookie without one is not ours to trust.
-  if (now - signedInAt > SESSION_ABSOLUTE_SECONDS || !sessionId || isSessionEnded(db, sessionId)) {
+  if (now - signedInAt > SESSION_ABSOLUTE_SECONDS || !sessionId || (await isSessionEnded(db, sessionId))) {
     // Emptied, not deleted: a deleted session stays deleted for the whole request, which
     // would throw away a sign-in that /auth/login or /auth/callback begins in this request.
     request.session.regenerate();
@@ -65,9 +65,9 @@ export function loadSessionUser(request: FastifyRequest, db: Db): SessionUser | 
 }
 
 /** Lists this session's id as ended (sign-out, or a new sign-in over it): no copy of its cookie works afterwards. */
-export function endCurrentSession(request: FastifyRequest, db: Db): void {
+export async function endCurrentSession(request: FastifyRequest, db: Db): Promise<void> {
   const sessionId = request.session.get('sessionId');
-  if (sessionId) endSession(db, sessionId, (request.session.get('signedInAt') ?? 0) + SESSION_ABSOLUTE_SECONDS);
+  if (sessionId) await endSession(db, sessionId, (request.session.get('signedInAt') ?? 0) + SESSION_ABSOLUTE_SECONDS);
 }
 
 /** preHandler for signed-in routes: full pages go to the sign-in page, htmx gets 401 + HX-Redirect. */

@@ -15,6 +15,8 @@ export type CardRenderer = (card: BookmarkCard) => nunjucks.runtime.SafeString;
  * edited bookmark simply has a new key. The HTML is the autoescaped output of
  * the card template itself, so marking it safe lets nothing unescaped through.
  * With `maxEntries` 0 (development, where templates reload) nothing is kept.
+ * Correct with other processes writing too: an entry is found only by the exact
+ * values the card shows, so a bookmark changed anywhere renders under a new key.
  */
 export function createCardRenderer(env: nunjucks.Environment, maxEntries: number): CardRenderer {
   const kept = new Map<string, nunjucks.runtime.SafeString>();

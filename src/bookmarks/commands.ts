@@ -1,40 +1,77 @@
-import { and, eq } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { bookmarks, type Bookmark } from '../db/schema.js';
-import { sameUrlKey } from './queries.js';
+import { sql, type SQL } from 'drizzle-orm';
+import { param, type Db, type Queryable } from '../db/database.js';
+import { BOOKMARK_COLUMNS, tagsToColumn, toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
+import { findDuplicate } from './queries.js';
+import { sameUrlKey } from './urls.js';
 import { LIMITS, parseTags, validateBookmark, type ValidBookmark } from './validation.js';
 
-export function createBookmark(db: Db, ownerSub: string, input: ValidBookmark, createdAt = new Date()): Bookmark {
-  return db
-    .insert(bookmarks)
-    .values({ ownerSub, url: input.url, title: input.title, tags: input.tags.join(' '), createdAt })
-    .returning()
-    .get();
+/* Writes to the owner's bookmarks. The triggers keep the search index and tag_counts in step for every one. */
+
+const insert = sql`INSERT INTO bookmarks (owner_sub, url, title, tags, created_at)
+  VALUES (${param('owner')}, ${param('url')}, ${param('title')}, ${param('tags')}, ${param('createdAt')})
+  RETURNING ${BOOKMARK_COLUMNS}`;
+
+export async function createBookmark(db: Db, ownerSub: string, input: ValidBookmark, createdAt = new Date()): Promise<Bookmark> {
+  const row = await db.get<BookmarkRow>(insert, { owner: ownerSub, url: input.url, title: input.title, tags: tagsToColumn(input.tags), createdAt });
+  return toBookmark(row!);
 }
+
+const deleteOwned = sql`DELETE FROM bookmarks WHERE owner_sub = ${param('owner')} AND id = ${param('id')} RETURNING ${BOOKMARK_COLUMNS}`;
 
 /** Returns the deleted bookmark, or undefined when the owner has no such bookmark (missing or someone else's). */
-export function deleteBookmark(db: Db, ownerSub: string, id: number): Bookmark | undefined {
-  return db
-    .delete(bookmarks)
-    .where(and(eq(bookmarks.ownerSub, ownerSub), eq(bookmarks.id, id)))
-    .returning()
-    .get();
+export async function deleteBookmark(db: Db, ownerSub: string, id: number): Promise<Bookmark | undefined> {
+  const row = await db.get<BookmarkRow>(deleteOwned, { owner: ownerSub, id });
+  return row && toBookmark(row);
 }
+
+const updateOwned = sql`UPDATE bookmarks SET url = ${param('url')}, title = ${param('title')}, tags = ${param('tags')}
+  WHERE owner_sub = ${param('owner')} AND id = ${param('id')} RETURNING ${BOOKMARK_COLUMNS}`;
 
 /** Replaces url, title and tags; returns undefined when the owner has no such bookmark. */
-export function updateBookmark(db: Db, ownerSub: string, id: number, input: ValidBookmark): Bookmark | undefined {
-  return db
-    .update(bookmarks)
-    .set({ url: input.url, title: input.title, tags: input.tags.join(' ') })
-    .where(and(eq(bookmarks.ownerSub, ownerSub), eq(bookmarks.id, id)))
-    .returning()
-    .get();
+export async function updateBookmark(db: Db, ownerSub: string, id: number, input: ValidBookmark): Promise<Bookmark | undefined> {
+  const row = await db.get<BookmarkRow>(updateOwned, { owner: ownerSub, id, url: input.url, title: input.title, tags: tagsToColumn(input.tags) });
+  return row && toBookmark(row);
 }
 
-/** Puts the owner's deleted bookmark back exactly as it was: same id, tags and dates. Someone else's is refused. */
-export function restoreBookmark(db: Db, ownerSub: string, bookmark: Bookmark): Bookmark | undefined {
-  if (bookmark.ownerSub !== ownerSub) return undefined;
-  return db.insert(bookmarks).values({ ...bookmark, ownerSub }).onConflictDoNothing().returning().get();
+const insertWithId = sql`INSERT INTO bookmarks (id, owner_sub, url, title, tags, created_at)
+  VALUES (${param('id')}, ${param('owner')}, ${param('url')}, ${param('title')}, ${param('tags')}, ${param('createdAt')})
+  ON CONFLICT DO NOTHING RETURNING ${BOOKMARK_COLUMNS}`;
+
+export type RestoreResult = { restored: Bookmark } | { duplicate: Bookmark };
+
+/**
+ * Puts the owner's deleted bookmark back exactly as it was (same id, tags and
+ * dates), unless the owner has saved the same address again since: like every
+ * other writer, a restore never makes a second bookmark for one page.
+ */
+export async function restoreBookmark(db: Db, ownerSub: string, bookmark: Bookmark): Promise<RestoreResult> {
+  const duplicate = await findDuplicate(db, ownerSub, bookmark.url);
+  if (duplicate) return { duplicate };
+  const row = await db.get<BookmarkRow>(insertWithId, {
+    id: bookmark.id,
+    owner: ownerSub,
+    url: bookmark.url,
+    title: bookmark.title,
+    tags: tagsToColumn(bookmark.tags),
+    createdAt: bookmark.createdAt,
+  });
+  // The id is taken only if the very same bookmark is already back (a second restore): it is restored.
+  return { restored: row ? toBookmark(row) : bookmark };
+}
+
+/** A bookmark ready to store: validated, de-duplicated, with its owner. */
+export interface BookmarkRowValues {
+  ownerSub: string;
+  url: string;
+  title: string;
+  tags: string[];
+  createdAt: Date;
+}
+
+export interface ImportReport {
+  imported: number;
+  duplicates: number;
+  skipped: { reason: string; count: number }[];
 }
 
 export interface ImportCandidate {
@@ -44,11 +81,7 @@ export interface ImportCandidate {
   createdAt: Date | null;
 }
 
-export interface ImportReport {
-  imported: number;
-  duplicates: number;
-  skipped: { reason: string; count: number }[];
-}
+const ownedUrls = sql`SELECT url FROM bookmarks WHERE owner_sub = ${param('owner')}`;
 
 /**
  * Stores many bookmarks in one transaction: all or nothing. Entries are
@@ -56,58 +89,79 @@ export interface ImportReport {
  * twice in the file) are counted and skipped. Over-long titles are cut and
  * extra tags dropped rather than losing the whole bookmark.
  */
-export function importBookmarks(db: Db, ownerSub: string, candidates: ImportCandidate[], now = new Date()): ImportReport {
+export async function importBookmarks(db: Db, ownerSub: string, candidates: readonly ImportCandidate[], now = new Date()): Promise<ImportReport> {
   const skipped = new Map<string, number>();
   const skip = (reason: string): void => {
     skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
   };
-  let duplicates = 0;
-  const rows: BookmarkRowValues[] = [];
-  db.transaction((tx) => {
-    const known = new Set(
-      tx.select({ url: bookmarks.url }).from(bookmarks).where(eq(bookmarks.ownerSub, ownerSub)).all().map((row) => sameUrlKey(row.url)),
-    );
-    for (const candidate of candidates) {
-      if (/^javascript:/i.test(candidate.url.trim())) {
-        skip('bookmarklet');
-        continue;
-      }
-      const tags = parseTags(candidate.tags.join(' '))
-        .filter((tag) => [...tag].length <= LIMITS.tagLength)
-        .slice(0, LIMITS.tagCount);
-      const title = [...candidate.title.trim()].slice(0, LIMITS.titleLength).join('');
-      const result = validateBookmark({ url: candidate.url, title, tags: tags.join(' ') });
-      if (!result.ok) {
-        skip(/^[a-z][a-z0-9+.-]*:/i.test(candidate.url.trim()) && !/^https?:/i.test(candidate.url.trim()) ? 'not a web address' : 'invalid address');
-        continue;
-      }
-      const key = sameUrlKey(result.value.url);
+  const valid: ValidBookmark[] = [];
+  const dates: (Date | null)[] = [];
+  for (const candidate of candidates) {
+    if (/^javascript:/i.test(candidate.url.trim())) {
+      skip('bookmarklet');
+      continue;
+    }
+    const tags = parseTags(candidate.tags.join(' '))
+      .filter((tag) => [...tag].length <= LIMITS.tagLength)
+      .slice(0, LIMITS.tagCount);
+    const title = [...candidate.title.trim()].slice(0, LIMITS.titleLength).join('');
+    const result = validateBookmark({ url: candidate.url, title, tags: tags.join(' ') });
+    if (!result.ok) {
+      skip(/^[a-z][a-z0-9+.-]*:/i.test(candidate.url.trim()) && !/^https?:/i.test(candidate.url.trim()) ? 'not a web address' : 'invalid address');
+      continue;
+    }
+    valid.push(result.value);
+    dates.push(candidate.createdAt);
+  }
+  const { imported, duplicates } = await db.transaction(async (tx) => {
+    const known = new Set((await tx.all<{ url: string }>(ownedUrls, { owner: ownerSub })).map((row) => sameUrlKey(row.url)));
+    const rows: BookmarkRowValues[] = [];
+    let duplicates = 0;
+    valid.forEach((bookmark, index) => {
+      const key = sameUrlKey(bookmark.url);
       if (known.has(key)) {
         duplicates++;
-        continue;
+        return;
       }
       known.add(key);
-      rows.push([ownerSub, result.value.url, result.value.title, result.value.tags.join(' '), (candidate.createdAt ?? now).getTime()]);
-    }
-    insertBookmarkRows(db, rows);
+      rows.push({ ownerSub, url: bookmark.url, title: bookmark.title, tags: bookmark.tags, createdAt: dates[index] ?? now });
+    });
+    await insertBookmarkRows(tx, rows);
+    return { imported: rows.length, duplicates };
   });
-  return { imported: rows.length, duplicates, skipped: [...skipped].map(([reason, count]) => ({ reason, count })) };
+  return { imported, duplicates, skipped: [...skipped].map(([reason, count]) => ({ reason, count })) };
 }
 
-export type BookmarkRowValues = [ownerSub: string, url: string, title: string, tags: string, createdAt: number];
-const ROWS_PER_INSERT = 200;
-const insertSql = (count: number): string =>
-  `INSERT INTO bookmarks (owner_sub, url, title, tags, created_at) VALUES ${Array(count).fill('(?, ?, ?, ?, ?)').join(', ')}`;
+/** SQLite: rows per multi-row INSERT. FTS5 flushes its pending terms at the end of every statement, so one row per statement makes a large import about five times slower. */
+const SQLITE_ROWS_PER_INSERT = 200;
+/** PostgreSQL: rows per INSERT … SELECT FROM unnest(arrays), one statement whatever the count. */
+const POSTGRES_ROWS_PER_INSERT = 5_000;
+/** Statements between yields to the event loop, so a long import leaves time for everyone else's requests. */
+const INSERTS_PER_YIELD = 10;
 
-/**
- * Inserts many already-validated rows, ROWS_PER_INSERT to a statement: FTS5
- * flushes its pending terms at the end of every statement that fires its
- * trigger, so one row per statement makes a large import about five times
- * slower. Each row names its owner; the import and the benchmark's seed use it.
- */
-export function insertBookmarkRows(db: Db, rows: BookmarkRowValues[]): void {
-  const full = rows.length >= ROWS_PER_INSERT ? db.$client.prepare(insertSql(ROWS_PER_INSERT)) : null;
-  let start = 0;
-  for (; full && start + ROWS_PER_INSERT <= rows.length; start += ROWS_PER_INSERT) full.run(rows.slice(start, start + ROWS_PER_INSERT).flat());
-  if (start < rows.length) db.$client.prepare(insertSql(rows.length - start)).run(rows.slice(start).flat());
+const insertFromArrays = sql`INSERT INTO bookmarks (owner_sub, url, title, tags, created_at)
+  SELECT * FROM unnest(${param('owners')}::text[], ${param('urls')}::text[], ${param('titles')}::text[], ${param('tags')}::text[], ${param('createdAts')}::bigint[])`;
+
+function sqliteInsert(rows: readonly BookmarkRowValues[]): SQL {
+  const values = rows.map((row) => sql`(${row.ownerSub}, ${row.url}, ${row.title}, ${tagsToColumn(row.tags)}, ${row.createdAt.getTime()})`);
+  return sql`INSERT INTO bookmarks (owner_sub, url, title, tags, created_at) VALUES ${sql.join(values, sql`, `)}`;
+}
+
+/** Inserts many validated rows, each naming its owner, in as few statements as the engine allows. The import and the benchmark's seed use it. */
+export async function insertBookmarkRows(tx: Queryable, rows: readonly BookmarkRowValues[]): Promise<void> {
+  const size = tx.engine === 'sqlite' ? SQLITE_ROWS_PER_INSERT : POSTGRES_ROWS_PER_INSERT;
+  for (let start = 0, statements = 0; start < rows.length; start += size, statements++) {
+    const chunk = rows.slice(start, start + size);
+    if (tx.engine === 'sqlite') await tx.run(sqliteInsert(chunk));
+    else {
+      await tx.run(insertFromArrays, {
+        owners: chunk.map((row) => row.ownerSub),
+        urls: chunk.map((row) => row.url),
+        titles: chunk.map((row) => row.title),
+        tags: chunk.map((row) => tagsToColumn(row.tags)),
+        createdAts: chunk.map((row) => row.createdAt.getTime()),
+      });
+    }
+    if (statements % INSERTS_PER_YIELD === INSERTS_PER_YIELD - 1) await new Promise((resolve) => setImmediate(resolve));
+  }
 }

@@ -1,49 +1,28 @@
-import { and, desc, eq, inArray } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { bookmarks, tagCounts, type Bookmark } from '../db/schema.js';
+import { sql } from 'drizzle-orm';
+import { param, type Db } from '../db/database.js';
+import { BOOKMARK_COLUMNS, toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
+import { equivalentUrls } from './urls.js';
 
-export function findBookmark(db: Db, ownerSub: string, id: number): Bookmark | undefined {
-  return db
-    .select()
-    .from(bookmarks)
-    .where(and(eq(bookmarks.ownerSub, ownerSub), eq(bookmarks.id, id)))
-    .get();
+/* Reads of the owner's bookmarks and tags; searches are in search-plans.ts. */
+
+const byId = sql`SELECT ${BOOKMARK_COLUMNS} FROM bookmarks WHERE owner_sub = ${param('owner')} AND id = ${param('id')}`;
+
+export async function findBookmark(db: Db, ownerSub: string, id: number): Promise<Bookmark | undefined> {
+  const row = await db.get<BookmarkRow>(byId, { owner: ownerSub, id });
+  return row && toBookmark(row);
 }
 
-/**
- * Two addresses name the same page when their keys are equal. Stored URLs are
- * already normalised by the URL parser (scheme and host lowercased), so the key
- * only drops one slash at the end of the path: never in the query or fragment,
- * where a slash is data ("?a=1/" is not "?a=1").
- */
-export function sameUrlKey(url: string): string {
-  const pathEnd = pathEndOf(url);
-  return url[pathEnd - 1] === '/' ? url.slice(0, pathEnd - 1) + url.slice(pathEnd) : url;
-}
-
-const pathEndOf = (url: string): number => {
-  const queryOrFragment = url.search(/[?#]/u);
-  return queryOrFragment === -1 ? url.length : queryOrFragment;
-};
-
-/**
- * Every spelling with the same sameUrlKey as `url` (with and without the slash
- * at the end of the path), so a duplicate is found by exact lookups on the url index.
- */
-export function equivalentUrls(url: string): string[] {
-  const key = sameUrlKey(url);
-  const withSlash = `${key.slice(0, pathEndOf(key))}/${key.slice(pathEndOf(key))}`;
-  return [...new Set([url, key, withSlash])].filter((spelling) => sameUrlKey(spelling) === key);
-}
+// equivalentUrls gives one to three spellings: the list is padded to three so one statement serves all.
+const bySpellings = sql`SELECT ${BOOKMARK_COLUMNS} FROM bookmarks
+  WHERE owner_sub = ${param('owner')} AND url IN (${param('url1')}, ${param('url2')}, ${param('url3')})
+  ORDER BY id`;
 
 /** The owner's existing bookmark for the same page, if any (ignoring `exceptId`, the one being edited). */
-export function findDuplicate(db: Db, ownerSub: string, url: string, exceptId?: number): Bookmark | undefined {
-  const candidates = db
-    .select()
-    .from(bookmarks)
-    .where(and(eq(bookmarks.ownerSub, ownerSub), inArray(bookmarks.url, equivalentUrls(url))))
-    .all();
-  return candidates.find((bookmark) => bookmark.id !== exceptId);
+export async function findDuplicate(db: Db, ownerSub: string, url: string, exceptId?: number): Promise<Bookmark | undefined> {
+  const [url1, url2 = url1, url3 = url1] = equivalentUrls(url);
+  const rows = await db.all<BookmarkRow>(bySpellings, { owner: ownerSub, url1, url2, url3 });
+  const found = rows.find((row) => row.id !== exceptId);
+  return found && toBookmark(found);
 }
 
 export interface TagCount {
@@ -51,24 +30,17 @@ export interface TagCount {
   count: number;
 }
 
+const tagsByUse = sql`SELECT tag, count FROM tag_counts WHERE owner_sub = ${param('owner')}
+  ORDER BY count DESC, tag LIMIT ${param('limit')}`;
+
 /** The owner's tags with how many bookmarks carry each, most used first (tag_counts is kept by triggers). */
-export function listTags(db: Db, ownerSub: string, limit = 200): TagCount[] {
-  return db
-    .select({ tag: tagCounts.tag, count: tagCounts.count })
-    .from(tagCounts)
-    .where(eq(tagCounts.ownerSub, ownerSub))
-    .orderBy(desc(tagCounts.count), tagCounts.tag)
-    .limit(limit)
-    .all();
+export async function listTags(db: Db, ownerSub: string, limit: number): Promise<TagCount[]> {
+  return db.all<TagCount>(tagsByUse, { owner: ownerSub, limit });
 }
 
+const oldestFirst = sql`SELECT ${BOOKMARK_COLUMNS} FROM bookmarks WHERE owner_sub = ${param('owner')} ORDER BY created_at, id`;
+
 /** Everything the owner saved, oldest first, for export. */
-export function exportBookmarks(db: Db, ownerSub: string): { url: string; title: string; tags: string[]; createdAt: Date }[] {
-  return db
-    .select()
-    .from(bookmarks)
-    .where(eq(bookmarks.ownerSub, ownerSub))
-    .orderBy(bookmarks.createdAt, bookmarks.id)
-    .all()
-    .map((bookmark) => ({ url: bookmark.url, title: bookmark.title, tags: bookmark.tags ? bookmark.tags.split(' ') : [], createdAt: bookmark.createdAt }));
+export async function exportBookmarks(db: Db, ownerSub: string): Promise<Bookmark[]> {
+  return (await db.all<BookmarkRow>(oldestFirst, { owner: ownerSub })).map(toBookmark);
 }

@@ -1,54 +1,84 @@
 import { randomBytes } from 'node:crypto';
-import type { Bookmark } from '../db/schema.js';
-
-export const UNDO_SECONDS = 30;
+import { sql } from 'drizzle-orm';
+import { param, type Db } from '../db/database.js';
+import { tagsFromColumn, tagsToColumn, type Bookmark } from './bookmark.js';
 
 /**
- * Deleted bookmarks kept in memory for a short while so "Undo" can restore
- * them exactly. In memory is enough: the app is one process next to its
- * SQLite file, and an undo that outlives a restart is not expected.
+ * A deleted bookmark can be restored for UNDO_SECONDS. Pending undos live in the
+ * database (pending_undos), so any process can serve the Undo and a restart
+ * loses none; each is its owner's alone and is taken once.
  */
-export interface UndoStore {
-  remember(bookmark: Bookmark): string;
-  /** Takes the bookmark back out; only its owner can, and only once. */
-  take(ownerSub: string, token: string): Bookmark | undefined;
-  /** The owner's bookmark behind a token, left in place: for the no-JavaScript notice. */
-  peek(ownerSub: string, token: string): Bookmark | undefined;
-  /** The owner's most recent delete that can still be undone, for the notice that follows an htmx delete. */
-  latest(ownerSub: string): { token: string; bookmark: Bookmark } | undefined;
+export const UNDO_SECONDS = 30;
+
+interface PendingRow {
+  token: string;
+  bookmarkId: number;
+  ownerSub: string;
+  url: string;
+  title: string;
+  tags: string;
+  createdAt: number;
 }
 
-export function createUndoStore(now: () => number = Date.now): UndoStore {
-  const entries = new Map<string, { bookmark: Bookmark; expiresAt: number }>();
-  const sweep = (): void => {
-    const time = now();
-    for (const [token, entry] of entries) if (entry.expiresAt <= time) entries.delete(token);
-  };
-  return {
-    remember(bookmark) {
-      sweep();
-      const token = randomBytes(16).toString('base64url');
-      entries.set(token, { bookmark, expiresAt: now() + UNDO_SECONDS * 1000 });
-      return token;
-    },
-    take(ownerSub, token) {
-      sweep();
-      const entry = entries.get(token);
-      if (!entry || entry.bookmark.ownerSub !== ownerSub) return undefined;
-      entries.delete(token);
-      return entry.bookmark;
-    },
-    peek(ownerSub, token) {
-      sweep();
-      const entry = entries.get(token);
-      return entry && entry.bookmark.ownerSub === ownerSub ? entry.bookmark : undefined;
-    },
-    latest(ownerSub) {
-      sweep();
-      let found: { token: string; bookmark: Bookmark } | undefined;
-      // Insertion order is time order, so the last match is the newest.
-      for (const [token, entry] of entries) if (entry.bookmark.ownerSub === ownerSub) found = { token, bookmark: entry.bookmark };
-      return found;
-    },
-  };
+const PENDING_COLUMNS = sql.raw('token, bookmark_id AS "bookmarkId", owner_sub AS "ownerSub", url, title, tags, created_at AS "createdAt"');
+
+const toBookmark = (row: PendingRow): Bookmark => ({
+  id: row.bookmarkId,
+  ownerSub: row.ownerSub,
+  url: row.url,
+  title: row.title,
+  tags: tagsFromColumn(row.tags),
+  createdAt: new Date(row.createdAt),
+});
+
+const purgeExpired = sql`DELETE FROM pending_undos WHERE expires_at <= ${param('now')}`;
+const insert = sql`INSERT INTO pending_undos (token, owner_sub, bookmark_id, url, title, tags, created_at, expires_at)
+  VALUES (${param('token')}, ${param('owner')}, ${param('id')}, ${param('url')}, ${param('title')}, ${param('tags')}, ${param('createdAt')}, ${param('expiresAt')})`;
+
+/** Keeps a deleted bookmark for Undo and returns the token that restores it. */
+export async function rememberDeleted(db: Db, bookmark: Bookmark, now = Date.now()): Promise<string> {
+  await db.run(purgeExpired, { now });
+  const token = randomBytes(16).toString('base64url');
+  await db.run(insert, {
+    token,
+    owner: bookmark.ownerSub,
+    id: bookmark.id,
+    url: bookmark.url,
+    title: bookmark.title,
+    tags: tagsToColumn(bookmark.tags),
+    createdAt: bookmark.createdAt,
+    expiresAt: now + UNDO_SECONDS * 1000,
+  });
+  return token;
+}
+
+const take = sql`DELETE FROM pending_undos
+  WHERE token = ${param('token')} AND owner_sub = ${param('owner')} AND expires_at > ${param('now')}
+  RETURNING ${PENDING_COLUMNS}`;
+
+/** Takes the deleted bookmark back out: only its owner can, only once, and only in time. */
+export async function takeDeleted(db: Db, ownerSub: string, token: string, now = Date.now()): Promise<Bookmark | undefined> {
+  if (!token) return undefined;
+  const row = await db.get<PendingRow>(take, { token, owner: ownerSub, now });
+  return row && toBookmark(row);
+}
+
+const peek = sql`SELECT ${PENDING_COLUMNS} FROM pending_undos
+  WHERE token = ${param('token')} AND owner_sub = ${param('owner')} AND expires_at > ${param('now')}`;
+
+/** The owner's deleted bookmark behind a token, left in place: for the no-JavaScript notice. */
+export async function peekDeleted(db: Db, ownerSub: string, token: string, now = Date.now()): Promise<Bookmark | undefined> {
+  if (!token) return undefined;
+  const row = await db.get<PendingRow>(peek, { token, owner: ownerSub, now });
+  return row && toBookmark(row);
+}
+
+const latest = sql`SELECT ${PENDING_COLUMNS} FROM pending_undos
+  WHERE owner_sub = ${param('owner')} AND expires_at > ${param('now')}
+  ORDER BY expires_at DESC LIMIT 1`;
+
+/** The owner's most recent delete that can still be undone, for the notice that follows an htmx delete. */
+export async function latestDeleted(db: Db, ownerSub: string, now = Date.now()): Promise<{ token: string; bookmark: Bookmark } | undefined> {
+  const row = await db.get<PendingRow>(latest, { owner: ownerSub, now });
+  return row && { token: row.token, bookmark: toBookmark(row) };
 }

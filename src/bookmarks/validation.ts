@@ -1,3 +1,5 @@
+import { parseHttpUrl } from './urls.js';
+
 export const LIMITS = { urlLength: 2048, titleLength: 500, tagCount: 20, tagLength: 50 } as const;
 
 export interface BookmarkFields {
@@ -13,6 +15,13 @@ export interface ValidBookmark {
 }
 
 export type FieldErrors = Partial<Record<keyof BookmarkFields, string>>;
+
+const FIELD_ORDER = ['url', 'title', 'tags'] as const;
+
+/** The first field with an error, in the form's order: it gets the focus. */
+export function firstErrorField(errors: FieldErrors): keyof BookmarkFields | undefined {
+  return FIELD_ORDER.find((name) => errors[name]);
+}
 
 export type Validation =
   | { ok: true; value: ValidBookmark }
@@ -36,15 +45,6 @@ export function parseTags(raw: string): string[] {
     if (tag) seen.add(tag);
   }
   return [...seen];
-}
-
-export function parseHttpUrl(raw: string): URL | undefined {
-  try {
-    const url = new URL(raw);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export function validateBookmark(fields: BookmarkFields): Validation {

@@ -1,5 +1,6 @@
-import type { Bookmark } from '../db/schema.js';
-import { encodeCursor, type BookmarkPage } from './search-queries.js';
+import type { Bookmark } from './bookmark.js';
+import { encodeCursor, type BookmarkPage } from './search-plans.js';
+import type { BookmarkFields } from './validation.js';
 
 export interface BookmarkCard {
   id: number;
@@ -14,7 +15,7 @@ const dateLabel = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone:
 const DAY_MS = 86_400_000;
 const labelsByDay = new Map<number, string>();
 
-/** Intl formatting costs a few µs; a page of 50 cards spans only a few days. */
+/** Intl formatting costs a few µs; a page of 50 cards spans only a few days. A day's label never changes, whoever writes. */
 function labelFor(date: Date): string {
   const day = Math.floor(date.getTime() / DAY_MS);
   let label = labelsByDay.get(day);
@@ -31,7 +32,7 @@ export function toCard(bookmark: Bookmark): BookmarkCard {
     id: bookmark.id,
     url: bookmark.url,
     title: bookmark.title,
-    tagList: bookmark.tags ? bookmark.tags.split(' ') : [],
+    tagList: bookmark.tags,
     createdIso: bookmark.createdAt.toISOString(),
     createdLabel: labelFor(bookmark.createdAt),
   };
@@ -44,4 +45,9 @@ export function listView(page: BookmarkPage, search: string) {
     nextCursor: page.next ? encodeCursor(page.next) : '',
     search,
   };
+}
+
+/** A saved bookmark as the edit form's fields: tags as the user would type them. */
+export function editFields(bookmark: Bookmark): BookmarkFields {
+  return { url: bookmark.url, title: bookmark.title, tags: bookmark.tags.join(', ') };
 }

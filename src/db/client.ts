@@ -1,26 +1,48 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
-import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import * as schema from './schema.js';
+import type { Db } from './database.js';
+import { migrate, MigrationError } from './migrate.js';
+import { PostgresDb } from './postgres.js';
+import { SqliteDb } from './sqlite.js';
 
-export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+/** Where the data lives: an SQLite file (the default, nothing to install) or a PostgreSQL server. */
+export type DatabaseTarget = { engine: 'sqlite'; path: string } | { engine: 'postgres'; url: string };
 
-const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
-
-/** Opens (creating if needed) the database, sets pragmas and applies every migration. */
-export function openDb(path: string): Db {
-  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
-  const sqlite = new Database(path);
-  // WAL lets searches read while a write commits; NORMAL is durable across
-  // process crashes in WAL mode (only an OS crash can lose the last commits).
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  const db = drizzle(sqlite, { schema }) as Db;
-  migrate(db, { migrationsFolder });
+/**
+ * Opens the database; migrations are their own step (npm run db:migrate, run
+ * by npm start before it listens). A fresh in-memory database is the
+ * exception: it starts empty and no other process can reach it, so it is
+ * migrated here.
+ */
+export async function openDb(target: DatabaseTarget, onIdleError?: (error: Error) => void): Promise<Db> {
+  if (target.engine === 'postgres') return new PostgresDb(target.url, onIdleError);
+  const db = new SqliteDb(target.path);
+  if (target.path === ':memory:') await migrate(db);
   return db;
+}
+
+/** Where the database is, for messages and logs: never the password of a DATABASE_URL. */
+export function describeDatabase(target: DatabaseTarget): string {
+  if (target.engine === 'sqlite') return `SQLite at ${target.path}`;
+  const url = new URL(target.url);
+  url.password = '';
+  return `PostgreSQL at ${url.href}`;
+}
+
+/**
+ * Applies pending migrations (under the lock in migrate.ts) and closes the
+ * connection. Resolves to a message for the log; rejects with one line that
+ * says what went wrong, never a password.
+ */
+export async function migrateDatabase(target: DatabaseTarget): Promise<string> {
+  let db: Db | undefined;
+  try {
+    db = await openDb(target);
+    const { applied } = await migrate(db);
+    return applied.length === 0 ? `${describeDatabase(target)} is up to date` : `${describeDatabase(target)}: applied ${applied.join(', ')}`;
+  } catch (error) {
+    if (error instanceof MigrationError) throw new Error(error.message);
+    const { code, message } = error as { code?: string; message?: string };
+    throw new Error(`Cannot open ${describeDatabase(target)}: ${[code, message].filter(Boolean).join(' ') || String(error)}`);
+  } finally {
+    await db?.close().catch(() => {});
+  }
 }

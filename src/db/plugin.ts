@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
-import { openDb, type Db } from './client.js';
+import { openDb, type DatabaseTarget } from './client.js';
+import type { Db } from './database.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -7,13 +8,11 @@ declare module 'fastify' {
   }
 }
 
-export const dbPlugin = fp<{ path: string }>(
-  async (app, { path }) => {
-    const db = openDb(path);
+export const dbPlugin = fp<{ target: DatabaseTarget }>(
+  async (app, { target }) => {
+    const db = await openDb(target, (error) => app.log.warn({ err: error }, 'database: an idle connection failed and will be replaced'));
     app.decorate('db', db);
-    app.addHook('onClose', async () => {
-      db.$client.close();
-    });
+    app.addHook('onClose', async () => db.close());
   },
   { name: 'db' },
 );

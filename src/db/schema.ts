@@ -1,3 +1,8 @@
+/*
+ * The SQLite tables (drizzle-kit generates drizzle/sqlite from this file; the
+ * PostgreSQL twin is schema.postgres.ts). Times are milliseconds since the
+ * epoch on both engines, except ended_sessions (seconds, as in the cookie).
+ */
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
@@ -19,9 +24,6 @@ export const bookmarks = sqliteTable(
     index('bookmarks_owner_url_idx').on(table.ownerSub, table.url),
   ],
 );
-
-export type Bookmark = typeof bookmarks.$inferSelect;
-export type NewBookmark = typeof bookmarks.$inferInsert;
 
 /**
  * How many of an owner's bookmarks carry each tag. Kept in step by triggers
@@ -57,8 +59,6 @@ export const apiTokens = sqliteTable(
   (table) => [index('api_tokens_owner_idx').on(table.ownerSub)],
 );
 
-export type ApiToken = typeof apiTokens.$inferSelect;
-
 /**
  * Sessions ended by signing out. The session is a stateless cookie, so a copy taken
  * before sign-out would otherwise stay valid until it expires; each signed-in cookie
@@ -69,3 +69,37 @@ export const endedSessions = sqliteTable('ended_sessions', {
   sessionId: text('session_id').primaryKey(),
   expiresAt: integer('expires_at').notNull(),
 });
+
+/**
+ * Deleted bookmarks that can still be undone, kept in the database so an Undo
+ * works whichever process serves it and survives a restart. Rows past
+ * expires_at (milliseconds) are refused, and purged at the next delete.
+ */
+export const pendingUndos = sqliteTable(
+  'pending_undos',
+  {
+    token: text('token').primaryKey(),
+    ownerSub: text('owner_sub').notNull(),
+    bookmarkId: integer('bookmark_id').notNull(),
+    url: text('url').notNull(),
+    title: text('title').notNull(),
+    tags: text('tags').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (table) => [index('pending_undos_owner_idx').on(table.ownerSub, table.expiresAt), index('pending_undos_expires_idx').on(table.expiresAt)],
+);
+
+/**
+ * Rate-limit counters shared by every process: one row per key (a user's
+ * writes, an address's sign-ins, a token's requests) and fixed window.
+ */
+export const rateLimitHits = sqliteTable(
+  'rate_limit_hits',
+  {
+    key: text('key').primaryKey(),
+    hits: integer('hits').notNull(),
+    resetsAt: integer('resets_at').notNull(),
+  },
+  (table) => [index('rate_limit_hits_resets_idx').on(table.resetsAt)],
+);

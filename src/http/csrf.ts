@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isApiRequest } from '../api/scope.js';
-
-const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+import { WRITE_METHODS } from './methods.js';
 
 /**
  * Refuses state-changing requests sent by another site. Browsers send
@@ -9,7 +8,7 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * cookies are the second line.
  */
 export function isCrossSiteWrite(request: FastifyRequest, appOrigin: string): boolean {
-  if (!UNSAFE_METHODS.has(request.method)) return false;
+  if (!WRITE_METHODS.has(request.method)) return false;
   const fetchSite = request.headers['sec-fetch-site'];
   if (typeof fetchSite === 'string') return fetchSite !== 'same-origin' && fetchSite !== 'none';
   const origin = request.headers.origin;

@@ -1,36 +1,24 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isFragmentRequest } from './htmx.js';
-
-export interface RateLimits {
-  /** Requests to /auth/* per client IP per window: slows down callback and login abuse. */
-  authPerIp: number;
-  /** HTML writes (POST/PUT/DELETE outside /auth and /api) per signed-in user per window. */
-  writesPerUser: number;
-  /** JSON API requests per token per window (unset: the default). */
-  apiPerToken?: number;
-  /** JSON API requests with a missing or bad token per client IP per window (unset: the default). */
-  apiFailedAuthPerIp?: number;
-  windowMs: number;
-}
-
-/** Far above what a person clicks, and above what the e2e suite and the soak need per user or IP. */
-export const DEFAULT_RATE_LIMITS: Required<RateLimits> = { authPerIp: 120, writesPerUser: 300, apiPerToken: 300, apiFailedAuthPerIp: 60, windowMs: 60_000 };
-
-const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+import type { RateLimits } from '../config.js';
+import { isApiRequest } from '../api/scope.js';
+import { renderError } from './errors.js';
+import { WRITE_METHODS } from './methods.js';
+import { databaseRateLimitStore } from './rate-limit-store.js';
 
 type Check = ReturnType<FastifyInstance['createRateLimit']>;
 
 /**
  * Limits for the HTML routes only; /api/v1 has its own per-token limit. The
  * matched route decides, so 404s and path tricks neither count nor escape.
+ * Counters live in the database, so every process counts against one limit.
  */
-export async function registerRateLimits(app: FastifyInstance, limits: RateLimits = DEFAULT_RATE_LIMITS): Promise<void> {
+export async function registerRateLimits(app: FastifyInstance, limits: RateLimits): Promise<void> {
   let authCheck!: Check;
   let writeCheck!: Check;
   // Registered in a child scope so its decorators and onRoute hook never meet the API's own instance.
   await app.register(async (scope) => {
-    await scope.register(rateLimit, { global: false });
+    await scope.register(rateLimit, { global: false, store: databaseRateLimitStore(app.db) });
     authCheck = scope.createRateLimit({ max: limits.authPerIp, timeWindow: limits.windowMs, keyGenerator: (r) => `auth:${r.ip}` });
     writeCheck = scope.createRateLimit({ max: limits.writesPerUser, timeWindow: limits.windowMs, keyGenerator: (r) => `write:${r.user?.sub}` });
   });
@@ -44,21 +32,17 @@ export async function registerRateLimits(app: FastifyInstance, limits: RateLimit
   // A preHandler, after the session is read: anonymous writes are refused by requireUser anyway.
   app.addHook('preHandler', async (request, reply) => {
     const route = request.routeOptions.url;
-    if (!request.user || !WRITE_METHODS.has(request.method) || !route || route.startsWith('/api/') || route.startsWith('/auth/')) return;
+    if (!request.user || !WRITE_METHODS.has(request.method) || !route || isApiRequest(request) || route.startsWith('/auth/')) return;
     const result = await writeCheck(request);
     if (!result.isAllowed && result.isExceeded) return tooManyRequests(request, reply, result.ttlInSeconds);
   });
 }
 
-/** A full page for browsers; for htmx a short notice swapped into the page's #notice region. */
-async function tooManyRequests(request: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number): Promise<FastifyReply> {
+/** The friendly 429, with Retry-After: a full page for browsers, a notice for htmx. */
+async function tooManyRequests(request: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number): Promise<unknown> {
   const seconds = Math.max(1, retryAfterSeconds);
   request.log.warn({ route: request.routeOptions.url, retryAfter: seconds }, 'rate limit exceeded');
-  reply.code(429).header('Retry-After', String(seconds)).header('Cache-Control', 'no-store');
+  reply.header('Retry-After', String(seconds)).header('Cache-Control', 'no-store');
   const message = `Too many requests. Please wait ${seconds} second${seconds === 1 ? '' : 's'} and try again.`;
-  if (isFragmentRequest(request)) {
-    reply.header('HX-Retarget', '#notice').header('HX-Reswap', 'innerHTML');
-    return reply.send(await reply.viewAsync('partials/notice.njk', { message }));
-  }
-  return reply.send(await reply.viewAsync('pages/error.njk', { heading: 'Slow down', message, user: request.user }));
+  return reply.send(await renderError(request, reply, 429, message));
 }

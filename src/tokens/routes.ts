@@ -33,14 +33,14 @@ interface PanelState {
 export async function tokenRoutes(app: FastifyInstance): Promise<void> {
   app.addHook('preHandler', requireUser);
 
-  function render(request: FastifyRequest, reply: FastifyReply, status: number, state: PanelState = {}) {
+  async function render(request: FastifyRequest, reply: FastifyReply, status: number, state: PanelState = {}) {
     // The page may hold a secret shown once: never keep a copy in any cache.
     reply.code(status).header('Cache-Control', 'no-store');
     const user = currentUser(request);
     const now = new Date();
     const view = {
       user,
-      tokens: listTokens(app.db, user.sub).map((token) => toRow(token, now)),
+      tokens: (await listTokens(app.db, user.sub)).map((token) => toRow(token, now)),
       expiryChoices: Object.keys(EXPIRY_CHOICES),
       apiBase: new URL('/api/v1', app.config.appBaseUrl).href,
       ...state,
@@ -59,14 +59,14 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
       return render(request, reply, 422, { name: rawName, error: result.ok ? undefined : result.error, expiryError: 'Choose one of the offered expiry periods.' });
     }
     if (!result.ok) return render(request, reply, 422, { name: rawName, expiry, error: result.error });
-    const { token, secret } = createToken(app.db, currentUser(request).sub, result.name, expiryDate(expiry));
+    const { token, secret } = await createToken(app.db, currentUser(request).sub, result.name, expiryDate(expiry));
     request.log.info({ tokenId: token.id }, 'api token created');
     return render(request, reply, 201, { secret, createdName: token.name });
   });
 
   async function revoke(request: IdRequest): Promise<boolean> {
     const id = parseId(request.params.id);
-    const revoked = id !== null && revokeToken(app.db, currentUser(request).sub, id);
+    const revoked = id !== null && (await revokeToken(app.db, currentUser(request).sub, id));
     if (revoked) request.log.info({ tokenId: id }, 'api token revoked');
     return revoked;
   }

@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, desc, eq } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { apiTokens, type ApiToken } from '../db/schema.js';
+import { sql } from 'drizzle-orm';
+import { param, type Db } from '../db/database.js';
 
 /** A recognisable prefix lets secret scanners and people spot a leaked token. */
 export const TOKEN_PREFIX = 'bm_';
@@ -13,7 +12,14 @@ const LAST_USED_PRECISION_MS = 60_000;
 export const EXPIRY_CHOICES = { never: null, '30': 30, '90': 90, '365': 365 } as const;
 export type ExpiryChoice = keyof typeof EXPIRY_CHOICES;
 
-export type TokenInfo = Omit<ApiToken, 'tokenHash'>;
+export interface TokenInfo {
+  id: number;
+  ownerSub: string;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+}
 
 export interface TokenOwner {
   id: number;
@@ -52,58 +58,62 @@ export function expiryDate(choice: ExpiryChoice, now = new Date()): Date | null 
   return days === null ? null : new Date(now.getTime() + days * 24 * 3600 * 1000);
 }
 
+interface TokenRow {
+  id: number;
+  ownerSub: string;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  expiresAt: number | null;
+}
+const TOKEN_COLUMNS = sql.raw('id, owner_sub AS "ownerSub", name, created_at AS "createdAt", last_used_at AS "lastUsedAt", expires_at AS "expiresAt"');
+const toInfo = (row: TokenRow): TokenInfo => ({
+  ...row,
+  createdAt: new Date(row.createdAt),
+  lastUsedAt: row.lastUsedAt === null ? null : new Date(row.lastUsedAt),
+  expiresAt: row.expiresAt === null ? null : new Date(row.expiresAt),
+});
+
+const insert = sql`INSERT INTO api_tokens (owner_sub, name, token_hash, created_at, expires_at)
+  VALUES (${param('owner')}, ${param('name')}, ${param('hash')}, ${param('createdAt')}, ${param('expiresAt')})
+  RETURNING ${TOKEN_COLUMNS}`;
+
 /** Stores a new token and returns its secret: the only time the secret exists outside the caller. */
-export function createToken(
+export async function createToken(
   db: Db,
   ownerSub: string,
   name: string,
   expiresAt: Date | null = null,
   now = new Date(),
-): { token: TokenInfo; secret: string } {
+): Promise<{ token: TokenInfo; secret: string }> {
   const secret = generateSecret();
-  const { tokenHash: _hash, ...token } = db
-    .insert(apiTokens)
-    .values({ ownerSub, name, tokenHash: hashSecret(secret), createdAt: now, expiresAt })
-    .returning()
-    .get();
-  return { token, secret };
+  const row = await db.get<TokenRow>(insert, { owner: ownerSub, name, hash: hashSecret(secret), createdAt: now, expiresAt });
+  return { token: toInfo(row!), secret };
 }
 
-export function listTokens(db: Db, ownerSub: string): TokenInfo[] {
-  return db
-    .select({
-      id: apiTokens.id,
-      ownerSub: apiTokens.ownerSub,
-      name: apiTokens.name,
-      createdAt: apiTokens.createdAt,
-      lastUsedAt: apiTokens.lastUsedAt,
-      expiresAt: apiTokens.expiresAt,
-    })
-    .from(apiTokens)
-    .where(eq(apiTokens.ownerSub, ownerSub))
-    .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id))
-    .all();
+const owned = sql`SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE owner_sub = ${param('owner')} ORDER BY created_at DESC, id DESC`;
+
+export async function listTokens(db: Db, ownerSub: string): Promise<TokenInfo[]> {
+  return (await db.all<TokenRow>(owned, { owner: ownerSub })).map(toInfo);
 }
+
+const deleteOwned = sql`DELETE FROM api_tokens WHERE owner_sub = ${param('owner')} AND id = ${param('id')}`;
 
 /** Deletes the row, so the very next request with the token is refused. False when the owner has no such token. */
-export function revokeToken(db: Db, ownerSub: string, id: number): boolean {
-  const deleted = db
-    .delete(apiTokens)
-    .where(and(eq(apiTokens.ownerSub, ownerSub), eq(apiTokens.id, id)))
-    .returning({ id: apiTokens.id })
-    .get();
-  return deleted !== undefined;
+export async function revokeToken(db: Db, ownerSub: string, id: number): Promise<boolean> {
+  return (await db.run(deleteOwned, { owner: ownerSub, id })) > 0;
 }
 
+const byHash = sql`SELECT id, owner_sub AS "ownerSub", expires_at AS "expiresAt", last_used_at AS "lastUsedAt" FROM api_tokens WHERE token_hash = ${param('hash')}`;
+const recordUse = sql`UPDATE api_tokens SET last_used_at = ${param('now')} WHERE id = ${param('id')}`;
+
 /** The owner of a live token, recording its use; null for unknown, revoked or expired secrets. */
-export function authenticateToken(db: Db, secret: string, now = new Date()): TokenOwner | null {
+export async function authenticateToken(db: Db, secret: string, now = new Date()): Promise<TokenOwner | null> {
   if (!isWellFormedSecret(secret)) return null;
   const tokenHash = hashSecret(secret);
-  const row = db.select().from(apiTokens).where(eq(apiTokens.tokenHash, tokenHash)).get();
+  const row = await db.get<Pick<TokenRow, 'id' | 'ownerSub' | 'expiresAt' | 'lastUsedAt'>>(byHash, { hash: tokenHash });
   if (!row) return null;
-  if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return null;
-  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS) {
-    db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id)).run();
-  }
+  if (row.expiresAt !== null && row.expiresAt <= now.getTime()) return null;
+  if (row.lastUsedAt === null || now.getTime() - row.lastUsedAt >= LAST_USED_PRECISION_MS) await db.run(recordUse, { id: row.id, now });
   return { id: row.id, ownerSub: row.ownerSub, tokenHash };
 }

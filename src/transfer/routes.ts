@@ -51,7 +51,7 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
     if (entries.length === 0) {
       return renderImport(request, reply, 422, { error: 'No bookmarks found. Choose an HTML bookmarks file exported by a browser.' });
     }
-    const report = importBookmarks(
+    const report = await importBookmarks(
       app.db,
       currentUser(request).sub,
       entries.map((entry) => ({
@@ -66,7 +66,7 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.get('/export', async (request, reply) => {
-    const items = exportBookmarks(app.db, currentUser(request).sub);
+    const items = await exportBookmarks(app.db, currentUser(request).sub);
     const date = new Date().toISOString().slice(0, 10);
     return reply
       .type('text/html; charset=utf-8')

@@ -1,28 +1,18 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { FastifyInstance, InjectOptions } from 'fastify';
-import type { LocalProvider } from '../../src/dev/oidc-provider.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { InjectOptions } from 'fastify';
 import { createToken } from '../../src/tokens/tokens.js';
 import { findBookmark } from '../../src/bookmarks/queries.js';
-import { buildTestApp, setupBookmark, signIn, startTestProvider } from '../helpers.js';
+import { as, setupBookmark, useSignedInApp } from '../helpers.js';
 import { expectProblem, userWithToken } from './support.js';
 
-let provider: LocalProvider;
-let app: FastifyInstance;
+const ctx = useSignedInApp();
 
-beforeAll(async () => {
-  provider = await startTestProvider();
-});
-afterAll(async () => provider.close());
-beforeEach(async () => {
-  app = await buildTestApp(provider);
-});
-afterEach(async () => app.close());
-
-function tokenFor(ownerSub: string, expiresAt: Date | null = null): { authorization: string } {
-  return { authorization: `Bearer ${createToken(app.db, ownerSub, 'test', expiresAt).secret}` };
+async function tokenFor(ownerSub: string, expiresAt: Date | null = null): Promise<{ authorization: string }> {
+  return { authorization: `Bearer ${(await createToken(ctx.app.db, ownerSub, 'test', expiresAt)).secret}` };
 }
 
-const call = (options: InjectOptions) => app.inject(options);
+/** An API client's request: only the headers it sets (a bearer token, no browser headers). */
+const call = (options: InjectOptions) => ctx.app.inject(options);
 
 describe('authentication', () => {
   it('asks for a bearer token when none is sent', async () => {
@@ -47,39 +37,39 @@ describe('authentication', () => {
   });
 
   it('refuses an expired token', async () => {
-    const response = await call({ method: 'GET', url: '/api/v1/bookmarks', headers: tokenFor('alice', new Date(Date.now() - 1000)) });
+    const response = await call({ method: 'GET', url: '/api/v1/bookmarks', headers: await tokenFor('alice', new Date(Date.now() - 1000)) });
     expectProblem(response, 401);
     expect(response.headers['www-authenticate']).toContain('invalid_token');
   });
 
   it('accepts the scheme name in any case', async () => {
-    const { authorization } = tokenFor('alice');
+    const { authorization } = await tokenFor('alice');
     const response = await call({ method: 'GET', url: '/api/v1/tags', headers: { authorization: authorization.replace('Bearer', 'bearer') } });
     expect(response.statusCode).toBe(200);
   });
 
   it('refuses a session cookie, and a cookie never changes whose data a token sees', async () => {
-    const cookie = await signIn(app, 'alice');
-    setupBookmark(app.db, 'alice', { url: 'https://alice.example/' });
-    setupBookmark(app.db, 'bob', { url: 'https://bob.example/' });
+    const cookie = ctx.cookies.alice!;
+    await setupBookmark(ctx.app.db, 'alice', { url: 'https://alice.example/' });
+    await setupBookmark(ctx.app.db, 'bob', { url: 'https://bob.example/' });
     for (const method of ['GET', 'POST'] as const) {
       const response = await call({ method, url: '/api/v1/bookmarks', headers: { cookie, 'sec-fetch-site': 'same-origin' }, ...(method === 'POST' ? { payload: { url: 'https://x.example/' } } : {}) });
       expectProblem(response, 401);
       expect(response.headers['set-cookie']).toBeUndefined();
     }
-    const mixed = await call({ method: 'GET', url: '/api/v1/bookmarks', headers: { cookie, ...tokenFor('bob') } });
+    const mixed = await call({ method: 'GET', url: '/api/v1/bookmarks', headers: { cookie, ...(await tokenFor('bob')) } });
     expect(mixed.json().items.map((b: { url: string }) => b.url)).toEqual(['https://bob.example/']);
   });
 
   it('never reads or refreshes the session cookie, even one due for its hourly refresh', async () => {
-    const cookie = await signIn(app, 'alice');
+    const cookie = ctx.cookies.alice!;
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 2 * 3600 * 1000 });
     try {
-      const api = await call({ method: 'GET', url: '/api/v1/tags', headers: { cookie, ...tokenFor('alice') } });
+      const api = await call({ method: 'GET', url: '/api/v1/tags', headers: { cookie, ...(await tokenFor('alice')) } });
       expect(api.statusCode).toBe(200);
       expect(api.headers['set-cookie']).toBeUndefined();
       // The same cookie on an HTML page two hours later is refreshed: the check above can fail.
-      const page = await call({ method: 'GET', url: '/dashboard', headers: { cookie } });
+      const page = await as(ctx, 'alice').get('/dashboard');
       expect(page.statusCode).toBe(200);
       expect(String(page.headers['set-cookie'])).toMatch(/^session=/);
     } finally {
@@ -90,9 +80,9 @@ describe('authentication', () => {
   it('answers a cross-site write to an unknown API path as the API, in problem+json', async () => {
     const crossSite = { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' };
     expectProblem(await call({ method: 'POST', url: '/api/v1/nothing', headers: crossSite, payload: {} }), 401);
-    expectProblem(await call({ method: 'POST', url: '/api/v1/nothing', headers: { ...crossSite, ...tokenFor('alice') }, payload: {} }), 404);
+    expectProblem(await call({ method: 'POST', url: '/api/v1/nothing', headers: { ...crossSite, ...(await tokenFor('alice')) }, payload: {} }), 404);
     for (const url of ['/api/v1', '/api/v1?x=1']) {
-      const bare = await call({ method: 'POST', url, headers: { ...crossSite, cookie: await signIn(app, 'alice') }, payload: {} });
+      const bare = await call({ method: 'POST', url, headers: { ...crossSite, cookie: ctx.cookies.alice! }, payload: {} });
       expectProblem(bare, 401);
       expect(bare.headers['set-cookie']).toBeUndefined();
     }
@@ -101,7 +91,7 @@ describe('authentication', () => {
   });
 
   it('does not take a token from the query string', async () => {
-    const token = tokenFor('alice').authorization.slice('Bearer '.length);
+    const token = (await tokenFor('alice')).authorization.slice('Bearer '.length);
     expectProblem(await call({ method: 'GET', url: `/api/v1/bookmarks?access_token=${token}` }), 401);
   });
 
@@ -109,7 +99,7 @@ describe('authentication', () => {
     const response = await call({
       method: 'POST',
       url: '/api/v1/bookmarks',
-      headers: { ...tokenFor('alice'), origin: 'chrome-extension://abcdefghijklmnop', 'sec-fetch-site': 'cross-site' },
+      headers: { ...(await tokenFor('alice')), origin: 'chrome-extension://abcdefghijklmnop', 'sec-fetch-site': 'cross-site' },
       payload: { url: 'https://from-extension.example/' },
     });
     expect(response.statusCode).toBe(201);
@@ -118,7 +108,7 @@ describe('authentication', () => {
 
 describe('bookmarks', () => {
   it('adds, reads, edits and deletes a bookmark', async () => {
-    const auth = tokenFor('alice');
+    const auth = await tokenFor('alice');
     const created = await call({ method: 'POST', url: '/api/v1/bookmarks', headers: auth, payload: { url: 'https://Example.com/docs', tags: ['#Docs', 'web', 'docs'] } });
     expect(created.statusCode).toBe(201);
     const bookmark = created.json();
@@ -144,10 +134,10 @@ describe('bookmarks', () => {
   });
 
   it('searches with the same syntax as the search box', async () => {
-    const auth = tokenFor('alice');
-    setupBookmark(app.db, 'alice', { url: 'https://a.example/', title: 'Rust book', tags: ['lang'] });
-    setupBookmark(app.db, 'alice', { url: 'https://b.example/', title: 'Rust blog', tags: ['news'] });
-    setupBookmark(app.db, 'alice', { url: 'https://c.example/', title: 'Go book', tags: ['lang'] });
+    const auth = await tokenFor('alice');
+    await setupBookmark(ctx.app.db, 'alice', { url: 'https://a.example/', title: 'Rust book', tags: ['lang'] });
+    await setupBookmark(ctx.app.db, 'alice', { url: 'https://b.example/', title: 'Rust blog', tags: ['news'] });
+    await setupBookmark(ctx.app.db, 'alice', { url: 'https://c.example/', title: 'Go book', tags: ['lang'] });
     const titles = async (q: string) =>
       (await call({ method: 'GET', url: `/api/v1/bookmarks?q=${encodeURIComponent(q)}`, headers: auth })).json().items.map((b: { title: string }) => b.title).sort();
     expect(await titles('rust')).toEqual(['Rust blog', 'Rust book']);
@@ -159,26 +149,26 @@ describe('bookmarks', () => {
   });
 
   it('lists tags with counts, most used first', async () => {
-    const auth = tokenFor('alice');
-    setupBookmark(app.db, 'alice', { url: 'https://a.example/', tags: ['a', 'b'] });
-    setupBookmark(app.db, 'alice', { url: 'https://b.example/', tags: ['b'] });
-    setupBookmark(app.db, 'bob', { url: 'https://c.example/', tags: ['secret'] });
+    const auth = await tokenFor('alice');
+    await setupBookmark(ctx.app.db, 'alice', { url: 'https://a.example/', tags: ['a', 'b'] });
+    await setupBookmark(ctx.app.db, 'alice', { url: 'https://b.example/', tags: ['b'] });
+    await setupBookmark(ctx.app.db, 'bob', { url: 'https://c.example/', tags: ['secret'] });
     const response = await call({ method: 'GET', url: '/api/v1/tags', headers: auth });
     expect(response.json()).toEqual({ items: [{ tag: 'b', count: 2 }, { tag: 'a', count: 1 }] });
   });
 
   it('answers 409 with the existing id for an address already saved, on create and on edit', async () => {
-    const auth = tokenFor('alice');
-    const existing = setupBookmark(app.db, 'alice', { url: 'https://example.com/page' });
-    const other = setupBookmark(app.db, 'alice', { url: 'https://example.com/other' });
+    const auth = await tokenFor('alice');
+    const existing = await setupBookmark(ctx.app.db, 'alice', { url: 'https://example.com/page' });
+    const other = await setupBookmark(ctx.app.db, 'alice', { url: 'https://example.com/other' });
     const create = await call({ method: 'POST', url: '/api/v1/bookmarks', headers: auth, payload: { url: 'https://example.com/page/' } });
     expect(expectProblem(create, 409)).toMatchObject({ existingId: existing.id, type: 'tag:bookmarks,2026:problem/duplicate-url' });
     expect(create.headers.location).toBe(`/api/v1/bookmarks/${existing.id}`);
     const edit = await call({ method: 'PATCH', url: `/api/v1/bookmarks/${other.id}`, headers: auth, payload: { url: 'https://example.com/page' } });
     expect(expectProblem(edit, 409).existingId).toBe(existing.id);
-    expect(findBookmark(app.db, 'alice', other.id)!.url).toBe('https://example.com/other');
+    expect((await findBookmark(ctx.app.db, 'alice', other.id))!.url).toBe('https://example.com/other');
     // Bob saving the same address is no duplicate.
-    expect((await call({ method: 'POST', url: '/api/v1/bookmarks', headers: tokenFor('bob'), payload: { url: 'https://example.com/page' } })).statusCode).toBe(201);
+    expect((await call({ method: 'POST', url: '/api/v1/bookmarks', headers: await tokenFor('bob'), payload: { url: 'https://example.com/page' } })).statusCode).toBe(201);
   });
 
   it.each([
@@ -189,15 +179,15 @@ describe('bookmarks', () => {
     [{ url: 'https://example.com/', tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }, 'tags', 'at most 20 tags'],
     [{ url: 'https://example.com/', tags: ['x'.repeat(51)] }, 'tags', 'at most 50 characters'],
   ])('answers 422 with the field and the form’s message for %j', async (payload, field, message) => {
-    const response = await call({ method: 'POST', url: '/api/v1/bookmarks', headers: tokenFor('alice'), payload });
+    const response = await call({ method: 'POST', url: '/api/v1/bookmarks', headers: await tokenFor('alice'), payload });
     const problem = expectProblem(response, 422);
     expect(problem.type).toBe('tag:bookmarks,2026:problem/invalid-fields');
     expect(problem.invalidParams).toEqual([{ name: field, in: 'body', reason: expect.stringContaining(message) }]);
   });
 
   it('validates a PATCH against the merged bookmark', async () => {
-    const auth = tokenFor('alice');
-    const bookmark = setupBookmark(app.db, 'alice', { url: 'https://example.com/' });
+    const auth = await tokenFor('alice');
+    const bookmark = await setupBookmark(ctx.app.db, 'alice', { url: 'https://example.com/' });
     const response = await call({ method: 'PATCH', url: `/api/v1/bookmarks/${bookmark.id}`, headers: auth, payload: { url: 'not a url' } });
     expect(expectProblem(response, 422).invalidParams).toEqual([{ name: 'url', in: 'body', reason: expect.any(String) }]);
   });
@@ -205,8 +195,8 @@ describe('bookmarks', () => {
 
 describe('two users', () => {
   it("each token sees only its owner's bookmarks; another's id is a 404", async () => {
-    const alice = await userWithToken(app, 'alice');
-    const bob = await userWithToken(app, 'bob');
+    const alice = await userWithToken(ctx, 'alice');
+    const bob = await userWithToken(ctx, 'bob');
     const alices = (await call({ method: 'POST', url: '/api/v1/bookmarks', headers: alice.auth, payload: { url: 'https://alice.example/', title: 'Alice private', tags: ['mine'] } })).json();
     await call({ method: 'POST', url: '/api/v1/bookmarks', headers: bob.auth, payload: { url: 'https://bob.example/' } });
 
@@ -245,8 +235,8 @@ describe('request errors', () => {
     ['PATCH', '/api/v1/bookmarks/1', { tags: null }, 'tags'],
     ['PATCH', '/api/v1/bookmarks/1', { title: 5 }, 'title'],
   ] as const)('%s %s %j is a 400 naming %s', async (method, url, payload, name) => {
-    const auth = tokenFor('alice');
-    setupBookmark(app.db, 'alice');
+    const auth = await tokenFor('alice');
+    await setupBookmark(ctx.app.db, 'alice');
     const response = await call({ method, url, headers: auth, ...(payload ? { payload: payload as object } : {}) });
     const problem = expectProblem(response, 400);
     expect(problem.type).toBe('tag:bookmarks,2026:problem/invalid-request');
@@ -259,7 +249,7 @@ describe('request errors', () => {
   });
 
   it('answers malformed JSON with 400, other media types with 415, big bodies with 413', async () => {
-    const auth = tokenFor('alice');
+    const auth = await tokenFor('alice');
     expectProblem(await call({ method: 'POST', url: '/api/v1/bookmarks', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"url":' }), 400);
     for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
       expectProblem(await call({ method: 'POST', url: '/api/v1/bookmarks', headers: { ...auth, 'content-type': type }, payload: 'url=https://a.example/' }), 415);
@@ -269,7 +259,7 @@ describe('request errors', () => {
   });
 
   it('answers an unknown endpoint or method with a problem+json 404', async () => {
-    const auth = tokenFor('alice');
+    const auth = await tokenFor('alice');
     expect(expectProblem(await call({ method: 'GET', url: '/api/v1/nothing', headers: auth }), 404).detail).toContain('no such endpoint');
     expectProblem(await call({ method: 'PUT', url: '/api/v1/bookmarks/1', headers: auth, payload: {} }), 404);
     expectProblem(await call({ method: 'GET', url: '/api/v1/nothing' }), 401);
@@ -278,13 +268,13 @@ describe('request errors', () => {
 
 describe('pagination', () => {
   it('neither skips nor repeats while other bookmarks are added and some share a timestamp', async () => {
-    const auth = tokenFor('alice');
+    const auth = await tokenFor('alice');
     const base = Date.parse('2020-01-01T00:00:00Z');
     const olderInserted = new Set<number>();
     const original = new Set<number>();
     for (let i = 0; i < 25; i++) {
       // Pairs share a created_at, so the id breaks ties.
-      original.add(setupBookmark(app.db, 'alice', { url: `https://example.com/${i}`, createdAt: new Date(base + Math.floor(i / 2) * 1000) }).id);
+      original.add((await setupBookmark(ctx.app.db, 'alice', { url: `https://example.com/${i}`, createdAt: new Date(base + Math.floor(i / 2) * 1000) })).id);
     }
     const seen: number[] = [];
     let cursor: string | null = null;
@@ -299,13 +289,13 @@ describe('pagination', () => {
       pages++;
       // Someone saves new links between page fetches, through the API and directly.
       await call({ method: 'POST', url: '/api/v1/bookmarks', headers: auth, payload: { url: `https://new.example/${pages}` } });
-      setupBookmark(app.db, 'alice', { url: `https://newer.example/${pages}` });
+      await setupBookmark(ctx.app.db, 'alice', { url: `https://newer.example/${pages}` });
       // An import keeps old dates, so items also land in the part not read yet, and on the cursor's own second.
       const last = body.items.at(-1);
       if (cursor && last) {
         const lastAt = Date.parse(last.createdAt);
-        olderInserted.add(setupBookmark(app.db, 'alice', { url: `https://older.example/${pages}`, createdAt: new Date(lastAt - 1500) }).id);
-        setupBookmark(app.db, 'alice', { url: `https://same-second.example/${pages}`, createdAt: new Date(lastAt) });
+        olderInserted.add((await setupBookmark(ctx.app.db, 'alice', { url: `https://older.example/${pages}`, createdAt: new Date(lastAt - 1500) })).id);
+        await setupBookmark(ctx.app.db, 'alice', { url: `https://same-second.example/${pages}`, createdAt: new Date(lastAt) });
       }
     } while (cursor && pages < 20);
     expect(new Set(seen).size).toBe(seen.length);
@@ -316,8 +306,8 @@ describe('pagination', () => {
   });
 
   it('reports the total and a null cursor on the last page', async () => {
-    const auth = tokenFor('alice');
-    for (let i = 0; i < 3; i++) setupBookmark(app.db, 'alice', { url: `https://example.com/${i}` });
+    const auth = await tokenFor('alice');
+    for (let i = 0; i < 3; i++) await setupBookmark(ctx.app.db, 'alice', { url: `https://example.com/${i}` });
     const first = (await call({ method: 'GET', url: '/api/v1/bookmarks?limit=2', headers: auth })).json();
     expect(first).toMatchObject({ total: 3, nextCursor: expect.stringMatching(/^\d+\.\d+$/) });
     const last = (await call({ method: 'GET', url: `/api/v1/bookmarks?limit=2&cursor=${first.nextCursor}`, headers: auth })).json();
@@ -328,7 +318,7 @@ describe('pagination', () => {
 
 describe('rate limit', () => {
   it('limits each token separately and answers 429 with Retry-After as problem+json', async () => {
-    const alice = tokenFor('alice');
+    const alice = await tokenFor('alice');
     let response = await call({ method: 'GET', url: '/api/v1/tags', headers: alice });
     const max = Number(response.headers['x-ratelimit-limit']);
     expect(max).toBeGreaterThan(0);
@@ -338,7 +328,7 @@ describe('rate limit', () => {
     expectProblem(response, 429);
     expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
     // Another token of the same user has its own budget.
-    expect((await call({ method: 'GET', url: '/api/v1/tags', headers: tokenFor('alice') })).statusCode).toBe(200);
+    expect((await call({ method: 'GET', url: '/api/v1/tags', headers: await tokenFor('alice') })).statusCode).toBe(200);
   });
 
   it('caps failed authentications per address, without locking out good tokens', async () => {
@@ -352,6 +342,6 @@ describe('rate limit', () => {
     expect(failures).toBe(61);
     expectProblem(response, 429);
     expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
-    expect((await call({ method: 'GET', url: '/api/v1/tags', headers: tokenFor('alice') })).statusCode).toBe(200);
+    expect((await call({ method: 'GET', url: '/api/v1/tags', headers: await tokenFor('alice') })).statusCode).toBe(200);
   });
 });

@@ -151,8 +151,8 @@ describe('OpenAPI document', () => {
   it('describes the bodies the routes really send, errors included', async () => {
     const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
     for (const [name, schema] of Object.entries(doc.components.schemas as Json)) ajv.addSchema(schema, `#/components/schemas/${name}`);
-    const auth = { authorization: `Bearer ${createToken(app.db, 'alice', 'openapi').secret}` };
-    const taken = setupBookmark(app.db, 'alice', { url: 'https://taken.example/', tags: ['kept'] });
+    const auth = { authorization: `Bearer ${(await createToken(app.db, 'alice', 'openapi')).secret}` };
+    const taken = await setupBookmark(app.db, 'alice', { url: 'https://taken.example/', tags: ['kept'] });
     const checked: string[] = [];
     async function expectDocumented(method: string, path: string, response: LightMyRequestResponse) {
       const op = (doc.paths as Json)[path][method.toLowerCase()];

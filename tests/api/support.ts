@@ -1,19 +1,17 @@
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { form, html, SAME_ORIGIN, signIn } from '../helpers.js';
+import type { LightMyRequestResponse } from 'fastify';
+import { as, html, type AppContext } from '../helpers.js';
 
 /** Creates a token the way a person does: signed in, through the settings page. Returns the shown-once secret. */
-export async function createTokenViaSettings(app: FastifyInstance, cookie: string, name = 'script'): Promise<string> {
-  const { payload, headers } = form({ name });
-  const response = await app.inject({ method: 'POST', url: '/settings/tokens', payload, headers: { ...headers, ...SAME_ORIGIN, cookie } });
+export async function createTokenViaSettings(ctx: AppContext, userName: string, name = 'script'): Promise<string> {
+  const response = await as(ctx, userName).post('/settings/tokens', { name });
   if (response.statusCode !== 201) throw new Error(`creating a token answered ${response.statusCode}`);
   return html(response.body).querySelector<HTMLInputElement>('#new-token')!.getAttribute('value')!;
 }
 
-/** Signs in through the real provider and creates a token for that user. */
-export async function userWithToken(app: FastifyInstance, userName: string): Promise<{ cookie: string; token: string; auth: { authorization: string } }> {
-  const cookie = await signIn(app, userName);
-  const token = await createTokenViaSettings(app, cookie);
-  return { cookie, token, auth: { authorization: `Bearer ${token}` } };
+/** A token created through the settings page by a signed-in user, and the header that sends it. */
+export async function userWithToken(ctx: AppContext, userName: string): Promise<{ token: string; auth: { authorization: string } }> {
+  const token = await createTokenViaSettings(ctx, userName);
+  return { token, auth: { authorization: `Bearer ${token}` } };
 }
 
 export function expectProblem(response: LightMyRequestResponse, status: number): Record<string, unknown> {

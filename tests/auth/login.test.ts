@@ -1,32 +1,27 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import type { LocalProvider } from '../../src/dev/oidc-provider.js';
+import { describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import { logoutUrl, safeReturnTo, userFromClaims } from '../../src/auth/routes.js';
-import { authorizeAt, buildTestApp, html, HTMX, SAME_ORIGIN, sessionCookieFrom, signIn, startTestProvider, TEST_BASE_URL } from '../helpers.js';
+import { as, authorizeAt, buildTestApp, html, sessionCookieFrom, signIn, TEST_BASE_URL, useSignedInApp } from '../helpers.js';
 
-let provider: LocalProvider;
-let app: FastifyInstance;
+// Tests about signing in and out sign in for real in the test; the others use the file's signed-in users.
+const ctx = useSignedInApp();
 
-beforeAll(async () => {
-  provider = await startTestProvider();
-});
-afterAll(async () => provider.close());
-beforeEach(async () => {
-  app = await buildTestApp(provider);
-});
-afterEach(async () => app.close());
+/** Requests from a browser that holds this cookie (one signed in within the test). */
+const browserWith = (cookie: string) => as({ app: ctx.app, cookies: { holder: cookie } }, 'holder');
+/** The provider's redirect back to /auth/callback, carrying the cookie that holds the pending login. */
+const backFromProvider = (callbackUrl: URL, pendingCookie: string) =>
+  ctx.app.inject({ method: 'GET', url: callbackUrl.pathname + callbackUrl.search, headers: { cookie: pendingCookie } });
 
 describe('sign-in page', () => {
   it('shows a Sign in link to anonymous visitors', async () => {
-    const response = await app.inject({ method: 'GET', url: '/' });
+    const response = await as(ctx, null).get('/');
     expect(response.statusCode).toBe(200);
     const link = html(response.body).querySelector('a[href="/auth/login"]');
     expect(link?.textContent).toContain('Sign in');
   });
 
   it('redirects a signed-in visitor to the dashboard', async () => {
-    const cookie = await signIn(app, 'alice');
-    const response = await app.inject({ method: 'GET', url: '/', headers: { cookie } });
+    const response = await as(ctx, 'alice').get('/');
     expect(response.statusCode).toBe(303);
     expect(response.headers.location).toBe('/dashboard');
   });
@@ -34,10 +29,10 @@ describe('sign-in page', () => {
 
 describe('login flow against a real OpenID provider', () => {
   it('starts the code flow with PKCE S256, state, nonce and the right scope', async () => {
-    const response = await app.inject({ method: 'GET', url: '/auth/login' });
+    const response = await as(ctx, null).get('/auth/login');
     expect(response.statusCode).toBe(302);
     const location = new URL(response.headers.location as string);
-    expect(location.origin).toBe(provider.issuer);
+    expect(location.origin).toBe(ctx.provider.issuer);
     expect(location.searchParams.get('response_type')).toBe('code');
     expect(location.searchParams.get('code_challenge_method')).toBe('S256');
     expect(location.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
@@ -52,7 +47,7 @@ describe('login flow against a real OpenID provider', () => {
   });
 
   it('answers an htmx request for /auth/login with HX-Redirect, never a redirect to the provider', async () => {
-    const bare = await app.inject({ method: 'GET', url: '/auth/login', headers: HTMX });
+    const bare = await as(ctx, null).htmx.get('/auth/login');
     expect(bare.statusCode).toBe(200);
     expect(bare.headers['hx-redirect']).toBe('/auth/login');
     expect(bare.headers.location).toBeUndefined();
@@ -60,7 +55,7 @@ describe('login flow against a real OpenID provider', () => {
     expect(sessionCookieFrom(bare)).toBeUndefined();
     expect(bare.headers.vary).toContain('HX-Request');
 
-    const withReturnTo = await app.inject({ method: 'GET', url: `/auth/login?returnTo=${encodeURIComponent('/bookmarks/search?q=日本')}`, headers: HTMX });
+    const withReturnTo = await as(ctx, null).htmx.get(`/auth/login?returnTo=${encodeURIComponent('/bookmarks/search?q=日本')}`);
     expect(withReturnTo.statusCode).toBe(200);
     const target = new URL(withReturnTo.headers['hx-redirect'] as string, TEST_BASE_URL);
     expect(target.pathname).toBe('/auth/login');
@@ -68,48 +63,48 @@ describe('login flow against a real OpenID provider', () => {
     expect(withReturnTo.body).toBe('');
 
     // htmx restoring history wants the real thing, so the normal flow starts.
-    const restore = await app.inject({ method: 'GET', url: '/auth/login', headers: { ...HTMX, 'hx-history-restore-request': 'true' } });
+    const restore = await as(ctx, null).htmx.get('/auth/login', { headers: { 'hx-history-restore-request': 'true' } });
     expect(restore.statusCode).toBe(302);
-    expect(new URL(restore.headers.location as string).origin).toBe(provider.issuer);
+    expect(new URL(restore.headers.location as string).origin).toBe(ctx.provider.issuer);
   });
 
   it('signs in, lands on the dashboard greeted by name, and keeps only profile data in the session', async () => {
-    const { callbackUrl, pendingCookie } = await authorizeAt(app, 'alice');
-    const callback = await app.inject({ method: 'GET', url: callbackUrl.pathname + callbackUrl.search, headers: { cookie: pendingCookie } });
+    const { callbackUrl, pendingCookie } = await authorizeAt(ctx.app, 'alice');
+    const callback = await backFromProvider(callbackUrl, pendingCookie);
     expect(callback.statusCode).toBe(303);
     expect(callback.headers.location).toBe('/dashboard');
     const cookie = sessionCookieFrom(callback)!;
     expect(cookie).not.toBe(pendingCookie);
-    const session = app.decodeSecureSession(decodeURIComponent(cookie.slice('session='.length)))!;
+    const session = ctx.app.decodeSecureSession(decodeURIComponent(cookie.slice('session='.length)))!;
     expect(session.data()).toMatchObject({ user: { sub: 'alice', name: 'alice', email: 'alice@example.test' } });
     // The pending login is gone; a fresh random id names this sign-in.
     expect(Object.keys(session.data()!).sort()).toEqual(['sessionId', 'signedInAt', 'user']);
     expect(session.get('sessionId')).toMatch(/^[A-Za-z0-9_-]{22}$/);
 
-    const dashboard = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
+    const dashboard = await browserWith(cookie).get('/dashboard');
     expect(dashboard.statusCode).toBe(200);
     expect(html(dashboard.body).querySelector('h1')?.textContent).toContain('Hello, alice');
   });
 
   it('honours a relative returnTo and ignores an absolute one', async () => {
-    const relative = await authorizeAt(app, 'alice', '/auth/login?returnTo=%2Fbookmarks%2Fsearch%3Fq%3Dx');
-    const back = await app.inject({ method: 'GET', url: relative.callbackUrl.pathname + relative.callbackUrl.search, headers: { cookie: relative.pendingCookie } });
+    const relative = await authorizeAt(ctx.app, 'alice', '/auth/login?returnTo=%2Fbookmarks%2Fsearch%3Fq%3Dx');
+    const back = await backFromProvider(relative.callbackUrl, relative.pendingCookie);
     expect(back.headers.location).toBe('/bookmarks/search?q=x');
 
-    const absolute = await authorizeAt(app, 'alice', '/auth/login?returnTo=https%3A%2F%2Fevil.example%2F');
-    const home = await app.inject({ method: 'GET', url: absolute.callbackUrl.pathname + absolute.callbackUrl.search, headers: { cookie: absolute.pendingCookie } });
+    const absolute = await authorizeAt(ctx.app, 'alice', '/auth/login?returnTo=https%3A%2F%2Fevil.example%2F');
+    const home = await backFromProvider(absolute.callbackUrl, absolute.pendingCookie);
     expect(home.headers.location).toBe('/dashboard');
   });
 
   it('signs in with a non-ASCII returnTo and lands there, percent-encoded, with a session', async () => {
-    const { callbackUrl, pendingCookie } = await authorizeAt(app, 'alice', `/auth/login?returnTo=${encodeURIComponent('/日本?q=é#ü')}`);
-    const back = await app.inject({ method: 'GET', url: callbackUrl.pathname + callbackUrl.search, headers: { cookie: pendingCookie } });
+    const { callbackUrl, pendingCookie } = await authorizeAt(ctx.app, 'alice', `/auth/login?returnTo=${encodeURIComponent('/日本?q=é#ü')}`);
+    const back = await backFromProvider(callbackUrl, pendingCookie);
     expect(back.statusCode).toBe(303);
     expect(back.headers.location).toBe('/%E6%97%A5%E6%9C%AC?q=%C3%A9#%C3%BC');
     const cookie = sessionCookieFrom(back)!;
-    const session = app.decodeSecureSession(decodeURIComponent(cookie.slice('session='.length)))!;
+    const session = ctx.app.decodeSecureSession(decodeURIComponent(cookie.slice('session='.length)))!;
     expect(session.get('user')?.sub).toBe('alice');
-    const dashboard = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
+    const dashboard = await browserWith(cookie).get('/dashboard');
     expect(dashboard.statusCode).toBe(200);
   });
 
@@ -155,39 +150,34 @@ describe('login flow against a real OpenID provider', () => {
   });
 
   it('rejects a callback whose state does not match with the friendly 400 page', async () => {
-    const { callbackUrl, pendingCookie } = await authorizeAt(app, 'alice');
+    const { callbackUrl, pendingCookie } = await authorizeAt(ctx.app, 'alice');
     callbackUrl.searchParams.set('state', 'forged-state');
-    const response = await app.inject({ method: 'GET', url: callbackUrl.pathname + callbackUrl.search, headers: { cookie: pendingCookie } });
+    const response = await backFromProvider(callbackUrl, pendingCookie);
     expect(response.statusCode).toBe(400);
     const page = html(response.body);
     expect(page.querySelector('a[href="/auth/login"]')?.textContent).toContain('Sign in again');
     expect(response.body).not.toMatch(/at .*\.ts:\d+/);
-    expect(sessionCookieFrom(response) ? app.decodeSecureSession(decodeURIComponent(sessionCookieFrom(response)!.slice(8)))?.get('user') : undefined).toBeUndefined();
+    expect(sessionCookieFrom(response) ? ctx.app.decodeSecureSession(decodeURIComponent(sessionCookieFrom(response)!.slice(8)))?.get('user') : undefined).toBeUndefined();
   });
 
   it('rejects a replayed callback', async () => {
-    const { callbackUrl, pendingCookie } = await authorizeAt(app, 'alice');
-    const url = callbackUrl.pathname + callbackUrl.search;
-    const first = await app.inject({ method: 'GET', url, headers: { cookie: pendingCookie } });
+    const { callbackUrl, pendingCookie } = await authorizeAt(ctx.app, 'alice');
+    const first = await backFromProvider(callbackUrl, pendingCookie);
     expect(first.statusCode).toBe(303);
-    const replay = await app.inject({ method: 'GET', url, headers: { cookie: pendingCookie } });
+    const replay = await backFromProvider(callbackUrl, pendingCookie);
     expect(replay.statusCode).toBe(400);
     expect(html(replay.body).querySelector('h1')?.textContent).toContain('Sign-in did not complete');
   });
 
   it('rejects a callback without a pending login', async () => {
-    const response = await app.inject({ method: 'GET', url: '/auth/callback?code=abc&state=def' });
+    const response = await as(ctx, null).get('/auth/callback?code=abc&state=def');
     expect(response.statusCode).toBe(400);
   });
 
   it('rejects a provider error response', async () => {
-    const login = await app.inject({ method: 'GET', url: '/auth/login' });
+    const login = await as(ctx, null).get('/auth/login');
     const state = new URL(login.headers.location as string).searchParams.get('state')!;
-    const response = await app.inject({
-      method: 'GET',
-      url: `/auth/callback?error=access_denied&state=${state}`,
-      headers: { cookie: sessionCookieFrom(login)! },
-    });
+    const response = await backFromProvider(new URL(`/auth/callback?error=access_denied&state=${state}`, TEST_BASE_URL), sessionCookieFrom(login)!);
     expect(response.statusCode).toBe(400);
   });
 });
@@ -210,13 +200,13 @@ async function confirmLogoutAtProvider(location: URL): Promise<Response> {
 
 describe('logout', () => {
   it('clears the session and redirects to the provider end-session endpoint', async () => {
-    const cookie = await signIn(app, 'alice');
-    const response = await app.inject({ method: 'POST', url: '/auth/logout', headers: { cookie, ...SAME_ORIGIN } });
+    const cookie = await signIn(ctx.app, 'alice');
+    const response = await browserWith(cookie).post('/auth/logout');
     expect(response.statusCode).toBe(303);
     const location = new URL(response.headers.location as string);
-    expect(location.href.startsWith(app.oidc.serverMetadata().end_session_endpoint!)).toBe(true);
+    expect(location.href.startsWith(ctx.app.oidc.serverMetadata().end_session_endpoint!)).toBe(true);
     expect(location.searchParams.get('post_logout_redirect_uri')).toBe(`${TEST_BASE_URL}/`);
-    expect(location.searchParams.get('client_id')).toBe(provider.clientId);
+    expect(location.searchParams.get('client_id')).toBe(ctx.provider.clientId);
     const cleared = response.cookies.find((c) => c.name === 'session')!;
     expect(cleared.value).toBe('');
 
@@ -227,40 +217,40 @@ describe('logout', () => {
   });
 
   it("refuses a copy of the cookie taken before sign-out, while the user's other sessions live on", async () => {
-    const copied = await signIn(app, 'alice');
-    const otherDevice = await signIn(app, 'alice');
-    expect((await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: copied } })).statusCode).toBe(200);
-    const response = await app.inject({ method: 'POST', url: '/auth/logout', headers: { cookie: copied, ...SAME_ORIGIN } });
+    const copied = await signIn(ctx.app, 'alice');
+    const otherDevice = await signIn(ctx.app, 'alice');
+    expect((await browserWith(copied).get('/dashboard')).statusCode).toBe(200);
+    const response = await browserWith(copied).post('/auth/logout');
     expect(response.statusCode).toBe(303);
-    for (const request of [{ method: 'GET', url: '/dashboard' }, { method: 'GET', url: '/export' }] as const) {
-      const replay = await app.inject({ ...request, headers: { cookie: copied } });
+    for (const url of ['/dashboard', '/export']) {
+      const replay = await browserWith(copied).get(url);
       expect(replay.statusCode).toBe(303);
       expect(replay.headers.location).toBe('/');
     }
-    const write = await app.inject({ method: 'POST', url: '/bookmarks', headers: { cookie: copied, ...SAME_ORIGIN, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'url=https%3A%2F%2Fafter-logout.example%2F' });
+    const write = await browserWith(copied).post('/bookmarks', { url: 'https://after-logout.example/' });
     expect(write.statusCode).toBe(303);
-    expect(app.db.$client.prepare('SELECT count(*) AS n FROM bookmarks').get()).toEqual({ n: 0 });
-    expect((await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: otherDevice } })).statusCode).toBe(200);
+    expect(await ctx.app.db.get(sql`SELECT count(*) AS n FROM bookmarks`)).toEqual({ n: 0 });
+    expect((await browserWith(otherDevice).get('/dashboard')).statusCode).toBe(200);
   });
 
   it('signing in again over a live session ends the old one, so a copy of the old cookie cannot outlive the next sign-out', async () => {
-    const first = await signIn(app, 'alice');
-    const { callbackUrl, pendingCookie } = await authorizeAt(app, 'alice', '/auth/login', first);
-    const callback = await app.inject({ method: 'GET', url: callbackUrl.pathname + callbackUrl.search, headers: { cookie: pendingCookie } });
+    const first = await signIn(ctx.app, 'alice');
+    const { callbackUrl, pendingCookie } = await authorizeAt(ctx.app, 'alice', '/auth/login', first);
+    const callback = await backFromProvider(callbackUrl, pendingCookie);
     expect(callback.statusCode).toBe(303);
     const second = sessionCookieFrom(callback)!;
-    expect((await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: first } })).statusCode).toBe(303);
-    expect((await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: second } })).statusCode).toBe(200);
+    expect((await browserWith(first).get('/dashboard')).statusCode).toBe(303);
+    expect((await browserWith(second).get('/dashboard')).statusCode).toBe(200);
   });
 
   it('passes the session sid as logout_hint, and the provider still accepts the logout', async () => {
     // The local provider puts no sid in its ID tokens (Auth0 does), so add one to a real session.
-    const signedIn = await signIn(app, 'alice');
-    const data = app.decodeSecureSession(decodeURIComponent(signedIn.slice('session='.length)))!.data()!;
-    const session = app.createSecureSession({ ...data, user: { ...data.user!, sid: 'provider-session-1' } });
-    const cookie = `session=${encodeURIComponent(app.encodeSecureSession(session))}`;
+    const signedIn = await signIn(ctx.app, 'alice');
+    const data = ctx.app.decodeSecureSession(decodeURIComponent(signedIn.slice('session='.length)))!.data()!;
+    const session = ctx.app.createSecureSession({ ...data, user: { ...data.user!, sid: 'provider-session-1' } });
+    const cookie = `session=${encodeURIComponent(ctx.app.encodeSecureSession(session))}`;
 
-    const response = await app.inject({ method: 'POST', url: '/auth/logout', headers: { cookie, ...SAME_ORIGIN } });
+    const response = await browserWith(cookie).post('/auth/logout');
     expect(response.statusCode).toBe(303);
     const location = new URL(response.headers.location as string);
     expect(location.searchParams.get('logout_hint')).toBe('provider-session-1');
@@ -309,34 +299,34 @@ describe('userFromClaims', () => {
 describe('not signed in', () => {
   it('redirects full-page routes to the sign-in page', async () => {
     for (const url of ['/dashboard', '/bookmarks/search?q=x']) {
-      const response = await app.inject({ method: 'GET', url });
+      const response = await as(ctx, null).get(url);
       expect(response.statusCode).toBe(303);
       expect(response.headers.location).toBe('/');
     }
   });
 
   it('answers htmx requests with 401 and HX-Redirect, never a provider redirect', async () => {
-    const response = await app.inject({ method: 'GET', url: '/bookmarks/search?q=x', headers: HTMX });
+    const response = await as(ctx, null).htmx.get('/bookmarks/search?q=x');
     expect(response.statusCode).toBe(401);
     expect(response.headers['hx-redirect']).toBe('/');
-    const post = await app.inject({ method: 'POST', url: '/bookmarks', headers: { ...HTMX, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'url=https://a.example' });
+    const post = await as(ctx, null).htmx.post('/bookmarks', { url: 'https://a.example' });
     expect(post.statusCode).toBe(401);
   });
 
   it('treats a tampered cookie as signed out', async () => {
-    const cookie = await signIn(app, 'alice');
+    const cookie = await signIn(ctx.app, 'alice');
     const value = cookie.slice('session='.length);
     const flipped = value.slice(0, 10) + (value[10] === 'A' ? 'B' : 'A') + value.slice(11);
-    const response = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: `session=${flipped}` } });
+    const response = await browserWith(`session=${flipped}`).get('/dashboard');
     expect(response.statusCode).toBe(303);
     expect(response.headers.location).toBe('/');
   });
 
   it('treats a cookie signed with another key as signed out', async () => {
-    const other = await buildTestApp(provider);
+    const other = await buildTestApp(ctx.provider);
     const cookie = await signIn(other, 'mallory');
     await other.close();
-    const response = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
+    const response = await browserWith(cookie).get('/dashboard');
     expect(response.statusCode).toBe(303);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'drizzle-orm';
 import type { LocalProvider } from '../../src/dev/oidc-provider.js';
 import { SESSION_ABSOLUTE_SECONDS, SESSION_IDLE_SECONDS } from '../../src/auth/session.js';
 import { endSession, isSessionEnded } from '../../src/auth/ended-sessions.js';
@@ -117,11 +118,12 @@ describe('session lifetime', () => {
   it('keeps ended session ids only until their cookies would have expired anyway', async () => {
     const app = await appWith();
     const now = Math.floor(Date.now() / 1000);
-    endSession(app.db, 'long-expired', now - 10, now);
-    endSession(app.db, 'still-valid', now + 100, now);
-    expect(isSessionEnded(app.db, 'still-valid')).toBe(true);
-    expect(isSessionEnded(app.db, 'long-expired')).toBe(false);
-    expect(app.db.$client.prepare('SELECT session_id FROM ended_sessions').pluck().all()).toEqual(['still-valid']);
+    await endSession(app.db, 'long-expired', now - 10, now);
+    await endSession(app.db, 'still-valid', now + 100, now);
+    expect(await isSessionEnded(app.db, 'still-valid')).toBe(true);
+    expect(await isSessionEnded(app.db, 'long-expired')).toBe(false);
+    const kept = await app.db.all<{ sessionId: string }>(sql`SELECT session_id AS "sessionId" FROM ended_sessions`);
+    expect(kept.map((row) => row.sessionId)).toEqual(['still-valid']);
   });
 });
 

@@ -3,8 +3,8 @@ import nunjucks from 'nunjucks';
 import { describe, expect, it } from 'vitest';
 import { createCardRenderer } from '../../src/bookmarks/card-html.js';
 import { toCard } from '../../src/bookmarks/view-model.js';
-import type { Bookmark } from '../../src/db/schema.js';
-import { form, html, HTMX, setupBookmark, useSignedInApp } from '../helpers.js';
+import type { Bookmark } from '../../src/bookmarks/bookmark.js';
+import { as, html, parseFragment, setupBookmark, useSignedInApp } from '../helpers.js';
 
 const views = resolve(import.meta.dirname, '../../views');
 const environment = () => new nunjucks.Environment(new nunjucks.FileSystemLoader(views), { autoescape: true });
@@ -13,7 +13,7 @@ const bookmark = (fields: Partial<Bookmark> = {}): Bookmark => ({
   ownerSub: 'alice',
   url: 'https://example.com/',
   title: 'Example',
-  tags: 'one two',
+  tags: ['one', 'two'],
   createdAt: new Date(1_700_000_000_000),
   ...fields,
 });
@@ -21,18 +21,18 @@ const bookmark = (fields: Partial<Bookmark> = {}): Bookmark => ({
 describe('createCardRenderer', () => {
   it('renders the card template, escaped, and hands back the kept HTML for the same bookmark', () => {
     const render = createCardRenderer(environment(), 10);
-    const first = render(toCard(bookmark({ title: '<img src=x onerror=alert(1)>', tags: '<b>' })));
+    const first = render(toCard(bookmark({ title: '<img src=x onerror=alert(1)>', tags: ['<b>'] })));
     const card = html(String(first));
     expect(card.querySelector('.card-title')?.textContent).toBe('<img src=x onerror=alert(1)>');
     expect(card.querySelector('img, b')).toBeNull();
     expect(card.querySelector('.tag')?.textContent).toBe('<b>');
-    expect(render(toCard(bookmark({ title: '<img src=x onerror=alert(1)>', tags: '<b>' })))).toBe(first);
+    expect(render(toCard(bookmark({ title: '<img src=x onerror=alert(1)>', tags: ['<b>'] })))).toBe(first);
   });
 
   it('renders anew whatever the card shows changes: title, address, tags or date', () => {
     const render = createCardRenderer(environment(), 10);
     const original = String(render(toCard(bookmark())));
-    for (const edit of [{ title: 'Renamed' }, { url: 'https://example.org/' }, { tags: 'three' }, { createdAt: new Date(1_600_000_000_000) }]) {
+    for (const edit of [{ title: 'Renamed' }, { url: 'https://example.org/' }, { tags: ['three'] }, { createdAt: new Date(1_600_000_000_000) }]) {
       const changed = String(render(toCard(bookmark(edit))));
       expect(changed).not.toBe(original);
       expect(changed).toBe(String(createCardRenderer(environment(), 0)(toCard(bookmark(edit)))));
@@ -53,29 +53,25 @@ describe('createCardRenderer', () => {
 });
 
 describe('lists in production, where cards are kept', () => {
-  const t = useSignedInApp({ production: true });
-  const search = async (cookie: string, q: string) =>
-    html((await t.app.inject({ method: 'GET', url: `/bookmarks/search?q=${encodeURIComponent(q)}`, headers: { cookie, ...HTMX } })).body);
+  const ctx = useSignedInApp({ production: true });
+  const search = async (user: string, q: string) => parseFragment((await as(ctx, user).htmx.get(`/bookmarks/search?q=${encodeURIComponent(q)}`)).body);
   const titles = (page: Document) => [...page.querySelectorAll('.card-title')].map((a) => a.textContent);
 
   it('show an edit, a delete and another user’s own cards at once', async () => {
-    const kept = setupBookmark(t.app.db, 'alice', { title: 'Shared words first', url: 'https://example.com/1' });
-    const edited = setupBookmark(t.app.db, 'alice', { title: 'Shared words second', url: 'https://example.com/2' });
-    setupBookmark(t.app.db, 'bob', { title: 'Shared words first', url: 'https://example.com/1' });
-    expect(titles(await search(t.alice, 'shared'))).toEqual(['Shared words second', 'Shared words first']);
+    const kept = await setupBookmark(ctx.app.db, 'alice', { title: 'Shared words first', url: 'https://example.com/1' });
+    const edited = await setupBookmark(ctx.app.db, 'alice', { title: 'Shared words second', url: 'https://example.com/2' });
+    await setupBookmark(ctx.app.db, 'bob', { title: 'Shared words first', url: 'https://example.com/1' });
+    expect(titles(await search('alice', 'shared'))).toEqual(['Shared words second', 'Shared words first']);
 
-    const put = await t.app.inject({
-      method: 'PUT', url: `/bookmarks/${edited.id}`, headers: { cookie: t.alice, ...HTMX, ...form({}).headers },
-      payload: form({ url: 'https://example.com/2', title: 'Shared words <renamed>', tags: 'new' }).payload,
-    });
+    const put = await as(ctx, 'alice').htmx.put(`/bookmarks/${edited.id}`, { url: 'https://example.com/2', title: 'Shared words <renamed>', tags: 'new' });
     expect(put.statusCode).toBe(200);
-    const afterEdit = await search(t.alice, 'shared');
+    const afterEdit = await search('alice', 'shared');
     expect(titles(afterEdit)).toEqual(['Shared words <renamed>', 'Shared words first']);
     expect(afterEdit.querySelector(`#bookmark-${edited.id} .tag`)?.textContent).toBe('new');
 
-    await t.app.inject({ method: 'DELETE', url: `/bookmarks/${kept.id}`, headers: { cookie: t.alice, ...HTMX } });
-    expect(titles(await search(t.alice, 'shared'))).toEqual(['Shared words <renamed>']);
-    const bobs = await search(t.bob, 'shared');
+    await as(ctx, 'alice').htmx.delete(`/bookmarks/${kept.id}`);
+    expect(titles(await search('alice', 'shared'))).toEqual(['Shared words <renamed>']);
+    const bobs = await search('bob', 'shared');
     expect(titles(bobs)).toEqual(['Shared words first']);
     expect(bobs.querySelector(`#bookmark-${kept.id}`)).toBeNull();
   });

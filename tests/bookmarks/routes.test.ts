@@ -1,15 +1,15 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { searchBookmarks } from '../../src/bookmarks/search-queries.js';
-import { parseSearch } from '../../src/bookmarks/search.js';
-import { form, html, HTMX, SAME_ORIGIN, setupBookmark, useSignedInApp } from '../helpers.js';
+import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
+import { parseSearch } from '../../src/bookmarks/search-syntax.js';
+import { as, html, parseFragment, setupBookmark, useSignedInApp } from '../helpers.js';
 
-const t = useSignedInApp();
+const ctx = useSignedInApp();
 
-const count = (owner: string) => searchBookmarks(t.app.db, owner, parseSearch('')).total;
+const count = async (owner: string) => (await searchBookmarks(ctx.app.db, owner, parseSearch(''))).total;
 
 describe('GET /dashboard', () => {
   it('renders the add form, the search box and the empty state', async () => {
-    const response = await t.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: t.alice } });
+    const response = await as(ctx, 'alice').get('/dashboard');
     expect(response.statusCode).toBe(200);
     const page = html(response.body);
     for (const name of ['url', 'title', 'tags']) expect(page.querySelector(`#bookmark-form [name="${name}"]`)).not.toBeNull();
@@ -20,40 +20,37 @@ describe('GET /dashboard', () => {
   });
 
   it('lists only the signed-in user\'s bookmarks, newest first, with tag chips', async () => {
-    setupBookmark(t.app.db, 'alice', { title: 'Older', tags: ['a', 'b'], createdAt: new Date(1000) });
-    setupBookmark(t.app.db, 'alice', { title: 'Newer', createdAt: new Date(2000) });
-    setupBookmark(t.app.db, 'bob', { title: 'Bob private' });
-    const page = html((await t.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: t.alice } })).body);
+    await setupBookmark(ctx.app.db, 'alice', { title: 'Older', tags: ['a', 'b'], createdAt: new Date(1000) });
+    await setupBookmark(ctx.app.db, 'alice', { title: 'Newer', createdAt: new Date(2000) });
+    await setupBookmark(ctx.app.db, 'bob', { title: 'Bob private' });
+    const page = html((await as(ctx, 'alice').get('/dashboard')).body);
     expect([...page.querySelectorAll('.card-title')].map((a) => a.textContent)).toEqual(['Newer', 'Older']);
     expect([...page.querySelectorAll('.card .tag')].map((t) => t.textContent)).toEqual(['a', 'b']);
     expect(page.querySelector('.list-summary')?.textContent?.trim()).toBe('2 bookmarks');
   });
 
   it('shows at most one page and a Load more link that works without JavaScript', async () => {
-    for (let i = 0; i < 55; i++) setupBookmark(t.app.db, 'alice', { title: `Item ${i}`, createdAt: new Date(10_000 + i) });
-    const page = html((await t.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: t.alice } })).body);
+    for (let i = 0; i < 55; i++) await setupBookmark(ctx.app.db, 'alice', { title: `Item ${i}`, createdAt: new Date(10_000 + i) });
+    const page = html((await as(ctx, 'alice').get('/dashboard')).body);
     expect(page.querySelectorAll('.card')).toHaveLength(50);
     const more = page.querySelector('.load-more a')!;
     expect(more.getAttribute('hx-trigger')).toContain('revealed');
     const href = more.getAttribute('href')!;
-    const rest = await t.app.inject({ method: 'GET', url: href, headers: { cookie: t.alice, ...HTMX } });
-    const rows = html(`<ul>${rest.body}</ul>`);
+    const rest = await as(ctx, 'alice').htmx.get(href);
+    const rows = parseFragment(rest.body);
     expect(rows.querySelectorAll('.card')).toHaveLength(5);
     expect(rows.querySelector('.load-more')).toBeNull();
-    const plain = await t.app.inject({ method: 'GET', url: href, headers: { cookie: t.alice } });
+    const plain = await as(ctx, 'alice').get(href);
     expect(html(plain.body).querySelectorAll('.card')).toHaveLength(5);
   });
 });
 
 describe('POST /bookmarks', () => {
   it('htmx: returns a cleared form and the refreshed list out of band', async () => {
-    const response = await t.app.inject({
-      method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, ...HTMX, ...form({}).headers },
-      payload: form({ url: 'https://drizzle.team/docs', title: 'Drizzle', tags: 'ORM, sql' }).payload,
-    });
+    const response = await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://drizzle.team/docs', title: 'Drizzle', tags: 'ORM, sql' });
     expect(response.statusCode).toBe(200);
     expect(response.headers.vary).toContain('HX-Request');
-    const fragment = html(`<div>${response.body}</div>`);
+    const fragment = parseFragment(response.body);
     expect(fragment.querySelector('#bookmark-url')?.getAttribute('value')).toBe('');
     expect(fragment.querySelector('#bookmark-url')?.hasAttribute('autofocus')).toBe(true);
     expect(fragment.querySelector('#bookmark-list')?.getAttribute('hx-swap-oob')).toBe('true');
@@ -64,57 +61,42 @@ describe('POST /bookmarks', () => {
   });
 
   it('htmx: keeps the current search when refreshing the list', async () => {
-    setupBookmark(t.app.db, 'alice', { title: 'Unrelated' });
-    const response = await t.app.inject({
-      method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, ...HTMX, ...form({}).headers },
-      payload: form({ url: 'https://a.example/', title: 'Kept', tags: '', q: 'kept' }).payload,
-    });
-    const fragment = html(`<div>${response.body}</div>`);
+    await setupBookmark(ctx.app.db, 'alice', { title: 'Unrelated' });
+    const response = await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://a.example/', title: 'Kept', tags: '', q: 'kept' });
+    const fragment = parseFragment(response.body);
     expect([...fragment.querySelectorAll('.card-title')].map((a) => a.textContent)).toEqual(['Kept']);
   });
 
   it('plain form post: 303 to the dashboard', async () => {
-    const response = await t.app.inject({
-      method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, ...SAME_ORIGIN, ...form({}).headers },
-      payload: form({ url: 'https://example.org/', title: '', tags: '' }).payload,
-    });
+    const response = await as(ctx, 'alice').post('/bookmarks', { url: 'https://example.org/', title: '', tags: '' });
     expect(response.statusCode).toBe(303);
     expect(response.headers.location).toBe('/dashboard');
-    expect(searchBookmarks(t.app.db, 'alice', parseSearch('')).items[0]?.title).toBe('example.org');
+    expect((await searchBookmarks(ctx.app.db, 'alice', parseSearch(''))).items[0]?.title).toBe('example.org');
   });
 
   it('htmx: invalid input answers 422 with the form and the error next to the field; nothing stored', async () => {
-    const response = await t.app.inject({
-      method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, ...HTMX, ...form({}).headers },
-      payload: form({ url: 'javascript:alert(1)', title: 'x', tags: '' }).payload,
-    });
+    const response = await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'javascript:alert(1)', title: 'x', tags: '' });
     expect(response.statusCode).toBe(422);
-    const fragment = html(`<div>${response.body}</div>`);
+    const fragment = parseFragment(response.body);
     expect(fragment.querySelector('#bookmark-url-error')?.textContent).toContain('http://');
     expect(fragment.querySelector('#bookmark-url')?.getAttribute('aria-invalid')).toBe('true');
     expect(fragment.querySelector('#bookmark-url')?.getAttribute('value')).toBe('javascript:alert(1)');
     expect(fragment.querySelector('#bookmark-title')?.getAttribute('value')).toBe('x');
-    expect(count('alice')).toBe(0);
+    expect(await count('alice')).toBe(0);
   });
 
   it('plain form post: invalid input re-renders the full page with 422', async () => {
-    const response = await t.app.inject({
-      method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, ...SAME_ORIGIN, ...form({}).headers },
-      payload: form({ url: 'data:text/html,hi', title: '', tags: '' }).payload,
-    });
+    const response = await as(ctx, 'alice').post('/bookmarks', { url: 'data:text/html,hi', title: '', tags: '' });
     expect(response.statusCode).toBe(422);
     const page = html(response.body);
     expect(page.querySelector('h1')?.textContent).toContain('Hello');
     expect(page.querySelector('#bookmark-url-error')).not.toBeNull();
-    expect(count('alice')).toBe(0);
+    expect(await count('alice')).toBe(0);
   });
 
   it('escapes HTML in titles, tags and urls', async () => {
-    await t.app.inject({
-      method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, ...SAME_ORIGIN, ...form({}).headers },
-      payload: form({ url: 'https://x.example/?a="><script>alert(1)</script>', title: '<img src=x onerror=alert(1)>', tags: '<b>bold</b>' }).payload,
-    });
-    const body = (await t.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: t.alice } })).body;
+    await as(ctx, 'alice').post('/bookmarks', { url: 'https://x.example/?a="><script>alert(1)</script>', title: '<img src=x onerror=alert(1)>', tags: '<b>bold</b>' });
+    const body = (await as(ctx, 'alice').get('/dashboard')).body;
     expect(body).not.toContain('<img src=x');
     expect(body).not.toContain('<script>alert');
     expect(body).not.toContain('<b>bold</b>');
@@ -124,23 +106,20 @@ describe('POST /bookmarks', () => {
   });
 
   it('refuses a body over 64 KB with 413 and stores nothing', async () => {
-    const response = await t.app.inject({
-      method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, ...SAME_ORIGIN, ...form({}).headers },
-      payload: form({ url: 'https://a.example/', title: 'x'.repeat(70_000), tags: '' }).payload,
-    });
+    const response = await as(ctx, 'alice').post('/bookmarks', { url: 'https://a.example/', title: 'x'.repeat(70_000), tags: '' });
     expect(response.statusCode).toBe(413);
-    expect(count('alice')).toBe(0);
+    expect(await count('alice')).toBe(0);
   });
 });
 
 describe('GET /bookmarks/search', () => {
-  beforeEach(() => {
-    setupBookmark(t.app.db, 'alice', { title: 'Drizzle ORM', createdAt: new Date(1000) });
-    setupBookmark(t.app.db, 'alice', { title: 'Fastify', createdAt: new Date(2000) });
+  beforeEach(async () => {
+    await setupBookmark(ctx.app.db, 'alice', { title: 'Drizzle ORM', createdAt: new Date(1000) });
+    await setupBookmark(ctx.app.db, 'alice', { title: 'Fastify', createdAt: new Date(2000) });
   });
 
   it('htmx: returns only the list fragment, with Vary: HX-Request', async () => {
-    const response = await t.app.inject({ method: 'GET', url: '/bookmarks/search?q=driz', headers: { cookie: t.alice, ...HTMX } });
+    const response = await as(ctx, 'alice').htmx.get('/bookmarks/search?q=driz');
     expect(response.statusCode).toBe(200);
     expect(response.headers.vary).toContain('HX-Request');
     expect(response.body).not.toContain('<html');
@@ -150,7 +129,7 @@ describe('GET /bookmarks/search', () => {
   });
 
   it('plain request: the full dashboard with the box pre-filled', async () => {
-    const response = await t.app.inject({ method: 'GET', url: '/bookmarks/search?q=fast', headers: { cookie: t.alice } });
+    const response = await as(ctx, 'alice').get('/bookmarks/search?q=fast');
     expect(response.statusCode).toBe(200);
     expect(response.headers.vary).toContain('HX-Request');
     const page = html(response.body);
@@ -159,49 +138,47 @@ describe('GET /bookmarks/search', () => {
   });
 
   it('a history-restore request gets the full page', async () => {
-    const response = await t.app.inject({
-      method: 'GET', url: '/bookmarks/search?q=fast', headers: { cookie: t.alice, ...HTMX, 'hx-history-restore-request': 'true' },
-    });
+    const response = await as(ctx, 'alice').htmx.get('/bookmarks/search?q=fast', { headers: { 'hx-history-restore-request': 'true' } });
     expect(response.body).toContain('<html');
   });
 
   it('shows a no-match empty state with the query escaped', async () => {
-    const response = await t.app.inject({ method: 'GET', url: `/bookmarks/search?q=${encodeURIComponent('<zzz>')}`, headers: { cookie: t.alice, ...HTMX } });
+    const response = await as(ctx, 'alice').htmx.get(`/bookmarks/search?q=${encodeURIComponent('<zzz>')}`);
     expect(response.body).toContain('&lt;zzz&gt;');
     expect(html(response.body).querySelector('.empty-state h3')?.textContent).toContain('No bookmarks match');
   });
 
   it.each(['"', "'); DROP TABLE bookmarks;--", 'a OR b NEAR(c)', '%_*', '()', 'q[]=1', '#a\u0000b', '"x\u0000'])('search text %j answers 200', async (q) => {
-    const response = await t.app.inject({ method: 'GET', url: `/bookmarks/search?q=${encodeURIComponent(q)}`, headers: { cookie: t.alice, ...HTMX } });
+    const response = await as(ctx, 'alice').htmx.get(`/bookmarks/search?q=${encodeURIComponent(q)}`);
     expect(response.statusCode).toBe(200);
-    expect(count('alice')).toBe(2);
+    expect(await count('alice')).toBe(2);
   });
 
   it('a repeated or array q is not an error', async () => {
-    const response = await t.app.inject({ method: 'GET', url: '/bookmarks/search?q=a&q=b', headers: { cookie: t.alice, ...HTMX } });
+    const response = await as(ctx, 'alice').htmx.get('/bookmarks/search?q=a&q=b');
     expect(response.statusCode).toBe(200);
   });
 });
 
 describe('DELETE /bookmarks/:id', () => {
   it('htmx: 200 with an empty body (the card swaps itself out) and an event that asks the undo notice to fetch itself', async () => {
-    const bookmark = setupBookmark(t.app.db, 'alice', { title: 'Going <away>' });
-    const response = await t.app.inject({ method: 'DELETE', url: `/bookmarks/${bookmark.id}`, headers: { cookie: t.alice, ...HTMX } });
+    const bookmark = await setupBookmark(ctx.app.db, 'alice', { title: 'Going <away>' });
+    const response = await as(ctx, 'alice').htmx.delete(`/bookmarks/${bookmark.id}`);
     expect(response.statusCode).toBe(200);
     expect(response.body).toBe('');
     expect(response.headers['hx-trigger']).toBe('bookmark-deleted');
     expect(response.headers.vary).toContain('HX-Request');
-    expect(count('alice')).toBe(0);
+    expect(await count('alice')).toBe(0);
 
-    const dashboard = html((await t.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: t.alice } })).body);
+    const dashboard = html((await as(ctx, 'alice').get('/dashboard')).body);
     const region = dashboard.querySelector('#undo-notice')!;
     expect(region.getAttribute('hx-trigger')).toBe('bookmark-deleted from:body');
     expect(region.getAttribute('hx-get')).toBe('/bookmarks/undo-notice');
 
     // The last bookmark gone: the notice, and the whole list out of band for its empty state.
-    const notice = await t.app.inject({ method: 'GET', url: '/bookmarks/undo-notice?q=', headers: { cookie: t.alice, ...HTMX } });
+    const notice = await as(ctx, 'alice').htmx.get('/bookmarks/undo-notice?q=');
     expect(notice.statusCode).toBe(200);
-    const fragment = html(`<div id="root">${notice.body}</div>`);
+    const fragment = parseFragment(notice.body);
     expect(fragment.querySelector('#undo-notice .toast span')?.textContent).toBe('Deleted “Going <away>”.');
     expect(fragment.querySelector('#undo-notice input[name="token"]')?.getAttribute('value')).toMatch(/^[\w-]{22}$/);
     expect(fragment.querySelector('#undo-notice')?.getAttribute('hx-trigger')).toBe('bookmark-deleted from:body');
@@ -211,69 +188,65 @@ describe('DELETE /bookmarks/:id', () => {
   });
 
   it('htmx: the undo notice after a delete counts what is left for the search in the box', async () => {
-    setupBookmark(t.app.db, 'alice', { title: 'Drizzle docs', url: 'https://orm.drizzle.team/' });
-    setupBookmark(t.app.db, 'alice', { title: 'Drizzle kit', url: 'https://orm.drizzle.team/kit' });
-    const gone = setupBookmark(t.app.db, 'alice', { title: 'Drizzle studio', url: 'https://orm.drizzle.team/studio' });
-    setupBookmark(t.app.db, 'alice', { title: 'Other', url: 'https://example.com/' });
-    await t.app.inject({ method: 'DELETE', url: `/bookmarks/${gone.id}`, headers: { cookie: t.alice, ...HTMX } });
-    const notice = await t.app.inject({ method: 'GET', url: '/bookmarks/undo-notice?q=driz', headers: { cookie: t.alice, ...HTMX } });
-    const fragment = html(`<div id="root">${notice.body}</div>`);
+    await setupBookmark(ctx.app.db, 'alice', { title: 'Drizzle docs', url: 'https://orm.drizzle.team/' });
+    await setupBookmark(ctx.app.db, 'alice', { title: 'Drizzle kit', url: 'https://orm.drizzle.team/kit' });
+    const gone = await setupBookmark(ctx.app.db, 'alice', { title: 'Drizzle studio', url: 'https://orm.drizzle.team/studio' });
+    await setupBookmark(ctx.app.db, 'alice', { title: 'Other', url: 'https://example.com/' });
+    await as(ctx, 'alice').htmx.delete(`/bookmarks/${gone.id}`);
+    const notice = await as(ctx, 'alice').htmx.get('/bookmarks/undo-notice?q=driz');
+    const fragment = parseFragment(notice.body);
     const summary = fragment.querySelector('#list-summary')!;
     expect(summary.getAttribute('hx-swap-oob')).toBe('true');
     expect(summary.textContent?.trim()).toBe('2 matches for “driz”');
     expect(fragment.querySelector('#bookmark-list')).toBeNull();
     // Bob deleted nothing: his notice offers no undo of Alice's delete.
-    const bobs = await t.app.inject({ method: 'GET', url: '/bookmarks/undo-notice', headers: { cookie: t.bob, ...HTMX } });
+    const bobs = await as(ctx, 'bob').htmx.get('/bookmarks/undo-notice');
     expect(html(bobs.body).querySelector('input[name="token"]')).toBeNull();
     // Without htmx there is no fragment to show: back to the dashboard.
-    const plain = await t.app.inject({ method: 'GET', url: '/bookmarks/undo-notice', headers: { cookie: t.alice } });
+    const plain = await as(ctx, 'alice').get('/bookmarks/undo-notice');
     expect(plain.statusCode).toBe(303);
     expect(plain.headers.location).toBe('/dashboard');
   });
 
   it('without htmx a DELETE answers 204 and deletes', async () => {
-    const bookmark = setupBookmark(t.app.db, 'alice');
-    const response = await t.app.inject({ method: 'DELETE', url: `/bookmarks/${bookmark.id}`, headers: { cookie: t.alice, ...SAME_ORIGIN } });
+    const bookmark = await setupBookmark(ctx.app.db, 'alice');
+    const response = await as(ctx, 'alice').delete(`/bookmarks/${bookmark.id}`);
     expect(response.statusCode).toBe(204);
-    expect(count('alice')).toBe(0);
+    expect(await count('alice')).toBe(0);
   });
 
   it('each card’s delete button carries hx-delete, inside a no-JavaScript fallback form', async () => {
-    const bookmark = setupBookmark(t.app.db, 'alice');
-    const page = html((await t.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: t.alice } })).body);
+    const bookmark = await setupBookmark(ctx.app.db, 'alice');
+    const page = html((await as(ctx, 'alice').get('/dashboard')).body);
     const deleteForm = page.querySelector(`#bookmark-${bookmark.id} .card-actions form`)!;
     const button = deleteForm.querySelector('button[type="submit"]')!;
     expect(button.getAttribute('hx-delete')).toBe(`/bookmarks/${bookmark.id}`);
     expect(button.getAttribute('hx-target')).toBe('closest li');
     expect(deleteForm.getAttribute('action')).toBe(`/bookmarks/${bookmark.id}/delete`);
     expect(deleteForm.getAttribute('method')).toBe('post');
-    const response = await t.app.inject({ method: 'POST', url: `/bookmarks/${bookmark.id}/delete`, headers: { cookie: t.alice, ...SAME_ORIGIN } });
+    const response = await as(ctx, 'alice').post(`/bookmarks/${bookmark.id}/delete`);
     expect(response.statusCode).toBe(303);
-    expect(count('alice')).toBe(0);
+    expect(await count('alice')).toBe(0);
   });
 
   it.each(['0', '-1', 'abc', '1.5', '99999999', '1e3'])('unknown id %j answers 404', async (id) => {
-    setupBookmark(t.app.db, 'alice');
-    const response = await t.app.inject({ method: 'DELETE', url: `/bookmarks/${id}`, headers: { cookie: t.alice, ...HTMX } });
+    await setupBookmark(ctx.app.db, 'alice');
+    const response = await as(ctx, 'alice').htmx.delete(`/bookmarks/${id}`);
     expect(response.statusCode).toBe(404);
-    expect(count('alice')).toBe(1);
+    expect(await count('alice')).toBe(1);
   });
 });
 
 describe('two users', () => {
   it('B can neither list, search nor delete A\'s bookmarks; A\'s data is intact', async () => {
-    const mine = setupBookmark(t.app.db, 'alice', { title: 'Alice secret plans' });
-    const list = html((await t.app.inject({ method: 'GET', url: '/dashboard', headers: { cookie: t.bob } })).body);
+    const mine = await setupBookmark(ctx.app.db, 'alice', { title: 'Alice secret plans' });
+    const list = html((await as(ctx, 'bob').get('/dashboard')).body);
     expect(list.querySelectorAll('.card')).toHaveLength(0);
-    const search = await t.app.inject({ method: 'GET', url: '/bookmarks/search?q=secret', headers: { cookie: t.bob, ...HTMX } });
+    const search = await as(ctx, 'bob').htmx.get('/bookmarks/search?q=secret');
     expect(search.body).not.toContain('Alice secret');
-    for (const request of [
-      { method: 'DELETE' as const, url: `/bookmarks/${mine.id}`, headers: { cookie: t.bob, ...HTMX } },
-      { method: 'POST' as const, url: `/bookmarks/${mine.id}/delete`, headers: { cookie: t.bob, ...SAME_ORIGIN } },
-    ]) {
-      expect((await t.app.inject(request)).statusCode).toBe(404);
-    }
-    expect(searchBookmarks(t.app.db, 'alice', parseSearch('secret')).items.map((b) => b.id)).toEqual([mine.id]);
+    expect((await as(ctx, 'bob').htmx.delete(`/bookmarks/${mine.id}`)).statusCode).toBe(404);
+    expect((await as(ctx, 'bob').post(`/bookmarks/${mine.id}/delete`)).statusCode).toBe(404);
+    expect((await searchBookmarks(ctx.app.db, 'alice', parseSearch('secret'))).items.map((b) => b.id)).toEqual([mine.id]);
   });
 });
 
@@ -283,37 +256,32 @@ describe('CSRF', () => {
     [{ 'sec-fetch-site': 'same-site' }],
     [{ origin: 'https://evil.example' }],
   ])('refuses cross-site POST and DELETE with %j and changes nothing', async (headers) => {
-    const bookmark = setupBookmark(t.app.db, 'alice');
-    const post = await t.app.inject({
-      method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, ...headers, ...form({}).headers },
-      payload: form({ url: 'https://evil.example/', title: 'x', tags: '' }).payload,
-    });
+    const bookmark = await setupBookmark(ctx.app.db, 'alice');
+    // Only what the other site's request carries: its own Sec-Fetch-Site, or no Sec-Fetch-Site and its Origin.
+    const crossSite = { headers: { 'sec-fetch-site': undefined, ...headers } };
+    const post = await as(ctx, 'alice').post('/bookmarks', { url: 'https://evil.example/', title: 'x', tags: '' }, crossSite);
     expect(post.statusCode).toBe(403);
-    const del = await t.app.inject({ method: 'DELETE', url: `/bookmarks/${bookmark.id}`, headers: { cookie: t.alice, ...headers } });
-    expect(del.statusCode).toBe(403);
-    const logout = await t.app.inject({ method: 'POST', url: '/auth/logout', headers: { cookie: t.alice, ...headers } });
-    expect(logout.statusCode).toBe(403);
-    expect(count('alice')).toBe(1);
+    expect((await as(ctx, 'alice').delete(`/bookmarks/${bookmark.id}`, crossSite)).statusCode).toBe(403);
+    expect((await as(ctx, 'alice').post('/auth/logout', undefined, crossSite)).statusCode).toBe(403);
+    expect(await count('alice')).toBe(1);
   });
 
   it('accepts same-origin requests by Origin when Sec-Fetch-Site is absent', async () => {
-    const response = await t.app.inject({
-      method: 'POST', url: '/bookmarks', headers: { cookie: t.alice, origin: t.app.config.appBaseUrl.origin, ...form({}).headers },
-      payload: form({ url: 'https://ok.example/', title: '', tags: '' }).payload,
-    });
+    const sameOrigin = { headers: { 'sec-fetch-site': undefined, origin: ctx.app.config.appBaseUrl.origin } };
+    const response = await as(ctx, 'alice').post('/bookmarks', { url: 'https://ok.example/', title: '', tags: '' }, sameOrigin);
     expect(response.statusCode).toBe(303);
   });
 });
 
 describe('infrastructure routes', () => {
   it('GET /healthz answers 200 when the database answers', async () => {
-    const response = await t.app.inject({ method: 'GET', url: '/healthz' });
+    const response = await as(ctx, null).get('/healthz');
     expect(response.statusCode).toBe(200);
     expect(response.body).toBe('ok');
   });
 
   it('sends a strict CSP and framing headers', async () => {
-    const response = await t.app.inject({ method: 'GET', url: '/' });
+    const response = await as(ctx, null).get('/');
     const csp = String(response.headers['content-security-policy']);
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
@@ -324,10 +292,10 @@ describe('infrastructure routes', () => {
   });
 
   it('serves htmx 2.0 from the installed package and configures it without eval', async () => {
-    const script = await t.app.inject({ method: 'GET', url: '/vendor/htmx.min.js' });
+    const script = await as(ctx, null).get('/vendor/htmx.min.js');
     expect(script.statusCode).toBe(200);
     expect(script.body).toContain('2.0.');
-    const page = html((await t.app.inject({ method: 'GET', url: '/' })).body);
+    const page = html((await as(ctx, null).get('/')).body);
     const config = JSON.parse(page.querySelector('meta[name="htmx-config"]')!.getAttribute('content')!);
     expect(config.allowEval).toBe(false);
     expect(config.includeIndicatorStyles).toBe(false);
@@ -335,7 +303,7 @@ describe('infrastructure routes', () => {
   });
 
   it('unknown pages get a friendly 404', async () => {
-    const response = await t.app.inject({ method: 'GET', url: '/nope', headers: { cookie: t.alice } });
+    const response = await as(ctx, 'alice').get('/nope');
     expect(response.statusCode).toBe(404);
     expect(html(response.body).querySelector('h1')?.textContent).toBe('Not found');
   });

@@ -1,31 +1,33 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { openDb, type Db } from '../../src/db/client.js';
-import { searchBookmarks, type Cursor } from '../../src/bookmarks/search-queries.js';
-import { parseSearch } from '../../src/bookmarks/search.js';
-import { deleteBookmark } from '../../src/bookmarks/commands.js';
-import { setupBookmark } from '../helpers.js';
+import { sql } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deleteBookmark, insertBookmarkRows, type BookmarkRowValues } from '../../src/bookmarks/commands.js';
+import { searchBookmarks, type Cursor } from '../../src/bookmarks/search-plans.js';
+import { parseSearch } from '../../src/bookmarks/search-syntax.js';
+import { openDb } from '../../src/db/client.js';
+import type { Db } from '../../src/db/database.js';
+import { migrate } from '../../src/db/migrate.js';
+import { newBlankDatabase, openTestDb, setupBookmark } from '../helpers.js';
 
 /**
- * searchBookmarks reads a page in one of two ways, by how many bookmarks the
- * words match (few: from the index, then sorted; many: newest first until a
- * page is full). Both must give the same order, pages and totals.
+ * On SQLite, searchBookmarks reads a page in one of two ways, by how many
+ * bookmarks the words match (few: from the index, then sorted; many: newest
+ * first until a page is full); PostgreSQL's planner makes the same choice.
+ * Every way must give the same order, pages and totals.
  */
 describe('searchBookmarks with few and with many matches', () => {
   let db: Db;
-  beforeEach(() => {
-    db = openDb(':memory:');
+  beforeEach(async () => {
+    db = await openTestDb();
   });
+  afterEach(async () => db.close());
 
   /** Every page, following the cursor, with the total each page reported. */
-  function allPages(ownerSub: string, text: string, limit = 50): { ids: number[]; totals: number[] } {
+  async function allPages(ownerSub: string, text: string, limit = 50): Promise<{ ids: number[]; totals: number[] }> {
     const ids: number[] = [];
     const totals: number[] = [];
     let after: Cursor | null = null;
     for (let guard = 0; guard < 100; guard++) {
-      const page = searchBookmarks(db, ownerSub, parseSearch(text), after, limit);
+      const page = await searchBookmarks(db, ownerSub, parseSearch(text), after, limit);
       ids.push(...page.items.map((b) => b.id));
       totals.push(page.total);
       if (!page.next) break;
@@ -34,13 +36,15 @@ describe('searchBookmarks with few and with many matches', () => {
     return { ids, totals };
   }
 
-  function expected(ownerSub: string, keep: (title: string, tags: string) => boolean): number[] {
-    return db.$client
-      .prepare('SELECT id, title, tags FROM bookmarks WHERE owner_sub = ? ORDER BY created_at DESC, id DESC')
-      .all(ownerSub)
-      .filter((row) => keep((row as { title: string }).title, (row as { tags: string }).tags))
-      .map((row) => (row as { id: number }).id);
+  async function expected(ownerSub: string, keep: (title: string, tags: string) => boolean): Promise<number[]> {
+    const rows = await db.all<{ id: number; title: string; tags: string }>(
+      sql`SELECT id, title, tags FROM bookmarks WHERE owner_sub = ${ownerSub} ORDER BY created_at DESC, id DESC`,
+    );
+    return rows.filter((row) => keep(row.title, row.tags)).map((row) => row.id);
   }
+
+  /** Many rows at once, in this order (so ids follow it), in one transaction as an import stores them. */
+  const store = (rows: BookmarkRowValues[]) => db.transaction((tx) => insertBookmarkRows(tx, rows));
 
   // Dates along insertion order (as when saving one by one), against it (as
   // after an import), and along it with a late import of older bookmarks.
@@ -55,26 +59,26 @@ describe('searchBookmarks with few and with many matches', () => {
     ['many matches', 700, 'along, then an import'],
     ['few matches', 40, 'along'],
     ['few matches', 40, 'against'],
-  ] as const)('%s (%i bookmarks), dates %s: newest first by date then id', (_label, count, order) => {
+  ] as const)('%s (%i bookmarks), dates %s: newest first by date then id', async (_label, count, order) => {
     const dateOf = dateOrders[order];
-    db.$client.transaction(() => {
-      for (let i = 0; i < count; i++) {
-        const tags = i % 3 === 0 ? ['keep'] : [];
-        setupBookmark(db, 'alice', { title: `Common word ${i}`, url: `https://example.com/${i}`, tags, createdAt: new Date(dateOf(i, count)) });
-        setupBookmark(db, 'alice', { title: `Other thing ${i}`, url: `https://example.org/${i}`, createdAt: new Date(dateOf(i, count) + 1) });
-        setupBookmark(db, 'bob', { title: `Common word ${i}`, url: `https://example.net/${i}` });
-      }
-    })();
-    const common = expected('alice', (title) => title.startsWith('Common'));
-    expect(allPages('alice', 'comm')).toEqual({ ids: common, totals: Array(Math.ceil(count / 50)).fill(count) });
+    const rows: BookmarkRowValues[] = [];
+    for (let i = 0; i < count; i++) {
+      const tags = i % 3 === 0 ? ['keep'] : [];
+      rows.push({ ownerSub: 'alice', title: `Common word ${i}`, url: `https://example.com/${i}`, tags, createdAt: new Date(dateOf(i, count)) });
+      rows.push({ ownerSub: 'alice', title: `Other thing ${i}`, url: `https://example.org/${i}`, tags: [], createdAt: new Date(dateOf(i, count) + 1) });
+      rows.push({ ownerSub: 'bob', title: `Common word ${i}`, url: `https://example.net/${i}`, tags: [], createdAt: new Date() });
+    }
+    await store(rows);
+    const common = await expected('alice', (title) => title.startsWith('Common'));
+    expect(await allPages('alice', 'comm')).toEqual({ ids: common, totals: Array(Math.ceil(count / 50)).fill(count) });
 
-    const tagged = expected('alice', (title, tags) => title.startsWith('Common') && tags === 'keep');
-    const withTag = allPages('alice', 'comm #keep', 7);
+    const tagged = await expected('alice', (title, tags) => title.startsWith('Common') && tags === 'keep');
+    const withTag = await allPages('alice', 'comm #keep', 7);
     expect(withTag.ids).toEqual(tagged);
     expect(new Set(withTag.totals)).toEqual(new Set([tagged.length]));
 
-    const excluded = expected('alice', (title, tags) => title.startsWith('Common') && tags !== 'keep');
-    expect(allPages('alice', 'comm -#keep', 30).ids).toEqual(excluded);
+    const excluded = await expected('alice', (title, tags) => title.startsWith('Common') && tags !== 'keep');
+    expect((await allPages('alice', 'comm -#keep', 30)).ids).toEqual(excluded);
   });
 
   // Each plan is picked by how many rows match, in the whole index and among
@@ -85,57 +89,65 @@ describe('searchBookmarks with few and with many matches', () => {
     ['few of alice’s among many of bob’s', 40, 400, false],
     ['many of alice’s', 400, 400, false],
     ['many of alice’s, older ones imported last', 400, 400, true],
-  ] as const)('%s: only alice’s bookmarks, on every page, with and without tags', (_label, mine, theirs, lateImport) => {
-    db.$client.transaction(() => {
-      for (let i = 0; i < Math.max(mine, theirs); i++) {
-        const tags = i % 2 === 0 ? ['even'] : ['odd'];
-        const dated = lateImport && i >= mine - 10 ? 10_000 + i : 1_000_000 + i * 1000;
-        if (i < mine) setupBookmark(db, 'alice', { title: `Shared words ${i}`, url: `https://example.com/${i}`, tags, createdAt: new Date(dated) });
-        if (i < theirs) setupBookmark(db, 'bob', { title: `Shared words ${i}`, url: `https://example.com/${i}`, tags, createdAt: new Date(dated + 1) });
-      }
-    })();
-    const alice = expected('alice', () => true);
+  ] as const)('%s: only alice’s bookmarks, on every page, with and without tags', async (_label, mine, theirs, lateImport) => {
+    const rows: BookmarkRowValues[] = [];
+    for (let i = 0; i < Math.max(mine, theirs); i++) {
+      const tags = i % 2 === 0 ? ['even'] : ['odd'];
+      const dated = lateImport && i >= mine - 10 ? 10_000 + i : 1_000_000 + i * 1000;
+      if (i < mine) rows.push({ ownerSub: 'alice', title: `Shared words ${i}`, url: `https://example.com/${i}`, tags, createdAt: new Date(dated) });
+      if (i < theirs) rows.push({ ownerSub: 'bob', title: `Shared words ${i}`, url: `https://example.com/${i}`, tags, createdAt: new Date(dated + 1) });
+    }
+    await store(rows);
+    const alice = await expected('alice', () => true);
     for (const text of ['shar', 'shared words', 'sha #even', '-#odd', 'word -#odd']) {
-      const want = text.includes('even') || text.includes('odd') ? expected('alice', (_t, tags) => tags === 'even') : alice;
-      const got = allPages('alice', text, 37);
+      const want = text.includes('even') || text.includes('odd') ? await expected('alice', (_t, tags) => tags === 'even') : alice;
+      const got = await allPages('alice', text, 37);
       expect(got.ids).toEqual(want);
       expect(new Set(got.totals)).toEqual(new Set([want.length]));
     }
   });
 
-  it('finds nothing, with a zero total, when no bookmark matches', () => {
-    setupBookmark(db, 'alice', { title: 'Something' });
-    expect(searchBookmarks(db, 'alice', parseSearch('nothing'))).toEqual({ items: [], total: 0, next: null });
-    expect(searchBookmarks(db, 'alice', parseSearch('something #missing'))).toEqual({ items: [], total: 0, next: null });
+  it('finds nothing, with a zero total, when no bookmark matches', async () => {
+    await setupBookmark(db, 'alice', { title: 'Something' });
+    expect(await searchBookmarks(db, 'alice', parseSearch('nothing'))).toEqual({ items: [], total: 0, next: null });
+    expect(await searchBookmarks(db, 'alice', parseSearch('something #missing'))).toEqual({ items: [], total: 0, next: null });
   });
 
-  it('remembers totals only until the database changes, through this connection or another', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bookmarks-totals-'));
+  it('remembers totals only until the database changes, through this connection or another', async () => {
+    const { target, drop } = await newBlankDatabase();
+    const first = await openDb(target);
     try {
-      const first = openDb(join(dir, 'db.sqlite'));
-      const second = openDb(join(dir, 'db.sqlite'));
-      const totals = (text: string) => searchBookmarks(first, 'alice', parseSearch(text)).total;
-      const kept = setupBookmark(first, 'alice', { title: 'Counted words', tags: ['kept'] });
-      expect([totals('counted'), totals(''), totals('#kept')]).toEqual([1, 1, 1]);
-      setupBookmark(second, 'alice', { title: 'Counted again', tags: ['kept'] });
-      expect([totals('counted'), totals(''), totals('#kept')]).toEqual([2, 2, 2]);
-      deleteBookmark(first, 'alice', kept.id);
-      expect([totals('counted'), totals(''), totals('#kept')]).toEqual([1, 1, 1]);
-      first.$client.close();
-      second.$client.close();
+      await migrate(first);
+      const second = await openDb(target);
+      try {
+        const totals = async (...texts: string[]) => {
+          const found: number[] = [];
+          for (const text of texts) found.push((await searchBookmarks(first, 'alice', parseSearch(text))).total);
+          return found;
+        };
+        const kept = await setupBookmark(first, 'alice', { title: 'Counted words', tags: ['kept'] });
+        expect(await totals('counted', '', '#kept')).toEqual([1, 1, 1]);
+        await setupBookmark(second, 'alice', { title: 'Counted again', tags: ['kept'] });
+        expect(await totals('counted', '', '#kept')).toEqual([2, 2, 2]);
+        await deleteBookmark(first, 'alice', kept.id);
+        expect(await totals('counted', '', '#kept')).toEqual([1, 1, 1]);
+      } finally {
+        await second.close();
+      }
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      await first.close();
+      await drop();
     }
   });
 
-  it.each(['web', 'web-dev', 'c++', 'crème', 'x_y', '++'])('finds exactly the bookmarks tagged #%s, and counts them', (tag) => {
+  it.each(['web', 'web-dev', 'c++', 'crème', 'x_y', '++'])('finds exactly the bookmarks tagged #%s, and counts them', async (tag) => {
     const tags = ['web', 'web-dev', 'c++', 'c', 'crème', 'x_y', 'x', '++'];
-    for (const [i, t] of tags.entries()) setupBookmark(db, 'alice', { title: `Tagged ${i}`, url: `https://example.com/${i}`, tags: [t] });
-    setupBookmark(db, 'alice', { title: `web dev crème x y c`, url: 'https://example.com/untagged' });
-    setupBookmark(db, 'bob', { title: 'Not mine', tags: [tag] });
-    const page = searchBookmarks(db, 'alice', parseSearch(`#${tag}`));
-    expect(page.items.map((b) => b.tags)).toEqual([tag]);
+    for (const [i, other] of tags.entries()) await setupBookmark(db, 'alice', { title: `Tagged ${i}`, url: `https://example.com/${i}`, tags: [other] });
+    await setupBookmark(db, 'alice', { title: `web dev crème x y c`, url: 'https://example.com/untagged' });
+    await setupBookmark(db, 'bob', { title: 'Not mine', tags: [tag] });
+    const page = await searchBookmarks(db, 'alice', parseSearch(`#${tag}`));
+    expect(page.items.map((b) => b.tags)).toEqual([[tag]]);
     expect(page.total).toBe(1);
-    expect(searchBookmarks(db, 'alice', parseSearch(`tagged #${tag}`)).total).toBe(1);
+    expect((await searchBookmarks(db, 'alice', parseSearch(`tagged #${tag}`))).total).toBe(1);
   });
 });

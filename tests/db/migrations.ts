@@ -1,19 +1,21 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import * as schema from '../../src/db/schema.js';
+import { openDb } from '../../src/db/client.js';
+import type { Db } from '../../src/db/database.js';
+import { migrate, migrationsFolder, type MigrationReport } from '../../src/db/migrate.js';
 
-export const MIGRATIONS = resolve(import.meta.dirname, '../../drizzle');
+/** The SQLite migrations, as the app applies them. */
+export const MIGRATIONS = migrationsFolder('sqlite');
 
 /**
- * Runs `use` with a database file migrated only up to (not including) the migration
+ * Runs `use` with an SQLite file migrated only up to (not including) the migration
  * whose tag starts with `tagPrefix`, as an installation from before it would have.
- * `use` gets the file's path and an open connection to fill; openDb(path) then applies the rest.
+ * `use` gets the file's path and an open connection to fill (close it when done);
+ * openMigrated(path) then applies the rest, as `npm run db:migrate` would.
  */
-export function withDatabaseBefore(tagPrefix: string, use: (path: string, old: Database.Database) => void): void {
+export async function withDatabaseBefore(tagPrefix: string, use: (path: string, old: Database.Database) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), `bookmarks-before-${tagPrefix}-`));
   try {
     // The migrations folder as it was before: same files, journal cut short.
@@ -25,10 +27,18 @@ export function withDatabaseBefore(tagPrefix: string, use: (path: string, old: D
     if (cut <= 0) throw new Error(`no migration ${tagPrefix}`);
     writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, cut) }));
     const path = join(dir, 'bookmarks.db');
-    const old = drizzle(new Database(path), { schema });
-    migrate(old, { migrationsFolder: before });
-    use(path, old.$client);
+    const old = await openDb({ engine: 'sqlite', path });
+    const { applied } = await migrate(old, before);
+    if (applied.length !== cut) throw new Error(`applied ${applied.length} migrations before ${tagPrefix}, expected ${cut}`);
+    await old.close();
+    await use(path, new Database(path));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Opens an SQLite file and applies every migration it has not had yet. */
+export async function openMigrated(path: string): Promise<{ db: Db; report: MigrationReport }> {
+  const db = await openDb({ engine: 'sqlite', path });
+  return { db, report: await migrate(db) };
 }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { LocalProvider } from '../../src/dev/oidc-provider.js';
 import { createToken } from '../../src/tokens/tokens.js';
+import { exportBookmarks, findBookmark } from '../../src/bookmarks/queries.js';
 import { buildTestApp, setupBookmark, startTestProvider } from '../helpers.js';
 
 /** The README's curl examples for the JSON API, run as written against the app on 127.0.0.1. */
@@ -26,9 +27,9 @@ beforeAll(async () => {
   provider = await startTestProvider();
   app = await buildTestApp(provider);
   base = `${await app.listen({ host: '127.0.0.1', port: 0 })}/api/v1`;
-  token = createToken(app.db, 'alice', 'readme').secret;
+  token = (await createToken(app.db, 'alice', 'readme')).secret;
   // The examples use bookmark 42.
-  for (let i = 1; i <= 42; i++) setupBookmark(app.db, 'alice', { url: `https://example.com/${i}`, tags: ['orm'] });
+  for (let i = 1; i <= 42; i++) await setupBookmark(app.db, 'alice', { url: `https://example.com/${i}`, tags: ['orm'] });
 });
 afterAll(async () => {
   await app.close();
@@ -65,8 +66,8 @@ describe('README: JSON API examples', () => {
       statuses.push(status);
     }
     expect(statuses).toEqual([200, 200, 201, 200, 200, 204, 200, 200]);
-    const saved = app.db.$client.prepare("SELECT title, tags FROM bookmarks WHERE url = 'https://orm.drizzle.team/'").get();
-    expect(saved).toEqual({ title: 'Drizzle ORM', tags: 'orm sqlite' });
-    expect(app.db.$client.prepare('SELECT count(*) AS n FROM bookmarks WHERE id = 42').get()).toEqual({ n: 0 });
+    const saved = (await exportBookmarks(app.db, 'alice')).filter((bookmark) => bookmark.url === 'https://orm.drizzle.team/');
+    expect(saved.map(({ title, tags }) => ({ title, tags }))).toEqual([{ title: 'Drizzle ORM', tags: ['orm', 'sqlite'] }]);
+    expect(await findBookmark(app.db, 'alice', 42)).toBeUndefined();
   });
 });

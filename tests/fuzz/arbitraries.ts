@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
-import { LIMITS, parseHttpUrl } from '../../src/bookmarks/validation.js';
+import { parseHttpUrl } from '../../src/bookmarks/urls.js';
+import { LIMITS } from '../../src/bookmarks/validation.js';
 
 /**
  * Generators for whole HTTP requests against the HTML app and the JSON API, and the checks the

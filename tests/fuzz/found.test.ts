@@ -1,10 +1,11 @@
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createToken } from '../../src/tokens/tokens.js';
-import { form, html, HTMX, keptTagCounts, recountTags, SAME_ORIGIN, setupBookmark, useSignedInApp } from '../helpers.js';
+import { as, keptTagCounts, parseFragment, recountTags, setupBookmark, useSignedInApp } from '../helpers.js';
 import { storedRowProblems, type StoredRow } from './arbitraries.js';
 
 /** Cases the fuzz suite found, kept as plain regression tests. */
-const t = useSignedInApp();
+const ctx = useSignedInApp();
 
 describe('found by fuzzing', () => {
   it.each([
@@ -12,11 +13,11 @@ describe('found by fuzzing', () => {
     ['a boundary that is not in the body', 'multipart/form-data; boundary=nope', '--XfuzzBoundary\r\nContent-Disposition: form-data; name="file"; filename="b.html"\r\n\r\nx\r\n--XfuzzBoundary--\r\n'],
     ['a part cut off before its end', 'multipart/form-data; boundary=XfuzzBoundary', '--XfuzzBoundary\r\nContent-Disposition: form-data; name="file"; filename="b.html"\r\n\r\n<A HREF="https://a.example/">a'],
   ])('POST /import with %s: a 4xx with the import form, not a 500', async (_name, contentType, payload) => {
-    for (const headers of [HTMX, SAME_ORIGIN]) {
-      const response = await t.app.inject({ method: 'POST', url: '/import', headers: { cookie: t.alice, ...headers, 'content-type': contentType }, payload });
+    for (const requests of [as(ctx, 'alice').htmx, as(ctx, 'alice')]) {
+      const response = await requests.post('/import', undefined, { headers: { 'content-type': contentType }, payload });
       expect(response.statusCode).toBeGreaterThanOrEqual(400);
       expect(response.statusCode).toBeLessThan(500);
-      expect(html(`<div>${response.body}</div>`).querySelector('#import-form')).not.toBeNull();
+      expect(parseFragment(response.body).querySelector('#import-form')).not.toBeNull();
     }
   });
 
@@ -32,27 +33,28 @@ describe('found by fuzzing', () => {
     ['an API edit', 'PATCH', '/api/v1/bookmarks/:id', 'json'],
     ['an import', 'POST', '/import', 'file'],
   ] as const)('control characters in tags and title through %s are stored as spaces, and counted right', async (_name, method, path, kind) => {
-    const existing = setupBookmark(t.app.db, 'alice', { url: 'https://edit.example/', tags: ['old'] });
+    const existing = await setupBookmark(ctx.app.db, 'alice', { url: 'https://edit.example/', tags: ['old'] });
     const url = path.replace(':id', String(existing.id));
     const fields = { url: kind === 'json' && method === 'PATCH' ? 'https://edit.example/' : 'https://nul.example/', title: NUL_TITLE };
     let response;
     if (kind === 'form') {
-      const { payload, headers } = form({ ...fields, tags: NUL_TAGS });
-      response = await t.app.inject({ method, url, payload, headers: { ...headers, ...SAME_ORIGIN, cookie: t.alice } });
+      const alice = as(ctx, 'alice');
+      response = await (method === 'PUT' ? alice.put : alice.post)(url, { ...fields, tags: NUL_TAGS });
     } else if (kind === 'json') {
-      const authorization = `Bearer ${createToken(t.app.db, 'alice', 'found').secret}`;
-      response = await t.app.inject({ method, url, payload: { ...fields, tags: NUL_TAGS.split(' ') }, headers: { authorization } });
+      // The API takes a bearer token and JSON, never the session cookie: a plain inject.
+      const authorization = `Bearer ${(await createToken(ctx.app.db, 'alice', 'found')).secret}`;
+      response = await ctx.app.inject({ method, url, payload: { ...fields, tags: NUL_TAGS.split(' ') }, headers: { authorization } });
     } else {
       const boundary = 'found-boundary';
       const file = `<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL><p>\n<DT><A HREF="${fields.url}" TAGS="${NUL_TAGS.replace(' ', ',')}">${fields.title}</A>\n</DL>`;
       const payload = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="b.html"\r\nContent-Type: text/html\r\n\r\n${file}\r\n--${boundary}--\r\n`;
-      response = await t.app.inject({ method, url, payload, headers: { cookie: t.alice, ...SAME_ORIGIN, 'content-type': `multipart/form-data; boundary=${boundary}` } });
+      response = await as(ctx, 'alice').post(url, undefined, { headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
     }
     expect(response.statusCode, response.body).toBeLessThan(400);
-    const rows = t.app.db.$client.prepare("SELECT url, title, tags FROM bookmarks WHERE owner_sub = 'alice' ORDER BY id").all() as StoredRow[];
+    const rows = await ctx.app.db.all<StoredRow>(sql`SELECT id, owner_sub, url, title, tags FROM bookmarks WHERE owner_sub = 'alice' ORDER BY id`);
     const written = rows.find((row) => row.title.startsWith('Nul'))!;
     expect(written).toMatchObject({ title: 'Nul title', tags: 'x a b' });
     for (const row of rows) expect(storedRowProblems(row)).toEqual([]);
-    expect(keptTagCounts(t.app.db, 'alice')).toEqual(recountTags(t.app.db, 'alice'));
+    expect(await keptTagCounts(ctx.app.db, 'alice')).toEqual(await recountTags(ctx.app.db, 'alice'));
   });
 });

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import type { LocalProvider } from '../../src/dev/oidc-provider.js';
-import { buildTestApp, keptTagCounts, recountTags, setupBookmark, signIn, startTestProvider } from '../helpers.js';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { sql } from 'drizzle-orm';
+import { keptTagCounts, recountTags, setupBookmark, signIn, useSignedInApp } from '../helpers.js';
 import { createToken } from '../../src/tokens/tokens.js';
 import { MARKER, request, storedRowProblems, type Credentials, type Identity } from './arbitraries.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
@@ -15,34 +15,32 @@ import { startWatchdog, type Watchdog } from './watchdog.js';
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
 const RUNS = { anonymous: Math.round(800 * SCALE), signedIn: Math.round(2200 * SCALE) };
 
-let provider: LocalProvider;
-let app: FastifyInstance;
+// One app for the whole run; within each test, state built by earlier requests meets later ones.
+const ctx = useSignedInApp({ rateLimits: { authPerIp: 1e9, writesPerUser: 1e9, apiPerToken: 1e9, apiFailedAuthPerIp: 1e9, windowMs: 60_000 } });
 let credentials: Credentials;
 let watchdog: Watchdog;
 let tried = 0;
 let writesAccepted = 0;
+let storedAtEnd = 0;
 const statuses = new Map<number, number>();
 
-beforeAll(async () => {
-  provider = await startTestProvider();
-  // One app for the whole run, so state built by earlier requests meets later ones.
-  app = await buildTestApp(provider, { rateLimits: { authPerIp: 1e9, writesPerUser: 1e9, apiPerToken: 1e9, apiFailedAuthPerIp: 1e9, windowMs: 60_000 } });
-  credentials = {
-    alice: await signIn(app, 'alice'),
-    bob: await signIn(app, 'bob'),
-    tokens: { alice: createToken(app.db, 'alice', 'fuzz').secret, bob: createToken(app.db, 'bob', 'fuzz').secret },
-  };
+beforeAll(() => {
   watchdog = startWatchdog();
+});
+// After the data is emptied for the test: fresh tokens and a few bookmarks to find, edit and delete.
+beforeEach(async () => {
+  credentials = {
+    alice: ctx.cookies.alice!,
+    bob: ctx.cookies.bob!,
+    tokens: { alice: (await createToken(ctx.app.db, 'alice', 'fuzz')).secret, bob: (await createToken(ctx.app.db, 'bob', 'fuzz')).secret },
+  };
   for (let i = 0; i < 20; i++) {
-    setupBookmark(app.db, i % 2 ? 'bob' : 'alice', { url: `https://seed.example/${i}`, title: `Seed ${i}`, tags: ['seed', `n${i}`] });
+    await setupBookmark(ctx.app.db, i % 2 ? 'bob' : 'alice', { url: `https://seed.example/${i}`, title: `Seed ${i}`, tags: ['seed', `n${i}`] });
   }
 });
 afterAll(async () => {
-  const rows = (app.db.$client.prepare('SELECT count(*) AS n FROM bookmarks').get() as { n: number }).n;
-  console.log(`fuzz: ${tried} generated requests, ${writesAccepted} writes accepted; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}; ${rows} bookmarks stored`);
-  await watchdog.stop();
-  await app.close();
-  await provider.close();
+  console.log(`fuzz: ${tried} generated requests, ${writesAccepted} writes accepted; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}; ${storedAtEnd} bookmarks stored at the end of the last run`);
+  await watchdog?.stop();
 });
 
 function problemsWith(options: InjectOptions, response: LightMyRequestResponse): string[] {
@@ -63,22 +61,23 @@ function problemsWith(options: InjectOptions, response: LightMyRequestResponse):
 }
 
 async function checkStoredRows(): Promise<number> {
-  const rows = app.db.$client.prepare('SELECT id, owner_sub, url, title, tags FROM bookmarks').all() as Parameters<typeof storedRowProblems>[0][];
+  const rows = await ctx.app.db.all<Parameters<typeof storedRowProblems>[0]>(sql`SELECT id, owner_sub, url, title, tags FROM bookmarks`);
   const bad = rows.map((row) => ({ row, problems: storedRowProblems(row) })).filter((r) => r.problems.length > 0);
   expect(bad.map(({ row, problems }) => `${row.id}: ${problems.join(', ')}: ${JSON.stringify(row).slice(0, 300)}`)).toEqual([]);
   expect(new Set(rows.map((row) => row.owner_sub))).toEqual(new Set(['alice', 'bob']));
   // The tag list's counts, kept by triggers, match the tags really stored.
-  for (const owner of ['alice', 'bob']) expect(keptTagCounts(app.db, owner), owner).toEqual(recountTags(app.db, owner));
-  expect(app.db.$client.prepare('SELECT DISTINCT owner_sub FROM tag_counts WHERE owner_sub NOT IN (?, ?)').pluck().all('alice', 'bob')).toEqual([]);
+  for (const owner of ['alice', 'bob']) expect(await keptTagCounts(ctx.app.db, owner), owner).toEqual(await recountTags(ctx.app.db, owner));
+  expect(await ctx.app.db.all(sql`SELECT DISTINCT owner_sub FROM tag_counts WHERE owner_sub NOT IN (${'alice'}, ${'bob'})`)).toEqual([]);
+  storedAtEnd = rows.length;
   return rows.length;
 }
 
 async function expectHealthy(): Promise<void> {
-  const health = await app.inject({ method: 'GET', url: '/healthz' });
+  const health = await ctx.app.inject({ method: 'GET', url: '/healthz' });
   expect(health.statusCode).toBe(200);
   expect(health.body).toBe('ok');
-  const integrity = app.db.$client.pragma('integrity_check', { simple: true });
-  expect(integrity).toBe('ok');
+  // SQLite checks its own file; PostgreSQL has no such statement built in.
+  if (ctx.app.db.engine === 'sqlite') expect(await ctx.app.db.get(sql`PRAGMA integrity_check`)).toEqual({ integrity_check: 'ok' });
 }
 
 function describeRequest(options: InjectOptions): string {
@@ -90,14 +89,14 @@ function property(who: fc.Arbitrary<Identity>) {
   return fc.asyncProperty(who.chain((identity) => request(identity, credentials)), async (options) => {
     tried++;
     watchdog.begin(describeRequest(options));
-    const response = await app.inject(options);
+    const response = await ctx.app.inject(options);
     watchdog.end();
     statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
     if (options.method !== 'GET' && options.method !== 'HEAD' && options.method !== 'OPTIONS' && response.statusCode < 400) writesAccepted++;
     // Signing out ends the session for good (its id is listed as ended): sign in again so later runs stay signed in.
     if ((options.url as string).startsWith('/auth/logout') && response.statusCode < 400) {
       for (const who of ['alice', 'bob'] as const) {
-        if (String(options.headers?.cookie ?? '').includes(credentials[who])) credentials[who] = await signIn(app, who);
+        if (String(options.headers?.cookie ?? '').includes(credentials[who])) credentials[who] = ctx.cookies[who] = await signIn(ctx.app, who);
       }
     }
     const problems = problemsWith(options, response);

@@ -1,16 +1,22 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { validateBookmark } from '../../src/bookmarks/validation.js';
-import { parseSearch } from '../../src/bookmarks/search.js';
-import { searchBookmarks } from '../../src/bookmarks/search-queries.js';
-import { openDb } from '../../src/db/client.js';
+import { parseSearch } from '../../src/bookmarks/search-syntax.js';
+import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
+import type { Db } from '../../src/db/database.js';
 import { createBookmark } from '../../src/bookmarks/commands.js';
 import { listTags } from '../../src/bookmarks/queries.js';
-import { recountTags, setupBookmark } from '../helpers.js';
+import { openTestDb, recountTags, setupBookmark } from '../helpers.js';
 import { storedRowProblems, text } from './arbitraries.js';
 
 /** The same rules without HTTP: whatever validateBookmark accepts can be stored, and no search text is an error. */
 describe('input rules under generated input', () => {
+  let db: Db;
+  beforeEach(async () => {
+    db = await openTestDb();
+  });
+  afterEach(async () => db.close());
+
   it('every value validateBookmark accepts obeys the stored-row rules', () => {
     const tags = fc.oneof(text, fc.array(text, { maxLength: 25 }).map((t) => t.join(',')));
     fc.assert(
@@ -24,34 +30,30 @@ describe('input rules under generated input', () => {
     );
   });
 
-  it('any search text parses and runs against FTS without throwing', () => {
-    const db = openDb(':memory:');
-    setupBookmark(db, 'alice', { title: 'Drizzle docs', tags: ['orm'] });
-    fc.assert(
-      fc.property(text, (q) => {
-        const page = searchBookmarks(db, 'alice', parseSearch(q));
+  it('any search text parses and runs against the search index without throwing', async () => {
+    await setupBookmark(db, 'alice', { title: 'Drizzle docs', tags: ['orm'] });
+    await fc.assert(
+      fc.asyncProperty(text, async (q) => {
+        const page = await searchBookmarks(db, 'alice', parseSearch(q));
         expect(page.total).toBeGreaterThanOrEqual(0);
       }),
       { numRuns: 2000 },
     );
-    db.$client.close();
   });
 
-  it('whatever validateBookmark accepts is stored through the real triggers, and the tag counts stay right', () => {
-    const db = openDb(':memory:');
+  it('whatever validateBookmark accepts is stored through the real triggers, and the tag counts stay right', async () => {
     const tags = fc.oneof(text, fc.array(text, { maxLength: 25 }).map((t) => t.join(',')));
     let stored = 0;
-    fc.assert(
-      fc.property(fc.record({ url: fc.webUrl(), title: text, tags }), (fields) => {
+    await fc.assert(
+      fc.asyncProperty(fc.record({ url: fc.webUrl(), title: text, tags }), async (fields) => {
         const result = validateBookmark(fields);
         if (!result.ok) return;
-        createBookmark(db, 'alice', result.value);
+        await createBookmark(db, 'alice', result.value);
         stored++;
       }),
       { numRuns: 1500 },
     );
     expect(stored).toBeGreaterThan(100);
-    expect(new Map(listTags(db, 'alice', 100_000).map(({ tag, count }) => [tag, count]))).toEqual(recountTags(db, 'alice'));
-    db.$client.close();
+    expect(new Map((await listTags(db, 'alice', 100_000)).map(({ tag, count }) => [tag, count]))).toEqual(await recountTags(db, 'alice'));
   });
 });

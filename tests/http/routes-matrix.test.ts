@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { form, html, SAME_ORIGIN, setupBookmark, useSignedInApp } from '../helpers.js';
+import { as, buildTestApp, html, parseFragment, setupBookmark, useSignedInApp } from '../helpers.js';
 
 /**
  * Every route, anonymous and signed in, each as a plain browser request and as
@@ -8,7 +8,7 @@ import { form, html, SAME_ORIGIN, setupBookmark, useSignedInApp } from '../helpe
  * redirects for plain requests, fragments (or 401 + HX-Redirect) for htmx, and
  * Vary: HX-Request on every answer.
  */
-const t = useSignedInApp();
+const ctx = useSignedInApp();
 
 type Who = 'anonymous' | 'alice';
 interface Case {
@@ -31,7 +31,14 @@ const page = (check: (document: Document) => void = () => {}): Expect => (respon
 const fragment = (selector: string): Expect => (response) => {
   expect(response.statusCode).toBe(200);
   expect(isFullPage(response)).toBe(false);
-  expect(html(`<div>${response.body}</div>`).querySelector(selector)).not.toBeNull();
+  expect(parseFragment(response.body).querySelector(selector)).not.toBeNull();
+};
+/** An htmx request that errs gets the notice partial, retargeted into the page's #notice region. */
+const htmxNotice = (status: number, message: string): Expect => (response) => {
+  expect([response.statusCode, isFullPage(response)]).toEqual([status, false]);
+  expect(response.headers['hx-retarget']).toBe('#notice');
+  expect(response.headers['hx-reswap']).toBe('innerHTML');
+  expect(parseFragment(response.body).querySelector('.toast[role="alert"]')?.textContent).toContain(message);
 };
 const htmxSignIn: Expect = (response) => {
   expect(response.statusCode).toBe(401);
@@ -40,7 +47,7 @@ const htmxSignIn: Expect = (response) => {
 };
 const toProvider = (status: number): Expect => (response) => {
   expect(response.statusCode).toBe(status);
-  expect(new URL(response.headers.location as string).origin).toBe(new URL(t.provider.issuer).origin);
+  expect(new URL(response.headers.location as string).origin).toBe(new URL(ctx.provider.issuer).origin);
 };
 const htmxToProvider: Expect = (response) => {
   expect(response.statusCode).toBe(200);
@@ -106,24 +113,19 @@ const routes: [string, Case, Record<`${Who} ${'plain' | 'htmx'}`, Expect>][] = [
   ['POST /auth/logout', { method: 'POST', url: '/auth/logout' }, toProviderForAll(303)],
   ['GET /nowhere', { method: 'GET', url: '/nowhere' }, {
     'anonymous plain': (response) => expect([response.statusCode, isFullPage(response)]).toEqual([404, true]),
-    'anonymous htmx': (response) => expect([response.statusCode, isFullPage(response)]).toEqual([404, false]),
+    'anonymous htmx': htmxNotice(404, 'There is nothing here'),
     'alice plain': (response) => expect([response.statusCode, isFullPage(response)]).toEqual([404, true]),
-    'alice htmx': (response) => expect([response.statusCode, isFullPage(response)]).toEqual([404, false]),
+    'alice htmx': htmxNotice(404, 'There is nothing here'),
   }],
 ];
 
 describe.each(routes)('%s', (_name, route, expectations) => {
   it.each(Object.entries(expectations))('%s', async (who, expectation) => {
-    existingId = setupBookmark(t.app.db, 'alice', { title: 'Kept words', url: 'https://example.com/kept' }).id;
-    const cookie = who.startsWith('alice') ? t.alice : undefined;
-    const htmx = who.endsWith('htmx') ? { 'hx-request': 'true' } : {};
-    const payload = route.body ? form(route.body) : undefined;
-    const response = await t.app.inject({
-      method: route.method,
-      url: typeof route.url === 'function' ? route.url() : route.url,
-      headers: { ...SAME_ORIGIN, ...htmx, ...(cookie ? { cookie } : {}), ...payload?.headers },
-      ...(payload ? { payload: payload.payload } : {}),
-    });
+    existingId = (await setupBookmark(ctx.app.db, 'alice', { title: 'Kept words', url: 'https://example.com/kept' })).id;
+    const user = as(ctx, who.startsWith('alice') ? 'alice' : null);
+    const requests = who.endsWith('htmx') ? user.htmx : user;
+    const url = typeof route.url === 'function' ? route.url() : route.url;
+    const response = await (route.method === 'GET' ? requests.get(url) : route.method === 'DELETE' ? requests.delete(url) : requests.post(url, route.body));
     expectation(response);
     expect(String(response.headers.vary)).toMatch(/HX-Request/);
   });
@@ -131,9 +133,15 @@ describe.each(routes)('%s', (_name, route, expectations) => {
 
 describe('GET /healthz', () => {
   it('answers 503 when the database does not', async () => {
-    t.app.db.$client.close();
-    const response = await t.app.inject({ method: 'GET', url: '/healthz' });
-    expect(response.statusCode).toBe(503);
-    expect(response.body).toBe('database unavailable');
+    // An app of its own, so closing its database leaves the file's shared app working.
+    const app = await buildTestApp(ctx.provider);
+    try {
+      await app.db.close();
+      const response = await as({ app, cookies: {} }, null).get('/healthz');
+      expect(response.statusCode).toBe(503);
+      expect(response.body).toBe('database unavailable');
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -1,0 +1,326 @@
+import { sql } from 'drizzle-orm';
+import { param, type Db } from '../db/database.js';
+import { rememberedCount } from '../db/remembered-counts.js';
+import { toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
+import { tokenize, type SearchTerms } from './search-syntax.js';
+
+/*
+ * The search plans: how the terms of a search read one page of the owner's
+ * bookmarks, newest first, with the total, on each engine. SQLite uses its
+ * FTS5 index and picks a plan by how many rows match; PostgreSQL uses a
+ * tsvector column kept by the database, GIN-indexed, and its own planner.
+ */
+
+export const PAGE_SIZE = 50;
+
+/** Keyset position: the (created_at, id) of the last bookmark already shown. */
+export interface Cursor {
+  createdAt: number;
+  id: number;
+}
+
+export interface BookmarkPage {
+  items: Bookmark[];
+  total: number;
+  next: Cursor | null;
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return `${cursor.createdAt}.${cursor.id}`;
+}
+
+/** A malformed cursor reads as "from the start", never as an error. */
+export function decodeCursor(text: string | undefined): Cursor | null {
+  const match = /^(\d{1,15})\.(\d{1,15})$/.exec(text ?? '');
+  return match ? { createdAt: Number(match[1]), id: Number(match[2]) } : null;
+}
+
+/**
+ * The owner's bookmarks matching the terms, newest first (by created_at, then
+ * id), one page after the cursor, with how many match in all.
+ */
+export async function searchBookmarks(db: Db, ownerSub: string, terms: SearchTerms, after: Cursor | null = null, limit = PAGE_SIZE): Promise<BookmarkPage> {
+  return db.engine === 'sqlite' ? searchSqlite(db, ownerSub, terms, after, limit) : searchPostgres(db, ownerSub, terms, after, limit);
+}
+
+const EMPTY_PAGE: BookmarkPage = Object.freeze({ items: [], total: 0, next: null }) as BookmarkPage;
+
+/** No cursor is a cursor after everything, so each plan needs one statement and always range-scans. */
+const NO_CURSOR: Cursor = { createdAt: Number.MAX_SAFE_INTEGER, id: Number.MAX_SAFE_INTEGER };
+const cursorParams = (after: Cursor | null) => ({ beforeCreatedAt: (after ?? NO_CURSOR).createdAt, beforeId: (after ?? NO_CURSOR).id });
+
+const newestFirst = (a: BookmarkRow, b: BookmarkRow): number => b.createdAt - a.createdAt || b.id - a.id;
+const isBefore = (row: BookmarkRow, cursor: Cursor): boolean => row.createdAt < cursor.createdAt || (row.createdAt === cursor.createdAt && row.id < cursor.id);
+
+function toPage(rows: BookmarkRow[], total: number, limit: number): BookmarkPage {
+  const items = rows.slice(0, limit).map(toBookmark);
+  const last = items.at(-1);
+  const next = rows.length > limit && last ? { createdAt: last.createdAt.getTime(), id: last.id } : null;
+  return { items, total, next };
+}
+
+const hasTextTerms = (terms: SearchTerms): boolean => terms.words.length + terms.phrases.length + terms.excludedWords.length > 0;
+
+function onlyOneTag(terms: SearchTerms): string | null {
+  const others = terms.words.length + terms.phrases.length + terms.excludedWords.length + terms.excludedTags.length;
+  return terms.tags.length === 1 && others === 0 ? terms.tags[0]! : null;
+}
+
+/** tag_counts is kept by triggers on both engines: one row per owner and tag. */
+const taggedCount = sql`SELECT count FROM tag_counts WHERE owner_sub = ${param('owner')} AND tag = ${param('tag')}`;
+
+async function countTagged(db: Db, ownerSub: string, tag: string): Promise<number> {
+  return (await db.get<{ count: number }>(taggedCount, { owner: ownerSub, tag }))?.count ?? 0;
+}
+
+// ---------------------------------------------------------------------------
+// SQLite: FTS5 (migrations 0001 and 0006), plans chosen by how many rows match.
+// ---------------------------------------------------------------------------
+
+const quote = (token: string): string => `"${token.replaceAll('"', '""')}"`;
+const TEXT_COLUMNS = '{title url tags}';
+
+/** The owner's token in the index: 'o' + hex of the UTF-8 sub, as the migration's triggers write it. */
+export function ownerToken(ownerSub: string): string {
+  return `o${Buffer.from(ownerSub, 'utf8').toString('hex').toUpperCase()}`;
+}
+
+/** The required and excluded parts of a MATCH expression; every user token is quoted, so FTS operators typed by the user are only ever text. */
+function textTerms(terms: SearchTerms): { required: string[]; excluded: string | null } {
+  const required = [
+    ...terms.words.map((word) => `${TEXT_COLUMNS} : ${quote(word)}*`),
+    ...terms.phrases.map((tokens) => `${TEXT_COLUMNS} : ${quote(tokens.join(' '))}`),
+    // A #tag narrows candidates through the index; the exact tag is checked in SQL.
+    ...terms.tags.map(tokenize).filter((tokens) => tokens.length > 0).map((tokens) => `tags : ${quote(tokens.join(' '))}`),
+  ];
+  const excluded =
+    terms.excludedWords.length > 0 ? ` NOT ${TEXT_COLUMNS} : (${terms.excludedWords.map((word) => `${quote(word)}*`).join(' OR ')})` : null;
+  return { required, excluded };
+}
+
+/** Builds an FTS5 MATCH expression scoped to the owner inside the index. */
+export function toFtsMatch(ownerSub: string, terms: SearchTerms): string {
+  const { required, excluded } = textTerms(terms);
+  return `(${[`owner : ${quote(ownerToken(ownerSub))}`, ...required].join(' AND ')})${excluded ?? ''}`;
+}
+
+/**
+ * The same expression without the owner term, matching everyone's bookmarks:
+ * only for a plan that joins bookmarks and checks owner_sub itself. Null when
+ * the terms hold no word that must match (FTS5 cannot start from NOT).
+ */
+export function toTextMatch(terms: SearchTerms): string | null {
+  const { required, excluded } = textTerms(terms);
+  return required.length === 0 ? null : `(${required.join(' AND ')})${excluded ?? ''}`;
+}
+
+/**
+ * Up to this many matches, reading them all and sorting them by date is
+ * cheaper than any walk newest first (about 2 µs a row, so at most ~0.6 ms).
+ */
+const READ_ALL_MAX = 300;
+
+/*
+ * Every statement that reads bookmarks checks owner_sub itself, whatever the
+ * MATCH expression says. CROSS JOIN keeps the index as the outer loop: left to
+ * itself, SQLite may walk the owner's bookmarks and run the MATCH once per row.
+ * Statements are compiled once and prepared once per connection (src/db/sqlite.ts).
+ */
+const QUALIFIED_COLUMNS = sql.raw(
+  'bookmarks.id, bookmarks.owner_sub AS "ownerSub", bookmarks.url, bookmarks.title, bookmarks.tags, bookmarks.created_at AS "createdAt"',
+);
+// Tag filters as JSON arrays, so one statement serves any number of tags.
+const SQLITE_TAG_FILTERS = sql`
+  AND NOT EXISTS (SELECT 1 FROM json_each(${param('tags')}) WHERE instr(' ' || bookmarks.tags || ' ', ' ' || value || ' ') = 0)
+  AND NOT EXISTS (SELECT 1 FROM json_each(${param('excludedTags')}) WHERE instr(' ' || bookmarks.tags || ' ', ' ' || value || ' ') > 0)`;
+const BEFORE_CURSOR = sql`(bookmarks.created_at, bookmarks.id) < (${param('beforeCreatedAt')}, ${param('beforeId')})`;
+/** The owner's bookmarks newest first, after the cursor, with any further conditions. */
+const sqliteByDate = (conditions: ReturnType<typeof sql>) => sql`SELECT ${QUALIFIED_COLUMNS} FROM bookmarks
+  WHERE bookmarks.owner_sub = ${param('owner')} AND ${BEFORE_CURSOR} ${conditions}
+  ORDER BY bookmarks.created_at DESC, bookmarks.id DESC LIMIT ${param('limit')}`;
+
+const sqlite = {
+  countOwned: sql`SELECT count(*) AS total FROM bookmarks WHERE owner_sub = ${param('owner')}`,
+  countOwnedTagged: sql`SELECT count(*) AS total FROM bookmarks WHERE bookmarks.owner_sub = ${param('owner')} ${SQLITE_TAG_FILTERS}`,
+  countMatches: sql`SELECT count(*) AS total FROM bookmarks_fts WHERE bookmarks_fts MATCH ${param('match')}`,
+  countMatchesTagged: sql`SELECT count(*) AS total FROM bookmarks_fts CROSS JOIN bookmarks ON bookmarks.id = bookmarks_fts.rowid
+    WHERE bookmarks_fts MATCH ${param('match')} AND bookmarks.owner_sub = ${param('owner')} ${SQLITE_TAG_FILTERS}`,
+  // Stops reading the index after `limit` matches.
+  countMatchesUpTo: sql`SELECT count(*) AS total FROM (SELECT rowid FROM bookmarks_fts WHERE bookmarks_fts MATCH ${param('match')} LIMIT ${param('limit')})`,
+  // The empty search, the most frequent of all, skips the tag filters' subqueries.
+  newest: sqliteByDate(sql``),
+  newestTagged: sqliteByDate(SQLITE_TAG_FILTERS),
+  // The walk by date for many matches whose ids are out of date order (after imports).
+  newestMatching: sqliteByDate(sql`AND bookmarks.id IN (SELECT rowid FROM bookmarks_fts WHERE bookmarks_fts MATCH ${param('match')}) ${SQLITE_TAG_FILTERS}`),
+  allMatches: sql`SELECT ${QUALIFIED_COLUMNS} FROM bookmarks_fts CROSS JOIN bookmarks ON bookmarks.id = bookmarks_fts.rowid
+    WHERE bookmarks_fts MATCH ${param('match')} AND bookmarks.owner_sub = ${param('owner')} ${SQLITE_TAG_FILTERS}`,
+  // FTS5 yields matches lazily in rowid order, so this reads little more than `limit` rows.
+  highestIds: sql`SELECT ${QUALIFIED_COLUMNS} FROM bookmarks_fts CROSS JOIN bookmarks ON bookmarks.id = bookmarks_fts.rowid
+    WHERE bookmarks_fts MATCH ${param('match')} AND bookmarks.owner_sub = ${param('owner')} AND ${BEFORE_CURSOR} ${SQLITE_TAG_FILTERS}
+    ORDER BY bookmarks_fts.rowid DESC LIMIT ${param('limit')}`,
+  datedAmong: sql`SELECT 1 AS found FROM bookmarks
+    WHERE bookmarks.owner_sub = ${param('owner')} AND bookmarks.id < ${param('lowestId')}
+      AND (bookmarks.created_at, bookmarks.id) > (${param('oldestCreatedAt')}, ${param('oldestId')}) AND ${BEFORE_CURSOR}
+    LIMIT 1`,
+};
+
+const sqliteTagParams = (terms: SearchTerms) => ({ tags: JSON.stringify(terms.tags), excludedTags: JSON.stringify(terms.excludedTags) });
+
+async function sqliteTotal(db: Db, key: string, statement: ReturnType<typeof sql>, params: Record<string, unknown>): Promise<number> {
+  return rememberedCount(db, key, async () => (await db.get<{ total: number }>(statement, params))!.total);
+}
+
+/** For few matches: all of them, sorted by date here; the page is cut after the cursor. */
+async function pageFromAllMatches(db: Db, ownerSub: string, match: string, terms: SearchTerms, after: Cursor | null, limit: number) {
+  const rows = await db.all<BookmarkRow>(sqlite.allMatches, { match, owner: ownerSub, ...sqliteTagParams(terms) });
+  rows.sort(newestFirst);
+  const page = after ? rows.filter((row) => isBefore(row, after)) : rows;
+  return { total: rows.length, rows: page.slice(0, limit + 1) };
+}
+
+/**
+ * For many matches. Bookmarks are nearly always saved in date order, so the
+ * newest matches are nearly always the highest ids, which FTS5 yields lazily
+ * in rowid order: take limit + 1 of those and sort them by date. They are the
+ * right page unless some lower id of the owner's is dated among them (as after
+ * an import of older bookmarks); then this returns null and the caller walks
+ * the owner's bookmarks by date instead.
+ */
+async function pageFromHighestIds(db: Db, ownerSub: string, match: string, terms: SearchTerms, after: Cursor | null, limit: number): Promise<BookmarkRow[] | null> {
+  const cursor = cursorParams(after);
+  const rows = await db.all<BookmarkRow>(sqlite.highestIds, { match, owner: ownerSub, limit: limit + 1, ...cursor, ...sqliteTagParams(terms) });
+  if (rows.length > limit) {
+    const lowestId = rows.at(-1)!.id;
+    const oldest = rows.reduce((a, b) => (newestFirst(a, b) < 0 ? b : a));
+    const datedAmong = await db.get(sqlite.datedAmong, { owner: ownerSub, lowestId, oldestCreatedAt: oldest.createdAt, oldestId: oldest.id, ...cursor });
+    if (datedAmong !== undefined) return null;
+  }
+  return rows.sort(newestFirst);
+}
+
+/**
+ * A #tag also searches the index for its words (a tag's text sits in the tags
+ * column), so tag searches get the same fast plans as words; the exact tag test
+ * on bookmarks.tags still decides. "#web" finds "web-dev" in the index only.
+ */
+function withTagWords(terms: SearchTerms): SearchTerms {
+  // The raw tag goes to FTS5, whose tokenizer splits it exactly as it split the stored tags.
+  const tagWords = terms.tags.filter((tag) => tokenize(tag).length > 0).map((tag) => [tag]);
+  return tagWords.length === 0 ? terms : { ...terms, phrases: [...terms.phrases, ...tagWords] };
+}
+
+/**
+ * The plan depends on how many bookmarks match:
+ *  - no text: the owner's bookmarks by date;
+ *  - few matches in the whole index (a rare word): read them all and sort;
+ *  - few of the owner's: the same, through the owner's part of the index;
+ *  - many: the highest ids from the index, or the walk by date after imports.
+ */
+async function searchSqlite(db: Db, ownerSub: string, terms: SearchTerms, after: Cursor | null, limit: number): Promise<BookmarkPage> {
+  const onlyTag = onlyOneTag(terms);
+  const tagFiltered = terms.tags.length + terms.excludedTags.length > 0;
+  terms = withTagWords(terms);
+
+  if (!hasTextTerms(terms)) {
+    const page = { owner: ownerSub, limit: limit + 1, ...cursorParams(after) };
+    if (tagFiltered) {
+      // Only tags that hold no word the index knows ("#++"): the owner's bookmarks by date, filtered.
+      const total =
+        onlyTag !== null ? await countTagged(db, ownerSub, onlyTag)
+        : await sqliteTotal(db, `ownedTagged\0${ownerSub}\0${JSON.stringify([terms.tags, terms.excludedTags])}`, sqlite.countOwnedTagged, { owner: ownerSub, ...sqliteTagParams(terms) });
+      return total === 0 ? EMPTY_PAGE : toPage(await db.all<BookmarkRow>(sqlite.newestTagged, { ...page, ...sqliteTagParams(terms) }), total, limit);
+    }
+    const total = await sqliteTotal(db, `owned\0${ownerSub}`, sqlite.countOwned, { owner: ownerSub });
+    return total === 0 ? EMPTY_PAGE : toPage(await db.all<BookmarkRow>(sqlite.newest, page), total, limit);
+  }
+
+  const textMatch = toTextMatch(terms);
+  if (textMatch !== null) {
+    // Counted over everyone's bookmarks, but only to choose a plan (at most a few µs apart):
+    // the rows and the total below are the owner's alone.
+    const anyone = await sqliteTotal(db, `anyone\0${textMatch}`, sqlite.countMatchesUpTo, { match: textMatch, limit: READ_ALL_MAX + 1 });
+    if (anyone <= READ_ALL_MAX) {
+      const { total, rows } = await pageFromAllMatches(db, ownerSub, textMatch, terms, after, limit);
+      return total === 0 ? EMPTY_PAGE : toPage(rows, total, limit);
+    }
+  }
+
+  const ownerMatch = toFtsMatch(ownerSub, terms);
+  const textMatches = await sqliteTotal(db, `owner\0${ownerMatch}`, sqlite.countMatches, { match: ownerMatch });
+  if (textMatches === 0) return EMPTY_PAGE;
+  if (textMatches <= READ_ALL_MAX) {
+    const { total, rows } = await pageFromAllMatches(db, ownerSub, ownerMatch, terms, after, limit);
+    return total === 0 ? EMPTY_PAGE : toPage(rows, total, limit);
+  }
+  const total =
+    onlyTag !== null ? await countTagged(db, ownerSub, onlyTag)
+    : !tagFiltered ? textMatches
+    : await sqliteTotal(db, `tagged\0${ownerMatch}\0${JSON.stringify([terms.tags, terms.excludedTags])}`, sqlite.countMatchesTagged, {
+        match: ownerMatch,
+        owner: ownerSub,
+        ...sqliteTagParams(terms),
+      });
+  if (total === 0) return EMPTY_PAGE;
+  const rows =
+    (await pageFromHighestIds(db, ownerSub, ownerMatch, terms, after, limit)) ??
+    (await db.all<BookmarkRow>(sqlite.newestMatching, { match: ownerMatch, owner: ownerSub, limit: limit + 1, ...cursorParams(after), ...sqliteTagParams(terms) }));
+  return toPage(rows, total, limit);
+}
+
+// ---------------------------------------------------------------------------
+// PostgreSQL: bookmarks.search_vector, a generated tsvector with a GIN index
+// (drizzle/postgres), queried with to_tsquery in the same text search
+// configuration that built it; the planner picks index or date order.
+// ---------------------------------------------------------------------------
+
+/** A lexeme for to_tsquery: quoted, so nothing the user typed is read as an operator. */
+const lexeme = (token: string): string => `'${token.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+
+/**
+ * The text terms as a tsquery: every word a prefix, phrases as <-> chains,
+ * exclusions negated. Null when there are none (tags alone are checked on the
+ * tags column). A #tag is matched exactly on the tags array, not here.
+ */
+export function toTsquery(terms: SearchTerms): string | null {
+  const required = [
+    ...terms.words.map((word) => `${lexeme(word)}:*`),
+    ...terms.phrases.map((tokens) => `(${tokens.map(lexeme).join(' <-> ')})`),
+  ];
+  const excluded = terms.excludedWords.map((word) => `!${lexeme(word)}:*`);
+  const parts = [...required, ...excluded];
+  return parts.length === 0 ? null : parts.join(' & ');
+}
+
+const PG_TAG_FILTERS = sql`
+  AND string_to_array(bookmarks.tags, ' ') @> ${param('tags')}::text[]
+  AND NOT (string_to_array(bookmarks.tags, ' ') && ${param('excludedTags')}::text[])`;
+const PG_MATCHES = sql`AND bookmarks.search_vector @@ to_tsquery('bookmarks_search', ${param('tsquery')})`;
+const pgPage = (conditions: ReturnType<typeof sql>) => sql`SELECT ${QUALIFIED_COLUMNS} FROM bookmarks
+  WHERE bookmarks.owner_sub = ${param('owner')} AND ${BEFORE_CURSOR} ${conditions} ${PG_TAG_FILTERS}
+  ORDER BY bookmarks.created_at DESC, bookmarks.id DESC LIMIT ${param('limit')}`;
+const pgCount = (conditions: ReturnType<typeof sql>) => sql`SELECT count(*) AS total FROM bookmarks
+  WHERE bookmarks.owner_sub = ${param('owner')} ${conditions} ${PG_TAG_FILTERS}`;
+
+const postgres = {
+  newest: pgPage(sql``),
+  matching: pgPage(PG_MATCHES),
+  countOwned: sql`SELECT count(*) AS total FROM bookmarks WHERE owner_sub = ${param('owner')}`,
+  countTagged: pgCount(sql``),
+  countMatching: pgCount(PG_MATCHES),
+};
+
+async function searchPostgres(db: Db, ownerSub: string, terms: SearchTerms, after: Cursor | null, limit: number): Promise<BookmarkPage> {
+  const tsquery = toTsquery(terms);
+  const tagged = terms.tags.length + terms.excludedTags.length > 0;
+  const filters = { owner: ownerSub, tags: terms.tags, excludedTags: terms.excludedTags };
+  const onlyTag = onlyOneTag(terms);
+  let total: number;
+  if (onlyTag !== null) total = await countTagged(db, ownerSub, onlyTag);
+  else if (tsquery !== null) total = (await db.get<{ total: number }>(postgres.countMatching, { ...filters, tsquery }))!.total;
+  else if (tagged) total = (await db.get<{ total: number }>(postgres.countTagged, filters))!.total;
+  else total = (await db.get<{ total: number }>(postgres.countOwned, { owner: ownerSub }))!.total;
+  if (total === 0) return EMPTY_PAGE;
+  const page = { ...filters, limit: limit + 1, ...cursorParams(after) };
+  const rows = tsquery === null ? await db.all<BookmarkRow>(postgres.newest, page) : await db.all<BookmarkRow>(postgres.matching, { ...page, tsquery });
+  return toPage(rows, total, limit);
+}

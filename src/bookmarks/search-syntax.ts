@@ -1,0 +1,62 @@
+/**
+ * The search syntax: what the text in the search box means, parsed once into a
+ * typed value that the HTML routes and the API share (search-plans.ts runs it).
+ * Words (prefix match, all must match), "exact phrase", #tag, -word and -#tag
+ * to exclude. Anything malformed degrades to plain words; nothing here can throw.
+ */
+export interface SearchTerms {
+  words: string[];
+  phrases: string[][];
+  tags: string[];
+  excludedWords: string[];
+  excludedTags: string[];
+}
+
+/** Matches both engines' tokenizers closely enough (FTS5 unicode61, PostgreSQL's parser): letters, marks and digits. */
+export function tokenize(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{M}\p{N}]+/gu) ?? [];
+}
+
+export function parseSearch(input: string): SearchTerms {
+  const terms: SearchTerms = { words: [], phrases: [], tags: [], excludedWords: [], excludedTags: [] };
+  // Control characters separate words like spaces; a NUL would end FTS5's reading of the MATCH text.
+  const text = input.slice(0, 500).replace(/[\u0000-\u001f\u007f]/gu, ' ');
+  const pattern = /(-?)"([^"]*)"|(\S+)/gu;
+  for (const match of text.matchAll(pattern)) {
+    const [, negated, phrase, bare] = match;
+    if (phrase !== undefined) {
+      const tokens = tokenize(phrase);
+      if (tokens.length === 0) continue;
+      if (negated) terms.excludedWords.push(...tokens);
+      else terms.phrases.push(tokens);
+      continue;
+    }
+    const piece = bare!;
+    const exclude = piece.startsWith('-') && piece.length > 1;
+    const body = exclude ? piece.slice(1) : piece;
+    if (body.startsWith('#') && body.length > 1) {
+      const tag = body.replace(/^#+/u, '').toLowerCase();
+      if (tag) (exclude ? terms.excludedTags : terms.tags).push(tag);
+      continue;
+    }
+    (exclude ? terms.excludedWords : terms.words).push(...tokenize(body));
+  }
+  return terms;
+}
+
+export function isEmptySearch(terms: SearchTerms): boolean {
+  return (
+    terms.words.length + terms.phrases.length + terms.tags.length + terms.excludedWords.length + terms.excludedTags.length === 0
+  );
+}
+
+/** Turns the terms back into text for the search box and for links. */
+export function formatSearch(terms: SearchTerms): string {
+  return [
+    ...terms.words,
+    ...terms.phrases.map((tokens) => `"${tokens.join(' ')}"`),
+    ...terms.tags.map((tag) => `#${tag}`),
+    ...terms.excludedWords.map((word) => `-${word}`),
+    ...terms.excludedTags.map((tag) => `-#${tag}`),
+  ].join(' ');
+}

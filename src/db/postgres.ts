@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { bindParams, compile, DatabaseUnavailableError, type Db, type Params, type Queryable, type Statement } from './database.js';
+
+/** Connections per process: searches are short, and several app processes share the server's max_connections. */
+const POOL_SIZE = 10;
+const CONNECT_TIMEOUT_MS = 5_000;
+
+// bigint (ids, counts, millisecond times) as numbers: every value the app stores is far below 2^53.
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** Errors that mean the server is gone or refusing connections, rather than a bad statement. */
+function isConnectionError(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (/^(08|57P)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code))) return true;
+  return typeof message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message);
+}
+
+function unavailableOr(error: unknown): unknown {
+  return isConnectionError(error) ? new DatabaseUnavailableError(error) : error;
+}
+
+/** Statement names for the server's per-connection prepared-statement cache: one per text. */
+const names = new Map<string, string>();
+function nameFor(text: string): string {
+  let name = names.get(text);
+  if (!name) {
+    name = `s${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
+type Client = pg.Pool | pg.PoolClient;
+
+async function query(client: Client, statement: Statement, params: Params | undefined): Promise<pg.QueryResult> {
+  const compiled = compile(statement, 'postgres');
+  try {
+    return await client.query({ name: nameFor(compiled.text), text: compiled.text, values: bindParams(compiled, params) });
+  } catch (error) {
+    throw unavailableOr(error);
+  }
+}
+
+function queryable(client: Client): Queryable {
+  return {
+    engine: 'postgres',
+    all: async <Row>(statement: Statement, params?: Params) => (await query(client, statement, params)).rows as Row[],
+    get: async <Row>(statement: Statement, params?: Params) => (await query(client, statement, params)).rows[0] as Row | undefined,
+    run: async (statement: Statement, params?: Params) => (await query(client, statement, params)).rowCount ?? 0,
+  };
+}
+
+/** PostgreSQL through a node-postgres pool; a lost server surfaces as DatabaseUnavailableError and the pool reconnects when it is back. */
+export class PostgresDb implements Db {
+  readonly engine = 'postgres' as const;
+  readonly pool: pg.Pool;
+  private readonly direct: Queryable;
+
+  constructor(connectionString: string, onIdleError: (error: Error) => void = () => {}) {
+    this.pool = new pg.Pool({ connectionString, max: POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types });
+    // An idle connection dropped by the server must not crash the process: the pool replaces it.
+    this.pool.on('error', onIdleError);
+    this.direct = queryable(this.pool);
+  }
+
+  all<Row>(statement: Statement, params?: Params): Promise<Row[]> {
+    return this.direct.all<Row>(statement, params);
+  }
+
+  get<Row>(statement: Statement, params?: Params): Promise<Row | undefined> {
+    return this.direct.get<Row>(statement, params);
+  }
+
+  run(statement: Statement, params?: Params): Promise<number> {
+    return this.direct.run(statement, params);
+  }
+
+  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw unavailableOr(error);
+    }
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await work(queryable(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      throw unavailableOr(error);
+    } finally {
+      // A connection that could not roll back is thrown away rather than reused mid-transaction.
+      client.release(broken);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.pool.ended) await this.pool.end();
+  }
+}

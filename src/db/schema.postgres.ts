@@ -1,0 +1,93 @@
+/*
+ * The PostgreSQL tables, the twin of schema.ts (SQLite): same names, same
+ * columns, same meaning, so one SQL text serves both engines wherever their
+ * dialects agree. drizzle-kit generates drizzle/postgres from this file; the
+ * text search configuration, and the triggers that keep tag_counts, are
+ * custom SQL there. Times are milliseconds since the epoch (bigint), as on
+ * SQLite, so keyset cursors compare the same values on both.
+ */
+import { sql } from 'drizzle-orm';
+import { bigint, customType, index, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+/**
+ * The words search looks in: title, address and tags, split at punctuation the
+ * way SQLite's unicode61 tokenizer splits them ('orm.drizzle.team/docs' gives
+ * orm, drizzle, team, docs; 'web-dev' gives web, dev), in the bookmarks_search
+ * configuration (simple, without accents) that queries use too.
+ */
+export const SEARCH_VECTOR = sql`to_tsvector('bookmarks_search'::regconfig, translate(title || ' ' || url || ' ' || tags, '/.:-_?=&#%+~@!,;()[]{}<>|*^$''"\`', '                                '))`;
+
+export const bookmarks = pgTable(
+  'bookmarks',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    ownerSub: text('owner_sub').notNull(),
+    url: text('url').notNull(),
+    title: text('title').notNull(),
+    tags: text('tags').notNull().default(''),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    searchVector: tsvector('search_vector').notNull().generatedAlwaysAs(SEARCH_VECTOR),
+  },
+  (table) => [
+    index('bookmarks_owner_created_idx').on(table.ownerSub, table.createdAt, table.id),
+    index('bookmarks_owner_url_idx').on(table.ownerSub, table.url),
+    index('bookmarks_search_idx').using('gin', table.searchVector),
+    index('bookmarks_tags_idx').using('gin', sql`string_to_array(${table.tags}, ' ')`),
+  ],
+);
+
+export const tagCounts = pgTable(
+  'tag_counts',
+  {
+    ownerSub: text('owner_sub').notNull(),
+    tag: text('tag').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.ownerSub, table.tag] }), index('tag_counts_owner_count_idx').on(table.ownerSub, table.count)],
+);
+
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    ownerSub: text('owner_sub').notNull(),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    lastUsedAt: bigint('last_used_at', { mode: 'number' }),
+    expiresAt: bigint('expires_at', { mode: 'number' }),
+  },
+  (table) => [index('api_tokens_owner_idx').on(table.ownerSub)],
+);
+
+export const endedSessions = pgTable('ended_sessions', {
+  sessionId: text('session_id').primaryKey(),
+  expiresAt: bigint('expires_at', { mode: 'number' }).notNull(),
+});
+
+export const pendingUndos = pgTable(
+  'pending_undos',
+  {
+    token: text('token').primaryKey(),
+    ownerSub: text('owner_sub').notNull(),
+    bookmarkId: bigint('bookmark_id', { mode: 'number' }).notNull(),
+    url: text('url').notNull(),
+    title: text('title').notNull(),
+    tags: text('tags').notNull(),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    expiresAt: bigint('expires_at', { mode: 'number' }).notNull(),
+  },
+  (table) => [index('pending_undos_owner_idx').on(table.ownerSub, table.expiresAt), index('pending_undos_expires_idx').on(table.expiresAt)],
+);
+
+export const rateLimitHits = pgTable(
+  'rate_limit_hits',
+  {
+    key: text('key').primaryKey(),
+    hits: bigint('hits', { mode: 'number' }).notNull(),
+    resetsAt: bigint('resets_at', { mode: 'number' }).notNull(),
+  },
+  (table) => [index('rate_limit_hits_resets_idx').on(table.resetsAt)],
+);

@@ -1,0 +1,107 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/database.js';
+import { decodeCursor, searchBookmarks, type Cursor } from '../../src/bookmarks/search-plans.js';
+import { formatSearch, parseSearch } from '../../src/bookmarks/search-syntax.js';
+import { openTestDb, setupBookmark } from '../helpers.js';
+
+describe('parseSearch', () => {
+  const empty = { words: [], phrases: [], tags: [], excludedWords: [], excludedTags: [] };
+  it.each([
+    ['', {}],
+    ['Driz', { words: ['driz'] }],
+    ['drizzle-orm  sqlite', { words: ['drizzle', 'orm', 'sqlite'] }],
+    ['"exact phrase" x', { phrases: [['exact', 'phrase']], words: ['x'] }],
+    ['#Web -old -#archived', { tags: ['web'], excludedWords: ['old'], excludedTags: ['archived'] }],
+    ['"unclosed phrase', { words: ['unclosed', 'phrase'] }],
+    ['% * ( ) " ; --', {}],
+    ["'; DROP TABLE bookmarks; --", { words: ['drop', 'table', 'bookmarks'] }],
+    ['NEAR(a b) OR c AND NOT d', { words: ['near', 'a', 'b', 'or', 'c', 'and', 'not', 'd'] }],
+    ['title:secret {url}:x', { words: ['title', 'secret', 'url', 'x'] }],
+    ['Crème brûlée', { words: ['crème', 'brûlée'] }],
+    ['-', {}],
+    ['#', {}],
+    ['#a\u0000b c\td', { tags: ['a'], words: ['b', 'c', 'd'] }],
+    ['"x\u0000y"', { phrases: [['x', 'y']] }],
+  ])('parseSearch(%j)', (input, expected) => {
+    expect(parseSearch(input)).toEqual({ ...empty, ...expected });
+  });
+
+  it('round-trips through formatSearch', () => {
+    const query = parseSearch('a "b c" #d -e -#f');
+    expect(parseSearch(formatSearch(query))).toEqual(query);
+  });
+});
+
+describe('searchBookmarks over the real search index', () => {
+  let db: Db;
+  beforeEach(async () => {
+    db = await openTestDb();
+  });
+  afterEach(async () => db.close());
+
+  const titles = async (ownerSub: string, text: string) => (await searchBookmarks(db, ownerSub, parseSearch(text))).items.map((b) => b.title);
+
+  it('matches prefixes case-insensitively across title, url and tags; all words must match; newest first', async () => {
+    await setupBookmark(db, 'alice', { title: 'Drizzle ORM docs', url: 'https://orm.drizzle.team/', tags: ['sql'], createdAt: new Date(1000) });
+    await setupBookmark(db, 'alice', { title: 'SQLite FTS5', url: 'https://sqlite.org/fts5.html', tags: ['database'], createdAt: new Date(2000) });
+    await setupBookmark(db, 'alice', { title: 'Cooking', url: 'https://recipes.example/', tags: ['food'], createdAt: new Date(3000) });
+    expect(await titles('alice', 'driz')).toEqual(['Drizzle ORM docs']);
+    expect(await titles('alice', 'SQL')).toEqual(['SQLite FTS5', 'Drizzle ORM docs']);
+    expect(await titles('alice', 'recipes')).toEqual(['Cooking']);
+    expect(await titles('alice', 'datab')).toEqual(['SQLite FTS5']);
+    expect(await titles('alice', 'sql driz')).toEqual(['Drizzle ORM docs']);
+    expect(await titles('alice', '')).toEqual(['Cooking', 'SQLite FTS5', 'Drizzle ORM docs']);
+  });
+
+  it('supports phrases, tags and exclusions', async () => {
+    await setupBookmark(db, 'alice', { title: 'Exact phrase here', tags: ['web-dev'] });
+    await setupBookmark(db, 'alice', { title: 'phrase exact reversed', tags: ['web'] });
+    expect(await titles('alice', '"exact phrase"')).toEqual(['Exact phrase here']);
+    expect(await titles('alice', '#web')).toEqual(['phrase exact reversed']);
+    expect(await titles('alice', '#web-dev')).toEqual(['Exact phrase here']);
+    expect(await titles('alice', 'phrase -reversed')).toEqual(['Exact phrase here']);
+    expect(await titles('alice', 'phrase -#web')).toEqual(['Exact phrase here']);
+  });
+
+  it('never returns or counts another owner\'s bookmarks', async () => {
+    await setupBookmark(db, 'alice', { title: 'Shared word' });
+    await setupBookmark(db, 'bob', { title: 'Shared word' });
+    // Owners whose subs tokenize alike must still be kept apart.
+    await setupBookmark(db, 'auth0|abc', { title: 'Shared word' });
+    await setupBookmark(db, 'auth0-abc', { title: 'Shared word' });
+    for (const owner of ['alice', 'bob', 'auth0|abc', 'auth0-abc']) {
+      const page = await searchBookmarks(db, owner, parseSearch('shared'));
+      expect(page.total).toBe(1);
+      expect(page.items.map((b) => b.ownerSub)).toEqual([owner]);
+    }
+  });
+
+  it.each([
+    '"', '""', '"*', '*', '(', ')', 'a OR', 'NOT', 'AND b', 'NEAR(', '^a', 'a:b', '{title}:x', '%', '_',
+    "' OR 1=1 --", '\\', '\u0000', '🙂', 'x'.repeat(5000), '"a" "b', '-', '--', '-"', '#', '-#', '##a',
+  ])('treats %j as plain text: no error', async (text) => {
+    await setupBookmark(db, 'alice', { title: 'Something' });
+    await expect(searchBookmarks(db, 'alice', parseSearch(text))).resolves.toMatchObject({ items: expect.any(Array), total: expect.any(Number) });
+  });
+
+  it('pages with a keyset cursor without skipping or repeating', async () => {
+    for (let i = 0; i < 7; i++) await setupBookmark(db, 'alice', { title: `Item ${i}`, createdAt: new Date(1000 + (i % 3)) });
+    const seen: string[] = [];
+    let after: Cursor | null = null;
+    for (let guard = 0; guard < 10; guard++) {
+      const page = await searchBookmarks(db, 'alice', parseSearch(''), after, 3);
+      expect(page.total).toBe(7);
+      seen.push(...page.items.map((b) => b.title));
+      if (!page.next) break;
+      after = page.next;
+    }
+    expect(seen).toHaveLength(7);
+    expect(new Set(seen).size).toBe(7);
+  });
+
+  it('reads a malformed cursor as the start', () => {
+    expect(decodeCursor('garbage')).toBeNull();
+    expect(decodeCursor('1.2')).toEqual({ createdAt: 1, id: 2 });
+    expect(decodeCursor(undefined)).toBeNull();
+  });
+});

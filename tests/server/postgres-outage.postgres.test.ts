@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { migrateDatabase } from '../../src/db/client.js';
+import { startLocalProvider, type LocalProvider } from '../../src/dev/oidc-provider.js';
+import { startPostgres, type PostgresServer } from '../../scripts/lib/postgres-server.js';
+import { as, buildTestApp, html, parseFragment, signIn, TEST_BASE_URL } from '../helpers.js';
+
+/**
+ * PostgreSQL going away while the app runs: health answers 503, pages answer a
+ * friendly error, nothing crashes, and all is well again once the server is
+ * back. This file stops and starts a server of its own, not the run's shared one.
+ */
+describe('PostgreSQL lost while running', () => {
+  let server: PostgresServer;
+  let provider: LocalProvider;
+  let app: FastifyInstance;
+  const ctx = { cookies: {} as Record<string, string> } as { app: FastifyInstance; cookies: Record<string, string> };
+
+  beforeAll(async () => {
+    server = await startPostgres();
+    await migrateDatabase({ engine: 'postgres', url: server.adminUrl });
+    provider = await startLocalProvider({ appBaseUrl: TEST_BASE_URL });
+    app = await buildTestApp(provider, { database: { engine: 'postgres', url: server.adminUrl } });
+    ctx.app = app;
+    ctx.cookies.alice = await signIn(app, 'alice');
+    await as(ctx, 'alice').post('/bookmarks', { url: 'https://kept.example/', title: 'Kept through the outage', tags: '' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await provider?.close();
+    server?.destroy();
+  });
+
+  it('answers 503 on /healthz and a friendly page or notice elsewhere, then recovers when the server is back', async () => {
+    expect((await as(ctx, null).get('/healthz')).statusCode).toBe(200);
+    server.stop();
+
+    const health = await as(ctx, null).get('/healthz');
+    expect(health.statusCode).toBe(503);
+    expect(health.body).toBe('database unavailable');
+
+    const page = await as(ctx, 'alice').get('/dashboard');
+    expect(page.statusCode).toBe(503);
+    expect(html(page.body).querySelector('h1')?.textContent).toBe('Please try again shortly');
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+
+    const search = await as(ctx, 'alice').htmx.get('/bookmarks/search?q=kept');
+    expect(search.statusCode).toBe(503);
+    expect(search.headers['hx-retarget']).toBe('#notice');
+    expect(parseFragment(search.body).querySelector('.toast')?.textContent).toContain('cannot reach its database');
+
+    const write = await as(ctx, 'alice').post('/bookmarks', { url: 'https://during.example/', title: 'During', tags: '' });
+    expect(write.statusCode).toBe(503);
+
+    server.start();
+    let healthy = false;
+    for (let attempt = 0; attempt < 100 && !healthy; attempt++) {
+      healthy = (await as(ctx, null).get('/healthz')).statusCode === 200;
+      if (!healthy) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(healthy).toBe(true);
+    const after = parseFragment((await as(ctx, 'alice').htmx.get('/bookmarks/search?q=kept')).body);
+    expect(after.querySelector('.card-title')?.textContent).toBe('Kept through the outage');
+    expect((await as(ctx, 'alice').post('/bookmarks', { url: 'https://after.example/', title: 'After', tags: '' })).statusCode).toBe(303);
+  });
+});
+
+describe('PostgreSQL unreachable at start', () => {
+  it('stops the migration step with one clear line naming the server, never the password', async () => {
+    const url = 'postgres://someone:hunter2secret@127.0.0.1:1/bookmarks';
+    const error = await migrateDatabase({ engine: 'postgres', url }).then(
+      () => null,
+      (caught: Error) => caught,
+    );
+    expect(error?.message).toMatch(/^Cannot open PostgreSQL at postgres:\/\/someone@127\.0\.0\.1:1\/bookmarks: ECONNREFUSED/);
+    expect(error?.message).not.toContain('hunter2secret');
+  });
+});

@@ -1,0 +1,86 @@
+import { sql } from 'drizzle-orm';
+import type { Db, Queryable } from './database.js';
+
+/*
+ * Copies everything users have from one database into an empty one, either
+ * way between SQLite and PostgreSQL (npm run db:copy): bookmarks with their
+ * ids and dates, API tokens (hashes only, as stored), ended sessions and
+ * pending undos. The target's triggers rebuild its search index and tag
+ * counts as rows arrive; the counts are then compared with the source's.
+ * Rate-limit counters are not copied: they last a minute.
+ */
+
+interface CopiedTable {
+  name: string;
+  /** Columns in copy order; the first is the key the rows are read in order of. */
+  columns: string[];
+  /** Whether the table has an identity/autoincrement id that must continue after the copied ones. */
+  identity?: boolean;
+}
+
+const TABLES: CopiedTable[] = [
+  { name: 'bookmarks', columns: ['id', 'owner_sub', 'url', 'title', 'tags', 'created_at'], identity: true },
+  { name: 'api_tokens', columns: ['id', 'owner_sub', 'name', 'token_hash', 'created_at', 'last_used_at', 'expires_at'], identity: true },
+  { name: 'ended_sessions', columns: ['session_id', 'expires_at'] },
+  { name: 'pending_undos', columns: ['token', 'owner_sub', 'bookmark_id', 'url', 'title', 'tags', 'created_at', 'expires_at'] },
+];
+
+/** Rows per read and per INSERT: well under both engines' limits on bound parameters. */
+const ROWS_PER_BATCH = 1_000;
+
+export interface CopyReport {
+  /** Rows copied per table. */
+  rows: Record<string, number>;
+  /** Owners whose tag counts in the target differ from the source's (none when all is well). */
+  tagCountMismatches: string[];
+}
+
+export class TargetNotEmptyError extends Error {
+  constructor(table: string) {
+    super(`The target database already has rows in ${table}; db:copy only fills an empty database, so nothing was copied`);
+    this.name = 'TargetNotEmptyError';
+  }
+}
+
+async function copyTable(from: Db, to: Queryable, table: CopiedTable): Promise<number> {
+  const [key] = table.columns;
+  const columnList = sql.raw(table.columns.join(', '));
+  let copied = 0;
+  let after: unknown = null;
+  for (;;) {
+    const where = after === null ? sql`` : sql`WHERE ${sql.raw(key!)} > ${after}`;
+    const rows = await from.all<Record<string, unknown>>(
+      sql`SELECT ${columnList} FROM ${sql.raw(table.name)} ${where} ORDER BY ${sql.raw(key!)} LIMIT ${ROWS_PER_BATCH}`,
+    );
+    if (rows.length === 0) return copied;
+    const values = rows.map((row) => sql`(${sql.join(table.columns.map((column) => sql`${row[column] ?? null}`), sql`, `)})`);
+    await to.run(sql`INSERT INTO ${sql.raw(table.name)} (${columnList}) VALUES ${sql.join(values, sql`, `)}`);
+    copied += rows.length;
+    after = rows.at(-1)![key!];
+  }
+}
+
+const tagCountsOf = (db: Queryable) => db.all<{ owner: string; tag: string; count: number }>(sql`SELECT owner_sub AS owner, tag, count FROM tag_counts ORDER BY owner_sub, tag`);
+
+export async function copyDatabase(from: Db, to: Db): Promise<CopyReport> {
+  for (const table of TABLES) {
+    if (await to.get(sql`SELECT 1 AS found FROM ${sql.raw(table.name)} LIMIT 1`)) throw new TargetNotEmptyError(table.name);
+  }
+  return to.transaction(async (tx) => {
+    const rows: Record<string, number> = {};
+    for (const table of TABLES) rows[table.name] = await copyTable(from, tx, table);
+    if (tx.engine === 'postgres') {
+      // Explicit ids leave PostgreSQL's identity sequences behind: new rows must continue after the copied ones.
+      for (const table of TABLES.filter((t) => t.identity)) {
+        await tx.run(sql`SELECT setval(pg_get_serial_sequence(${table.name}, 'id'), COALESCE((SELECT max(id) FROM ${sql.raw(table.name)}), 0) + 1, false)`);
+      }
+    }
+    const key = (row: { owner: string; tag: string; count: number }) => `${row.owner}\0${row.tag}\0${row.count}`;
+    const source = new Set((await tagCountsOf(from)).map(key));
+    const target = await tagCountsOf(tx);
+    const mismatched = new Set<string>();
+    for (const row of target) if (!source.delete(key(row))) mismatched.add(row.owner);
+    for (const rest of source) mismatched.add(rest.split('\0')[0]!);
+    return { rows, tagCountMismatches: [...mismatched] };
+  });
+}

@@ -1,0 +1,118 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { importBookmarks } from '../../src/bookmarks/commands.js';
+import { listTags } from '../../src/bookmarks/queries.js';
+import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
+import { parseSearch } from '../../src/bookmarks/search-syntax.js';
+import { rememberDeleted } from '../../src/bookmarks/undo.js';
+import { endSession, isSessionEnded } from '../../src/auth/ended-sessions.js';
+import { migrateDatabase, openDb } from '../../src/db/client.js';
+import { copyDatabase, TargetNotEmptyError } from '../../src/db/copy.js';
+import type { Db } from '../../src/db/database.js';
+import { authenticateToken, createToken } from '../../src/tokens/tokens.js';
+import { startLocalProvider, type LocalProvider } from '../../src/dev/oidc-provider.js';
+import { as, buildTestApp, keptTagCounts, newTestDatabase, parseFragment, recountTags, setupBookmark, signIn, TEST_BASE_URL } from '../helpers.js';
+
+/**
+ * npm run db:copy moves an SQLite installation to PostgreSQL: every user's
+ * bookmarks (ids, dates, tags), tokens, ended sessions and tag counts arrive,
+ * and the app then works on the copy as it did on the original.
+ */
+describe('copying an SQLite database into PostgreSQL', () => {
+  let dir: string;
+  let source: Db;
+  let target: Db;
+  let dropTarget: () => Promise<void>;
+  let targetUrl: string;
+  let provider: LocalProvider;
+  let secret: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bookmarks-copy-'));
+    const path = join(dir, 'bookmarks.db');
+    await migrateDatabase({ engine: 'sqlite', path });
+    source = await openDb({ engine: 'sqlite', path });
+    for (let i = 0; i < 1_234; i++) {
+      await setupBookmark(source, i % 3 === 0 ? 'bob' : 'alice', {
+        url: `https://example.com/${i}`,
+        title: `Entry ${i} ${i % 7 === 0 ? 'drizzle' : 'fastify'}`,
+        tags: i % 5 === 0 ? ['five', `t${i % 4}`] : [`t${i % 4}`],
+        createdAt: new Date(1_700_000_000_000 + i * 1000),
+      });
+    }
+    await importBookmarks(source, 'carol', [{ url: 'https://café.example/ü', title: 'Crème brûlée', tags: ['dessert'], createdAt: new Date(1_000) }]);
+    ({ secret } = await createToken(source, 'alice', 'copied script'));
+    await endSession(source, 'ended-before-the-copy', Math.floor(Date.now() / 1000) + 3600);
+    const deleted = await setupBookmark(source, 'alice', { url: 'https://deleted.example/', title: 'Deleted, undo pending' });
+    await source.run(sql`DELETE FROM bookmarks WHERE id = ${deleted.id}`);
+    await rememberDeleted(source, deleted);
+
+    const fresh = await newTestDatabase();
+    if (fresh.target.engine !== 'postgres') throw new Error('this file runs in npm run test:postgres');
+    targetUrl = fresh.target.url;
+    dropTarget = fresh.drop;
+    target = await openDb(fresh.target);
+    provider = await startLocalProvider({ appBaseUrl: TEST_BASE_URL });
+  });
+
+  afterAll(async () => {
+    await source?.close();
+    await target?.close();
+    await dropTarget?.();
+    await provider?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('copies every table, keeps ids, dates and tags, and rebuilds the same tag counts', async () => {
+    const report = await copyDatabase(source, target);
+    expect(report).toEqual({ rows: { bookmarks: 1_235, api_tokens: 1, ended_sessions: 1, pending_undos: 1 }, tagCountMismatches: [] });
+
+    for (const owner of ['alice', 'bob', 'carol']) {
+      expect(await keptTagCounts(target, owner)).toEqual(await keptTagCounts(source, owner));
+      expect(await keptTagCounts(target, owner)).toEqual(await recountTags(target, owner));
+      expect(await listTags(target, owner, 100)).toEqual(await listTags(source, owner, 100));
+      for (const text of ['', 'drizzle', 'fast', '#five', 'entry -#five', '"entry 7"', 'creme']) {
+        const [before, after] = await Promise.all([searchBookmarks(source, owner, parseSearch(text)), searchBookmarks(target, owner, parseSearch(text))]);
+        expect({ owner, text, total: after.total, items: after.items }).toEqual({ owner, text, total: before.total, items: before.items });
+      }
+    }
+    expect((await authenticateToken(target, secret))?.ownerSub).toBe('alice');
+    expect(await isSessionEnded(target, 'ended-before-the-copy')).toBe(true);
+  });
+
+  it('refuses a target that already holds data, and changes nothing in it', async () => {
+    await expect(copyDatabase(source, target)).rejects.toBeInstanceOf(TargetNotEmptyError);
+    expect((await searchBookmarks(target, 'alice', parseSearch(''))).total).toBe(822);
+  });
+
+  it('then the journey works on PostgreSQL with the copied data: search, add, delete and undo', async () => {
+    const app = await buildTestApp(provider, { database: { engine: 'postgres', url: targetUrl } });
+    try {
+      const ctx = { app, cookies: { alice: await signIn(app, 'alice') } };
+      const search = parseFragment((await as(ctx, 'alice').htmx.get('/bookmarks/search?q=drizzle')).body);
+      const expected = (await searchBookmarks(source, 'alice', parseSearch('drizzle'))).total;
+      expect(expected).toBeGreaterThan(50);
+      expect(search.querySelector('#list-summary')?.textContent?.trim()).toBe(`${expected} matches for “drizzle”`);
+      expect(search.querySelectorAll('.card').length).toBeGreaterThan(0);
+
+      // New rows continue after the copied ids: no clash with a copied bookmark.
+      const added = await as(ctx, 'alice').post('/bookmarks', { url: 'https://after-the-copy.example/', title: 'After the copy', tags: 'new' });
+      expect(added.statusCode).toBe(303);
+      const found = parseFragment((await as(ctx, 'alice').htmx.get('/bookmarks/search?q=after')).body);
+      const card = found.querySelector('.card')!;
+      expect(card.querySelector('.card-title')?.textContent).toBe('After the copy');
+      const id = card.id.replace('bookmark-', '');
+      expect(Number(id)).toBeGreaterThan(1_235);
+
+      const deleted = await as(ctx, 'alice').post(`/bookmarks/${id}/delete`);
+      const token = new URL(deleted.headers.location as string, TEST_BASE_URL).searchParams.get('undo')!;
+      expect((await as(ctx, 'alice').post('/bookmarks/restore', { token })).statusCode).toBe(303);
+      expect(parseFragment((await as(ctx, 'alice').htmx.get('/bookmarks/search?q=after')).body).querySelector('.card-title')?.textContent).toBe('After the copy');
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -4,11 +4,16 @@
  * closing tags and case); output follows the common dialect, with TAGS as
  * Firefox and linkding write it.
  */
+import { Tokenizer } from 'htmlparser2';
+
 export interface NetscapeEntry {
   url: string;
   title: string;
-  /** Folder names on the way down, outermost first, without the browser's root containers. */
-  folders: string[];
+  /**
+   * Folder names on the way down, outermost first, without the browser's root containers
+   * (at most MAX_FOLDERS). Entries in the same list share this array.
+   */
+  folders: readonly string[];
   /** Firefox's and linkding's TAGS attribute, comma separated. */
   tags: string[];
   addDate: Date | null;
@@ -29,16 +34,7 @@ export function decodeEntities(text: string): string {
   });
 }
 
-function attributes(source: string): Map<string, string> {
-  const result = new Map<string, string>();
-  for (const match of source.matchAll(/([a-z_:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi)) {
-    result.set(match[1]!.toUpperCase(), decodeEntities(match[2] ?? match[3] ?? match[4] ?? ''));
-  }
-  return result;
-}
-
-const stripTags = (html: string): string => html.replace(/<[^>]*>/g, '');
-const cleanText = (html: string): string => decodeEntities(stripTags(html)).replace(/\s+/g, ' ').trim();
+const cleanText = (text: string): string => decodeEntities(text).replace(/\s+/g, ' ').trim();
 
 function parseAddDate(value: string | undefined): Date | null {
   if (!value || !/^\d{1,16}$/.test(value)) return null;
@@ -56,44 +52,153 @@ const ROOT_FOLDERS = new Set(
 );
 /** Firefox marks its toolbar and "Other Bookmarks" roots, whatever the language of their names. */
 const ROOT_MARKERS = ['PERSONAL_TOOLBAR_FOLDER', 'UNFILED_BOOKMARKS_FOLDER'];
+/**
+ * Folder names kept per entry, outermost first. An import keeps 20 tags at most, and the cap
+ * keeps a hostile nesting from costing more than a constant per list or per entry.
+ */
+export const MAX_FOLDERS = 32;
+const NO_FOLDERS: readonly string[] = Object.freeze([]);
 
-interface OpenFolder {
-  name: string;
-  /** A browser root container (or a list without a heading): no meaning as a tag. */
-  root: boolean;
+interface OpenList {
+  /** Opened under a heading with a name (a browser root's included). */
+  named: boolean;
+  /** The names of the user's folders down to this list: shared by every entry in it, never changed. */
+  folders: readonly string[];
 }
 
+/** A heading or a link being read: its attributes, and its text as pieces of the file. */
+interface OpenElement {
+  kind: 'h3' | 'a';
+  attributes: Map<string, string>;
+  text: string[];
+  /** The run of text read last, kept as a range while the next piece follows on directly. */
+  runStart: number;
+  runEnd: number;
+}
+
+function textOf(element: OpenElement, html: string): string {
+  if (element.runEnd > element.runStart) element.text.push(html.slice(element.runStart, element.runEnd));
+  return element.text.join('');
+}
+
+/**
+ * Reads the file in one pass with htmlparser2's tokenizer, which is linear in the input.
+ * Not its Parser: that one keeps a stack of every open element and searches it on each
+ * closing tag, so deep or unclosed markup costs the square of its size. Here only <DL>
+ * nesting is kept, with each list's folder names worked out once, when it opens.
+ */
 export function parseNetscape(html: string): NetscapeEntry[] {
   const entries: NetscapeEntry[] = [];
-  const open: OpenFolder[] = [];
+  const open: OpenList[] = [];
+  let namedOpen = 0;
   let pending: { name: string; marked: boolean } | null = null;
-  const token = /<h3\b([^>]*)>([\s\S]*?)<\/h3\s*>|<a\b([^>]*)>([\s\S]*?)<\/a\s*>|<dl\b[^>]*>|<\/dl\s*>/gi;
-  for (const match of html.matchAll(token)) {
-    const [whole, folderAttributes, folderHtml, anchorAttributes, anchorHtml] = match;
-    if (folderHtml !== undefined) {
-      const attrs = attributes(folderAttributes ?? '');
-      pending = { name: cleanText(folderHtml), marked: ROOT_MARKERS.some((marker) => attrs.has(marker)) };
-    } else if (anchorAttributes !== undefined) {
-      const attrs = attributes(anchorAttributes);
-      const href = (attrs.get('HREF') ?? '').trim();
-      if (!href) continue;
-      entries.push({
-        url: href,
-        title: cleanText(anchorHtml ?? ''),
-        folders: open.filter((folder) => !folder.root).map((folder) => folder.name),
-        tags: (attrs.get('TAGS') ?? '').split(',').map((tag) => tag.trim()).filter(Boolean),
-        addDate: parseAddDate(attrs.get('ADD_DATE')),
-      });
-    } else if (/^<dl/i.test(whole)) {
-      const name = pending?.name ?? '';
-      // Only at the top (inside nothing but unnamed lists) is "Menu" or "Favorites" the browser's.
-      const topLevel = open.every((folder) => folder.name === '');
-      open.push({ name, root: name === '' || pending?.marked === true || (topLevel && ROOT_FOLDERS.has(name.toLowerCase())) });
-      pending = null;
-    } else {
-      open.pop();
+  let element: OpenElement | null = null;
+  let tag = '';
+  let attributes: Map<string, string> | null = null;
+  let attributeName = '';
+  let attributeValue = '';
+
+  // A heading or link ends at its closing tag, or where the next item or list begins.
+  const finishElement = (): void => {
+    const done = element;
+    element = null;
+    if (!done) return;
+    if (done.kind === 'h3') {
+      pending = { name: cleanText(textOf(done, html)), marked: ROOT_MARKERS.some((marker) => done.attributes.has(marker)) };
+      return;
     }
-  }
+    const attribute = (name: string): string | undefined => {
+      const value = done.attributes.get(name);
+      return value === undefined ? undefined : decodeEntities(value);
+    };
+    const href = (attribute('HREF') ?? '').trim();
+    if (!href) return;
+    entries.push({
+      url: href,
+      title: cleanText(textOf(done, html)),
+      folders: open.at(-1)?.folders ?? NO_FOLDERS,
+      tags: (attribute('TAGS') ?? '').split(',').map((name) => name.trim()).filter(Boolean),
+      addDate: parseAddDate(attribute('ADD_DATE')),
+    });
+  };
+
+  const openList = (): void => {
+    const name = pending?.name ?? '';
+    // Only at the top (inside nothing but unnamed lists) is "Menu" or "Favorites" the browser's.
+    const root = name === '' || pending?.marked === true || (namedOpen === 0 && ROOT_FOLDERS.has(name.toLowerCase()));
+    const parent = open.at(-1)?.folders ?? NO_FOLDERS;
+    open.push({ named: name !== '', folders: root || parent.length >= MAX_FOLDERS ? parent : Object.freeze([...parent, name]) });
+    if (name !== '') namedOpen++;
+    pending = null;
+  };
+
+  const closeList = (): void => {
+    if (open.pop()?.named) namedOpen--;
+  };
+
+  const startTag = (): void => {
+    if (tag === 'a' || tag === 'h3') {
+      finishElement();
+      element = { kind: tag, attributes: attributes ?? new Map(), text: [], runStart: 0, runEnd: 0 };
+    } else if (tag === 'dl') {
+      finishElement();
+      openList();
+    } else if (tag === 'dt' || tag === 'dd') {
+      finishElement();
+    }
+    attributes = null;
+  };
+
+  const tokenizer = new Tokenizer({ decodeEntities: false }, {
+    onopentagname(start, end) {
+      tag = html.slice(start, end).toLowerCase();
+      attributes = tag === 'a' || tag === 'h3' ? new Map() : null;
+    },
+    onattribname(start, end) {
+      attributeName = html.slice(start, end).toUpperCase();
+      attributeValue = '';
+    },
+    onattribdata(start, end) {
+      attributeValue += html.slice(start, end);
+    },
+    onattribentity() {},
+    onattribend() {
+      attributes?.set(attributeName, attributeValue);
+    },
+    onopentagend: startTag,
+    // <A .../> is an open tag, as browsers read it.
+    onselfclosingtag: startTag,
+    onclosetag(start, end) {
+      const name = html.slice(start, end).toLowerCase();
+      if (name === 'dl') {
+        finishElement();
+        closeList();
+      } else if (name === element?.kind) {
+        finishElement();
+      }
+    },
+    // The tokenizer hands over text in pieces (each stray '<' is one): adjoining pieces make one slice.
+    ontext(start, end) {
+      if (!element) return;
+      if (start !== element.runEnd) {
+        if (element.runEnd > element.runStart) element.text.push(html.slice(element.runStart, element.runEnd));
+        element.runStart = start;
+      }
+      element.runEnd = end;
+    },
+    // Not called: entities are decoded by decodeEntities, as they always were.
+    ontextentity() {},
+    oncdata() {},
+    oncomment() {},
+    ondeclaration() {},
+    onprocessinginstruction() {},
+    onend: finishElement,
+    // As inside <svg>: <title>, <script>, <style>, <textarea>, <plaintext> and the like are
+    // ordinary tags here, so an unescaped one in a title cannot swallow the rest of the file.
+    isInForeignContext: () => true,
+  });
+  tokenizer.write(html);
+  tokenizer.end();
   return entries;
 }
 

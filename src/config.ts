@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { dirname } from 'node:path';
 import type { RateLimits } from './http/rate-limit.js';
+import type { ImportBudget } from './transfer/import-reader.js';
 
 export interface OidcSettings {
   issuer: URL;
@@ -27,6 +28,8 @@ export interface Config {
   trustProxy?: false | string[];
   /** Overrides for tests; production uses DEFAULT_RATE_LIMITS. */
   rateLimits?: RateLimits;
+  /** Overrides for tests; production uses DEFAULT_IMPORT_BUDGET. */
+  importBudget?: Partial<ImportBudget>;
 }
 
 export class ConfigError extends Error {

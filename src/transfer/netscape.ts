@@ -14,7 +14,7 @@ export interface NetscapeEntry {
    * (at most MAX_FOLDERS). Entries in the same list share this array.
    */
   folders: readonly string[];
-  /** Firefox's and linkding's TAGS attribute, comma separated. */
+  /** Firefox's and linkding's TAGS attribute, comma separated (at most MAX_TAGS). */
   tags: string[];
   addDate: Date | null;
 }
@@ -53,17 +53,25 @@ const ROOT_FOLDERS = new Set(
 /** Firefox marks its toolbar and "Other Bookmarks" roots, whatever the language of their names. */
 const ROOT_MARKERS = ['PERSONAL_TOOLBAR_FOLDER', 'UNFILED_BOOKMARKS_FOLDER'];
 /**
- * Folder names kept per entry, outermost first. An import keeps 20 tags at most, and the cap
- * keeps a hostile nesting from costing more than a constant per list or per entry.
+ * Folder names and TAGS kept per entry, outermost and first first. An import keeps 20 tags
+ * at most, and the caps keep a hostile nesting or TAGS attribute from costing more than a
+ * constant per list or per entry.
  */
 export const MAX_FOLDERS = 32;
+export const MAX_TAGS = 100;
 const NO_FOLDERS: readonly string[] = Object.freeze([]);
 
-interface OpenList {
-  /** Opened under a heading with a name (a browser root's included). */
-  named: boolean;
-  /** The names of the user's folders down to this list: shared by every entry in it, never changed. */
-  folders: readonly string[];
+/** The first MAX_TAGS names of a TAGS attribute, read without splitting all of it. */
+function splitTags(value: string): string[] {
+  const tags: string[] = [];
+  for (let start = 0; start <= value.length && tags.length < MAX_TAGS; ) {
+    const comma = value.indexOf(',', start);
+    const end = comma === -1 ? value.length : comma;
+    const tag = value.slice(start, end).trim();
+    if (tag) tags.push(tag);
+    start = end + 1;
+  }
+  return tags;
 }
 
 /** A heading or a link being read: its attributes, and its text as pieces of the file. */
@@ -76,21 +84,41 @@ interface OpenElement {
   runEnd: number;
 }
 
+/** Values are kept raw while reading; only the ones used are decoded. */
+function decodedAttribute(element: OpenElement, name: string): string {
+  const value = element.attributes.get(name);
+  return value === undefined ? '' : decodeEntities(value);
+}
+
 function textOf(element: OpenElement, html: string): string {
   if (element.runEnd > element.runStart) element.text.push(html.slice(element.runStart, element.runEnd));
   return element.text.join('');
+}
+
+/** Thrown by parseNetscape when a file holds more entries than the caller allows. */
+export class TooManyEntriesError extends Error {
+  constructor(readonly limit: number) {
+    super(`more than ${limit} entries`);
+    this.name = 'TooManyEntriesError';
+  }
 }
 
 /**
  * Reads the file in one pass with htmlparser2's tokenizer, which is linear in the input.
  * Not its Parser: that one keeps a stack of every open element and searches it on each
  * closing tag, so deep or unclosed markup costs the square of its size. Here only <DL>
- * nesting is kept, with each list's folder names worked out once, when it opens.
+ * nesting is kept, with a list's folder names worked out once, when it opens.
  */
-export function parseNetscape(html: string): NetscapeEntry[] {
+export function parseNetscape(html: string, maxEntries = Infinity): NetscapeEntry[] {
   const entries: NetscapeEntry[] = [];
-  const open: OpenList[] = [];
+  // The open lists: a byte each (opened under a named heading or not), so that 20 MB of <DL>
+  // stays small. The user's folder names change only where one of their folders opens, at
+  // most MAX_FOLDERS deep: each such list keeps its depth and its names, shared by its entries.
+  let depth = 0;
+  let named = new Uint8Array(64);
   let namedOpen = 0;
+  const folderLevels: { depth: number; folders: readonly string[] }[] = [];
+  const currentFolders = (): readonly string[] => folderLevels.at(-1)?.folders ?? NO_FOLDERS;
   let pending: { name: string; marked: boolean } | null = null;
   let element: OpenElement | null = null;
   let tag = '';
@@ -107,18 +135,16 @@ export function parseNetscape(html: string): NetscapeEntry[] {
       pending = { name: cleanText(textOf(done, html)), marked: ROOT_MARKERS.some((marker) => done.attributes.has(marker)) };
       return;
     }
-    const attribute = (name: string): string | undefined => {
-      const value = done.attributes.get(name);
-      return value === undefined ? undefined : decodeEntities(value);
-    };
-    const href = (attribute('HREF') ?? '').trim();
+    const href = decodedAttribute(done, 'HREF').trim();
     if (!href) return;
+    // Stops early: the memory an import may use is bounded by its entries, not by the file's bytes.
+    if (entries.length >= maxEntries) throw new TooManyEntriesError(maxEntries);
     entries.push({
       url: href,
       title: cleanText(textOf(done, html)),
-      folders: open.at(-1)?.folders ?? NO_FOLDERS,
-      tags: (attribute('TAGS') ?? '').split(',').map((name) => name.trim()).filter(Boolean),
-      addDate: parseAddDate(attribute('ADD_DATE')),
+      folders: currentFolders(),
+      tags: splitTags(decodedAttribute(done, 'TAGS')),
+      addDate: parseAddDate(decodedAttribute(done, 'ADD_DATE')),
     });
   };
 
@@ -126,14 +152,22 @@ export function parseNetscape(html: string): NetscapeEntry[] {
     const name = pending?.name ?? '';
     // Only at the top (inside nothing but unnamed lists) is "Menu" or "Favorites" the browser's.
     const root = name === '' || pending?.marked === true || (namedOpen === 0 && ROOT_FOLDERS.has(name.toLowerCase()));
-    const parent = open.at(-1)?.folders ?? NO_FOLDERS;
-    open.push({ named: name !== '', folders: root || parent.length >= MAX_FOLDERS ? parent : Object.freeze([...parent, name]) });
+    if (depth === named.length) {
+      const grown = new Uint8Array(depth * 2);
+      grown.set(named);
+      named = grown;
+    }
+    named[depth++] = name === '' ? 0 : 1;
     if (name !== '') namedOpen++;
+    const parent = currentFolders();
+    if (!root && parent.length < MAX_FOLDERS) folderLevels.push({ depth, folders: Object.freeze([...parent, name]) });
     pending = null;
   };
 
   const closeList = (): void => {
-    if (open.pop()?.named) namedOpen--;
+    if (depth === 0) return;
+    if (folderLevels.at(-1)?.depth === depth) folderLevels.pop();
+    if (named[--depth]) namedOpen--;
   };
 
   const startTag = (): void => {

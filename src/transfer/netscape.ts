@@ -11,7 +11,7 @@ export interface NetscapeEntry {
   title: string;
   /**
    * Folder names on the way down, outermost first, without the browser's root containers
-   * (at most MAX_FOLDERS). Entries in the same list share this array.
+   * (at most MAX_FOLDERS). Entries under the same folders share this array.
    */
   folders: readonly string[];
   /** Firefox's and linkding's TAGS attribute, comma separated (at most MAX_TAGS). */
@@ -53,9 +53,9 @@ const ROOT_FOLDERS = new Set(
 /** Firefox marks its toolbar and "Other Bookmarks" roots, whatever the language of their names. */
 const ROOT_MARKERS = ['PERSONAL_TOOLBAR_FOLDER', 'UNFILED_BOOKMARKS_FOLDER'];
 /**
- * Folder names and TAGS kept per entry, outermost and first first. An import keeps 20 tags
- * at most, and the caps keep a hostile nesting or TAGS attribute from costing more than a
- * constant per list or per entry.
+ * Folder names (the outermost) and TAGS names (the first) kept per entry. An import keeps 20
+ * tags at most, and the caps keep a hostile nesting or TAGS attribute from costing more
+ * than a constant per list or per entry.
  */
 export const MAX_FOLDERS = 32;
 export const MAX_TAGS = 100;
@@ -188,12 +188,14 @@ export function parseNetscape(html: string, maxEntries = Infinity): NetscapeEntr
       tag = html.slice(start, end).toLowerCase();
       attributes = tag === 'a' || tag === 'h3' ? new Map() : null;
     },
+    // Attributes are read only on headings and links.
     onattribname(start, end) {
+      if (!attributes) return;
       attributeName = html.slice(start, end).toUpperCase();
       attributeValue = '';
     },
     onattribdata(start, end) {
-      attributeValue += html.slice(start, end);
+      if (attributes) attributeValue += html.slice(start, end);
     },
     onattribentity() {},
     onattribend() {

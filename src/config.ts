@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import type { DatabaseTarget } from './db/client.js';
+import { DEFAULT_IMPORT_BUDGET, type ImportBudget } from './transfer/import-reader.js';
 
 
 export interface OidcSettings {
@@ -32,6 +33,8 @@ export interface Config {
   trustProxy: false | string[];
   /** DEFAULT_RATE_LIMITS; tests set their own. */
   rateLimits: RateLimits;
+  /** DEFAULT_IMPORT_BUDGET; tests set their own. */
+  importBudget: ImportBudget;
 }
 
 export interface RateLimits {
@@ -262,6 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     oidc,
     trustProxy,
     rateLimits: DEFAULT_RATE_LIMITS,
+    importBudget: DEFAULT_IMPORT_BUDGET,
   });
 }
 

@@ -10,6 +10,7 @@ import { buildApp } from '../src/app.js';
 import { DEFAULT_RATE_LIMITS, type Config, type OidcSettings, type RateLimits } from '../src/config.js';
 import { startLocalProvider, type LocalProvider } from '../src/dev/oidc-provider.js';
 import type { Bookmark } from '../src/bookmarks/bookmark.js';
+import { DEFAULT_IMPORT_BUDGET, type ImportBudget } from '../src/transfer/import-reader.js';
 import { createBookmark } from '../src/bookmarks/commands.js';
 import { openDb, type DatabaseTarget } from '../src/db/client.js';
 import type { Db, Engine } from '../src/db/database.js';
@@ -67,10 +68,10 @@ export async function openTestDb(): Promise<Db> {
 export const TEST_BASE_URL = 'http://127.0.0.1:3999';
 
 /** Config fields a test may set; rate limits may be given in part. */
-export type TestConfigOverrides = Partial<Omit<Config, 'rateLimits'>> & { rateLimits?: Partial<RateLimits> };
+export type TestConfigOverrides = Partial<Omit<Config, 'rateLimits' | 'importBudget'>> & { rateLimits?: Partial<RateLimits>; importBudget?: Partial<ImportBudget> };
 
 export function testConfig(overrides: TestConfigOverrides = {}): Config {
-  const { rateLimits, ...rest } = overrides;
+  const { rateLimits, importBudget, ...rest } = overrides;
   return {
     production: false,
     host: '127.0.0.1',
@@ -85,6 +86,7 @@ export function testConfig(overrides: TestConfigOverrides = {}): Config {
     trustProxy: false,
     ...rest,
     rateLimits: { ...DEFAULT_RATE_LIMITS, ...rateLimits },
+    importBudget: { ...DEFAULT_IMPORT_BUDGET, ...importBudget },
   };
 }
 
@@ -292,6 +294,7 @@ export async function resetData(db: Db): Promise<void> {
 
 export interface SignedInContext extends AppContext {
   provider: LocalProvider;
+  cookies: { alice: string; bob: string; [userName: string]: string };
 }
 
 /**

@@ -4,12 +4,17 @@
  * closing tags and case); output follows the common dialect, with TAGS as
  * Firefox and linkding write it.
  */
+import { Tokenizer } from 'htmlparser2';
+
 export interface NetscapeEntry {
   url: string;
   title: string;
-  /** Folder names on the way down, outermost first, without the browser's root containers. */
-  folders: string[];
-  /** Firefox's and linkding's TAGS attribute, comma separated. */
+  /**
+   * Folder names on the way down, outermost first, without the browser's root containers
+   * (at most MAX_FOLDERS). Entries under the same folders share this array.
+   */
+  folders: readonly string[];
+  /** Firefox's and linkding's TAGS attribute, comma separated (at most MAX_TAGS). */
   tags: string[];
   addDate: Date | null;
 }
@@ -29,16 +34,7 @@ export function decodeEntities(text: string): string {
   });
 }
 
-function attributes(source: string): Map<string, string> {
-  const result = new Map<string, string>();
-  for (const match of source.matchAll(/([a-z_:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi)) {
-    result.set(match[1]!.toUpperCase(), decodeEntities(match[2] ?? match[3] ?? match[4] ?? ''));
-  }
-  return result;
-}
-
-const stripTags = (html: string): string => html.replace(/<[^>]*>/g, '');
-const cleanText = (html: string): string => decodeEntities(stripTags(html)).replace(/\s+/g, ' ').trim();
+const cleanText = (text: string): string => decodeEntities(text).replace(/\s+/g, ' ').trim();
 
 function parseAddDate(value: string | undefined): Date | null {
   if (!value || !/^\d{1,16}$/.test(value)) return null;
@@ -56,44 +52,189 @@ const ROOT_FOLDERS = new Set(
 );
 /** Firefox marks its toolbar and "Other Bookmarks" roots, whatever the language of their names. */
 const ROOT_MARKERS = ['PERSONAL_TOOLBAR_FOLDER', 'UNFILED_BOOKMARKS_FOLDER'];
+/**
+ * Folder names (the outermost) and TAGS names (the first) kept per entry. An import keeps 20
+ * tags at most, and the caps keep a hostile nesting or TAGS attribute from costing more
+ * than a constant per list or per entry.
+ */
+export const MAX_FOLDERS = 32;
+export const MAX_TAGS = 100;
+const NO_FOLDERS: readonly string[] = Object.freeze([]);
 
-interface OpenFolder {
-  name: string;
-  /** A browser root container (or a list without a heading): no meaning as a tag. */
-  root: boolean;
+/** The first MAX_TAGS names of a TAGS attribute, read without splitting all of it. */
+function splitTags(value: string): string[] {
+  const tags: string[] = [];
+  for (let start = 0; start <= value.length && tags.length < MAX_TAGS; ) {
+    const comma = value.indexOf(',', start);
+    const end = comma === -1 ? value.length : comma;
+    const tag = value.slice(start, end).trim();
+    if (tag) tags.push(tag);
+    start = end + 1;
+  }
+  return tags;
 }
 
-export function parseNetscape(html: string): NetscapeEntry[] {
-  const entries: NetscapeEntry[] = [];
-  const open: OpenFolder[] = [];
-  let pending: { name: string; marked: boolean } | null = null;
-  const token = /<h3\b([^>]*)>([\s\S]*?)<\/h3\s*>|<a\b([^>]*)>([\s\S]*?)<\/a\s*>|<dl\b[^>]*>|<\/dl\s*>/gi;
-  for (const match of html.matchAll(token)) {
-    const [whole, folderAttributes, folderHtml, anchorAttributes, anchorHtml] = match;
-    if (folderHtml !== undefined) {
-      const attrs = attributes(folderAttributes ?? '');
-      pending = { name: cleanText(folderHtml), marked: ROOT_MARKERS.some((marker) => attrs.has(marker)) };
-    } else if (anchorAttributes !== undefined) {
-      const attrs = attributes(anchorAttributes);
-      const href = (attrs.get('HREF') ?? '').trim();
-      if (!href) continue;
-      entries.push({
-        url: href,
-        title: cleanText(anchorHtml ?? ''),
-        folders: open.filter((folder) => !folder.root).map((folder) => folder.name),
-        tags: (attrs.get('TAGS') ?? '').split(',').map((tag) => tag.trim()).filter(Boolean),
-        addDate: parseAddDate(attrs.get('ADD_DATE')),
-      });
-    } else if (/^<dl/i.test(whole)) {
-      const name = pending?.name ?? '';
-      // Only at the top (inside nothing but unnamed lists) is "Menu" or "Favorites" the browser's.
-      const topLevel = open.every((folder) => folder.name === '');
-      open.push({ name, root: name === '' || pending?.marked === true || (topLevel && ROOT_FOLDERS.has(name.toLowerCase())) });
-      pending = null;
-    } else {
-      open.pop();
-    }
+/** A heading or a link being read: its attributes, and its text as pieces of the file. */
+interface OpenElement {
+  kind: 'h3' | 'a';
+  attributes: Map<string, string>;
+  text: string[];
+  /** The run of text read last, kept as a range while the next piece follows on directly. */
+  runStart: number;
+  runEnd: number;
+}
+
+/** Values are kept raw while reading; only the ones used are decoded. */
+function decodedAttribute(element: OpenElement, name: string): string {
+  const value = element.attributes.get(name);
+  return value === undefined ? '' : decodeEntities(value);
+}
+
+function textOf(element: OpenElement, html: string): string {
+  if (element.runEnd > element.runStart) element.text.push(html.slice(element.runStart, element.runEnd));
+  return element.text.join('');
+}
+
+/** Thrown by parseNetscape when a file holds more entries than the caller allows. */
+export class TooManyEntriesError extends Error {
+  constructor(readonly limit: number) {
+    super(`more than ${limit} entries`);
+    this.name = 'TooManyEntriesError';
   }
+}
+
+/**
+ * Reads the file in one pass with htmlparser2's tokenizer, which is linear in the input.
+ * Not its Parser: that one keeps a stack of every open element and searches it on each
+ * closing tag, so deep or unclosed markup costs the square of its size. Here only <DL>
+ * nesting is kept, with a list's folder names worked out once, when it opens.
+ */
+export function parseNetscape(html: string, maxEntries = Infinity): NetscapeEntry[] {
+  const entries: NetscapeEntry[] = [];
+  // The open lists: a byte each (opened under a named heading or not), so that 20 MB of <DL>
+  // stays small. The user's folder names change only where one of their folders opens, at
+  // most MAX_FOLDERS deep: each such list keeps its depth and its names, shared by its entries.
+  let depth = 0;
+  let named = new Uint8Array(64);
+  let namedOpen = 0;
+  const folderLevels: { depth: number; folders: readonly string[] }[] = [];
+  const currentFolders = (): readonly string[] => folderLevels.at(-1)?.folders ?? NO_FOLDERS;
+  let pending: { name: string; marked: boolean } | null = null;
+  let element: OpenElement | null = null;
+  let tag = '';
+  let attributes: Map<string, string> | null = null;
+  let attributeName = '';
+  let attributeValue = '';
+
+  // A heading or link ends at its closing tag, or where the next item or list begins.
+  const finishElement = (): void => {
+    const done = element;
+    element = null;
+    if (!done) return;
+    if (done.kind === 'h3') {
+      pending = { name: cleanText(textOf(done, html)), marked: ROOT_MARKERS.some((marker) => done.attributes.has(marker)) };
+      return;
+    }
+    const href = decodedAttribute(done, 'HREF').trim();
+    if (!href) return;
+    // Stops early: the memory an import may use is bounded by its entries, not by the file's bytes.
+    if (entries.length >= maxEntries) throw new TooManyEntriesError(maxEntries);
+    entries.push({
+      url: href,
+      title: cleanText(textOf(done, html)),
+      folders: currentFolders(),
+      tags: splitTags(decodedAttribute(done, 'TAGS')),
+      addDate: parseAddDate(decodedAttribute(done, 'ADD_DATE')),
+    });
+  };
+
+  const openList = (): void => {
+    const name = pending?.name ?? '';
+    // Only at the top (inside nothing but unnamed lists) is "Menu" or "Favorites" the browser's.
+    const root = name === '' || pending?.marked === true || (namedOpen === 0 && ROOT_FOLDERS.has(name.toLowerCase()));
+    if (depth === named.length) {
+      const grown = new Uint8Array(depth * 2);
+      grown.set(named);
+      named = grown;
+    }
+    named[depth++] = name === '' ? 0 : 1;
+    if (name !== '') namedOpen++;
+    const parent = currentFolders();
+    if (!root && parent.length < MAX_FOLDERS) folderLevels.push({ depth, folders: Object.freeze([...parent, name]) });
+    pending = null;
+  };
+
+  const closeList = (): void => {
+    if (depth === 0) return;
+    if (folderLevels.at(-1)?.depth === depth) folderLevels.pop();
+    if (named[--depth]) namedOpen--;
+  };
+
+  const startTag = (): void => {
+    if (tag === 'a' || tag === 'h3') {
+      finishElement();
+      element = { kind: tag, attributes: attributes ?? new Map(), text: [], runStart: 0, runEnd: 0 };
+    } else if (tag === 'dl') {
+      finishElement();
+      openList();
+    } else if (tag === 'dt' || tag === 'dd') {
+      finishElement();
+    }
+    attributes = null;
+  };
+
+  const tokenizer = new Tokenizer({ decodeEntities: false }, {
+    onopentagname(start, end) {
+      tag = html.slice(start, end).toLowerCase();
+      attributes = tag === 'a' || tag === 'h3' ? new Map() : null;
+    },
+    // Attributes are read only on headings and links.
+    onattribname(start, end) {
+      if (!attributes) return;
+      attributeName = html.slice(start, end).toUpperCase();
+      attributeValue = '';
+    },
+    onattribdata(start, end) {
+      if (attributes) attributeValue += html.slice(start, end);
+    },
+    onattribentity() {},
+    onattribend() {
+      attributes?.set(attributeName, attributeValue);
+    },
+    onopentagend: startTag,
+    // <A .../> is an open tag, as browsers read it.
+    onselfclosingtag: startTag,
+    onclosetag(start, end) {
+      const name = html.slice(start, end).toLowerCase();
+      if (name === 'dl') {
+        finishElement();
+        closeList();
+      } else if (name === element?.kind) {
+        finishElement();
+      }
+    },
+    // The tokenizer hands over text in pieces (each stray '<' is one): adjoining pieces make one slice.
+    ontext(start, end) {
+      if (!element) return;
+      if (start !== element.runEnd) {
+        if (element.runEnd > element.runStart) element.text.push(html.slice(element.runStart, element.runEnd));
+        element.runStart = start;
+      }
+      element.runEnd = end;
+    },
+    // Not called: entities are decoded by decodeEntities, as they always were.
+    ontextentity() {},
+    oncdata() {},
+    oncomment() {},
+    ondeclaration() {},
+    onprocessinginstruction() {},
+    onend: finishElement,
+    // As inside <svg>: <title>, <script>, <style>, <textarea>, <plaintext> and the like are
+    // ordinary tags here, so an unescaped one in a title cannot swallow the rest of the file.
+    isInForeignContext: () => true,
+  });
+  tokenizer.write(html);
+  tokenizer.end();
   return entries;
 }
 

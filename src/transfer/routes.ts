@@ -4,7 +4,8 @@ import { currentUser, requireUser } from '../auth/session.js';
 import { isFragmentRequest } from '../http/htmx.js';
 import { importBookmarks, type ImportReport } from '../bookmarks/commands.js';
 import { exportBookmarks } from '../bookmarks/queries.js';
-import { nameToTag, parseNetscape, renderNetscape } from './netscape.js';
+import { renderNetscape } from './netscape.js';
+import { ImportBudgetError, ImportReader } from './import-reader.js';
 
 export const IMPORT_LIMIT_BYTES = 20 * 1024 * 1024;
 
@@ -13,6 +14,15 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
   // Multipart is parsed only in this plugin: everywhere else the 64 KB body limit stands.
   await app.register(multipart, { limits: { fileSize: IMPORT_LIMIT_BYTES, files: 1, fields: 4, parts: 5 } });
   app.addHook('preHandler', requireUser);
+  const budget = app.config.importBudget;
+  const reader = new ImportReader(budget);
+  // After in-flight requests have finished (an import among them gets its budget), never before.
+  app.addHook('onClose', () => reader.close());
+  const overBudget: Record<ImportBudgetError['exceeded'], string> = {
+    time: `That file took longer to read than this app allows (${budget.timeMs / 1000} seconds). Check that it is a bookmarks file exported by a browser, or split it into smaller files.`,
+    memory: 'That file needs more memory to read than this app allows. Check that it is a bookmarks file exported by a browser, or split it into smaller files.',
+    entries: `That file holds more than ${budget.entries.toLocaleString('en')} bookmarks, more than this app imports at once. Split it into smaller files.`,
+  };
 
   function renderImport(request: FastifyRequest, reply: FastifyReply, status: number, view: { error?: string; report?: ImportReport }) {
     reply.code(status);
@@ -46,21 +56,21 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
       throw error;
     }
     if (!content || content.length === 0) return renderImport(request, reply, 422, { error: 'Choose a bookmarks file to import.' });
-    const text = content.toString('utf8');
-    const entries = parseNetscape(text);
-    if (entries.length === 0) {
+    request.log.info({ bytes: content.length }, 'import: reading the file');
+    const started = performance.now();
+    let candidates;
+    try {
+      candidates = await reader.read(content);
+    } catch (error) {
+      if (!(error instanceof ImportBudgetError)) throw error;
+      request.log.warn({ bytes: content.length, exceeded: error.exceeded }, 'import: file over its budget');
+      return renderImport(request, reply, 422, { error: overBudget[error.exceeded] });
+    }
+    request.log.info({ entries: candidates.length, ms: Math.round(performance.now() - started) }, 'import: file read');
+    if (candidates.length === 0) {
       return renderImport(request, reply, 422, { error: 'No bookmarks found. Choose an HTML bookmarks file exported by a browser.' });
     }
-    const report = await importBookmarks(
-      app.db,
-      currentUser(request).sub,
-      entries.map((entry) => ({
-        url: entry.url,
-        title: entry.title,
-        tags: [...entry.folders, ...entry.tags].map(nameToTag).filter((tag): tag is string => tag !== null),
-        createdAt: entry.addDate,
-      })),
-    );
+    const report = await importBookmarks(app.db, currentUser(request).sub, candidates);
     request.log.info({ imported: report.imported, duplicates: report.duplicates }, 'bookmarks imported');
     return renderImport(request, reply, 200, { report });
   });

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
 import { parseHttpUrl } from '../../src/bookmarks/urls.js';
 import { LIMITS } from '../../src/bookmarks/validation.js';
+import { HOSTILE_FILES } from '../transfer/hostile-files.js';
 
 /**
  * Generators for whole HTTP requests against the HTML app and the JSON API, and the checks the
@@ -127,13 +128,25 @@ function netscapeFile(entries: { url: string; title: string; folder: string; tag
   return `<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<TITLE>Bookmarks</TITLE>\n<H1>Bookmarks</H1>\n<DL><p>\n${rows.join('\n')}\n</DL><p>\n`;
 }
 
+const netscapeEntries: fc.Arbitrary<string> = fc.array(
+  fc.record({ url: urlish, title: text, folder: text, tags: tagsText, date: fc.oneof(fc.nat().map(String), fc.constantFrom('', '-5', '1e30', '99999999999999999')) }),
+  { maxLength: 8 },
+).map(netscapeFile);
+
+/**
+ * Shapes that once made the parser's time grow with the square of the file (issue 17). In
+ * any request they stay small; largeImport below posts them at sizes that held the old
+ * parser for seconds to minutes.
+ */
+const hostileFile = (min: number, max: number): fc.Arbitrary<string> =>
+  fc.tuple(fc.constantFrom(...Object.values(HOSTILE_FILES)), fc.integer({ min, max })).map(([file, n]) => file(n));
+
 const importFile: fc.Arbitrary<string> = fc.oneof(
-  fc.array(
-    fc.record({ url: urlish, title: text, folder: text, tags: tagsText, date: fc.oneof(fc.nat().map(String), fc.constantFrom('', '-5', '1e30', '99999999999999999')) }),
-    { maxLength: 8 },
-  ).map(netscapeFile),
+  netscapeEntries,
   text,
   fc.constantFrom('<A HREF="https://a.example/">x', '<DL><DL><DL>', '</DL></DL>', '<H3>&#0;&#x110000;&#xD800;&bogus;</H3><DL><A HREF="https://b.example/">b</A>'),
+  hostileFile(100, 20_000),
+  fc.tuple(netscapeEntries, hostileFile(100, 20_000), netscapeEntries).map((parts) => parts.join('\n')),
 );
 
 function multipart(parts: { name: string; filename?: string; content: string }[], boundary: string): string {
@@ -144,6 +157,27 @@ function multipart(parts: { name: string; filename?: string; content: string }[]
 }
 
 type Body = { payload?: string | Buffer; contentType?: string };
+
+/**
+ * A signed-in user's import of a file shaped to be slow to parse, 100 KB to 2 MB, alone
+ * or inside a browser's file: at these sizes the old parser took from seconds to minutes.
+ */
+export function largeImport(cookie: string): fc.Arbitrary<InjectOptions> {
+  const file = fc.oneof(hostileFile(100_000, 2_000_000), fc.tuple(netscapeEntries, hostileFile(100_000, 2_000_000), netscapeEntries).map((parts) => parts.join('\n')));
+  return fc.tuple(file, fc.boolean()).map(([content, htmx]) => ({
+    method: 'POST',
+    url: '/import',
+    headers: {
+      cookie,
+      'sec-fetch-site': 'same-origin',
+      'content-type': 'multipart/form-data; boundary=XfuzzBoundary',
+      ...(htmx ? { 'hx-request': 'true' } : {}),
+    },
+    payload: multipart([{ name: 'file', filename: 'bookmarks.html', content }], 'XfuzzBoundary'),
+    // How a failure names the file: its size and beginning, not megabytes of it.
+    [fc.toStringMethod]: () => `POST /import (${htmx ? 'htmx' : 'no JavaScript'}) of ${content.length} characters: ${JSON.stringify(content.slice(0, 200))}…`,
+  }));
+}
 const urlencodedBody: fc.Arbitrary<Body> = formFields.map((f) => ({ payload: new URLSearchParams(f as Record<string, string>).toString(), contentType: 'application/x-www-form-urlencoded' }));
 const multipartBody: fc.Arbitrary<Body> = fc
   .tuple(

@@ -4,7 +4,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { sql } from 'drizzle-orm';
 import { keptTagCounts, recountTags, setupBookmark, signIn, useSignedInApp } from '../helpers.js';
 import { createToken } from '../../src/tokens/tokens.js';
-import { MARKER, request, storedRowProblems, type Credentials, type Identity } from './arbitraries.js';
+import { largeImport, MARKER, request, storedRowProblems, type Credentials, type Identity } from './arbitraries.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
 
 /**
@@ -13,10 +13,14 @@ import { startWatchdog, type Watchdog } from './watchdog.js';
  * signed in. Bounded so it fits in `npm test`; FUZZ_SCALE multiplies it.
  */
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
-const RUNS = { anonymous: Math.round(800 * SCALE), signedIn: Math.round(2200 * SCALE) };
+const RUNS = { anonymous: Math.round(800 * SCALE), signedIn: Math.round(2200 * SCALE), largeImports: Math.round(30 * SCALE) };
 
 // One app for the whole run; within each test, state built by earlier requests meets later ones.
-const ctx = useSignedInApp({ rateLimits: { authPerIp: 1e9, writesPerUser: 1e9, apiPerToken: 1e9, apiFailedAuthPerIp: 1e9, windowMs: 60_000 } });
+const ctx = useSignedInApp({
+  rateLimits: { authPerIp: 1e9, writesPerUser: 1e9, apiPerToken: 1e9, apiFailedAuthPerIp: 1e9, windowMs: 60_000 },
+  // Generated files are at most a few hundred KB: a linear parser reads each in milliseconds.
+  importBudget: { timeMs: 5_000 },
+});
 let credentials: Credentials;
 let watchdog: Watchdog;
 let tried = 0;
@@ -50,6 +54,9 @@ function problemsWith(options: InjectOptions, response: LightMyRequestResponse):
   const isOurStatic = /^\/(static|vendor)\//.test(options.url as string) && response.statusCode === 200;
   if (!isOurStatic && (type === '' || type.includes('html')) && MARKER.test(response.body)) {
     problems.push(`unescaped markup echoed: …${response.body.slice(Math.max(0, response.body.search(MARKER) - 80), response.body.search(MARKER) + 40)}…`);
+  }
+  if ((options.url as string).startsWith('/import') && /than this app allows/.test(response.body)) {
+    problems.push('an import file went over its time or memory budget: reading it is no longer linear');
   }
   // The API answers JSON only, its errors as problem+json, and never touches the session cookie.
   if ((options.url as string).startsWith('/api/v1/') && options.method !== 'HEAD' && response.statusCode !== 204) {
@@ -113,6 +120,23 @@ describe('fuzzed requests', () => {
 
   it('signed in as alice or bob (and with broken cookies): no 5xx, no unescaped markup, every stored row obeys the input rules', async () => {
     await fc.assert(property(fc.constantFrom<Identity>('alice', 'bob')), { numRuns: RUNS.signedIn });
+    await expectHealthy();
+    await checkStoredRows();
+  }, 180_000);
+
+  it('large imports shaped to be slow to parse: each is read within its budget, no 5xx', async () => {
+    const run = fc.asyncProperty(largeImport(credentials.alice), async (options) => {
+      tried++;
+      watchdog.begin(describeRequest(options));
+      const response = await ctx.app.inject(options);
+      watchdog.end();
+      statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
+      expect(response.statusCode === 200 || response.statusCode === 422, `status ${response.statusCode}`).toBe(true);
+      const problems = problemsWith(options, response);
+      if (problems.length > 0) throw new Error(`${problems.join('; ')}\nrequest: ${describeRequest(options)}`);
+    });
+    // A failure is reported as found: shrinking would parse the slow files again, many times.
+    await fc.assert(run, { numRuns: RUNS.largeImports, endOnFailure: true });
     await expectHealthy();
     await checkStoredRows();
   }, 180_000);

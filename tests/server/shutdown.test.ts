@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { FORM, HTMX_HEADERS, prepareStack, signInOverHttp, startServer, type Stack } from '../../scripts/lib/production.js';
+import { generateExport } from '../../bench/export-file.js';
 
 /**
  * The real server process (src/server.ts with NODE_ENV=production) and SIGTERM:
@@ -89,6 +90,30 @@ describe('graceful shutdown on SIGTERM', () => {
       expect(existsSync(`${databasePath}-wal`)).toBe(false);
       const db = new Database(databasePath, { readonly: true });
       expect(db.prepare('SELECT count(*) AS n FROM bookmarks').get()).toEqual({ n: 0 });
+      db.close();
+    } finally {
+      if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('finishes an import being read in a worker thread, then closes (ending the thread) and exits 0', async () => {
+    const databasePath = join(dir, 'import.db');
+    const server = await startServer(stack, databasePath, { LOG_LEVEL: 'info' }, true);
+    try {
+      const cookie = await signInOverHttp(stack.baseUrl, 'import-user');
+      const form = new FormData();
+      form.append('file', new Blob([generateExport(5_000)], { type: 'text/html' }), 'bookmarks.html');
+      const answered = fetch(`${stack.baseUrl}/import`, { method: 'POST', body: form, headers: { cookie, ...HTMX_HEADERS } }).then(async (r) => ({ status: r.status, body: await r.text() }));
+      while (!server.log().includes('import: reading the file') && server.child.exitCode === null) await sleep(20);
+      server.child.kill('SIGTERM');
+
+      const response = await answered;
+      expect(response.status).toBe(200);
+      expect(response.body).toContain('imported');
+      expect(server.log()).toContain('import: file read');
+      expect(await server.exited).toBe(0);
+      const db = new Database(databasePath, { readonly: true });
+      expect((db.prepare('SELECT count(*) AS n FROM bookmarks').get() as { n: number }).n).toBeGreaterThan(4_000);
       db.close();
     } finally {
       if (server.child.exitCode === null) server.child.kill('SIGKILL');

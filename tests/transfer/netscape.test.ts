@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeEntities, nameToTag, parseNetscape, renderNetscape } from '../../src/transfer/netscape.js';
+import { decodeEntities, MAX_FOLDERS, MAX_TAGS, nameToTag, parseNetscape, renderNetscape, TooManyEntriesError } from '../../src/transfer/netscape.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -52,6 +52,57 @@ describe('parseNetscape', () => {
     for (const text of ['', '<dl><dl></dl></dl></dl>', '<a href=x>', '<A HREF="', '<H3>unterminated', '\u0000'.repeat(100)]) {
       expect(() => parseNetscape(text)).not.toThrow();
     }
+  });
+});
+
+describe('tolerant reading', () => {
+  const read = (html: string) => parseNetscape(html).map((entry) => [entry.url, entry.title]);
+
+  it.each([
+    ['the next item', '<DL><DT><A HREF="https://a.example/">A<DT><A HREF="https://b.example/">B</A></DL>'],
+    ['the next list', '<DL><DT><A HREF="https://a.example/">A<DL><DT><A HREF="https://b.example/">B</A></DL></DL>'],
+    ['the end of its list', '<DL><DT><A HREF="https://a.example/">A</DL><DL><DT><A HREF="https://b.example/">B</DL>'],
+  ])('a link without </A> ends at %s, and the next one is read', (_, html) => {
+    expect(read(html)).toEqual([['https://a.example/', 'A'], ['https://b.example/', 'B']]);
+  });
+
+  it('a link without </A> at the end of the file is still read', () => {
+    expect(read('<DL><DT><A HREF="https://a.example/">A')).toEqual([['https://a.example/', 'A']]);
+  });
+
+  it('a heading without </H3> names the list that follows', () => {
+    expect(parseNetscape('<DL><DT><H3>Work<DL><DT><A HREF="https://a.example/">A</A></DL></DL>')[0]?.folders).toEqual(['Work']);
+  });
+
+  it('reads a quoted ">" as part of the attribute, and markup inside a title as text around tags', () => {
+    expect(read('<DT><A HREF="https://a.example/?x>y">A <b>bold</b> &amp; <i>more</i></A>')).toEqual([['https://a.example/?x>y', 'A bold & more']]);
+  });
+
+  it('an unclosed <TITLE>, or a <script> or <plaintext> in a title, does not swallow the rest of the file', () => {
+    const html = '<TITLE>Bookmarks<DL><DT><A HREF="https://a.example/">A <script> tag</A><DT><A HREF="https://b.example/"><plaintext>B</A></DL>';
+    expect(read(html)).toEqual([['https://a.example/', 'A tag'], ['https://b.example/', 'B']]);
+  });
+
+  it('skips links inside comments', () => {
+    expect(read('<DL><!-- <DT><A HREF="https://old.example/">Old</A> --><DT><A HREF="https://a.example/">A</A></DL>')).toEqual([['https://a.example/', 'A']]);
+  });
+
+  it(`keeps the outermost ${MAX_FOLDERS} folder names of a deeper nesting`, () => {
+    const depth = MAX_FOLDERS + 10;
+    const names = Array.from({ length: depth }, (_, i) => `f${i}`);
+    const html = `<DL>${names.map((name) => `<DT><H3>${name}</H3><DL>`).join('')}<DT><A HREF="https://deep.example/">Deep</A>${'</DL>'.repeat(depth)}</DL>`;
+    expect(parseNetscape(html)[0]?.folders).toEqual(names.slice(0, MAX_FOLDERS));
+  });
+
+  it(`keeps the first ${MAX_TAGS} names of a longer TAGS attribute`, () => {
+    const names = Array.from({ length: MAX_TAGS + 10 }, (_, i) => `t${i}`);
+    expect(parseNetscape(`<DT><A HREF="https://a.example/" TAGS=" ,${names.join(', ,')}">A</A>`)[0]?.tags).toEqual(names.slice(0, MAX_TAGS));
+  });
+
+  it('stops with TooManyEntriesError past the entries the caller allows', () => {
+    const links = (count: number) => '<DT><A HREF="https://a.example/">A</A>'.repeat(count);
+    expect(parseNetscape(links(3), 3)).toHaveLength(3);
+    expect(() => parseNetscape(links(4), 3)).toThrow(TooManyEntriesError);
   });
 });
 

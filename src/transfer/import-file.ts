@@ -1,0 +1,37 @@
+import type { ImportCandidate } from '../bookmarks/commands.js';
+import { LIMITS, parseTags } from '../bookmarks/validation.js';
+import { nameToTag, parseNetscape, type NetscapeEntry } from './netscape.js';
+
+/**
+ * Entries as the import stores them: the folders on the way down, then the file's own
+ * TAGS, as tags. Tags and titles are cut here to what importBookmarks keeps (it applies
+ * the same rules again, to the same result), so a file with a million tags or a
+ * megabyte title costs its worker thread, not the app's event loop.
+ */
+export function toImportCandidates(entries: NetscapeEntry[]): ImportCandidate[] {
+  // Entries in one list share its folder names: each list's names become tags once.
+  const folderTags = new Map<readonly string[], string[]>();
+  const tagsOf = (folders: readonly string[]): string[] => {
+    let tags = folderTags.get(folders);
+    if (!tags) folderTags.set(folders, (tags = toTags(folders)));
+    return tags;
+  };
+  return entries.map((entry) => ({
+    url: entry.url,
+    title: entry.title.length > KEPT_TITLE_UNITS ? entry.title.slice(0, KEPT_TITLE_UNITS) : entry.title,
+    tags: parseTags([...tagsOf(entry.folders), ...toTags(entry.tags)].join(' '))
+      .filter((tag) => [...tag].length <= LIMITS.tagLength)
+      .slice(0, LIMITS.tagCount),
+    createdAt: entry.addDate,
+  }));
+}
+
+const toTags = (names: readonly string[]): string[] => names.map(nameToTag).filter((tag): tag is string => tag !== null);
+/** Titles keep LIMITS.titleLength characters: at most two UTF-16 units each, with room to spare. */
+const KEPT_TITLE_UNITS = 4 * LIMITS.titleLength;
+
+/** An uploaded bookmarks file, as bytes, to import candidates: what the parse worker does. */
+export function readImportFile(bytes: Uint8Array, maxEntries = Infinity): ImportCandidate[] {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  return toImportCandidates(parseNetscape(text, maxEntries));
+}

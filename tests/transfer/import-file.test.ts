@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { importBookmarks, type ImportCandidate } from '../../src/bookmarks/commands.js';
+import { exportBookmarks } from '../../src/bookmarks/queries.js';
+import { openTestDb } from '../helpers.js';
+import { readImportFile, toImportCandidates } from '../../src/transfer/import-file.js';
+import { nameToTag, type NetscapeEntry } from '../../src/transfer/netscape.js';
+
+/** What the import route built from the entries before the conversion moved into the worker. */
+const uncut = (entries: NetscapeEntry[]): ImportCandidate[] =>
+  entries.map((entry) => ({
+    url: entry.url,
+    title: entry.title,
+    tags: [...entry.folders, ...entry.tags].map(nameToTag).filter((tag): tag is string => tag !== null),
+    createdAt: entry.addDate,
+  }));
+
+const storedFrom = async (candidates: ImportCandidate[]) => {
+  const db = await openTestDb();
+  try {
+    const report = await importBookmarks(db, 'alice', candidates, new Date(1_700_000_000_000));
+    return { report, rows: (await exportBookmarks(db, 'alice')).map(({ id: _id, ...row }) => row) };
+  } finally {
+    await db.close();
+  }
+};
+
+const entry = (fields: Partial<NetscapeEntry>): NetscapeEntry => ({ url: 'https://a.example/', title: 'A', folders: [], tags: [], addDate: null, ...fields });
+
+describe('toImportCandidates', () => {
+  it('cuts tags and titles to what importBookmarks keeps, so the stored rows are the same', async () => {
+    const many = Array.from({ length: 60 }, (_, i) => `Tag ${i % 25}`);
+    const entries = [
+      entry({ url: 'https://tags.example/', folders: ['Work', 'work', '#Work', 'x'.repeat(60)], tags: ['#Menu', 'MENU', 'menu, more', ...many] }),
+      entry({ url: 'https://title.example/', title: `${'é'.repeat(499)}😀${'z'.repeat(5000)}` }),
+      entry({ url: 'https://emoji.example/', title: '😀'.repeat(3000) }),
+      entry({ url: 'https://space.example/', title: `${'a'.repeat(499)} ${'b'.repeat(3000)}` }),
+      entry({ url: 'javascript:void(0)' }),
+      entry({ url: 'https://tags.example' }),
+    ];
+    const candidates = toImportCandidates(entries);
+    expect(candidates.every((c) => c.tags.length <= 20 && c.title.length <= 2000)).toBe(true);
+    expect(await storedFrom(candidates)).toEqual(await storedFrom(uncut(entries)));
+  });
+
+  it('reads bytes as UTF-8, folders first, then TAGS', () => {
+    const html = '<DL><DT><H3>Recettes</H3><DL><DT><A HREF="https://a.example/" TAGS="Crème,brûlée" ADD_DATE="1700000000">Tarte</A></DL></DL>';
+    expect(readImportFile(new TextEncoder().encode(html))).toEqual([
+      { url: 'https://a.example/', title: 'Tarte', tags: ['recettes', 'crème', 'brûlée'], createdAt: new Date(1_700_000_000_000) },
+    ]);
+  });
+});

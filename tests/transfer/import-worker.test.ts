@@ -1,0 +1,162 @@
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'drizzle-orm';
+import { buildApp } from '../../src/app.js';
+import type { LocalProvider } from '../../src/dev/oidc-provider.js';
+import { generateExport } from '../../bench/export-file.js';
+import { html, HTMX, providerSettings, SAME_ORIGIN, signIn, startTestProvider, testConfig, useSignedInApp } from '../helpers.js';
+
+/** Realistic browser exports: about 5 MB (10,000 bookmarks with icons, folders, TAGS) and a small one. */
+const LARGE_EXPORT = generateExport(10_000);
+const SMALL_EXPORT = generateExport(20);
+
+/** 20 MB of bare bookmarks, about 225,000: as many as a real export fits in the upload limit. */
+function bareExport(bytes = 20 * 1024 * 1024 - 1024): string {
+  const lines = ['<!DOCTYPE NETSCAPE-Bookmark-file-1>', '<DL><p>'];
+  for (let i = 0, length = 0; length < bytes - 100; i++) {
+    const line = `<DT><A HREF="https://site${i % 900}.example/page/${i}" ADD_DATE="${1_600_000_000 + i}">Page ${i} topic</A>`;
+    lines.push(line);
+    length += line.length + 1;
+  }
+  lines.push('</DL><p>');
+  return lines.join('\n');
+}
+
+function upload(app: FastifyInstance, content: string, cookie: string, headers: Record<string, string>) {
+  const boundary = '----import-worker-boundary';
+  const payload = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bookmarks.html"\r\nContent-Type: text/html\r\n\r\n`),
+    Buffer.from(content),
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return app.inject({ method: 'POST', url: '/import', headers: { cookie, 'content-type': `multipart/form-data; boundary=${boundary}`, ...headers }, payload });
+}
+
+const stored = async (app: FastifyInstance, owner: string): Promise<number> =>
+  (await app.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM bookmarks WHERE owner_sub = ${owner}`))!.n;
+
+function expectFileError(body: string, fragment: boolean, message: string): void {
+  expect(body.includes('<html'), 'a full page without htmx, the form alone with it').toBe(!fragment);
+  const page = html(body);
+  const field = page.querySelector('#import-file')!;
+  expect(field.getAttribute('aria-invalid')).toBe('true');
+  expect(field.parentElement!.querySelector('#import-file-error')!.textContent).toContain(message);
+}
+
+describe('the event loop while a file is read', () => {
+  let provider: LocalProvider;
+  beforeAll(async () => {
+    provider = await startTestProvider();
+  });
+  afterAll(async () => provider.close());
+
+  it('/healthz answers over HTTP while a large import is being read, before that import is answered', async () => {
+    // The app's own log says when the file goes to be read and when it has been read.
+    const events: string[] = [];
+    const stream = {
+      write(line: string) {
+        const { msg } = JSON.parse(line) as { msg: string };
+        if (msg.startsWith('import: ')) events.push(msg);
+      },
+    };
+    const app = await buildApp({ ...testConfig({ logLevel: 'info' }), oidc: providerSettings(provider) }, { logger: { stream } });
+    try {
+      const cookie = await signIn(app, 'alice');
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+      const form = new FormData();
+      form.append('file', new Blob([LARGE_EXPORT], { type: 'text/html' }), 'bookmarks.html');
+      let answered = false;
+      const imported = fetch(`${base}/import`, { method: 'POST', body: form, headers: { cookie, ...SAME_ORIGIN } }).then(async (response) => {
+        answered = true;
+        events.push('import answered');
+        return { status: response.status, body: await response.text() };
+      });
+      // Bounded by the import itself, which has its time budget.
+      while (!answered) {
+        const health = await fetch(`${base}/healthz`);
+        expect(await health.text()).toBe('ok');
+        events.push('healthz');
+      }
+      const result = await imported;
+      expect(result.status, result.body.slice(0, 300)).toBe(200);
+      expect(html(result.body).querySelector('.notice')!.textContent).toMatch(/\d+ imported/);
+
+      const reading = events.indexOf('import: reading the file');
+      const read = events.indexOf('import: file read');
+      expect(reading).toBeGreaterThanOrEqual(0);
+      expect(read).toBeGreaterThan(reading);
+      expect(events.slice(reading, read)).toContain('healthz');
+      expect(events.indexOf('import answered')).toBeGreaterThan(read);
+    } finally {
+      await app.close();
+    }
+  }, 60_000);
+});
+
+describe('an import over its time budget', () => {
+  // A twentieth of the second or more that 20 MB of bookmarks takes to read.
+  const ctx = useSignedInApp({ importBudget: { timeMs: 50 } });
+  const file = bareExport();
+
+  it.each([
+    ['without JavaScript', SAME_ORIGIN, false],
+    ['with htmx', HTMX, true],
+  ])('is a 422 with the error next to the file field, %s, and stores nothing', async (_, headers, fragment) => {
+    const response = await upload(ctx.app, file, ctx.cookies.alice, headers);
+    expect(response.statusCode).toBe(422);
+    expectFileError(response.body, fragment, 'That file took longer to read than this app allows (0.05 seconds).');
+    expect(await stored(ctx.app, 'alice')).toBe(0);
+  });
+
+  it('stops only that file: the next one is read by a fresh worker and imported', async () => {
+    expect((await upload(ctx.app, file, ctx.cookies.alice, SAME_ORIGIN)).statusCode).toBe(422);
+    const next = await upload(ctx.app, SMALL_EXPORT, ctx.cookies.alice, SAME_ORIGIN);
+    expect(next.statusCode).toBe(200);
+    expect(await stored(ctx.app, 'alice')).toBeGreaterThan(0);
+  });
+});
+
+describe('an import over its memory budget', () => {
+  // Well above what the worker needs to start and read a small file, well below what 20 MB of bookmarks needs.
+  const ctx = useSignedInApp({ importBudget: { memoryMb: 48 } });
+  const file = bareExport();
+
+  it.each([
+    ['without JavaScript', SAME_ORIGIN, false],
+    ['with htmx', HTMX, true],
+  ])('is a 422 with the error next to the file field, %s, and stores nothing', async (_, headers, fragment) => {
+    const response = await upload(ctx.app, file, ctx.cookies.alice, headers);
+    expect(response.statusCode).toBe(422);
+    expectFileError(response.body, fragment, 'That file needs more memory to read than this app allows.');
+    expect(await stored(ctx.app, 'alice')).toBe(0);
+  });
+
+  it('stops only that file: a small one fits the same budget and is imported', async () => {
+    expect((await upload(ctx.app, file, ctx.cookies.alice, SAME_ORIGIN)).statusCode).toBe(422);
+    const next = await upload(ctx.app, SMALL_EXPORT, ctx.cookies.alice, SAME_ORIGIN);
+    expect(next.statusCode).toBe(200);
+    expect(await stored(ctx.app, 'alice')).toBeGreaterThan(0);
+  });
+});
+
+describe('an import of more bookmarks than one file may hold', () => {
+  const ctx = useSignedInApp({ importBudget: { entries: 5 } });
+  const links = (count: number) => `<DL><p>${Array.from({ length: count }, (_, i) => `<DT><A HREF="https://cap.example/${i}">Link ${i}</A>`).join('')}</DL>`;
+
+  it.each([
+    ['without JavaScript', SAME_ORIGIN, false],
+    ['with htmx', HTMX, true],
+  ])('is a 422 with the error next to the file field, %s, and stores nothing', async (_, headers, fragment) => {
+    const response = await upload(ctx.app, links(6), ctx.cookies.alice, headers);
+    expect(response.statusCode).toBe(422);
+    expectFileError(response.body, fragment, 'That file holds more than 5 bookmarks, more than this app imports at once. Split it into smaller files.');
+    expect(await stored(ctx.app, 'alice')).toBe(0);
+  });
+
+  it('imports a file of exactly that many', async () => {
+    expect((await upload(ctx.app, links(5), ctx.cookies.alice, SAME_ORIGIN)).statusCode).toBe(200);
+    expect(await stored(ctx.app, 'alice')).toBe(5);
+  });
+});

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { dirname } from 'node:path';
 import type { RateLimits } from './http/rate-limit.js';
+import { parseAllowHosts, type AllowedHost } from './fetch/allow-hosts.js';
 
 export interface OidcSettings {
   issuer: URL;
@@ -25,6 +26,8 @@ export interface Config {
   shutdownGraceSeconds?: number;
   /** Fastify's trustProxy: which proxies may set X-Forwarded-For (false: none, the socket is the client). */
   trustProxy?: false | string[];
+  /** FETCH_ALLOW_HOSTS: hosts the page fetcher may reach although they are not public (unset: none). */
+  fetchAllowHosts?: readonly AllowedHost[];
   /** Overrides for tests; production uses DEFAULT_RATE_LIMITS. */
   rateLimits?: RateLimits;
 }
@@ -101,6 +104,16 @@ function parseTrustProxy(value: string, problems: string[]): false | string[] | 
       'true and hop counts are refused because they let a client choose its own address',
   );
   return undefined;
+}
+
+function parseFetchAllowHosts(value: string, problems: string[]): readonly AllowedHost[] {
+  const { hosts, invalid } = parseAllowHosts(value);
+  if (invalid.length > 0) {
+    problems.push(
+      `FETCH_ALLOW_HOSTS must be a comma-separated list of host or host:port entries (IPv6 in brackets, e.g. wiki.corp,10.0.0.5:8080,[fd00::5]); not: ${invalid.map((entry) => JSON.stringify(entry)).join(', ')}`,
+    );
+  }
+  return Object.freeze(hosts.map((host) => Object.freeze(host)));
 }
 
 /** A damaged or truncated key file is replaced: it only costs development sessions, never a crash at startup. */
@@ -180,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   }
 
   const trustProxy = blank('TRUST_PROXY') ? false : parseTrustProxy(env.TRUST_PROXY!, problems);
+  const fetchAllowHosts = parseFetchAllowHosts(env.FETCH_ALLOW_HOSTS ?? '', problems);
 
   if (problems.length > 0 || !appBaseUrl) throw new ConfigError(problems);
   return Object.freeze({
@@ -193,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     databasePath: blank('DATABASE_PATH') ? 'data/bookmarks.db' : env.DATABASE_PATH!.trim(),
     oidc,
     trustProxy,
+    fetchAllowHosts,
   });
 }
 

@@ -1,4 +1,4 @@
-import { bomEncoding, charsetParameter, encodingForLabel, metaEncoding, undeclaredEncoding } from './charset.js';
+import { bomEncoding, charsetParameter, decodeText, encodingForLabel, metaEncoding, undeclaredEncoding } from './charset.js';
 import { createHeadScanner, scanHead, type HeadInfo, type IconLink } from './head.js';
 import { DEFAULT_TIMEOUT_MS, decodedBody, openResponse, readCapped, withDeadline, type FetchOptions } from './request.js';
 import type { PageMetadata, PageResult } from './result.js';
@@ -81,7 +81,8 @@ export async function fetchPageMetadata(input: string, options: FetchOptions = {
       const headerEncoding = encodingForLabel(charsetParameter(contentType));
 
       // First pass, while reading: only to learn where the head ends and what <meta charset> says.
-      // The markup is ASCII in every encoding a page can declare, so a provisional decoder finds it.
+      // The markup is ASCII in every encoding a page can declare, so a provisional decoder finds it
+      // (and Node's windows-1252 bug, see charset.ts, touches only text, never markup).
       const probe = createHeadScanner();
       let probeDecoder: TextDecoder | undefined;
       const body = await readCapped(decodedBody(response), PAGE_BYTE_LIMIT, (chunk) => {
@@ -92,7 +93,7 @@ export async function fetchPageMetadata(input: string, options: FetchOptions = {
 
       // Precedence as in browsers: byte order mark, then the header, then the page's own <meta>.
       const encoding = bomEncoding(body.bytes) ?? headerEncoding ?? metaEncoding(probe.end().charset) ?? undeclaredEncoding(body.bytes);
-      const metadata = metadataFrom(scanHead(new TextDecoder(encoding).decode(body.bytes)), url);
+      const metadata = metadataFrom(scanHead(decodeText(body.bytes, encoding)), url);
       // A head over the cap still gave us what it started with; fail only if that was nothing.
       if (body.capped && metadata.title === null && metadata.description === null) return { ok: false, reason: 'too_large', limit: PAGE_BYTE_LIMIT };
       return { ok: true, metadata };

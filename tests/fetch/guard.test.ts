@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import type http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { fetchFavicon, fetchPageMetadata } from '../../src/fetch/index.js';
 import { allowing, APP_BASE_URL, optionsAllowing, resolverFrom, serve, startServer } from './servers.js';
@@ -180,6 +183,31 @@ describe('the SSRF guard against real servers on loopback', () => {
       expect(await fetchPageMetadata(url, allowing([server]))).toMatchObject({ ok: false, reason: 'blocked', why: 'credentials' });
       expect(await fetchFavicon(url, allowing([server]))).toMatchObject({ ok: false, reason: 'blocked', why: 'credentials' });
       expect(server.connections).toBe(0);
+    });
+
+    it('speaks TLS to the pinned address with the host name as SNI, and refuses a certificate it cannot verify', async () => {
+      const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/tls/${name}`, import.meta.url));
+      const names: string[] = [];
+      const server = https.createServer({
+        key: fixture('secure-test.key'),
+        cert: fixture('secure-test.crt'),
+        SNICallback: (servername, done) => {
+          names.push(servername);
+          done(null, undefined);
+        },
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = server.address() as AddressInfo;
+        const resolver = resolverFrom({ 'secure.test': ['127.0.0.1'] });
+        const result = await fetchPageMetadata(`https://secure.test:${port}/`, optionsAllowing(`secure.test:${port}`, { resolver }));
+        // Self-signed (a test-only key): a fetcher that skipped verification would have read the page.
+        expect(result).toEqual({ ok: false, reason: 'network_error', code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+        expect(names).toEqual(['secure.test']);
+      } finally {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
     });
 
     it('answers text that is not a URL as invalid_url', async () => {

@@ -53,10 +53,18 @@ export function createHeadScanner(): HeadScanner {
     }
   }
 
+  function onLink(attributes: Record<string, string>): void {
+    if (attributes.href === undefined || attributes.rel === undefined) return;
+    const rel = attributes.rel.toLowerCase().split(/[\t\n\f\r ]+/).filter(Boolean);
+    if (!rel.some((token) => ICON_RELS.has(token))) return;
+    info.icons.push({ href: attributes.href, rel, type: (attributes.type ?? '').trim().toLowerCase(), sizes: attributes.sizes ?? '' });
+  }
+
   const parser = new Parser(
     {
       onopentag(name, attributes) {
-        if (done) return;
+        // A tracking pixel's <noscript><img></noscript> in the head does not start the body.
+        if (done || holder === 'noscript' || holder === 'template') return;
         if (!HEAD_ELEMENTS.has(name)) {
           done = true;
           return;
@@ -66,10 +74,8 @@ export function createHeadScanner(): HeadScanner {
           if (name === 'title' && info.title === null) titleParts = [];
         }
         if (name === 'meta') onMeta(attributes);
-        else if (name === 'link' && attributes.href !== undefined && attributes.rel !== undefined) {
-          const rel = attributes.rel.toLowerCase().split(/[\t\n\f\r ]+/).filter(Boolean);
-          if (rel.some((token) => ICON_RELS.has(token))) info.icons.push({ href: attributes.href, rel, type: (attributes.type ?? '').trim().toLowerCase(), sizes: attributes.sizes ?? '' });
-        } else if (name === 'base' && attributes.href !== undefined) info.baseHref ??= attributes.href;
+        else if (name === 'link') onLink(attributes);
+        else if (name === 'base' && attributes.href !== undefined) info.baseHref ??= attributes.href;
       },
       ontext(text) {
         if (done) return;

@@ -162,6 +162,11 @@ describe('fetchPageMetadata: limits', () => {
     await closed; // the fetcher hung up rather than waiting for the rest
   });
 
+  it('reads on past a <noscript> tracking pixel in the head', async () => {
+    const head = '<title>Pixel</title><noscript><img src="/tr?id=1" height="1"></noscript><meta property="og:description" content="After the pixel">';
+    expect(await metadataOf(`<html><head>${head}</head><body>`)).toMatchObject({ ok: true, metadata: { title: 'Pixel', description: 'After the pixel' } });
+  });
+
   it.each([
     ['a body element', '<body>'],
     ['a body-only element', '<div>'],

@@ -89,7 +89,6 @@ export async function fetchPageMetadata(input: string, options: FetchOptions = {
         probeDecoder ??= new TextDecoder(bomEncoding(chunk) ?? headerEncoding ?? 'windows-1252');
         return probe.write(probeDecoder.decode(chunk, { stream: true }));
       });
-      response.destroy();
 
       // Precedence as in browsers: byte order mark, then the header, then the page's own <meta>.
       const encoding = bomEncoding(body.bytes) ?? headerEncoding ?? metaEncoding(probe.end().charset) ?? undeclaredEncoding(body.bytes);

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import type { DatabaseTarget } from './db/client.js';
 import { DEFAULT_IMPORT_BUDGET, type ImportBudget } from './transfer/import-reader.js';
+import { parseAllowHosts, type AllowedHost } from './fetch/allow-hosts.js';
 
 
 export interface OidcSettings {
@@ -35,6 +36,8 @@ export interface Config {
   rateLimits: RateLimits;
   /** DEFAULT_IMPORT_BUDGET; tests set their own. */
   importBudget: ImportBudget;
+  /** FETCH_ALLOW_HOSTS: hosts the page fetcher may reach although they are not public (empty: none). */
+  fetchAllowHosts: readonly AllowedHost[];
 }
 
 export interface RateLimits {
@@ -168,6 +171,16 @@ export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): Databa
   return database;
 }
 
+function parseFetchAllowHosts(value: string, problems: string[]): readonly AllowedHost[] {
+  const { hosts, invalid } = parseAllowHosts(value);
+  if (invalid.length > 0) {
+    problems.push(
+      `FETCH_ALLOW_HOSTS must be a comma-separated list of host or host:port entries (IPv6 in brackets, e.g. wiki.corp,10.0.0.5:8080,[fd00::5]); not: ${invalid.map((entry) => JSON.stringify(entry)).join(', ')}`,
+    );
+  }
+  return Object.freeze(hosts.map((host) => Object.freeze(host)));
+}
+
 /** A damaged or truncated key file is replaced: it only costs development sessions, never a crash at startup. */
 function readOrCreateDevSessionKey(path: string): Buffer {
   const stored = existsSync(path) ? readFileSync(path, 'utf8').trim() : '';
@@ -248,6 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   }
 
   const trustProxy = blank('TRUST_PROXY') ? false : parseTrustProxy(env.TRUST_PROXY!, problems);
+  const fetchAllowHosts = parseFetchAllowHosts(env.FETCH_ALLOW_HOSTS ?? '', problems);
 
   const database = databaseFrom(env, problems);
 
@@ -266,6 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     trustProxy,
     rateLimits: DEFAULT_RATE_LIMITS,
     importBudget: DEFAULT_IMPORT_BUDGET,
+    fetchAllowHosts,
   });
 }
 

@@ -84,6 +84,7 @@ export function testConfig(overrides: TestConfigOverrides = {}): Config {
     shutdownGraceSeconds: 10,
     webConcurrency: 1,
     trustProxy: false,
+    fetchAllowHosts: [],
     ...rest,
     rateLimits: { ...DEFAULT_RATE_LIMITS, ...rateLimits },
     importBudget: { ...DEFAULT_IMPORT_BUDGET, ...importBudget },

@@ -1,0 +1,117 @@
+import { Parser } from 'htmlparser2';
+import { charsetParameter } from './charset.js';
+
+export interface IconLink {
+  href: string;
+  /** The rel tokens, lowercased (`shortcut icon` → ['shortcut', 'icon']). */
+  rel: string[];
+  type: string;
+  sizes: string;
+}
+
+/** What the head says, raw: entities decoded, whitespace untouched. */
+export interface HeadInfo {
+  title: string | null;
+  /** `<meta name|property=… content=…>`, keys lowercased, the first of each kept. */
+  metas: Map<string, string>;
+  /** The first `<meta charset>` or `<meta http-equiv=content-type>` label. */
+  charset: string | null;
+  icons: IconLink[];
+  baseHref: string | null;
+}
+
+export interface HeadScanner {
+  /** Feeds decoded text; true once the head has ended, so the rest of the page is not needed. */
+  write(text: string): boolean;
+  end(): HeadInfo;
+}
+
+const HEAD_ELEMENTS = new Set(['html', 'head', 'title', 'base', 'link', 'meta', 'style', 'script', 'noscript', 'template']);
+const ICON_RELS = new Set(['icon', 'apple-touch-icon', 'apple-touch-icon-precomposed']);
+/** Elements whose text is not body content. */
+const TEXT_HOLDERS = new Set(['title', 'style', 'script', 'noscript', 'template']);
+
+/**
+ * Streams HTML through htmlparser2 until the head ends: `</head>`, or the first thing that
+ * belongs to the body (a body element, or text outside the head's text-holding elements).
+ */
+export function createHeadScanner(): HeadScanner {
+  const info: HeadInfo = { title: null, metas: new Map(), charset: null, icons: [], baseHref: null };
+  let done = false;
+  let holder: string | null = null;
+  let titleParts: string[] | null = null;
+
+  function onMeta(attributes: Record<string, string>): void {
+    if (attributes.charset !== undefined) info.charset ??= attributes.charset.trim();
+    if (attributes['http-equiv']?.trim().toLowerCase() === 'content-type') info.charset ??= charsetParameter(attributes.content);
+    const content = attributes.content;
+    if (content === undefined) return;
+    // Open Graph uses property=, but plenty of pages write name="og:title".
+    for (const key of [attributes.name, attributes.property]) {
+      const name = key?.trim().toLowerCase();
+      if (name && !info.metas.has(name)) info.metas.set(name, content);
+    }
+  }
+
+  function onLink(attributes: Record<string, string>): void {
+    if (attributes.href === undefined || attributes.rel === undefined) return;
+    const rel = attributes.rel.toLowerCase().split(/[\t\n\f\r ]+/).filter(Boolean);
+    if (!rel.some((token) => ICON_RELS.has(token))) return;
+    info.icons.push({ href: attributes.href, rel, type: (attributes.type ?? '').trim().toLowerCase(), sizes: attributes.sizes ?? '' });
+  }
+
+  const parser = new Parser(
+    {
+      onopentag(name, attributes) {
+        // A tracking pixel's <noscript><img></noscript> in the head does not start the body.
+        if (done || holder === 'noscript' || holder === 'template') return;
+        if (!HEAD_ELEMENTS.has(name)) {
+          done = true;
+          return;
+        }
+        if (holder === null && TEXT_HOLDERS.has(name)) {
+          holder = name;
+          if (name === 'title' && info.title === null) titleParts = [];
+        }
+        if (name === 'meta') onMeta(attributes);
+        else if (name === 'link') onLink(attributes);
+        else if (name === 'base' && attributes.href !== undefined) info.baseHref ??= attributes.href;
+      },
+      ontext(text) {
+        if (done) return;
+        if (holder === null) {
+          if (/[^\t\n\f\r ]/.test(text)) done = true;
+        } else if (titleParts) titleParts.push(text);
+      },
+      onclosetag(name) {
+        if (done) return;
+        if (name === holder) {
+          if (titleParts) info.title = titleParts.join('');
+          titleParts = null;
+          holder = null;
+        }
+        if (name === 'head') done = true;
+      },
+    },
+    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
+  );
+
+  return {
+    write(text) {
+      if (!done) parser.write(text);
+      return done;
+    },
+    end() {
+      if (!done) parser.end();
+      if (titleParts) info.title = titleParts.join('');
+      titleParts = null;
+      return info;
+    },
+  };
+}
+
+export function scanHead(html: string): HeadInfo {
+  const scanner = createHeadScanner();
+  scanner.write(html);
+  return scanner.end();
+}

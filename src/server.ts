@@ -1,5 +1,5 @@
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig, loadDotEnv, type Config, type OidcSettings } from './config.js';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 
 async function main(): Promise<void> {
   loadDotEnv();
@@ -14,19 +14,17 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  let oidc: OidcSettings;
-  let closeProvider = async (): Promise<void> => {};
-  if (config.oidc) {
-    oidc = config.oidc;
-  } else {
-    // Development without Auth0: a local OpenID provider, loaded only here.
+  let closeProvider: (() => Promise<void>) | undefined;
+  // Development without Auth0 (and not behind a sign-in proxy): a local OpenID provider, loaded only here.
+  const embeddedProvider = !config.oidc && !config.proxyAuth;
+  if (embeddedProvider) {
     const { startLocalProvider } = await import('./dev/oidc-provider.js');
     const provider = await startLocalProvider({ appBaseUrl: config.appBaseUrl.href });
-    oidc = { issuer: new URL(provider.issuer), clientId: provider.clientId, clientSecret: provider.clientSecret };
+    config = { ...config, oidc: { issuer: new URL(provider.issuer), clientId: provider.clientId, clientSecret: provider.clientSecret } };
     closeProvider = provider.close;
   }
 
-  const app = await buildApp({ ...config, oidc });
+  const app = await buildApp(config);
   let closing = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (closing) return;
@@ -40,14 +38,14 @@ async function main(): Promise<void> {
     grace.unref();
     await app.close();
     clearTimeout(grace);
-    await closeProvider();
+    await closeProvider?.();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   await app.listen({ host: config.host, port: config.port });
-  if (!config.oidc) {
+  if (embeddedProvider) {
     console.log(`\n  Bookmarks is running at ${config.appBaseUrl.href}`);
     console.log('  Sign in with any user name on the local OpenID provider (no Auth0 account needed).\n');
   }

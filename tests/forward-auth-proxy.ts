@@ -48,7 +48,7 @@ export async function startForwardAuthProxy(options: ForwardAuthProxyOptions): P
   const isApi = (url: string): boolean => url === '/api/v1' || url.startsWith('/api/v1/') || url.startsWith('/api/v1?');
 
   const portal = Fastify({ logger: false });
-  portal.get('/logout', async (_request, reply) => reply.type('text/html; charset=utf-8').send('<!doctype html><title>Signed out</title><h1>Signed out of the proxy</h1>'));
+  portal.get('/logout', async (_request, reply) => reply.type('text/html; charset=utf-8').send('<!doctype html><title>Signed out</title><link rel="icon" href="data:,"><h1>Signed out of the proxy</h1>'));
   const portalUrl = await portal.listen({ host: '127.0.0.1', port: 0 });
 
   const proxy = Fastify({ logger: false });

@@ -117,7 +117,7 @@ describe('sign-in through an authenticating proxy', () => {
     }
   });
 
-  it('keeps two users apart: each sees and changes only their own bookmarks, stored under proxy|<user>', async () => {
+  it('keeps two users apart: each sees and changes only their own bookmarks, stored under namespaced subs', async () => {
     const { app, proxy } = await startProxiedApp();
     const add = (user: string, url: string, title: string) =>
       send(`${proxy.url}/bookmarks`, { method: 'POST', headers: { ...proxySignIn(user), ...SAME_ORIGIN, ...FORM }, body: form({ url, title, tags: user }).payload });

@@ -69,10 +69,12 @@ export function proxyIdentifier(settings: ProxyAuthSettings, trustProxy: string[
     if (!user || user.includes(',')) {
       return { refused: `${settings.userHeader} is not one user name of at most ${MAX_USER_LENGTH} characters` };
     }
+    // The profile is optional: a header that fails these checks is left out, not refused.
     const email = headerText(headers[settings.emailHeader], MAX_EMAIL_LENGTH);
+    const oneEmail = email && !email.includes(',') ? email : undefined;
     const name = headerText(headers[settings.nameHeader], MAX_NAME_LENGTH);
-    const profile: SessionUser = { sub: `${PROXY_SUB_PREFIX}${user}`, name: name ?? email ?? user };
-    if (email && !email.includes(',')) profile.email = email;
+    const profile: SessionUser = { sub: `${PROXY_SUB_PREFIX}${user}`, name: name ?? oneEmail ?? user };
+    if (oneEmail) profile.email = oneEmail;
     return { user: profile };
   };
 }

@@ -324,7 +324,8 @@ describe('proxyIdentifier', () => {
   it('drops an email or name that is too long or joined from two headers, and keeps the user', () => {
     const profile = identify(claim({ 'remote-user': 'alice', 'remote-email': `${'e'.repeat(320)}@x.test`, 'remote-name': 'n'.repeat(201) }));
     expect(profile).toEqual({ user: { sub: 'proxy|alice', name: 'alice' } });
-    expect(identify(claim({ 'remote-user': 'alice', 'remote-email': 'a@x.test, m@x.test' }))).toEqual({ user: { sub: 'proxy|alice', name: 'a@x.test, m@x.test' } });
+    expect(identify(claim({ 'remote-user': 'alice', 'remote-email': 'a@x.test, m@x.test' }))).toEqual({ user: { sub: 'proxy|alice', name: 'alice' } });
+    expect(identify(claim({ 'remote-user': 'alice', 'remote-name': 'Doe, Alice' }))).toEqual({ user: { sub: 'proxy|alice', name: 'Doe, Alice' } });
   });
 });
 

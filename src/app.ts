@@ -3,33 +3,31 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
-import secureSession from '@fastify/secure-session';
 import fastifyStatic from '@fastify/static';
 import view from '@fastify/view';
 import nunjucks from 'nunjucks';
 import type { Config } from './config.js';
 import { dbPlugin } from './db/plugin.js';
-import { oidcPlugin } from './auth/oidc.js';
-import { authRoutes } from './auth/routes.js';
-import { loadSessionUser, SESSION_IDLE_SECONDS } from './auth/session.js';
+import type { AuthMode } from './auth/mode.js';
+import { oidcMode } from './auth/oidc-mode.js';
+import { proxyMode } from './auth/proxy.js';
 import { bookmarkRoutes } from './bookmarks/routes.js';
 import { CARD_CACHE_ENTRIES, createCardRenderer } from './bookmarks/card-html.js';
 import { transferRoutes } from './transfer/routes.js';
 import { tokenRoutes } from './tokens/routes.js';
 import { apiRoutes } from './api/routes.js';
-import { API_PREFIX, isApiRequest } from './api/scope.js';
+import { API_PREFIX } from './api/scope.js';
 import { registerCsrfGuard } from './http/csrf.js';
-import { varyOnHtmx } from './http/htmx.js';
-import { renderError } from './http/errors.js';
-import { DatabaseUnavailableError } from './db/database.js';
 import { sql } from 'drizzle-orm';
+import { DatabaseUnavailableError } from './db/database.js';
+import { renderError } from './http/errors.js';
+import { varyOnHtmx } from './http/htmx.js';
 import { registerSecurityHeaders } from './http/security.js';
 import { registerRateLimits } from './http/rate-limit.js';
-import type { OidcSettings } from './config.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    config: Config & { oidc: OidcSettings };
+    config: Config;
   }
 }
 
@@ -37,11 +35,11 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const htmxDist = dirname(createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js'));
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-/** Never log secrets: cookies, authorization headers, or the code and state of a sign-in callback. */
+/** Never log secrets: cookies, authorization headers, the proxy's secret, or the code and state of a sign-in callback. */
 function loggerOptions(config: Config): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
-    redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
+    redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-proxy-secret"]', 'res.headers["set-cookie"]'],
     serializers: {
       req(request) {
         const url = request.url.startsWith('/auth/') ? request.url.split('?')[0] : request.url;
@@ -51,7 +49,14 @@ function loggerOptions(config: Config): FastifyServerOptions['logger'] {
   };
 }
 
-export async function buildApp(config: Config & { oidc: OidcSettings }, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
+/** The one place the sign-in mode is chosen: AUTH_MODE=proxy, or OpenID Connect (server.ts supplies the embedded provider in development). */
+function chooseAuthMode(config: Config): AuthMode {
+  if (config.proxyAuth) return proxyMode(config.proxyAuth, config.trustProxy);
+  if (!config.oidc) throw new Error('buildApp needs OIDC settings (server.ts starts the embedded provider in development) or proxy sign-in');
+  return oidcMode(config, config.oidc);
+}
+
+export async function buildApp(config: Config, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
   // Logger options from the caller (a test's capture stream, a level) are merged in, so redaction and serializers stay.
   const { logger, ...rest } = options;
   const app = Fastify({
@@ -61,34 +66,18 @@ export async function buildApp(config: Config & { oidc: OidcSettings }, options:
     ...rest,
   });
   app.decorate('config', config);
+  const auth = chooseAuthMode(config);
+  app.decorate('authMode', auth);
   // Before any plugin registers, so every route and every early answer (403, 429, 404) carries it.
   app.addHook('onSend', async (_request, reply) => varyOnHtmx(reply));
 
   await app.register(dbPlugin, { target: config.database });
-  await app.register(oidcPlugin, { settings: config.oidc });
-  await registerSecurityHeaders(app, config.oidc.issuer.origin);
+  await registerSecurityHeaders(app, auth.formActionOrigins);
   registerCsrfGuard(app, config.appBaseUrl.origin);
   await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
-  const https = config.appBaseUrl.protocol === 'https:';
-  await app.register(secureSession, {
-    key: config.sessionKeys,
-    // __Host- makes browsers refuse the cookie unless it is Secure, Path=/ and has no Domain,
-    // so no subdomain can set or shadow it. They also refuse it over plain http (local development).
-    cookieName: https ? '__Host-session' : 'session',
-    expiry: SESSION_IDLE_SECONDS,
-    cookie: {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: https,
-      maxAge: SESSION_IDLE_SECONDS,
-    },
-  });
   app.decorateRequest('user', null);
-  app.addHook('preHandler', async (request) => {
-    // The API takes bearer tokens only: its requests neither read nor refresh the session cookie.
-    if (!isApiRequest(request)) request.user = await loadSessionUser(request, app.db);
-  });
+  // Who the user is, before the rate limits, which count writes per user.
+  await app.register(auth.identify);
   await registerRateLimits(app, config.rateLimits);
 
   await app.register(view, {
@@ -97,7 +86,10 @@ export async function buildApp(config: Config & { oidc: OidcSettings }, options:
     options: {
       noCache: !config.production,
       // Cards are kept only where templates are: in development both reload.
-      onConfigure: (env: nunjucks.Environment) => env.addGlobal('bookmarkCard', createCardRenderer(env, config.production ? CARD_CACHE_ENTRIES : 0)),
+      onConfigure: (env: nunjucks.Environment) => {
+        env.addGlobal('bookmarkCard', createCardRenderer(env, config.production ? CARD_CACHE_ENTRIES : 0));
+        env.addGlobal('signOut', auth.signOut);
+      },
     },
   });
   await app.register(fastifyStatic, { root: resolve(root, 'static'), prefix: '/static/', maxAge: '1h' });
@@ -125,12 +117,7 @@ export async function buildApp(config: Config & { oidc: OidcSettings }, options:
     return reply.send('ok');
   });
 
-  app.get('/', async (request, reply) => {
-    if (request.user) return reply.redirect('/dashboard', 303);
-    return reply.viewAsync('pages/login.njk', {});
-  });
-
-  await app.register(authRoutes);
+  await app.register(auth.routes);
   await app.register(bookmarkRoutes);
   await app.register(transferRoutes);
   await app.register(tokenRoutes);

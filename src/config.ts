@@ -14,6 +14,18 @@ export interface OidcSettings {
   clientSecret: string;
 }
 
+/** AUTH_MODE=proxy: an authenticating reverse proxy (Authelia, authentik, oauth2-proxy) says who the user is. */
+export interface ProxyAuthSettings {
+  /** Header names, lowercased as Node delivers them. */
+  userHeader: string;
+  emailHeader: string;
+  nameHeader: string;
+  /** What the proxy must send as X-Proxy-Secret. */
+  secret: string;
+  /** Where sign-out sends the browser (the proxy's own logout); null: the app offers no sign-out. */
+  logoutUrl: URL | null;
+}
+
 export interface Config {
   production: boolean;
   host: string;
@@ -24,8 +36,10 @@ export interface Config {
   sessionKeys: Buffer[];
   /** DATABASE_URL (PostgreSQL) when set, else the SQLite file at DATABASE_PATH. */
   database: DatabaseTarget;
-  /** null in development without AUTH0_DOMAIN: server.ts starts the embedded provider. */
+  /** null in development without AUTH0_DOMAIN: server.ts starts the embedded provider. Unused in proxy mode. */
   oidc: OidcSettings | null;
+  /** Set with AUTH_MODE=proxy (then there is no OIDC, no session cookie and sessionKeys is empty). */
+  proxyAuth?: ProxyAuthSettings;
   /** How long SIGTERM waits for in-flight requests before cutting their connections (server.ts only). */
   shutdownGraceSeconds: number;
   /** Worker processes `npm start` runs (node:cluster); development always runs one. */
@@ -181,6 +195,61 @@ function parseFetchAllowHosts(value: string, problems: string[]): readonly Allow
   return Object.freeze(hosts.map((host) => Object.freeze(host)));
 }
 
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
+export const PROXY_SECRET_MIN_LENGTH = 32;
+
+function parseHeaderName(name: string, value: string | undefined, fallback: string, problems: string[]): string {
+  const text = (value ?? '').trim() || fallback;
+  if (HEADER_NAME.test(text)) return text.toLowerCase();
+  problems.push(`${name} must be an HTTP header name such as ${fallback}`);
+  return fallback.toLowerCase();
+}
+
+/**
+ * AUTH_MODE=proxy: the secret the proxy proves itself with, and TRUST_PROXY naming where it
+ * connects from, are both required; without either, anyone who reaches the port could claim
+ * to be anyone. Never echoes the secret.
+ */
+function parseProxyAuth(env: NodeJS.ProcessEnv, trustProxy: false | string[] | undefined, problems: string[]): ProxyAuthSettings | undefined {
+  const userHeader = parseHeaderName('AUTH_PROXY_USER_HEADER', env.AUTH_PROXY_USER_HEADER, 'Remote-User', problems);
+  const emailHeader = parseHeaderName('AUTH_PROXY_EMAIL_HEADER', env.AUTH_PROXY_EMAIL_HEADER, 'Remote-Email', problems);
+  const nameHeader = parseHeaderName('AUTH_PROXY_NAME_HEADER', env.AUTH_PROXY_NAME_HEADER, 'Remote-Name', problems);
+  const names = [userHeader, emailHeader, nameHeader, 'x-proxy-secret'];
+  if (new Set(names).size < names.length) {
+    problems.push('AUTH_PROXY_USER_HEADER, AUTH_PROXY_EMAIL_HEADER, AUTH_PROXY_NAME_HEADER and X-Proxy-Secret must be four different headers');
+  }
+
+  const secret = (env.AUTH_PROXY_SECRET ?? '').trim();
+  if (secret === '') {
+    problems.push(
+      'AUTH_PROXY_SECRET is required with AUTH_MODE=proxy: the proxy must send it as X-Proxy-Secret, so that a request that did not come through the proxy cannot claim a user (generate one with: openssl rand -hex 32)',
+    );
+  } else if (secret.length < PROXY_SECRET_MIN_LENGTH || !/^[\x21-\x7e]+$/.test(secret)) {
+    problems.push(`AUTH_PROXY_SECRET must be at least ${PROXY_SECRET_MIN_LENGTH} printable ASCII characters without spaces (generate one with: openssl rand -hex 32)`);
+  }
+
+  if (trustProxy === false) {
+    problems.push(
+      "TRUST_PROXY must list the authenticating proxy's address or CIDR range (e.g. 127.0.0.1, or 172.18.0.0/16 for a Docker network) with AUTH_MODE=proxy: identity headers are believed only from there",
+    );
+  }
+
+  let logoutUrl: URL | null = null;
+  const logout = (env.AUTH_PROXY_LOGOUT_URL ?? '').trim();
+  if (logout !== '') {
+    try {
+      logoutUrl = new URL(logout);
+    } catch {
+      // Reported below.
+    }
+    if (!logoutUrl || (logoutUrl.protocol !== 'https:' && logoutUrl.protocol !== 'http:')) {
+      problems.push("AUTH_PROXY_LOGOUT_URL must be an http(s) URL such as https://auth.example.com/logout (the proxy's sign-out page)");
+      logoutUrl = null;
+    }
+  }
+  return { userHeader, emailHeader, nameHeader, secret, logoutUrl };
+}
+
 /** A damaged or truncated key file is replaced: it only costs development sessions, never a crash at startup. */
 function readOrCreateDevSessionKey(path: string): Buffer {
   const stored = existsSync(path) ? readFileSync(path, 'utf8').trim() : '';
@@ -237,32 +306,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     }
   }
 
-  const sessionKeys: Buffer[] = [];
-  if (blank('SESSION_SECRET')) {
-    if (production) problems.push('SESSION_SECRET is required (generate one with: openssl rand -hex 32)');
-    else sessionKeys.push(readOrCreateDevSessionKey(options.devSessionKeyFile ?? DEV_SESSION_KEY_FILE));
-  } else {
-    const key = parseSessionKey('SESSION_SECRET', env.SESSION_SECRET!, problems);
-    if (key) sessionKeys.push(key);
-  }
-  if (!blank('SESSION_SECRET_PREVIOUS')) {
-    const key = parseSessionKey('SESSION_SECRET_PREVIOUS', env.SESSION_SECRET_PREVIOUS!, problems);
-    if (key) sessionKeys.push(key);
-  }
+  const authMode = blank('AUTH_MODE') ? 'oidc' : env.AUTH_MODE!.trim().toLowerCase();
+  if (authMode !== 'oidc' && authMode !== 'proxy') problems.push('AUTH_MODE must be oidc (the default) or proxy');
+  const trustProxy = blank('TRUST_PROXY') ? false : parseTrustProxy(env.TRUST_PROXY!, problems);
 
+  // Proxy mode needs neither a provider nor a session cookie: the proxy vouches for every request.
+  const proxyAuth = authMode === 'proxy' ? parseProxyAuth(env, trustProxy, problems) : undefined;
+  const sessionKeys: Buffer[] = [];
   let oidc: OidcSettings | null = null;
-  const auth0Names = ['AUTH0_DOMAIN', 'AUTH0_CLIENT_ID', 'AUTH0_CLIENT_SECRET'];
-  if (production || auth0Names.some((name) => !blank(name))) {
-    for (const name of auth0Names) if (blank(name)) problems.push(`${name} is required`);
-    const issuer = blank('AUTH0_DOMAIN') ? undefined : parseIssuer(env.AUTH0_DOMAIN!.trim(), problems);
-    if (issuer && !blank('AUTH0_CLIENT_ID') && !blank('AUTH0_CLIENT_SECRET')) {
-      oidc = { issuer, clientId: env.AUTH0_CLIENT_ID!.trim(), clientSecret: env.AUTH0_CLIENT_SECRET!.trim() };
+  if (authMode === 'oidc') {
+    if (blank('SESSION_SECRET')) {
+      if (production) problems.push('SESSION_SECRET is required (generate one with: openssl rand -hex 32)');
+      else sessionKeys.push(readOrCreateDevSessionKey(options.devSessionKeyFile ?? DEV_SESSION_KEY_FILE));
+    } else {
+      const key = parseSessionKey('SESSION_SECRET', env.SESSION_SECRET!, problems);
+      if (key) sessionKeys.push(key);
+    }
+    if (!blank('SESSION_SECRET_PREVIOUS')) {
+      const key = parseSessionKey('SESSION_SECRET_PREVIOUS', env.SESSION_SECRET_PREVIOUS!, problems);
+      if (key) sessionKeys.push(key);
+    }
+
+    const auth0Names = ['AUTH0_DOMAIN', 'AUTH0_CLIENT_ID', 'AUTH0_CLIENT_SECRET'];
+    if (production || auth0Names.some((name) => !blank(name))) {
+      for (const name of auth0Names) if (blank(name)) problems.push(`${name} is required`);
+      const issuer = blank('AUTH0_DOMAIN') ? undefined : parseIssuer(env.AUTH0_DOMAIN!.trim(), problems);
+      if (issuer && !blank('AUTH0_CLIENT_ID') && !blank('AUTH0_CLIENT_SECRET')) {
+        oidc = { issuer, clientId: env.AUTH0_CLIENT_ID!.trim(), clientSecret: env.AUTH0_CLIENT_SECRET!.trim() };
+      }
     }
   }
 
-  const trustProxy = blank('TRUST_PROXY') ? false : parseTrustProxy(env.TRUST_PROXY!, problems);
   const fetchAllowHosts = parseFetchAllowHosts(env.FETCH_ALLOW_HOSTS ?? '', problems);
-
   const database = databaseFrom(env, problems);
 
   if (problems.length > 0 || !appBaseUrl || trustProxy === undefined) throw new ConfigError(problems);
@@ -281,6 +356,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     rateLimits: DEFAULT_RATE_LIMITS,
     importBudget: DEFAULT_IMPORT_BUDGET,
     fetchAllowHosts,
+    ...(proxyAuth ? { proxyAuth } : {}),
   });
 }
 

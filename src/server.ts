@@ -1,15 +1,16 @@
 import cluster from 'node:cluster';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig, loadDotEnv, type Config, type OidcSettings } from './config.js';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import { migrateDatabase } from './db/client.js';
 
 /*
- * The server. In development (`npm run dev`): one process with the embedded
- * OpenID provider, migrating the database first. In production (`npm start`):
- * a primary process migrates the database (under a lock, so replicas starting
- * together take turns), then runs WEB_CONCURRENCY workers with node:cluster,
- * which share the port, replaces any worker that dies, and on SIGTERM or
- * SIGINT lets every worker finish its requests before exiting.
+ * The server. In development (`npm run dev`): one process, with the embedded
+ * OpenID provider unless Auth0 or a sign-in proxy is configured, migrating the
+ * database first. In production (`npm start`): a primary process migrates the
+ * database (under a lock, so replicas starting together take turns), then runs
+ * WEB_CONCURRENCY workers with node:cluster, which share the port, replaces
+ * any worker that dies, and on SIGTERM or SIGINT lets every worker finish its
+ * requests before exiting.
  */
 
 function loadConfigOrExit(): Config {
@@ -35,8 +36,8 @@ async function migrateOrExit(config: Config): Promise<void> {
 }
 
 /** Serves until SIGTERM or SIGINT, then stops accepting, lets requests in flight finish (within the grace period) and exits. */
-async function serve(config: Config, oidc: OidcSettings, onClosed: () => Promise<void> = async () => {}): Promise<void> {
-  const app = await buildApp({ ...config, oidc });
+async function serve(config: Config, onClosed: () => Promise<void> = async () => {}): Promise<void> {
+  const app = await buildApp(config);
   let closing = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (closing) return;
@@ -60,19 +61,17 @@ async function serve(config: Config, oidc: OidcSettings, onClosed: () => Promise
 
 async function runDevelopment(config: Config): Promise<void> {
   await migrateOrExit(config);
-  let oidc: OidcSettings;
   let closeProvider = async (): Promise<void> => {};
-  if (config.oidc) {
-    oidc = config.oidc;
-  } else {
-    // Development without Auth0: a local OpenID provider, loaded only here.
+  // Development without Auth0 (and not behind a sign-in proxy): a local OpenID provider, loaded only here.
+  const embeddedProvider = !config.oidc && !config.proxyAuth;
+  if (embeddedProvider) {
     const { startLocalProvider } = await import('./dev/oidc-provider.js');
     const provider = await startLocalProvider({ appBaseUrl: config.appBaseUrl.href });
-    oidc = { issuer: new URL(provider.issuer), clientId: provider.clientId, clientSecret: provider.clientSecret };
+    config = { ...config, oidc: { issuer: new URL(provider.issuer), clientId: provider.clientId, clientSecret: provider.clientSecret } };
     closeProvider = provider.close;
   }
-  await serve(config, oidc, closeProvider);
-  if (!config.oidc) {
+  await serve(config, closeProvider);
+  if (embeddedProvider) {
     console.log(`\n  Bookmarks is running at ${config.appBaseUrl.href}`);
     console.log('  Sign in with any user name on the local OpenID provider (no Auth0 account needed).\n');
   }
@@ -97,8 +96,10 @@ async function runPrimary(config: Config): Promise<void> {
     if (restarts.length > MAX_RESTARTS) {
       console.error(`Workers died ${restarts.length} times within a minute (the last with ${signal ?? `exit code ${code}`}); stopping.`);
       stopping = true;
-      for (const live of Object.values(cluster.workers ?? {})) live?.process.kill('SIGTERM');
       process.exitCode = 1;
+      const live = Object.values(cluster.workers ?? {});
+      if (live.length === 0) process.exit();
+      for (const other of live) other?.process.kill('SIGTERM');
       return;
     }
     console.error(`Worker ${worker.process.pid} died (${signal ?? `exit code ${code}`}); starting another.`);
@@ -122,8 +123,8 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   if (!config.production) return runDevelopment(config);
   if (cluster.isPrimary) return runPrimary(config);
-  // Production requires the provider's settings (config.ts), so a worker never starts the embedded one.
-  return serve(config, config.oidc!);
+  // Production requires the provider's settings or proxy sign-in (config.ts): a worker never starts the embedded provider.
+  return serve(config);
 }
 
 main().catch((error: unknown) => {

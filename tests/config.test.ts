@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config.js';
@@ -14,6 +14,16 @@ const production = {
   AUTH0_CLIENT_SECRET: 'super-secret-value',
   APP_BASE_URL: 'https://bookmarks.example.com',
   SESSION_SECRET: HEX_KEY,
+};
+
+const PROXY_SECRET = 'p'.repeat(40);
+const proxyProduction = {
+  NODE_ENV: 'production',
+  AUTH_MODE: 'proxy',
+  AUTH_PROXY_SECRET: PROXY_SECRET,
+  AUTH_PROXY_LOGOUT_URL: 'https://auth.example.com/logout?rd=https://bookmarks.example.com/',
+  TRUST_PROXY: '172.18.0.0/16',
+  APP_BASE_URL: 'https://bookmarks.example.com',
 };
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
@@ -124,6 +134,7 @@ describe('.env.example', () => {
     try {
       loadConfig(recording({ ...production, SESSION_SECRET_PREVIOUS: HEX_KEY, TRUST_PROXY: '127.0.0.1', PORT: '3000', HOST: '::', LOG_LEVEL: 'info', DATABASE_PATH: 'x.db', DATABASE_URL: 'postgres://bookmarks@db.example/bookmarks', SHUTDOWN_GRACE_SECONDS: '5' }));
       loadConfig(recording({}), { devSessionKeyFile: join(dir, 'key') });
+      loadConfig(recording({ ...proxyProduction, AUTH_PROXY_USER_HEADER: 'X-Auth-Request-User', AUTH_PROXY_EMAIL_HEADER: 'X-Auth-Request-Email', AUTH_PROXY_NAME_HEADER: 'X-Auth-Request-Preferred-Username' }));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -181,6 +192,78 @@ describe('DATABASE_URL', () => {
     expect(problems[0]).toMatch(/^DATABASE_URL must /);
     expect(message).not.toContain(PASSWORD);
     expect(message).not.toContain(url);
+  });
+});
+
+describe('AUTH_MODE=proxy', () => {
+  it('needs no Auth0 settings and no session key, and reads the proxy settings with their defaults', () => {
+    const config = loadConfig(proxyProduction);
+    expect(config.oidc).toBeNull();
+    expect(config.sessionKeys).toEqual([]);
+    expect(config.trustProxy).toEqual(['172.18.0.0/16']);
+    expect(config.proxyAuth).toEqual({
+      userHeader: 'remote-user',
+      emailHeader: 'remote-email',
+      nameHeader: 'remote-name',
+      secret: PROXY_SECRET,
+      logoutUrl: new URL(proxyProduction.AUTH_PROXY_LOGOUT_URL),
+    });
+    expect(loadConfig(production).proxyAuth).toBeUndefined();
+    expect(loadConfig({ ...production, AUTH_MODE: ' OIDC ' }).proxyAuth).toBeUndefined();
+  });
+
+  it('takes other header names (oauth2-proxy), case-insensitively, and no logout URL', () => {
+    const { AUTH_PROXY_LOGOUT_URL: _unset, ...withoutLogout } = proxyProduction;
+    const config = loadConfig({ ...withoutLogout, AUTH_PROXY_USER_HEADER: 'X-Auth-Request-User', AUTH_PROXY_EMAIL_HEADER: 'x-auth-request-email', AUTH_PROXY_NAME_HEADER: ' X-Auth-Request-Preferred-Username ' });
+    expect(config.proxyAuth).toMatchObject({ userHeader: 'x-auth-request-user', emailHeader: 'x-auth-request-email', nameHeader: 'x-auth-request-preferred-username', logoutUrl: null });
+  });
+
+  it('in development starts no provider and writes no session key file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bookmarks-config-'));
+    try {
+      const keyFile = join(dir, 'dev-session-key');
+      const config = loadConfig({ AUTH_MODE: 'proxy', AUTH_PROXY_SECRET: PROXY_SECRET, TRUST_PROXY: 'loopback' }, { devSessionKeyFile: keyFile });
+      expect(config.production).toBe(false);
+      expect(config.oidc).toBeNull();
+      expect(config.proxyAuth?.secret).toBe(PROXY_SECRET);
+      expect(existsSync(keyFile)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('accepts a secret of exactly 32 characters', () => {
+    expect(loadConfig({ ...proxyProduction, AUTH_PROXY_SECRET: 'x'.repeat(32) }).proxyAuth?.secret).toBe('x'.repeat(32));
+  });
+
+  it.each([
+    [{ AUTH_PROXY_SECRET: undefined }, 'AUTH_PROXY_SECRET is required with AUTH_MODE=proxy: the proxy must send it as X-Proxy-Secret, so that a request that did not come through the proxy cannot claim a user (generate one with: openssl rand -hex 32)'],
+    [{ AUTH_PROXY_SECRET: '   ' }, 'AUTH_PROXY_SECRET is required with AUTH_MODE=proxy: the proxy must send it as X-Proxy-Secret, so that a request that did not come through the proxy cannot claim a user (generate one with: openssl rand -hex 32)'],
+    [{ AUTH_PROXY_SECRET: 'x'.repeat(31) }, 'AUTH_PROXY_SECRET must be at least 32 printable ASCII characters without spaces (generate one with: openssl rand -hex 32)'],
+    [{ AUTH_PROXY_SECRET: `${'x'.repeat(20)} ${'y'.repeat(20)}` }, 'AUTH_PROXY_SECRET must be at least 32 printable ASCII characters without spaces (generate one with: openssl rand -hex 32)'],
+    [{ AUTH_PROXY_SECRET: `${'é'.repeat(40)}` }, 'AUTH_PROXY_SECRET must be at least 32 printable ASCII characters without spaces (generate one with: openssl rand -hex 32)'],
+    [{ TRUST_PROXY: undefined }, "TRUST_PROXY must list the authenticating proxy's address or CIDR range (e.g. 127.0.0.1, or 172.18.0.0/16 for a Docker network) with AUTH_MODE=proxy: identity headers are believed only from there"],
+    [{ TRUST_PROXY: 'false' }, "TRUST_PROXY must list the authenticating proxy's address or CIDR range (e.g. 127.0.0.1, or 172.18.0.0/16 for a Docker network) with AUTH_MODE=proxy: identity headers are believed only from there"],
+    [{ AUTH_PROXY_LOGOUT_URL: 'javascript:alert(1)' }, "AUTH_PROXY_LOGOUT_URL must be an http(s) URL such as https://auth.example.com/logout (the proxy's sign-out page)"],
+    [{ AUTH_PROXY_LOGOUT_URL: '/logout' }, "AUTH_PROXY_LOGOUT_URL must be an http(s) URL such as https://auth.example.com/logout (the proxy's sign-out page)"],
+    [{ AUTH_PROXY_USER_HEADER: 'Remote User' }, 'AUTH_PROXY_USER_HEADER must be an HTTP header name such as Remote-User'],
+    [{ AUTH_PROXY_NAME_HEADER: 'Remote-User' }, 'AUTH_PROXY_USER_HEADER, AUTH_PROXY_EMAIL_HEADER, AUTH_PROXY_NAME_HEADER and X-Proxy-Secret must be four different headers'],
+    [{ AUTH_PROXY_USER_HEADER: 'x-proxy-secret' }, 'AUTH_PROXY_USER_HEADER, AUTH_PROXY_EMAIL_HEADER, AUTH_PROXY_NAME_HEADER and X-Proxy-Secret must be four different headers'],
+    [{ AUTH_MODE: 'saml' }, 'AUTH_MODE must be oidc (the default) or proxy'],
+  ])('refuses %j with one clear message', (overrides, message) => {
+    expect(problemsOf({ ...proxyProduction, ...overrides })).toEqual([message]);
+  });
+
+  it('names the missing secret and the missing TRUST_PROXY together, and never prints a secret', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', AUTH_MODE: 'proxy', APP_BASE_URL: 'https://bookmarks.example.com' });
+    expect(problems.map((p) => p.split(' ')[0])).toEqual(['AUTH_PROXY_SECRET', 'TRUST_PROXY']);
+    try {
+      loadConfig({ ...proxyProduction, AUTH_PROXY_SECRET: 'short-proxy-secret' });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).message).toContain('AUTH_PROXY_SECRET');
+      expect((error as Error).message).not.toContain('short-proxy-secret');
+    }
   });
 });
 

@@ -79,6 +79,11 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   const { appBaseUrl, oidcClientId } = { appBaseUrl: app.config.appBaseUrl, oidcClientId: app.oidc.clientMetadata().client_id };
   const callbackUrl = new URL('/auth/callback', appBaseUrl).href;
 
+  app.get('/', async (request, reply) => {
+    if (request.user) return reply.redirect('/dashboard', 303);
+    return reply.viewAsync('pages/login.njk', {});
+  });
+
   app.get('/auth/login', async (request: FastifyRequest<{ Querystring: { returnTo?: string } }>, reply) => {
     const returnTo = safeReturnTo(request.query.returnTo, appBaseUrl);
     // htmx cannot follow a redirect to another origin; make the browser load this URL itself.

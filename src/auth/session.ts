@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/database.js';
-import { isFragmentRequest } from '../http/htmx.js';
 import { endSession, isSessionEnded } from './ended-sessions.js';
 
 export interface SessionUser {
@@ -70,13 +69,10 @@ export async function endCurrentSession(request: FastifyRequest, db: Db): Promis
   if (sessionId) await endSession(db, sessionId, (request.session.get('signedInAt') ?? 0) + SESSION_ABSOLUTE_SECONDS);
 }
 
-/** preHandler for signed-in routes: full pages go to the sign-in page, htmx gets 401 + HX-Redirect. */
-export async function requireUser(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (request.user) return;
-  if (isFragmentRequest(request)) {
-    return reply.code(401).header('HX-Redirect', '/').send();
-  }
-  return reply.redirect('/', 303);
+/** preHandler for signed-in routes; how a request without a user is answered is the auth mode's call. */
+export async function requireUser(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  if (request.user) return undefined;
+  return request.server.authMode.refuseAnonymous(request, reply);
 }
 
 /** The signed-in user, for handlers behind requireUser. */

@@ -3,9 +3,10 @@ import type { FastifyInstance } from 'fastify';
 
 /**
  * Strict CSP: our own scripts and styles only, no inline code and no eval.
- * form-action allows the provider because sign-out posts to us and we redirect there.
+ * form-action allows where sign-out leads (the provider, or the proxy's logout page):
+ * sign-out posts to us and we redirect there, and browsers hold the redirect to form-action.
  */
-export async function registerSecurityHeaders(app: FastifyInstance, providerOrigin: string): Promise<void> {
+export async function registerSecurityHeaders(app: FastifyInstance, signOutOrigins: string[]): Promise<void> {
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -16,7 +17,7 @@ export async function registerSecurityHeaders(app: FastifyInstance, providerOrig
         imgSrc: ["'self'", 'data:', 'https:'],
         connectSrc: ["'self'"],
         fontSrc: ["'self'"],
-        formAction: ["'self'", providerOrigin],
+        formAction: ["'self'", ...signOutOrigins],
         frameAncestors: ["'none'"],
         baseUri: ["'none'"],
         objectSrc: ["'none'"],

@@ -14,8 +14,9 @@ import {
   type Request,
   type Response,
 } from 'playwright-core';
-import { startLocalProvider, type LocalProvider } from '../../src/dev/oidc-provider.js';
+import { startLocalProvider } from '../../src/dev/oidc-provider.js';
 import { freePort } from '../../scripts/lib/production.js';
+import { proxySignIn, startForwardAuthProxy } from '../forward-auth-proxy.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const INSTALL_HINT = 'sudo apt-get update && sudo apt-get install -y chromium';
@@ -51,18 +52,61 @@ async function waitForHealthy(baseUrl: string, server: ChildProcess, log: () => 
   throw new Error(`the app did not become healthy within ${STARTUP_SECONDS} s:\n${log()}`);
 }
 
-/** The production build, a real OpenID provider and Chromium, all on 127.0.0.1. */
+/**
+ * The production build, a real OpenID provider and Chromium, all on 127.0.0.1. With
+ * `proxy`, AUTH_MODE=proxy instead: no provider, and Chromium reaches the app only
+ * through a forward-auth proxy (tests/forward-auth-proxy.ts), which baseUrl then is.
+ */
 export interface Stack {
+  mode: 'oidc' | 'proxy';
   baseUrl: string;
+  /** proxy mode: the sign-in portal's logout page, where the app's sign-out leads. */
+  proxyLogoutUrl?: string;
   browser: Browser;
   serverLog(): string;
   close(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
-  const port = await freePort();
+/** How the app signs people in, as the environment of `npm start`; stop() ends what it started. */
+interface AuthSetup {
+  baseUrl: string;
+  env: Record<string, string>;
+  proxyLogoutUrl?: string;
+  stop(): Promise<void>;
+}
+
+async function oidcSetup(port: number): Promise<AuthSetup> {
   const baseUrl = `http://127.0.0.1:${port}`;
-  const provider: LocalProvider = await startLocalProvider({ appBaseUrl: baseUrl });
+  const provider = await startLocalProvider({ appBaseUrl: baseUrl });
+  return {
+    baseUrl,
+    env: {
+      AUTH0_DOMAIN: provider.issuer,
+      AUTH0_CLIENT_ID: provider.clientId,
+      AUTH0_CLIENT_SECRET: provider.clientSecret,
+      SESSION_SECRET: randomBytes(32).toString('hex'),
+    },
+    stop: () => provider.close(),
+  };
+}
+
+/** No AUTH0_* and no SESSION_SECRET: proxy mode must start without them. */
+async function proxySetup(port: number): Promise<AuthSetup> {
+  const secret = randomBytes(32).toString('hex');
+  const proxy = await startForwardAuthProxy({ upstream: `http://127.0.0.1:${port}`, secret });
+  const proxyLogoutUrl = `${proxy.portalUrl}/logout`;
+  return {
+    baseUrl: proxy.url,
+    proxyLogoutUrl,
+    env: { AUTH_MODE: 'proxy', AUTH_PROXY_SECRET: secret, TRUST_PROXY: '127.0.0.1', AUTH_PROXY_LOGOUT_URL: proxyLogoutUrl },
+    stop: () => proxy.close(),
+  };
+}
+
+export async function startStack(options: { proxy?: boolean } = {}): Promise<Stack> {
+  const port = await freePort();
+  const auth = options.proxy ? await proxySetup(port) : await oidcSetup(port);
+  const { baseUrl } = auth;
   const workDir = mkdtempSync(join(tmpdir(), 'bookmarks-e2e-'));
   // Exactly `npm start`: scripts/start.mjs finds dist/ next to itself and compiles it when stale.
   // Its cwd is an empty temp folder because server.ts reads .env from the cwd: a developer's .env never leaks in.
@@ -71,11 +115,8 @@ export async function startStack(): Promise<Stack> {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
-      AUTH0_DOMAIN: provider.issuer,
-      AUTH0_CLIENT_ID: provider.clientId,
-      AUTH0_CLIENT_SECRET: provider.clientSecret,
+      ...auth.env,
       APP_BASE_URL: baseUrl,
-      SESSION_SECRET: randomBytes(32).toString('hex'),
       DATABASE_PATH: join(workDir, 'bookmarks.db'),
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -95,17 +136,18 @@ export async function startStack(): Promise<Stack> {
       server.kill('SIGTERM');
       await exited;
     }
-    await provider.close();
+    await auth.stop();
     rmSync(workDir, { recursive: true, force: true });
   };
   try {
-    await waitForHealthy(baseUrl, server, () => log);
+    // The app's own port: in proxy mode the proxy would ask for a sign-in first.
+    await waitForHealthy(`http://127.0.0.1:${port}`, server, () => log);
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   } catch (error) {
     await close();
     throw error;
   }
-  return { baseUrl, browser, serverLog: () => log, close };
+  return { mode: options.proxy ? 'proxy' : 'oidc', baseUrl, ...(auth.proxyLogoutUrl ? { proxyLogoutUrl: auth.proxyLogoutUrl } : {}), browser, serverLog: () => log, close };
 }
 
 /**
@@ -164,6 +206,10 @@ export class Session {
 
   get baseUrl(): string {
     return this.stack.baseUrl;
+  }
+
+  get proxyLogoutUrl(): string | undefined {
+    return this.stack.proxyLogoutUrl;
   }
 
   /**
@@ -241,8 +287,18 @@ export class Session {
     return page;
   }
 
-  /** A fresh context signed in as `user` through the provider's own login page. */
+  /**
+   * A fresh context signed in as `user`: through the provider's own login page, or in proxy
+   * mode already signed in at the proxy (HTTP Basic on every request, as a proxy's session
+   * cookie would be), so the app's front page leads straight to the dashboard.
+   */
   async signedInPage(user: string, options: BrowserContextOptions = {}): Promise<Page> {
+    if (this.stack.mode === 'proxy') {
+      const page = await this.newPage({ ...options, extraHTTPHeaders: { ...options.extraHTTPHeaders, ...proxySignIn(user) } });
+      await page.goto(`${this.baseUrl}/`);
+      await page.waitForURL(`${this.baseUrl}/dashboard`);
+      return page;
+    }
     const page = await this.newPage(options);
     await signIn(page, this.baseUrl, user);
     return page;
@@ -270,11 +326,11 @@ export class Session {
  * One app, provider and browser per test file; a fresh Session per test, whose
  * collected problems fail the test.
  */
-export function useStack(): { session(): Session } {
+export function useStack(options: { proxy?: boolean } = {}): { session(): Session } {
   let stack: Stack | undefined;
   let session: Session | undefined;
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack(options);
   });
   afterAll(async () => {
     await stack?.close();

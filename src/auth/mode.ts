@@ -1,0 +1,24 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * One way of knowing who the user is. app.ts registers exactly one: OpenID Connect with
+ * a session cookie (oidc-mode.ts), or an authenticating reverse proxy (proxy.ts).
+ */
+export interface AuthMode {
+  /** Origins sign-out redirects to: the CSP's form-action must allow them, as browsers apply it to a form's redirects. */
+  formActionOrigins: string[];
+  /** Whether pages offer "Sign out". */
+  signOut: boolean;
+  /** Sets request.user for every HTML request (the JSON API has its own tokens). */
+  identify: FastifyPluginAsync;
+  /** GET / and /auth/*. */
+  routes: FastifyPluginAsync;
+  /** Answers a request that needs a user and has none (requireUser). */
+  refuseAnonymous(request: FastifyRequest, reply: FastifyReply): Promise<unknown>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    authMode: AuthMode;
+  }
+}

@@ -1,0 +1,45 @@
+import fp from 'fastify-plugin';
+import secureSession from '@fastify/secure-session';
+import type { Config, OidcSettings } from '../config.js';
+import { isApiRequest } from '../api/scope.js';
+import { isFragmentRequest } from '../http/htmx.js';
+import type { AuthMode } from './mode.js';
+import { oidcPlugin } from './oidc.js';
+import { authRoutes } from './routes.js';
+import { loadSessionUser, SESSION_IDLE_SECONDS } from './session.js';
+
+/** Sign-in through an OpenID provider (Auth0 or any other), remembered in an encrypted session cookie. */
+export function oidcMode(config: Config, oidc: OidcSettings): AuthMode {
+  const https = config.appBaseUrl.protocol === 'https:';
+  return {
+    formActionOrigins: [oidc.issuer.origin],
+    signOut: true,
+    identify: fp(async (app) => {
+      await app.register(oidcPlugin, { settings: oidc });
+      await app.register(secureSession, {
+        key: config.sessionKeys,
+        // __Host- makes browsers refuse the cookie unless it is Secure, Path=/ and has no Domain,
+        // so no subdomain can set or shadow it. They also refuse it over plain http (local development).
+        cookieName: https ? '__Host-session' : 'session',
+        expiry: SESSION_IDLE_SECONDS,
+        cookie: {
+          path: '/',
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: https,
+          maxAge: SESSION_IDLE_SECONDS,
+        },
+      });
+      app.addHook('preHandler', async (request) => {
+        // The API takes bearer tokens only: its requests neither read nor refresh the session cookie.
+        if (!isApiRequest(request)) request.user = await loadSessionUser(request, app.db);
+      });
+    }),
+    routes: authRoutes,
+    // Full pages go to the sign-in page; htmx cannot follow a redirect into a page, so it is told to load it.
+    async refuseAnonymous(request, reply) {
+      if (isFragmentRequest(request)) return reply.code(401).header('HX-Redirect', '/').send();
+      return reply.redirect('/', 303);
+    },
+  };
+}

@@ -18,6 +18,7 @@ import { transferRoutes } from './transfer/routes.js';
 import { tokenRoutes } from './tokens/routes.js';
 import { apiRoutes } from './api/routes.js';
 import { API_PREFIX, isApiRequest } from './api/scope.js';
+import { registerPrivateCaching } from './http/caching.js';
 import { registerCsrfGuard } from './http/csrf.js';
 import { isFragmentRequest, varyOnHtmx } from './http/htmx.js';
 import { registerSecurityHeaders } from './http/security.js';
@@ -91,6 +92,7 @@ export async function buildApp(config: Config & { oidc: OidcSettings }, options:
     },
   });
   app.decorateRequest('user', null);
+  registerPrivateCaching(app);
   app.addHook('preHandler', async (request) => {
     // The API takes bearer tokens only: its requests neither read nor refresh the session cookie.
     if (!isApiRequest(request)) request.user = loadSessionUser(request, app.db);

@@ -20,8 +20,9 @@ import { apiRoutes } from './api/routes.js';
 import { API_PREFIX, isApiRequest } from './api/scope.js';
 import { registerPrivateCaching } from './http/caching.js';
 import { registerCsrfGuard } from './http/csrf.js';
-import { isFragmentRequest, varyOnHtmx } from './http/htmx.js';
-import { registerSecurityHeaders } from './http/security.js';
+import { clientErrorHandler, frameworkErrorHandler, methodsAllowedInstead, renderClientErrorPages, sendErrorPage } from './http/errors.js';
+import { varyOnHtmx } from './http/htmx.js';
+import { registerSecurityHeaders, securityHeaders } from './http/security.js';
 import { DEFAULT_RATE_LIMITS, registerRateLimits } from './http/rate-limit.js';
 import type { OidcSettings } from './config.js';
 
@@ -49,31 +50,28 @@ function loggerOptions(config: Config): FastifyServerOptions['logger'] {
   };
 }
 
-const ERROR_MESSAGES: Record<number, [string, string]> = {
-  400: ['Bad request', 'That request could not be understood.'],
-  404: ['Not found', 'There is nothing here, or it is not yours to see.'],
-  413: ['Too large', 'That request was larger than this app accepts.'],
-  415: ['Unsupported', 'That kind of request body is not accepted here.'],
-  429: ['Slow down', 'Too many requests. Please wait a moment and try again.'],
-  500: ['Something went wrong', 'Something went wrong on our side. Please try again.'],
-};
-
 export async function buildApp(config: Config & { oidc: OidcSettings }, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
   // Logger options from the caller (a test's capture stream, a level) are merged in, so redaction and serializers stay.
   const { logger, ...rest } = options;
-  const app = Fastify({
+  const headers = securityHeaders(config.oidc.issuer.origin);
+  let clientErrorPages: Awaited<ReturnType<typeof renderClientErrorPages>> | undefined;
+  const app: FastifyInstance = Fastify({
     logger: logger === false ? false : { ...(loggerOptions(config) as object), ...(typeof logger === 'object' ? logger : {}) },
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy ?? false,
+    // Answers given before any hook runs (a URL the router cannot decode, a request the HTTP
+    // parser refuses) still get the app's headers and error page.
+    frameworkErrors: frameworkErrorHandler(() => app, headers),
+    clientErrorHandler: clientErrorHandler(() => clientErrorPages, headers),
     ...rest,
   });
   app.decorate('config', config);
-  // Before any plugin registers, so every route and every early answer (403, 429, 404) carries it.
+  // Before any plugin registers, so every route and every early answer (403, 429, 404) carries them.
+  registerSecurityHeaders(app, headers);
   app.addHook('onSend', async (_request, reply) => varyOnHtmx(reply));
 
   await app.register(dbPlugin, { path: config.databasePath });
   await app.register(oidcPlugin, { settings: config.oidc });
-  await registerSecurityHeaders(app, config.oidc.issuer.origin);
   registerCsrfGuard(app, config.appBaseUrl.origin);
   await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
   const https = config.appBaseUrl.protocol === 'https:';
@@ -112,21 +110,23 @@ export async function buildApp(config: Config & { oidc: OidcSettings }, options:
   await app.register(fastifyStatic, { root: resolve(root, 'static'), prefix: '/static/', maxAge: '1h' });
   await app.register(fastifyStatic, { root: htmxDist, prefix: '/vendor/', decorateReply: false, maxAge: '1d', allowedPath: (path) => path === '/htmx.min.js' });
 
+  app.addHook('onReady', async () => {
+    clientErrorPages = await renderClientErrorPages(app);
+  });
+
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: error.code, status }, 'request refused');
-    const [heading, message] = ERROR_MESSAGES[status] ?? ERROR_MESSAGES[status >= 500 ? 500 : 400]!;
-    reply.code(status);
-    if (isFragmentRequest(request)) return reply.type('text/plain; charset=utf-8').send(message);
-    return reply.viewAsync('pages/error.njk', { heading, message, user: request.user });
+    return sendErrorPage(request, reply, status);
   });
 
+  // A path some route has, asked with another method, is a 405 that names the methods it takes.
   app.setNotFoundHandler(async (request, reply) => {
-    reply.code(404);
-    const [heading, message] = ERROR_MESSAGES[404]!;
-    if (isFragmentRequest(request)) return reply.type('text/plain; charset=utf-8').send(message);
-    return reply.viewAsync('pages/error.njk', { heading, message, user: request.user });
+    const allow = methodsAllowedInstead(app, request);
+    if (!allow) return sendErrorPage(request, reply, 404);
+    reply.header('Allow', allow.join(', '));
+    return sendErrorPage(request, reply, 405);
   });
 
   const databaseAnswers = app.db.$client.prepare('SELECT 1').pluck();

@@ -22,6 +22,10 @@ describe('parseSearch', () => {
     ['#', {}],
     ['#a\u0000b c\td', { tags: ['a'], words: ['b', 'c', 'd'] }],
     ['"x\u0000y"', { phrases: [['x', 'y']] }],
+    // Issue 17: invisible characters and compatibility forms search as what they look like.
+    ['#w\u200Beb', { tags: ['web'] }],
+    ['-#ｗｅｂ #\u202Edev', { tags: ['dev'], excludedTags: ['web'] }],
+    ['w\u200Beb \u2066drizzle\u2069', { words: ['web', 'drizzle'] }],
   ])('parseSearch(%j)', (input, expected) => {
     expect(parseSearch(input)).toEqual({ ...empty, ...expected });
   });
@@ -57,6 +61,14 @@ describe('searchBookmarks over the real FTS index', () => {
     expect(titles('alice', 'datab')).toEqual(['SQLite FTS5']);
     expect(titles('alice', 'sql driz')).toEqual(['Drizzle ORM docs']);
     expect(titles('alice', '')).toEqual(['Cooking', 'SQLite FTS5', 'Drizzle ORM docs']);
+  });
+
+  it('finds a tag typed with invisible characters or fullwidth letters', () => {
+    setupBookmark(db, 'alice', { title: 'Tagged web', tags: ['web'] });
+    setupBookmark(db, 'alice', { title: 'Tagged dev', tags: ['dev'] });
+    expect(titles('alice', '#w\u200Beb')).toEqual(['Tagged web']);
+    expect(titles('alice', '#ｗｅｂ')).toEqual(['Tagged web']);
+    expect(titles('alice', '-#\u202Eweb')).toEqual(['Tagged dev']);
   });
 
   it('supports phrases, tags and exclusions', () => {

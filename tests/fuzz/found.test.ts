@@ -56,3 +56,48 @@ describe('found by fuzzing', () => {
     expect(keptTagCounts(t.app.db, 'alice')).toEqual(recountTags(t.app.db, 'alice'));
   });
 });
+
+/**
+ * Issue 17: a tag with a zero-width space looked exactly like another tag, and a bidi override
+ * made a title read backwards. Every writer stores what the text looks like.
+ */
+describe('lookalike text through every writer', () => {
+  const TITLE = '\u202Egnp.exe\u202C and w\u200Beb\u2069';
+  const TAGS = ['w\u200Beb', 'ｗｅｂ', '\u2066dev\u2069', 'web', 'ℌ\u00ADtml'];
+  it.each([
+    ['the add form', 'POST', '/bookmarks', 'form'],
+    ['inline edit', 'PUT', '/bookmarks/:id', 'form'],
+    ['the no-JavaScript edit', 'POST', '/bookmarks/:id/edit', 'form'],
+    ['the API', 'POST', '/api/v1/bookmarks', 'json'],
+    ['an API edit', 'PATCH', '/api/v1/bookmarks/:id', 'json'],
+    ['an import', 'POST', '/import', 'file'],
+  ] as const)('%s stores titles without bidi controls or invisible characters, and tags folded to what they look like', async (_name, method, path, kind) => {
+    setupBookmark(t.app.db, 'alice', { url: 'https://tagged.example/', title: 'Already web', tags: ['web'] });
+    const existing = setupBookmark(t.app.db, 'alice', { url: 'https://edit.example/', title: 'Old', tags: ['old'] });
+    const url = path.replace(':id', String(existing.id));
+    const address = kind === 'json' && method === 'PATCH' ? 'https://edit.example/' : 'https://lookalike.example/';
+    let response;
+    if (kind === 'form') {
+      const { payload, headers } = form({ url: address, title: TITLE, tags: TAGS.join(', ') });
+      response = await t.app.inject({ method, url, payload, headers: { ...headers, ...SAME_ORIGIN, cookie: t.alice } });
+    } else if (kind === 'json') {
+      const authorization = `Bearer ${createToken(t.app.db, 'alice', 'found').secret}`;
+      response = await t.app.inject({ method, url, payload: { url: address, title: TITLE, tags: TAGS }, headers: { authorization } });
+    } else {
+      const boundary = 'found-boundary';
+      const file = `<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL><p>\n<DT><A HREF="${address}" TAGS="${TAGS.join(',')}">${TITLE}</A>\n</DL>`;
+      const payload = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="b.html"\r\nContent-Type: text/html\r\n\r\n${file}\r\n--${boundary}--\r\n`;
+      response = await t.app.inject({ method, url, payload, headers: { cookie: t.alice, ...SAME_ORIGIN, 'content-type': `multipart/form-data; boundary=${boundary}` } });
+    }
+    expect(response.statusCode, response.body).toBeLessThan(400);
+    const rows = t.app.db.$client.prepare("SELECT url, title, tags FROM bookmarks WHERE owner_sub = 'alice' ORDER BY id").all() as StoredRow[];
+    expect(rows.find((row) => row.title.startsWith('gnp'))).toMatchObject({ title: 'gnp.exe and web', tags: 'web dev html' });
+    for (const row of rows) expect(storedRowProblems(row)).toEqual([]);
+    expect(keptTagCounts(t.app.db, 'alice')).toEqual(recountTags(t.app.db, 'alice'));
+    expect(keptTagCounts(t.app.db, 'alice').get('web')).toBe(2);
+
+    // Searching for the tag as it was typed finds both.
+    const search = await t.app.inject({ method: 'GET', url: `/bookmarks/search?q=${encodeURIComponent('#w\u200Beb')}`, headers: { ...HTMX, cookie: t.alice } });
+    expect([...html(`<div>${search.body}</div>`).querySelectorAll('.card-title')].map((a) => a.textContent).sort()).toEqual(['Already web', 'gnp.exe and web']);
+  });
+});

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { registerMigrationFunctions } from '../../src/db/client.js';
 import * as schema from '../../src/db/schema.js';
 
 export const MIGRATIONS = resolve(import.meta.dirname, '../../drizzle');
@@ -26,6 +27,7 @@ export function withDatabaseBefore(tagPrefix: string, use: (path: string, old: D
     writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, cut) }));
     const path = join(dir, 'bookmarks.db');
     const old = drizzle(new Database(path), { schema });
+    registerMigrationFunctions(old.$client);
     migrate(old, { migrationsFolder: before });
     use(path, old.$client);
   } finally {

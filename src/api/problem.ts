@@ -55,8 +55,8 @@ export function sendProblem(reply: FastifyReply, body: Problem, headers: Record<
 }
 
 const DETAILS: Record<number, string> = {
-  414: 'The address is longer than this API accepts.',
   413: 'The request body is larger than this API accepts.',
+  414: 'The address is longer than this API accepts.',
   415: 'Send the request body as application/json.',
   429: 'Too many requests for this token. Wait for the number of seconds in Retry-After.',
 };

@@ -7,9 +7,9 @@ import { decodeCursor, encodeCursor, searchBookmarks } from '../bookmarks/search
 import { parseSearch } from '../bookmarks/search.js';
 import { validateBookmark, type BookmarkFields, type ValidBookmark } from '../bookmarks/validation.js';
 import type { Bookmark } from '../db/schema.js';
+import { methodsAllowedInstead } from '../http/errors.js';
 import { apiOwner, authenticateBearer } from './auth.js';
 import { buildOpenApi, collectRoutes, type CollectedRoute } from './openapi.js';
-import { methodsAllowedInstead } from '../http/errors.js';
 import { ApiProblem, errorToProblem, problem, PROBLEM_TYPES, sendProblem } from './problem.js';
 import {
   BookmarkChangesSchema,

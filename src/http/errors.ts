@@ -102,7 +102,7 @@ export function clientErrorHandler(pages: () => ClientErrorPages | undefined, he
     const page = pages()?.html.get(status);
     const [type, body] =
       api || page === undefined
-        ? ['application/problem+json; charset=utf-8', JSON.stringify(problem(status, 'The request could not be understood.'))]
+        ? ['application/problem+json; charset=utf-8', JSON.stringify(problem(status, errorText(status)[1]))]
         : ['text/html; charset=utf-8', page];
     if (socket.writable) {
       const lines = [

@@ -89,58 +89,59 @@ describe('after signing out, Back in Chromium', () => {
     expect(await pressBack(page, navigations)).toEqual({ url: `${session.baseUrl}/`, type: 'BackForwardCacheRestore' });
   });
 
-  for (const javaScriptEnabled of [true, false]) {
-    it(`shows no bookmark and no user name of the signed-out user, with JavaScript ${javaScriptEnabled ? 'on' : 'off'}`, async () => {
-      const session = current();
-      const user = uniqueUser(javaScriptEnabled ? 'backjs' : 'backnojs');
-      const page = await session.signedInPage(user, { javaScriptEnabled });
-      session.expectProviderWithoutIcon();
-      const history = await watchHistory(page);
-      const dashboardEntry = await history.currentIndex();
-      const bookmarks = [
-        { url: 'https://example.org/diary', title: 'Confidential diary entry', tags: 'secret' },
-        { url: 'https://example.org/salary', title: 'Salary negotiation notes', tags: 'secret' },
-      ];
-      for (const bookmark of bookmarks) {
-        if (javaScriptEnabled) {
-          await addBookmark(page, bookmark);
-        } else {
-          await fillBookmarkForm(page, bookmark);
-          await page.click('#bookmark-form-button');
-          await cardTitled(page, bookmark.title).waitFor();
-        }
-      }
-
-      // Browse: a search (pushed into history by htmx, or a plain GET), then an edit page.
+  it.each([
+    ['on', true],
+    ['off', false],
+  ])('shows no bookmark and no user name of the signed-out user, with JavaScript %s', async (_label, javaScriptEnabled) => {
+    const session = current();
+    const user = uniqueUser(javaScriptEnabled ? 'backjs' : 'backnojs');
+    const page = await session.signedInPage(user, { javaScriptEnabled });
+    session.expectProviderWithoutIcon();
+    const history = await watchHistory(page);
+    const dashboardEntry = await history.currentIndex();
+    const bookmarks = [
+      { url: 'https://example.org/diary', title: 'Confidential diary entry', tags: 'secret' },
+      { url: 'https://example.org/salary', title: 'Salary negotiation notes', tags: 'secret' },
+    ];
+    for (const bookmark of bookmarks) {
       if (javaScriptEnabled) {
-        await page.locator('#search-input').pressSequentially('salary');
-        await page.waitForURL(`${session.baseUrl}/bookmarks/search?q=salary`);
+        await addBookmark(page, bookmark);
       } else {
-        await page.fill('#search-input', 'salary');
-        await page.getByRole('button', { name: 'Search', exact: true }).click();
-        await page.waitForURL(`${session.baseUrl}/bookmarks/search?q=salary`);
+        await fillBookmarkForm(page, bookmark);
+        await page.click('#bookmark-form-button');
+        await cardTitled(page, bookmark.title).waitFor();
       }
-      await page.locator('#list-summary', { hasText: '1 match for “salary”' }).waitFor();
-      const editHref = await page.getByRole('link', { name: 'Edit Salary negotiation notes' }).getAttribute('href');
-      await page.goto(`${session.baseUrl}${editHref}`);
-      await page.getByRole('heading', { name: 'Edit bookmark' }).waitFor();
-      const secrets = [user, ...bookmarks.map((bookmark) => bookmark.title)];
-      expect(await shownText(page)).toContain('Salary negotiation notes');
+    }
 
-      await signOut(page, session.baseUrl);
-      const label = javaScriptEnabled ? 'back-js' : 'back-nojs';
-      const visited = await pressBackTo(page, history, dashboardEntry, secrets, label);
-      // Back through the provider's sign-out page, the edit page, the search and the dashboard.
-      expect(visited.length, visited.join(' → ')).toBeGreaterThanOrEqual(4);
+    // Browse: a search (pushed into history by htmx, or a plain GET), then an edit page.
+    if (javaScriptEnabled) {
+      await page.locator('#search-input').pressSequentially('salary');
+      await page.waitForURL(`${session.baseUrl}/bookmarks/search?q=salary`);
+    } else {
+      await page.fill('#search-input', 'salary');
+      await page.getByRole('button', { name: 'Search', exact: true }).click();
+      await page.waitForURL(`${session.baseUrl}/bookmarks/search?q=salary`);
+    }
+    await page.locator('#list-summary', { hasText: '1 match for “salary”' }).waitFor();
+    const editHref = await page.getByRole('link', { name: 'Edit Salary negotiation notes' }).getAttribute('href');
+    await page.goto(`${session.baseUrl}${editHref}`);
+    await page.getByRole('heading', { name: 'Edit bookmark' }).waitFor();
+    const secrets = [user, ...bookmarks.map((bookmark) => bookmark.title)];
+    expect(await shownText(page)).toContain('Salary negotiation notes');
 
-      if (javaScriptEnabled) {
-        // htmx keeps no copy of any page (historyCacheSize 0): at most the path of the page shown now.
-        const stored = await page.evaluate(() => ({ ...sessionStorage, ...localStorage }) as Record<string, string>);
-        expect(Object.keys(stored)).not.toContain('htmx-history-cache');
-        expect(secrets.filter((secret) => JSON.stringify(stored).includes(secret))).toEqual([]);
-      }
-      const restored = history.navigations.filter((navigation) => navigation.type === 'BackForwardCacheRestore');
-      expect(restored, 'pages restored from the back/forward cache').toEqual([]);
-    });
-  }
+    await signOut(page, session.baseUrl);
+    const label = javaScriptEnabled ? 'back-js' : 'back-nojs';
+    const visited = await pressBackTo(page, history, dashboardEntry, secrets, label);
+    // Back through the provider's sign-out page, the edit page, the search and the dashboard.
+    expect(visited.length, visited.join(' → ')).toBeGreaterThanOrEqual(4);
+
+    if (javaScriptEnabled) {
+      // htmx keeps no copy of any page (historyCacheSize 0): at most the path of the page shown now.
+      const stored = await page.evaluate(() => ({ ...sessionStorage, ...localStorage }) as Record<string, string>);
+      expect(Object.keys(stored)).not.toContain('htmx-history-cache');
+      expect(secrets.filter((secret) => JSON.stringify(stored).includes(secret))).toEqual([]);
+    }
+    const restored = history.navigations.filter((navigation) => navigation.type === 'BackForwardCacheRestore');
+    expect(restored, 'pages restored from the back/forward cache').toEqual([]);
+  });
 });

@@ -17,37 +17,35 @@ const get = (url: string | ((bookmark: number) => string), htmx = false): Reques
   headers: { ...(htmx ? HTMX : SAME_ORIGIN) },
 });
 
-const privateAnswers: [string, Request][] = [
-  ['the dashboard', get('/dashboard')],
-  ['the dashboard with an undo notice', get('/dashboard?undo=nope')],
-  ['a search page', get('/bookmarks/search?q=kept')],
-  ['a search fragment', get('/bookmarks/search?q=kept', true)],
-  ['a history restore of a search', () => ({ method: 'GET', url: '/bookmarks/search?q=kept', headers: { ...HTMX, 'hx-history-restore-request': 'true' } })],
-  ['the next page of a search', get('/bookmarks/search?q=&after=1.1', true)],
-  ['a card', get((id) => `/bookmarks/${id}`, true)],
-  ['the edit page', get((id) => `/bookmarks/${id}/edit`)],
-  ['the inline edit form', get((id) => `/bookmarks/${id}/edit`, true)],
-  ['the undo notice', get('/bookmarks/undo-notice', true)],
-  ['the import page', get('/import')],
-  ['the import form', get('/import', true)],
-  ['the settings page', get('/settings')],
-  ['the token panel', get('/settings', true)],
-  ['the export file', get('/export')],
-  ['the not-found page, which names the user', get('/no-such-page')],
-  ['the add form answer', () => ({ method: 'POST', url: '/bookmarks', ...withForm({ url: 'https://example.org/new', title: 'New one', tags: '' }, HTMX) })],
-  ['the add form with an error', () => ({ method: 'POST', url: '/bookmarks', ...withForm({ url: 'nope', title: 'Kept words', tags: '' }, SAME_ORIGIN) })],
-  ['a saved inline edit', (id) => ({ method: 'PUT', url: `/bookmarks/${id}`, ...withForm({ url: 'https://example.com/kept', title: 'Kept words', tags: 'a' }, HTMX) })],
-  ['an edit page with an error', (id) => ({ method: 'POST', url: `/bookmarks/${id}/edit`, ...withForm({ url: 'nope', title: 'Kept words', tags: '' }, SAME_ORIGIN) })],
-  ['an expired undo', () => ({ method: 'POST', url: '/bookmarks/restore', ...withForm({ token: 'gone' }, SAME_ORIGIN) })],
-];
-
 function withForm(values: Record<string, string>, headers: Record<string, string>): Pick<InjectOptions, 'payload' | 'headers'> {
   const { payload, headers: type } = form(values);
   return { payload, headers: { ...headers, ...type } };
 }
 
 describe('private answers are never stored', () => {
-  it.each(privateAnswers)('%s: Cache-Control: no-store', async (_name, request) => {
+  it.each([
+    ['the dashboard', get('/dashboard')],
+    ['the dashboard with an undo notice', get('/dashboard?undo=nope')],
+    ['a search page', get('/bookmarks/search?q=kept')],
+    ['a search fragment', get('/bookmarks/search?q=kept', true)],
+    ['a history restore of a search', () => ({ method: 'GET', url: '/bookmarks/search?q=kept', headers: { ...HTMX, 'hx-history-restore-request': 'true' } })],
+    ['the next page of a search', get('/bookmarks/search?q=&after=1.1', true)],
+    ['a card', get((id) => `/bookmarks/${id}`, true)],
+    ['the edit page', get((id) => `/bookmarks/${id}/edit`)],
+    ['the inline edit form', get((id) => `/bookmarks/${id}/edit`, true)],
+    ['the undo notice', get('/bookmarks/undo-notice', true)],
+    ['the import page', get('/import')],
+    ['the import form', get('/import', true)],
+    ['the settings page', get('/settings')],
+    ['the token panel', get('/settings', true)],
+    ['the export file', get('/export')],
+    ['the not-found page, which names the user', get('/no-such-page')],
+    ['the add form answer', () => ({ method: 'POST', url: '/bookmarks', ...withForm({ url: 'https://example.org/new', title: 'New one', tags: '' }, HTMX) })],
+    ['the add form with an error', () => ({ method: 'POST', url: '/bookmarks', ...withForm({ url: 'nope', title: 'Kept words', tags: '' }, SAME_ORIGIN) })],
+    ['a saved inline edit', (id) => ({ method: 'PUT', url: `/bookmarks/${id}`, ...withForm({ url: 'https://example.com/kept', title: 'Kept words', tags: 'a' }, HTMX) })],
+    ['an edit page with an error', (id) => ({ method: 'POST', url: `/bookmarks/${id}/edit`, ...withForm({ url: 'nope', title: 'Kept words', tags: '' }, SAME_ORIGIN) })],
+    ['an expired undo', () => ({ method: 'POST', url: '/bookmarks/restore', ...withForm({ token: 'gone' }, SAME_ORIGIN) })],
+  ] as [string, Request][])('%s: Cache-Control: no-store', async (_name, request) => {
     const bookmark = setupBookmark(t.app.db, 'alice', { title: 'Kept words', url: 'https://example.com/kept' }).id;
     const options = request(bookmark);
     const response = await t.app.inject({ ...options, headers: { ...(options.headers as Record<string, string>), cookie: t.alice } });

@@ -28,7 +28,7 @@ describe('HTML answers Fastify or the router would give', () => {
     ['malformed percent-encoding in a path no route has', 400, 'GET', '/%zz', 'Bad request', undefined],
     ['an id longer than the router takes', 414, 'GET', `/bookmarks/${LONG_ID}/edit`, 'Address too long', undefined],
     ['an unknown method', 405, 'PROPFIND', '/dashboard', 'Not allowed', 'GET, HEAD'],
-    ['a method this path does not take', 405, 'PATCH', '/dashboard', 'Not allowed', 'GET, HEAD'],
+    ['a method this path does not take', 405, 'PATCH', '/dashboard?q=x', 'Not allowed', 'GET, HEAD'],
     ['a method the bookmark does not take', 405, 'POST', '/bookmarks/1', 'Not allowed', 'GET, HEAD, PUT, DELETE'],
     ['any method on a path no route has', 404, 'PROPFIND', '/no-such-page', 'Not found', undefined],
   ] as const)('%s: %i, the friendly page, the app’s headers and no echo', async (_name, status, method, url, heading, allow) => {

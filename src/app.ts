@@ -20,9 +20,10 @@ import { API_PREFIX } from './api/scope.js';
 import { registerCsrfGuard } from './http/csrf.js';
 import { sql } from 'drizzle-orm';
 import { DatabaseUnavailableError } from './db/database.js';
-import { renderError } from './http/errors.js';
+import { clientErrorHandler, frameworkErrorHandler, methodsAllowedInstead, renderClientErrorPages, renderError } from './http/errors.js';
+import { registerPrivateCaching } from './http/caching.js';
 import { varyOnHtmx } from './http/htmx.js';
-import { registerSecurityHeaders } from './http/security.js';
+import { registerSecurityHeaders, securityHeaders } from './http/security.js';
 import { registerRateLimits } from './http/rate-limit.js';
 
 declare module 'fastify' {
@@ -59,23 +60,30 @@ function chooseAuthMode(config: Config): AuthMode {
 export async function buildApp(config: Config, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
   // Logger options from the caller (a test's capture stream, a level) are merged in, so redaction and serializers stay.
   const { logger, ...rest } = options;
-  const app = Fastify({
+  const auth = chooseAuthMode(config);
+  const headers = securityHeaders(auth.formActionOrigins);
+  let clientErrorPages: Awaited<ReturnType<typeof renderClientErrorPages>> | undefined;
+  const app: FastifyInstance = Fastify({
     logger: logger === false ? false : { ...(loggerOptions(config) as object), ...(typeof logger === 'object' ? logger : {}) },
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
+    // Answers given before any hook runs (a URL the router cannot decode, a request the HTTP
+    // parser refuses) still get the app's headers and error page.
+    frameworkErrors: frameworkErrorHandler(() => app, headers),
+    clientErrorHandler: clientErrorHandler(() => clientErrorPages, headers),
     ...rest,
   });
   app.decorate('config', config);
-  const auth = chooseAuthMode(config);
   app.decorate('authMode', auth);
-  // Before any plugin registers, so every route and every early answer (403, 429, 404) carries it.
+  // Before any plugin registers, so every route and every early answer (403, 429, 404) carries them.
+  registerSecurityHeaders(app, headers);
   app.addHook('onSend', async (_request, reply) => varyOnHtmx(reply));
 
   await app.register(dbPlugin, { target: config.database });
-  await registerSecurityHeaders(app, auth.formActionOrigins);
   registerCsrfGuard(app, config.appBaseUrl.origin);
   await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
   app.decorateRequest('user', null);
+  registerPrivateCaching(app);
   // Who the user is, before the rate limits, which count writes per user.
   await app.register(auth.identify);
   await registerRateLimits(app, config.rateLimits);
@@ -103,7 +111,17 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
     return renderError(request, reply, status);
   });
 
-  app.setNotFoundHandler(async (request, reply) => renderError(request, reply, 404));
+  app.addHook('onReady', async () => {
+    clientErrorPages = await renderClientErrorPages(app);
+  });
+
+  // A path some route has, asked with another method, is a 405 that names the methods it takes.
+  app.setNotFoundHandler(async (request, reply) => {
+    const allow = methodsAllowedInstead(app, request);
+    if (!allow) return renderError(request, reply, 404);
+    reply.header('Allow', allow.join(', '));
+    return renderError(request, reply, 405);
+  });
 
   const databaseAnswers = sql`SELECT 1 AS ok`;
   app.get('/healthz', async (request, reply) => {

@@ -22,11 +22,14 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
 };
 
@@ -53,6 +56,7 @@ export function sendProblem(reply: FastifyReply, body: Problem, headers: Record<
 
 const DETAILS: Record<number, string> = {
   413: 'The request body is larger than this API accepts.',
+  414: 'The address is longer than this API accepts.',
   415: 'Send the request body as application/json.',
   429: 'Too many requests for this token. Wait for the number of seconds in Retry-After.',
 };

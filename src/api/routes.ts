@@ -8,6 +8,7 @@ import { parseSearch } from '../bookmarks/search-syntax.js';
 import { validateBookmark, type BookmarkFields, type ValidBookmark } from '../bookmarks/validation.js';
 import { databaseRateLimitStore } from '../http/rate-limit-store.js';
 import type { Bookmark } from '../bookmarks/bookmark.js';
+import { methodsAllowedInstead } from '../http/errors.js';
 import { apiOwner, authenticateBearer } from './auth.js';
 import { buildOpenApi, collectRoutes, type CollectedRoute } from './openapi.js';
 import { ApiProblem, errorToProblem, problem, PROBLEM_TYPES, sendProblem } from './problem.js';
@@ -111,8 +112,13 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     const { body, headers } = errorToProblem(error as Parameters<typeof errorToProblem>[0], request);
     return sendProblem(reply, body, headers);
   });
-  // This scope's onRequest hook runs for unknown paths too: strangers get 401, token holders 404.
-  app.setNotFoundHandler(async (_request, reply) => sendProblem(reply, problem(404, 'There is no such endpoint.')));
+  // This scope's onRequest hook runs for unknown paths too: strangers get 401, token holders 404
+  // (or 405 naming the methods the endpoint takes).
+  app.setNotFoundHandler(async (request, reply) => {
+    const allow = methodsAllowedInstead(app, request);
+    if (!allow) return sendProblem(reply, problem(404, 'There is no such endpoint.'));
+    return sendProblem(reply, problem(405, 'This endpoint does not take that method; Allow lists the ones it does.'), { Allow: allow.join(', ') });
+  });
 
   app.get(
     '/bookmarks',

@@ -10,6 +10,11 @@ export const API_PREFIX = '/api/v1';
 export function isApiRequest(request: FastifyRequest): boolean {
   const route = request.routeOptions.url;
   if (route !== undefined) return route.startsWith('/api/');
-  const path = request.url.split('?')[0]!;
+  return isApiPath(request.url);
+}
+
+/** Whether a URL (path and query) lies under the API's prefix. */
+export function isApiPath(url: string): boolean {
+  const path = url.split('?')[0]!;
   return path === API_PREFIX || path.startsWith(`${API_PREFIX}/`);
 }

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ProxyAuthSettings } from '../config.js';
 import { isApiRequest } from '../api/scope.js';
+import { SIGN_OUT_CLEAR_SITE_DATA } from '../http/caching.js';
 import { isFragmentRequest } from '../http/htmx.js';
 import type { AuthMode } from './mode.js';
 import type { SessionUser } from './session.js';
@@ -117,6 +118,8 @@ export function proxyMode(settings: ProxyAuthSettings, trustProxy: false | strin
       if (logoutUrl) {
         // Only the proxy holds a session to end; htmx cannot follow a redirect to another origin, the browser can.
         app.post('/auth/logout', async (request, reply) => {
+          // As in OIDC mode: the browser forgets cached pages and storage that showed this user.
+          reply.header('Clear-Site-Data', SIGN_OUT_CLEAR_SITE_DATA);
           if (isFragmentRequest(request)) return reply.code(200).header('HX-Redirect', logoutUrl.href).send();
           return reply.redirect(logoutUrl.href, 303);
         });

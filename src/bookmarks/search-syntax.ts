@@ -1,3 +1,5 @@
+import { cleanText, normalizeTag } from './validation.js';
+
 /**
  * The search syntax: what the text in the search box means, parsed once into a
  * typed value that the HTML routes and the API share (search-plans.ts runs it).
@@ -19,8 +21,9 @@ export function tokenize(text: string): string[] {
 
 export function parseSearch(input: string): SearchTerms {
   const terms: SearchTerms = { words: [], phrases: [], tags: [], excludedWords: [], excludedTags: [] };
-  // Control characters separate words like spaces; a NUL would end FTS5's reading of the MATCH text.
-  const text = input.slice(0, 500).replace(/[\u0000-\u001f\u007f]/gu, ' ');
+  // Cleaned as titles are: control characters separate words like spaces (a NUL would end
+  // FTS5's reading of the MATCH text), and invisible characters typed or pasted are dropped.
+  const text = cleanText(input.slice(0, 500));
   const pattern = /(-?)"([^"]*)"|(\S+)/gu;
   for (const match of text.matchAll(pattern)) {
     const [, negated, phrase, bare] = match;
@@ -35,7 +38,8 @@ export function parseSearch(input: string): SearchTerms {
     const exclude = piece.startsWith('-') && piece.length > 1;
     const body = exclude ? piece.slice(1) : piece;
     if (body.startsWith('#') && body.length > 1) {
-      const tag = body.replace(/^#+/u, '').toLowerCase();
+      // The form's rules, so '#w\u200Beb' and '#ｗｅｂ' find what is stored as 'web'.
+      const tag = normalizeTag(body);
       if (tag) (exclude ? terms.excludedTags : terms.tags).push(tag);
       continue;
     }

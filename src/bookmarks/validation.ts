@@ -37,10 +37,41 @@ export function readBookmarkFields(body: unknown): BookmarkFields {
 /** Control characters (NUL, escapes, DEL…) are never stored: they read as white space. */
 const CONTROL_CHARACTERS = /\p{Cc}+/gu;
 
-/** Splits on commas, white space and control characters; lowercases, drops a leading '#', de-duplicates, keeps order. */
+/**
+ * Default-ignorable characters render as nothing: zero-width spaces and joiners, the word
+ * joiner, BOM, soft hyphen, bidi embeddings, overrides, isolates and marks (U+200E, U+200F,
+ * U+202A–U+202E, U+2066–U+2069, U+061C), variation selectors, Hangul fillers. Text differing
+ * only by them looks the same, and a bidi override (U+202E) makes text read backwards.
+ */
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
+
+/** The same, less what emoji and some scripts need to be written right: joiners (U+200C, U+200D) and selectors. */
+const INVISIBLE_IN_TEXT = /(?![\u200C\u200D\uFE00-\uFE0F\u{E0020}-\u{E007F}\u{E0100}-\u{E01EF}])\p{Default_Ignorable_Code_Point}/gu;
+
+/**
+ * Text people read (titles; descriptions would take the same): control characters become
+ * spaces; bidi controls and invisible characters go; trimmed. Not folded (NFKC): 'ﬁ' stays.
+ */
+export function cleanText(raw: string): string {
+  return raw.replace(CONTROL_CHARACTERS, ' ').replace(INVISIBLE_IN_TEXT, '').trim();
+}
+
+/**
+ * Tag text before it is split: without invisible characters, and folded to NFKC, so that
+ * 'ｗｅｂ', 'w\u200Beb' and 'web' are one tag (and a fullwidth comma separates). NFKC never
+ * yields a default-ignorable character, nor does lowercasing its result leave NFKC.
+ */
+const foldTagText = (raw: string): string => raw.replace(INVISIBLE, '').normalize('NFKC');
+
+/** One tag as it is stored and searched: folded, lowercase, without a leading '#'. Empty when nothing visible is left. */
+export function normalizeTag(raw: string): string {
+  return foldTagText(raw).replace(/^#+/u, '').toLowerCase();
+}
+
+/** Splits on commas, white space and control characters; folds and lowercases each tag, drops a leading '#', de-duplicates, keeps order. */
 export function parseTags(raw: string): string[] {
   const seen = new Set<string>();
-  for (const piece of raw.split(/[\s,\p{Cc}]+/u)) {
+  for (const piece of foldTagText(raw).split(/[\s,\p{Cc}]+/u)) {
     const tag = piece.replace(/^#+/u, '').toLowerCase();
     if (tag) seen.add(tag);
   }
@@ -59,7 +90,7 @@ export function validateBookmark(fields: BookmarkFields): Validation {
     else if (url.href.length > LIMITS.urlLength) errors.url = `Addresses can be at most ${LIMITS.urlLength} characters.`;
   }
 
-  const title = fields.title.replace(CONTROL_CHARACTERS, ' ').trim();
+  const title = cleanText(fields.title);
   if ([...title].length > LIMITS.titleLength) errors.title = `Titles can be at most ${LIMITS.titleLength} characters.`;
 
   const tags = parseTags(fields.tags);

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
+import { cleanText, parseTags } from '../bookmarks/validation.js';
 import { bindParams, compile, DatabaseUnavailableError, type Db, type Params, type Queryable, type Statement } from './database.js';
 
 type Connection = Database.Database;
@@ -12,6 +13,21 @@ const BUSY_WAIT_MS = 10_000;
 /** Prepared statements kept per connection: every static statement of the app, with room for a few dynamic ones. */
 const PREPARED_MAX = 500;
 
+/**
+ * The app's text rules as SQL functions, for the data migration that restates
+ * stored rows by them (drizzle/sqlite 0010). Registered on the connection that
+ * migrates: a fresh database runs that migration too.
+ */
+function registerMigrationFunctions(connection: Connection): void {
+  connection.function('fold_tags', { deterministic: true }, (tags: unknown) => parseTags(String(tags ?? '')).join(' '));
+  connection.function('clean_title', { deterministic: true }, (title: unknown, url: unknown) => {
+    const cleaned = cleanText(String(title ?? ''));
+    if (cleaned) return cleaned;
+    // As validateBookmark does: a title with nothing left to read becomes the host.
+    return URL.canParse(String(url)) ? new URL(String(url)).hostname : String(title ?? '');
+  });
+}
+
 function openConnection(path: string, readonly: boolean): Connection {
   const connection = new Database(path, { readonly });
   if (!readonly) {
@@ -19,6 +35,7 @@ function openConnection(path: string, readonly: boolean): Connection {
     // process crashes in WAL mode (only an OS crash can lose the last commits).
     connection.pragma('journal_mode = WAL');
     connection.pragma('synchronous = NORMAL');
+    registerMigrationFunctions(connection);
   }
   connection.pragma('foreign_keys = ON');
   // A lock held by another process is waited for asynchronously (retryWhileBusy):

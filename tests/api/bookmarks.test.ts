@@ -258,10 +258,12 @@ describe('request errors', () => {
     expectProblem(await call({ method: 'POST', url: '/api/v1/bookmarks', headers: { ...auth, 'content-type': 'application/json' }, payload: big }), 413);
   });
 
-  it('answers an unknown endpoint or method with a problem+json 404', async () => {
+  it('answers an unknown endpoint with a problem+json 404, and a method the endpoint does not take with 405 and Allow', async () => {
     const auth = await tokenFor('alice');
     expect(expectProblem(await call({ method: 'GET', url: '/api/v1/nothing', headers: auth }), 404).detail).toContain('no such endpoint');
-    expectProblem(await call({ method: 'PUT', url: '/api/v1/bookmarks/1', headers: auth, payload: {} }), 404);
+    const wrongMethod = await call({ method: 'PUT', url: '/api/v1/bookmarks/1', headers: auth, payload: {} });
+    expectProblem(wrongMethod, 405);
+    expect(wrongMethod.headers.allow).toBe('GET, HEAD, PATCH, DELETE');
     expectProblem(await call({ method: 'GET', url: '/api/v1/nothing' }), 401);
   });
 });

@@ -22,6 +22,10 @@ describe('parseSearch', () => {
     ['#', {}],
     ['#a\u0000b c\td', { tags: ['a'], words: ['b', 'c', 'd'] }],
     ['"x\u0000y"', { phrases: [['x', 'y']] }],
+    // Issue 17: invisible characters and compatibility forms search as what they look like.
+    ['#w\u200Beb', { tags: ['web'] }],
+    ['-#ｗｅｂ #\u202Edev', { tags: ['dev'], excludedTags: ['web'] }],
+    ['w\u200Beb \u2066drizzle\u2069', { words: ['web', 'drizzle'] }],
   ])('parseSearch(%j)', (input, expected) => {
     expect(parseSearch(input)).toEqual({ ...empty, ...expected });
   });
@@ -51,6 +55,14 @@ describe('searchBookmarks over the real search index', () => {
     expect(await titles('alice', 'datab')).toEqual(['SQLite FTS5']);
     expect(await titles('alice', 'sql driz')).toEqual(['Drizzle ORM docs']);
     expect(await titles('alice', '')).toEqual(['Cooking', 'SQLite FTS5', 'Drizzle ORM docs']);
+  });
+
+  it('finds a tag typed with invisible characters or fullwidth letters', async () => {
+    await setupBookmark(db, 'alice', { title: 'Tagged web', tags: ['web'] });
+    await setupBookmark(db, 'alice', { title: 'Tagged dev', tags: ['dev'] });
+    expect(await titles('alice', '#w\u200Beb')).toEqual(['Tagged web']);
+    expect(await titles('alice', '#ｗｅｂ')).toEqual(['Tagged web']);
+    expect(await titles('alice', '-#\u202Eweb')).toEqual(['Tagged dev']);
   });
 
   it('supports phrases, tags and exclusions', async () => {

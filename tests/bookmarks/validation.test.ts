@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTags, validateBookmark } from '../../src/bookmarks/validation.js';
+import { cleanText, normalizeTag, parseTags, validateBookmark } from '../../src/bookmarks/validation.js';
 
 const fields = (overrides: Partial<{ url: string; title: string; tags: string }> = {}) => ({
   url: 'https://example.com/page',
@@ -62,6 +62,23 @@ describe('validateBookmark', () => {
     expect(validateBookmark(fields({ tags: 'x'.repeat(50) })).ok).toBe(true);
   });
 
+  // Issue 17: text that looks the same must be stored the same; a bidi override can make a title read backwards.
+  it.each([
+    ['\u202Egnp.exe', 'gnp.exe'],
+    ['w\u200Beb', 'web'],
+    ['\u2066Isolated\u2069 \u200Fmarks\u200E', 'Isolated marks'],
+    ['\u202Aembedded\u202C \u202Boverride\u202D \u061Cletter', 'embedded override letter'],
+    ['word\u2060joiner\uFEFFbom soft\u00ADhyphen', 'wordjoinerbom softhyphen'],
+    ['\u202E\u200B', 'example.com'],
+    // Joiners and selectors that emoji and scripts need stay; titles are not folded (NFKC is for tags).
+    ['Family 👨\u200D👩\u200D👧 ❤\uFE0F', 'Family 👨\u200D👩\u200D👧 ❤\uFE0F'],
+    ['می\u200Cخواهم', 'می\u200Cخواهم'],
+    ['ﬁle ｗｉｄｅ', 'ﬁle ｗｉｄｅ'],
+  ])('stores title %j as %j: no bidi controls or invisible characters', (title, stored) => {
+    const result = validateBookmark(fields({ title, url: 'https://example.com/x' }));
+    expect(result.ok && result.value.title).toBe(stored);
+  });
+
   it('reports every bad field at once and keeps what was typed', () => {
     const result = validateBookmark(fields({ url: 'javascript:x', title: 'x'.repeat(501), tags: 'y'.repeat(60) }));
     expect(result.ok).toBe(false);
@@ -82,7 +99,37 @@ describe('parseTags', () => {
     ['<b>x</b>', ['<b>x</b>']],
     ['x a\u0000b', ['x', 'a', 'b']],
     ['\u0007bell\u007f\u009fc1', ['bell', 'c1']],
+    // Issue 17: tags that look the same are the same tag.
+    ['w\u200Beb web', ['web']],
+    ['\u202Eweb we\u200Db w\u200Ceb', ['web']],
+    ['\u2066web\u2069 \u200E\u200Fweb\u061C', ['web']],
+    ['\u202A\u202B\u202C\u202D\u202Eweb', ['web']],
+    ['w\u2060e\uFEFFb\u00AD', ['web']],
+    ['\u200B \u2060, \u3164', []],
+    ['ｗｅｂ Ｗｅｂ', ['web']],
+    ['ｗｅｂ，ｄｅｖ　＃ｏｌｄ', ['web', 'dev', 'old']],
+    ['ﬁle ℌ ①', ['file', 'h', '1']],
+    ['❤\uFE0F ❤', ['❤']],
   ])('parseTags(%j) is %j', (raw, expected) => {
     expect(parseTags(raw)).toEqual(expected);
+  });
+});
+
+describe('normalizeTag and cleanText (the same rules, one value at a time)', () => {
+  it.each([
+    ['#w\u200Beb', 'web'],
+    ['＃ＷＥＢ', 'web'],
+    ['\u202Eweb', 'web'],
+    ['\u200B', ''],
+  ])('normalizeTag(%j) is %j', (raw, expected) => {
+    expect(normalizeTag(raw)).toBe(expected);
+  });
+
+  it.each([
+    ['\u202Egnp.exe ', 'gnp.exe'],
+    ['a\u0000b\u200Bc', 'a bc'],
+    ['👨\u200D👩', '👨\u200D👩'],
+  ])('cleanText(%j) is %j', (raw, expected) => {
+    expect(cleanText(raw)).toBe(expected);
   });
 });

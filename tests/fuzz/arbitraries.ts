@@ -31,7 +31,19 @@ const nasty = fc.constantFrom(
   '1e3', '-1', '0', '9'.repeat(30), 'NaN', 'Infinity', '__proto__', 'constructor',
 );
 
+/**
+ * Characters that look like nothing or like others: zero-width and joiners, bidi controls,
+ * BOM, soft hyphen, fillers, variation selectors, fullwidth and compatibility forms.
+ */
+const LOOKALIKE_PARTS = [
+  '\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', '\u00AD', '\u200E', '\u200F', '\u061C', '\u202A', '\u202B', '\u202C', '\u202D', '\u202E',
+  '\u2066', '\u2067', '\u2068', '\u2069', '\u206A', '\u3164', '\uFFA0', '\u115F', '\uFE0F', '\u034F', '\u180E', '\u{E0041}', '\u{1D173}',
+  'ｗｅｂ', 'Ｗ', '，', '＃', '　', 'ﬁ', 'ℌ', '①', '¨', 'w', 'e', 'b', ' ', ',', '#', '👨\u200D👩',
+];
+export const lookalike: fc.Arbitrary<string> = fc.array(fc.constantFrom(...LOOKALIKE_PARTS), { minLength: 1, maxLength: 12 }).map((parts) => parts.join(''));
+
 export const text: fc.Arbitrary<string> = fc.oneof(
+  { weight: 2, arbitrary: lookalike },
   { weight: 3, arbitrary: fc.string() },
   { weight: 2, arbitrary: fc.string({ unit: 'grapheme' }) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary' }) },
@@ -50,7 +62,7 @@ const urlish: fc.Arbitrary<string> = fc.oneof(
 );
 
 const tagsText: fc.Arbitrary<string> = fc.oneof(
-  fc.array(fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 60 }), marker, nasty), { maxLength: 25 })
+  fc.array(fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 60 }), marker, nasty, lookalike), { maxLength: 25 })
     .chain((tags) => fc.constantFrom(', ', ' ', ',', '\n', '\u3000', '\u00a0').map((sep) => tags.join(sep))),
   text,
 );
@@ -212,7 +224,7 @@ const anyBody: fc.Arbitrary<Body> = fc.oneof(
 
 /** A bookmark form that mostly passes the rules, so writes land and the stored-row checks have rows to read. */
 const likelyValidForm: fc.Arbitrary<Body> = fc
-  .record({ url: fc.webUrl({ withQueryParameters: true, withFragments: true }), title: fc.oneof(fc.string({ maxLength: 40 }), marker, nasty), tags: fc.oneof(plainTags, tagsText) })
+  .record({ url: fc.webUrl({ withQueryParameters: true, withFragments: true }), title: fc.oneof(fc.string({ maxLength: 40 }), marker, nasty, lookalike), tags: fc.oneof(plainTags, tagsText) })
   .map((f) => ({ payload: new URLSearchParams(f).toString(), contentType: 'application/x-www-form-urlencoded' }));
 
 /** JSON for the API: right and wrong types, nulls, unknown fields. */
@@ -222,7 +234,7 @@ const apiBody: fc.Arbitrary<Body> = fc
     {
       url: fc.oneof({ weight: 3, arbitrary: fc.webUrl({ withQueryParameters: true }) }, { weight: 2, arbitrary: urlish }, { weight: 1, arbitrary: jsonValue }),
       title: fc.oneof(fc.string({ maxLength: 40 }), text, jsonValue),
-      tags: fc.oneof(fc.array(fc.oneof(fc.stringMatching(/^[a-z0-9-]{1,12}$/), text, nasty), { maxLength: 25 }), jsonValue),
+      tags: fc.oneof(fc.array(fc.oneof(fc.stringMatching(/^[a-z0-9-]{1,12}$/), text, nasty, lookalike), { maxLength: 25 }), jsonValue),
       extra: jsonValue,
     },
     { requiredKeys: [] },
@@ -308,6 +320,13 @@ export function request(who: Identity, credentials: Credentials): fc.Arbitrary<I
 
 export interface StoredRow { id: number; owner_sub: string; url: string; title: string; tags: string }
 
+/** Bidi embeddings, overrides, isolates and marks: never stored, in titles or tags. */
+const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+/** Invisible characters with no part in writing text: never in a title (joiners and selectors may be, for emoji and scripts). */
+const INVISIBLE_IN_TITLES = /[\u00AD\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B\u2060-\u206F\u3164\uFEFF\uFFA0\uFFF0-\uFFF8\u{1BCA0}-\u{1BCA3}\u{1D173}-\u{1D17A}\u{E0000}-\u{E001F}\u{E0080}-\u{E00FF}\u{E01F0}-\u{E0FFF}]/u;
+/** Nothing invisible at all in a tag: two tags that look the same are the same tag. */
+const INVISIBLE_IN_TAGS = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFF8\u{1BCA0}-\u{1BCA3}\u{1D173}-\u{1D17A}\u{E0000}-\u{E0FFF}]/u;
+
 /** The input rules, checked on what is actually stored: returns the problems found. */
 export function storedRowProblems(row: StoredRow): string[] {
   const problems: string[] = [];
@@ -317,6 +336,8 @@ export function storedRowProblems(row: StoredRow): string[] {
   if ([...row.title].length > LIMITS.titleLength) problems.push(`title has ${[...row.title].length} characters`);
   if (row.title.trim() === '') problems.push('title is empty');
   if (/\p{Cc}/u.test(row.title)) problems.push('title holds a control character');
+  if (BIDI_CONTROLS.test(row.title)) problems.push('title holds a bidi control');
+  if (INVISIBLE_IN_TITLES.test(row.title)) problems.push('title holds an invisible character');
   if (row.tags !== '') {
     const tags = row.tags.split(' ');
     if (tags.length > LIMITS.tagCount) problems.push(`${tags.length} tags`);
@@ -327,6 +348,8 @@ export function storedRowProblems(row: StoredRow): string[] {
       if (tag !== tag.toLowerCase()) problems.push(`tag ${JSON.stringify(tag)} is not lowercase`);
       if (/[\s,]/u.test(tag)) problems.push(`tag ${JSON.stringify(tag)} contains a separator`);
       if (/\p{Cc}/u.test(tag)) problems.push(`tag ${JSON.stringify(tag)} holds a control character`);
+      if (INVISIBLE_IN_TAGS.test(tag)) problems.push(`tag ${JSON.stringify(tag)} holds an invisible character or bidi control`);
+      if (tag !== tag.normalize('NFKC')) problems.push(`tag ${JSON.stringify(tag)} is not folded (NFKC)`);
     }
   }
   return problems;

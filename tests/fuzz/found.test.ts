@@ -58,3 +58,49 @@ describe('found by fuzzing', () => {
     expect(await keptTagCounts(ctx.app.db, 'alice')).toEqual(await recountTags(ctx.app.db, 'alice'));
   });
 });
+
+/**
+ * Issue 17: a tag with a zero-width space looked exactly like another tag, and a bidi override
+ * made a title read backwards. Every writer stores what the text looks like.
+ */
+describe('lookalike text through every writer', () => {
+  const TITLE = '\u202Egnp.exe\u202C and w\u200Beb\u2069';
+  const TAGS = ['w\u200Beb', 'ｗｅｂ', '\u2066dev\u2069', 'web', 'ℌ\u00ADtml'];
+  it.each([
+    ['the add form', 'POST', '/bookmarks', 'form'],
+    ['inline edit', 'PUT', '/bookmarks/:id', 'form'],
+    ['the no-JavaScript edit', 'POST', '/bookmarks/:id/edit', 'form'],
+    ['the API', 'POST', '/api/v1/bookmarks', 'json'],
+    ['an API edit', 'PATCH', '/api/v1/bookmarks/:id', 'json'],
+    ['an import', 'POST', '/import', 'file'],
+  ] as const)('%s stores titles without bidi controls or invisible characters, and tags folded to what they look like', async (_name, method, path, kind) => {
+    await setupBookmark(ctx.app.db, 'alice', { url: 'https://tagged.example/', title: 'Already web', tags: ['web'] });
+    const existing = await setupBookmark(ctx.app.db, 'alice', { url: 'https://edit.example/', title: 'Old', tags: ['old'] });
+    const url = path.replace(':id', String(existing.id));
+    const address = kind === 'json' && method === 'PATCH' ? 'https://edit.example/' : 'https://lookalike.example/';
+    let response;
+    if (kind === 'form') {
+      const fields = { url: address, title: TITLE, tags: TAGS.join(', ') };
+      response = method === 'PUT' ? await as(ctx, 'alice').put(url, fields) : await as(ctx, 'alice').post(url, fields);
+    } else if (kind === 'json') {
+      // A bearer-only client sending JSON, which as() (a browser) does not express.
+      const authorization = `Bearer ${(await createToken(ctx.app.db, 'alice', 'found')).secret}`;
+      response = await ctx.app.inject({ method, url, payload: { url: address, title: TITLE, tags: TAGS }, headers: { authorization } });
+    } else {
+      const boundary = 'found-boundary';
+      const file = `<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL><p>\n<DT><A HREF="${address}" TAGS="${TAGS.join(',')}">${TITLE}</A>\n</DL>`;
+      const payload = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="b.html"\r\nContent-Type: text/html\r\n\r\n${file}\r\n--${boundary}--\r\n`;
+      response = await as(ctx, 'alice').post(url, undefined, { headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
+    }
+    expect(response.statusCode, response.body).toBeLessThan(400);
+    const rows = await ctx.app.db.all<StoredRow>(sql`SELECT url, title, tags FROM bookmarks WHERE owner_sub = 'alice' ORDER BY id`);
+    expect(rows.find((row) => row.title.startsWith('gnp'))).toMatchObject({ title: 'gnp.exe and web', tags: 'web dev html' });
+    for (const row of rows) expect(storedRowProblems(row)).toEqual([]);
+    expect(await keptTagCounts(ctx.app.db, 'alice')).toEqual(await recountTags(ctx.app.db, 'alice'));
+    expect((await keptTagCounts(ctx.app.db, 'alice')).get('web')).toBe(2);
+
+    // Searching for the tag as it was typed finds both.
+    const search = await as(ctx, 'alice').htmx.get(`/bookmarks/search?q=${encodeURIComponent('#w\u200Beb')}`);
+    expect([...parseFragment(search.body).querySelectorAll('.card-title')].map((a) => a.textContent).sort()).toEqual(['Already web', 'gnp.exe and web']);
+  });
+});

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { validateBookmark } from '../../src/bookmarks/validation.js';
+import { cleanText, parseTags, validateBookmark } from '../../src/bookmarks/validation.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
 import type { Db } from '../../src/db/database.js';
@@ -27,6 +27,18 @@ describe('input rules under generated input', () => {
         expect(storedRowProblems(row)).toEqual([]);
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('tags and titles, once stored, come back the same through the rules (what import and the migration rely on)', () => {
+    const anyText = fc.oneof(text, fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }));
+    fc.assert(
+      fc.property(anyText, (raw) => {
+        const tags = parseTags(raw);
+        expect(parseTags(tags.join(' '))).toEqual(tags);
+        expect(cleanText(cleanText(raw))).toBe(cleanText(raw));
+      }),
+      { numRuns: 5000 },
     );
   });
 

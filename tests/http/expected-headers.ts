@@ -1,0 +1,29 @@
+/**
+ * The headers @fastify/helmet 13 sent with this app's options, recorded before the app
+ * computed them itself: every one must still be sent, with the same value.
+ */
+export function expectedHeaders(providerOrigin: string): Record<string, string> {
+  return {
+    'content-security-policy':
+      "default-src 'self';script-src 'self';style-src 'self';img-src 'self' data: https:;connect-src 'self';font-src 'self';" +
+      `form-action 'self' ${providerOrigin};frame-ancestors 'none';base-uri 'none';object-src 'none'`,
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-resource-policy': 'same-origin',
+    'origin-agent-cluster': '?1',
+    'referrer-policy': 'same-origin',
+    'x-content-type-options': 'nosniff',
+    'x-dns-prefetch-control': 'off',
+    'x-download-options': 'noopen',
+    'x-frame-options': 'SAMEORIGIN',
+    'x-permitted-cross-domain-policies': 'none',
+    'x-xss-protection': '0',
+  };
+}
+
+/** Of a response's headers (lowercase names): the expected ones, and any other that looks like a security header. */
+export function securityHeadersOf(headers: Record<string, unknown>, expected: Record<string, string>): Record<string, unknown> {
+  const names = Object.keys(headers).filter(
+    (name) => name in expected || /^(content-security-policy|cross-origin-|permissions-policy|strict-transport-security|x-(?!ratelimit-))/.test(name),
+  );
+  return Object.fromEntries(names.map((name) => [name, headers[name]]));
+}

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -22,6 +23,7 @@ import { sql } from 'drizzle-orm';
 import { DatabaseUnavailableError } from './db/database.js';
 import { clientErrorHandler, frameworkErrorHandler, methodsAllowedInstead, renderClientErrorPages, renderError } from './http/errors.js';
 import { registerPrivateCaching } from './http/caching.js';
+import { buildIdentifier, registerRevalidation } from './http/revalidation.js';
 import { varyOnHtmx } from './http/htmx.js';
 import { registerSecurityHeaders, securityHeaders } from './http/security.js';
 import { registerRateLimits } from './http/rate-limit.js';
@@ -35,6 +37,7 @@ declare module 'fastify' {
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const htmxDist = dirname(createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js'));
 export const BODY_LIMIT_BYTES = 64 * 1024;
+const appVersion = (JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** Never log secrets: cookies, authorization headers, the proxy's secret, or the code and state of a sign-in callback. */
 function loggerOptions(config: Config): FastifyServerOptions['logger'] {
@@ -87,6 +90,8 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   // Who the user is, before the rate limits, which count writes per user.
   await app.register(auth.identify);
   await registerRateLimits(app, config.rateLimits);
+  const build = buildIdentifier(root, appVersion);
+  registerRevalidation(app, config.production ? () => build : () => buildIdentifier(root, appVersion, { contents: false }));
 
   await app.register(view, {
     engine: { nunjucks },

@@ -286,7 +286,11 @@ export async function keptTagCounts(db: Db, ownerSub: string): Promise<Map<strin
   return new Map(rows.map((row) => [row.tag, row.count]));
 }
 
-/** Every table that holds users' data, emptied between tests that share one app. */
+/**
+ * Every table that holds users' data, emptied between tests that share one app. Not
+ * owner_versions: versions only ever grow (emptying bookmarks moves them on), as ETags
+ * and remembered totals rely on.
+ */
 const USER_TABLES = ['bookmarks', 'tag_counts', 'api_tokens', 'ended_sessions', 'pending_undos', 'rate_limit_hits'];
 
 export async function resetData(db: Db): Promise<void> {

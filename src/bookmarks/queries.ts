@@ -44,3 +44,10 @@ const oldestFirst = sql`SELECT ${BOOKMARK_COLUMNS} FROM bookmarks WHERE owner_su
 export async function exportBookmarks(db: Db, ownerSub: string): Promise<Bookmark[]> {
   return (await db.all<BookmarkRow>(oldestFirst, { owner: ownerSub })).map(toBookmark);
 }
+
+const versionOf = sql`SELECT version FROM owner_versions WHERE owner_sub = ${param('owner')}`;
+
+/** The owner's data version: moved by triggers on every write to their bookmarks (0 before the first). */
+export async function ownerVersion(db: Db, ownerSub: string): Promise<number> {
+  return (await db.get<{ version: number }>(versionOf, { owner: ownerSub }))?.version ?? 0;
+}

@@ -64,7 +64,10 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     return reply.viewAsync('pages/dashboard.njk', { ...(await dashboardView(request, '')), undoToken: pending && undoToken, deletedTitle: pending?.title });
   });
 
-  app.get('/bookmarks/search', async (request: SearchRequest, reply) => {
+  // Fragments marked `revalidate` answer 304 while the user's data is unchanged (src/http/revalidation.ts).
+  const revalidated = { config: { revalidate: true } };
+
+  app.get('/bookmarks/search', revalidated, async (request: SearchRequest, reply) => {
     const search = text(request.query.q);
     const after = text(request.query.after) || undefined;
     if (!isFragmentRequest(request)) return reply.viewAsync('pages/dashboard.njk', await dashboardView(request, search, {}, after));
@@ -99,13 +102,13 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     return reply.viewAsync('partials/bookmark-added.njk', { ...addFormView({}), focus: 'url', ...list });
   });
 
-  app.get('/bookmarks/:id', async (request, reply) => {
+  app.get('/bookmarks/:id', revalidated, async (request, reply) => {
     const bookmark = await ownedBookmark(app.db, request);
     if (!isFragmentRequest(request)) return reply.redirect('/dashboard', 303);
     return reply.viewAsync('partials/bookmark-card.njk', { bookmark: toCard(bookmark) });
   });
 
-  app.get('/bookmarks/:id/edit', async (request, reply) => {
+  app.get('/bookmarks/:id/edit', revalidated, async (request, reply) => {
     const bookmark = await ownedBookmark(app.db, request);
     const view = { user: currentUser(request), bookmark: toCard(bookmark), fields: editFields(bookmark), errors: {}, focus: 'url' };
     return reply.viewAsync(isFragmentRequest(request) ? 'partials/bookmark-edit.njk' : 'pages/edit.njk', view);

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { param, type Db } from '../db/database.js';
 import { rememberedCount } from '../db/remembered-counts.js';
 import { toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
+import { ownerVersion } from './queries.js';
 import { tokenize, type SearchTerms } from './search-syntax.js';
 
 /*
@@ -309,16 +310,39 @@ const postgres = {
   countMatching: pgCount(PG_MATCHES),
 };
 
+/**
+ * PostgreSQL totals remembered per owner and data version (owner_versions,
+ * moved by a trigger on every write, by any replica): a version read from the
+ * database at each search, so no total outlives a write made anywhere.
+ */
+const TOTALS_MAX = 1_000;
+const pgTotals = new WeakMap<Db, Map<string, number>>();
+
+async function postgresTotal(db: Db, ownerSub: string, key: string, count: () => Promise<number>): Promise<number> {
+  let totals = pgTotals.get(db);
+  if (!totals) pgTotals.set(db, (totals = new Map()));
+  const remembered = `${ownerSub}\0${await ownerVersion(db, ownerSub)}\0${key}`;
+  let total = totals.get(remembered);
+  if (total === undefined) {
+    total = await count();
+    if (totals.size >= TOTALS_MAX) totals.clear();
+    totals.set(remembered, total);
+  }
+  return total;
+}
+
 async function searchPostgres(db: Db, ownerSub: string, terms: SearchTerms, after: Cursor | null, limit: number): Promise<BookmarkPage> {
   const tsquery = toTsquery(terms);
   const tagged = terms.tags.length + terms.excludedTags.length > 0;
   const filters = { owner: ownerSub, tags: terms.tags, excludedTags: terms.excludedTags };
   const onlyTag = onlyOneTag(terms);
+  const counted = async (statement: ReturnType<typeof sql>, params: Record<string, unknown>) => (await db.get<{ total: number }>(statement, params))!.total;
+  const key = JSON.stringify([tsquery, terms.tags, terms.excludedTags]);
   let total: number;
   if (onlyTag !== null) total = await countTagged(db, ownerSub, onlyTag);
-  else if (tsquery !== null) total = (await db.get<{ total: number }>(postgres.countMatching, { ...filters, tsquery }))!.total;
-  else if (tagged) total = (await db.get<{ total: number }>(postgres.countTagged, filters))!.total;
-  else total = (await db.get<{ total: number }>(postgres.countOwned, { owner: ownerSub }))!.total;
+  else if (tsquery !== null) total = await postgresTotal(db, ownerSub, key, () => counted(postgres.countMatching, { ...filters, tsquery }));
+  else if (tagged) total = await postgresTotal(db, ownerSub, key, () => counted(postgres.countTagged, filters));
+  else total = await postgresTotal(db, ownerSub, key, () => counted(postgres.countOwned, { owner: ownerSub }));
   if (total === 0) return EMPTY_PAGE;
   const page = { ...filters, limit: limit + 1, ...cursorParams(after) };
   const rows = tsquery === null ? await db.all<BookmarkRow>(postgres.newest, page) : await db.all<BookmarkRow>(postgres.matching, { ...page, tsquery });

@@ -91,3 +91,8 @@ export const rateLimitHits = pgTable(
   },
   (table) => [index('rate_limit_hits_resets_idx').on(table.resetsAt)],
 );
+
+export const ownerVersions = pgTable('owner_versions', {
+  ownerSub: text('owner_sub').primaryKey(),
+  version: bigint('version', { mode: 'number' }).notNull(),
+});

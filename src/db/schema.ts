@@ -103,3 +103,13 @@ export const rateLimitHits = sqliteTable(
   },
   (table) => [index('rate_limit_hits_resets_idx').on(table.resetsAt)],
 );
+
+/**
+ * A counter per owner that moves on every write to their bookmarks (kept by
+ * triggers, like tag_counts): pages and fragments derive their ETag from it,
+ * and PostgreSQL's remembered totals are keyed by it, in every process alike.
+ */
+export const ownerVersions = sqliteTable('owner_versions', {
+  ownerSub: text('owner_sub').primaryKey(),
+  version: integer('version').notNull(),
+});

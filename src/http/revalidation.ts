@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ownerVersion } from '../bookmarks/queries.js';
+import { isFragmentRequest } from './htmx.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A fragment whose content follows only from the request, its user's data version and the build: answered 304 when unchanged. */
+    revalidate?: boolean;
+  }
+}
+
+/**
+ * What htmx fetches while someone types, backspaces or pages through their
+ * bookmarks carries an ETag made of the build, the user, their data version
+ * (owner_versions, moved by a trigger on every write, by any process) and
+ * everything in the request the answer depends on; a matching If-None-Match is
+ * answered 304 before the search runs or anything renders. `private, no-cache`
+ * lets the browser keep the fragment and ask again every time.
+ *
+ * Full pages stay `no-store` (src/http/caching.ts): Chromium restores a
+ * `no-cache` page from its back/forward cache after sign-out, so only what
+ * htmx fetches (never restored by Back: htmx keeps no history cache) is kept.
+ */
+export const REVALIDATED_CACHE_CONTROL = 'private, no-cache';
+
+/** The request headers a revalidated fragment depends on, besides the URL (not HX-Current-URL: the page asking changes as the box pushes history). */
+const VARYING_HEADERS = ['hx-request', 'hx-trigger'] as const;
+
+export function etagFor(build: string, request: FastifyRequest, version: number): string {
+  const hash = createHash('sha256').update(build).update('\0').update(request.user!.sub).update('\0').update(request.user!.name).update('\0');
+  hash.update(String(version)).update('\0').update(request.method).update(' ').update(request.url);
+  for (const name of VARYING_HEADERS) hash.update('\0').update(String(request.headers[name] ?? ''));
+  return `"${hash.digest('base64url').slice(0, 27)}"`;
+}
+
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  // Weak comparison (RFC 9110 §13.1.2), as for GET: a W/ prefix does not matter.
+  return ifNoneMatch.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
+}
+
+/**
+ * An identifier of what renders pages: the templates, the static files and the
+ * package version. The same in every worker and replica of one build, so a 304
+ * holds across them; another build never matches.
+ */
+export function buildIdentifier(root: string, version: string, { contents = true } = {}): string {
+  const hash = createHash('sha256').update(version);
+  for (const folder of ['views', 'static']) {
+    const files = (readdirSync(join(root, folder), { recursive: true }) as string[]).filter((name) => statSync(join(root, folder, name)).isFile()).sort();
+    for (const name of files) {
+      const path = join(root, folder, name);
+      // Development reloads templates as they change: their times are enough, and cheap to read on every request.
+      hash.update(`\0${folder}/${name}\0`).update(contents ? readFileSync(path) : String(statSync(path).mtimeMs));
+    }
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * Registers the 304 check for routes marked `config: { revalidate: true }`. In
+ * development, where templates reload without a restart, `build` is asked per request.
+ */
+export function registerRevalidation(app: FastifyInstance, build: () => string): void {
+  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.method !== 'GET' || !request.user || !request.routeOptions.config.revalidate || !isFragmentRequest(request)) return;
+    const etag = etagFor(build(), request, await ownerVersion(app.db, request.user.sub));
+    reply.header('ETag', etag).header('Cache-Control', REVALIDATED_CACHE_CONTROL);
+    if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send();
+  });
+}

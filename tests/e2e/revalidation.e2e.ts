@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { addBookmark, cardTitles, signIn, uniqueUser, useStack } from './harness.js';
+
+const { session: current } = useStack();
+
+/**
+ * Each search request the page sent and the status that came over the wire (304: the
+ * server said "unchanged" and Chromium used its own copy). Playwright reports the 200
+ * of the cached copy, so the wire status comes from the DevTools protocol.
+ */
+async function watchSearches(page: Page): Promise<{ q: string; status: number }[]> {
+  const seen: { q: string; status: number }[] = [];
+  const searches = new Map<string, string>();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  cdp.on('Network.requestWillBeSent', ({ requestId, request }) => {
+    const url = new URL(request.url);
+    if (url.pathname === '/bookmarks/search' && request.headers['HX-Request'] === 'true') searches.set(requestId, url.searchParams.get('q') ?? '');
+  });
+  cdp.on('Network.responseReceivedExtraInfo', ({ requestId, statusCode }) => {
+    const q = searches.get(requestId);
+    if (q !== undefined) seen.push({ q, status: statusCode });
+  });
+  return seen;
+}
+
+/** Types into the search box and waits until the list shows that search. */
+async function typeSearch(page: Page, keys: string, expected: string): Promise<void> {
+  const settled = page.waitForResponse((response) => new URL(response.url()).pathname === '/bookmarks/search' && new URL(response.url()).searchParams.get('q') === expected);
+  // From the end of the text, wherever the caret was left when focus moved away.
+  await page.locator('#search-input').press('End');
+  if (keys === 'Backspace') await page.locator('#search-input').press('Backspace');
+  else await page.locator('#search-input').pressSequentially(keys);
+  await settled;
+  await page.waitForLoadState('networkidle');
+}
+
+describe('the browser keeps search fragments and revalidates them', () => {
+  it('typing, backspacing and typing again is answered 304 from Chromium’s cache; after a write, the new list', async () => {
+    const session = current();
+    const user = uniqueUser('etag');
+    const page = await session.signedInPage(user);
+    await addBookmark(page, { url: 'https://orm.drizzle.team/', title: 'Drizzle ORM' });
+    await addBookmark(page, { url: 'https://fastify.dev/', title: 'Fastify' });
+    const searches = await watchSearches(page);
+
+    await typeSearch(page, 'dri', 'dri');
+    expect(await cardTitles(page)).toEqual(['Drizzle ORM']);
+    await typeSearch(page, 'Backspace', 'dr');
+    await typeSearch(page, 'i', 'dri');
+    expect(await cardTitles(page)).toEqual(['Drizzle ORM']);
+    expect(searches.filter((search) => search.q === 'dri').map((search) => search.status)).toEqual([200, 304]);
+
+    // A write moves the user's data version: the same search is answered in full.
+    await addBookmark(page, { url: 'https://orm.drizzle.team/kit', title: 'Drizzle Kit' });
+    await typeSearch(page, 'Backspace', 'dr');
+    await typeSearch(page, 'i', 'dri');
+    expect((await cardTitles(page)).sort()).toEqual(['Drizzle Kit', 'Drizzle ORM']);
+    expect(searches.filter((search) => search.q === 'dri').map((search) => search.status)).toEqual([200, 304, 200]);
+  });
+
+  it('another user in the same browser, after the first signs out, never sees the first one’s cached list', async () => {
+    const session = current();
+    const first = uniqueUser('first');
+    const page = await session.signedInPage(first);
+    await addBookmark(page, { url: 'https://private.example/', title: 'First user private' });
+    await typeSearch(page, 'priv', 'priv');
+    expect(await cardTitles(page)).toEqual(['First user private']);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await page.waitForURL(`${session.baseUrl}/`);
+    await signIn(page, session.baseUrl, uniqueUser('second'));
+    const searches = await watchSearches(page);
+    await typeSearch(page, 'priv', 'priv');
+    expect(await cardTitles(page)).toEqual([]);
+    expect(await page.locator('#bookmark-list .empty-state').textContent()).toContain('No bookmarks match');
+    expect(searches.map((search) => search.status)).toEqual([200]);
+  });
+});

@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { migrateDatabase } from '../../src/db/client.js';
+import { etagFor } from '../../src/http/revalidation.js';
+import { createToken } from '../../src/tokens/tokens.js';
+import { as, buildTestApp, newBlankDatabase, parseFragment, setupBookmark, signIn, startTestProvider, TEST_BASE_URL, useSignedInApp } from '../helpers.js';
+
+/**
+ * What htmx fetches carries an ETag from the build, the user, the user's data
+ * version and the request; a match is a 304 that runs no search and renders
+ * nothing. No one ever gets a stale 304: not another user, not the same user
+ * after any write, whichever writer or process made it.
+ */
+const ctx = useSignedInApp();
+
+/** Counts the statements the app runs while `work` runs. */
+async function statementsDuring(app: FastifyInstance, work: () => Promise<unknown>): Promise<number> {
+  const db = app.db;
+  const original = { all: db.all, get: db.get, run: db.run };
+  let count = 0;
+  const counted = <F extends (...args: never[]) => unknown>(method: F): F => ((...args: Parameters<F>) => (count++, method.apply(db, args))) as F;
+  Object.assign(db, { all: counted(original.all), get: counted(original.get), run: counted(original.run) });
+  try {
+    await work();
+  } finally {
+    Object.assign(db, original);
+  }
+  return count;
+}
+
+let undoToken = '';
+
+const search = (user: string, q: string, ifNoneMatch?: string) =>
+  as(ctx, user).htmx.get(`/bookmarks/search?q=${encodeURIComponent(q)}`, { headers: { 'hx-trigger': 'search-input', ...(ifNoneMatch ? { 'if-none-match': ifNoneMatch } : {}) } });
+
+describe('fragments revalidated with ETags', () => {
+  it('a search fragment carries an ETag and private, no-cache; the same again is a 304 that runs no search and renders nothing', async () => {
+    for (let i = 0; i < 30; i++) await setupBookmark(ctx.app.db, 'alice', { url: `https://example.com/${i}`, title: `Drizzle ${i}` });
+    const first = await search('alice', 'driz');
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['cache-control']).toBe('private, no-cache');
+    const etag = String(first.headers.etag);
+    expect(etag).toMatch(/^"[\w-]{27}"$/);
+
+    let again!: Awaited<ReturnType<typeof search>>;
+    const withCheck = await statementsDuring(ctx.app, async () => (again = await search('alice', 'driz', etag)));
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe('');
+    expect(again.headers.etag).toBe(etag);
+    // The session's check and the data version: no search, no count, no tag list.
+    expect(withCheck).toBe(2);
+    const withoutCheck = await statementsDuring(ctx.app, () => search('alice', 'driz'));
+    expect(withoutCheck).toBeGreaterThan(withCheck);
+    // A weak validator or a list that holds it match too.
+    expect((await search('alice', 'driz', `"other", W/${etag}`)).statusCode).toBe(304);
+  });
+
+  it('differs by request: another search, load more, the card and the edit form each have their own', async () => {
+    const bookmark = await setupBookmark(ctx.app.db, 'alice', { title: 'Fastify' });
+    const tags = await as(ctx, 'alice').htmx.get('/bookmarks/search?q=fast');
+    const boxed = await search('alice', 'fast');
+    const card = await as(ctx, 'alice').htmx.get(`/bookmarks/${bookmark.id}`);
+    const edit = await as(ctx, 'alice').htmx.get(`/bookmarks/${bookmark.id}/edit`);
+    const etags = [tags, boxed, card, edit].map((response) => response.headers.etag);
+    expect(new Set(etags).size).toBe(4);
+    expect((await as(ctx, 'alice').htmx.get(`/bookmarks/${bookmark.id}/edit`, { headers: { 'if-none-match': String(edit.headers.etag) } })).statusCode).toBe(304);
+  });
+
+  it('never answers another user with a 304 for the same request', async () => {
+    await setupBookmark(ctx.app.db, 'alice', { title: 'Alice only' });
+    const alices = await search('alice', '');
+    const bobs = await search('bob', '', String(alices.headers.etag));
+    expect(bobs.statusCode).toBe(200);
+    expect(bobs.headers.etag).not.toBe(alices.headers.etag);
+    expect(parseFragment(bobs.body).querySelector('.empty-state')).not.toBeNull();
+  });
+
+  it.each([
+    ['an add', async () => {}, async () => as(ctx, 'alice').post('/bookmarks', { url: 'https://new.example/', title: 'New', tags: '' })],
+    ['an inline edit', async () => {}, async (id: number) => as(ctx, 'alice').htmx.put(`/bookmarks/${id}`, { url: 'https://kept.example/', title: 'Renamed', tags: '' })],
+    ['a delete', async () => {}, async (id: number) => as(ctx, 'alice').htmx.delete(`/bookmarks/${id}`)],
+    ['an Undo', async (id: number) => {
+      const deleted = await as(ctx, 'alice').post(`/bookmarks/${id}/delete`);
+      undoToken = new URL(String(deleted.headers.location), TEST_BASE_URL).searchParams.get('undo')!;
+    }, async () => as(ctx, 'alice').post('/bookmarks/restore', { token: undoToken })],
+    ['a tag added through the API', async () => {}, async (id: number) => {
+      const { secret } = await createToken(ctx.app.db, 'alice', 'script');
+      return ctx.app.inject({ method: 'PATCH', url: `/api/v1/bookmarks/${id}`, headers: { authorization: `Bearer ${secret}` }, payload: { tags: ['api'] } });
+    }],
+    ['an import', async () => {}, async () => {
+      const boundary = 'revalidation';
+      const file = '<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL><p>\n<DT><A HREF="https://imported.example/">Imported</A>\n</DL>';
+      const payload = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="b.html"\r\nContent-Type: text/html\r\n\r\n${file}\r\n--${boundary}--\r\n`;
+      return as(ctx, 'alice').post('/import', undefined, { headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
+    }],
+  ] as const)('after %s, the same search is answered in full with a new ETag', async (_name, before, write) => {
+    const bookmark = await setupBookmark(ctx.app.db, 'alice', { url: 'https://kept.example/', title: 'Kept' });
+    await before(bookmark.id);
+    const cached = await search('alice', '');
+    expect((await search('alice', '', String(cached.headers.etag))).statusCode).toBe(304);
+    const written = await write(bookmark.id);
+    expect(written.statusCode).toBeLessThan(400);
+    const fresh = await search('alice', '', String(cached.headers.etag));
+    expect(fresh.statusCode).toBe(200);
+    expect(fresh.headers.etag).not.toBe(cached.headers.etag);
+    expect(fresh.body).not.toBe(cached.body);
+  });
+
+  it('full pages are never kept: no ETag and no-store, even for an htmx history restore', async () => {
+    for (const response of [
+      await as(ctx, 'alice').get('/dashboard'),
+      await as(ctx, 'alice').get('/bookmarks/search?q=x'),
+      await as(ctx, 'alice').htmx.get('/bookmarks/search?q=x', { headers: { 'hx-history-restore-request': 'true' } }),
+    ]) {
+      expect(response.statusCode).toBe(200);
+      expect(response.headers.etag).toBeUndefined();
+      expect(response.headers['cache-control']).toBe('no-store');
+    }
+  });
+
+  it('the build is part of the ETag: another build never matches', () => {
+    const request = { user: { sub: 'alice', name: 'alice' }, method: 'GET', url: '/bookmarks/search?q=a', headers: { 'hx-request': 'true' } } as never;
+    expect(etagFor('build-1', request, 3)).toBe(etagFor('build-1', request, 3));
+    expect(etagFor('build-2', request, 3)).not.toBe(etagFor('build-1', request, 3));
+    expect(etagFor('build-1', request, 4)).not.toBe(etagFor('build-1', request, 3));
+  });
+});
+
+describe('a write by another process', () => {
+  let apps: FastifyInstance[] = [];
+  let drop: () => Promise<void>;
+  beforeAll(async () => {
+    const provider = await startTestProvider();
+    const blank = await newBlankDatabase();
+    drop = async () => (await blank.drop(), await provider.close());
+    await migrateDatabase(blank.target);
+    const first = await buildTestApp(provider, { database: blank.target });
+    // The second shares the first's session key, as replicas do.
+    apps = [first, await buildTestApp(provider, { database: blank.target, sessionKeys: first.config.sessionKeys })];
+  });
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    await drop();
+  });
+
+  it('makes the next revalidation on this one answer in full', async () => {
+    const [here, there] = apps as [FastifyInstance, FastifyInstance];
+    const cookies = { alice: await signIn(here, 'alice') };
+    const local = { app: here, cookies };
+    const cached = await as(local, 'alice').htmx.get('/bookmarks/search?q=');
+    expect((await as(local, 'alice').htmx.get('/bookmarks/search?q=', { headers: { 'if-none-match': String(cached.headers.etag) } })).statusCode).toBe(304);
+    const written = await as({ app: there, cookies }, 'alice').post('/bookmarks', { url: 'https://elsewhere.example/', title: 'Written elsewhere', tags: '' });
+    expect([written.statusCode, written.headers.location]).toEqual([303, '/dashboard']);
+    const fresh = await as(local, 'alice').htmx.get('/bookmarks/search?q=', { headers: { 'if-none-match': String(cached.headers.etag) } });
+    expect(fresh.statusCode).toBe(200);
+    expect(parseFragment(fresh.body).querySelector('.card-title')?.textContent).toBe('Written elsewhere');
+  });
+});

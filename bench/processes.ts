@@ -60,8 +60,15 @@ export interface StartedApp extends Started {
   stop(): Promise<void>;
 }
 
+export interface AppOptions {
+  /** Node flags for the app's processes (--cpu-prof). */
+  nodeArgs?: string[];
+  /** Environment on top of the production one: WEB_CONCURRENCY, DATABASE_URL. */
+  env?: Record<string, string>;
+}
+
 /** The app on a free loopback port, as `npm start` runs it, signed in through a local provider. */
-export async function startApp(databasePath: string, nodeArgs: string[] = []): Promise<StartedApp> {
+export async function startApp(databasePath: string, { nodeArgs = [], env = {} }: AppOptions = {}): Promise<StartedApp> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const provider = await startLocalProvider({ appBaseUrl: base });
@@ -77,6 +84,7 @@ export async function startApp(databasePath: string, nodeArgs: string[] = []): P
     SESSION_SECRET: randomBytes(32).toString('hex'),
     DATABASE_PATH: databasePath,
     LOG_LEVEL: 'warn',
+    ...env,
   });
   await waitFor(`${base}/healthz`, app);
   return {

@@ -80,7 +80,10 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   app.decorate('authMode', auth);
   // Before any plugin registers, so every route and every early answer (403, 429, 404) carries them.
   registerSecurityHeaders(app, headers);
-  app.addHook('onSend', async (_request, reply) => varyOnHtmx(reply));
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    varyOnHtmx(reply);
+    done(null, payload);
+  });
 
   await app.register(dbPlugin, { target: config.database });
   registerCsrfGuard(app, config.appBaseUrl.origin);

@@ -19,13 +19,18 @@ type BodyRequest = FastifyRequest<{ Body: unknown }>;
 
 /** How many of the most used tags the dashboard's tag list shows. */
 export const TAG_CLOUD_SIZE = 30;
+/**
+ * Cards per page of the dashboard and of live search: a screen shows about
+ * eight, and more arrive as the list scrolls, so each answer stays small.
+ */
+export const LIST_PAGE_SIZE = 25;
 
 const EMPTY_FIELDS: BookmarkFields = { url: '', title: '', tags: '' };
 
 /** The list for a search (one page after the cursor) and the tag list beside it. */
 async function listContext(db: Db, ownerSub: string, search: string, after?: string) {
   const [page, tags] = await Promise.all([
-    searchBookmarks(db, ownerSub, parseSearch(search), decodeCursor(after)),
+    searchBookmarks(db, ownerSub, parseSearch(search), decodeCursor(after), LIST_PAGE_SIZE),
     listTags(db, ownerSub, TAG_CLOUD_SIZE),
   ]);
   return { ...listView(page, search), tags };
@@ -71,7 +76,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     const search = text(request.query.q);
     const after = text(request.query.after) || undefined;
     if (!isFragmentRequest(request)) return reply.viewAsync('pages/dashboard.njk', await dashboardView(request, search, {}, after));
-    const page = await searchBookmarks(app.db, currentUser(request).sub, parseSearch(search), decodeCursor(after));
+    const page = await searchBookmarks(app.db, currentUser(request).sub, parseSearch(search), decodeCursor(after), LIST_PAGE_SIZE);
     // "Load more" appends rows; a new search replaces the whole list, and when
     // it did not come from the search box (a tag chip) the box follows.
     if (after) return reply.viewAsync('partials/bookmark-rows.njk', listView(page, search));

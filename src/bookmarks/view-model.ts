@@ -33,7 +33,7 @@ export function toCard(bookmark: Bookmark): BookmarkCard {
     url: bookmark.url,
     title: bookmark.title,
     tagList: bookmark.tags,
-    createdIso: bookmark.createdAt.toISOString(),
+    createdIso: bookmark.createdAt.toISOString().slice(0, 10),
     createdLabel: labelFor(bookmark.createdAt),
   };
 }

@@ -14,7 +14,8 @@ interface TotalsMemo {
   version: string;
   totals: Map<string, number>;
 }
-const MEMO_MAX_ENTRIES = 500;
+/** Two totals a search (everyone's matches, to pick a plan, and the owner's): a few thousand searches of one version. */
+const MEMO_MAX_ENTRIES = 5_000;
 const memos = new WeakMap<Db, TotalsMemo>();
 const readVersion = sql`SELECT total_changes() || '.' || (SELECT data_version FROM pragma_data_version) AS version`;
 
@@ -25,7 +26,7 @@ export async function rememberedCount(db: Db, key: string, count: () => Promise<
     memos.set(db, memo);
   }
   const { version } = (await db.get<{ version: string }>(readVersion))!;
-  if (version !== memo.version || memo.totals.size >= MEMO_MAX_ENTRIES) {
+  if (version !== memo.version) {
     memo.version = version;
     memo.totals.clear();
   }
@@ -33,7 +34,11 @@ export async function rememberedCount(db: Db, key: string, count: () => Promise<
   if (total === undefined) {
     total = await count();
     // A write may have landed while counting: keep the total only if the version still holds.
-    if (memo.version === version) memo.totals.set(key, total);
+    if (memo.version === version) {
+      // Full: the oldest total goes, not all of them (which would make every search count again at once).
+      if (memo.totals.size >= MEMO_MAX_ENTRIES) memo.totals.delete(memo.totals.keys().next().value!);
+      memo.totals.set(key, total);
+    }
   }
   return total;
 }

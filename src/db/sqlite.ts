@@ -3,15 +3,14 @@ import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { cleanText, parseTags } from '../bookmarks/validation.js';
-import { bindParams, compile, DatabaseUnavailableError, type Db, type Params, type Queryable, type Statement } from './database.js';
+import type { SQL } from 'drizzle-orm';
+import { bindParams, compile, DatabaseUnavailableError, sqlFor, type CompiledStatement, type Db, type Params, type Queryable, type Statement } from './database.js';
 
 type Connection = Database.Database;
 type Prepared = Database.Statement;
 
 /** How long a write waits, without blocking the event loop, for another process's write to finish. */
 const BUSY_WAIT_MS = 10_000;
-/** Prepared statements kept per connection: every static statement of the app, with room for a few dynamic ones. */
-const PREPARED_MAX = 500;
 
 /**
  * The app's text rules as SQL functions, for the data migration that restates
@@ -59,20 +58,29 @@ async function retryWhileBusy<T>(work: () => T): Promise<T> {
   }
 }
 
-/** Statements prepared once per connection (least recently used out first past PREPARED_MAX); they hold SQL, never data, so other processes' writes cannot make them stale. */
-class StatementCache {
-  private readonly prepared = new Map<string, Prepared>();
-  constructor(private readonly connection: Connection) {}
-  get(text: string): Prepared {
-    let statement = this.prepared.get(text);
-    if (statement) {
-      this.prepared.delete(text);
-    } else {
-      statement = this.connection.prepare(text);
-      if (this.prepared.size >= PREPARED_MAX) this.prepared.delete(this.prepared.keys().next().value!);
-    }
-    this.prepared.set(text, statement);
-    return statement;
+type Method = 'all' | 'get' | 'run';
+
+/** A statement ready to run on this database: its compiled form, whether it writes, and its prepared copy per connection. */
+interface Ready {
+  compiled: CompiledStatement;
+  writes: boolean;
+  onReader?: Prepared;
+  onWriter?: Prepared;
+}
+
+function call(prepared: Prepared, method: Method, values: unknown[]): unknown {
+  if (method === 'all') return prepared.all(values);
+  if (method === 'get') return prepared.get(values);
+  return prepared.run(values).changes;
+}
+
+/** The statement now, or, when another process holds the lock, again and again without blocking the event loop. */
+function callOrRetry(prepared: Prepared, method: Method, values: unknown[]): unknown {
+  try {
+    return call(prepared, method, values);
+  } catch (error) {
+    if (!isBusy(error)) throw error;
+    return retryWhileBusy(() => call(prepared, method, values));
   }
 }
 
@@ -87,10 +95,12 @@ export class SqliteDb implements Db {
   readonly engine = 'sqlite' as const;
   readonly writer: Connection;
   private readonly reader: Connection;
-  private readonly writerStatements: StatementCache;
-  private readonly readerStatements: StatementCache;
-  /** Whether each statement text writes, learnt the first time it is prepared. */
-  private readonly writes = new Map<string, boolean>();
+  /**
+   * Statements by their SQL object (the app's are module constants), prepared once per
+   * connection; they hold SQL, never data, so other processes' writes cannot make them
+   * stale. Dynamic statements (multi-row inserts) are new objects, kept only while in use.
+   */
+  private readonly ready = new WeakMap<SQL, Ready>();
   /** Set while a transaction holds the writer: other writes wait for it. */
   private turn: Promise<void> | null = null;
   private readonly inTransaction: Queryable;
@@ -103,51 +113,56 @@ export class SqliteDb implements Db {
     this.writer = openConnection(path, false);
     // An in-memory database exists only on the connection that made it.
     this.reader = path === ':memory:' ? this.writer : openConnection(path, true);
-    this.writerStatements = new StatementCache(this.writer);
-    this.readerStatements = this.reader === this.writer ? this.writerStatements : new StatementCache(this.reader);
     // IMMEDIATE takes the write lock at once, so no other process can write in between and force a retry.
     this.begin = this.writer.prepare('BEGIN IMMEDIATE');
     this.commit = this.writer.prepare('COMMIT');
     this.rollback = this.writer.prepare('ROLLBACK');
-    const run = (statement: Statement, params: Params | undefined) => this.prepareOn(this.writerStatements, statement, params);
+    const inTransaction = async (statement: Statement, params: Params | undefined, method: Method): Promise<unknown> => {
+      const ready = this.readyFor(statement);
+      return call((ready.onWriter ??= this.writer.prepare(ready.compiled.text)), method, bindParams(ready.compiled, params));
+    };
     this.inTransaction = {
       engine: 'sqlite',
-      all: async <Row>(statement: Statement, params?: Params) => run(statement, params).all() as Row[],
-      get: async <Row>(statement: Statement, params?: Params) => run(statement, params).get() as Row | undefined,
-      run: async (statement: Statement, params?: Params) => run(statement, params).run().changes,
+      all: (statement, params) => inTransaction(statement, params, 'all') as Promise<never>,
+      get: (statement, params) => inTransaction(statement, params, 'get') as Promise<never>,
+      run: (statement, params) => inTransaction(statement, params, 'run') as Promise<number>,
     };
   }
 
-  private prepareOn(cache: StatementCache, statement: Statement, params: Params | undefined): { all(): unknown[]; get(): unknown; run(): Database.RunResult } {
-    const compiled = compile(statement, 'sqlite');
-    const prepared = cache.get(compiled.text);
-    const values = bindParams(compiled, params);
-    return { all: () => prepared.all(values), get: () => prepared.get(values), run: () => prepared.run(values) };
+  private readyFor(statement: Statement): Ready {
+    const query = sqlFor(statement, 'sqlite');
+    let ready = this.ready.get(query);
+    if (!ready) {
+      const compiled = compile(query, 'sqlite');
+      const onWriter = this.writer.prepare(compiled.text);
+      ready = { compiled, writes: !onWriter.readonly, onWriter };
+      this.ready.set(query, ready);
+    }
+    return ready;
   }
 
   /** Reads go to the reader; anything that writes waits for its turn on the writer. */
-  private async execute<T>(statement: Statement, params: Params | undefined, use: (prepared: ReturnType<SqliteDb['prepareOn']>) => T): Promise<T> {
-    const text = compile(statement, 'sqlite').text;
-    let writes = this.writes.get(text);
-    if (writes === undefined) {
-      writes = !this.writerStatements.get(text).readonly;
-      this.writes.set(text, writes);
+  private async execute(statement: Statement, params: Params | undefined, method: Method): Promise<unknown> {
+    const ready = this.readyFor(statement);
+    const values = bindParams(ready.compiled, params);
+    if (!ready.writes) {
+      const onReader = (ready.onReader ??= this.reader === this.writer ? ready.onWriter! : this.reader.prepare(ready.compiled.text));
+      return callOrRetry(onReader, method, values);
     }
-    if (!writes) return retryWhileBusy(() => use(this.prepareOn(this.readerStatements, statement, params)));
     while (this.turn) await this.turn;
-    return retryWhileBusy(() => use(this.prepareOn(this.writerStatements, statement, params)));
+    return callOrRetry((ready.onWriter ??= this.writer.prepare(ready.compiled.text)), method, values);
   }
 
   all<Row>(statement: Statement, params?: Params): Promise<Row[]> {
-    return this.execute(statement, params, (prepared) => prepared.all() as Row[]);
+    return this.execute(statement, params, 'all') as Promise<Row[]>;
   }
 
   get<Row>(statement: Statement, params?: Params): Promise<Row | undefined> {
-    return this.execute(statement, params, (prepared) => prepared.get() as Row | undefined);
+    return this.execute(statement, params, 'get') as Promise<Row | undefined>;
   }
 
   run(statement: Statement, params?: Params): Promise<number> {
-    return this.execute(statement, params, (prepared) => prepared.run().changes);
+    return this.execute(statement, params, 'run') as Promise<number>;
   }
 
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {

@@ -16,8 +16,8 @@ export const SIGN_OUT_CLEAR_SITE_DATA = '"cache", "storage"';
  * (fragments and error pages included), unless the route chose its own caching: static files.
  */
 export function registerPrivateCaching(app: FastifyInstance): void {
-  app.addHook('onSend', async (request, reply) => {
-    if (!request.user && !request.apiToken) return;
-    if (!reply.hasHeader('cache-control')) reply.header('Cache-Control', PRIVATE_CACHE_CONTROL);
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if ((request.user || request.apiToken) && !reply.hasHeader('cache-control')) reply.header('Cache-Control', PRIVATE_CACHE_CONTROL);
+    done(null, payload);
   });
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isApiRequest } from '../api/scope.js';
+import { renderError } from './errors.js';
 import { WRITE_METHODS } from './methods.js';
 
 /**
@@ -16,11 +17,12 @@ export function isCrossSiteWrite(request: FastifyRequest, appOrigin: string): bo
 }
 
 export function registerCsrfGuard(app: FastifyInstance, appOrigin: string): void {
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+  // A callback hook: it runs on every request and nearly always lets it through at once.
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
     // The JSON API ignores cookies, so a forged cross-site request carries no credentials:
     // nothing to guard, and browser extensions (which send their own Origin) must get through.
-    if (isApiRequest(request) || !isCrossSiteWrite(request, appOrigin)) return;
+    if (isApiRequest(request) || !isCrossSiteWrite(request, appOrigin)) return done();
     request.log.warn({ origin: request.headers.origin, fetchSite: request.headers['sec-fetch-site'] }, 'cross-site write refused');
-    return reply.code(403).type('text/plain; charset=utf-8').send('Cross-site requests are not allowed.');
+    renderError(request, reply, 403, 'Cross-site requests are not allowed.').then((html) => reply.send(html), done);
   });
 }

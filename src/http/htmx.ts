@@ -11,6 +11,11 @@ export function isFragmentRequest(request: FastifyRequest): boolean {
  */
 export function varyOnHtmx(reply: FastifyReply): void {
   const current = reply.getHeader('vary');
+  // Nearly every answer has no Vary of its own yet: the common case without any parsing.
+  if (current === undefined) {
+    reply.header('Vary', 'HX-Request');
+    return;
+  }
   const values = (Array.isArray(current) ? current.join(',') : String(current ?? '')).split(',').map((v) => v.trim()).filter(Boolean);
   if (values.includes('*') || values.some((v) => v.toLowerCase() === 'hx-request')) return;
   reply.header('Vary', [...values, 'HX-Request'].join(', '));

@@ -65,10 +65,15 @@ export function buildIdentifier(root: string, version: string, { contents = true
  * development, where templates reload without a restart, `build` is asked per request.
  */
 export function registerRevalidation(app: FastifyInstance, build: () => string): void {
-  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.method !== 'GET' || !request.user || !request.routeOptions.config.revalidate || !isFragmentRequest(request)) return;
-    const etag = etagFor(build(), request, await ownerVersion(app.db, request.user.sub));
-    reply.header('ETag', etag).header('Cache-Control', REVALIDATED_CACHE_CONTROL);
-    if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send();
+  // A callback hook: every other request passes straight through.
+  app.addHook('preHandler', (request: FastifyRequest, reply: FastifyReply, done) => {
+    if (request.method !== 'GET' || !request.user || !request.routeOptions.config.revalidate || !isFragmentRequest(request)) return done();
+    const user = request.user;
+    ownerVersion(app.db, user.sub).then((version) => {
+      const etag = etagFor(build(), request, version);
+      reply.header('ETag', etag).header('Cache-Control', REVALIDATED_CACHE_CONTROL);
+      if (matches(request.headers['if-none-match'], etag)) reply.code(304).send();
+      else done();
+    }).catch(done);
   });
 }

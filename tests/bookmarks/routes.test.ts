@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
+import { LIST_PAGE_SIZE } from '../../src/bookmarks/routes.js';
 import { as, html, parseFragment, setupBookmark, useSignedInApp } from '../helpers.js';
 
 const ctx = useSignedInApp();
@@ -30,9 +31,9 @@ describe('GET /dashboard', () => {
   });
 
   it('shows at most one page and a Load more link that works without JavaScript', async () => {
-    for (let i = 0; i < 55; i++) await setupBookmark(ctx.app.db, 'alice', { title: `Item ${i}`, createdAt: new Date(10_000 + i) });
+    for (let i = 0; i < LIST_PAGE_SIZE + 5; i++) await setupBookmark(ctx.app.db, 'alice', { title: `Item ${i}`, createdAt: new Date(10_000 + i) });
     const page = html((await as(ctx, 'alice').get('/dashboard')).body);
-    expect(page.querySelectorAll('.card')).toHaveLength(50);
+    expect(page.querySelectorAll('.card')).toHaveLength(LIST_PAGE_SIZE);
     const more = page.querySelector('.load-more a')!;
     expect(more.getAttribute('hx-trigger')).toContain('revealed');
     const href = more.getAttribute('href')!;
@@ -221,7 +222,9 @@ describe('DELETE /bookmarks/:id', () => {
     const deleteForm = page.querySelector(`#bookmark-${bookmark.id} .card-actions form`)!;
     const button = deleteForm.querySelector('button[type="submit"]')!;
     expect(button.getAttribute('hx-delete')).toBe(`/bookmarks/${bookmark.id}`);
-    expect(button.getAttribute('hx-target')).toBe('closest li');
+    // Its target is its own card, set once for all cards on the list.
+    expect(button.closest('[hx-target]')?.getAttribute('hx-target')).toBe('closest li');
+    expect(button.closest('[hx-target]')?.id).toBe('bookmark-cards');
     expect(deleteForm.getAttribute('action')).toBe(`/bookmarks/${bookmark.id}/delete`);
     expect(deleteForm.getAttribute('method')).toBe('post');
     const response = await as(ctx, 'alice').post(`/bookmarks/${bookmark.id}/delete`);

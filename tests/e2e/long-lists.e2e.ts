@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { cardTitles, marker, screenshot, setMarker, uniqueUser, useStack } from './harness.js';
+import { LIST_PAGE_SIZE } from '../../src/bookmarks/routes.js';
 
 const { session: current } = useStack();
 
@@ -24,21 +25,21 @@ async function importLongList(page: Page, baseUrl: string): Promise<void> {
 }
 
 describe('a list longer than one page', () => {
-  it('shows 50 under the full count and loads the rest as you scroll, newest first, without navigating', async () => {
+  it('shows one page under the full count and loads the rest as you scroll, newest first, without navigating', async () => {
     const session = current();
     const page = await session.signedInPage(uniqueUser('scroller'));
     await importLongList(page, session.baseUrl);
     await page.goto(`${session.baseUrl}/dashboard`);
     expect((await page.textContent('#list-summary'))?.trim()).toBe(`${COUNT} bookmarks`);
-    expect(await cardTitles(page)).toEqual(expectedTitles.slice(0, 50));
+    expect(await cardTitles(page)).toEqual(expectedTitles.slice(0, LIST_PAGE_SIZE));
     await setMarker(page);
 
     // Scrolling the "Load more" row into view fetches the next page (hx-trigger="revealed").
-    for (const shown of [100, COUNT]) {
+    for (let shown = 2 * LIST_PAGE_SIZE; shown < COUNT + LIST_PAGE_SIZE; shown += LIST_PAGE_SIZE) {
       const more = page.waitForResponse((r) => r.url().includes('/bookmarks/search?') && r.url().includes('after='));
       await page.locator('.load-more a').scrollIntoViewIfNeeded();
       expect((await more).status()).toBe(200);
-      await page.locator('#bookmark-cards > li.card').nth(shown - 1).waitFor();
+      await page.locator('#bookmark-cards > li.card').nth(Math.min(shown, COUNT) - 1).waitFor();
     }
     expect(await cardTitles(page)).toEqual(expectedTitles);
     expect(await page.locator('.load-more').count()).toBe(0);
@@ -51,11 +52,11 @@ describe('a list longer than one page', () => {
     const page = await session.signedInPage(uniqueUser('pager'), { javaScriptEnabled: false });
     await importLongList(page, session.baseUrl);
     await page.goto(`${session.baseUrl}/dashboard`);
-    expect(await cardTitles(page)).toEqual(expectedTitles.slice(0, 50));
+    expect(await cardTitles(page)).toEqual(expectedTitles.slice(0, LIST_PAGE_SIZE));
     await page.getByRole('link', { name: 'Load more' }).click();
-    await page.getByText(expectedTitles[50]!, { exact: true }).waitFor();
+    await page.getByText(expectedTitles[LIST_PAGE_SIZE]!, { exact: true }).waitFor();
     expect(page.url()).toMatch(/\/bookmarks\/search\?q=&after=\d+\.\d+$/);
-    expect(await cardTitles(page)).toEqual(expectedTitles.slice(50, 100));
+    expect(await cardTitles(page)).toEqual(expectedTitles.slice(LIST_PAGE_SIZE, 2 * LIST_PAGE_SIZE));
     expect((await page.textContent('#list-summary'))?.trim()).toBe(`${COUNT} bookmarks`);
   });
 });

@@ -7,17 +7,18 @@
  * SQLite, so keyset cursors compare the same values on both.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, customType, index, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { bigint, customType, index, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 
 /**
- * The words search looks in: title, address and tags, split at punctuation the
+ * The words search looks in: title, address, tags and description, split at punctuation the
  * way SQLite's unicode61 tokenizer splits them ('orm.drizzle.team/docs' gives
  * orm, drizzle, team, docs; 'web-dev' gives web, dev), in the bookmarks_search
  * configuration (simple, without accents) that queries use too.
  */
-export const SEARCH_VECTOR = sql`to_tsvector('bookmarks_search'::regconfig, translate(title || ' ' || url || ' ' || tags, '/.:-_?=&#%+~@!,;()[]{}<>|*^$''"\`', '                                '))`;
+export const SEARCH_VECTOR = sql`to_tsvector('bookmarks_search'::regconfig, translate(title || ' ' || url || ' ' || tags || ' ' || description, '/.:-_?=&#%+~@!,;()[]{}<>|*^$''"\`', '                                '))`;
 
 export const bookmarks = pgTable(
   'bookmarks',
@@ -28,6 +29,7 @@ export const bookmarks = pgTable(
     title: text('title').notNull(),
     tags: text('tags').notNull().default(''),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    description: text('description').notNull().default(''),
     searchVector: tsvector('search_vector').notNull().generatedAlwaysAs(SEARCH_VECTOR),
   },
   (table) => [
@@ -78,6 +80,7 @@ export const pendingUndos = pgTable(
     tags: text('tags').notNull(),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     expiresAt: bigint('expires_at', { mode: 'number' }).notNull(),
+    description: text('description').notNull().default(''),
   },
   (table) => [index('pending_undos_owner_idx').on(table.ownerSub, table.expiresAt), index('pending_undos_expires_idx').on(table.expiresAt)],
 );
@@ -90,4 +93,17 @@ export const rateLimitHits = pgTable(
     resetsAt: bigint('resets_at', { mode: 'number' }).notNull(),
   },
   (table) => [index('rate_limit_hits_resets_idx').on(table.resetsAt)],
+);
+
+export const favicons = pgTable(
+  'favicons',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    ownerSub: text('owner_sub').notNull(),
+    host: text('host').notNull(),
+    contentType: text('content_type'),
+    bytes: bytea('bytes'),
+    fetchedAt: bigint('fetched_at', { mode: 'number' }).notNull(),
+  },
+  (table) => [uniqueIndex('favicons_owner_host_idx').on(table.ownerSub, table.host)],
 );

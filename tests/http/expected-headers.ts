@@ -5,7 +5,7 @@
 export function expectedHeaders(providerOrigin: string): Record<string, string> {
   return {
     'content-security-policy':
-      "default-src 'self';script-src 'self';style-src 'self';img-src 'self' data: https:;connect-src 'self';font-src 'self';" +
+      "default-src 'self';script-src 'self';style-src 'self';img-src 'self' data:;connect-src 'self';font-src 'self';" +
       `form-action 'self' ${providerOrigin};frame-ancestors 'none';base-uri 'none';object-src 'none'`,
     'cross-origin-opener-policy': 'same-origin',
     'cross-origin-resource-policy': 'same-origin',

@@ -1,6 +1,7 @@
 /**
  * The headers @fastify/helmet 13 sent with this app's options, recorded before the app
- * computed them itself: every one must still be sent, with the same value.
+ * computed them itself: every one must still be sent, with the same value. One change
+ * since: img-src lost https: once site icons were served by the app itself (issue 13).
  */
 export function expectedHeaders(providerOrigin: string): Record<string, string> {
   return {

@@ -47,7 +47,14 @@ export class PageLookups {
 
   /** The page's title, description and icon address, within `timeoutMs`; its icon is then fetched in the background. */
   async describe(ownerSub: string, url: URL, timeoutMs: number): Promise<PageResult> {
-    const result = await fetchPageMetadata(url.href, { ...this.#options, timeoutMs });
+    let result: PageResult;
+    try {
+      result = await fetchPageMetadata(url.href, { ...this.#options, timeoutMs });
+    } catch (error) {
+      // A bug in the fetcher is logged as one, but never costs the user the save or the form.
+      this.#log.error({ err: error }, 'page lookup: the fetcher failed');
+      return { ok: false, reason: 'network_error', code: 'FETCHER_FAILED' };
+    }
     if (result.ok) this.keepFavicon(ownerSub, url, result.metadata.faviconUrl);
     else this.#log.info({ reason: result.reason }, 'page lookup failed');
     return result;

@@ -2,7 +2,8 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { exportBookmarks } from '../../src/bookmarks/queries.js';
-import { sharedFields } from '../../src/bookmarks/routes.js';
+import { createToken } from '../../src/tokens/tokens.js';
+import { sharedFields } from '../../src/bookmarks/shared-fields.js';
 import { as, authorizeAt, html, parseFragment, sessionCookieFrom, setupBookmark, useSignedInApp, type AppContext } from '../helpers.js';
 import { pump, startServer } from '../fetch/servers.js';
 import { ALLOW_LOOPBACK, htmlPage, PNG, requestsFor, startSite } from '../sites.js';
@@ -107,6 +108,11 @@ describe('the new-bookmark page', () => {
     const longPage = html(long.body);
     expect(longPage.querySelector('#bookmark-description-error')?.textContent).toBe('Descriptions can be at most 1000 characters.');
     expect(longPage.querySelector('#bookmark-description')?.hasAttribute('autofocus')).toBe(true);
+
+    // A javascript: address is shown, never stored.
+    const script = html((await as(ctx, 'alice').get('/bookmarks/new?url=javascript%3Aalert(1)&title=x')).body);
+    expect(formValues(script).url).toBe('javascript:alert(1)');
+    expect((await as(ctx, 'alice').post('/bookmarks/new', formValues(script))).statusCode).toBe(422);
     expect(await ownBookmarks(ctx, 'alice')).toEqual([]);
   });
 
@@ -322,6 +328,11 @@ describe('the fetcher as a security boundary, through the app', () => {
       await limited.app.pageLookups.settled();
       expect(requestsFor(site, '/') + requestsFor(site, '/saved') + requestsFor(site, '/third')).toBe(before);
       expect((await ownBookmarks(limited, 'alice')).map((b) => b.title).sort()).toEqual(['127.0.0.1', 'Counted']);
+      // The API draws on the same count: its save without a title falls back to the host too.
+      const { secret } = await createToken(limited.app.db, 'alice', 'script');
+      const viaApi = await limited.app.inject({ method: 'POST', url: '/api/v1/bookmarks', headers: { authorization: `Bearer ${secret}` }, payload: { url: `${site.origin}/api` } });
+      expect(viaApi.json()).toMatchObject({ title: '127.0.0.1' });
+      expect(requestsFor(site, '/api')).toBe(0);
       // Bob has his own count; the counter lives in the database, shared by every process.
       expect((await lookUp('bob')).querySelector('[data-title]')?.getAttribute('data-title')).toBe('Counted');
       const hits = await limited.app.db.all<{ key: string }>(sql`SELECT key FROM rate_limit_hits WHERE key LIKE 'fetch:%' ORDER BY key`);

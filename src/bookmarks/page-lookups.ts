@@ -60,6 +60,11 @@ export class PageLookups {
     return result;
   }
 
+  /** Whether this process is fetching the owner's icon for a host right now. */
+  isFetchingFavicon(ownerSub: string, host: string): boolean {
+    return this.#inFlight.has(`${ownerSub}\0${host}`);
+  }
+
   /** Whether the owner's icon for this address's host is missing or old, so keepFavicon would fetch it. */
   async needsFavicon(ownerSub: string, url: URL): Promise<boolean> {
     return !this.#inFlight.has(`${ownerSub}\0${url.host}`) && !(await faviconIsFresh(this.#db, ownerSub, url.host));

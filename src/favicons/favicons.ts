@@ -21,10 +21,11 @@ export interface StoredFavicon {
 const byHost = sql`SELECT content_type AS "contentType", bytes, fetched_at AS "fetchedAt" FROM favicons
   WHERE owner_sub = ${param('owner')} AND host = ${param('host')}`;
 
-/** The owner's icon for a host, or undefined when there is none (never fetched, or the site had none). */
-export async function findFavicon(db: Db, ownerSub: string, host: string): Promise<StoredFavicon | undefined> {
+/** The owner's icon for a host; null when the site was asked and had none; undefined when it was never asked. */
+export async function findFavicon(db: Db, ownerSub: string, host: string): Promise<StoredFavicon | null | undefined> {
   const row = await db.get<{ contentType: string | null; bytes: Uint8Array | null; fetchedAt: number }>(byHost, { owner: ownerSub, host });
-  if (!row?.contentType || !row.bytes) return undefined;
+  if (!row) return undefined;
+  if (!row.contentType || !row.bytes) return null;
   return { contentType: row.contentType, bytes: Buffer.from(row.bytes), fetchedAt: Number(row.fetchedAt) };
 }
 

@@ -12,23 +12,30 @@ const PLACEHOLDER = Buffer.from(
 
 /**
  * Icons are private (they tell which sites someone saved) but change rarely: the browser
- * keeps a stored one for a day, and sign-out's Clear-Site-Data drops it with the rest of
- * the cache. The placeholder is asked for again each time, so an icon fetched a moment
- * after a save shows up on the next list.
+ * keeps one for a day, as it keeps the placeholder for a site known to have none, and
+ * sign-out's Clear-Site-Data drops them with the rest of the cache. While the icon is
+ * being fetched (just after a save) the placeholder is not kept at all, so the next list
+ * shows the icon; for a host never asked (an imported bookmark) it is kept a few minutes.
+ * "Being fetched" is known only to the process fetching it: answered by another, the
+ * placeholder is kept those few minutes, which costs a late icon, never a wrong one.
  */
-const STORED_CACHE_CONTROL = 'private, max-age=86400';
-const PLACEHOLDER_CACHE_CONTROL = 'private, no-cache';
+const KNOWN_CACHE_CONTROL = 'private, max-age=86400';
+const FETCHING_CACHE_CONTROL = 'no-store';
+const NEVER_ASKED_CACHE_CONTROL = 'private, max-age=300';
 
 /** GET /favicons/:host — the signed-in owner's icon for a host, from our own origin. */
 export async function faviconRoutes(app: FastifyInstance): Promise<void> {
   app.addHook('preHandler', requireUser);
 
   app.get('/favicons/:host', async (request: FastifyRequest<{ Params: { host: string } }>, reply) => {
+    const owner = currentUser(request).sub;
     const host = request.params.host.toLowerCase();
-    const icon = HOST_PATTERN.test(host) ? await findFavicon(app.db, currentUser(request).sub, host) : undefined;
+    const icon = HOST_PATTERN.test(host) ? await findFavicon(app.db, owner, host) : null;
     // Never sniffed into anything else (nosniff is on every answer), and never a document of ours.
     reply.header('Content-Disposition', 'inline; filename="favicon"');
-    if (!icon) return reply.header('Cache-Control', PLACEHOLDER_CACHE_CONTROL).type('image/svg+xml').send(PLACEHOLDER);
-    return reply.header('Cache-Control', STORED_CACHE_CONTROL).type(icon.contentType).send(icon.bytes);
+    if (icon) return reply.header('Cache-Control', KNOWN_CACHE_CONTROL).type(icon.contentType).send(icon.bytes);
+    const caching =
+      icon === null ? KNOWN_CACHE_CONTROL : app.pageLookups.isFetchingFavicon(owner, host) ? FETCHING_CACHE_CONTROL : NEVER_ASKED_CACHE_CONTROL;
+    return reply.header('Cache-Control', caching).type('image/svg+xml').send(PLACEHOLDER);
   });
 }

@@ -47,7 +47,8 @@ describe('site icons', () => {
     await saveAndSettle('alice', `${site.origin}/`);
     const bobs = await as(ctx, 'bob').get(`/favicons/${host}`);
     expect(bobs.headers['content-type']).toBe('image/svg+xml');
-    expect(bobs.headers['cache-control']).toBe('private, no-cache');
+    // Never asked for bob: kept a few minutes.
+    expect(bobs.headers['cache-control']).toBe('private, max-age=300');
     expect(await findFavicon(ctx.app.db, 'bob', host)).toBeUndefined();
 
     await as(ctx, 'alice').post('/bookmarks', { url: `${site.origin}/other`, title: 'Typed title', tags: '' });
@@ -64,6 +65,25 @@ describe('site icons', () => {
     expect((await findFavicon(ctx.app.db, 'alice', `127.0.0.1:${site.port}`))?.contentType).toBe('image/png');
   });
 
+  it('are not cached as the placeholder while being fetched, so the next list shows them', async () => {
+    let answerIcon!: () => void;
+    const iconAnswered = new Promise<void>((resolve) => (answerIcon = resolve));
+    const site = await startSite({
+      '/': iconPage('/slow-icon.png'),
+      '/slow-icon.png': (_request, response) => void iconAnswered.then(() => response.writeHead(200, { 'content-type': 'image/png' }).end(PNG)),
+    });
+    const host = `127.0.0.1:${site.port}`;
+    await as(ctx, 'alice').post('/bookmarks', { url: `${site.origin}/`, title: 'Typed', tags: '' });
+    await expect.poll(() => requestsFor(site, '/slow-icon.png')).toBe(1);
+    const meanwhile = await as(ctx, 'alice').get(`/favicons/${host}`);
+    expect(meanwhile.headers['content-type']).toBe('image/svg+xml');
+    expect(meanwhile.headers['cache-control']).toBe('no-store');
+    answerIcon();
+    await ctx.app.pageLookups.settled();
+    const after = await as(ctx, 'alice').get(`/favicons/${host}`);
+    expect(after.headers['content-type']).toBe('image/png');
+  });
+
   it('are never SVG, never over 32 KB and never HTML: the placeholder stays, and the site is not asked again at once', async () => {
     const svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>';
     const cases: [string, Record<string, { headers?: Record<string, string>; body: string | Buffer }>][] = [
@@ -77,6 +97,8 @@ describe('site icons', () => {
       const icon = await as(ctx, 'alice').get(`/favicons/127.0.0.1:${site.port}`);
       expect(icon.headers['content-type'], name).toBe('image/svg+xml');
       expect(icon.body, name).not.toContain('alert');
+      // The site has none: the placeholder is kept as long as an icon would be.
+      expect(icon.headers['cache-control'], name).toBe('private, max-age=86400');
       await as(ctx, 'alice').post('/bookmarks', { url: `${site.origin}/again`, title: 'Again', tags: '' });
       await ctx.app.pageLookups.settled();
       expect(requestsFor(site, '/icon'), name).toBe(1);

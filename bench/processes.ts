@@ -84,6 +84,8 @@ export async function startApp(databasePath: string, { nodeArgs = [], env = {} }
     SESSION_SECRET: randomBytes(32).toString('hex'),
     DATABASE_PATH: databasePath,
     LOG_LEVEL: 'warn',
+    // Load stays on 127.0.0.1: the app fetches no page (titles, icons) of the addresses it saves.
+    FETCH_SITES: 'none',
     ...env,
   });
   await waitFor(`${base}/healthz`, app);

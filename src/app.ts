@@ -17,6 +17,8 @@ import { CARD_CACHE_ENTRIES, createCardRenderer } from './bookmarks/card-html.js
 import { transferRoutes } from './transfer/routes.js';
 import { tokenRoutes } from './tokens/routes.js';
 import { apiRoutes } from './api/routes.js';
+import { faviconRoutes } from './favicons/routes.js';
+import { PageLookups } from './bookmarks/page-lookups.js';
 import { API_PREFIX } from './api/scope.js';
 import { registerCsrfGuard } from './http/csrf.js';
 import { sql } from 'drizzle-orm';
@@ -31,6 +33,8 @@ import { registerRateLimits } from './http/rate-limit.js';
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
+    /** Titles, descriptions and icons of the pages users save, fetched through the SSRF guard. */
+    pageLookups: PageLookups;
   }
 }
 
@@ -95,6 +99,10 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   await registerRateLimits(app, config.rateLimits);
   const build = buildIdentifier(root, appVersion);
   registerRevalidation(app, config.production ? () => build : () => buildIdentifier(root, appVersion, { contents: false }));
+  const pageLookups = new PageLookups(app.db, config, app.log);
+  app.decorate('pageLookups', pageLookups);
+  // Added after the database's own hook, so it runs first: icons still being fetched are stored before the database closes.
+  app.addHook('onClose', () => pageLookups.settled());
 
   await app.register(view, {
     engine: { nunjucks },
@@ -145,6 +153,7 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
 
   await app.register(auth.routes);
   await app.register(bookmarkRoutes);
+  await app.register(faviconRoutes);
   await app.register(transferRoutes);
   await app.register(tokenRoutes);
   await app.register(apiRoutes, {

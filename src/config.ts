@@ -52,7 +52,28 @@ export interface Config {
   importBudget: ImportBudget;
   /** FETCH_ALLOW_HOSTS: hosts the page fetcher may reach although they are not public (empty: none). */
   fetchAllowHosts: readonly AllowedHost[];
+  /** FETCH_SITES: which sites the page fetcher reaches at all. */
+  fetchSites: FetchSites;
+  /** DEFAULT_FETCH_TIMEOUTS; tests set their own. */
+  fetchTimeouts: FetchTimeouts;
 }
+
+/**
+ * `public`: any public address, and the FETCH_ALLOW_HOSTS hosts; `allowed`: only those
+ * hosts (an install without internet access: nothing else is even looked up in DNS);
+ * `none`: the app never fetches a page (titles fall back to the host, no icons).
+ */
+export type FetchSites = 'public' | 'allowed' | 'none';
+const FETCH_SITES: readonly FetchSites[] = ['public', 'allowed', 'none'];
+
+export interface FetchTimeouts {
+  /** Filling in the title as the user types an address, and fetching icons in the background. */
+  lookupMs: number;
+  /** Saving with an empty title waits this long for the page before it falls back to the host. */
+  saveMs: number;
+}
+
+export const DEFAULT_FETCH_TIMEOUTS: FetchTimeouts = Object.freeze({ lookupMs: 5000, saveMs: 2500 });
 
 export interface RateLimits {
   /** Requests to /auth/* per client IP per window: slows down callback and login abuse. */
@@ -63,11 +84,20 @@ export interface RateLimits {
   apiPerToken: number;
   /** JSON API requests with a missing or bad token per client IP per window. */
   apiFailedAuthPerIp: number;
+  /** Pages (with their icons) the app fetches for one user, from the forms and the API together, per window. */
+  fetchesPerUser: number;
   windowMs: number;
 }
 
 /** Far above what a person clicks, and above what the e2e suite and the soak need per user or IP. */
-export const DEFAULT_RATE_LIMITS: RateLimits = Object.freeze({ authPerIp: 120, writesPerUser: 300, apiPerToken: 300, apiFailedAuthPerIp: 60, windowMs: 60_000 });
+export const DEFAULT_RATE_LIMITS: RateLimits = Object.freeze({
+  authPerIp: 120,
+  writesPerUser: 300,
+  apiPerToken: 300,
+  apiFailedAuthPerIp: 60,
+  fetchesPerUser: 60,
+  windowMs: 60_000,
+});
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -338,6 +368,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   }
 
   const fetchAllowHosts = parseFetchAllowHosts(env.FETCH_ALLOW_HOSTS ?? '', problems);
+  const fetchSites = (blank('FETCH_SITES') ? 'public' : env.FETCH_SITES!.trim().toLowerCase()) as FetchSites;
+  if (!FETCH_SITES.includes(fetchSites)) problems.push('FETCH_SITES must be public (the default), allowed (only FETCH_ALLOW_HOSTS) or none (never fetch pages)');
   const database = databaseFrom(env, problems);
 
   if (problems.length > 0 || !appBaseUrl || trustProxy === undefined) throw new ConfigError(problems);
@@ -356,6 +388,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     rateLimits: DEFAULT_RATE_LIMITS,
     importBudget: DEFAULT_IMPORT_BUDGET,
     fetchAllowHosts,
+    fetchSites,
+    fetchTimeouts: DEFAULT_FETCH_TIMEOUTS,
     ...(proxyAuth ? { proxyAuth } : {}),
   });
 }

@@ -9,3 +9,41 @@ document.addEventListener('keydown', (event) => {
     cancel.click();
   }
 });
+
+// The add form's address lookup (partials/page-lookup.njk) found the page's title and
+// description: they go into the fields only while those are empty, and only while the
+// address is still the one looked up. Anything the user typed wins.
+document.addEventListener('htmx:afterSwap', (event) => {
+  const target = event.detail.target;
+  if (!(target instanceof Element) || !target.classList.contains('lookup-result')) return;
+  const found = target.querySelector('[data-typed-url]');
+  const form = target.closest('form');
+  if (!(found instanceof HTMLElement) || !form) return;
+  const url = form.elements.namedItem('url');
+  if (!(url instanceof HTMLInputElement) || url.value.trim() !== found.dataset.typedUrl) return;
+  for (const name of ['title', 'description']) {
+    const field = form.elements.namedItem(name);
+    const value = found.dataset[name];
+    if ((field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement) && value && field.value.trim() === '') field.value = value;
+  }
+});
+
+// In the bookmarklet's window: the saved page closes it a moment after it shows, and Cancel closes it.
+const closing = document.querySelector('[data-close-window-after]');
+if (closing instanceof HTMLElement) setTimeout(() => window.close(), Number(closing.dataset.closeWindowAfter) || 0);
+for (const button of document.querySelectorAll('[data-action="close-window"]')) button.hidden = false;
+
+// Wide screens show the add form unfolded; CSS does it too where ::details-content is known.
+const addFold = document.getElementById('add-fold');
+if (addFold instanceof HTMLDetailsElement && window.matchMedia('(min-width: 761px)').matches) addFold.open = true;
+
+document.addEventListener('click', (event) => {
+  const target = event.target instanceof Element ? event.target : null;
+  if (target?.closest('[data-action="close-window"]')) window.close();
+  // The bookmarklet runs from the bookmarks bar; clicked here, the CSP would stop it.
+  if (target?.closest('a.bookmarklet')) {
+    event.preventDefault();
+    const hint = document.getElementById('bookmarklet-hint');
+    if (hint) hint.textContent = 'Drag the button to your bookmarks bar, then click it there on any page.';
+  }
+});

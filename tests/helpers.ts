@@ -7,7 +7,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { parseHTML } from 'linkedom';
 import { sql } from 'drizzle-orm';
 import { buildApp } from '../src/app.js';
-import { DEFAULT_RATE_LIMITS, type Config, type OidcSettings, type RateLimits } from '../src/config.js';
+import { DEFAULT_FETCH_TIMEOUTS, DEFAULT_RATE_LIMITS, type Config, type FetchTimeouts, type OidcSettings, type RateLimits } from '../src/config.js';
 import { startLocalProvider, type LocalProvider } from '../src/dev/oidc-provider.js';
 import type { Bookmark } from '../src/bookmarks/bookmark.js';
 import { DEFAULT_IMPORT_BUDGET, type ImportBudget } from '../src/transfer/import-reader.js';
@@ -68,10 +68,18 @@ export async function openTestDb(): Promise<Db> {
 export const TEST_BASE_URL = 'http://127.0.0.1:3999';
 
 /** Config fields a test may set; rate limits may be given in part. */
-export type TestConfigOverrides = Partial<Omit<Config, 'rateLimits' | 'importBudget'>> & { rateLimits?: Partial<RateLimits>; importBudget?: Partial<ImportBudget> };
+export type TestConfigOverrides = Partial<Omit<Config, 'rateLimits' | 'importBudget' | 'fetchTimeouts'>> & {
+  rateLimits?: Partial<RateLimits>;
+  importBudget?: Partial<ImportBudget>;
+  fetchTimeouts?: Partial<FetchTimeouts>;
+};
 
+/**
+ * Tests reach no site but the ones they start on 127.0.0.1 and allow through
+ * fetchAllowHosts: with fetchSites 'allowed', no other name is even looked up in DNS.
+ */
 export function testConfig(overrides: TestConfigOverrides = {}): Config {
-  const { rateLimits, importBudget, ...rest } = overrides;
+  const { rateLimits, importBudget, fetchTimeouts, ...rest } = overrides;
   return {
     production: false,
     host: '127.0.0.1',
@@ -85,9 +93,11 @@ export function testConfig(overrides: TestConfigOverrides = {}): Config {
     webConcurrency: 1,
     trustProxy: false,
     fetchAllowHosts: [],
+    fetchSites: 'allowed',
     ...rest,
     rateLimits: { ...DEFAULT_RATE_LIMITS, ...rateLimits },
     importBudget: { ...DEFAULT_IMPORT_BUDGET, ...importBudget },
+    fetchTimeouts: { ...DEFAULT_FETCH_TIMEOUTS, ...fetchTimeouts },
   };
 }
 
@@ -261,12 +271,12 @@ export function as(ctx: AppContext, userName: string | null): Requests & { htmx:
 export function setupBookmark(
   db: Db,
   ownerSub: string,
-  fields: { url?: string; title?: string; tags?: string[]; createdAt?: Date } = {},
+  fields: { url?: string; title?: string; description?: string; tags?: string[]; createdAt?: Date } = {},
 ): Promise<Bookmark> {
   return createBookmark(
     db,
     ownerSub,
-    { url: fields.url ?? 'https://example.com/', title: fields.title ?? 'Example', tags: fields.tags ?? [] },
+    { url: fields.url ?? 'https://example.com/', title: fields.title ?? 'Example', description: fields.description ?? '', tags: fields.tags ?? [] },
     fields.createdAt,
   );
 }
@@ -291,7 +301,7 @@ export async function keptTagCounts(db: Db, ownerSub: string): Promise<Map<strin
  * owner_versions: versions only ever grow (emptying bookmarks moves them on), as ETags
  * and remembered totals rely on.
  */
-const USER_TABLES = ['bookmarks', 'tag_counts', 'api_tokens', 'ended_sessions', 'pending_undos', 'rate_limit_hits'];
+const USER_TABLES = ['bookmarks', 'tag_counts', 'api_tokens', 'ended_sessions', 'pending_undos', 'rate_limit_hits', 'favicons'];
 
 export async function resetData(db: Db): Promise<void> {
   for (const table of USER_TABLES) await db.run(sql.raw(`DELETE FROM ${table}`));
@@ -320,6 +330,10 @@ export function useSignedInApp(overrides: TestConfigOverrides = {}): SignedInCon
     await ctx.app?.close();
     await ctx.provider?.close();
   });
-  beforeEach(async () => resetData(ctx.app.db));
+  beforeEach(async () => {
+    // Icons still being fetched for the test before would land in this one's data.
+    await ctx.app.pageLookups.settled();
+    await resetData(ctx.app.db);
+  });
   return ctx;
 }

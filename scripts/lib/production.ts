@@ -68,6 +68,8 @@ export async function startServer(stack: Stack, databasePath: string, env: Recor
       SESSION_SECRET: stack.sessionSecret,
       DATABASE_PATH: databasePath,
       LOG_LEVEL: 'warn',
+      // Test and load traffic stays on 127.0.0.1: the app fetches no page (titles, icons) of the addresses it saves.
+      FETCH_SITES: 'none',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,6 +6,8 @@ import { findBookmark, findDuplicate, listTags } from '../bookmarks/queries.js';
 import { decodeCursor, encodeCursor, searchBookmarks } from '../bookmarks/search-plans.js';
 import { parseSearch } from '../bookmarks/search-syntax.js';
 import { validateBookmark, type BookmarkFields, type ValidBookmark } from '../bookmarks/validation.js';
+import { fillFromPage, keepIcon } from '../bookmarks/page-details.js';
+import { parseHttpUrl } from '../bookmarks/urls.js';
 import { databaseRateLimitStore } from '../http/rate-limit-store.js';
 import type { Bookmark } from '../bookmarks/bookmark.js';
 import { methodsAllowedInstead } from '../http/errors.js';
@@ -34,6 +36,7 @@ export interface ApiOptions {
 interface BookmarkInput {
   url?: string;
   title?: string;
+  description?: string;
   tags?: string[];
 }
 type IdRequest = FastifyRequest<{ Params: { id: number } }>;
@@ -43,6 +46,7 @@ export function toApiBookmark(bookmark: Bookmark) {
     id: bookmark.id,
     url: bookmark.url,
     title: bookmark.title,
+    description: bookmark.description,
     tags: bookmark.tags,
     createdAt: bookmark.createdAt.toISOString(),
   };
@@ -81,7 +85,13 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   app.decorateRequest('apiToken', null);
   // JSON only: a form or text body is a 415, not a body that happens to parse.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    // Many HTTP clients send Content-Type: application/json on every request, DELETE included:
+    // an empty body is no body. Where a body is required, the route's schema refuses it (400).
+    if (body === '') return done(null, undefined);
+    return parseJson(request, body as string, done);
+  });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyValidator : parameterValidator).compile(schema));
 
   await app.register(rateLimit, {
@@ -120,17 +130,29 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     return sendProblem(reply, problem(405, 'This endpoint does not take that method; Allow lists the ones it does.'), { Allow: allow.join(', ') });
   });
 
+  /** GET /bookmarks?url=…: the owner's bookmark for that page, as a page of one or none, for extensions asking "saved already?". */
+  async function lookUpAddress(owner: string, url: string, query: { q?: string; cursor?: string }) {
+    const invalid = (name: string, reason: string) =>
+      new ApiProblem(problem(400, 'The request does not match the schema.', { type: PROBLEM_TYPES.invalidRequest, invalidParams: [{ name, in: 'querystring', reason }] }));
+    if (query.q !== undefined || query.cursor !== undefined) throw invalid(query.q !== undefined ? 'q' : 'cursor', 'cannot be combined with url, which looks up one address');
+    const parsed = parseHttpUrl(url.trim());
+    if (!parsed) throw invalid('url', 'must be an http or https address');
+    const saved = await findDuplicate(app.db, owner, parsed.href);
+    return { items: saved ? [toApiBookmark(saved)] : [], total: saved ? 1 : 0, nextCursor: null };
+  }
+
   app.get(
     '/bookmarks',
     {
       schema: {
-        summary: 'List or search your bookmarks, newest first',
+        summary: 'List or search your bookmarks, newest first; or look up whether an address is saved',
         querystring: SearchQuerySchema,
         response: { 200: BookmarkPageSchema, ...problems(400, ...AUTH_PROBLEMS) },
       },
     },
-    async (request: FastifyRequest<{ Querystring: { q?: string; limit: number; cursor?: string } }>) => {
-      const { q = '', limit, cursor } = request.query;
+    async (request: FastifyRequest<{ Querystring: { q?: string; limit: number; cursor?: string; url?: string } }>) => {
+      const { q = '', limit, cursor, url } = request.query;
+      if (url !== undefined) return lookUpAddress(apiOwner(request), url, request.query);
       const page = await searchBookmarks(app.db, apiOwner(request), parseSearch(q), decodeCursor(cursor), limit);
       return { items: page.items.map(toApiBookmark), total: page.total, nextCursor: page.next ? encodeCursor(page.next) : null };
     },
@@ -147,11 +169,12 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     },
     async (request: FastifyRequest<{ Body: BookmarkInput }>, reply: FastifyReply) => {
       const owner = apiOwner(request);
-      const { url = '', title = '', tags = [] } = request.body;
-      const value = validated({ url, title, tags: tags.join(' ') });
+      const { url = '', title = '', description = '', tags = [] } = request.body;
+      const fields = { url, title, description, tags: tags.join(' ') };
+      const value = validated(fields);
       const duplicate = await findDuplicate(app.db, owner, value.url);
       if (duplicate) throw duplicateProblem(duplicate, app.prefix);
-      const created = await createBookmark(app.db, owner, value);
+      const created = await createBookmark(app.db, owner, await fillFromPage(app, request, owner, fields, value));
       return reply.code(201).header('Location', `${app.prefix}/bookmarks/${created.id}`).send(toApiBookmark(created));
     },
   );
@@ -187,16 +210,18 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
       const owner = apiOwner(request);
       const existing = await findBookmark(app.db, owner, request.params.id);
       if (!existing) throw notFound();
-      const { url, title, tags } = request.body;
+      const { url, title, description, tags } = request.body;
       const value = validated({
         url: url ?? existing.url,
         title: title ?? existing.title,
+        description: description ?? existing.description,
         tags: (tags ?? existing.tags).join(' '),
       });
       const duplicate = await findDuplicate(app.db, owner, value.url, existing.id);
       if (duplicate) throw duplicateProblem(duplicate, app.prefix);
       const updated = await updateBookmark(app.db, owner, existing.id, value);
       if (!updated) throw notFound();
+      if (updated.url !== existing.url) await keepIcon(app, request, owner, new URL(updated.url));
       return toApiBookmark(updated);
     },
   );

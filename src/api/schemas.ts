@@ -3,12 +3,13 @@ import { LIMITS } from '../bookmarks/validation.js';
 /** JSON Schemas shared by Fastify (validation, serialization) and the OpenAPI document (by object identity). */
 export const BookmarkSchema = {
   type: 'object',
-  required: ['id', 'url', 'title', 'tags', 'createdAt'],
+  required: ['id', 'url', 'title', 'description', 'tags', 'createdAt'],
   additionalProperties: false,
   properties: {
     id: { type: 'integer', minimum: 1 },
     url: { type: 'string', format: 'uri' },
     title: { type: 'string' },
+    description: { type: 'string', description: 'Empty when there is none.' },
     tags: { type: 'array', items: { type: 'string' } },
     createdAt: { type: 'string', format: 'date-time' },
   },
@@ -58,7 +59,12 @@ export const NewBookmarkSchema = {
   additionalProperties: false,
   properties: {
     url: { type: 'string', maxLength: 8192, description: 'An http or https address.' },
-    title: { type: 'string', maxLength: 8192, description: 'Defaults to the host name.' },
+    title: {
+      type: 'string',
+      maxLength: 8192,
+      description: `Left out or empty: the page's own title, fetched within a few seconds (with its description, when that is left out too), else the host name. At most ${LIMITS.titleLength} characters.`,
+    },
+    description: { type: 'string', maxLength: 8192, description: `At most ${LIMITS.descriptionLength} characters.` },
     tags: tagsField,
   },
 } as const;
@@ -69,7 +75,8 @@ export const BookmarkChangesSchema = {
   additionalProperties: false,
   properties: {
     url: NewBookmarkSchema.properties.url,
-    title: NewBookmarkSchema.properties.title,
+    title: { type: 'string', maxLength: 8192, description: `Empty: the host name. At most ${LIMITS.titleLength} characters.` },
+    description: NewBookmarkSchema.properties.description,
     tags: tagsField,
   },
 } as const;
@@ -108,6 +115,11 @@ export const SearchQuerySchema = {
     q: { type: 'string', maxLength: 500, description: 'Search syntax: words, "a phrase", #tag, -word, -#tag.' },
     limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 },
     cursor: { type: 'string', pattern: '^\\d{1,15}\\.\\d{1,15}$', description: 'The nextCursor of the previous page.' },
+    url: {
+      type: 'string',
+      maxLength: 8192,
+      description: 'Whether this address is saved: the page holds the bookmark for it (ignoring scheme and host case and a trailing slash), or nothing. Not with q or cursor.',
+    },
   },
 } as const;
 

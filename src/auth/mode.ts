@@ -21,4 +21,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     authMode: AuthMode;
   }
+  interface FastifyContextConfig {
+    /** A page people reach from elsewhere (a share sheet, a bookmarklet): signed out, the sign-in leads back to it. */
+    returnAfterSignIn?: boolean;
+  }
 }

@@ -39,6 +39,10 @@ export function oidcMode(config: Config, oidc: OidcSettings): AuthMode {
     // Full pages go to the sign-in page; htmx cannot follow a redirect into a page, so it is told to load it.
     async refuseAnonymous(request, reply) {
       if (isFragmentRequest(request)) return reply.code(401).header('HX-Redirect', '/').send();
+      // /auth/login keeps the path only if it is a safe one of ours (safeReturnTo), else it goes to the dashboard.
+      if (request.method === 'GET' && request.routeOptions.config.returnAfterSignIn) {
+        return reply.redirect(`/auth/login?${new URLSearchParams({ returnTo: request.url })}`, 303);
+      }
       return reply.redirect('/', 303);
     },
   };

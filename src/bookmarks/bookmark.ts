@@ -6,6 +6,8 @@ export interface Bookmark {
   ownerSub: string;
   url: string;
   title: string;
+  /** Empty when there is none. */
+  description: string;
   tags: string[];
   createdAt: Date;
 }
@@ -24,12 +26,13 @@ export interface BookmarkRow {
   ownerSub: string;
   url: string;
   title: string;
+  description: string;
   tags: string;
   createdAt: number;
 }
 
 /** Quoted aliases: PostgreSQL would fold unquoted ones to lower case. Unqualified, so RETURNING can use them too. */
-export const BOOKMARK_COLUMNS = sql.raw('id, owner_sub AS "ownerSub", url, title, tags, created_at AS "createdAt"');
+export const BOOKMARK_COLUMNS = sql.raw('id, owner_sub AS "ownerSub", url, title, description, tags, created_at AS "createdAt"');
 
 export function toBookmark(row: BookmarkRow): Bookmark {
   return { ...row, tags: tagsFromColumn(row.tags), createdAt: new Date(row.createdAt) };

@@ -21,7 +21,7 @@ export type CardRenderer = (card: BookmarkCard) => nunjucks.runtime.SafeString;
 export function createCardRenderer(env: nunjucks.Environment, maxEntries: number): CardRenderer {
   const kept = new Map<string, nunjucks.runtime.SafeString>();
   return (card) => {
-    const key = `${card.id}\0${card.createdIso}\0${card.url}\0${card.title}\0${card.tagList.join(' ')}`;
+    const key = `${card.id}\0${card.createdIso}\0${card.url}\0${card.title}\0${card.tagList.join(' ')}\0${card.description}`;
     const cached = kept.get(key);
     if (cached) {
       // Map order is insertion order: re-inserting marks it recently used.

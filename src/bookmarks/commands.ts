@@ -7,12 +7,19 @@ import { LIMITS, parseTags, validateBookmark, type ValidBookmark } from './valid
 
 /* Writes to the owner's bookmarks. The triggers keep the search index and tag_counts in step for every one. */
 
-const insert = sql`INSERT INTO bookmarks (owner_sub, url, title, tags, created_at)
-  VALUES (${param('owner')}, ${param('url')}, ${param('title')}, ${param('tags')}, ${param('createdAt')})
+const insert = sql`INSERT INTO bookmarks (owner_sub, url, title, description, tags, created_at)
+  VALUES (${param('owner')}, ${param('url')}, ${param('title')}, ${param('description')}, ${param('tags')}, ${param('createdAt')})
   RETURNING ${BOOKMARK_COLUMNS}`;
 
 export async function createBookmark(db: Db, ownerSub: string, input: ValidBookmark, createdAt = new Date()): Promise<Bookmark> {
-  const row = await db.get<BookmarkRow>(insert, { owner: ownerSub, url: input.url, title: input.title, tags: tagsToColumn(input.tags), createdAt });
+  const row = await db.get<BookmarkRow>(insert, {
+    owner: ownerSub,
+    url: input.url,
+    title: input.title,
+    description: input.description ?? '',
+    tags: tagsToColumn(input.tags),
+    createdAt,
+  });
   return toBookmark(row!);
 }
 
@@ -24,17 +31,24 @@ export async function deleteBookmark(db: Db, ownerSub: string, id: number): Prom
   return row && toBookmark(row);
 }
 
-const updateOwned = sql`UPDATE bookmarks SET url = ${param('url')}, title = ${param('title')}, tags = ${param('tags')}
+const updateOwned = sql`UPDATE bookmarks SET url = ${param('url')}, title = ${param('title')}, description = ${param('description')}, tags = ${param('tags')}
   WHERE owner_sub = ${param('owner')} AND id = ${param('id')} RETURNING ${BOOKMARK_COLUMNS}`;
 
-/** Replaces url, title and tags; returns undefined when the owner has no such bookmark. */
+/** Replaces url, title, description and tags; returns undefined when the owner has no such bookmark. */
 export async function updateBookmark(db: Db, ownerSub: string, id: number, input: ValidBookmark): Promise<Bookmark | undefined> {
-  const row = await db.get<BookmarkRow>(updateOwned, { owner: ownerSub, id, url: input.url, title: input.title, tags: tagsToColumn(input.tags) });
+  const row = await db.get<BookmarkRow>(updateOwned, {
+    owner: ownerSub,
+    id,
+    url: input.url,
+    title: input.title,
+    description: input.description ?? '',
+    tags: tagsToColumn(input.tags),
+  });
   return row && toBookmark(row);
 }
 
-const insertWithId = sql`INSERT INTO bookmarks (id, owner_sub, url, title, tags, created_at)
-  VALUES (${param('id')}, ${param('owner')}, ${param('url')}, ${param('title')}, ${param('tags')}, ${param('createdAt')})
+const insertWithId = sql`INSERT INTO bookmarks (id, owner_sub, url, title, description, tags, created_at)
+  VALUES (${param('id')}, ${param('owner')}, ${param('url')}, ${param('title')}, ${param('description')}, ${param('tags')}, ${param('createdAt')})
   ON CONFLICT DO NOTHING RETURNING ${BOOKMARK_COLUMNS}`;
 
 export type RestoreResult = { restored: Bookmark } | { duplicate: Bookmark };
@@ -52,6 +66,7 @@ export async function restoreBookmark(db: Db, ownerSub: string, bookmark: Bookma
     owner: ownerSub,
     url: bookmark.url,
     title: bookmark.title,
+    description: bookmark.description,
     tags: tagsToColumn(bookmark.tags),
     createdAt: bookmark.createdAt,
   });
@@ -64,6 +79,8 @@ export interface BookmarkRowValues {
   ownerSub: string;
   url: string;
   title: string;
+  /** Absent is empty. */
+  description?: string;
   tags: string[];
   createdAt: Date;
 }
@@ -77,6 +94,8 @@ export interface ImportReport {
 export interface ImportCandidate {
   url: string;
   title: string;
+  /** The file's <DD> text; absent or empty when there is none. */
+  description?: string;
   tags: string[];
   createdAt: Date | null;
 }
@@ -86,7 +105,7 @@ const ownedUrls = sql`SELECT url FROM bookmarks WHERE owner_sub = ${param('owner
 /**
  * Stores many bookmarks in one transaction: all or nothing. Entries are
  * checked with the same rules as the form; duplicates (already saved, or
- * twice in the file) are counted and skipped. Over-long titles are cut and
+ * twice in the file) are counted and skipped. Over-long titles and descriptions are cut and
  * extra tags dropped rather than losing the whole bookmark.
  */
 export async function importBookmarks(db: Db, ownerSub: string, candidates: readonly ImportCandidate[], now = new Date()): Promise<ImportReport> {
@@ -105,7 +124,8 @@ export async function importBookmarks(db: Db, ownerSub: string, candidates: read
       .filter((tag) => [...tag].length <= LIMITS.tagLength)
       .slice(0, LIMITS.tagCount);
     const title = [...candidate.title.trim()].slice(0, LIMITS.titleLength).join('');
-    const result = validateBookmark({ url: candidate.url, title, tags: tags.join(' ') });
+    const description = [...(candidate.description ?? '').trim()].slice(0, LIMITS.descriptionLength).join('');
+    const result = validateBookmark({ url: candidate.url, title, description, tags: tags.join(' ') });
     if (!result.ok) {
       skip(/^[a-z][a-z0-9+.-]*:/i.test(candidate.url.trim()) && !/^https?:/i.test(candidate.url.trim()) ? 'not a web address' : 'invalid address');
       continue;
@@ -124,7 +144,7 @@ export async function importBookmarks(db: Db, ownerSub: string, candidates: read
         return;
       }
       known.add(key);
-      rows.push({ ownerSub, url: bookmark.url, title: bookmark.title, tags: bookmark.tags, createdAt: dates[index] ?? now });
+      rows.push({ ownerSub, url: bookmark.url, title: bookmark.title, description: bookmark.description ?? '', tags: bookmark.tags, createdAt: dates[index] ?? now });
     });
     await insertBookmarkRows(tx, rows);
     return { imported: rows.length, duplicates };
@@ -139,12 +159,13 @@ const POSTGRES_ROWS_PER_INSERT = 5_000;
 /** Statements between yields to the event loop, so a long import leaves time for everyone else's requests. */
 const INSERTS_PER_YIELD = 10;
 
-const insertFromArrays = sql`INSERT INTO bookmarks (owner_sub, url, title, tags, created_at)
-  SELECT * FROM unnest(${param('owners')}::text[], ${param('urls')}::text[], ${param('titles')}::text[], ${param('tags')}::text[], ${param('createdAts')}::bigint[])`;
+const insertFromArrays = sql`INSERT INTO bookmarks (owner_sub, url, title, description, tags, created_at)
+  SELECT * FROM unnest(${param('owners')}::text[], ${param('urls')}::text[], ${param('titles')}::text[], ${param('descriptions')}::text[],
+    ${param('tags')}::text[], ${param('createdAts')}::bigint[])`;
 
 function sqliteInsert(rows: readonly BookmarkRowValues[]): SQL {
-  const values = rows.map((row) => sql`(${row.ownerSub}, ${row.url}, ${row.title}, ${tagsToColumn(row.tags)}, ${row.createdAt.getTime()})`);
-  return sql`INSERT INTO bookmarks (owner_sub, url, title, tags, created_at) VALUES ${sql.join(values, sql`, `)}`;
+  const values = rows.map((row) => sql`(${row.ownerSub}, ${row.url}, ${row.title}, ${row.description ?? ''}, ${tagsToColumn(row.tags)}, ${row.createdAt.getTime()})`);
+  return sql`INSERT INTO bookmarks (owner_sub, url, title, description, tags, created_at) VALUES ${sql.join(values, sql`, `)}`;
 }
 
 /** Inserts many validated rows, each naming its owner, in as few statements as the engine allows. The import and the benchmark's seed use it. */
@@ -158,6 +179,7 @@ export async function insertBookmarkRows(tx: Queryable, rows: readonly BookmarkR
         owners: chunk.map((row) => row.ownerSub),
         urls: chunk.map((row) => row.url),
         titles: chunk.map((row) => row.title),
+        descriptions: chunk.map((row) => row.description ?? ''),
         tags: chunk.map((row) => tagsToColumn(row.tags)),
         createdAts: chunk.map((row) => row.createdAt.getTime()),
       });

@@ -4,18 +4,31 @@ import type { Db } from '../db/database.js';
 import { NotFoundError, renderError } from '../http/errors.js';
 import { isFragmentRequest } from '../http/htmx.js';
 import { bodyField, parseId, text } from '../http/params.js';
+import { describeFetchFailure } from '../fetch/index.js';
 import { bookmarkIdParam, ownedBookmark } from './access.js';
 import { createBookmark, deleteBookmark, restoreBookmark, updateBookmark } from './commands.js';
+import { fillFromPage, keepIcon } from './page-details.js';
 import { findDuplicate, listTags } from './queries.js';
 import { decodeCursor, searchBookmarks } from './search-plans.js';
 import { parseSearch } from './search-syntax.js';
 import { latestDeleted, peekDeleted, rememberDeleted, takeDeleted } from './undo.js';
-import { firstErrorField, readBookmarkFields, validateBookmark, type BookmarkFields, type FieldErrors } from './validation.js';
-import { editFields, listView, toCard } from './view-model.js';
+import { sharedFields } from './shared-fields.js';
+import { parseHttpUrl } from './urls.js';
+import {
+  cleanFetchedText,
+  firstErrorField,
+  LIMITS,
+  readBookmarkFields,
+  validateBookmark,
+  type BookmarkFields,
+  type FieldErrors,
+} from './validation.js';
+import { editFields, hostOf, listView, toCard } from './view-model.js';
 import type { Bookmark } from './bookmark.js';
 
 type SearchRequest = FastifyRequest<{ Querystring: { q?: unknown; after?: unknown; undo?: unknown } }>;
 type BodyRequest = FastifyRequest<{ Body: unknown }>;
+type NewPageRequest = FastifyRequest<{ Querystring: Record<string, unknown> }>;
 
 /** How many of the most used tags the dashboard's tag list shows. */
 export const TAG_CLOUD_SIZE = 30;
@@ -25,7 +38,7 @@ export const TAG_CLOUD_SIZE = 30;
  */
 export const LIST_PAGE_SIZE = 25;
 
-const EMPTY_FIELDS: BookmarkFields = { url: '', title: '', tags: '' };
+const EMPTY_FIELDS: BookmarkFields = { url: '', title: '', description: '', tags: '' };
 
 /** The list for a search (one page after the cursor) and the tag list beside it. */
 async function listContext(db: Db, ownerSub: string, search: string, after?: string) {
@@ -40,6 +53,18 @@ interface AddFormState {
   fields?: BookmarkFields;
   errors?: FieldErrors;
   duplicate?: Bookmark;
+}
+
+/** The outcome of a save from the add form or the new-bookmark page. */
+type SaveOutcome = { saved: Bookmark } | { status: 409 | 422; form: AddFormState };
+
+/** What the address lookup beside the add form says (partials/page-lookup.njk); empty says nothing. */
+interface LookupView {
+  /** The address as it was typed, so the page fills in only the form it still belongs to. */
+  typedUrl?: string;
+  found?: { title: string; description: string; host: string };
+  failure?: string;
+  duplicate?: ReturnType<typeof toCard>;
 }
 
 /** The add form's view: what was typed, the errors by their fields, and a duplicate to offer. */
@@ -84,27 +109,108 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     return reply.viewAsync(fromSearchBox ? 'partials/bookmark-list.njk' : 'partials/search-results.njk', listView(page, search));
   });
 
-  app.post('/bookmarks', async (request: BodyRequest, reply) => {
+  /**
+   * Validates and saves the add form (a new bookmark, or with `update` the saved one a
+   * duplicate warning offered), filling an empty title from the page itself.
+   */
+  async function saveFromForm(request: BodyRequest): Promise<SaveOutcome> {
     const user = currentUser(request);
     const fields = readBookmarkFields(request.body);
     const result = validateBookmark(fields);
-    const renderForm = async (status: number, form: AddFormState) => {
-      reply.code(status);
-      if (!isFragmentRequest(request)) return reply.viewAsync('pages/dashboard.njk', await dashboardView(request, '', form));
-      return reply.viewAsync('partials/bookmark-form.njk', addFormView(form));
-    };
-    if (!result.ok) return renderForm(422, { fields, errors: result.errors });
-
+    if (!result.ok) return { status: 422, form: { fields, errors: result.errors } };
     // "Update the saved one" after a duplicate warning names the bookmark to replace.
     const updateId = parseId(bodyField(request.body, 'update'));
     const duplicate = await findDuplicate(app.db, user.sub, result.value.url, updateId ?? undefined);
-    if (duplicate) return renderForm(409, { fields, duplicate });
-    if (updateId === null) await createBookmark(app.db, user.sub, result.value);
-    else if (!(await updateBookmark(app.db, user.sub, updateId, result.value))) throw new NotFoundError();
+    if (duplicate) return { status: 409, form: { fields, duplicate } };
+    const value = await fillFromPage(app, request, user.sub, fields, result.value);
+    const saved = updateId === null ? await createBookmark(app.db, user.sub, value) : await updateBookmark(app.db, user.sub, updateId, value);
+    if (!saved) throw new NotFoundError();
+    return { saved };
+  }
 
+  app.post('/bookmarks', async (request: BodyRequest, reply) => {
+    const user = currentUser(request);
+    const outcome = await saveFromForm(request);
+    if ('status' in outcome) {
+      reply.code(outcome.status);
+      if (!isFragmentRequest(request)) return reply.viewAsync('pages/dashboard.njk', await dashboardView(request, '', outcome.form));
+      return reply.viewAsync('partials/bookmark-form.njk', addFormView(outcome.form));
+    }
     if (!isFragmentRequest(request)) return reply.redirect('/dashboard', 303);
     const list = await listContext(app.db, user.sub, bodyField(request.body, 'q'));
     return reply.viewAsync('partials/bookmark-added.njk', { ...addFormView({}), focus: 'url', ...list });
+  });
+
+  /** The new-bookmark page: the form, and the saved bookmark when the address is already saved. */
+  function newPageView(request: FastifyRequest, form: AddFormState, popup: boolean, existing?: Bookmark) {
+    return { user: currentUser(request), ...addFormView(form), popup, existing: existing ? toCard(existing) : null, lookupOnLoad: !existing };
+  }
+
+  // The bookmarklet and a phone's share sheet open this page; a GET never stores anything.
+  // Signed out, the sign-in comes back here, so the shared address is not lost.
+  app.get('/bookmarks/new', { config: { returnAfterSignIn: true } }, async (request: NewPageRequest, reply) => {
+    const user = currentUser(request);
+    const shared = sharedFields(request.query);
+    const popup = text(request.query.popup) === '1';
+    const url = parseHttpUrl(shared.url);
+    const existing = url ? await findDuplicate(app.db, user.sub, url.href) : undefined;
+    if (!existing) return reply.viewAsync('pages/new.njk', newPageView(request, { fields: shared }, popup));
+    // Already saved: the form edits the saved one, keeping what it has and adding a description it lacks.
+    const fields = { ...editFields(existing), description: existing.description || shared.description || '' };
+    return reply.viewAsync('pages/new.njk', { ...newPageView(request, { fields }, popup, existing), updateId: existing.id });
+  });
+
+  app.post('/bookmarks/new', async (request: BodyRequest, reply) => {
+    const popup = bodyField(request.body, 'popup') === '1';
+    const outcome = await saveFromForm(request);
+    if ('status' in outcome) {
+      reply.code(outcome.status);
+      const updateId = parseId(bodyField(request.body, 'update'));
+      return reply.viewAsync('pages/new.njk', { ...newPageView(request, outcome.form, popup), updateId });
+    }
+    // In the bookmarklet's window, the saved page closes it (static/app.js); elsewhere, the list.
+    if (!popup) return reply.redirect('/dashboard', 303);
+    return reply.viewAsync('pages/saved.njk', { user: currentUser(request), bookmark: toCard(outcome.saved) });
+  });
+
+  /**
+   * As an address is typed or pasted into the add form: whether it is saved already, or
+   * the page's title and description for static/app.js to put into the fields still
+   * empty. Nothing is fetched when the title and description are both typed in.
+   */
+  async function lookupView(request: BodyRequest): Promise<LookupView> {
+    const user = currentUser(request);
+    const fields = readBookmarkFields(request.body);
+    const typedUrl = fields.url.trim();
+    const url = typedUrl.length <= LIMITS.urlLength ? parseHttpUrl(typedUrl) : undefined;
+    if (!url) return {};
+    const duplicate = await findDuplicate(app.db, user.sub, url.href, parseId(bodyField(request.body, 'update')) ?? undefined);
+    if (duplicate) return { typedUrl, duplicate: toCard(duplicate) };
+    if (fields.title.trim() && fields.description?.trim()) return {};
+    if (!app.pageLookups.canFetch(url)) return {};
+    if (!(await app.allowFetch(request))) return { typedUrl, failure: 'Too many page lookups just now: type the title yourself, or try again in a minute.' };
+    const result = await app.pageLookups.describe(user.sub, url, app.config.fetchTimeouts.lookupMs);
+    if (!result.ok) return { typedUrl, failure: describeFetchFailure(result) };
+    const found = {
+      title: cleanFetchedText(result.metadata.title, LIMITS.titleLength),
+      description: cleanFetchedText(result.metadata.description, LIMITS.descriptionLength),
+      host: hostOf(url.href),
+    };
+    return found.title || found.description ? { typedUrl, found } : { typedUrl, failure: 'The page has no title to fill in.' };
+  }
+
+  app.post('/bookmarks/lookup', async (request: BodyRequest, reply) => {
+    const view = await lookupView(request);
+    if (isFragmentRequest(request)) return reply.viewAsync('partials/page-lookup.njk', view);
+    // Without JavaScript: the new-bookmark page, with what was found filled in where the form was empty.
+    const fields = readBookmarkFields(request.body);
+    const query = new URLSearchParams({
+      url: fields.url,
+      title: fields.title.trim() || view.found?.title || '',
+      description: fields.description?.trim() || view.found?.description || '',
+      tags: fields.tags,
+    });
+    return reply.redirect(`/bookmarks/new?${query}`, 303);
   });
 
   app.get('/bookmarks/:id', revalidated, async (request, reply) => {
@@ -136,6 +242,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
       return reply.viewAsync(isFragmentRequest(request) ? 'partials/bookmark-edit.njk' : 'pages/edit.njk', view);
     }
     const updated = (await updateBookmark(app.db, user.sub, existing.id, result.value)) ?? existing;
+    if (updated.url !== existing.url) await keepIcon(app, request, user.sub, new URL(updated.url));
     if (!isFragmentRequest(request)) return reply.redirect('/dashboard', 303);
     return reply.viewAsync('partials/bookmark-saved.njk', { bookmark: toCard(updated), tags: await listTags(app.db, user.sub, TAG_CLOUD_SIZE) });
   }

@@ -76,11 +76,11 @@ async function countTagged(db: Db, ownerSub: string, tag: string): Promise<numbe
 }
 
 // ---------------------------------------------------------------------------
-// SQLite: FTS5 (migrations 0001 and 0006), plans chosen by how many rows match.
+// SQLite: FTS5 (migrations 0001, 0006 and 0012), plans chosen by how many rows match.
 // ---------------------------------------------------------------------------
 
 const quote = (token: string): string => `"${token.replaceAll('"', '""')}"`;
-const TEXT_COLUMNS = '{title url tags}';
+const TEXT_COLUMNS = '{title url tags description}';
 
 /** The owner's token in the index: 'o' + hex of the UTF-8 sub, as the migration's triggers write it. */
 export function ownerToken(ownerSub: string): string {
@@ -129,7 +129,7 @@ const READ_ALL_MAX = 300;
  * Statements are compiled once and prepared once per connection (src/db/sqlite.ts).
  */
 const QUALIFIED_COLUMNS = sql.raw(
-  'bookmarks.id, bookmarks.owner_sub AS "ownerSub", bookmarks.url, bookmarks.title, bookmarks.tags, bookmarks.created_at AS "createdAt"',
+  'bookmarks.id, bookmarks.owner_sub AS "ownerSub", bookmarks.url, bookmarks.title, bookmarks.description, bookmarks.tags, bookmarks.created_at AS "createdAt"',
 );
 // Tag filters as JSON arrays, so one statement serves any number of tags.
 const SQLITE_TAG_FILTERS = sql`

@@ -16,24 +16,27 @@ interface PendingRow {
   ownerSub: string;
   url: string;
   title: string;
+  description: string;
   tags: string;
   createdAt: number;
 }
 
-const PENDING_COLUMNS = sql.raw('token, bookmark_id AS "bookmarkId", owner_sub AS "ownerSub", url, title, tags, created_at AS "createdAt"');
+const PENDING_COLUMNS = sql.raw('token, bookmark_id AS "bookmarkId", owner_sub AS "ownerSub", url, title, description, tags, created_at AS "createdAt"');
 
 const toBookmark = (row: PendingRow): Bookmark => ({
   id: row.bookmarkId,
   ownerSub: row.ownerSub,
   url: row.url,
   title: row.title,
+  description: row.description,
   tags: tagsFromColumn(row.tags),
   createdAt: new Date(row.createdAt),
 });
 
 const purgeExpired = sql`DELETE FROM pending_undos WHERE expires_at <= ${param('now')}`;
-const insert = sql`INSERT INTO pending_undos (token, owner_sub, bookmark_id, url, title, tags, created_at, expires_at)
-  VALUES (${param('token')}, ${param('owner')}, ${param('id')}, ${param('url')}, ${param('title')}, ${param('tags')}, ${param('createdAt')}, ${param('expiresAt')})`;
+const insert = sql`INSERT INTO pending_undos (token, owner_sub, bookmark_id, url, title, description, tags, created_at, expires_at)
+  VALUES (${param('token')}, ${param('owner')}, ${param('id')}, ${param('url')}, ${param('title')}, ${param('description')}, ${param('tags')},
+    ${param('createdAt')}, ${param('expiresAt')})`;
 
 /** Keeps a deleted bookmark for Undo and returns the token that restores it. */
 export async function rememberDeleted(db: Db, bookmark: Bookmark, now = Date.now()): Promise<string> {
@@ -45,6 +48,7 @@ export async function rememberDeleted(db: Db, bookmark: Bookmark, now = Date.now
     id: bookmark.id,
     url: bookmark.url,
     title: bookmark.title,
+    description: bookmark.description,
     tags: tagsToColumn(bookmark.tags),
     createdAt: bookmark.createdAt,
     expiresAt: now + UNDO_SECONDS * 1000,

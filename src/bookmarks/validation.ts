@@ -1,22 +1,26 @@
 import { parseHttpUrl } from './urls.js';
 
-export const LIMITS = { urlLength: 2048, titleLength: 500, tagCount: 20, tagLength: 50 } as const;
+export const LIMITS = { urlLength: 2048, titleLength: 500, descriptionLength: 1000, tagCount: 20, tagLength: 50 } as const;
 
 export interface BookmarkFields {
   url: string;
   title: string;
+  /** Absent is empty. */
+  description?: string;
   tags: string;
 }
 
 export interface ValidBookmark {
   url: string;
   title: string;
+  /** Absent is empty. */
+  description?: string;
   tags: string[];
 }
 
 export type FieldErrors = Partial<Record<keyof BookmarkFields, string>>;
 
-const FIELD_ORDER = ['url', 'title', 'tags'] as const;
+const FIELD_ORDER = ['url', 'title', 'description', 'tags'] as const;
 
 /** The first field with an error, in the form's order: it gets the focus. */
 export function firstErrorField(errors: FieldErrors): keyof BookmarkFields | undefined {
@@ -31,7 +35,7 @@ export type Validation =
 export function readBookmarkFields(body: unknown): BookmarkFields {
   const record = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-  return { url: text(record.url), title: text(record.title), tags: text(record.tags) };
+  return { url: text(record.url), title: text(record.title), description: text(record.description), tags: text(record.tags) };
 }
 
 /** Control characters (NUL, escapes, DEL…) are never stored: they read as white space. */
@@ -49,7 +53,7 @@ const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
 const INVISIBLE_IN_TEXT = /(?![\u200C\u200D\uFE00-\uFE0F\u{E0020}-\u{E007F}\u{E0100}-\u{E01EF}])\p{Default_Ignorable_Code_Point}/gu;
 
 /**
- * Text people read (titles; descriptions would take the same): control characters become
+ * Text people read (titles and descriptions): control characters become
  * spaces; bidi controls and invisible characters go; trimmed. Not folded (NFKC): 'ﬁ' stays.
  */
 export function cleanText(raw: string): string {
@@ -93,6 +97,9 @@ export function validateBookmark(fields: BookmarkFields): Validation {
   const title = cleanText(fields.title);
   if ([...title].length > LIMITS.titleLength) errors.title = `Titles can be at most ${LIMITS.titleLength} characters.`;
 
+  const description = cleanText(fields.description ?? '');
+  if ([...description].length > LIMITS.descriptionLength) errors.description = `Descriptions can be at most ${LIMITS.descriptionLength} characters.`;
+
   const tags = parseTags(fields.tags);
   if (tags.length > LIMITS.tagCount) errors.tags = `Use at most ${LIMITS.tagCount} tags.`;
   else if (tags.some((tag) => [...tag].length > LIMITS.tagLength)) {
@@ -100,5 +107,26 @@ export function validateBookmark(fields: BookmarkFields): Validation {
   }
 
   if (!url || Object.keys(errors).length > 0) return { ok: false, errors, fields };
-  return { ok: true, value: { url: url.href, title: title || url.hostname, tags } };
+  return { ok: true, value: { url: url.href, title: title || url.hostname, description, tags } };
+}
+
+/** Whether the title was left empty, so the saved one would be the host: then the page's own title is worth fetching. */
+export const titleLeftEmpty = (fields: BookmarkFields): boolean => cleanText(fields.title) === '';
+
+/** Text fetched from a page, by the rules of typed text: cleaned, and cut (not refused) at the limit. */
+export function cleanFetchedText(text: string | null, limit: number): string {
+  const cleaned = cleanText(text ?? '');
+  const characters = [...cleaned];
+  return characters.length > limit ? characters.slice(0, limit).join('').trimEnd() : cleaned;
+}
+
+/**
+ * A valid bookmark with what the page says filled in where the user left a field
+ * empty: the title (only if it was left empty, so it fell back to the host) and the
+ * description. Anything the user typed is kept.
+ */
+export function withPageDetails(value: ValidBookmark, fields: BookmarkFields, page: { title: string | null; description: string | null }): ValidBookmark {
+  const title = titleLeftEmpty(fields) ? cleanFetchedText(page.title, LIMITS.titleLength) : '';
+  const description = value.description ? '' : cleanFetchedText(page.description, LIMITS.descriptionLength);
+  return { ...value, ...(title ? { title } : {}), ...(description ? { description } : {}) };
 }

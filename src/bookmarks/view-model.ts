@@ -6,6 +6,9 @@ export interface BookmarkCard {
   id: number;
   url: string;
   title: string;
+  description: string;
+  /** The address's host (and port), which names its icon: /favicons/<host>. */
+  host: string;
   tagList: string[];
   createdIso: string;
   createdLabel: string;
@@ -27,11 +30,16 @@ function labelFor(date: Date): string {
   return label;
 }
 
+/** Stored addresses are always http(s) URLs the parser wrote, so they parse again. */
+export const hostOf = (url: string): string => (URL.canParse(url) ? new URL(url).host : '');
+
 export function toCard(bookmark: Bookmark): BookmarkCard {
   return {
     id: bookmark.id,
     url: bookmark.url,
     title: bookmark.title,
+    description: bookmark.description,
+    host: hostOf(bookmark.url),
     tagList: bookmark.tags,
     createdIso: bookmark.createdAt.toISOString().slice(0, 10),
     createdLabel: labelFor(bookmark.createdAt),
@@ -49,5 +57,5 @@ export function listView(page: BookmarkPage, search: string) {
 
 /** A saved bookmark as the edit form's fields: tags as the user would type them. */
 export function editFields(bookmark: Bookmark): BookmarkFields {
-  return { url: bookmark.url, title: bookmark.title, tags: bookmark.tags.join(', ') };
+  return { url: bookmark.url, title: bookmark.title, description: bookmark.description, tags: bookmark.tags.join(', ') };
 }

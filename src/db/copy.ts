@@ -4,8 +4,8 @@ import type { Db, Queryable } from './database.js';
 /*
  * Copies everything users have from one database into an empty one, either
  * way between SQLite and PostgreSQL (npm run db:copy): bookmarks with their
- * ids and dates, API tokens (hashes only, as stored), ended sessions and
- * pending undos. The target's triggers rebuild its search index and tag
+ * ids and dates, API tokens (hashes only, as stored), ended sessions,
+ * pending undos and site icons. The target's triggers rebuild its search index and tag
  * counts as rows arrive; the counts are then compared with the source's.
  * Rate-limit counters are not copied: they last a minute.
  */
@@ -19,10 +19,11 @@ interface CopiedTable {
 }
 
 const TABLES: CopiedTable[] = [
-  { name: 'bookmarks', columns: ['id', 'owner_sub', 'url', 'title', 'tags', 'created_at'], identity: true },
+  { name: 'bookmarks', columns: ['id', 'owner_sub', 'url', 'title', 'description', 'tags', 'created_at'], identity: true },
   { name: 'api_tokens', columns: ['id', 'owner_sub', 'name', 'token_hash', 'created_at', 'last_used_at', 'expires_at'], identity: true },
   { name: 'ended_sessions', columns: ['session_id', 'expires_at'] },
-  { name: 'pending_undos', columns: ['token', 'owner_sub', 'bookmark_id', 'url', 'title', 'tags', 'created_at', 'expires_at'] },
+  { name: 'pending_undos', columns: ['token', 'owner_sub', 'bookmark_id', 'url', 'title', 'description', 'tags', 'created_at', 'expires_at'] },
+  { name: 'favicons', columns: ['id', 'owner_sub', 'host', 'content_type', 'bytes', 'fetched_at'], identity: true },
 ];
 
 /** Rows per read and per INSERT: well under both engines' limits on bound parameters. */

@@ -7,12 +7,13 @@
  * SQLite, so keyset cursors compare the same values on both.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, customType, index, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { bigint, customType, index, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 
 /**
- * The words search looks in: title, address and tags, split at punctuation the
+ * The words search looks in: title, address, tags and description, split at punctuation the
  * way SQLite's unicode61 tokenizer splits them ('orm.drizzle.team/docs' gives
  * orm, drizzle, team, docs; 'web-dev' gives web, dev), in the bookmarks_search
  * configuration (simple, without accents) that queries use too; and a lexeme
@@ -20,7 +21,7 @@ const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
  * index finds one owner's matches by itself, as the owner token does in
  * SQLite's FTS5 index. Queries still check owner_sub on every row.
  */
-export const SEARCH_VECTOR = sql`to_tsvector('bookmarks_search'::regconfig, translate(title || ' ' || url || ' ' || tags, '/.:-_?=&#%+~@!,;()[]{}<>|*^$''"\`', '                                ')) || array_to_tsvector(ARRAY['~' || md5(owner_sub)])`;
+export const SEARCH_VECTOR = sql`to_tsvector('bookmarks_search'::regconfig, translate(title || ' ' || url || ' ' || tags || ' ' || description, '/.:-_?=&#%+~@!,;()[]{}<>|*^$''"\`', '                                ')) || array_to_tsvector(ARRAY['~' || md5(owner_sub)])`;
 
 export const bookmarks = pgTable(
   'bookmarks',
@@ -31,6 +32,7 @@ export const bookmarks = pgTable(
     title: text('title').notNull(),
     tags: text('tags').notNull().default(''),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    description: text('description').notNull().default(''),
     searchVector: tsvector('search_vector').notNull().generatedAlwaysAs(SEARCH_VECTOR),
   },
   (table) => [
@@ -81,6 +83,7 @@ export const pendingUndos = pgTable(
     tags: text('tags').notNull(),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     expiresAt: bigint('expires_at', { mode: 'number' }).notNull(),
+    description: text('description').notNull().default(''),
   },
   (table) => [index('pending_undos_owner_idx').on(table.ownerSub, table.expiresAt), index('pending_undos_expires_idx').on(table.expiresAt)],
 );
@@ -99,3 +102,16 @@ export const ownerVersions = pgTable('owner_versions', {
   ownerSub: text('owner_sub').primaryKey(),
   version: bigint('version', { mode: 'number' }).notNull(),
 });
+
+export const favicons = pgTable(
+  'favicons',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    ownerSub: text('owner_sub').notNull(),
+    host: text('host').notNull(),
+    contentType: text('content_type'),
+    bytes: bytea('bytes'),
+    fetchedAt: bigint('fetched_at', { mode: 'number' }).notNull(),
+  },
+  (table) => [uniqueIndex('favicons_owner_host_idx').on(table.ownerSub, table.host)],
+);

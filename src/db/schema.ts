@@ -4,7 +4,7 @@
  * epoch on both engines, except ended_sessions (seconds, as in the cookie).
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const bookmarks = sqliteTable(
   'bookmarks',
@@ -18,6 +18,7 @@ export const bookmarks = sqliteTable(
     createdAt: integer('created_at', { mode: 'timestamp_ms' })
       .notNull()
       .default(sql`(unixepoch('subsec') * 1000)`),
+    description: text('description').notNull().default(''),
   },
   (table) => [
     index('bookmarks_owner_created_idx').on(table.ownerSub, table.createdAt, table.id),
@@ -86,6 +87,7 @@ export const pendingUndos = sqliteTable(
     tags: text('tags').notNull(),
     createdAt: integer('created_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
+    description: text('description').notNull().default(''),
   },
   (table) => [index('pending_undos_owner_idx').on(table.ownerSub, table.expiresAt), index('pending_undos_expires_idx').on(table.expiresAt)],
 );
@@ -113,3 +115,21 @@ export const ownerVersions = sqliteTable('owner_versions', {
   ownerSub: text('owner_sub').primaryKey(),
   version: integer('version').notNull(),
 });
+
+/**
+ * Site icons, fetched through the SSRF guard and served from our own origin: one per
+ * owner and host (`host` as the URL parser writes it, port included). A row without
+ * bytes records that the site had no usable icon, so it is not asked again at once.
+ */
+export const favicons = sqliteTable(
+  'favicons',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    ownerSub: text('owner_sub').notNull(),
+    host: text('host').notNull(),
+    contentType: text('content_type'),
+    bytes: blob('bytes', { mode: 'buffer' }),
+    fetchedAt: integer('fetched_at').notNull(),
+  },
+  (table) => [uniqueIndex('favicons_owner_host_idx').on(table.ownerSub, table.host)],
+);

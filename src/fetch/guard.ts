@@ -13,6 +13,8 @@ export const systemResolver: Resolver = async (hostname) =>
 
 export interface GuardOptions {
   allowHosts?: readonly AllowedHost[];
+  /** Only the allowHosts hosts, nothing public (FETCH_SITES=allowed): others are refused before any DNS lookup. */
+  onlyAllowedHosts?: boolean;
   resolver?: Resolver;
 }
 
@@ -42,6 +44,7 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 export async function checkTarget(url: URL, options: GuardOptions, signal: AbortSignal): Promise<CheckedTarget | FetchFailure> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, reason: 'blocked', why: 'scheme', url: url.href };
   if (url.username !== '' || url.password !== '') return { ok: false, reason: 'blocked', why: 'credentials', url: url.href };
+  if (options.onlyAllowedHosts && !isAllowedHost(url, options.allowHosts ?? [])) return { ok: false, reason: 'blocked', why: 'host', url: url.href };
 
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   let addresses: readonly string[];

@@ -19,7 +19,7 @@ export function userAgentFor(appBaseUrl: URL): string {
   return `${DEFAULT_USER_AGENT} (+${appBaseUrl.origin})`;
 }
 
-/** The options every fetch in the app uses: the operator's allow-list and the app's User-Agent. */
-export function fetchOptionsFromConfig(config: Pick<Config, 'appBaseUrl' | 'fetchAllowHosts'>): FetchOptions {
-  return { allowHosts: config.fetchAllowHosts, userAgent: userAgentFor(config.appBaseUrl) };
+/** The options every fetch in the app uses: the operator's allow-list (and whether only it counts) and the app's User-Agent. */
+export function fetchOptionsFromConfig(config: Pick<Config, 'appBaseUrl' | 'fetchAllowHosts'> & Partial<Pick<Config, 'fetchSites'>>): FetchOptions {
+  return { allowHosts: config.fetchAllowHosts, onlyAllowedHosts: config.fetchSites === 'allowed', userAgent: userAgentFor(config.appBaseUrl) };
 }

@@ -1,5 +1,5 @@
-/** Why a URL was refused before any connection to it: a bad scheme, userinfo, or a non-public address. */
-export type BlockedWhy = 'scheme' | 'credentials' | 'address';
+/** Why a URL was refused before any connection to it: a bad scheme, userinfo, a non-public address, or a host not allowed (FETCH_SITES=allowed). */
+export type BlockedWhy = 'scheme' | 'credentials' | 'address' | 'host';
 
 /** Everything a user's URL (or the site behind it) can make go wrong, as a value. */
 export type FetchFailure =

@@ -8,19 +8,44 @@ import { databaseRateLimitStore } from './rate-limit-store.js';
 
 type Check = ReturnType<FastifyInstance['createRateLimit']>;
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Counts one page fetch (with its icon) for the request's user, signed in or holding
+     * an API token, and says whether it is within the per-user fetch limit.
+     */
+    allowFetch(request: FastifyRequest): Promise<boolean>;
+  }
+}
+
+/** Whoever the fetch is for: the signed-in user, or the API token's owner. */
+const fetchOwner = (request: FastifyRequest): string => request.user?.sub ?? request.apiToken?.ownerSub ?? `ip:${request.ip}`;
+
 /**
- * Limits for the HTML routes only; /api/v1 has its own per-token limit. The
+ * Limits for the HTML routes only; /api/v1 has its own per-token limit (the page fetch
+ * limit, allowFetch, counts both, per user). The
  * matched route decides, so 404s and path tricks neither count nor escape.
  * Counters live in the database, so every process counts against one limit.
  */
 export async function registerRateLimits(app: FastifyInstance, limits: RateLimits): Promise<void> {
   let authCheck!: Check;
   let writeCheck!: Check;
+  let fetchCheck!: Check;
   // Registered in a child scope so its decorators and onRoute hook never meet the API's own instance.
   await app.register(async (scope) => {
     await scope.register(rateLimit, { global: false, store: databaseRateLimitStore(app.db) });
     authCheck = scope.createRateLimit({ max: limits.authPerIp, timeWindow: limits.windowMs, keyGenerator: (r) => `auth:${r.ip}` });
     writeCheck = scope.createRateLimit({ max: limits.writesPerUser, timeWindow: limits.windowMs, keyGenerator: (r) => `write:${r.user?.sub}` });
+    fetchCheck = scope.createRateLimit({ max: limits.fetchesPerUser, timeWindow: limits.windowMs, keyGenerator: (r) => `fetch:${fetchOwner(r)}` });
+  });
+
+  app.decorate('allowFetch', async (request: FastifyRequest) => {
+    const result = await fetchCheck(request);
+    if (!result.isAllowed && result.isExceeded) {
+      request.log.warn({ retryAfter: result.ttlInSeconds }, 'page fetch limit reached');
+      return false;
+    }
+    return true;
   });
 
   // Callback hooks: they run on every request and let nearly all of them through without a turn of the event loop.

@@ -14,7 +14,8 @@ export function securityHeaders(signOutOrigins: readonly string[]): SecurityHead
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data: https:",
+    // Site icons are served from our own origin (/favicons/…): no page makes the browser contact another site.
+    "img-src 'self' data:",
     "connect-src 'self'",
     "font-src 'self'",
     ["form-action 'self'", ...signOutOrigins].join(' '),

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { currentUser, requireUser } from '../auth/session.js';
+import { bookmarkletCode } from '../bookmarks/bookmarklet.js';
 import { isFragmentRequest } from '../http/htmx.js';
 import { bodyField, parseId } from '../http/params.js';
 import { createToken, EXPIRY_CHOICES, expiryDate, isExpiryChoice, listTokens, revokeToken, validateTokenName, type TokenInfo } from './tokens.js';
@@ -32,6 +33,7 @@ interface PanelState {
 /** Settings: personal access tokens for the JSON API, as one self-contained htmx widget. */
 export async function tokenRoutes(app: FastifyInstance): Promise<void> {
   app.addHook('preHandler', requireUser);
+  const bookmarklet = bookmarkletCode(app.config.appBaseUrl);
 
   async function render(request: FastifyRequest, reply: FastifyReply, status: number, state: PanelState = {}) {
     // The page may hold a secret shown once: never keep a copy in any cache.
@@ -43,6 +45,7 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
       tokens: (await listTokens(app.db, user.sub)).map((token) => toRow(token, now)),
       expiryChoices: Object.keys(EXPIRY_CHOICES),
       apiBase: new URL('/api/v1', app.config.appBaseUrl).href,
+      bookmarklet,
       ...state,
     };
     return reply.viewAsync(isFragmentRequest(request) ? 'partials/token-panel.njk' : 'pages/settings.njk', view);

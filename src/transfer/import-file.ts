@@ -4,7 +4,7 @@ import { nameToTag, parseNetscape, type NetscapeEntry } from './netscape.js';
 
 /**
  * Entries as the import stores them: the folders on the way down, then the file's own
- * TAGS, as tags. Tags and titles are cut here to what importBookmarks keeps (it applies
+ * TAGS, as tags. Tags, titles and descriptions are cut here to what importBookmarks keeps (it applies
  * the same rules again, to the same result), so a file with a million tags or a
  * megabyte title costs its worker thread, not the app's event loop.
  */
@@ -19,6 +19,7 @@ export function toImportCandidates(entries: NetscapeEntry[]): ImportCandidate[] 
   return entries.map((entry) => ({
     url: entry.url,
     title: entry.title.length > KEPT_TITLE_UNITS ? entry.title.slice(0, KEPT_TITLE_UNITS) : entry.title,
+    description: entry.description.length > KEPT_DESCRIPTION_UNITS ? entry.description.slice(0, KEPT_DESCRIPTION_UNITS) : entry.description,
     tags: parseTags([...tagsOf(entry.folders), ...toTags(entry.tags)].join(' '))
       .filter((tag) => [...tag].length <= LIMITS.tagLength)
       .slice(0, LIMITS.tagCount),
@@ -29,6 +30,7 @@ export function toImportCandidates(entries: NetscapeEntry[]): ImportCandidate[] 
 const toTags = (names: readonly string[]): string[] => names.map(nameToTag).filter((tag): tag is string => tag !== null);
 /** Titles keep LIMITS.titleLength characters: at most two UTF-16 units each, with room to spare. */
 const KEPT_TITLE_UNITS = 4 * LIMITS.titleLength;
+const KEPT_DESCRIPTION_UNITS = 4 * LIMITS.descriptionLength;
 
 /** An uploaded bookmarks file, as bytes, to import candidates: what the parse worker does. */
 export function readImportFile(bytes: Uint8Array, maxEntries = Infinity): ImportCandidate[] {

@@ -17,6 +17,8 @@ export interface NetscapeEntry {
   /** Firefox's and linkding's TAGS attribute, comma separated (at most MAX_TAGS). */
   tags: string[];
   addDate: Date | null;
+  /** The <DD> text that follows the link (Firefox and linkding write descriptions there); empty when none. */
+  description: string;
 }
 
 const NAMED_ENTITIES: Record<string, string> = {
@@ -74,9 +76,11 @@ function splitTags(value: string): string[] {
   return tags;
 }
 
-/** A heading or a link being read: its attributes, and its text as pieces of the file. */
+/** A heading, a link or a link's description being read: its attributes, and its text as pieces of the file. */
 interface OpenElement {
-  kind: 'h3' | 'a';
+  kind: 'h3' | 'a' | 'dd';
+  /** For a description: the link it describes. */
+  describes?: NetscapeEntry;
   attributes: Map<string, string>;
   text: string[];
   /** The run of text read last, kept as a range while the next piece follows on directly. */
@@ -121,16 +125,22 @@ export function parseNetscape(html: string, maxEntries = Infinity): NetscapeEntr
   const currentFolders = (): readonly string[] => folderLevels.at(-1)?.folders ?? NO_FOLDERS;
   let pending: { name: string; marked: boolean } | null = null;
   let element: OpenElement | null = null;
+  // The link just read, until anything else starts: a <DD> right after it is its description.
+  let lastLink: NetscapeEntry | null = null;
   let tag = '';
   let attributes: Map<string, string> | null = null;
   let attributeName = '';
   let attributeValue = '';
 
-  // A heading or link ends at its closing tag, or where the next item or list begins.
+  // A heading, link or description ends at its closing tag, or where the next item or list begins.
   const finishElement = (): void => {
     const done = element;
     element = null;
     if (!done) return;
+    if (done.kind === 'dd') {
+      if (done.describes) done.describes.description = cleanText(textOf(done, html));
+      return;
+    }
     if (done.kind === 'h3') {
       pending = { name: cleanText(textOf(done, html)), marked: ROOT_MARKERS.some((marker) => done.attributes.has(marker)) };
       return;
@@ -139,13 +149,15 @@ export function parseNetscape(html: string, maxEntries = Infinity): NetscapeEntr
     if (!href) return;
     // Stops early: the memory an import may use is bounded by its entries, not by the file's bytes.
     if (entries.length >= maxEntries) throw new TooManyEntriesError(maxEntries);
-    entries.push({
+    lastLink = {
       url: href,
       title: cleanText(textOf(done, html)),
       folders: currentFolders(),
       tags: splitTags(decodedAttribute(done, 'TAGS')),
       addDate: parseAddDate(decodedAttribute(done, 'ADD_DATE')),
-    });
+      description: '',
+    };
+    entries.push(lastLink);
   };
 
   const openList = (): void => {
@@ -173,12 +185,20 @@ export function parseNetscape(html: string, maxEntries = Infinity): NetscapeEntr
   const startTag = (): void => {
     if (tag === 'a' || tag === 'h3') {
       finishElement();
+      lastLink = null;
       element = { kind: tag, attributes: attributes ?? new Map(), text: [], runStart: 0, runEnd: 0 };
     } else if (tag === 'dl') {
       finishElement();
+      lastLink = null;
       openList();
-    } else if (tag === 'dt' || tag === 'dd') {
+    } else if (tag === 'dd') {
       finishElement();
+      // Only the first <DD> after a link describes it; one after a folder heading is the folder's, and dropped.
+      if (lastLink) element = { kind: 'dd', describes: lastLink, attributes: new Map(), text: [], runStart: 0, runEnd: 0 };
+      lastLink = null;
+    } else if (tag === 'dt') {
+      finishElement();
+      lastLink = null;
     }
     attributes = null;
   };
@@ -208,6 +228,7 @@ export function parseNetscape(html: string, maxEntries = Infinity): NetscapeEntr
       const name = html.slice(start, end).toLowerCase();
       if (name === 'dl') {
         finishElement();
+        lastLink = null;
         closeList();
       } else if (name === element?.kind) {
         finishElement();
@@ -250,6 +271,7 @@ const escapeHtml = (text: string): string =>
 export interface ExportItem {
   url: string;
   title: string;
+  description?: string;
   tags: string[];
   createdAt: Date;
 }
@@ -268,6 +290,8 @@ export function renderNetscape(items: ExportItem[]): string {
     lines.push(
       `    <DT><A HREF="${escapeHtml(item.url)}" ADD_DATE="${addDate}" TAGS="${escapeHtml(item.tags.join(','))}">${escapeHtml(item.title)}</A>`,
     );
+    // As Firefox and linkding write a description: on its own line after the link.
+    if (item.description) lines.push(`    <DD>${escapeHtml(item.description)}`);
   }
   lines.push('</DL><p>', '');
   return lines.join('\n');

@@ -131,10 +131,10 @@ describe('OpenAPI document', () => {
 
   it('matches what the routes really answer', async () => {
     const bookmark = doc.components.schemas.Bookmark;
-    expect(bookmark.required).toEqual(['id', 'url', 'title', 'tags', 'createdAt']);
+    expect(bookmark.required).toEqual(['id', 'url', 'title', 'description', 'tags', 'createdAt']);
     expect(doc.components.schemas.BookmarkPage.properties.items.items).toEqual({ $ref: '#/components/schemas/Bookmark' });
     const list = operations().find(([method, path]) => method === 'get' && path === '/bookmarks')![2];
-    expect(list.parameters.map((p: Json) => p.name)).toEqual(['q', 'limit', 'cursor']);
+    expect(list.parameters.map((p: Json) => p.name)).toEqual(['q', 'limit', 'cursor', 'url']);
     expect(list.parameters.find((p: Json) => p.name === 'limit').schema.maximum).toBe(100);
   });
 

@@ -60,7 +60,7 @@ describe('settings page', () => {
     const page = await as(ctx, 'alice').get('/settings');
     expect(page.statusCode).toBe(200);
     const doc = html(page.body);
-    expect(doc.querySelector('h1')?.textContent).toContain('API tokens');
+    expect(doc.querySelector('#tokens-heading')?.textContent).toContain('API tokens');
     expect(doc.querySelector('form[action="/settings/tokens"][method="post"][hx-post="/settings/tokens"]')).not.toBeNull();
     expect(doc.querySelector('.token-empty')?.textContent).toContain('No tokens yet');
   });

@@ -368,7 +368,16 @@ describe('starting the server in proxy mode', () => {
     const tsx = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
     const child = spawn(process.execPath, ['--import', tsx, join(ROOT, 'src', 'server.ts')], {
       cwd,
-      env: { PATH: process.env.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', APP_BASE_URL: 'https://bookmarks.example.test', DATABASE_PATH: join(cwd, 'bookmarks.db'), LOG_LEVEL: 'warn', ...env },
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        APP_BASE_URL: 'https://bookmarks.example.test',
+        DATABASE_PATH: join(cwd, 'bookmarks.db'),
+        LOG_LEVEL: 'warn',
+        FETCH_SITES: 'none',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

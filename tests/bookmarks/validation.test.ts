@@ -28,7 +28,7 @@ describe('validateBookmark', () => {
 
   it('accepts http and https and normalises scheme and host case', () => {
     const result = validateBookmark(fields({ url: '  HTTPS://Example.COM/Path?q=1  ' }));
-    expect(result).toEqual({ ok: true, value: { url: 'https://example.com/Path?q=1', title: 'A page', tags: [] } });
+    expect(result).toEqual({ ok: true, value: { url: 'https://example.com/Path?q=1', title: 'A page', description: '', tags: [] } });
     expect(validateBookmark(fields({ url: 'http://localhost:8080/' })).ok).toBe(true);
   });
 

@@ -7,7 +7,8 @@ import { importBookmarks } from '../../src/bookmarks/commands.js';
 import { listTags } from '../../src/bookmarks/queries.js';
 import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
-import { rememberDeleted } from '../../src/bookmarks/undo.js';
+import { peekDeleted, rememberDeleted } from '../../src/bookmarks/undo.js';
+import { findFavicon, storeFavicon } from '../../src/favicons/favicons.js';
 import { endSession, isSessionEnded } from '../../src/auth/ended-sessions.js';
 import { migrateDatabase, openDb } from '../../src/db/client.js';
 import { copyDatabase, TargetNotEmptyError } from '../../src/db/copy.js';
@@ -29,6 +30,9 @@ describe('copying an SQLite database into PostgreSQL', () => {
   let targetUrl: string;
   let provider: LocalProvider;
   let secret: string;
+  let undoToken: string;
+  // Bytes that are no valid UTF-8: a blob must arrive as the same bytes.
+  const ICON = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe, 0x80]);
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bookmarks-copy-'));
@@ -39,6 +43,7 @@ describe('copying an SQLite database into PostgreSQL', () => {
       await setupBookmark(source, i % 3 === 0 ? 'bob' : 'alice', {
         url: `https://example.com/${i}`,
         title: `Entry ${i} ${i % 7 === 0 ? 'drizzle' : 'fastify'}`,
+        description: i % 11 === 0 ? `Notes about espresso, number ${i}` : '',
         tags: i % 5 === 0 ? ['five', `t${i % 4}`] : [`t${i % 4}`],
         createdAt: new Date(1_700_000_000_000 + i * 1000),
       });
@@ -46,9 +51,10 @@ describe('copying an SQLite database into PostgreSQL', () => {
     await importBookmarks(source, 'carol', [{ url: 'https://café.example/ü', title: 'Crème brûlée', tags: ['dessert'], createdAt: new Date(1_000) }]);
     ({ secret } = await createToken(source, 'alice', 'copied script'));
     await endSession(source, 'ended-before-the-copy', Math.floor(Date.now() / 1000) + 3600);
-    const deleted = await setupBookmark(source, 'alice', { url: 'https://deleted.example/', title: 'Deleted, undo pending' });
+    const deleted = await setupBookmark(source, 'alice', { url: 'https://deleted.example/', title: 'Deleted, undo pending', description: 'Kept for undo' });
     await source.run(sql`DELETE FROM bookmarks WHERE id = ${deleted.id}`);
-    await rememberDeleted(source, deleted);
+    undoToken = await rememberDeleted(source, deleted);
+    await storeFavicon(source, 'alice', 'example.com', { url: 'https://example.com/favicon.ico', bytes: ICON, contentType: 'image/png' });
 
     const fresh = await newTestDatabase();
     if (fresh.target.engine !== 'postgres') throw new Error('this file runs in npm run test:postgres');
@@ -68,19 +74,22 @@ describe('copying an SQLite database into PostgreSQL', () => {
 
   it('copies every table, keeps ids, dates and tags, and rebuilds the same tag counts', async () => {
     const report = await copyDatabase(source, target);
-    expect(report).toEqual({ rows: { bookmarks: 1_235, api_tokens: 1, ended_sessions: 1, pending_undos: 1 }, tagCountMismatches: [] });
+    expect(report).toEqual({ rows: { bookmarks: 1_235, api_tokens: 1, ended_sessions: 1, pending_undos: 1, favicons: 1 }, tagCountMismatches: [] });
 
     for (const owner of ['alice', 'bob', 'carol']) {
       expect(await keptTagCounts(target, owner)).toEqual(await keptTagCounts(source, owner));
       expect(await keptTagCounts(target, owner)).toEqual(await recountTags(target, owner));
       expect(await listTags(target, owner, 100)).toEqual(await listTags(source, owner, 100));
-      for (const text of ['', 'drizzle', 'fast', '#five', 'entry -#five', '"entry 7"', 'creme']) {
+      for (const text of ['', 'drizzle', 'fast', '#five', 'entry -#five', '"entry 7"', 'creme', 'espresso', '"about espresso" -drizzle']) {
         const [before, after] = await Promise.all([searchBookmarks(source, owner, parseSearch(text)), searchBookmarks(target, owner, parseSearch(text))]);
         expect({ owner, text, total: after.total, items: after.items }).toEqual({ owner, text, total: before.total, items: before.items });
       }
     }
     expect((await authenticateToken(target, secret))?.ownerSub).toBe('alice');
     expect(await isSessionEnded(target, 'ended-before-the-copy')).toBe(true);
+    expect((await searchBookmarks(target, 'alice', parseSearch('espresso'))).total).toBeGreaterThan(50);
+    expect((await peekDeleted(target, 'alice', undoToken))?.description).toBe('Kept for undo');
+    expect(await findFavicon(target, 'alice', 'example.com')).toMatchObject({ contentType: 'image/png', bytes: ICON });
   });
 
   it('refuses a target that already holds data, and changes nothing in it', async () => {

@@ -65,9 +65,9 @@ describe('README: JSON API examples', () => {
       expect(status, `${command}\n${body}`).toBeLessThan(300);
       statuses.push(status);
     }
-    expect(statuses).toEqual([200, 200, 201, 200, 200, 204, 200, 200]);
+    expect(statuses).toEqual([200, 200, 201, 200, 200, 200, 204, 200, 200]);
     const saved = (await exportBookmarks(app.db, 'alice')).filter((bookmark) => bookmark.url === 'https://orm.drizzle.team/');
-    expect(saved.map(({ title, tags }) => ({ title, tags }))).toEqual([{ title: 'Drizzle ORM', tags: ['orm', 'sqlite'] }]);
+    expect(saved.map(({ title, description, tags }) => ({ title, description, tags }))).toEqual([{ title: 'Drizzle ORM', description: 'TypeScript ORM', tags: ['orm', 'sqlite'] }]);
     expect(await findBookmark(app.db, 'alice', 42)).toBeUndefined();
   });
 });

@@ -171,7 +171,7 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     };
     await setMarker(page);
 
-    // Edit, Tab to title and tags, Enter saves.
+    // Edit, Tab to title, description and tags, Enter saves.
     await openEditor('htmx documentation');
     expect(await page.inputValue(`#edit-${id}-url`)).toBe('https://htmx.org/docs/');
     expect(await page.inputValue(`#edit-${id}-title`)).toBe('htmx documentation');
@@ -182,6 +182,9 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     expect(await focusedId(page)).toBe(`edit-${id}-title`);
     await retype(page, 'htmx reference');
     await page.keyboard.press('Tab');
+    expect(await focusedId(page)).toBe(`edit-${id}-description`);
+    await retype(page, 'Every attribute, with examples');
+    await page.keyboard.press('Tab');
     expect(await focusedId(page)).toBe(`edit-${id}-tags`);
     await retype(page, 'htmx, reference docs');
     const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url() === `${session.baseUrl}/bookmarks/${id}`);
@@ -189,6 +192,7 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     expect((await saved).status()).toBe(200);
     await editForm.waitFor({ state: 'detached' });
     expect(await text(sameCard.locator('.card-title'))).toBe('htmx reference');
+    expect(await text(sameCard.locator('.card-description'))).toBe('Every attribute, with examples');
     expect(await chips(sameCard)).toEqual(['htmx', 'reference', 'docs']);
     expect(await cardTitles(page)).toEqual(['Fastify', 'htmx reference']);
     expect(await marker(page), 'saving navigated instead of swapping').toBe('same document');

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +66,8 @@ export interface Stack {
   proxyLogoutUrl?: string;
   /** oidc mode: the provider's origin (its pages ask for a favicon it does not have). */
   providerOrigin?: string;
+  /** Web pages on 127.0.0.1 for the app to fetch (the only host FETCH_ALLOW_HOSTS lists) and for Chromium to visit. */
+  sites: TestSites;
   browser: Browser;
   serverLog(): string;
   close(): Promise<void>;
@@ -117,8 +121,46 @@ async function proxySetup(port: number): Promise<AuthSetup> {
   };
 }
 
+/** A page a test serves: its answer, or a handler for answers that take their time. */
+export type SitePage = { status?: number; type?: string; body: string | Buffer } | http.RequestListener;
+
+/** One web server on 127.0.0.1 for the whole file; tests add the pages they need under paths of their own. */
+export interface TestSites {
+  origin: string;
+  /** Serves `page` at `path` (replacing any before) and returns its full URL. */
+  serve(path: string, page: SitePage): string;
+  close(): Promise<void>;
+}
+
+/** A 32 px PNG (a cooking pot): every test site has it as /favicon.ico, so Chromium never logs a 404 for it. */
+export const SITE_ICON = readFileSync(join(ROOT, 'tests', 'fixtures', 'site-icon.png'));
+
+async function startSites(): Promise<TestSites> {
+  const pages = new Map<string, SitePage>([['/favicon.ico', { type: 'image/png', body: SITE_ICON }]]);
+  const server = http.createServer((request, response) => {
+    const page = pages.get(new URL(request.url ?? '/', 'http://site').pathname);
+    if (typeof page === 'function') return page(request, response);
+    if (!page) return void response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    response.writeHead(page.status ?? 200, { 'content-type': page.type ?? 'text/html; charset=utf-8' }).end(page.body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    origin,
+    serve(path, page) {
+      pages.set(path, page);
+      return `${origin}${path}`;
+    },
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const port = await freePort();
+  const sites = await startSites();
   const auth = options.proxy ? await proxySetup(port) : await oidcSetup(port);
   const { baseUrl } = auth;
   const workDir = mkdtempSync(join(tmpdir(), 'bookmarks-e2e-'));
@@ -135,6 +177,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      // The app fetches titles and icons from the test sites only: no other name is even looked up.
+      FETCH_SITES: 'allowed',
+      FETCH_ALLOW_HOSTS: new URL(sites.origin).host,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -151,6 +196,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await exited;
     }
     await auth.stop();
+    await sites.close();
     rmSync(workDir, { recursive: true, force: true });
   };
   try {
@@ -170,6 +216,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     baseUrl,
     ...(auth.proxyLogoutUrl ? { proxyLogoutUrl: auth.proxyLogoutUrl } : {}),
     ...(auth.providerOrigin ? { providerOrigin: auth.providerOrigin } : {}),
+    sites,
     browser,
     serverLog: () => log,
     close,
@@ -237,6 +284,10 @@ export class Session {
 
   get proxyLogoutUrl(): string | undefined {
     return this.stack.proxyLogoutUrl;
+  }
+
+  get sites(): TestSites {
+    return this.stack.sites;
   }
 
   /**
@@ -415,7 +466,15 @@ export interface NewBookmark {
   tags?: string;
 }
 
+/** On a phone the add form is folded behind "Save a link": unfold it first. */
+export async function unfoldAddForm(page: Page): Promise<void> {
+  if (await page.locator('#bookmark-url').isVisible()) return;
+  await page.locator('#add-fold > summary').click();
+  await page.locator('#bookmark-url').waitFor({ state: 'visible' });
+}
+
 export async function fillBookmarkForm(page: Page, bookmark: NewBookmark): Promise<void> {
+  await unfoldAddForm(page);
   await page.fill('#bookmark-url', bookmark.url);
   await page.fill('#bookmark-title', bookmark.title ?? '');
   await page.fill('#bookmark-tags', bookmark.tags ?? '');

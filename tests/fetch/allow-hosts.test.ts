@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { fetchOptionsFromConfig } from '../../src/fetch/index.js';
 
 const base = { SESSION_SECRET: 'a'.repeat(64), APP_BASE_URL: 'https://bookmarks.example.com' };
 
@@ -60,5 +61,28 @@ describe('FETCH_ALLOW_HOSTS', () => {
     expect(problem).toContain('"http://bad.corp"');
     expect(problem).toContain('"bad.corp:99999"');
     expect(problem).not.toContain('good.corp"');
+  });
+});
+
+describe('FETCH_SITES', () => {
+  it.each([
+    [undefined, 'public', false],
+    ['', 'public', false],
+    ['public', 'public', false],
+    [' Allowed ', 'allowed', true],
+    ['none', 'none', false],
+  ] as const)('%j reads as %s (only the listed hosts: %s)', (value, sites, onlyAllowed) => {
+    const config = loadConfig({ ...base, FETCH_SITES: value });
+    expect(config.fetchSites).toBe(sites);
+    expect(fetchOptionsFromConfig(config).onlyAllowedHosts).toBe(onlyAllowed);
+  });
+
+  it.each(['all', 'private', 'true', 'off'])('refuses %j with one clear message', (value) => {
+    try {
+      loadConfig({ ...base, FETCH_SITES: value });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual(['FETCH_SITES must be public (the default), allowed (only FETCH_ALLOW_HOSTS) or none (never fetch pages)']);
+    }
   });
 });

@@ -216,3 +216,19 @@ describe('the SSRF guard against real servers on loopback', () => {
     });
   });
 });
+
+describe('FETCH_SITES=allowed: only the listed hosts', () => {
+  it('refuses any other host before asking DNS, public or not, and after a redirect too', async () => {
+    const server = await startServer(serve(200, HTML, PAGE));
+    const resolver = resolverFrom({ 'public.example': ['93.184.215.14'] });
+    const only = allowing([server], { onlyAllowedHosts: true, resolver });
+    expect(await fetchPageMetadata('http://public.example/', only)).toEqual({ ok: false, reason: 'blocked', why: 'host', url: 'http://public.example/' });
+    expect(await fetchPageMetadata('http://93.184.215.14/', only)).toMatchObject({ ok: false, reason: 'blocked', why: 'host' });
+    expect(resolver.calls).toEqual([]);
+    expect(await fetchPageMetadata(`${server.origin}/`, only)).toMatchObject({ ok: true, metadata: { title: 'Local page' } });
+
+    const hop = await startServer(redirectTo('http://public.example/'));
+    expect(await fetchPageMetadata(`${hop.origin}/`, allowing([hop], { onlyAllowedHosts: true, resolver }))).toMatchObject({ reason: 'blocked', why: 'host' });
+    expect(resolver.calls).toEqual([]);
+  });
+});

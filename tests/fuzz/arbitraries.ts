@@ -92,7 +92,10 @@ const realRoute: fc.Arbitrary<[string, string]> = fc.oneof(
     ['GET', '/auth/login'], ['GET', '/auth/callback'], ['POST', '/auth/logout'],
     ['GET', '/settings'], ['POST', '/settings/tokens'], ['POST', '/settings/tokens'], ['GET', '/bookmarks/undo-notice'],
     ['GET', '/api/v1/bookmarks'], ['POST', '/api/v1/bookmarks'], ['POST', '/api/v1/bookmarks'], ['GET', '/api/v1/tags'], ['GET', '/api/v1/openapi.json'],
+    ['GET', '/bookmarks/new'], ['GET', '/bookmarks/new'], ['POST', '/bookmarks/new'], ['POST', '/bookmarks/lookup'],
+    ['GET', '/favicons/example.com'], ['GET', '/static/manifest.webmanifest'],
   ) },
+  fc.string({ maxLength: 12 }).map((host): [string, string] => ['GET', `/favicons/${enc(host)}`]),
   id.map((i): [string, string] => ['GET', `/api/v1/bookmarks/${i}`]),
   id.map((i): [string, string] => ['PATCH', `/api/v1/bookmarks/${i}`]),
   id.map((i): [string, string] => ['DELETE', `/api/v1/bookmarks/${i}`]),
@@ -112,7 +115,7 @@ const anyRoute: fc.Arbitrary<[string, string]> = fc.tuple(
 );
 const route = fc.oneof({ weight: 4, arbitrary: realRoute }, { weight: 1, arbitrary: anyRoute });
 
-const queryKeys = ['q', 'after', 'undo', 'returnTo', 'code', 'state', 'error', 'iss', 'id', 'q[]', '__proto__', 'url', 'limit', 'cursor'];
+const queryKeys = ['q', 'after', 'undo', 'returnTo', 'code', 'state', 'error', 'iss', 'id', 'q[]', '__proto__', 'url', 'limit', 'cursor', 'title', 'text', 'description', 'tags', 'popup'];
 const query: fc.Arbitrary<string> = fc.oneof(
   fc.constant(''),
   fc.array(fc.tuple(fc.constantFrom(...queryKeys), fc.oneof(text, urlish, fc.constantFrom('1700000000000.5', '0.0', '1.1.1', '100', '101', '-1'))), { maxLength: 4 })
@@ -125,9 +128,11 @@ const formFields = fc.record(
   {
     url: fc.oneof({ weight: 2, arbitrary: fc.webUrl({ withQueryParameters: true }) }, { weight: 3, arbitrary: urlish }),
     title: fc.oneof(fc.string({ maxLength: 30 }), text),
+    description: fc.oneof(fc.string({ maxLength: 30 }), text),
     tags: fc.oneof(plainTags, tagsText),
     q: text,
     update: id,
+    popup: fc.constantFrom('0', '1', '', 'yes'),
     token: text,
     name: text,
     expiry: fc.oneof(fc.constantFrom('never', '30', '90', '365', '7d'), text),
@@ -224,7 +229,12 @@ const anyBody: fc.Arbitrary<Body> = fc.oneof(
 
 /** A bookmark form that mostly passes the rules, so writes land and the stored-row checks have rows to read. */
 const likelyValidForm: fc.Arbitrary<Body> = fc
-  .record({ url: fc.webUrl({ withQueryParameters: true, withFragments: true }), title: fc.oneof(fc.string({ maxLength: 40 }), marker, nasty, lookalike), tags: fc.oneof(plainTags, tagsText) })
+  .record({
+    url: fc.webUrl({ withQueryParameters: true, withFragments: true }),
+    title: fc.oneof(fc.string({ maxLength: 40 }), marker, nasty, lookalike),
+    description: fc.oneof(fc.constant(''), fc.string({ maxLength: 60 }), marker, nasty, lookalike),
+    tags: fc.oneof(plainTags, tagsText),
+  })
   .map((f) => ({ payload: new URLSearchParams(f).toString(), contentType: 'application/x-www-form-urlencoded' }));
 
 /** JSON for the API: right and wrong types, nulls, unknown fields. */
@@ -234,6 +244,7 @@ const apiBody: fc.Arbitrary<Body> = fc
     {
       url: fc.oneof({ weight: 3, arbitrary: fc.webUrl({ withQueryParameters: true }) }, { weight: 2, arbitrary: urlish }, { weight: 1, arbitrary: jsonValue }),
       title: fc.oneof(fc.string({ maxLength: 40 }), text, jsonValue),
+      description: fc.oneof(fc.string({ maxLength: 40 }), text, jsonValue),
       tags: fc.oneof(fc.array(fc.oneof(fc.stringMatching(/^[a-z0-9-]{1,12}$/), text, nasty, lookalike), { maxLength: 25 }), jsonValue),
       extra: jsonValue,
     },
@@ -251,7 +262,7 @@ const bodyFor = (method: string, path: string): fc.Arbitrary<Body> => {
     ? apiBody
     : path.startsWith('/import')
       ? multipartBody
-      : (method === 'POST' && path === '/bookmarks') || (method === 'PUT' && path.startsWith('/bookmarks/'))
+      : (method === 'POST' && (path === '/bookmarks' || path === '/bookmarks/new' || path === '/bookmarks/lookup')) || (method === 'PUT' && path.startsWith('/bookmarks/'))
         ? fc.oneof(likelyValidForm, urlencodedBody)
         : urlencodedBody;
   return fc.oneof({ weight: 4, arbitrary: expected }, { weight: 1, arbitrary: anyBody });
@@ -318,7 +329,7 @@ export function request(who: Identity, credentials: Credentials): fc.Arbitrary<I
     });
 }
 
-export interface StoredRow { id: number; owner_sub: string; url: string; title: string; tags: string }
+export interface StoredRow { id: number; owner_sub: string; url: string; title: string; tags: string; description?: string }
 
 /** Bidi embeddings, overrides, isolates and marks: never stored, in titles or tags. */
 const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
@@ -338,6 +349,13 @@ export function storedRowProblems(row: StoredRow): string[] {
   if (/\p{Cc}/u.test(row.title)) problems.push('title holds a control character');
   if (BIDI_CONTROLS.test(row.title)) problems.push('title holds a bidi control');
   if (INVISIBLE_IN_TITLES.test(row.title)) problems.push('title holds an invisible character');
+  // A description follows the title's rules, except that it may be empty.
+  const description = row.description ?? '';
+  if ([...description].length > LIMITS.descriptionLength) problems.push(`description has ${[...description].length} characters`);
+  if (description !== description.trim()) problems.push('description is not trimmed');
+  if (/\p{Cc}/u.test(description)) problems.push('description holds a control character');
+  if (BIDI_CONTROLS.test(description)) problems.push('description holds a bidi control');
+  if (INVISIBLE_IN_TITLES.test(description)) problems.push('description holds an invisible character');
   if (row.tags !== '') {
     const tags = row.tags.split(' ');
     if (tags.length > LIMITS.tagCount) problems.push(`${tags.length} tags`);

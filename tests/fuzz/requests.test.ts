@@ -68,7 +68,7 @@ function problemsWith(options: InjectOptions, response: LightMyRequestResponse):
 }
 
 async function checkStoredRows(): Promise<number> {
-  const rows = await ctx.app.db.all<Parameters<typeof storedRowProblems>[0]>(sql`SELECT id, owner_sub, url, title, tags FROM bookmarks`);
+  const rows = await ctx.app.db.all<Parameters<typeof storedRowProblems>[0]>(sql`SELECT id, owner_sub, url, title, tags, description FROM bookmarks`);
   const bad = rows.map((row) => ({ row, problems: storedRowProblems(row) })).filter((r) => r.problems.length > 0);
   expect(bad.map(({ row, problems }) => `${row.id}: ${problems.join(', ')}: ${JSON.stringify(row).slice(0, 300)}`)).toEqual([]);
   expect(new Set(rows.map((row) => row.owner_sub))).toEqual(new Set(['alice', 'bob']));

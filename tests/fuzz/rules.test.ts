@@ -20,10 +20,10 @@ describe('input rules under generated input', () => {
   it('every value validateBookmark accepts obeys the stored-row rules', () => {
     const tags = fc.oneof(text, fc.array(text, { maxLength: 25 }).map((t) => t.join(',')));
     fc.assert(
-      fc.property(fc.record({ url: fc.oneof(fc.webUrl(), text), title: text, tags }), (fields) => {
+      fc.property(fc.record({ url: fc.oneof(fc.webUrl(), text), title: text, description: text, tags }), (fields) => {
         const result = validateBookmark(fields);
         if (!result.ok) return;
-        const row = { id: 1, owner_sub: 'a', url: result.value.url, title: result.value.title, tags: result.value.tags.join(' ') };
+        const row = { id: 1, owner_sub: 'a', url: result.value.url, title: result.value.title, description: result.value.description, tags: result.value.tags.join(' ') };
         expect(storedRowProblems(row)).toEqual([]);
       }),
       { numRuns: 3000 },

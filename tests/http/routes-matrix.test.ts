@@ -97,6 +97,32 @@ const routes: [string, Case, Record<`${Who} ${'plain' | 'htmx'}`, Expect>][] = [
       expect(response.body).toBe('');
     },
   }],
+  ['GET /bookmarks/new', { method: 'GET', url: '/bookmarks/new?url=https%3A%2F%2Fexample.org%2Fshared' }, {
+    // Reached from elsewhere (a share sheet, the bookmarklet): the sign-in comes back to it.
+    'anonymous plain': redirectsTo(303, `/auth/login?${new URLSearchParams({ returnTo: '/bookmarks/new?url=https%3A%2F%2Fexample.org%2Fshared' })}`),
+    'anonymous htmx': htmxSignIn,
+    'alice plain': page((d) => expect(d.querySelector('#bookmark-url')?.getAttribute('value')).toBe('https://example.org/shared')),
+    'alice htmx': page((d) => expect(d.querySelector('h1')?.textContent).toBe('Save a link')),
+  }],
+  ['POST /bookmarks/new', { method: 'POST', url: '/bookmarks/new', body: { url: 'https://example.org/new', title: 'New', tags: '', popup: '0' } }, {
+    'anonymous plain': redirectsTo(303, /^\/$/),
+    'anonymous htmx': htmxSignIn,
+    'alice plain': redirectsTo(303, '/dashboard'),
+    // The page's form is a plain one: the same answer.
+    'alice htmx': redirectsTo(303, '/dashboard'),
+  }],
+  ['POST /bookmarks/lookup', { method: 'POST', url: '/bookmarks/lookup', body: { url: 'https://example.com/kept', title: '' } }, {
+    'anonymous plain': redirectsTo(303, /^\/$/),
+    'anonymous htmx': htmxSignIn,
+    'alice plain': redirectsTo(303, /^\/bookmarks\/new\?url=https%3A%2F%2Fexample\.com%2Fkept&/),
+    'alice htmx': fragment('.lookup-note'),
+  }],
+  ['GET /favicons/:host', { method: 'GET', url: '/favicons/example.com' }, {
+    'anonymous plain': redirectsTo(303, /^\/$/),
+    'anonymous htmx': htmxSignIn,
+    'alice plain': (response) => expect([response.statusCode, response.headers['content-type']]).toEqual([200, 'image/svg+xml']),
+    'alice htmx': (response) => expect([response.statusCode, response.headers['content-type']]).toEqual([200, 'image/svg+xml']),
+  }],
   ['GET /healthz', { method: 'GET', url: '/healthz' }, {
     'anonymous plain': (response) => expect([response.statusCode, response.body]).toEqual([200, 'ok']),
     'anonymous htmx': (response) => expect([response.statusCode, response.body]).toEqual([200, 'ok']),

@@ -62,7 +62,8 @@ function startApp(env: Record<string, string>, workDir: string): Started {
   const child = spawn(process.execPath, [join(ROOT, 'scripts', 'start.mjs')], {
     cwd: workDir,
     detached: true,
-    env: { PATH: process.env.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    // FETCH_SITES=none: the app fetches no page of the addresses the tests save; traffic stays on 127.0.0.1.
+    env: { PATH: process.env.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', LOG_LEVEL: 'info', FETCH_SITES: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (chunk) => (output += chunk));

@@ -24,7 +24,7 @@ const storedFrom = async (candidates: ImportCandidate[]) => {
   }
 };
 
-const entry = (fields: Partial<NetscapeEntry>): NetscapeEntry => ({ url: 'https://a.example/', title: 'A', folders: [], tags: [], addDate: null, ...fields });
+const entry = (fields: Partial<NetscapeEntry>): NetscapeEntry => ({ url: 'https://a.example/', title: 'A', folders: [], tags: [], addDate: null, description: '', ...fields });
 
 describe('toImportCandidates', () => {
   it('cuts tags and titles to what importBookmarks keeps, so the stored rows are the same', async () => {
@@ -45,7 +45,7 @@ describe('toImportCandidates', () => {
   it('reads bytes as UTF-8, folders first, then TAGS', () => {
     const html = '<DL><DT><H3>Recettes</H3><DL><DT><A HREF="https://a.example/" TAGS="Crème,brûlée" ADD_DATE="1700000000">Tarte</A></DL></DL>';
     expect(readImportFile(new TextEncoder().encode(html))).toEqual([
-      { url: 'https://a.example/', title: 'Tarte', tags: ['recettes', 'crème', 'brûlée'], createdAt: new Date(1_700_000_000_000) },
+      { url: 'https://a.example/', title: 'Tarte', description: '', tags: ['recettes', 'crème', 'brûlée'], createdAt: new Date(1_700_000_000_000) },
     ]);
   });
 });

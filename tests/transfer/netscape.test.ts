@@ -138,11 +138,30 @@ describe('folders as tags', () => {
 
 describe('renderNetscape', () => {
   it('escapes and round-trips through the parser', () => {
-    const items = [{ url: 'https://x.example/?a=1&b="2"', title: '<b>Tom & Jerry</b> “quotes”', tags: ['a', 'b-c'], createdAt: new Date(1_700_000_000_000) }];
+    const items = [
+      {
+        url: 'https://x.example/?a=1&b="2"',
+        title: '<b>Tom & Jerry</b> “quotes”',
+        description: '<i>Cat</i> & mouse </DL><DT><A HREF="https://evil.example/">x</A>',
+        tags: ['a', 'b-c'],
+        createdAt: new Date(1_700_000_000_000),
+      },
+      { url: 'https://y.example/', title: 'No description', tags: [], createdAt: new Date(1_700_000_000_000) },
+    ];
     const html = renderNetscape(items);
     expect(html).not.toContain('<b>Tom');
-    const [entry] = parseNetscape(html);
-    expect(entry).toEqual({ url: items[0]!.url, title: items[0]!.title, tags: ['a', 'b-c'], folders: [], addDate: new Date(1_700_000_000_000) });
+    expect(html).not.toContain('<i>Cat');
+    expect(html.match(/<DD>/g)).toHaveLength(1);
+    const [entry, second] = parseNetscape(html);
+    expect(entry).toEqual({
+      url: items[0]!.url,
+      title: items[0]!.title,
+      description: items[0]!.description,
+      tags: ['a', 'b-c'],
+      folders: [],
+      addDate: new Date(1_700_000_000_000),
+    });
+    expect(second).toMatchObject({ url: 'https://y.example/', description: '' });
   });
 
   it('decodes numeric and named entities and leaves unknown ones', () => {

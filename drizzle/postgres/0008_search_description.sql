@@ -1,0 +1,2 @@
+ALTER TABLE "bookmarks" drop column "search_vector";--> statement-breakpoint
+ALTER TABLE "bookmarks" ADD COLUMN "search_vector" "tsvector" GENERATED ALWAYS AS (to_tsvector('bookmarks_search'::regconfig, translate(title || ' ' || url || ' ' || tags || ' ' || description, '/.:-_?=&#%+~@!,;()[]{}<>|*^$''"`', '                                ')) || array_to_tsvector(ARRAY['~' || md5(owner_sub)])) STORED NOT NULL;

@@ -1,0 +1,371 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { exportBookmarks } from '../../src/bookmarks/queries.js';
+import { createToken } from '../../src/tokens/tokens.js';
+import { sharedFields } from '../../src/bookmarks/shared-fields.js';
+import { as, authorizeAt, html, parseFragment, sessionCookieFrom, setupBookmark, useSignedInApp, type AppContext } from '../helpers.js';
+import { pump, startServer } from '../fetch/servers.js';
+import { ALLOW_LOOPBACK, htmlPage, PNG, requestsFor, startSite } from '../sites.js';
+
+const ARTICLE_HEAD = '<title>Caf&eacute; notes &amp; more</title><meta name="description" content="Everything about \u202Ecoffee\u202C."><link rel="icon" href="/icon.png">';
+
+/** Field values of the form on a page, by name. */
+function formValues(page: Document): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const field of page.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('#bookmark-form [name]')) {
+    values[field.getAttribute('name')!] = field.tagName === 'TEXTAREA' ? (field.textContent ?? '') : (field.getAttribute('value') ?? '');
+  }
+  return values;
+}
+
+const ownBookmarks = async (ctx: AppContext, owner: string) => exportBookmarks(ctx.app.db, owner);
+
+describe('the new-bookmark page', () => {
+  const ctx = useSignedInApp();
+
+  it('prefills the form from its query, and a GET stores nothing', async () => {
+    const query = new URLSearchParams({ url: 'https://example.com/a', title: 'A <page>', description: 'Selected text', tags: 'read, later' });
+    const response = await as(ctx, 'alice').get(`/bookmarks/new?${query}`);
+    expect(response.statusCode).toBe(200);
+    const page = html(response.body);
+    expect(page.querySelector('h1')?.textContent).toBe('Save a link');
+    expect(page.querySelector('#bookmark-form')?.getAttribute('action')).toBe('/bookmarks/new');
+    expect(page.querySelector('#bookmark-form')?.hasAttribute('hx-post')).toBe(false);
+    expect(formValues(page)).toEqual({ url: 'https://example.com/a', title: 'A <page>', description: 'Selected text', tags: 'read, later', popup: '0' });
+    expect(await ownBookmarks(ctx, 'alice')).toEqual([]);
+  });
+
+  it('takes the address out of shared text, as Android shares it', () => {
+    expect(sharedFields({ text: 'https://example.com/story?id=1' })).toEqual({ url: 'https://example.com/story?id=1', title: '', description: '', tags: '' });
+    expect(sharedFields({ title: 'A story', text: 'Worth reading: https://example.com/story.' })).toMatchObject({
+      url: 'https://example.com/story',
+      title: 'A story',
+      description: 'Worth reading:',
+    });
+    expect(sharedFields({ text: '(see https://en.wikipedia.org/wiki/Fish_(disambiguation))' }).url).toBe('https://en.wikipedia.org/wiki/Fish_(disambiguation)');
+    expect(sharedFields({ text: '(see https://example.com/a)' }).url).toBe('https://example.com/a');
+    // A share with its own url field keeps it; text that only repeats the title or the address is no description.
+    expect(sharedFields({ url: 'https://example.com/', title: 'Example', text: 'Example' })).toMatchObject({ url: 'https://example.com/', description: '' });
+    expect(sharedFields({ url: 'https://example.com/', text: 'https://example.com/' }).description).toBe('');
+    expect(sharedFields({ text: 'no address here' })).toMatchObject({ url: '', description: 'no address here' });
+    expect(sharedFields({ url: ['https://a.example/', 'https://b.example/'], title: { x: 1 } })).toMatchObject({ url: '', title: '' });
+  });
+
+  it('opens from the share target with text only and saves what was shared', async () => {
+    const page = html((await as(ctx, 'alice').get(`/bookmarks/new?${new URLSearchParams({ title: 'Shared', text: 'Look https://example.com/shared' })}`)).body);
+    const fields = formValues(page);
+    expect(fields).toMatchObject({ url: 'https://example.com/shared', title: 'Shared', description: 'Look' });
+    const saved = await as(ctx, 'alice').post('/bookmarks/new', fields);
+    expect(saved.statusCode).toBe(303);
+    expect(saved.headers.location).toBe('/dashboard');
+    expect(await ownBookmarks(ctx, 'alice')).toMatchObject([{ url: 'https://example.com/shared', title: 'Shared', description: 'Look' }]);
+  });
+
+  it('says when the address is already saved, shows the saved bookmark and offers to edit it', async () => {
+    const existing = await setupBookmark(ctx.app.db, 'alice', { url: 'https://example.com/docs/', title: 'Docs', tags: ['ref'] });
+    const page = html((await as(ctx, 'alice').get(`/bookmarks/new?${new URLSearchParams({ url: 'HTTPS://EXAMPLE.COM/docs', title: 'Other title', description: 'A note' })}`)).body);
+    expect(page.querySelector('h1')?.textContent).toBe('Already saved');
+    expect(page.querySelector('.bookmark-summary .card-title')?.textContent).toBe('Docs');
+    expect(page.querySelector('.bookmark-summary .card-title')?.getAttribute('href')).toBe('https://example.com/docs/');
+    // The form edits the saved one: its own values, plus the shared description it lacked.
+    expect(formValues(page)).toEqual({ url: 'https://example.com/docs/', title: 'Docs', description: 'A note', tags: 'ref', popup: '0', update: String(existing.id) });
+    expect(page.querySelector('#bookmark-form-button')?.textContent).toContain('Save changes');
+
+    const saved = await as(ctx, 'alice').post('/bookmarks/new', { ...formValues(page), title: 'Docs, edited' });
+    expect(saved.statusCode).toBe(303);
+    expect(await ownBookmarks(ctx, 'alice')).toMatchObject([{ id: existing.id, title: 'Docs, edited', description: 'A note', tags: ['ref'] }]);
+    // Someone else's bookmark for the same address is not theirs to see.
+    expect(html((await as(ctx, 'bob').get('/bookmarks/new?url=https%3A%2F%2Fexample.com%2Fdocs%2F')).body).querySelector('h1')?.textContent).toBe('Save a link');
+  });
+
+  it('in the bookmarklet’s window (popup=1), answers a save with a page that closes it, with no inline script', async () => {
+    const page = html((await as(ctx, 'alice').get('/bookmarks/new?url=https%3A%2F%2Fexample.com%2F&title=Example&popup=1')).body);
+    expect(formValues(page).popup).toBe('1');
+    expect(page.querySelector('[data-action="close-window"]')?.hasAttribute('hidden')).toBe(true);
+
+    const saved = await as(ctx, 'alice').post('/bookmarks/new', formValues(page));
+    expect(saved.statusCode).toBe(200);
+    const done = html(saved.body);
+    expect(done.querySelector('h1')?.textContent?.trim()).toBe('Saved');
+    expect(done.querySelector('[data-close-window-after]')).not.toBeNull();
+    expect(done.querySelector('.bookmark-summary .card-title')?.textContent).toBe('Example');
+    expect([...done.querySelectorAll('script')].map((script) => script.getAttribute('src'))).toEqual(['/vendor/htmx.min.js', '/static/app.js']);
+    expect([...done.querySelectorAll('script')].every((script) => script.textContent === '')).toBe(true);
+    expect(saved.headers['content-security-policy']).toMatch(/(^|;)script-src 'self'(;|$)/);
+    expect(saved.headers['cache-control']).toBe('no-store');
+  });
+
+  it('answers bad input on the page itself, next to the field, keeping what was typed', async () => {
+    const invalid = await as(ctx, 'alice').post('/bookmarks/new', { url: 'ftp://example.com/', title: 'T', description: 'D', tags: '', popup: '1' });
+    expect(invalid.statusCode).toBe(422);
+    const page = html(invalid.body);
+    expect(page.querySelector('#bookmark-url-error')?.textContent).toContain('http:// or https://');
+    expect(formValues(page)).toMatchObject({ url: 'ftp://example.com/', title: 'T', description: 'D', popup: '1' });
+
+    const long = await as(ctx, 'alice').post('/bookmarks/new', { url: 'https://example.com/', title: '', description: 'd'.repeat(1001), tags: '', popup: '0' });
+    expect(long.statusCode).toBe(422);
+    const longPage = html(long.body);
+    expect(longPage.querySelector('#bookmark-description-error')?.textContent).toBe('Descriptions can be at most 1000 characters.');
+    expect(longPage.querySelector('#bookmark-description')?.hasAttribute('autofocus')).toBe(true);
+
+    // A javascript: address is shown, never stored.
+    const script = html((await as(ctx, 'alice').get('/bookmarks/new?url=javascript%3Aalert(1)&title=x')).body);
+    expect(formValues(script).url).toBe('javascript:alert(1)');
+    expect((await as(ctx, 'alice').post('/bookmarks/new', formValues(script))).statusCode).toBe(422);
+    expect(await ownBookmarks(ctx, 'alice')).toEqual([]);
+  });
+
+  it('signed out, leads through the sign-in and back to the shared address', async () => {
+    const path = `/bookmarks/new?${new URLSearchParams({ url: 'https://example.com/shared', title: 'Shared' })}`;
+    const anonymous = await as(ctx, null).get(path);
+    expect(anonymous.statusCode).toBe(303);
+    const login = anonymous.headers.location as string;
+    expect(login).toBe(`/auth/login?${new URLSearchParams({ returnTo: path })}`);
+    const { callbackUrl, pendingCookie } = await authorizeAt(ctx.app, 'carol', login);
+    const callback = await ctx.app.inject({ method: 'GET', url: `${callbackUrl.pathname}${callbackUrl.search}`, headers: { cookie: pendingCookie } });
+    expect(callback.headers.location).toBe(path);
+    const back = await ctx.app.inject({ method: 'GET', url: path, headers: { cookie: sessionCookieFrom(callback)! } });
+    expect(formValues(html(back.body))).toMatchObject({ url: 'https://example.com/shared', title: 'Shared' });
+  });
+});
+
+describe('titles, descriptions and icons fetched for you', () => {
+  const ctx = useSignedInApp({ fetchAllowHosts: ALLOW_LOOPBACK, fetchTimeouts: { saveMs: 2000 } });
+
+  it('looks up an address typed into the add form: the page’s title and description, and its icon', async () => {
+    const site = await startSite({ '/article': htmlPage(ARTICLE_HEAD), '/icon.png': { headers: { 'content-type': 'image/png' }, body: PNG } });
+    const url = `${site.origin}/article`;
+    const response = await as(ctx, 'alice').htmx.post('/bookmarks/lookup', { url: `  ${url} `, title: '', description: '', tags: '' });
+    expect(response.statusCode).toBe(200);
+    const found = parseFragment(response.body).querySelector<HTMLElement>('[data-typed-url]');
+    expect(found?.getAttribute('data-typed-url')).toBe(url);
+    // Cleaned as typed text is: the bidi override is gone.
+    expect(found?.getAttribute('data-title')).toBe('Café notes & more');
+    expect(found?.getAttribute('data-description')).toBe('Everything about coffee.');
+    expect(await ownBookmarks(ctx, 'alice')).toEqual([]);
+
+    await ctx.app.pageLookups.settled();
+    const icon = await as(ctx, 'alice').get(`/favicons/127.0.0.1:${site.port}`);
+    expect(icon.statusCode).toBe(200);
+    expect(icon.headers['content-type']).toBe('image/png');
+    expect(icon.rawPayload.equals(PNG)).toBe(true);
+  });
+
+  it('fetches nothing once a title and description are typed, and says when the address is saved already', async () => {
+    const site = await startSite({ '/article': htmlPage(ARTICLE_HEAD) });
+    const typed = await as(ctx, 'alice').htmx.post('/bookmarks/lookup', { url: `${site.origin}/article`, title: 'Mine', description: 'Also mine', tags: '' });
+    expect(typed.body.trim()).toBe('');
+    await setupBookmark(ctx.app.db, 'alice', { url: `${site.origin}/article`, title: 'Saved before' });
+    const saved = parseFragment((await as(ctx, 'alice').htmx.post('/bookmarks/lookup', { url: `${site.origin}/article`, title: '' })).body);
+    expect(saved.querySelector('.lookup-note')?.textContent).toContain('You already saved this address as “Saved before”');
+    expect(saved.querySelector('[data-typed-url]')).toBeNull();
+    // Not an address, or only half of one: nothing is fetched, nothing is said.
+    for (const url of ['', 'not a url', 'https://exa', 'ftp://example.com/']) {
+      expect((await as(ctx, 'alice').htmx.post('/bookmarks/lookup', { url, title: '' })).body.trim(), url).toBe('');
+    }
+    expect(site.requests).toEqual([]);
+  });
+
+  it('without JavaScript, the lookup leads to the new-bookmark page with what it found', async () => {
+    const site = await startSite({ '/article': htmlPage(ARTICLE_HEAD) });
+    const response = await as(ctx, 'alice').post('/bookmarks/lookup', { url: `${site.origin}/article`, title: '', description: '', tags: 'x' });
+    expect(response.statusCode).toBe(303);
+    const target = new URL(response.headers.location as string, 'http://app');
+    expect(target.pathname).toBe('/bookmarks/new');
+    expect(Object.fromEntries(target.searchParams)).toEqual({ url: `${site.origin}/article`, title: 'Café notes & more', description: 'Everything about coffee.', tags: 'x' });
+    await ctx.app.pageLookups.settled();
+  });
+
+  it('saving with an empty title takes the page’s title and description; anything typed wins', async () => {
+    const site = await startSite({ '/a': htmlPage(ARTICLE_HEAD), '/b': htmlPage(ARTICLE_HEAD), '/c': htmlPage(ARTICLE_HEAD) });
+    expect((await as(ctx, 'alice').post('/bookmarks', { url: `${site.origin}/a`, title: '', description: '', tags: '' })).statusCode).toBe(303);
+    expect((await as(ctx, 'alice').htmx.post('/bookmarks', { url: `${site.origin}/b`, title: ' ', description: 'My words', tags: '' })).statusCode).toBe(200);
+    expect((await as(ctx, 'alice').post('/bookmarks', { url: `${site.origin}/c`, title: 'My title', description: '', tags: '' })).statusCode).toBe(303);
+    await ctx.app.pageLookups.settled();
+    const saved = Object.fromEntries((await ownBookmarks(ctx, 'alice')).map((b) => [new URL(b.url).pathname, [b.title, b.description]]));
+    expect(saved).toEqual({
+      '/a': ['Café notes & more', 'Everything about coffee.'],
+      '/b': ['Café notes & more', 'My words'],
+      // A typed title means no page is fetched for the answer: the description stays empty.
+      '/c': ['My title', ''],
+    });
+  });
+});
+
+describe('a page that is unreachable, slow, huge or hostile', () => {
+  const ctx = useSignedInApp({ fetchAllowHosts: ALLOW_LOOPBACK, fetchTimeouts: { saveMs: 300, lookupMs: 10_000 } });
+
+  it('never holds up the add form, the list or anyone else while it is being read', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const site = await startSite({
+      '/slow': (_request, response) => {
+        response.writeHead(200, { 'content-type': 'text/html' });
+        response.write('<html><head>');
+        void released.then(() => response.end('<title>At last</title></head>'));
+      },
+    });
+    let answered = false;
+    const lookup = as(ctx, 'alice')
+      .htmx.post('/bookmarks/lookup', { url: `${site.origin}/slow`, title: '' })
+      .then((response) => ((answered = true), response));
+    await expect.poll(() => requestsFor(site, '/slow')).toBe(1);
+
+    // While that page is still being read: the same user saves (with a title) and lists; another user too.
+    expect((await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://example.com/typed', title: 'Typed', tags: '' })).statusCode).toBe(200);
+    expect((await as(ctx, 'alice').get('/dashboard')).statusCode).toBe(200);
+    expect((await as(ctx, 'bob').post('/bookmarks', { url: 'https://example.com/bob', title: 'Bob', tags: '' })).statusCode).toBe(303);
+    expect(answered).toBe(false);
+
+    release();
+    const found = parseFragment((await lookup).body).querySelector('[data-typed-url]');
+    expect(found?.getAttribute('data-title')).toBe('At last');
+  });
+
+  const closedPort = async (): Promise<string> => {
+    const server = await startServer(() => {});
+    await server.close();
+    return server.origin;
+  };
+  const hostile: [string, () => Promise<string>][] = [
+    ['unreachable (connection refused)', closedPort],
+    [
+      'slow (headers never come)',
+      async () => (await startSite({ '/': () => {} })).origin,
+    ],
+    [
+      'huge (a head that never ends)',
+      async () => {
+        const site = await startServer((_request, response) => {
+          response.writeHead(200, { 'content-type': 'text/html' });
+          response.write('<html><head>');
+          void pump(response, Buffer.from('<meta name="x" content="y">'.repeat(100)), 64 * 1024 * 1024);
+        });
+        return site.origin;
+      },
+    ],
+    [
+      'a gzip bomb',
+      async () => {
+        const member = gzipSync(Buffer.alloc(1024 * 1024, ' '), { level: 9 });
+        const bomb = Buffer.concat([gzipSync('<html><head>'), ...Array.from({ length: 64 }, () => member)]);
+        return (await startSite({ '/': { headers: { 'content-type': 'text/html', 'content-encoding': 'gzip' }, body: bomb } })).origin;
+      },
+    ],
+    ['not a web page', async () => (await startSite({ '/': { headers: { 'content-type': 'image/png' }, body: PNG } })).origin],
+    [
+      'a redirect loop',
+      async () => {
+        const site = await startServer((request, response) => response.writeHead(302, { location: `/${Number(request.url!.slice(1) || 0) + 1}` }).end());
+        return site.origin;
+      },
+    ],
+  ];
+
+  it.each([...hostile])('%s: the save still works, titled by the host', async (_name, start) => {
+    const origin = await start();
+    const response = await as(ctx, 'alice').htmx.post('/bookmarks', { url: `${origin}/`, title: '', tags: 'kept' });
+    expect(response.statusCode).toBe(200);
+    expect(parseFragment(response.body).querySelector('#bookmark-cards .card-title')?.textContent).toBe('127.0.0.1');
+    expect(await ownBookmarks(ctx, 'alice')).toMatchObject([{ url: `${origin}/`, title: '127.0.0.1', description: '', tags: ['kept'] }]);
+    await ctx.app.pageLookups.settled();
+  });
+});
+
+describe('the fetcher as a security boundary, through the app', () => {
+  describe('by default (no FETCH_ALLOW_HOSTS)', () => {
+    const allowedOnly = useSignedInApp({ fetchSites: 'allowed' });
+    it('reaches no address that is not listed: nothing connects, and the save falls back to the host', async () => {
+      const site = await startSite({ '/': htmlPage('<title>Private</title>') });
+      const lookup = await as(allowedOnly, 'alice').htmx.post('/bookmarks/lookup', { url: `${site.origin}/`, title: '' });
+      expect(lookup.body.trim()).toBe('');
+      await as(allowedOnly, 'alice').post('/bookmarks', { url: `${site.origin}/`, title: '', tags: '' });
+      await allowedOnly.app.pageLookups.settled();
+      expect(await ownBookmarks(allowedOnly, 'alice')).toMatchObject([{ title: '127.0.0.1' }]);
+      expect(site.connections).toBe(0);
+    });
+  });
+
+  describe('with FETCH_SITES=public and no FETCH_ALLOW_HOSTS', () => {
+    const publicSites = useSignedInApp({ fetchSites: 'public' });
+    it('refuses loopback, private and metadata addresses before connecting, and says so without naming them', async () => {
+      const site = await startSite({ '/': htmlPage('<title>Private</title>') });
+      for (const url of [`${site.origin}/`, `http://[::ffff:127.0.0.1]:${site.port}/`, 'http://169.254.169.254/latest/meta-data/', 'http://10.0.0.1/']) {
+        const note = parseFragment((await as(publicSites, 'alice').htmx.post('/bookmarks/lookup', { url, title: '' })).body).querySelector('.lookup-note');
+        expect(note?.textContent, url).toContain('That address cannot be fetched: only public http and https sites can.');
+        expect(note?.textContent).not.toMatch(/127\.0\.0\.1|169\.254|10\.0\.0\.1|loopback|private/);
+      }
+      await as(publicSites, 'alice').post('/bookmarks', { url: `${site.origin}/`, title: '', tags: '' });
+      await publicSites.app.pageLookups.settled();
+      expect(site.connections).toBe(0);
+    });
+  });
+
+  describe('with FETCH_SITES=none', () => {
+    const none = useSignedInApp({ fetchSites: 'none', fetchAllowHosts: ALLOW_LOOPBACK });
+    it('never fetches, even an allowed host', async () => {
+      const site = await startSite({ '/': htmlPage('<title>Allowed</title>') });
+      expect((await as(none, 'alice').htmx.post('/bookmarks/lookup', { url: `${site.origin}/`, title: '' })).body.trim()).toBe('');
+      await as(none, 'alice').post('/bookmarks', { url: `${site.origin}/`, title: '', tags: '' });
+      await none.app.pageLookups.settled();
+      expect(site.connections).toBe(0);
+    });
+  });
+
+  describe('the per-user fetch limit', () => {
+    const limited = useSignedInApp({ fetchAllowHosts: ALLOW_LOOPBACK, rateLimits: { fetchesPerUser: 2 } });
+    it('counts lookups and saves together, per user: past it the lookup says so, and a save falls back to the host without fetching', async () => {
+      const page = htmlPage('<title>Counted</title><link rel="icon" href="data:,">');
+      const site = await startSite({ '/': page, '/saved': page, '/third': page });
+      const lookUp = async (user: string) => parseFragment((await as(limited, user).htmx.post('/bookmarks/lookup', { url: `${site.origin}/`, title: '' })).body);
+      expect((await lookUp('alice')).querySelector('[data-title]')?.getAttribute('data-title')).toBe('Counted');
+      await as(limited, 'alice').post('/bookmarks', { url: `${site.origin}/saved`, title: '', tags: '' });
+      await limited.app.pageLookups.settled();
+      const before = requestsFor(site, '/') + requestsFor(site, '/saved');
+      expect((await lookUp('alice')).querySelector('.lookup-note')?.textContent).toContain('Too many page lookups just now');
+      await as(limited, 'alice').post('/bookmarks', { url: `${site.origin}/third`, title: '', tags: '' });
+      await limited.app.pageLookups.settled();
+      expect(requestsFor(site, '/') + requestsFor(site, '/saved') + requestsFor(site, '/third')).toBe(before);
+      expect((await ownBookmarks(limited, 'alice')).map((b) => b.title).sort()).toEqual(['127.0.0.1', 'Counted']);
+      // The API draws on the same count: its save without a title falls back to the host too.
+      const { secret } = await createToken(limited.app.db, 'alice', 'script');
+      const viaApi = await limited.app.inject({ method: 'POST', url: '/api/v1/bookmarks', headers: { authorization: `Bearer ${secret}` }, payload: { url: `${site.origin}/api` } });
+      expect(viaApi.json()).toMatchObject({ title: '127.0.0.1' });
+      expect(requestsFor(site, '/api')).toBe(0);
+      // Bob has his own count; the counter lives in the database, shared by every process.
+      expect((await lookUp('bob')).querySelector('[data-title]')?.getAttribute('data-title')).toBe('Counted');
+      const hits = await limited.app.db.all<{ key: string }>(sql`SELECT key FROM rate_limit_hits WHERE key LIKE 'fetch:%' ORDER BY key`);
+      expect(hits.map((row) => row.key)).toEqual(['fetch:alice', 'fetch:bob']);
+    });
+  });
+});
+
+describe('the dashboard on a phone', () => {
+  const ctx = useSignedInApp();
+
+  it('puts search first and folds the add form behind “Save a link”, a <details> that works without JavaScript', async () => {
+    const page = html((await as(ctx, 'alice').get('/dashboard')).body);
+    const fold = page.querySelector('details#add-fold')!;
+    // In document order (what a screen reader reads): the search box, the fold, the tags, the list. A phone's
+    // column shows the tags after the list (CSS order); tests/e2e/save-anywhere.e2e.ts checks what it shows.
+    expect([...page.querySelectorAll('#search-input, #add-fold, #bookmark-list, #tag-cloud')].map((element) => element.id)).toEqual([
+      'search-input',
+      'add-fold',
+      'tag-cloud',
+      'bookmark-list',
+    ]);
+    expect(fold.hasAttribute('open')).toBe(false);
+    expect(fold.querySelector(':scope > summary')?.textContent?.trim()).toBe('Save a link');
+    expect(fold.querySelector('#bookmark-form')).not.toBeNull();
+  });
+
+  it('shows the form unfolded when it has something to say: an error, or a duplicate', async () => {
+    const invalid = html((await as(ctx, 'alice').post('/bookmarks', { url: 'nope', title: '', tags: '' })).body);
+    expect(invalid.querySelector('details#add-fold')?.hasAttribute('open')).toBe(true);
+    expect(invalid.querySelector('details#add-fold #bookmark-url-error')).not.toBeNull();
+    await setupBookmark(ctx.app.db, 'alice', { url: 'https://example.com/' });
+    const duplicate = html((await as(ctx, 'alice').post('/bookmarks', { url: 'https://example.com/', title: '', tags: '' })).body);
+    expect(duplicate.querySelector('details#add-fold')?.hasAttribute('open')).toBe(true);
+  });
+});

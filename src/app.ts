@@ -97,8 +97,10 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   // Who the user is, before the rate limits, which count writes per user.
   await app.register(auth.identify);
   await registerRateLimits(app, config.rateLimits);
-  const build = buildIdentifier(root, appVersion);
-  registerRevalidation(app, config.production ? () => build : () => buildIdentifier(root, appVersion, { contents: false }));
+  // This file's own folder is the running code: dist/ in production, src/ in development.
+  const rendering = [dirname(fileURLToPath(import.meta.url)), resolve(root, 'views'), resolve(root, 'static')];
+  const build = buildIdentifier(rendering, appVersion);
+  registerRevalidation(app, config.production ? () => build : () => buildIdentifier(rendering, appVersion, { contents: false }));
   const pageLookups = new PageLookups(app.db, config, app.log);
   app.decorate('pageLookups', pageLookups);
   // Added after the database's own hook, so it runs first: icons still being fetched are stored before the database closes.

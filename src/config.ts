@@ -215,6 +215,23 @@ export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): Databa
   return database;
 }
 
+/**
+ * npm run db:copy: from the SQLite file at DATABASE_PATH into the database DATABASE_URL
+ * names, unless --from or --to (a file path or a postgres:// URL) say otherwise.
+ */
+export function loadCopyConfig(options: { from?: string; to?: string }, env: NodeJS.ProcessEnv = process.env): { from: DatabaseTarget; to: DatabaseTarget } {
+  const problems: string[] = [];
+  const target = (value: string): DatabaseTarget =>
+    /^postgres(ql)?:\/\//i.test(value) ? databaseFrom({ DATABASE_URL: value }, problems) : { engine: 'sqlite', path: value };
+  const from = options.from ? target(options.from) : databaseFrom({ DATABASE_PATH: env.DATABASE_PATH }, problems);
+  const to = options.to ? target(options.to) : databaseFrom(env, problems);
+  if (problems.length === 0 && JSON.stringify(from) === JSON.stringify(to)) {
+    problems.push('db:copy needs two different databases: set DATABASE_URL to the PostgreSQL target (the source is DATABASE_PATH), or pass --from and --to');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { from, to };
+}
+
 function parseFetchAllowHosts(value: string, problems: string[]): readonly AllowedHost[] {
   const { hosts, invalid } = parseAllowHosts(value);
   if (invalid.length > 0) {

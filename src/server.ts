@@ -77,8 +77,8 @@ async function runDevelopment(config: Config): Promise<void> {
   }
 }
 
-/** Workers that die this many times within RESTART_WINDOW_MS mean something is wrong at startup: stop rather than loop. */
-const MAX_RESTARTS = 10;
+/** Deaths within RESTART_WINDOW_MS, per worker, that mean something is wrong at startup: stop rather than loop. */
+const RESTARTS_PER_WORKER = 5;
 const RESTART_WINDOW_MS = 60_000;
 
 async function runPrimary(config: Config): Promise<void> {
@@ -93,7 +93,7 @@ async function runPrimary(config: Config): Promise<void> {
     const now = Date.now();
     restarts.push(now);
     while (restarts[0]! < now - RESTART_WINDOW_MS) restarts.shift();
-    if (restarts.length > MAX_RESTARTS) {
+    if (restarts.length > RESTARTS_PER_WORKER * config.webConcurrency) {
       console.error(`Workers died ${restarts.length} times within a minute (the last with ${signal ?? `exit code ${code}`}); stopping.`);
       stopping = true;
       process.exitCode = 1;

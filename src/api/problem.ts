@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DatabaseUnavailableError } from '../db/database.js';
 
 /** RFC 9457 problem details. Extension members ride along beside the standard ones. */
 export interface Problem {
@@ -31,6 +32,7 @@ const TITLES: Record<number, string> = {
   429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 /** An expected refusal: thrown from hooks or handlers and rendered by the api error handler. */
@@ -77,6 +79,10 @@ export function errorToProblem(error: FastifyError | ApiProblem, request: Fastif
     return { body: problem(400, 'The request does not match the schema.', { type: PROBLEM_TYPES.invalidRequest, invalidParams }), headers: {} };
   }
   const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+  if (error instanceof DatabaseUnavailableError) {
+    request.log.error({ err: error.cause }, 'the database is not answering');
+    return { body: problem(503, 'The database is not answering. Try again shortly.'), headers: { 'Retry-After': '5' } };
+  }
   if (status >= 500) {
     request.log.error({ err: error }, 'api request failed');
     return { body: problem(500, 'Something went wrong on our side.'), headers: {} };

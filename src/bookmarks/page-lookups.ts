@@ -18,6 +18,15 @@ const SETTLED_FAILURES = new Set<FetchFailure['reason']>(['http_error', 'not_ima
  * The icons being fetched are remembered in this process only to start each once;
  * another process fetching the same icon at the same time stores the same row.
  */
+/**
+ * FETCH_ALLOW_HOSTS opens the intranet to the intranet's own pages only: from a public
+ * page, no icon link or redirect leads into an allowed host (its bytes would be kept and
+ * served as the public site's icon, its title shown as the public page's).
+ */
+export function fetchOptionsForPage(url: URL, options: FetchOptions): FetchOptions {
+  return isAllowedHost(url, options.allowHosts ?? []) ? options : { ...options, allowHosts: [] };
+}
+
 export class PageLookups {
   readonly #db: Db;
   readonly #options: FetchOptions;
@@ -49,7 +58,7 @@ export class PageLookups {
   async describe(ownerSub: string, url: URL, timeoutMs: number): Promise<PageResult> {
     let result: PageResult;
     try {
-      result = await fetchPageMetadata(url.href, { ...this.#options, timeoutMs });
+      result = await fetchPageMetadata(url.href, { ...this.#optionsFor(url), timeoutMs });
     } catch (error) {
       // A bug in the fetcher is logged as one, but never costs the user the save or the form.
       this.#log.error({ err: error }, 'page lookup: the fetcher failed');
@@ -84,16 +93,21 @@ export class PageLookups {
     this.#inFlight.set(key, work);
   }
 
+  #optionsFor(url: URL): FetchOptions {
+    return fetchOptionsForPage(url, this.#options);
+  }
+
   async #fetchFavicon(ownerSub: string, url: URL, faviconUrl?: string): Promise<void> {
     if (await faviconIsFresh(this.#db, ownerSub, url.host)) return;
     const timeoutMs = this.#config.fetchTimeouts.lookupMs;
+    const options = { ...this.#optionsFor(url), timeoutMs };
     let iconUrl = faviconUrl;
     if (iconUrl === undefined) {
-      const page = await fetchPageMetadata(url.href, { ...this.#options, timeoutMs });
+      const page = await fetchPageMetadata(url.href, options);
       // A page that cannot be read may still have the usual /favicon.ico.
       iconUrl = page.ok ? page.metadata.faviconUrl : new URL('/favicon.ico', url).href;
     }
-    const icon = await fetchFavicon(iconUrl, { ...this.#options, timeoutMs });
+    const icon = await fetchFavicon(iconUrl, options);
     if (icon.ok) await storeFavicon(this.#db, ownerSub, url.host, icon.favicon);
     else if (SETTLED_FAILURES.has(icon.reason)) await storeFavicon(this.#db, ownerSub, url.host, null);
     else this.#log.info({ reason: icon.reason }, 'favicon: not fetched');

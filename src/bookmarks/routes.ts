@@ -143,7 +143,10 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
 
   /** The new-bookmark page: the form, and the saved bookmark when the address is already saved. */
   function newPageView(request: FastifyRequest, form: AddFormState, popup: boolean, existing?: Bookmark) {
-    return { user: currentUser(request), ...addFormView(form), popup, existing: existing ? toCard(existing) : null, lookupOnLoad: !existing };
+    // Looked up as the page opens only when the user opened it themselves (typed, shared from
+    // the phone, or from this app): a link on another site must not spend their fetches.
+    const openedHere = ['same-origin', 'none'].includes(String(request.headers['sec-fetch-site']));
+    return { user: currentUser(request), ...addFormView(form), popup, existing: existing ? toCard(existing) : null, lookupOnLoad: !existing && openedHere };
   }
 
   // The bookmarklet and a phone's share sheet open this page; a GET never stores anything.

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadDatabaseConfig, loadDotEnv } from '../config.js';
-import { describeDatabase, migrateDatabase, openDb, type DatabaseTarget } from '../db/client.js';
+import { ConfigError, loadCopyConfig, loadDotEnv } from '../config.js';
+import { describeDatabase, migrateDatabase, openDb } from '../db/client.js';
 import { copyDatabase } from '../db/copy.js';
 
 /*
@@ -10,19 +10,10 @@ import { copyDatabase } from '../db/copy.js';
  * Both are migrated first; the target must be empty. Stop the app meanwhile.
  */
 
-function targetOf(value: string): DatabaseTarget {
-  return /^postgres(ql)?:\/\//i.test(value) ? loadDatabaseConfig({ DATABASE_URL: value }) : { engine: 'sqlite', path: value };
-}
-
 loadDotEnv();
 try {
   const { values } = parseArgs({ options: { from: { type: 'string' }, to: { type: 'string' } } });
-  const configured = loadDatabaseConfig();
-  const from = values.from ? targetOf(values.from) : loadDatabaseConfig({ DATABASE_PATH: process.env.DATABASE_PATH });
-  const to = values.to ? targetOf(values.to) : configured;
-  if (describeDatabase(from) === describeDatabase(to)) {
-    throw new ConfigError(['db:copy needs two different databases: set DATABASE_URL to the PostgreSQL target (the source is DATABASE_PATH), or pass --from and --to']);
-  }
+  const { from, to } = loadCopyConfig(values);
   console.log(await migrateDatabase(from));
   console.log(await migrateDatabase(to));
   const [source, target] = await Promise.all([openDb(from), openDb(to)]);

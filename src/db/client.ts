@@ -22,9 +22,10 @@ export async function openDb(target: DatabaseTarget, onIdleError?: (error: Error
 /** Where the database is, for messages and logs: never the password of a DATABASE_URL. */
 export function describeDatabase(target: DatabaseTarget): string {
   if (target.engine === 'sqlite') return `SQLite at ${target.path}`;
+  // Scheme, user, host, port and database only: a password may also sit in the query (?password=).
   const url = new URL(target.url);
-  url.password = '';
-  return `PostgreSQL at ${url.href}`;
+  const user = url.username ? `${url.username}@` : '';
+  return `PostgreSQL at ${url.protocol}//${user}${url.host}${url.pathname}`;
 }
 
 /**

@@ -36,6 +36,8 @@ function tagsOf(folder: string, migrations: MigrationMeta[]): string[] {
 /** drizzle's own bookkeeping table, so drizzle-kit and this runner agree on what was applied. */
 const SQLITE_TABLE = '__drizzle_migrations';
 const POSTGRES_TABLE = 'drizzle.__drizzle_migrations';
+/** How long an SQLite migration waits for another process that holds the file's lock (it may be migrating). */
+const MIGRATION_LOCK_WAIT_MS = 10 * 60_000;
 /** Any constant: every process migrating this database takes the same advisory lock. */
 const POSTGRES_LOCK_KEY = 7_142_026;
 
@@ -54,6 +56,7 @@ export async function migrate(db: Db, folder = migrationsFolder(db.engine)): Pro
 }
 
 async function migrateSqlite(db: SqliteDb, migrations: MigrationMeta[], tags: string[]): Promise<MigrationReport> {
+  // Another process may be applying a long migration: wait for it rather than fail the start.
   return db.transaction(async () => {
     // BEGIN IMMEDIATE (in transaction) holds the write lock: a second process waits here, then sees these rows.
     const connection = db.writer;
@@ -72,13 +75,19 @@ async function migrateSqlite(db: SqliteDb, migrations: MigrationMeta[], tags: st
       applied.push(tags[index]!);
     });
     return { applied };
-  });
+  }, { beginWaitMs: MIGRATION_LOCK_WAIT_MS });
 }
 
 async function migratePostgres(db: PostgresDb, migrations: MigrationMeta[], tags: string[]): Promise<MigrationReport> {
   const client = await db.pool.connect();
+  // A server lost mid-migration fails the next query (and the start); unheard, its 'error' would crash first.
+  const lost = (): void => {};
+  client.on('error', lost);
   try {
     await client.query('BEGIN');
+    // A migration may rewrite a large table, and wait for requests that hold it: no timeouts for this transaction.
+    await client.query('SET LOCAL statement_timeout = 0');
+    await client.query('SET LOCAL lock_timeout = 0');
     // Held until COMMIT or ROLLBACK: a second process starting now waits here.
     await client.query('SELECT pg_advisory_xact_lock($1)', [POSTGRES_LOCK_KEY]);
     await client.query('CREATE SCHEMA IF NOT EXISTS drizzle');
@@ -102,6 +111,7 @@ async function migratePostgres(db: PostgresDb, migrations: MigrationMeta[], tags
     await client.query('ROLLBACK').catch(() => {});
     throw error;
   } finally {
+    client.off('error', lost);
     client.release();
   }
 }

@@ -5,6 +5,8 @@ import { bindParams, compile, DatabaseUnavailableError, type Db, type Params, ty
 /** Connections per process: searches are short, and several app processes share the server's max_connections. */
 const POOL_SIZE = 10;
 const CONNECT_TIMEOUT_MS = 5_000;
+const LOCK_TIMEOUT_MS = 10_000;
+const STATEMENT_TIMEOUT_MS = 30_000;
 
 // bigint (ids, counts, millisecond times) as numbers: every value the app stores is far below 2^53.
 const types = {
@@ -61,7 +63,15 @@ export class PostgresDb implements Db {
   private readonly direct: Queryable;
 
   constructor(connectionString: string, onIdleError: (error: Error) => void = () => {}) {
-    this.pool = new pg.Pool({ connectionString, max: POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types });
+    this.pool = new pg.Pool({
+      connectionString,
+      max: POOL_SIZE,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // A request never hangs on a lock (a migration rewriting a table during a rolling deploy) or a runaway statement.
+      lock_timeout: LOCK_TIMEOUT_MS,
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+      types,
+    });
     // An idle connection dropped by the server must not crash the process: the pool replaces it.
     this.pool.on('error', onIdleError);
     this.direct = queryable(this.pool);
@@ -86,7 +96,13 @@ export class PostgresDb implements Db {
     } catch (error) {
       throw unavailableOr(error);
     }
+    // A checked-out client that loses its server emits 'error' with the pool no longer listening:
+    // unheard, that would crash the process. Heard, the next query on it fails and rolls back.
     let broken = false;
+    const lost = (): void => {
+      broken = true;
+    };
+    client.on('error', lost);
     try {
       await client.query('BEGIN');
       const result = await work(queryable(client));
@@ -100,7 +116,8 @@ export class PostgresDb implements Db {
       }
       throw unavailableOr(error);
     } finally {
-      // A connection that could not roll back is thrown away rather than reused mid-transaction.
+      client.off('error', lost);
+      // A connection that could not roll back, or that was lost, is thrown away rather than reused.
       client.release(broken);
     }
   }

@@ -11,6 +11,8 @@ type Prepared = Database.Statement;
 
 /** How long a write waits, without blocking the event loop, for another process's write to finish. */
 const BUSY_WAIT_MS = 10_000;
+/** How long a write waits for this process's own transaction (a large import takes seconds). */
+const WRITE_TURN_WAIT_MS = 30_000;
 
 /**
  * The app's text rules as SQL functions, for the data migration that restates
@@ -38,15 +40,15 @@ function openConnection(path: string, readonly: boolean): Connection {
   }
   connection.pragma('foreign_keys = ON');
   // A lock held by another process is waited for asynchronously (retryWhileBusy):
-  // better-sqlite3's own busy wait would stop this process's event loop meanwhile.
-  connection.pragma('busy_timeout = 5');
+  // SQLite's own busy wait would stop this process's event loop meanwhile.
+  connection.pragma('busy_timeout = 0');
   return connection;
 }
 
 const isBusy = (error: unknown): boolean => typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith('SQLITE_BUSY');
 
-async function retryWhileBusy<T>(work: () => T): Promise<T> {
-  const deadline = Date.now() + BUSY_WAIT_MS;
+async function retryWhileBusy<T>(work: () => T, waitMs = BUSY_WAIT_MS): Promise<T> {
+  const deadline = Date.now() + waitMs;
   for (let attempt = 0; ; attempt++) {
     try {
       return work();
@@ -74,8 +76,8 @@ function call(prepared: Prepared, method: Method, values: unknown[]): unknown {
   return prepared.run(values).changes;
 }
 
-/** The statement now, or, when another process holds the lock, again and again without blocking the event loop. */
-function callOrRetry(prepared: Prepared, method: Method, values: unknown[]): unknown {
+/** A read now, or, in the rare case the file is busy (WAL recovery), again without blocking the event loop. */
+function readOrRetry(prepared: Prepared, method: Method, values: unknown[]): unknown {
   try {
     return call(prepared, method, values);
   } catch (error) {
@@ -147,10 +149,43 @@ export class SqliteDb implements Db {
     const values = bindParams(ready.compiled, params);
     if (!ready.writes) {
       const onReader = (ready.onReader ??= this.reader === this.writer ? ready.onWriter! : this.reader.prepare(ready.compiled.text));
-      return callOrRetry(onReader, method, values);
+      return readOrRetry(onReader, method, values);
     }
-    while (this.turn) await this.turn;
-    return callOrRetry((ready.onWriter ??= this.writer.prepare(ready.compiled.text)), method, values);
+    await this.waitForTurn();
+    const onWriter = (ready.onWriter ??= this.writer.prepare(ready.compiled.text));
+    // Nearly always the write goes through at once, with no await between the turn check and it.
+    try {
+      return call(onWriter, method, values);
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+    }
+    // Another process holds the file's lock: the writer is held while waiting, so that no
+    // transaction of this process can begin on it and take this write in with its own.
+    return this.holdingTurn(() => retryWhileBusy(() => call(onWriter, method, values)));
+  }
+
+  /** Waits while a transaction or a waiting write holds the writer; past WRITE_TURN_WAIT_MS the database counts as unavailable. */
+  private async waitForTurn(): Promise<void> {
+    if (!this.turn) return;
+    const deadline = Date.now() + WRITE_TURN_WAIT_MS;
+    while (this.turn) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new DatabaseUnavailableError(new Error(`the writer was busy for ${WRITE_TURN_WAIT_MS / 1000} s`));
+      await Promise.race([this.turn, sleep(left, undefined, { ref: false })]);
+    }
+  }
+
+  /** Runs `work` holding the writer: other writes and transactions of this process wait until it ends. */
+  private async holdingTurn<T>(work: () => Promise<T>): Promise<T> {
+    await this.waitForTurn();
+    let endTurn!: () => void;
+    this.turn = new Promise((resolve) => (endTurn = resolve));
+    try {
+      return await work();
+    } finally {
+      this.turn = null;
+      endTurn();
+    }
   }
 
   all<Row>(statement: Statement, params?: Params): Promise<Row[]> {
@@ -165,12 +200,10 @@ export class SqliteDb implements Db {
     return this.execute(statement, params, 'run') as Promise<number>;
   }
 
-  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    while (this.turn) await this.turn;
-    let endTurn!: () => void;
-    this.turn = new Promise((resolve) => (endTurn = resolve));
-    try {
-      await retryWhileBusy(() => this.begin.run());
+  /** `beginWaitMs`: how long to wait for another process's lock before giving up (longer for migrations). */
+  async transaction<T>(work: (tx: Queryable) => Promise<T>, { beginWaitMs = BUSY_WAIT_MS } = {}): Promise<T> {
+    return this.holdingTurn(async () => {
+      await retryWhileBusy(() => this.begin.run(), beginWaitMs);
       try {
         const result = await work(this.inTransaction);
         this.commit.run();
@@ -179,14 +212,12 @@ export class SqliteDb implements Db {
         if (this.writer.inTransaction) this.rollback.run();
         throw error;
       }
-    } finally {
-      this.turn = null;
-      endTurn();
-    }
+    });
   }
 
   async close(): Promise<void> {
     while (this.turn) await this.turn;
+    // (No deadline: shutdown lets a transaction in progress finish.)
     if (this.reader !== this.writer) this.reader.close();
     this.writer.close();
   }

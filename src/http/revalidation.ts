@@ -43,21 +43,29 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
 }
 
 /**
- * An identifier of what renders pages: the templates, the static files and the
- * package version. The same in every worker and replica of one build, so a 304
- * holds across them; another build never matches.
+ * An identifier of what renders pages: the running code (dist/ in production,
+ * src/ in development), the templates, the static files and the package
+ * version. The same in every worker and replica of one build, so a 304 holds
+ * across them; another build never matches, whatever it changed.
  */
-export function buildIdentifier(root: string, version: string, { contents = true } = {}): string {
+export function buildIdentifier(folders: readonly string[], version: string, { contents = true } = {}): string {
   const hash = createHash('sha256').update(version);
-  for (const folder of ['views', 'static']) {
-    const files = (readdirSync(join(root, folder), { recursive: true }) as string[]).filter((name) => statSync(join(root, folder, name)).isFile()).sort();
+  for (const folder of folders) {
+    const files = (readdirSync(folder, { recursive: true }) as string[]).filter((name) => statSync(join(folder, name)).isFile()).sort();
     for (const name of files) {
-      const path = join(root, folder, name);
+      const path = join(folder, name);
       // Development reloads templates as they change: their times are enough, and cheap to read on every request.
-      hash.update(`\0${folder}/${name}\0`).update(contents ? readFileSync(path) : String(statSync(path).mtimeMs));
+      hash.update(`\0${path}\0`).update(contents ? readFileSync(path) : String(statSync(path).mtimeMs));
     }
   }
   return hash.digest('hex').slice(0, 16);
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the revalidation check: the ETag a 200 answer to this request carries. */
+    etag: string | null;
+  }
 }
 
 /**
@@ -65,15 +73,23 @@ export function buildIdentifier(root: string, version: string, { contents = true
  * development, where templates reload without a restart, `build` is asked per request.
  */
 export function registerRevalidation(app: FastifyInstance, build: () => string): void {
-  // A callback hook: every other request passes straight through.
+  app.decorateRequest('etag', null);
+  // Callback hooks: every other request passes straight through.
   app.addHook('preHandler', (request: FastifyRequest, reply: FastifyReply, done) => {
     if (request.method !== 'GET' || !request.user || !request.routeOptions.config.revalidate || !isFragmentRequest(request)) return done();
     const user = request.user;
     ownerVersion(app.db, user.sub).then((version) => {
       const etag = etagFor(build(), request, version);
-      reply.header('ETag', etag).header('Cache-Control', REVALIDATED_CACHE_CONTROL);
-      if (matches(request.headers['if-none-match'], etag)) reply.code(304).send();
-      else done();
+      if (!matches(request.headers['if-none-match'], etag)) {
+        request.etag = etag;
+        return done();
+      }
+      reply.code(304).header('ETag', etag).header('Cache-Control', REVALIDATED_CACHE_CONTROL).send();
     }).catch(done);
+  });
+  // Only a successful answer is kept and revalidated: an error (a 404, a 503) is asked again in full.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (request.etag && reply.statusCode === 200) reply.header('ETag', request.etag).header('Cache-Control', REVALIDATED_CACHE_CONTROL);
+    done(null, payload);
   });
 }

@@ -1,3 +1,4 @@
+import { fetchOptionsForPage } from '../../src/bookmarks/page-lookups.js';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
@@ -34,6 +35,18 @@ describe('the new-bookmark page', () => {
     expect(page.querySelector('#bookmark-form')?.hasAttribute('hx-post')).toBe(false);
     expect(formValues(page)).toEqual({ url: 'https://example.com/a', title: 'A <page>', description: 'Selected text', tags: 'read, later', popup: '0' });
     expect(await ownBookmarks(ctx, 'alice')).toEqual([]);
+  });
+
+  it('looks the page up as it opens only when the user opened it: not from a link on another site', async () => {
+    const path = `/bookmarks/new?${new URLSearchParams({ url: 'https://example.com/linked' })}`;
+    const triggers = async (fetchSite: string) =>
+      html((await as(ctx, 'alice').get(path, { headers: { 'sec-fetch-site': fetchSite } })).body).querySelector('#bookmark-url')?.getAttribute('hx-trigger');
+    // Typed or shared from the phone ('none'), or followed from this app: the title is filled in at once.
+    expect(await triggers('none')).toMatch(/, load$/);
+    expect(await triggers('same-origin')).toMatch(/, load$/);
+    // A link on another site would spend the user's fetches and store an icon under them.
+    expect(await triggers('cross-site')).not.toContain('load');
+    expect(await triggers('same-site')).not.toContain('load');
   });
 
   it('takes the address out of shared text, as Android shares it', () => {
@@ -274,6 +287,12 @@ describe('a page that is unreachable, slow, huge or hostile', () => {
 });
 
 describe('the fetcher as a security boundary, through the app', () => {
+  it('lets only an allowed host’s own pages lead into allowed hosts: from any other page, no redirect or icon link does', () => {
+    const options = { allowHosts: [{ host: 'wiki.corp', port: null }], userAgent: 'test' };
+    expect(fetchOptionsForPage(new URL('https://wiki.corp/page'), options).allowHosts).toEqual(options.allowHosts);
+    expect(fetchOptionsForPage(new URL('https://public.example/page'), options).allowHosts).toEqual([]);
+  });
+
   describe('by default (no FETCH_ALLOW_HOSTS)', () => {
     const allowedOnly = useSignedInApp({ fetchSites: 'allowed' });
     it('reaches no address that is not listed: nothing connects, and the save falls back to the host', async () => {

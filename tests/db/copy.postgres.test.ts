@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +92,33 @@ describe('copying an SQLite database into PostgreSQL', () => {
     expect((await searchBookmarks(target, 'alice', parseSearch('espresso'))).total).toBeGreaterThan(50);
     expect((await peekDeleted(target, 'alice', undoToken))?.description).toBe('Kept for undo');
     expect(await findFavicon(target, 'alice', 'example.com')).toMatchObject({ contentType: 'image/png', bytes: ICON });
+  });
+
+  it('npm run db:copy does the same from the command line, into another empty database, and says what it copied', async () => {
+    const second = await newTestDatabase();
+    try {
+      if (second.target.engine !== 'postgres') throw new Error('this file runs in npm run test:postgres');
+      const sourcePath = join(dir, 'bookmarks.db');
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/commands/db-copy.ts', '--from', sourcePath, '--to', second.target.url], {
+        cwd: fileURLToPath(new URL('../..', import.meta.url)),
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH },
+      });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(run.stdout).toContain('Copied SQLite at');
+      expect(run.stdout).toContain('1235 bookmarks, 1 api_tokens, 1 ended_sessions, 1 pending_undos');
+      // The URL names no password; the output shows the server without it all the same.
+      expect(run.stdout).toContain(`into PostgreSQL at postgres://`);
+      const copied = await openDb(second.target);
+      try {
+        expect((await searchBookmarks(copied, 'alice', parseSearch(''))).total).toBe((await searchBookmarks(source, 'alice', parseSearch(''))).total);
+      } finally {
+        await copied.close();
+      }
+    } finally {
+      await second.drop();
+    }
   });
 
   it('refuses a target that already holds data, and changes nothing in it', async () => {

@@ -106,6 +106,13 @@ describe('fragments revalidated with ETags', () => {
     expect(fresh.body).not.toBe(cached.body);
   });
 
+  it('an error answer is never kept: a missing card is asked again in full every time', async () => {
+    const missing = await as(ctx, 'alice').htmx.get('/bookmarks/999999');
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers.etag).toBeUndefined();
+    expect(missing.headers['cache-control']).toBe('no-store');
+  });
+
   it('full pages are never kept: no ETag and no-store, even for an htmx history restore', async () => {
     for (const response of [
       await as(ctx, 'alice').get('/dashboard'),

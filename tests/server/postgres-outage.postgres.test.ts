@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { migrateDatabase } from '../../src/db/client.js';
+import { createToken } from '../../src/tokens/tokens.js';
 import { startLocalProvider, type LocalProvider } from '../../src/dev/oidc-provider.js';
 import { startPostgres, type PostgresServer } from '../../scripts/lib/postgres-server.js';
 import { as, buildTestApp, html, parseFragment, signIn, TEST_BASE_URL } from '../helpers.js';
@@ -14,6 +15,7 @@ describe('PostgreSQL lost while running', () => {
   let server: PostgresServer;
   let provider: LocalProvider;
   let app: FastifyInstance;
+  let token: string;
   const ctx = { cookies: {} as Record<string, string> } as { app: FastifyInstance; cookies: Record<string, string> };
 
   beforeAll(async () => {
@@ -24,6 +26,7 @@ describe('PostgreSQL lost while running', () => {
     ctx.app = app;
     ctx.cookies.alice = await signIn(app, 'alice');
     await as(ctx, 'alice').post('/bookmarks', { url: 'https://kept.example/', title: 'Kept through the outage', tags: '' });
+    token = (await createToken(app.db, 'alice', 'outage')).secret;
   }, 120_000);
 
   afterAll(async () => {
@@ -53,6 +56,12 @@ describe('PostgreSQL lost while running', () => {
     const write = await as(ctx, 'alice').post('/bookmarks', { url: 'https://during.example/', title: 'During', tags: '' });
     expect(write.statusCode).toBe(503);
 
+    // The API says the same, as problem+json, with a time to come back.
+    const api = await app.inject({ method: 'GET', url: '/api/v1/bookmarks', headers: { authorization: `Bearer ${token}` } });
+    expect(api.statusCode).toBe(503);
+    expect(api.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(api.headers['retry-after']).toBe('5');
+
     server.start();
     let healthy = false;
     for (let attempt = 0; attempt < 100 && !healthy; attempt++) {
@@ -75,5 +84,12 @@ describe('PostgreSQL unreachable at start', () => {
     );
     expect(error?.message).toMatch(/^Cannot open PostgreSQL at postgres:\/\/someone@127\.0\.0\.1:1\/bookmarks: ECONNREFUSED/);
     expect(error?.message).not.toContain('hunter2secret');
+    // A password may also travel in the query, which node-postgres reads too.
+    const inQuery = await migrateDatabase({ engine: 'postgres', url: 'postgres://someone@127.0.0.1:1/bookmarks?password=hunter2secret&sslmode=disable' }).then(
+      () => null,
+      (caught: Error) => caught,
+    );
+    expect(inQuery?.message).toMatch(/^Cannot open PostgreSQL at postgres:\/\/someone@127\.0\.0\.1:1\/bookmarks: /);
+    expect(inQuery?.message).not.toContain('hunter2secret');
   });
 });

@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { createBookmark } from '../../src/bookmarks/commands.js';
+import { migrate } from '../../src/db/migrate.js';
+import { SqliteDb } from '../../src/db/sqlite.js';
+
+/**
+ * Several processes share one SQLite file. A write that finds another process
+ * holding the lock waits for it; meanwhile no transaction of its own process may
+ * begin on the same connection, or the waiting write would run inside that
+ * transaction, acknowledged, and vanish with its rollback (found by review: 19 of 20 runs).
+ */
+describe('the SQLite writer shared by a process’s requests', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps an acknowledged write that waited for another process, whatever a transaction of its own process then does', async () => {
+    for (let run = 0; run < 12; run++) {
+      const dir = mkdtempSync(join(tmpdir(), 'bookmarks-writer-'));
+      dirs.push(dir);
+      const file = join(dir, 'bookmarks.db');
+      const here = new SqliteDb(file);
+      const otherProcess = new SqliteDb(file);
+      try {
+        await migrate(here);
+        // Another process holds the write lock for a while.
+        const holding = otherProcess.transaction(async (tx) => {
+          await tx.run(sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES (${`other-${run}`}, 1, 0)`);
+          await sleep(120);
+        });
+        await sleep(10);
+        // In this process: one request's write (acknowledged when it resolves) must wait…
+        const acknowledged = createBookmark(here, 'alice', { url: 'https://kept.example/', title: 'Kept', description: '', tags: [] });
+        await sleep(5 + run * 4);
+        // …while another request's transaction begins and then fails.
+        const failed = here
+          .transaction(async (tx) => {
+            await tx.run(sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES (${`failing-${run}`}, 1, 0)`);
+            await sleep(50);
+            throw new Error('the import failed');
+          })
+          .then(
+            () => 'committed',
+            () => 'rolled back',
+          );
+        await holding;
+        const [saved, outcome] = await Promise.all([acknowledged, failed]);
+        expect(outcome).toBe('rolled back');
+        expect(await here.get(sql`SELECT title FROM bookmarks WHERE id = ${saved.id}`), `run ${run}`).toEqual({ title: 'Kept' });
+        expect(await here.get(sql`SELECT key FROM rate_limit_hits WHERE key = ${`failing-${run}`}`)).toBeUndefined();
+      } finally {
+        await here.close();
+        await otherProcess.close();
+      }
+    }
+  });
+
+  it('waits for another process without blocking its own event loop', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bookmarks-writer-'));
+    dirs.push(dir);
+    const file = join(dir, 'bookmarks.db');
+    const here = new SqliteDb(file);
+    const otherProcess = new SqliteDb(file);
+    try {
+      await migrate(here);
+      const holding = otherProcess.transaction(async () => sleep(300));
+      await sleep(10);
+      const writes = Array.from({ length: 20 }, (_, i) => here.run(sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES (${`w${i}`}, 1, 0)`));
+      // Ticks of the event loop while 20 writes wait: a blocking busy wait would leave almost none.
+      let ticks = 0;
+      const ticking = setInterval(() => ticks++, 10);
+      await holding;
+      await Promise.all(writes);
+      clearInterval(ticking);
+      expect(ticks).toBeGreaterThan(10);
+      expect(await here.get(sql`SELECT count(*) AS n FROM rate_limit_hits`)).toEqual({ n: 20 });
+    } finally {
+      await here.close();
+      await otherProcess.close();
+    }
+  });
+});

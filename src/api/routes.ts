@@ -10,6 +10,7 @@ import { fillFromPage, keepIcon } from '../bookmarks/page-details.js';
 import { parseHttpUrl } from '../bookmarks/urls.js';
 import { databaseRateLimitStore } from '../http/rate-limit-store.js';
 import type { Bookmark } from '../bookmarks/bookmark.js';
+import type { Db } from '../db/database.js';
 import { methodsAllowedInstead } from '../http/errors.js';
 import { apiOwner, authenticateBearer } from './auth.js';
 import { buildOpenApi, collectRoutes, type CollectedRoute } from './openapi.js';
@@ -68,6 +69,13 @@ function duplicateProblem(existing: Bookmark, prefix: string): ApiProblem {
 }
 
 const notFound = (): ApiProblem => new ApiProblem(problem(404, 'No such bookmark among yours.'));
+
+/** The token owner's bookmark named by :id, or the API's 404: missing and someone else's read the same. */
+async function ownedBookmark(db: Db, request: FastifyRequest<{ Params: { id: number } }>): Promise<Bookmark> {
+  const bookmark = await findBookmark(db, apiOwner(request), request.params.id);
+  if (!bookmark) throw notFound();
+  return bookmark;
+}
 
 const AUTH_PROBLEMS = [401, 429] as const;
 
@@ -188,11 +196,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
         response: { 200: BookmarkSchema, ...problems(400, ...AUTH_PROBLEMS, 404) },
       },
     },
-    async (request: IdRequest) => {
-      const bookmark = await findBookmark(app.db, apiOwner(request), request.params.id);
-      if (!bookmark) throw notFound();
-      return toApiBookmark(bookmark);
-    },
+    async (request: IdRequest) => toApiBookmark(await ownedBookmark(app.db, request)),
   );
 
   app.patch(
@@ -208,8 +212,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     },
     async (request: FastifyRequest<{ Params: { id: number }; Body: BookmarkInput }>) => {
       const owner = apiOwner(request);
-      const existing = await findBookmark(app.db, owner, request.params.id);
-      if (!existing) throw notFound();
+      const existing = await ownedBookmark(app.db, request);
       const { url, title, description, tags } = request.body;
       const value = validated({
         url: url ?? existing.url,

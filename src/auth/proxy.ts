@@ -5,7 +5,7 @@ import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ProxyAuthSettings } from '../config.js';
 import { isApiRequest } from '../api/scope.js';
-import { SIGN_OUT_CLEAR_SITE_DATA } from '../http/caching.js';
+import { PRIVATE_CACHE_CONTROL, SIGN_OUT_CLEAR_SITE_DATA } from '../http/caching.js';
 import { isFragmentRequest } from '../http/htmx.js';
 import type { AuthMode } from './mode.js';
 import type { SessionUser } from './session.js';
@@ -82,7 +82,7 @@ export function proxyIdentifier(settings: ProxyAuthSettings, trustProxy: string[
 
 /** The 401 page: never a redirect, so a proxy that sends no identity cannot cause a loop. */
 async function explainProxySignIn(reply: FastifyReply, userHeader: string): Promise<FastifyReply> {
-  reply.code(401).header('Cache-Control', 'no-store');
+  reply.code(401).header('Cache-Control', PRIVATE_CACHE_CONTROL);
   return reply.send(await reply.viewAsync('pages/proxy-sign-in.njk', { userHeader: headerLabel(userHeader) }));
 }
 

@@ -68,6 +68,18 @@ function onlyOneTag(terms: SearchTerms): string | null {
   return terms.tags.length === 1 && others === 0 ? terms.tags[0]! : null;
 }
 
+/* The statements both engines run as written. */
+const QUALIFIED_COLUMNS = sql.raw(
+  'bookmarks.id, bookmarks.owner_sub AS "ownerSub", bookmarks.url, bookmarks.title, bookmarks.description, bookmarks.tags, bookmarks.created_at AS "createdAt"',
+);
+const BEFORE_CURSOR = sql`(bookmarks.created_at, bookmarks.id) < (${param('beforeCreatedAt')}, ${param('beforeId')})`;
+/** The owner's bookmarks newest first, after the cursor, with any further conditions. */
+const byDate = (conditions: ReturnType<typeof sql>) => sql`SELECT ${QUALIFIED_COLUMNS} FROM bookmarks
+  WHERE bookmarks.owner_sub = ${param('owner')} AND ${BEFORE_CURSOR} ${conditions}
+  ORDER BY bookmarks.created_at DESC, bookmarks.id DESC LIMIT ${param('limit')}`;
+const newest = byDate(sql``);
+const countOwned = sql`SELECT count(*) AS total FROM bookmarks WHERE owner_sub = ${param('owner')}`;
+
 /** tag_counts is kept by triggers on both engines: one row per owner and tag. */
 const taggedCount = sql`SELECT count FROM tag_counts WHERE owner_sub = ${param('owner')} AND tag = ${param('tag')}`;
 
@@ -128,23 +140,15 @@ const READ_ALL_MAX = 300;
  * itself, SQLite may walk the owner's bookmarks and run the MATCH once per row.
  * Statements are compiled once and prepared once per connection (src/db/sqlite.ts).
  */
-const QUALIFIED_COLUMNS = sql.raw(
-  'bookmarks.id, bookmarks.owner_sub AS "ownerSub", bookmarks.url, bookmarks.title, bookmarks.description, bookmarks.tags, bookmarks.created_at AS "createdAt"',
-);
 // Tag filters as JSON arrays, so one statement serves any number of tags.
 const SQLITE_TAG_FILTERS = sql`
   AND NOT EXISTS (SELECT 1 FROM json_each(${param('tags')}) WHERE instr(' ' || bookmarks.tags || ' ', ' ' || value || ' ') = 0)
   AND NOT EXISTS (SELECT 1 FROM json_each(${param('excludedTags')}) WHERE instr(' ' || bookmarks.tags || ' ', ' ' || value || ' ') > 0)`;
-const BEFORE_CURSOR = sql`(bookmarks.created_at, bookmarks.id) < (${param('beforeCreatedAt')}, ${param('beforeId')})`;
-/** The owner's bookmarks newest first, after the cursor, with any further conditions. */
-const sqliteByDate = (conditions: ReturnType<typeof sql>) => sql`SELECT ${QUALIFIED_COLUMNS} FROM bookmarks
-  WHERE bookmarks.owner_sub = ${param('owner')} AND ${BEFORE_CURSOR} ${conditions}
-  ORDER BY bookmarks.created_at DESC, bookmarks.id DESC LIMIT ${param('limit')}`;
 
 /** The plans that read matches, with the tag filters or without: json_each runs twice for every candidate row, so only tag searches pay for it. */
 const matchPlans = (tagFilters: ReturnType<typeof sql>) => ({
   // The walk by date for many matches whose ids are out of date order (after imports).
-  newestMatching: sqliteByDate(sql`AND bookmarks.id IN (SELECT rowid FROM bookmarks_fts WHERE bookmarks_fts MATCH ${param('match')}) ${tagFilters}`),
+  newestMatching: byDate(sql`AND bookmarks.id IN (SELECT rowid FROM bookmarks_fts WHERE bookmarks_fts MATCH ${param('match')}) ${tagFilters}`),
   allMatches: sql`SELECT ${QUALIFIED_COLUMNS} FROM bookmarks_fts CROSS JOIN bookmarks ON bookmarks.id = bookmarks_fts.rowid
     WHERE bookmarks_fts MATCH ${param('match')} AND bookmarks.owner_sub = ${param('owner')} ${tagFilters}`,
   // FTS5 yields matches lazily in rowid order, so this reads little more than `limit` rows.
@@ -156,7 +160,6 @@ const taggedMatchPlans = matchPlans(SQLITE_TAG_FILTERS);
 const untaggedMatchPlans = matchPlans(sql``);
 
 const sqlite = {
-  countOwned: sql`SELECT count(*) AS total FROM bookmarks WHERE owner_sub = ${param('owner')}`,
   countOwnedTagged: sql`SELECT count(*) AS total FROM bookmarks WHERE bookmarks.owner_sub = ${param('owner')} ${SQLITE_TAG_FILTERS}`,
   countMatches: sql`SELECT count(*) AS total FROM bookmarks_fts WHERE bookmarks_fts MATCH ${param('match')}`,
   countMatchesTagged: sql`SELECT count(*) AS total FROM bookmarks_fts CROSS JOIN bookmarks ON bookmarks.id = bookmarks_fts.rowid
@@ -164,8 +167,7 @@ const sqlite = {
   // Stops reading the index after `limit` matches.
   countMatchesUpTo: sql`SELECT count(*) AS total FROM (SELECT rowid FROM bookmarks_fts WHERE bookmarks_fts MATCH ${param('match')} LIMIT ${param('limit')})`,
   // The empty search, the most frequent of all, skips the tag filters' subqueries.
-  newest: sqliteByDate(sql``),
-  newestTagged: sqliteByDate(SQLITE_TAG_FILTERS),
+  newestTagged: byDate(SQLITE_TAG_FILTERS),
   datedAmong: sql`SELECT 1 AS found FROM bookmarks
     WHERE bookmarks.owner_sub = ${param('owner')} AND bookmarks.id < ${param('lowestId')}
       AND (bookmarks.created_at, bookmarks.id) > (${param('oldestCreatedAt')}, ${param('oldestId')}) AND ${BEFORE_CURSOR}
@@ -240,8 +242,8 @@ async function searchSqlite(db: Db, ownerSub: string, terms: SearchTerms, after:
         : await sqliteTotal(db, `ownedTagged\0${ownerSub}\0${JSON.stringify([terms.tags, terms.excludedTags])}`, sqlite.countOwnedTagged, { owner: ownerSub, ...sqliteTagParams(terms) });
       return total === 0 ? EMPTY_PAGE : toPage(await db.all<BookmarkRow>(sqlite.newestTagged, { ...page, ...sqliteTagParams(terms) }), total, limit);
     }
-    const total = await sqliteTotal(db, `owned\0${ownerSub}`, sqlite.countOwned, { owner: ownerSub });
-    return total === 0 ? EMPTY_PAGE : toPage(await db.all<BookmarkRow>(sqlite.newest, page), total, limit);
+    const total = await sqliteTotal(db, `owned\0${ownerSub}`, countOwned, { owner: ownerSub });
+    return total === 0 ? EMPTY_PAGE : toPage(await db.all<BookmarkRow>(newest, page), total, limit);
   }
 
   const textMatch = toTextMatch(terms);
@@ -331,13 +333,10 @@ const PG_TAG_FILTERS_ON_ROWS = sql`
 const PG_OWNED_MATCHES = sql`bookmarks.search_vector @@ (${param('ownerLexeme')}::tsquery && to_tsquery('bookmarks_search', ${param('tsquery')}))
   AND (bookmarks.owner_sub = ${param('owner')}) IS TRUE`;
 const PG_MATCHES_WITHOUT_INDEX = sql`AND (bookmarks.search_vector @@ to_tsquery('bookmarks_search', ${param('tsquery')})) IS TRUE`;
-const pgPage = (conditions: ReturnType<typeof sql>) => sql`SELECT ${QUALIFIED_COLUMNS} FROM bookmarks
-  WHERE bookmarks.owner_sub = ${param('owner')} AND ${BEFORE_CURSOR} ${conditions}
-  ORDER BY bookmarks.created_at DESC, bookmarks.id DESC LIMIT ${param('limit')}`;
 
 /** The statements that read matches, without tag filters or with them: each has one plan that suits it. */
 const pgMatchPlans = (tagFilters: ReturnType<typeof sql>) => ({
-  manyMatching: pgPage(sql`${PG_MATCHES_WITHOUT_INDEX} ${tagFilters}`),
+  manyMatching: byDate(sql`${PG_MATCHES_WITHOUT_INDEX} ${tagFilters}`),
   fewMatching: sql`WITH matches AS MATERIALIZED (
       SELECT ${QUALIFIED_COLUMNS} FROM bookmarks WHERE ${PG_OWNED_MATCHES} ${tagFilters})
     SELECT * FROM matches WHERE ("createdAt", id) < (${param('beforeCreatedAt')}, ${param('beforeId')})
@@ -346,9 +345,7 @@ const pgMatchPlans = (tagFilters: ReturnType<typeof sql>) => ({
 });
 
 const postgres = {
-  newest: pgPage(sql``),
-  newestTagged: pgPage(PG_TAG_FILTERS),
-  countOwned: sql`SELECT count(*) AS total FROM bookmarks WHERE owner_sub = ${param('owner')}`,
+  newestTagged: byDate(PG_TAG_FILTERS),
   countTagged: sql`SELECT count(*) AS total FROM bookmarks WHERE bookmarks.owner_sub = ${param('owner')} ${PG_TAG_FILTERS}`,
   untagged: pgMatchPlans(sql``),
   tagged: pgMatchPlans(PG_TAG_FILTERS_ON_ROWS),
@@ -389,11 +386,11 @@ async function searchPostgres(db: Db, ownerSub: string, terms: SearchTerms, afte
   if (onlyTag !== null) total = await countTagged(db, ownerSub, onlyTag);
   else if (tsquery !== null) total = await postgresTotal(db, ownerSub, key, () => counted(plans.countMatching, matching));
   else if (tagged) total = await postgresTotal(db, ownerSub, key, () => counted(postgres.countTagged, { owner: ownerSub, ...tags }));
-  else total = await postgresTotal(db, ownerSub, key, () => counted(postgres.countOwned, { owner: ownerSub }));
+  else total = await postgresTotal(db, ownerSub, key, () => counted(countOwned, { owner: ownerSub }));
   if (total === 0) return EMPTY_PAGE;
   const page = { limit: limit + 1, ...cursorParams(after) };
   const rows =
-    tsquery === null ? await db.all<BookmarkRow>(tagged ? postgres.newestTagged : postgres.newest, { ...page, owner: ownerSub, ...tags })
+    tsquery === null ? await db.all<BookmarkRow>(tagged ? postgres.newestTagged : newest, { ...page, owner: ownerSub, ...tags })
     : total <= PG_FEW_MAX ? await db.all<BookmarkRow>(plans.fewMatching, { ...page, ...matching })
     : await db.all<BookmarkRow>(plans.manyMatching, { ...page, owner: ownerSub, ...tags, tsquery });
   return toPage(rows, total, limit);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { param, type Db } from '../db/database.js';
-import { tagsFromColumn, tagsToColumn, type Bookmark } from './bookmark.js';
+import { tagsToColumn, toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
 
 /**
  * A deleted bookmark can be restored for UNDO_SECONDS. Pending undos live in the
@@ -10,28 +10,12 @@ import { tagsFromColumn, tagsToColumn, type Bookmark } from './bookmark.js';
  */
 export const UNDO_SECONDS = 30;
 
-interface PendingRow {
+/** A pending undo: the deleted bookmark's row as it was (bookmark_id read as its id), and the token that restores it. */
+interface PendingRow extends BookmarkRow {
   token: string;
-  bookmarkId: number;
-  ownerSub: string;
-  url: string;
-  title: string;
-  description: string;
-  tags: string;
-  createdAt: number;
 }
 
-const PENDING_COLUMNS = sql.raw('token, bookmark_id AS "bookmarkId", owner_sub AS "ownerSub", url, title, description, tags, created_at AS "createdAt"');
-
-const toBookmark = (row: PendingRow): Bookmark => ({
-  id: row.bookmarkId,
-  ownerSub: row.ownerSub,
-  url: row.url,
-  title: row.title,
-  description: row.description,
-  tags: tagsFromColumn(row.tags),
-  createdAt: new Date(row.createdAt),
-});
+const PENDING_COLUMNS = sql.raw('token, bookmark_id AS id, owner_sub AS "ownerSub", url, title, description, tags, created_at AS "createdAt"');
 
 const purgeExpired = sql`DELETE FROM pending_undos WHERE expires_at <= ${param('now')}`;
 const insert = sql`INSERT INTO pending_undos (token, owner_sub, bookmark_id, url, title, description, tags, created_at, expires_at)

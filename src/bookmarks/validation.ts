@@ -1,4 +1,5 @@
 import { parseHttpUrl } from './urls.js';
+import { text } from '../http/params.js';
 
 export const LIMITS = { urlLength: 2048, titleLength: 500, descriptionLength: 1000, tagCount: 20, tagLength: 50 } as const;
 
@@ -34,7 +35,6 @@ export type Validation =
 /** Reads a form or JSON body into strings; anything that is not a string counts as empty. */
 export function readBookmarkFields(body: unknown): BookmarkFields {
   const record = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-  const text = (value: unknown): string => (typeof value === 'string' ? value : '');
   return { url: text(record.url), title: text(record.title), description: text(record.description), tags: text(record.tags) };
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { currentUser, requireUser } from '../auth/session.js';
 import { findFavicon, HOST_PATTERN } from './favicons.js';
+import { PRIVATE_CACHE_CONTROL } from '../http/caching.js';
 
 /** Shown for a host without a stored icon: ours, so it is SVG; a fetched icon never is. */
 const PLACEHOLDER = Buffer.from(
@@ -20,7 +21,7 @@ const PLACEHOLDER = Buffer.from(
  * placeholder is kept those few minutes, which costs a late icon, never a wrong one.
  */
 const KNOWN_CACHE_CONTROL = 'private, max-age=86400';
-const FETCHING_CACHE_CONTROL = 'no-store';
+const FETCHING_CACHE_CONTROL = PRIVATE_CACHE_CONTROL;
 const NEVER_ASKED_CACHE_CONTROL = 'private, max-age=300';
 
 /** GET /favicons/:host — the signed-in owner's icon for a host, from our own origin. */

@@ -5,6 +5,7 @@ import { isApiRequest } from '../api/scope.js';
 import { renderError } from './errors.js';
 import { WRITE_METHODS } from './methods.js';
 import { databaseRateLimitStore } from './rate-limit-store.js';
+import { PRIVATE_CACHE_CONTROL } from './caching.js';
 
 type Check = ReturnType<FastifyInstance['createRateLimit']>;
 
@@ -72,7 +73,7 @@ export async function registerRateLimits(app: FastifyInstance, limits: RateLimit
 async function tooManyRequests(request: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number): Promise<unknown> {
   const seconds = Math.max(1, retryAfterSeconds);
   request.log.warn({ route: request.routeOptions.url, retryAfter: seconds }, 'rate limit exceeded');
-  reply.header('Retry-After', String(seconds)).header('Cache-Control', 'no-store');
+  reply.header('Retry-After', String(seconds)).header('Cache-Control', PRIVATE_CACHE_CONTROL);
   const message = `Too many requests. Please wait ${seconds} second${seconds === 1 ? '' : 's'} and try again.`;
   return reply.send(await renderError(request, reply, 429, message));
 }

@@ -4,6 +4,8 @@ import { bookmarkletCode } from '../bookmarks/bookmarklet.js';
 import { isFragmentRequest } from '../http/htmx.js';
 import { bodyField, parseId } from '../http/params.js';
 import { createToken, EXPIRY_CHOICES, expiryDate, isExpiryChoice, listTokens, revokeToken, validateTokenName, type TokenInfo } from './tokens.js';
+import { PRIVATE_CACHE_CONTROL } from '../http/caching.js';
+import { NotFoundError } from '../http/errors.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 type BodyRequest = FastifyRequest<{ Body: unknown }>;
@@ -37,7 +39,7 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
 
   async function render(request: FastifyRequest, reply: FastifyReply, status: number, state: PanelState = {}) {
     // The page may hold a secret shown once: never keep a copy in any cache.
-    reply.code(status).header('Cache-Control', 'no-store');
+    reply.code(status).header('Cache-Control', PRIVATE_CACHE_CONTROL);
     const user = currentUser(request);
     const now = new Date();
     const view = {
@@ -75,13 +77,13 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
   }
 
   app.delete('/settings/tokens/:id', async (request: IdRequest, reply) => {
-    if (!(await revoke(request))) return reply.callNotFound();
+    if (!(await revoke(request))) throw new NotFoundError();
     return render(request, reply, 200);
   });
 
   // The same revoke for browsers without JavaScript, which can only GET and POST.
   app.post('/settings/tokens/:id/delete', async (request: IdRequest, reply) => {
-    if (!(await revoke(request))) return reply.callNotFound();
+    if (!(await revoke(request))) throw new NotFoundError();
     return reply.redirect('/settings', 303);
   });
 }

@@ -6,6 +6,7 @@ import { importBookmarks, type ImportReport } from '../bookmarks/commands.js';
 import { exportBookmarks } from '../bookmarks/queries.js';
 import { renderNetscape } from './netscape.js';
 import { ImportBudgetError, ImportReader } from './import-reader.js';
+import { PRIVATE_CACHE_CONTROL } from '../http/caching.js';
 
 export const IMPORT_LIMIT_BYTES = 20 * 1024 * 1024;
 
@@ -81,7 +82,7 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
     return reply
       .type('text/html; charset=utf-8')
       .header('Content-Disposition', `attachment; filename="bookmarks-${date}.html"`)
-      .header('Cache-Control', 'no-store')
+      .header('Cache-Control', PRIVATE_CACHE_CONTROL)
       .send(renderNetscape(items));
   });
 }

@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ProxyAuthSettings } from '../config.js';
 import { isApiRequest } from '../api/scope.js';
 import { PRIVATE_CACHE_CONTROL, SIGN_OUT_CLEAR_SITE_DATA } from '../http/caching.js';
-import { isFragmentRequest } from '../http/htmx.js';
+import { isFragmentRequest, redirectToPage } from '../http/htmx.js';
 import type { AuthMode } from './mode.js';
 import type { SessionUser } from './session.js';
 
@@ -120,8 +120,7 @@ export function proxyMode(settings: ProxyAuthSettings, trustProxy: false | strin
         app.post('/auth/logout', async (request, reply) => {
           // As in OIDC mode: the browser forgets cached pages and storage that showed this user.
           reply.header('Clear-Site-Data', SIGN_OUT_CLEAR_SITE_DATA);
-          if (isFragmentRequest(request)) return reply.code(200).header('HX-Redirect', logoutUrl.href).send();
-          return reply.redirect(logoutUrl.href, 303);
+          return redirectToPage(request, reply, logoutUrl.href);
         });
       }
     },

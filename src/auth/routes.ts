@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
 import { SIGN_OUT_CLEAR_SITE_DATA } from '../http/caching.js';
-import { isFragmentRequest } from '../http/htmx.js';
+import { isFragmentRequest, redirectToPage } from '../http/htmx.js';
 import { newSessionId } from './ended-sessions.js';
 import { endCurrentSession, type SessionUser } from './session.js';
 
@@ -148,8 +148,6 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const target = logoutUrl({ issuer, endSessionEndpoint, clientId: oidcClientId, appBaseUrl, sid });
     // Back must not show the pages this browser kept, nor htmx any copy it stored.
     reply.header('Clear-Site-Data', SIGN_OUT_CLEAR_SITE_DATA);
-    // As at login: htmx cannot follow a redirect to the provider, the browser can.
-    if (isFragmentRequest(request)) return reply.code(200).header('HX-Redirect', target).send();
-    return reply.redirect(target, 303);
+    return redirectToPage(request, reply, target);
   });
 }

@@ -253,14 +253,14 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   app.post('/bookmarks/:id/edit', saveEdit);
 
   /** Deletes the owner's bookmark named by :id and keeps it for Undo; another user's id is a 404. */
-  async function deleteOwned(request: FastifyRequest): Promise<string> {
+  async function deleteRequestedBookmark(request: FastifyRequest): Promise<string> {
     const deleted = await deleteBookmark(app.db, currentUser(request).sub, bookmarkIdParam(request));
     if (!deleted) throw new NotFoundError();
     return rememberDeleted(app.db, deleted);
   }
 
   app.delete('/bookmarks/:id', async (request, reply) => {
-    await deleteOwned(request);
+    await deleteRequestedBookmark(request);
     if (!isFragmentRequest(request)) return reply.code(204).send();
     // The card swaps itself out with this empty body; the event asks the undo
     // notice to fetch itself (GET /bookmarks/undo-notice) with the new count.
@@ -269,7 +269,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
 
   // The same delete for browsers without JavaScript, which can only GET and POST.
   app.post('/bookmarks/:id/delete', async (request, reply) => {
-    const token = await deleteOwned(request);
+    const token = await deleteRequestedBookmark(request);
     return reply.redirect(`/dashboard?undo=${token}`, 303);
   });
 

@@ -47,20 +47,3 @@ export function parseSearch(input: string): SearchTerms {
   }
   return terms;
 }
-
-export function isEmptySearch(terms: SearchTerms): boolean {
-  return (
-    terms.words.length + terms.phrases.length + terms.tags.length + terms.excludedWords.length + terms.excludedTags.length === 0
-  );
-}
-
-/** Turns the terms back into text for the search box and for links. */
-export function formatSearch(terms: SearchTerms): string {
-  return [
-    ...terms.words,
-    ...terms.phrases.map((tokens) => `"${tokens.join(' ')}"`),
-    ...terms.tags.map((tag) => `#${tag}`),
-    ...terms.excludedWords.map((word) => `-${word}`),
-    ...terms.excludedTags.map((tag) => `-#${tag}`),
-  ].join(' ');
-}

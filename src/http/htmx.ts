@@ -6,6 +6,15 @@ export function isFragmentRequest(request: FastifyRequest): boolean {
 }
 
 /**
+ * A 303 for the browser; htmx cannot follow a redirect to a page (or another origin),
+ * so it is told to load the target itself.
+ */
+export function redirectToPage(request: FastifyRequest, reply: FastifyReply, target: string): FastifyReply {
+  if (isFragmentRequest(request)) return reply.code(200).header('HX-Redirect', target).send();
+  return reply.redirect(target, 303);
+}
+
+/**
  * Responses differ by HX-Request (a fragment or a page, 401 or a redirect), so
  * caches must key on it: added to every response, next to any other Vary.
  */

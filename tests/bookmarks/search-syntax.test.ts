@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.js';
 import { decodeCursor, searchBookmarks, type Cursor } from '../../src/bookmarks/search-plans.js';
-import { formatSearch, parseSearch } from '../../src/bookmarks/search-syntax.js';
+import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import { openTestDb, setupBookmark } from '../helpers.js';
 
 describe('parseSearch', () => {
@@ -28,11 +28,6 @@ describe('parseSearch', () => {
     ['w\u200Beb \u2066drizzle\u2069', { words: ['web', 'drizzle'] }],
   ])('parseSearch(%j)', (input, expected) => {
     expect(parseSearch(input)).toEqual({ ...empty, ...expected });
-  });
-
-  it('round-trips through formatSearch', () => {
-    const query = parseSearch('a "b c" #d -e -#f');
-    expect(parseSearch(formatSearch(query))).toEqual(query);
   });
 });
 

@@ -7,6 +7,16 @@ import { storedRowProblems, type StoredRow } from './arbitraries.js';
 /** Cases the fuzz suite found, kept as plain regression tests. */
 const ctx = useSignedInApp();
 
+/** Every way a bookmark's title and tags get written: how a test reaches it, and what it sends. */
+const EVERY_WRITER = [
+  ['the add form', 'POST', '/bookmarks', 'form'],
+  ['inline edit', 'PUT', '/bookmarks/:id', 'form'],
+  ['the no-JavaScript edit', 'POST', '/bookmarks/:id/edit', 'form'],
+  ['the API', 'POST', '/api/v1/bookmarks', 'json'],
+  ['an API edit', 'PATCH', '/api/v1/bookmarks/:id', 'json'],
+  ['an import', 'POST', '/import', 'file'],
+] as const;
+
 describe('found by fuzzing', () => {
   it.each([
     ['no boundary in the content type', 'multipart/form-data', '--XfuzzBoundary--\r\n'],
@@ -25,14 +35,7 @@ describe('found by fuzzing', () => {
   // triggers looped forever on "x a<NUL>b" and froze the whole app (migration 0007).
   const NUL_TAGS = 'x a\u0000b';
   const NUL_TITLE = 'Nul\u0000title\u0007';
-  it.each([
-    ['the add form', 'POST', '/bookmarks', 'form'],
-    ['inline edit', 'PUT', '/bookmarks/:id', 'form'],
-    ['the no-JavaScript edit', 'POST', '/bookmarks/:id/edit', 'form'],
-    ['the API', 'POST', '/api/v1/bookmarks', 'json'],
-    ['an API edit', 'PATCH', '/api/v1/bookmarks/:id', 'json'],
-    ['an import', 'POST', '/import', 'file'],
-  ] as const)('control characters in tags and title through %s are stored as spaces, and counted right', async (_name, method, path, kind) => {
+  it.each(EVERY_WRITER)('control characters in tags and title through %s are stored as spaces, and counted right', async (_name, method, path, kind) => {
     const existing = await setupBookmark(ctx.app.db, 'alice', { url: 'https://edit.example/', tags: ['old'] });
     const url = path.replace(':id', String(existing.id));
     const fields = { url: kind === 'json' && method === 'PATCH' ? 'https://edit.example/' : 'https://nul.example/', title: NUL_TITLE };
@@ -66,14 +69,7 @@ describe('found by fuzzing', () => {
 describe('lookalike text through every writer', () => {
   const TITLE = '\u202Egnp.exe\u202C and w\u200Beb\u2069';
   const TAGS = ['w\u200Beb', 'ｗｅｂ', '\u2066dev\u2069', 'web', 'ℌ\u00ADtml'];
-  it.each([
-    ['the add form', 'POST', '/bookmarks', 'form'],
-    ['inline edit', 'PUT', '/bookmarks/:id', 'form'],
-    ['the no-JavaScript edit', 'POST', '/bookmarks/:id/edit', 'form'],
-    ['the API', 'POST', '/api/v1/bookmarks', 'json'],
-    ['an API edit', 'PATCH', '/api/v1/bookmarks/:id', 'json'],
-    ['an import', 'POST', '/import', 'file'],
-  ] as const)('%s stores titles without bidi controls or invisible characters, and tags folded to what they look like', async (_name, method, path, kind) => {
+  it.each(EVERY_WRITER)('%s stores titles without bidi controls or invisible characters, and tags folded to what they look like', async (_name, method, path, kind) => {
     await setupBookmark(ctx.app.db, 'alice', { url: 'https://tagged.example/', title: 'Already web', tags: ['web'] });
     const existing = await setupBookmark(ctx.app.db, 'alice', { url: 'https://edit.example/', title: 'Old', tags: ['old'] });
     const url = path.replace(':id', String(existing.id));

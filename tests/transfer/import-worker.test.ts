@@ -95,32 +95,13 @@ describe('the event loop while a file is read', () => {
   }, 60_000);
 });
 
-describe('an import over its time budget', () => {
+describe.each([
   // A twentieth of the second or more that 20 MB of bookmarks takes to read.
-  const ctx = useSignedInApp({ importBudget: { timeMs: 50 } });
-  const file = bareExport();
-
-  it.each([
-    ['without JavaScript', SAME_ORIGIN, false],
-    ['with htmx', HTMX, true],
-  ])('is a 422 with the error next to the file field, %s, and stores nothing', async (_, headers, fragment) => {
-    const response = await upload(ctx.app, file, ctx.cookies.alice, headers);
-    expect(response.statusCode).toBe(422);
-    expectFileError(response.body, fragment, 'That file took longer to read than this app allows (0.05 seconds).');
-    expect(await stored(ctx.app, 'alice')).toBe(0);
-  });
-
-  it('stops only that file: the next one is read by a fresh worker and imported', async () => {
-    expect((await upload(ctx.app, file, ctx.cookies.alice, SAME_ORIGIN)).statusCode).toBe(422);
-    const next = await upload(ctx.app, SMALL_EXPORT, ctx.cookies.alice, SAME_ORIGIN);
-    expect(next.statusCode).toBe(200);
-    expect(await stored(ctx.app, 'alice')).toBeGreaterThan(0);
-  });
-});
-
-describe('an import over its memory budget', () => {
+  ['time', { timeMs: 50 }, 'That file took longer to read than this app allows (0.05 seconds).', 'the next one is read by a fresh worker and imported'],
   // Well above what the worker needs to start and read a small file, well below what 20 MB of bookmarks needs.
-  const ctx = useSignedInApp({ importBudget: { memoryMb: 48 } });
+  ['memory', { memoryMb: 48 }, 'That file needs more memory to read than this app allows.', 'a small one fits the same budget and is imported'],
+] as const)('an import over its %s budget', (_budget, importBudget, message, recovery) => {
+  const ctx = useSignedInApp({ importBudget });
   const file = bareExport();
 
   it.each([
@@ -129,11 +110,11 @@ describe('an import over its memory budget', () => {
   ])('is a 422 with the error next to the file field, %s, and stores nothing', async (_, headers, fragment) => {
     const response = await upload(ctx.app, file, ctx.cookies.alice, headers);
     expect(response.statusCode).toBe(422);
-    expectFileError(response.body, fragment, 'That file needs more memory to read than this app allows.');
+    expectFileError(response.body, fragment, message);
     expect(await stored(ctx.app, 'alice')).toBe(0);
   });
 
-  it('stops only that file: a small one fits the same budget and is imported', async () => {
+  it(`stops only that file: ${recovery}`, async () => {
     expect((await upload(ctx.app, file, ctx.cookies.alice, SAME_ORIGIN)).statusCode).toBe(422);
     const next = await upload(ctx.app, SMALL_EXPORT, ctx.cookies.alice, SAME_ORIGIN);
     expect(next.statusCode).toBe(200);

@@ -25,11 +25,13 @@ function references(row: string): { file: string; names: string[] }[] {
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Whether `name` is the complete title of a describe block, or of a test (`it`, `it.each(...)`), in `source`. */
+/** Whether `name` is the complete title of a describe block (`describe`, `describe.each(...)`), or of a test (`it`, `it.each(...)`), in `source`. */
 function hasTitle(source: string, name: string, kind: 'describe' | 'test'): boolean {
   const literal = (quote: string) => `${quote}${escapeRegExp(quote === "'" ? name.replaceAll("'", "\\'") : name)}${quote}`;
   const literals = [`'`, '"', '`'].map(literal).join('|');
-  const call = kind === 'describe' ? 'describe\\(\\s*' : '(?:\\bit|\\btest)(?:\\.each\\([\\s\\S]*?\\]\\s*(?:as const)?\\))?\\(\\s*';
+  // `.each(...)` takes an inline table or a named constant.
+  const each = '(?:\\.each\\((?:[\\s\\S]*?\\]\\s*(?:as const)?|[A-Z_]+)\\))?';
+  const call = `${kind === 'describe' ? '\\bdescribe' : '(?:\\bit|\\btest)'}${each}\\(\\s*`;
   return new RegExp(`${call}(?:${literals})\\s*,`).test(source);
 }
 

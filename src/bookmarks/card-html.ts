@@ -7,31 +7,48 @@ export const CARD_CACHE_ENTRIES = 5_000;
 
 export type CardRenderer = (card: BookmarkCard) => nunjucks.runtime.SafeString;
 
+interface KeptCard {
+  shown: BookmarkCard;
+  html: nunjucks.runtime.SafeString;
+}
+
+/** Everything the card template prints, compared field by field: no key string to build per card. */
+function showsTheSame(kept: BookmarkCard, card: BookmarkCard): boolean {
+  return (
+    kept.url === card.url &&
+    kept.title === card.title &&
+    kept.description === card.description &&
+    kept.createdIso === card.createdIso &&
+    kept.tagList.length === card.tagList.length &&
+    kept.tagList.every((tag, index) => tag === card.tagList[index])
+  );
+}
+
 /**
- * Cards are most of the cost of a list: nunjucks spends about 10 µs on each
- * and a page shows 50. The same bookmarks come back on every keystroke pause,
- * every "Load more" and every dashboard load, so each card's HTML is kept
- * (least recently used out first), keyed by everything the card shows: an
- * edited bookmark simply has a new key. The HTML is the autoescaped output of
- * the card template itself, so marking it safe lets nothing unescaped through.
- * With `maxEntries` 0 (development, where templates reload) nothing is kept.
- * Correct with other processes writing too: an entry is found only by the exact
- * values the card shows, so a bookmark changed anywhere renders under a new key.
+ * Cards are most of the cost of a list: nunjucks spends about 10 µs on each.
+ * The same bookmarks come back on every keystroke pause, every "Load more" and
+ * every dashboard load, so each card's HTML is kept by bookmark id (least recently
+ * used out first) with the values it shows, and reused only while the bookmark
+ * still shows exactly those: an edited bookmark renders anew. The HTML is the
+ * autoescaped output of the card template itself, so marking it safe lets nothing
+ * unescaped through. With `maxEntries` 0 (development, where templates reload)
+ * nothing is kept. Correct with other processes writing too: what is compared is
+ * what this request read from the database.
  */
 export function createCardRenderer(env: nunjucks.Environment, maxEntries: number): CardRenderer {
-  const kept = new Map<string, nunjucks.runtime.SafeString>();
+  const kept = new Map<number, KeptCard>();
   return (card) => {
-    const key = `${card.id}\0${card.createdIso}\0${card.url}\0${card.title}\0${card.tagList.join(' ')}\0${card.description}`;
-    const cached = kept.get(key);
-    if (cached) {
+    const found = kept.get(card.id);
+    if (found && showsTheSame(found.shown, card)) {
       // Map order is insertion order: re-inserting marks it recently used.
-      kept.delete(key);
-      kept.set(key, cached);
-      return cached;
+      kept.delete(card.id);
+      kept.set(card.id, found);
+      return found.html;
     }
     const html = new nunjucks.runtime.SafeString(env.render(CARD_TEMPLATE, { bookmark: card }));
     if (maxEntries > 0) {
-      kept.set(key, html);
+      kept.delete(card.id);
+      kept.set(card.id, { shown: card, html });
       if (kept.size > maxEntries) kept.delete(kept.keys().next().value!);
     }
     return html;

@@ -39,7 +39,10 @@ export function toCard(bookmark: Bookmark): BookmarkCard {
     url: bookmark.url,
     title: bookmark.title,
     description: bookmark.description,
-    host: hostOf(bookmark.url),
+    // Parsed only when a template prints it: a kept card never does.
+    get host() {
+      return hostOf(this.url);
+    },
     tagList: bookmark.tags,
     createdIso: bookmark.createdAt.toISOString().slice(0, 10),
     createdLabel: labelFor(bookmark.createdAt),

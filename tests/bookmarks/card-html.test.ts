@@ -30,10 +30,10 @@ describe('createCardRenderer', () => {
     expect(render(toCard(bookmark({ title: '<img src=x onerror=alert(1)>', tags: ['<b>'] })))).toBe(first);
   });
 
-  it('renders anew whatever the card shows changes: title, address, tags or date', () => {
+  it('renders anew whatever the card shows changes: title, address, tags, description or date', () => {
     const render = createCardRenderer(environment(), 10);
     const original = String(render(toCard(bookmark())));
-    for (const edit of [{ title: 'Renamed' }, { url: 'https://example.org/' }, { tags: ['three'] }, { createdAt: new Date(1_600_000_000_000) }]) {
+    for (const edit of [{ title: 'Renamed' }, { url: 'https://example.org/' }, { tags: ['three'] }, { tags: ['one'] }, { description: 'Now described' }, { createdAt: new Date(1_600_000_000_000) }]) {
       const changed = String(render(toCard(bookmark(edit))));
       expect(changed).not.toBe(original);
       expect(changed).toBe(String(createCardRenderer(environment(), 0)(toCard(bookmark(edit)))));

@@ -36,7 +36,7 @@ export const TAG_CLOUD_SIZE = 30;
  * Cards per page of the dashboard and of live search: a screen shows about
  * eight, and more arrive as the list scrolls, so each answer stays small.
  */
-export const LIST_PAGE_SIZE = 25;
+export const LIST_PAGE_SIZE = 20;
 
 const EMPTY_FIELDS: BookmarkFields = { url: '', title: '', description: '', tags: '' };
 

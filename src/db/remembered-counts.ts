@@ -12,7 +12,8 @@ import type { Db } from './database.js';
  */
 interface TotalsMemo {
   version: string;
-  totals: Map<string, number>;
+  /** The count's promise: searches asking for a total while it is counted wait for that one count. */
+  totals: Map<string, Promise<number>>;
 }
 /** Two totals a search (everyone's matches, to pick a plan, and the owner's): a few thousand searches of one version. */
 const MEMO_MAX_ENTRIES = 5_000;
@@ -30,15 +31,17 @@ export async function rememberedCount(db: Db, key: string, count: () => Promise<
     memo.version = version;
     memo.totals.clear();
   }
-  let total = memo.totals.get(key);
-  if (total === undefined) {
-    total = await count();
-    // A write may have landed while counting: keep the total only if the version still holds.
-    if (memo.version === version) {
-      // Full: the oldest total goes, not all of them (which would make every search count again at once).
-      if (memo.totals.size >= MEMO_MAX_ENTRIES) memo.totals.delete(memo.totals.keys().next().value!);
-      memo.totals.set(key, total);
-    }
-  }
+  const { totals } = memo;
+  const known = totals.get(key);
+  if (known) return known;
+  const total = count();
+  // Full: the oldest total goes, not all of them (which would make every search count again at once).
+  if (totals.size >= MEMO_MAX_ENTRIES) totals.delete(totals.keys().next().value!);
+  totals.set(key, total);
+  // A count that failed is not remembered: the next search counts again. (One that a write
+  // overtook is gone already: the first search to read the new version cleared the map.)
+  total.catch(() => {
+    if (totals.get(key) === total) totals.delete(key);
+  });
   return total;
 }

@@ -140,6 +140,43 @@ describe('searchBookmarks with few and with many matches', () => {
     }
   });
 
+  /** `db`, counting the count(*) statements it runs; the first `failures` of them throw. */
+  function countingCounts(failures = 0): { db: Db; counts: () => number } {
+    let counts = 0;
+    const isCount = (statement: unknown) =>
+      (statement as { queryChunks: { value?: string[] }[] }).queryChunks.some((chunk) => chunk.value?.join('').includes('count('));
+    const counting: Db = Object.create(db);
+    counting.get = async (statement, params) => {
+      if (isCount(statement) && ++counts <= failures) throw new Error('count failed');
+      return db.get(statement, params);
+    };
+    return { db: counting, counts: () => counts };
+  }
+
+  it('counts a total once for searches asking for it at the same time, and again after a write', async () => {
+    for (let i = 0; i < 30; i++) await setupBookmark(db, 'alice', { title: `Counted once ${i}`, url: `https://example.com/${i}` });
+    const { db: counting, counts } = countingCounts();
+    const alone = (await searchBookmarks(counting, 'alice', parseSearch('counted'), null, 10)).total;
+    const countsAlone = counts();
+    expect([alone, countsAlone > 0]).toEqual([30, true]);
+
+    await setupBookmark(db, 'alice', { title: 'Counted once more', url: 'https://example.com/more' });
+    const eight = (text: string) => Promise.all(Array.from({ length: 8 }, () => searchBookmarks(counting, 'alice', parseSearch(text), null, 10)));
+    // Eight searches of another word first, so that a pool has eight connections open and the searches below truly overlap.
+    await eight('once');
+    const before = counts();
+    const together = await eight('counted');
+    expect(together.map((page) => page.total)).toEqual(Array(8).fill(31));
+    expect(counts() - before).toBe(countsAlone);
+  });
+
+  it('does not remember a count that failed: the next search counts again', async () => {
+    await setupBookmark(db, 'alice', { title: 'Counted after a failure' });
+    const { db: failingOnce } = countingCounts(1);
+    await expect(searchBookmarks(failingOnce, 'alice', parseSearch('failure'))).rejects.toThrow('count failed');
+    expect((await searchBookmarks(failingOnce, 'alice', parseSearch('failure'))).total).toBe(1);
+  });
+
   it.each(['web', 'web-dev', 'c++', 'crème', 'x_y', '++'])('finds exactly the bookmarks tagged #%s, and counts them', async (tag) => {
     const tags = ['web', 'web-dev', 'c++', 'c', 'crème', 'x_y', 'x', '++'];
     for (const [i, other] of tags.entries()) await setupBookmark(db, 'alice', { title: `Tagged ${i}`, url: `https://example.com/${i}`, tags: [other] });

@@ -20,15 +20,21 @@ describe('the SQLite writer shared by a process’s requests', () => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
+  /** A migrated SQLite file in a fresh directory, opened as this process and as another one would open it. */
+  async function twoProcessesOnOneFile(): Promise<{ here: SqliteDb; otherProcess: SqliteDb; close(): Promise<void> }> {
+    const dir = mkdtempSync(join(tmpdir(), 'bookmarks-writer-'));
+    dirs.push(dir);
+    const file = join(dir, 'bookmarks.db');
+    const here = new SqliteDb(file);
+    const otherProcess = new SqliteDb(file);
+    await migrate(here);
+    return { here, otherProcess, close: async () => void (await Promise.all([here.close(), otherProcess.close()])) };
+  }
+
   it('keeps an acknowledged write that waited for another process, whatever a transaction of its own process then does', async () => {
     for (let run = 0; run < 12; run++) {
-      const dir = mkdtempSync(join(tmpdir(), 'bookmarks-writer-'));
-      dirs.push(dir);
-      const file = join(dir, 'bookmarks.db');
-      const here = new SqliteDb(file);
-      const otherProcess = new SqliteDb(file);
+      const { here, otherProcess, close } = await twoProcessesOnOneFile();
       try {
-        await migrate(here);
         // Another process holds the write lock for a while.
         const holding = otherProcess.transaction(async (tx) => {
           await tx.run(sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES (${`other-${run}`}, 1, 0)`);
@@ -55,20 +61,14 @@ describe('the SQLite writer shared by a process’s requests', () => {
         expect(await here.get(sql`SELECT title FROM bookmarks WHERE id = ${saved.id}`), `run ${run}`).toEqual({ title: 'Kept' });
         expect(await here.get(sql`SELECT key FROM rate_limit_hits WHERE key = ${`failing-${run}`}`)).toBeUndefined();
       } finally {
-        await here.close();
-        await otherProcess.close();
+        await close();
       }
     }
   });
 
   it('waits for another process without blocking its own event loop', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bookmarks-writer-'));
-    dirs.push(dir);
-    const file = join(dir, 'bookmarks.db');
-    const here = new SqliteDb(file);
-    const otherProcess = new SqliteDb(file);
+    const { here, otherProcess, close } = await twoProcessesOnOneFile();
     try {
-      await migrate(here);
       const holding = otherProcess.transaction(async () => sleep(300));
       await sleep(10);
       const writes = Array.from({ length: 20 }, (_, i) => here.run(sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES (${`w${i}`}, 1, 0)`));
@@ -81,8 +81,7 @@ describe('the SQLite writer shared by a process’s requests', () => {
       expect(ticks).toBeGreaterThan(10);
       expect(await here.get(sql`SELECT count(*) AS n FROM rate_limit_hits`)).toEqual({ n: 20 });
     } finally {
-      await here.close();
-      await otherProcess.close();
+      await close();
     }
   });
 });

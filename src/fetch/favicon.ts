@@ -1,4 +1,4 @@
-import { DEFAULT_TIMEOUT_MS, decodedBody, openResponse, readCapped, withDeadline, type FetchOptions } from './request.js';
+import { decodedBody, fetchGuarded, readCapped, type FetchOptions } from './request.js';
 import type { FaviconContentType, FaviconResult } from './result.js';
 
 export const FAVICON_BYTE_LIMIT = 32 * 1024;
@@ -30,29 +30,16 @@ export function sniffImageType(bytes: Uint8Array): FaviconContentType | null {
  * a PNG, ICO, GIF, WebP or JPEG of at most 32 KB, never SVG.
  */
 export async function fetchFavicon(input: string, options: FetchOptions = {}): Promise<FaviconResult> {
-  let start: URL;
-  try {
-    start = new URL(input);
-  } catch {
-    return { ok: false, reason: 'invalid_url' };
-  }
-  return withDeadline(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, async (signal): Promise<FaviconResult> => {
-    const opened = await openResponse(start, options, IMAGE_ACCEPT, signal);
-    if (!opened.ok) return opened;
-    const { url, response } = opened;
-    try {
-      const encoded = (response.headers['content-encoding'] ?? 'identity').trim().toLowerCase() !== 'identity';
-      // Refused before reading when the server says so; otherwise the cap below decides.
-      if (!encoded && Number(response.headers['content-length'] ?? 0) > FAVICON_BYTE_LIMIT) {
-        return { ok: false, reason: 'too_large', limit: FAVICON_BYTE_LIMIT };
-      }
-      const body = await readCapped(decodedBody(response), FAVICON_BYTE_LIMIT);
-      if (body.capped) return { ok: false, reason: 'too_large', limit: FAVICON_BYTE_LIMIT };
-      const contentType = sniffImageType(body.bytes);
-      if (!contentType) return { ok: false, reason: 'not_image' };
-      return { ok: true, favicon: { url: url.href, bytes: body.bytes, contentType } };
-    } finally {
-      response.destroy();
+  return fetchGuarded(input, options, IMAGE_ACCEPT, async (url, response): Promise<FaviconResult> => {
+    const encoded = (response.headers['content-encoding'] ?? 'identity').trim().toLowerCase() !== 'identity';
+    // Refused before reading when the server says so; otherwise the cap below decides.
+    if (!encoded && Number(response.headers['content-length'] ?? 0) > FAVICON_BYTE_LIMIT) {
+      return { ok: false, reason: 'too_large', limit: FAVICON_BYTE_LIMIT };
     }
+    const body = await readCapped(decodedBody(response), FAVICON_BYTE_LIMIT);
+    if (body.capped) return { ok: false, reason: 'too_large', limit: FAVICON_BYTE_LIMIT };
+    const contentType = sniffImageType(body.bytes);
+    if (!contentType) return { ok: false, reason: 'not_image' };
+    return { ok: true, favicon: { url: url.href, bytes: body.bytes, contentType } };
   });
 }

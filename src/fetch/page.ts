@@ -1,6 +1,6 @@
 import { bomEncoding, charsetParameter, decodeText, encodingForLabel, metaEncoding, undeclaredEncoding } from './charset.js';
 import { createHeadScanner, scanHead, type HeadInfo, type IconLink } from './head.js';
-import { DEFAULT_TIMEOUT_MS, decodedBody, openResponse, readCapped, withDeadline, type FetchOptions } from './request.js';
+import { decodedBody, fetchGuarded, readCapped, type FetchOptions } from './request.js';
 import type { PageMetadata, PageResult } from './result.js';
 
 /** Decompressed bytes read at most; a head that has not ended by then is not read further. */
@@ -64,40 +64,27 @@ function metadataFrom(head: HeadInfo, pageUrl: URL): PageMetadata {
  * failure a user or a site can cause comes back as a value, never a throw.
  */
 export async function fetchPageMetadata(input: string, options: FetchOptions = {}): Promise<PageResult> {
-  let start: URL;
-  try {
-    start = new URL(input);
-  } catch {
-    return { ok: false, reason: 'invalid_url' };
-  }
-  return withDeadline(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, async (signal): Promise<PageResult> => {
-    const opened = await openResponse(start, options, HTML_ACCEPT, signal);
-    if (!opened.ok) return opened;
-    const { url, response } = opened;
-    try {
-      const contentType = response.headers['content-type'] ?? null;
-      const mediaType = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
-      if (!HTML_TYPES.has(mediaType)) return { ok: false, reason: 'not_html', contentType };
-      const headerEncoding = encodingForLabel(charsetParameter(contentType));
+  return fetchGuarded(input, options, HTML_ACCEPT, async (url, response): Promise<PageResult> => {
+    const contentType = response.headers['content-type'] ?? null;
+    const mediaType = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+    if (!HTML_TYPES.has(mediaType)) return { ok: false, reason: 'not_html', contentType };
+    const headerEncoding = encodingForLabel(charsetParameter(contentType));
 
-      // First pass, while reading: only to learn where the head ends and what <meta charset> says.
-      // The markup is ASCII in every encoding a page can declare, so a provisional decoder finds it
-      // (and Node's windows-1252 bug, see charset.ts, touches only text, never markup).
-      const probe = createHeadScanner();
-      let probeDecoder: TextDecoder | undefined;
-      const body = await readCapped(decodedBody(response), PAGE_BYTE_LIMIT, (chunk) => {
-        probeDecoder ??= new TextDecoder(bomEncoding(chunk) ?? headerEncoding ?? 'windows-1252');
-        return probe.write(probeDecoder.decode(chunk, { stream: true }));
-      });
+    // First pass, while reading: only to learn where the head ends and what <meta charset> says.
+    // The markup is ASCII in every encoding a page can declare, so a provisional decoder finds it
+    // (and Node's windows-1252 bug, see charset.ts, touches only text, never markup).
+    const probe = createHeadScanner();
+    let probeDecoder: TextDecoder | undefined;
+    const body = await readCapped(decodedBody(response), PAGE_BYTE_LIMIT, (chunk) => {
+      probeDecoder ??= new TextDecoder(bomEncoding(chunk) ?? headerEncoding ?? 'windows-1252');
+      return probe.write(probeDecoder.decode(chunk, { stream: true }));
+    });
 
-      // Precedence as in browsers: byte order mark, then the header, then the page's own <meta>.
-      const encoding = bomEncoding(body.bytes) ?? headerEncoding ?? metaEncoding(probe.end().charset) ?? undeclaredEncoding(body.bytes);
-      const metadata = metadataFrom(scanHead(decodeText(body.bytes, encoding)), url);
-      // A head over the cap still gave us what it started with; fail only if that was nothing.
-      if (body.capped && metadata.title === null && metadata.description === null) return { ok: false, reason: 'too_large', limit: PAGE_BYTE_LIMIT };
-      return { ok: true, metadata };
-    } finally {
-      response.destroy();
-    }
+    // Precedence as in browsers: byte order mark, then the header, then the page's own <meta>.
+    const encoding = bomEncoding(body.bytes) ?? headerEncoding ?? metaEncoding(probe.end().charset) ?? undeclaredEncoding(body.bytes);
+    const metadata = metadataFrom(scanHead(decodeText(body.bytes, encoding)), url);
+    // A head over the cap still gave us what it started with; fail only if that was nothing.
+    if (body.capped && metadata.title === null && metadata.description === null) return { ok: false, reason: 'too_large', limit: PAGE_BYTE_LIMIT };
+    return { ok: true, metadata };
   });
 }

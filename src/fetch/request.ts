@@ -71,7 +71,7 @@ function send(target: CheckedTarget, userAgent: string, accept: string, signal: 
  * credentials, addresses) before connecting to it. Answers the first non-redirect 2xx
  * response, still unread; the caller reads and destroys it.
  */
-export async function openResponse(
+async function openResponse(
   start: URL,
   options: FetchOptions,
   accept: string,
@@ -101,7 +101,7 @@ export async function openResponse(
  * Runs one fetch under a single deadline. Errors the network or the site can cause become
  * values (anything carrying an error code); an error without a code is a bug and is rethrown.
  */
-export async function withDeadline<T>(timeoutMs: number, run: (signal: AbortSignal) => Promise<T | FetchFailure>): Promise<T | FetchFailure> {
+async function withDeadline<T>(timeoutMs: number, run: (signal: AbortSignal) => Promise<T | FetchFailure>): Promise<T | FetchFailure> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error('fetch deadline passed')), timeoutMs);
   try {
@@ -116,6 +116,34 @@ export async function withDeadline<T>(timeoutMs: number, run: (signal: AbortSign
     // Ends any socket still open (the caller stopped reading early).
     controller.abort();
   }
+}
+
+/**
+ * GETs `input` through the guard under one deadline (DEFAULT_TIMEOUT_MS unless the options
+ * say otherwise) and hands the first 2xx response to `read`, destroying it afterwards.
+ * What pages and icons share; each reads its own kind of body.
+ */
+export async function fetchGuarded<T>(
+  input: string,
+  options: FetchOptions,
+  accept: string,
+  read: (url: URL, response: http.IncomingMessage) => Promise<T | FetchFailure>,
+): Promise<T | FetchFailure> {
+  let start: URL;
+  try {
+    start = new URL(input);
+  } catch {
+    return { ok: false, reason: 'invalid_url' };
+  }
+  return withDeadline(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, async (signal) => {
+    const opened = await openResponse(start, options, accept, signal);
+    if (!opened.ok) return opened;
+    try {
+      return await read(opened.url, opened.response);
+    } finally {
+      opened.response.destroy();
+    }
+  });
 }
 
 /** The body after its Content-Encoding is undone; an encoding we did not offer is an error. */

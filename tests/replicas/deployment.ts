@@ -85,6 +85,17 @@ async function waitForHealthy(url: string, app: Started): Promise<void> {
   throw new Error(`the app at ${url} did not become healthy:\n${app.log()}`);
 }
 
+/** Until `count` different workers have answered /healthz (each request on its own connection, handed out in turn). */
+async function waitForWorkers(url: string, app: Started, count: number): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (let attempt = 0; Date.now() < deadline; attempt++) {
+    await send(`${url}/healthz?probe=workers-${attempt}`);
+    if (new Set(pidsInLog(app.log(), '')).size >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`fewer than ${count} workers answered:\n${app.log()}`);
+}
+
 async function stopApp(app: Started): Promise<void> {
   if (app.child.exitCode !== null || app.child.signalCode !== null) return;
   const exited = new Promise((resolve) => app.child.once('exit', resolve));
@@ -140,6 +151,8 @@ export async function startDeployment(engine: 'postgres' | 'sqlite'): Promise<De
       apps.push(startApp({ ...shared, DATABASE_PATH: join(workDir, 'bookmarks.db'), PORT: String(ports[0]), WEB_CONCURRENCY: '3' }, workDir));
     }
     await Promise.all(ports.map((port, index) => waitForHealthy(`http://127.0.0.1:${port}`, apps[index]!)));
+    // One worker answering is not all three listening: node:cluster hands connections only to workers that listen.
+    if (engine === 'sqlite') await waitForWorkers(appBaseUrl, apps[0]!, 3);
   } catch (error) {
     await close();
     throw error;

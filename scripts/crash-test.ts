@@ -12,9 +12,16 @@ import { buildProduction, cardIds, FORM, HTMX_HEADERS, parseExport, prepareStack
  */
 const ITERATIONS = Number(process.env.CRASH_ITERATIONS ?? 8);
 const WRITERS = Number(process.env.CRASH_WRITERS ?? 8);
+/**
+ * Writes per user before its writer signs in as a new one: below the write limit (300 a minute
+ * per user, a 429 is a failure here), which is kept in the database and outlives the restarts.
+ */
+const WRITES_PER_USER = 250;
 
 interface Write {
   url: string;
+  /** The session of the user who added it. */
+  cookie: string;
   id: number;
   deleted: boolean;
   /** A delete was in flight when the server died: it may or may not have landed. */
@@ -34,20 +41,28 @@ async function main(): Promise<void> {
   let inFlightAtKill = 0;
   try {
     server = await startServer(stack, databasePath);
-    // The session is a stateless cookie with the same key across restarts: one sign-in serves every iteration.
-    // One user per writer, so no writer waits on the per-user write limit (a 429 is a failure here).
-    const cookies = await Promise.all(Array.from({ length: WRITERS }, (_, w) => signInOverHttp(stack.baseUrl, `crash-user-${w}`)));
+    // Sessions are stateless cookies with the same key across restarts: a sign-in serves until its user
+    // has made WRITES_PER_USER writes. One user at a time per writer, so no writer waits on another.
+    const cookies: string[] = [];
+    const writerUsers = Array.from({ length: WRITERS }, () => ({ cookie: '', writes: WRITES_PER_USER, signIns: 0 }));
     for (let iteration = 0; iteration < ITERATIONS; iteration++) {
       if (iteration > 0) server = await startServer(stack, databasePath);
       let stop = false;
       let inFlight = 0;
       const writers = Array.from({ length: WRITERS }, async (_, w) => {
-        const headers = { cookie: cookies[w]!, ...HTMX_HEADERS };
+        const user = writerUsers[w]!;
         for (let n = 0; !stop; n++) {
-          const ownLive = acknowledged.filter((a) => !a.deleted && !a.uncertain && a.url.includes(`/w${w}/`));
           let pendingDelete: Write | undefined;
           inFlight++;
           try {
+            if (user.writes >= WRITES_PER_USER) {
+              user.cookie = await signInOverHttp(stack.baseUrl, `crash-user-${w}-${user.signIns++}`);
+              user.writes = 0;
+              cookies.push(user.cookie);
+            }
+            const headers = { cookie: user.cookie, ...HTMX_HEADERS };
+            const ownLive = acknowledged.filter((a) => !a.deleted && !a.uncertain && a.cookie === user.cookie);
+            user.writes++;
             if (n % 4 === 3 && ownLive.length > 0) {
               const target = ownLive[0]!;
               pendingDelete = target;
@@ -64,7 +79,7 @@ async function main(): Promise<void> {
               const body = await response.text();
               if (response.status === 200) {
                 const id = cardIds(body).get(url);
-                if (id) acknowledged.push({ url, id, deleted: false, uncertain: false, at: Date.now() });
+                if (id) acknowledged.push({ url, cookie: user.cookie, id, deleted: false, uncertain: false, at: Date.now() });
                 else failures.push(`add of ${url} acknowledged without its card`);
               } else failures.push(`add answered ${response.status}`);
             }

@@ -33,20 +33,33 @@ function labelFor(date: Date): string {
 /** Stored addresses are always http(s) URLs the parser wrote, so they parse again. */
 export const hostOf = (url: string): string => (URL.canParse(url) ? new URL(url).host : '');
 
+/** A class, not an object literal: a literal with a getter is built through a slow path, twice the cost per card. */
+class Card implements BookmarkCard {
+  readonly id: number;
+  readonly url: string;
+  readonly title: string;
+  readonly description: string;
+  readonly tagList: string[];
+  readonly createdIso: string;
+  readonly createdLabel: string;
+  constructor(bookmark: Bookmark) {
+    this.id = bookmark.id;
+    this.url = bookmark.url;
+    this.title = bookmark.title;
+    this.description = bookmark.description;
+    this.tagList = bookmark.tags;
+    this.createdIso = bookmark.createdAt.toISOString().slice(0, 10);
+    this.createdLabel = labelFor(bookmark.createdAt);
+  }
+
+  /** Parsed only when a template prints it: a kept card never does. */
+  get host(): string {
+    return hostOf(this.url);
+  }
+}
+
 export function toCard(bookmark: Bookmark): BookmarkCard {
-  return {
-    id: bookmark.id,
-    url: bookmark.url,
-    title: bookmark.title,
-    description: bookmark.description,
-    // Parsed only when a template prints it: a kept card never does.
-    get host() {
-      return hostOf(this.url);
-    },
-    tagList: bookmark.tags,
-    createdIso: bookmark.createdAt.toISOString().slice(0, 10),
-    createdLabel: labelFor(bookmark.createdAt),
-  };
+  return new Card(bookmark);
 }
 
 /** What every list template needs: the cards, the total and the next page's cursor. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { param, type Db } from '../db/database.js';
-import { rememberedCount } from '../db/remembered-counts.js';
+import { countOnce, rememberedCount } from '../db/remembered-counts.js';
 import { toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
 import { ownerVersion } from './queries.js';
 import { tokenize, type SearchTerms } from './search-syntax.js';
@@ -354,9 +354,8 @@ const postgres = {
 /**
  * PostgreSQL totals remembered per owner and data version (owner_versions,
  * moved by a trigger on every write, by any replica): a version read from the
- * database at each search, so no total outlives a write made anywhere. What is
- * kept is the count's promise: requests that ask for the same total while it is
- * being counted wait for that one count instead of each starting their own.
+ * database at each search, so no total outlives a write made anywhere (totals of
+ * older versions are never asked for again, and leave as the map fills).
  */
 const TOTALS_MAX = 5_000;
 const pgTotals = new WeakMap<Db, Map<string, Promise<number>>>();
@@ -364,18 +363,7 @@ const pgTotals = new WeakMap<Db, Map<string, Promise<number>>>();
 async function postgresTotal(db: Db, ownerSub: string, key: string, count: () => Promise<number>): Promise<number> {
   let totals = pgTotals.get(db);
   if (!totals) pgTotals.set(db, (totals = new Map()));
-  const remembered = `${ownerSub}\0${await ownerVersion(db, ownerSub)}\0${key}`;
-  const known = totals.get(remembered);
-  if (known) return known;
-  const total = count();
-  // Full: the oldest total goes (totals of older versions are never asked for again).
-  if (totals.size >= TOTALS_MAX) totals.delete(totals.keys().next().value!);
-  totals.set(remembered, total);
-  // A count that failed is not remembered: the next request counts again.
-  total.catch(() => {
-    if (totals.get(remembered) === total) totals.delete(remembered);
-  });
-  return total;
+  return countOnce(totals, `${ownerSub}\0${await ownerVersion(db, ownerSub)}\0${key}`, count, TOTALS_MAX);
 }
 
 async function searchPostgres(db: Db, ownerSub: string, terms: SearchTerms, after: Cursor | null, limit: number): Promise<BookmarkPage> {

@@ -27,19 +27,27 @@ export async function rememberedCount(db: Db, key: string, count: () => Promise<
     memos.set(db, memo);
   }
   const { version } = (await db.get<{ version: string }>(readVersion))!;
+  // A count that a write overtook goes with the rest: the first search to read the new version clears the map.
   if (version !== memo.version) {
     memo.version = version;
     memo.totals.clear();
   }
-  const { totals } = memo;
+  return countOnce(memo.totals, key, count, MEMO_MAX_ENTRIES);
+}
+
+/**
+ * The total under `key` in `totals`, counted only if no request has asked for it yet: what is
+ * kept is the count's promise, so requests asking while it is counted wait for that one count.
+ * Full, the oldest total goes, not all of them (which would make every search count again at
+ * once); a count that failed is not kept, so the next request counts again. Keys must name the
+ * data version they were counted at, or the map must be cleared when it moves.
+ */
+export function countOnce(totals: Map<string, Promise<number>>, key: string, count: () => Promise<number>, maxEntries: number): Promise<number> {
   const known = totals.get(key);
   if (known) return known;
   const total = count();
-  // Full: the oldest total goes, not all of them (which would make every search count again at once).
-  if (totals.size >= MEMO_MAX_ENTRIES) totals.delete(totals.keys().next().value!);
+  if (totals.size >= maxEntries) totals.delete(totals.keys().next().value!);
   totals.set(key, total);
-  // A count that failed is not remembered: the next search counts again. (One that a write
-  // overtook is gone already: the first search to read the new version cleared the map.)
   total.catch(() => {
     if (totals.get(key) === total) totals.delete(key);
   });

@@ -230,7 +230,7 @@ function withTagWords(terms: SearchTerms): SearchTerms {
  */
 async function searchSqlite(db: Db, ownerSub: string, terms: SearchTerms, after: Cursor | null, limit: number): Promise<BookmarkPage> {
   const onlyTag = onlyOneTag(terms);
-  const tagFiltered = terms.tags.length + terms.excludedTags.length > 0;
+  const tagFiltered = isTagged(terms);
   terms = withTagWords(terms);
 
   if (!hasTextTerms(terms)) {

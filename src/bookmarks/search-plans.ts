@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { param, type Db } from '../db/database.js';
-import { countOnce, rememberedCount } from '../db/remembered-counts.js';
+import { countOnce, currentTotals, SQLITE_TOTALS_MAX } from '../db/remembered-counts.js';
 import { toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
 import { ownerVersion } from './queries.js';
 import { tokenize, type SearchTerms } from './search-syntax.js';
@@ -178,8 +178,13 @@ const isTagged = (terms: SearchTerms): boolean => terms.tags.length + terms.excl
 const sqliteTagParams = (terms: SearchTerms) => (isTagged(terms) ? { tags: JSON.stringify(terms.tags), excludedTags: JSON.stringify(terms.excludedTags) } : {});
 const plansFor = (terms: SearchTerms) => (isTagged(terms) ? taggedMatchPlans : untaggedMatchPlans);
 
-async function sqliteTotal(db: Db, key: string, statement: ReturnType<typeof sql>, params: Record<string, unknown>): Promise<number> {
-  return rememberedCount(db, key, async () => (await db.get<{ total: number }>(statement, params))!.total);
+/** A search's remembered totals (src/db/remembered-counts.ts): the version is read once, at the first total the search asks for. */
+function sqliteTotals(db: Db) {
+  let totals: Map<string, Promise<number>> | undefined;
+  return async (key: string, statement: ReturnType<typeof sql>, params: Record<string, unknown>): Promise<number> => {
+    totals ??= await currentTotals(db);
+    return countOnce(totals, key, async () => (await db.get<{ total: number }>(statement, params))!.total, SQLITE_TOTALS_MAX);
+  };
 }
 
 /** For few matches: all of them, sorted by date here; the page is cut after the cursor. */
@@ -231,6 +236,7 @@ function withTagWords(terms: SearchTerms): SearchTerms {
 async function searchSqlite(db: Db, ownerSub: string, terms: SearchTerms, after: Cursor | null, limit: number): Promise<BookmarkPage> {
   const onlyTag = onlyOneTag(terms);
   const tagFiltered = isTagged(terms);
+  const sqliteTotal = sqliteTotals(db);
   terms = withTagWords(terms);
 
   if (!hasTextTerms(terms)) {
@@ -239,10 +245,10 @@ async function searchSqlite(db: Db, ownerSub: string, terms: SearchTerms, after:
       // Only tags that hold no word the index knows ("#++"): the owner's bookmarks by date, filtered.
       const total =
         onlyTag !== null ? await countTagged(db, ownerSub, onlyTag)
-        : await sqliteTotal(db, `ownedTagged\0${ownerSub}\0${JSON.stringify([terms.tags, terms.excludedTags])}`, sqlite.countOwnedTagged, { owner: ownerSub, ...sqliteTagParams(terms) });
+        : await sqliteTotal(`ownedTagged\0${ownerSub}\0${JSON.stringify([terms.tags, terms.excludedTags])}`, sqlite.countOwnedTagged, { owner: ownerSub, ...sqliteTagParams(terms) });
       return total === 0 ? EMPTY_PAGE : toPage(await db.all<BookmarkRow>(sqlite.newestTagged, { ...page, ...sqliteTagParams(terms) }), total, limit);
     }
-    const total = await sqliteTotal(db, `owned\0${ownerSub}`, countOwned, { owner: ownerSub });
+    const total = await sqliteTotal(`owned\0${ownerSub}`, countOwned, { owner: ownerSub });
     return total === 0 ? EMPTY_PAGE : toPage(await db.all<BookmarkRow>(newest, page), total, limit);
   }
 
@@ -250,7 +256,7 @@ async function searchSqlite(db: Db, ownerSub: string, terms: SearchTerms, after:
   if (textMatch !== null) {
     // Counted over everyone's bookmarks, but only to choose a plan (at most a few µs apart):
     // the rows and the total below are the owner's alone.
-    const anyone = await sqliteTotal(db, `anyone\0${textMatch}`, sqlite.countMatchesUpTo, { match: textMatch, limit: READ_ALL_MAX + 1 });
+    const anyone = await sqliteTotal(`anyone\0${textMatch}`, sqlite.countMatchesUpTo, { match: textMatch, limit: READ_ALL_MAX + 1 });
     if (anyone <= READ_ALL_MAX) {
       const { total, rows } = await pageFromAllMatches(db, ownerSub, textMatch, terms, after, limit);
       return total === 0 ? EMPTY_PAGE : toPage(rows, total, limit);
@@ -258,7 +264,7 @@ async function searchSqlite(db: Db, ownerSub: string, terms: SearchTerms, after:
   }
 
   const ownerMatch = toFtsMatch(ownerSub, terms);
-  const textMatches = await sqliteTotal(db, `owner\0${ownerMatch}`, sqlite.countMatches, { match: ownerMatch });
+  const textMatches = await sqliteTotal(`owner\0${ownerMatch}`, sqlite.countMatches, { match: ownerMatch });
   if (textMatches === 0) return EMPTY_PAGE;
   if (textMatches <= READ_ALL_MAX) {
     const { total, rows } = await pageFromAllMatches(db, ownerSub, ownerMatch, terms, after, limit);
@@ -267,7 +273,7 @@ async function searchSqlite(db: Db, ownerSub: string, terms: SearchTerms, after:
   const total =
     onlyTag !== null ? await countTagged(db, ownerSub, onlyTag)
     : !tagFiltered ? textMatches
-    : await sqliteTotal(db, `tagged\0${ownerMatch}\0${JSON.stringify([terms.tags, terms.excludedTags])}`, sqlite.countMatchesTagged, {
+    : await sqliteTotal(`tagged\0${ownerMatch}\0${JSON.stringify([terms.tags, terms.excludedTags])}`, sqlite.countMatchesTagged, {
         match: ownerMatch,
         owner: ownerSub,
         ...sqliteTagParams(terms),

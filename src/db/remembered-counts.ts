@@ -16,11 +16,12 @@ interface TotalsMemo {
   totals: Map<string, Promise<number>>;
 }
 /** Two totals a search (everyone's matches, to pick a plan, and the owner's): a few thousand searches of one version. */
-const MEMO_MAX_ENTRIES = 5_000;
+export const SQLITE_TOTALS_MAX = 5_000;
 const memos = new WeakMap<Db, TotalsMemo>();
 const readVersion = sql`SELECT total_changes() || '.' || (SELECT data_version FROM pragma_data_version) AS version`;
 
-export async function rememberedCount(db: Db, key: string, count: () => Promise<number>): Promise<number> {
+/** The totals remembered at the database's current version: read once per search, emptied when the version has moved. */
+export async function currentTotals(db: Db): Promise<Map<string, Promise<number>>> {
   let memo = memos.get(db);
   if (!memo) {
     memo = { version: '', totals: new Map() };
@@ -32,7 +33,7 @@ export async function rememberedCount(db: Db, key: string, count: () => Promise<
     memo.version = version;
     memo.totals.clear();
   }
-  return countOnce(memo.totals, key, count, MEMO_MAX_ENTRIES);
+  return memo.totals;
 }
 
 /**

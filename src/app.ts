@@ -19,6 +19,7 @@ import { tokenRoutes } from './tokens/routes.js';
 import { apiRoutes } from './api/routes.js';
 import { faviconRoutes } from './favicons/routes.js';
 import { PageLookups } from './bookmarks/page-lookups.js';
+import { SearchIndexUpkeep } from './bookmarks/search-index-upkeep.js';
 import { API_PREFIX } from './api/scope.js';
 import { registerCsrfGuard } from './http/csrf.js';
 import { sql } from 'drizzle-orm';
@@ -35,6 +36,8 @@ declare module 'fastify' {
     config: Config;
     /** Titles, descriptions and icons of the pages users save, fetched through the SSRF guard. */
     pageLookups: PageLookups;
+    /** Merges the SQLite search index's segments in the background (after imports, and hourly). */
+    searchIndexUpkeep: SearchIndexUpkeep;
   }
 }
 
@@ -105,6 +108,11 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   app.decorate('pageLookups', pageLookups);
   // Added after the database's own hook, so it runs first: icons still being fetched are stored before the database closes.
   app.addHook('onClose', () => pageLookups.settled());
+  const searchIndexUpkeep = new SearchIndexUpkeep(app.db, app.log);
+  app.decorate('searchIndexUpkeep', searchIndexUpkeep);
+  app.addHook('onReady', async () => searchIndexUpkeep.start());
+  // Like the icons: a merge step in progress ends before the database closes.
+  app.addHook('onClose', () => searchIndexUpkeep.close());
 
   await app.register(view, {
     engine: { nunjucks },

@@ -212,6 +212,17 @@ export function form(values: Record<string, string>): { payload: string; headers
   };
 }
 
+/** A bookmarks file as the import form posts it: multipart/form-data, in the field "file". */
+export function importFile(content: Buffer | string): { payload: Buffer; headers: Record<string, string> } {
+  const boundary = '----bookmarks-test-boundary';
+  const payload = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bookmarks.html"\r\nContent-Type: text/html\r\n\r\n`),
+    Buffer.isBuffer(content) ? content : Buffer.from(content),
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
 /** Extra headers (replacing the defaults: Sec-Fetch-Site, HX-Request, the cookie; undefined removes one) or a raw payload. */
 export interface RequestOptions {
   headers?: Record<string, string | undefined>;

@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm';
 import { buildApp } from '../../src/app.js';
 import type { LocalProvider } from '../../src/dev/oidc-provider.js';
 import { generateExport } from '../../bench/export-file.js';
-import { html, HTMX, providerSettings, SAME_ORIGIN, signIn, startTestProvider, testConfig, useSignedInApp } from '../helpers.js';
+import { html, HTMX, importFile, providerSettings, SAME_ORIGIN, signIn, startTestProvider, testConfig, useSignedInApp } from '../helpers.js';
 
 /** Realistic browser exports: about 5 MB (10,000 bookmarks with icons, folders, TAGS) and a small one. */
 const LARGE_EXPORT = generateExport(10_000);
@@ -24,13 +24,8 @@ function bareExport(bytes = 20 * 1024 * 1024 - 1024): string {
 }
 
 function upload(app: FastifyInstance, content: string, cookie: string, headers: Record<string, string>) {
-  const boundary = '----import-worker-boundary';
-  const payload = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bookmarks.html"\r\nContent-Type: text/html\r\n\r\n`),
-    Buffer.from(content),
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return app.inject({ method: 'POST', url: '/import', headers: { cookie, 'content-type': `multipart/form-data; boundary=${boundary}`, ...headers }, payload });
+  const file = importFile(content);
+  return app.inject({ method: 'POST', url: '/import', headers: { cookie, ...file.headers, ...headers }, payload: file.payload });
 }
 
 const stored = async (app: FastifyInstance, owner: string): Promise<number> =>

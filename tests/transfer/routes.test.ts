@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { exportBookmarks } from '../../src/bookmarks/queries.js';
 import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
-import { as, html, parseFragment, setupBookmark, useSignedInApp } from '../helpers.js';
+import { as, html, importFile, parseFragment, setupBookmark, useSignedInApp } from '../helpers.js';
 
 const ctx = useSignedInApp();
 
@@ -13,17 +13,9 @@ const find = async (owner: string, match: (url: string) => boolean) => (await al
 
 /** Posts a file as the import form does; `htmx` sends it as htmx would, `headers` replace the defaults. */
 function upload(content: Buffer | string, userName: string, options: { htmx?: boolean; headers?: Record<string, string> } = {}) {
-  const boundary = '----bookmarks-test-boundary';
-  const payload = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bookmarks.html"\r\nContent-Type: text/html\r\n\r\n`),
-    Buffer.isBuffer(content) ? content : Buffer.from(content),
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
+  const file = importFile(content);
   const user = as(ctx, userName);
-  return (options.htmx ? user.htmx : user).post('/import', undefined, {
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, ...options.headers },
-    payload,
-  });
+  return (options.htmx ? user.htmx : user).post('/import', undefined, { headers: { ...file.headers, ...options.headers }, payload: file.payload });
 }
 
 describe('import', () => {

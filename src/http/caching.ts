@@ -3,8 +3,10 @@ import type { FastifyInstance } from 'fastify';
 /**
  * How an answer holding someone's data may be cached: not at all, since Back after sign-out
  * shows what the browser kept. `private, no-cache` is not enough for full pages: Chromium 156
- * then restores them from its back/forward cache after sign-out, Clear-Site-Data or not
- * (tests/e2e/sign-out-history.e2e.ts fails with it).
+ * then restores them from its back/forward cache after sign-out. Clear-Site-Data drops the
+ * pages already in that cache, but the page the user signs out from enters it only when the
+ * next page commits, after the header was read (tests/e2e/sign-out-history.e2e.ts fails on
+ * that page with `private, no-cache`).
  */
 export const PRIVATE_CACHE_CONTROL = 'no-store';
 

@@ -41,8 +41,23 @@ export function decodeCursor(text: string | undefined): Cursor | null {
  * The owner's bookmarks matching the terms, newest first (by created_at, then
  * id), one page after the cursor, with how many match in all.
  */
-export async function searchBookmarks(db: Db, ownerSub: string, terms: SearchTerms, after: Cursor | null = null, limit = PAGE_SIZE): Promise<BookmarkPage> {
-  return db.engine === 'sqlite' ? searchSqlite(db, ownerSub, terms, after, limit) : searchPostgres(db, ownerSub, terms, after, limit);
+export async function searchBookmarks(
+  db: Db,
+  ownerSub: string,
+  terms: SearchTerms,
+  after: Cursor | null = null,
+  limit = PAGE_SIZE,
+  { ownerVersion: knownVersion }: SearchContext = {},
+): Promise<BookmarkPage> {
+  return db.engine === 'sqlite' ? searchSqlite(db, ownerSub, terms, after, limit) : searchPostgres(db, ownerSub, terms, after, limit, knownVersion);
+}
+
+export interface SearchContext {
+  /**
+   * The owner's data version, when the request has read it already (for its ETag):
+   * PostgreSQL's remembered totals are keyed by it, and need not read it again.
+   */
+  ownerVersion?: number;
 }
 
 const EMPTY_PAGE: BookmarkPage = Object.freeze({ items: [], total: 0, next: null }) as BookmarkPage;
@@ -366,13 +381,13 @@ const postgres = {
 const TOTALS_MAX = 5_000;
 const pgTotals = new WeakMap<Db, Map<string, Promise<number>>>();
 
-async function postgresTotal(db: Db, ownerSub: string, key: string, count: () => Promise<number>): Promise<number> {
+async function postgresTotal(db: Db, ownerSub: string, version: number | undefined, key: string, count: () => Promise<number>): Promise<number> {
   let totals = pgTotals.get(db);
   if (!totals) pgTotals.set(db, (totals = new Map()));
-  return countOnce(totals, `${ownerSub}\0${await ownerVersion(db, ownerSub)}\0${key}`, count, TOTALS_MAX);
+  return countOnce(totals, `${ownerSub}\0${version ?? (await ownerVersion(db, ownerSub))}\0${key}`, count, TOTALS_MAX);
 }
 
-async function searchPostgres(db: Db, ownerSub: string, terms: SearchTerms, after: Cursor | null, limit: number): Promise<BookmarkPage> {
+async function searchPostgres(db: Db, ownerSub: string, terms: SearchTerms, after: Cursor | null, limit: number, knownVersion: number | undefined): Promise<BookmarkPage> {
   const tsquery = toTsquery(terms);
   const tagged = isTagged(terms);
   const tags = tagged ? { tags: terms.tags, excludedTags: terms.excludedTags } : {};
@@ -383,9 +398,9 @@ async function searchPostgres(db: Db, ownerSub: string, terms: SearchTerms, afte
   const key = JSON.stringify([tsquery, terms.tags, terms.excludedTags]);
   let total: number;
   if (onlyTag !== null) total = await countTagged(db, ownerSub, onlyTag);
-  else if (tsquery !== null) total = await postgresTotal(db, ownerSub, key, () => counted(plans.countMatching, matching));
-  else if (tagged) total = await postgresTotal(db, ownerSub, key, () => counted(postgres.countTagged, { owner: ownerSub, ...tags }));
-  else total = await postgresTotal(db, ownerSub, key, () => counted(countOwned, { owner: ownerSub }));
+  else if (tsquery !== null) total = await postgresTotal(db, ownerSub, knownVersion, key, () => counted(plans.countMatching, matching));
+  else if (tagged) total = await postgresTotal(db, ownerSub, knownVersion, key, () => counted(postgres.countTagged, { owner: ownerSub, ...tags }));
+  else total = await postgresTotal(db, ownerSub, knownVersion, key, () => counted(countOwned, { owner: ownerSub }));
   if (total === 0) return EMPTY_PAGE;
   const page = { limit: limit + 1, ...cursorParams(after) };
   const rows =

@@ -65,6 +65,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the revalidation check: the ETag a 200 answer to this request carries. */
     etag: string | null;
+    /** Set by the revalidation check: the user's data version it read, for the handler to reuse. */
+    ownerVersion: number | null;
   }
 }
 
@@ -74,6 +76,7 @@ declare module 'fastify' {
  */
 export function registerRevalidation(app: FastifyInstance, build: () => string): void {
   app.decorateRequest('etag', null);
+  app.decorateRequest('ownerVersion', null);
   // Callback hooks: every other request passes straight through.
   app.addHook('preHandler', (request: FastifyRequest, reply: FastifyReply, done) => {
     if (request.method !== 'GET' || !request.user || !request.routeOptions.config.revalidate || !isFragmentRequest(request)) return done();
@@ -82,6 +85,7 @@ export function registerRevalidation(app: FastifyInstance, build: () => string):
       const etag = etagFor(build(), request, version);
       if (!matches(request.headers['if-none-match'], etag)) {
         request.etag = etag;
+        request.ownerVersion = version;
         return done();
       }
       reply.code(304).header('ETag', etag).header('Cache-Control', REVALIDATED_CACHE_CONTROL).send();

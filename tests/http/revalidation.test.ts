@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { migrateDatabase } from '../../src/db/client.js';
+import { compile, type Statement } from '../../src/db/database.js';
 import { etagFor } from '../../src/http/revalidation.js';
 import { createToken } from '../../src/tokens/tokens.js';
 import { as, buildTestApp, newBlankDatabase, parseFragment, setupBookmark, signIn, startTestProvider, TEST_BASE_URL, useSignedInApp } from '../helpers.js';
@@ -13,12 +14,14 @@ import { as, buildTestApp, newBlankDatabase, parseFragment, setupBookmark, signI
  */
 const ctx = useSignedInApp();
 
-/** Counts the statements the app runs while `work` runs. */
-async function statementsDuring(app: FastifyInstance, work: () => Promise<unknown>): Promise<number> {
+/** Counts the statements the app runs while `work` runs (those whose SQL includes `including`, if given). */
+async function statementsDuring(app: FastifyInstance, work: () => Promise<unknown>, including?: string): Promise<number> {
   const db = app.db;
   const original = { all: db.all, get: db.get, run: db.run };
   let count = 0;
-  const counted = <F extends (...args: never[]) => unknown>(method: F): F => ((...args: Parameters<F>) => (count++, method.apply(db, args))) as F;
+  const counts = (statement: Statement): boolean => including === undefined || compile(statement, db.engine).text.includes(including);
+  const counted = <F extends (statement: Statement, ...rest: never[]) => unknown>(method: F): F =>
+    ((...args: Parameters<F>) => (counts(args[0]) && count++, method.apply(db, args))) as F;
   Object.assign(db, { all: counted(original.all), get: counted(original.get), run: counted(original.run) });
   try {
     await work();
@@ -53,6 +56,18 @@ describe('fragments revalidated with ETags', () => {
     expect(withoutCheck).toBeGreaterThan(withCheck);
     // A weak validator or a list that holds it match too.
     expect((await search('alice', 'driz', `"other", W/${etag}`)).statusCode).toBe(304);
+  });
+
+  it('a search answered in full reads the user\'s data version once, for its ETag and, on PostgreSQL, its remembered total alike', async () => {
+    for (let i = 0; i < 5; i++) await setupBookmark(ctx.app.db, 'alice', { url: `https://example.com/${i}`, title: `Version ${i}` });
+    let answer!: Awaited<ReturnType<typeof search>>;
+    expect(await statementsDuring(ctx.app, async () => (answer = await search('alice', 'vers')), 'owner_versions')).toBe(1);
+    expect(answer.statusCode).toBe(200);
+    expect(parseFragment(answer.body).querySelectorAll('.card')).toHaveLength(5);
+    // The total follows a write made after it was remembered.
+    await setupBookmark(ctx.app.db, 'alice', { url: 'https://example.com/more', title: 'Version more' });
+    expect(parseFragment((await search('alice', 'vers')).body).querySelectorAll('.card')).toHaveLength(6);
+    expect((await search('alice', 'vers')).body).toContain('6 matches');
   });
 
   it('differs by request: another search, load more, the card and the edit form each have their own', async () => {

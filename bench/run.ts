@@ -222,6 +222,16 @@ async function main(): Promise<void> {
   hello.child.kill('SIGTERM');
   const ceiling = ceilingRow.requestsPerSecond;
   console.log(`ceiling: ${Math.round(ceiling)} req/s`);
+  const floorSteps: Row[] = [];
+  for (const [step, name] of [[1, '+ the fixed security headers'], [2, '+ reading the session cookie (no database)']] as const) {
+    const port = await freePort();
+    const server = start(process.execPath, ['--import', 'tsx', 'bench/floor-steps-server.ts', String(port), String(step)]);
+    await waitFor(`http://127.0.0.1:${port}/`, server);
+    const signedIn = step >= 2 ? (await fetch(`http://127.0.0.1:${port}/sign-in`)).headers.getSetCookie()[0]!.split(';')[0]! : undefined;
+    floorSteps.push(await load(name, `http://127.0.0.1:${port}/`, signedIn ? { cookie: signedIn } : {}, server.child.pid!, { search: false }));
+    server.child.kill('SIGTERM');
+    console.log(`  ${name}: ${Math.round(floorSteps.at(-1)!.requestsPerSecond)} req/s`);
+  }
 
   const configurations: Configuration[] = [
     { label: 'SQLite, 1 worker', env: { WEB_CONCURRENCY: '1' }, rows: [], typing: [] },
@@ -284,6 +294,14 @@ Produced by \`npm run bench\` on ${new Date().toISOString()}.
 ## Across configurations
 
 ${crossTargets.join('\n')}
+
+### What the floor is made of
+
+A bare Fastify "hello world" with one piece of a signed-in request added at a time (\`bench/floor-steps-server.ts\`), one process each, in this run:
+
+${table([ceilingRow, ...floorSteps], ceiling)}
+
+The app's floor (below) adds the ended-session lookup in the database and its other hooks to the last step.
 
 ${configurations.map(section).join('\n')}
 ## searchBookmarks alone (SQLite)

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { param, type Db } from '../db/database.js';
+import { cleanText } from '../bookmarks/validation.js';
 
 /** A recognisable prefix lets secret scanners and people spot a leaked token. */
 export const TOKEN_PREFIX = 'bm_';
@@ -42,8 +43,9 @@ export function isWellFormedSecret(secret: string): boolean {
 
 export type NameValidation = { ok: true; name: string } | { ok: false; error: string };
 
+/** The name as it is stored: the app's text rules, as for titles (control characters out: PostgreSQL text cannot hold a NUL). */
 export function validateTokenName(raw: string): NameValidation {
-  const name = raw.trim();
+  const name = cleanText(raw);
   if (name === '') return { ok: false, error: 'Give the token a name, such as the script or device that will use it.' };
   if ([...name].length > TOKEN_NAME_MAX) return { ok: false, error: `Names can be at most ${TOKEN_NAME_MAX} characters.` };
   return { ok: true, name };

@@ -96,9 +96,16 @@ describe('settings page', () => {
     expect(panel.querySelector('.token-name')?.textContent).toBe('extension');
   });
 
+  it('stores the name without control or invisible characters, as titles are stored', async () => {
+    const response = await as(ctx, 'alice').htmx.post('/settings/tokens', { name: ' deploy\u0000bot\u202e\u200b ' });
+    expect(response.statusCode).toBe(201);
+    expect((await listTokens(ctx.app.db, 'alice')).map((token) => token.name)).toEqual(['deploy bot']);
+  });
+
   it.each([
     ['', 'Give the token a name'],
     ['   ', 'Give the token a name'],
+    ['\u0000\u200b\t', 'Give the token a name'],
     ['x'.repeat(101), 'at most 100 characters'],
   ])('refuses the name %j with 422, with and without htmx', async (name, message) => {
     for (const requests of [as(ctx, 'alice'), as(ctx, 'alice').htmx]) {

@@ -12,7 +12,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { openDb } from '../src/db/client.js';
-import { tidySearchIndex } from '../src/bookmarks/search-index-upkeep.js';
+import { mergeSearchIndex } from '../src/bookmarks/search-index-upkeep.js';
 import { copyDatabase } from '../src/db/copy.js';
 import { migrate } from '../src/db/migrate.js';
 import { PostgresDb } from '../src/db/postgres.js';
@@ -194,12 +194,12 @@ async function main(): Promise<void> {
   const seeded = await seed(databasePath, USER);
   console.log(`seeded ${seeded.rows} rows (${seeded.ownRows} for ${USER}) in ${(seeded.milliseconds / 1000).toFixed(1)} s`);
   // As the app does after an import (SearchIndexUpkeep): the seed is one large import.
-  const tidyStarted = performance.now();
+  const mergeStarted = performance.now();
   const seededDb = await openDb({ engine: 'sqlite', path: databasePath });
-  const tidied = (await tidySearchIndex(seededDb))!;
+  const merged = (await mergeSearchIndex(seededDb))!;
   await seededDb.close();
-  const tidySeconds = (performance.now() - tidyStarted) / 1000;
-  console.log(`search index merged from ${tidied.segmentsBefore} segments to ${tidied.segmentsAfter} in ${tidySeconds.toFixed(1)} s (${tidied.steps} steps)`);
+  const mergeSeconds = (performance.now() - mergeStarted) / 1000;
+  console.log(`search index merged from ${merged.before.segments} segments to ${merged.after.segments} in ${mergeSeconds.toFixed(1)} s (${merged.steps} steps)`);
 
   const queryCosts = await measureQueryCosts(databasePath, USER, [COMMON_PREFIX, 'pr', `${COMMON_PREFIX} data`, RARE_WORD, '', `#${TAG}`, `${COMMON_PREFIX} #${TAG}`]);
   console.log(queryCostTable(queryCosts));
@@ -285,7 +285,7 @@ ${targetsFor(configuration).join('\n')}
 Produced by \`npm run bench\` on ${new Date().toISOString()}.
 
 - Machine: ${cpu.length} CPUs (${cpu[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, ${process.platform}; the load generator runs on the same machine
-- Data: ${seeded.rows.toLocaleString('en')} bookmarks, ${seeded.ownRows.toLocaleString('en')} of them the signed-in user's; seeded into SQLite in ${(seeded.milliseconds / 1000).toFixed(1)} s, its search index then merged from ${tidied.segmentsBefore} segments to ${tidied.segmentsAfter} in ${tidySeconds.toFixed(1)} s as the app does after an import, copied into PostgreSQL (\`copyDatabase\`, as \`npm run db:copy\`) in ${copySeconds.toFixed(1)} s
+- Data: ${seeded.rows.toLocaleString('en')} bookmarks, ${seeded.ownRows.toLocaleString('en')} of them the signed-in user's; seeded into SQLite in ${(seeded.milliseconds / 1000).toFixed(1)} s, its search index then merged from ${merged.before.segments} segments to ${merged.after.segments} in ${mergeSeconds.toFixed(1)} s as the app does after an import, copied into PostgreSQL (\`copyDatabase\`, as \`npm run db:copy\`) in ${copySeconds.toFixed(1)} s
 - Load: autocannon, ${CONNECTIONS} connections, ${DURATION} s per scenario after a ${WARMUP} s warm-up, 127.0.0.1 only; the ceiling is a bare Fastify "hello world" in one process, measured in this run
 - The app: started as \`npm start\` does (\`scripts/start.mjs\`: NODE_ENV=production, migrations, then WEB_CONCURRENCY workers), LOG_LEVEL=warn, signed in through the local OpenID provider; searches are htmx requests, as the search box sends them
 - RSS: peak VmRSS of the largest app process (primary or worker) while loaded

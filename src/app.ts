@@ -36,7 +36,7 @@ declare module 'fastify' {
     config: Config;
     /** Titles, descriptions and icons of the pages users save, fetched through the SSRF guard. */
     pageLookups: PageLookups;
-    /** Merges the SQLite search index's segments in the background (after imports, and hourly). */
+    /** Merges the SQLite search index's segments in the background (after imports and, in production, hourly). */
     searchIndexUpkeep: SearchIndexUpkeep;
   }
 }
@@ -110,7 +110,10 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   app.addHook('onClose', () => pageLookups.settled());
   const searchIndexUpkeep = new SearchIndexUpkeep(app.db, app.log);
   app.decorate('searchIndexUpkeep', searchIndexUpkeep);
-  app.addHook('onReady', async () => searchIndexUpkeep.start());
+  // Imports ask for a merge themselves; the periodic checks run in production (tests ask for runs).
+  app.addHook('onReady', async () => {
+    if (config.production) searchIndexUpkeep.start();
+  });
   // Like the icons: a merge step in progress ends before the database closes.
   app.addHook('onClose', () => searchIndexUpkeep.close());
 

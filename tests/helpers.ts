@@ -342,8 +342,10 @@ export function useSignedInApp(overrides: TestConfigOverrides = {}): SignedInCon
     await ctx.provider?.close();
   });
   beforeEach(async () => {
-    // Icons still being fetched for the test before would land in this one's data.
+    // Icons still being fetched for the test before would land in this one's data, and a
+    // search index merge an import asked for would run into this test's statements.
     await ctx.app.pageLookups.settled();
+    await ctx.app.searchIndexUpkeep.settled();
     await resetData(ctx.app.db);
   });
   return ctx;

@@ -101,9 +101,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     const search = text(request.query.q);
     const after = text(request.query.after) || undefined;
     if (!isFragmentRequest(request)) return reply.viewAsync('pages/dashboard.njk', await dashboardView(request, search, {}, after));
-    const page = await searchBookmarks(app.db, currentUser(request).sub, parseSearch(search), decodeCursor(after), LIST_PAGE_SIZE, {
-      ownerVersion: request.ownerVersion ?? undefined,
-    });
+    const page = await searchBookmarks(app.db, currentUser(request).sub, parseSearch(search), decodeCursor(after), LIST_PAGE_SIZE, { ownerVersion: request.ownerVersion });
     // "Load more" appends rows; a new search replaces the whole list, and when
     // it did not come from the search box (a tag chip) the box follows.
     if (after) return reply.viewAsync('partials/bookmark-rows.njk', listView(page, search));

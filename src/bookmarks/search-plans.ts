@@ -47,17 +47,15 @@ export async function searchBookmarks(
   terms: SearchTerms,
   after: Cursor | null = null,
   limit = PAGE_SIZE,
-  { ownerVersion: knownVersion }: SearchContext = {},
+  { ownerVersion: knownVersion }: AlreadyRead = {},
 ): Promise<BookmarkPage> {
-  return db.engine === 'sqlite' ? searchSqlite(db, ownerSub, terms, after, limit) : searchPostgres(db, ownerSub, terms, after, limit, knownVersion);
+  return db.engine === 'sqlite' ? searchSqlite(db, ownerSub, terms, after, limit) : searchPostgres(db, ownerSub, terms, after, limit, knownVersion ?? undefined);
 }
 
-export interface SearchContext {
-  /**
-   * The owner's data version, when the request has read it already (for its ETag):
-   * PostgreSQL's remembered totals are keyed by it, and need not read it again.
-   */
-  ownerVersion?: number;
+/** What the request has read already, so the search need not read it again. */
+export interface AlreadyRead {
+  /** The owner's data version (read for the ETag): PostgreSQL's remembered totals are keyed by it. */
+  ownerVersion?: number | null;
 }
 
 const EMPTY_PAGE: BookmarkPage = Object.freeze({ items: [], total: 0, next: null }) as BookmarkPage;

@@ -73,7 +73,7 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
     }
     const report = await importBookmarks(app.db, currentUser(request).sub, candidates);
     request.log.info({ imported: report.imported, duplicates: report.duplicates }, 'bookmarks imported');
-    // An import leaves the search index in many segments: merging them keeps searches fast.
+    // An import leaves the search index in several large segments: merged, searches read one.
     if (report.imported > 0) app.searchIndexUpkeep.request();
     return renderImport(request, reply, 200, { report });
   });

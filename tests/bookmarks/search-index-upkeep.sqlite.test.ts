@@ -1,7 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { insertBookmarkRows, type BookmarkRowValues } from '../../src/bookmarks/commands.js';
-import { SEARCH_INDEX_SEGMENTS_MAX, searchIndexSegments, tidySearchIndex } from '../../src/bookmarks/search-index-upkeep.js';
+import { mergeSearchIndex, needsMerge, SearchIndexUpkeep, searchIndexShape } from '../../src/bookmarks/search-index-upkeep.js';
 import { searchBookmarks, type Cursor } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import type { Db } from '../../src/db/database.js';
@@ -33,13 +34,13 @@ async function answers(db: Db, ownerSub: string): Promise<Record<string, { ids: 
 }
 
 /**
- * Bookmarks saved in many write transactions, as over months of use: each leaves FTS5
- * another segment, which it merges only level by level. At least `minRows` rows, and
- * on until the index holds more than SEARCH_INDEX_SEGMENTS_MAX segments.
+ * Bookmarks stored in large write transactions, as imports store them, until the index holds
+ * several large segments and a merge is due. Each row is the i-th of a fixed sequence, so two
+ * databases filled alike have the same index.
  */
-async function saveUntilFragmented(db: Db, minRows: number, rowsEach = 30): Promise<void> {
-  for (let t = 0; t < 1000; t++) {
-    if (t * rowsEach >= minRows && (await searchIndexSegments(db)) > SEARCH_INDEX_SEGMENTS_MAX) return;
+async function storeUntilMergeIsDue(db: Db, rowsEach = 800): Promise<void> {
+  for (let t = 0; t < 50; t++) {
+    if (t >= 2 && needsMerge(await searchIndexShape(db))) return;
     const rows: BookmarkRowValues[] = [];
     for (let r = 0; r < rowsEach; r++) {
       const i = t * rowsEach + r;
@@ -55,63 +56,85 @@ async function saveUntilFragmented(db: Db, minRows: number, rowsEach = 30): Prom
     }
     await db.transaction((tx) => insertBookmarkRows(tx, rows));
   }
-  throw new Error('the index never held more segments than the limit');
+  throw new Error('no merge came due');
 }
 
-describe('tidySearchIndex', () => {
+describe('mergeSearchIndex', () => {
   let db: Db;
   beforeEach(async () => {
     db = await openTestDb();
   });
   afterEach(async () => db.close());
 
-  it('merges a many-segment index into one, in several steps, and every search answers exactly as before', async () => {
-    await saveUntilFragmented(db, 3000);
-    const segments = await searchIndexSegments(db);
-    expect(segments).toBeGreaterThan(SEARCH_INDEX_SEGMENTS_MAX);
+  it('merges an index left in several large segments into one, in several steps, and every search answers exactly as before', async () => {
+    await storeUntilMergeIsDue(db);
+    const shape = await searchIndexShape(db);
+    expect(shape.segments).toBeGreaterThan(1);
     const before = { alice: await answers(db, 'alice'), bob: await answers(db, 'bob') };
     expect(before.alice['alp']!.ids.length).toBeGreaterThan(100);
 
-    const report = await tidySearchIndex(db);
-    expect(report).toEqual({ segmentsBefore: segments, segmentsAfter: 1, steps: expect.any(Number) });
+    const report = (await mergeSearchIndex(db))!;
+    expect(report.before).toEqual(shape);
+    expect(report.after.segments).toBe(1);
     // Small steps: the event loop is given back between them.
-    expect(report!.steps).toBeGreaterThan(1);
+    expect(report.steps).toBeGreaterThan(1);
     await checkIntegrity(db);
     expect({ alice: await answers(db, 'alice'), bob: await answers(db, 'bob') }).toEqual(before);
   });
 
-  it('leaves an index of few segments alone', async () => {
-    for (let i = 0; i < 3; i++) await setupBookmark(db, 'alice', { title: `Few ${i}` });
-    const segments = await searchIndexSegments(db);
-    expect(segments).toBeLessThanOrEqual(SEARCH_INDEX_SEGMENTS_MAX);
-    expect(await tidySearchIndex(db)).toEqual({ segmentsBefore: segments, segmentsAfter: segments, steps: 0 });
+  it('leaves alone an index whose other segments are small, as a few saves after a merge leave it', async () => {
+    await storeUntilMergeIsDue(db);
+    await mergeSearchIndex(db);
+    for (let i = 0; i < 5; i++) await setupBookmark(db, 'alice', { title: `Saved later ${i}`, url: `https://later.example/${i}` });
+    const shape = await searchIndexShape(db);
+    expect(shape.segments).toBeGreaterThan(1);
+    expect(needsMerge(shape)).toBe(false);
+    expect(await mergeSearchIndex(db)).toEqual({ before: shape, after: shape, steps: 0 });
   });
 
-  it('keeps the bookmarks saved between its steps, and they are found', async () => {
-    await saveUntilFragmented(db, 3000);
-    const tidying = tidySearchIndex(db);
-    const saved = [];
-    for (let i = 0; i < 5; i++) saved.push((await setupBookmark(db, 'alice', { title: `Zeppelin flight ${i}`, url: `https://zeppelin.example/${i}` })).id);
-    const report = await tidying;
-    expect(report!.steps).toBeGreaterThan(1);
+  it('finishes in as many steps while bookmarks are saved between them, and keeps and finds those bookmarks', async () => {
+    // The same index, merged with nothing saved meanwhile: how many steps the merge takes.
+    const quiet = await openTestDb();
+    let quietSteps: number;
+    try {
+      await storeUntilMergeIsDue(quiet);
+      quietSteps = (await mergeSearchIndex(quiet))!.steps;
+    } finally {
+      await quiet.close();
+    }
+    await storeUntilMergeIsDue(db);
+    let stepsAsked = 0;
+    let finished = false;
+    const merging = mergeSearchIndex(db, { stopping: () => (stepsAsked++, false) }).finally(() => (finished = true));
+    const savedAtStep: number[] = [];
+    const saved: number[] = [];
+    // Saves as requests bring them, a few milliseconds apart, for as long as the merge runs.
+    for (let i = 0; !finished; i++) {
+      saved.push((await setupBookmark(db, 'alice', { title: `Zeppelin flight ${i}`, url: `https://zeppelin.example/${i}` })).id);
+      savedAtStep.push(stepsAsked);
+      await sleep(2);
+    }
+    const report = (await merging)!;
+    expect(savedAtStep.some((step) => step > 0 && step < report.steps), `saved at steps ${savedAtStep.join(' ')} of ${report.steps}`).toBe(true);
+    expect(report.steps).toBeLessThanOrEqual(quietSteps + 1);
     await checkIntegrity(db);
-    const found = await searchBookmarks(db, 'alice', parseSearch('zeppel'));
+    const found = await searchBookmarks(db, 'alice', parseSearch('zeppel'), null, 1000);
     expect(found.items.map((bookmark) => bookmark.id).sort()).toEqual(saved.sort());
-    expect(found.total).toBe(5);
+    expect(found.total).toBe(saved.length);
   });
 
   it('stops between steps when asked, and the next run finishes the merge', async () => {
-    await saveUntilFragmented(db, 3000);
+    await storeUntilMergeIsDue(db);
     const before = await answers(db, 'alice');
     let asked = 0;
-    const stopped = await tidySearchIndex(db, { stopping: () => asked++ >= 1 });
-    expect(stopped!.steps).toBe(1);
-    expect(stopped!.segmentsAfter).toBeGreaterThan(1);
+    const stopped = (await mergeSearchIndex(db, { stopping: () => asked++ >= 1 }))!;
+    expect(stopped.steps).toBe(1);
+    expect(stopped.after.segments).toBeGreaterThan(1);
     // Half-merged, the index still answers everything.
     await checkIntegrity(db);
     expect(await answers(db, 'alice')).toEqual(before);
 
-    expect((await tidySearchIndex(db))!.segmentsAfter).toBe(1);
+    expect((await mergeSearchIndex(db))!.after.segments).toBe(1);
     expect(await answers(db, 'alice')).toEqual(before);
   });
 });
@@ -121,15 +144,14 @@ describe('after an import', () => {
 
   it('the app merges the search index in the background, and the imported bookmarks are found', async () => {
     const db = ctx.app.db;
-    await saveUntilFragmented(db, 100);
-    expect(await searchIndexSegments(db)).toBeGreaterThan(SEARCH_INDEX_SEGMENTS_MAX);
+    await storeUntilMergeIsDue(db);
 
     const entries = Array.from({ length: 30 }, (_, i) => `<DT><A HREF="https://imported.example/${i}" ADD_DATE="1700000000">Imported kestrel ${i}</A>`);
     const file = importFile(`<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL><p>\n${entries.join('\n')}\n</DL><p>\n`);
     const response = await as(ctx, 'alice').post('/import', undefined, { headers: file.headers, payload: file.payload });
     expect(response.statusCode).toBe(200);
     await ctx.app.searchIndexUpkeep.settled();
-    expect(await searchIndexSegments(db)).toBe(1);
+    expect((await searchIndexShape(db)).segments).toBe(1);
     await checkIntegrity(db);
 
     const search = await as(ctx, 'alice').htmx.get('/bookmarks/search?q=kestr');
@@ -137,5 +159,19 @@ describe('after an import', () => {
     const titles = [...parseFragment(search.body).querySelectorAll('.card-title')].map((element) => element.textContent?.trim());
     expect(titles).toHaveLength(20);
     expect(titles.every((title) => title?.startsWith('Imported kestrel'))).toBe(true);
+  });
+
+  it('closed, it takes no further step, and asks for no more runs', async () => {
+    const db = ctx.app.db;
+    await storeUntilMergeIsDue(db);
+    const before = await searchIndexShape(db);
+    const upkeep = new SearchIndexUpkeep(db, ctx.app.log);
+    // Closed before its first step: the run asked for stops there.
+    upkeep.request();
+    await upkeep.close();
+    upkeep.request();
+    await upkeep.settled();
+    expect(await searchIndexShape(db)).toEqual(before);
+    expect(needsMerge(before)).toBe(true);
   });
 });

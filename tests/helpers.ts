@@ -64,6 +64,20 @@ export async function openTestDb(): Promise<Db> {
   return Object.assign(Object.create(db) as Db, { close: async () => (await close(), await drop()) });
 }
 
+/**
+ * Opens a fresh database (this run's engine, the real migrations) before each test of the
+ * describe it is called in, hands it to `use`, and closes it after the test:
+ * `let db: Db; freshDatabaseEachTest((opened) => (db = opened));`
+ */
+export function freshDatabaseEachTest(use: (db: Db) => void): void {
+  let db: Db | undefined;
+  beforeEach(async () => {
+    db = await openTestDb();
+    use(db);
+  });
+  afterEach(async () => db?.close());
+}
+
 /** The app's base URL in tests: nothing listens there; requests go through app.inject. */
 export const TEST_BASE_URL = 'http://127.0.0.1:3999';
 

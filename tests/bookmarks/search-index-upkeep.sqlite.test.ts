@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { insertBookmarkRows, type BookmarkRowValues } from '../../src/bookmarks/commands.js';
 import { mergeSearchIndex, needsMerge, SearchIndexUpkeep, searchIndexShape } from '../../src/bookmarks/search-index-upkeep.js';
 import { searchBookmarks, type Cursor } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import type { Db } from '../../src/db/database.js';
-import { as, importFile, openTestDb, parseFragment, setupBookmark, useSignedInApp } from '../helpers.js';
+import { as, freshDatabaseEachTest, importFile, openTestDb, parseFragment, setupBookmark, useSignedInApp } from '../helpers.js';
 
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet'];
 const SEARCHES = ['', 'alp', 'bravo', 'cha del', '"golf hotel"', '#tag3', 'ech -#tag1', 'india -juliet', 'nothingmatches'];
@@ -61,10 +61,7 @@ async function storeUntilMergeIsDue(db: Db, rowsEach = 800): Promise<void> {
 
 describe('mergeSearchIndex', () => {
   let db: Db;
-  beforeEach(async () => {
-    db = await openTestDb();
-  });
-  afterEach(async () => db.close());
+  freshDatabaseEachTest((opened) => (db = opened));
 
   it('merges an index left in several large segments into one, in several steps, and every search answers exactly as before', async () => {
     await storeUntilMergeIsDue(db);

@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deleteBookmark, insertBookmarkRows, type BookmarkRowValues } from '../../src/bookmarks/commands.js';
 import { searchBookmarks, type Cursor } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import { openDb } from '../../src/db/client.js';
 import type { Db } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
-import { newBlankDatabase, openTestDb, setupBookmark } from '../helpers.js';
+import { freshDatabaseEachTest, newBlankDatabase, setupBookmark } from '../helpers.js';
 
 /**
  * On SQLite, searchBookmarks reads a page in one of two ways, by how many
@@ -16,10 +16,7 @@ import { newBlankDatabase, openTestDb, setupBookmark } from '../helpers.js';
  */
 describe('searchBookmarks with few and with many matches', () => {
   let db: Db;
-  beforeEach(async () => {
-    db = await openTestDb();
-  });
-  afterEach(async () => db.close());
+  freshDatabaseEachTest((opened) => (db = opened));
 
   /** Every page, following the cursor, with the total each page reported. */
   async function allPages(ownerSub: string, text: string, limit = 50): Promise<{ ids: number[]; totals: number[] }> {

@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.js';
 import { decodeCursor, searchBookmarks, type Cursor } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
-import { openTestDb, setupBookmark } from '../helpers.js';
+import { freshDatabaseEachTest, setupBookmark } from '../helpers.js';
 
 describe('parseSearch', () => {
   const empty = { words: [], phrases: [], tags: [], excludedWords: [], excludedTags: [] };
@@ -33,10 +33,7 @@ describe('parseSearch', () => {
 
 describe('searchBookmarks over the real search index', () => {
   let db: Db;
-  beforeEach(async () => {
-    db = await openTestDb();
-  });
-  afterEach(async () => db.close());
+  freshDatabaseEachTest((opened) => (db = opened));
 
   const titles = async (ownerSub: string, text: string) => (await searchBookmarks(db, ownerSub, parseSearch(text))).items.map((b) => b.title);
 

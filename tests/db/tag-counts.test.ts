@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Bookmark } from '../../src/bookmarks/bookmark.js';
 import { createBookmark, deleteBookmark, importBookmarks, restoreBookmark, updateBookmark } from '../../src/bookmarks/commands.js';
 import { listTags } from '../../src/bookmarks/queries.js';
 import type { Db } from '../../src/db/database.js';
-import { openTestDb, recountTags } from '../helpers.js';
+import { freshDatabaseEachTest, recountTags } from '../helpers.js';
 
 /** The counts recomputed from scratch, in the tag list's order (most used first, then by name). */
 async function recount(db: Db, ownerSub: string) {
@@ -13,10 +13,7 @@ async function recount(db: Db, ownerSub: string) {
 
 describe('tag_counts triggers (all migrations applied)', () => {
   let db: Db;
-  beforeEach(async () => {
-    db = await openTestDb();
-  });
-  afterEach(async () => db.close());
+  freshDatabaseEachTest((opened) => (db = opened));
 
   it('stay in step through inserts, edits, deletes, restores and imports', async () => {
     const pool = ['web', 'dev', 'news', 'c++', 'node.js', '"quoted"', 'émoji🙂', 'a-b'];

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { cleanText, parseTags, validateBookmark } from '../../src/bookmarks/validation.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
@@ -6,16 +6,13 @@ import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
 import type { Db } from '../../src/db/database.js';
 import { createBookmark } from '../../src/bookmarks/commands.js';
 import { listTags } from '../../src/bookmarks/queries.js';
-import { openTestDb, recountTags, setupBookmark } from '../helpers.js';
+import { freshDatabaseEachTest, recountTags, setupBookmark } from '../helpers.js';
 import { storedRowProblems, text } from './arbitraries.js';
 
 /** The same rules without HTTP: whatever validateBookmark accepts can be stored, and no search text is an error. */
 describe('input rules under generated input', () => {
   let db: Db;
-  beforeEach(async () => {
-    db = await openTestDb();
-  });
-  afterEach(async () => db.close());
+  freshDatabaseEachTest((opened) => (db = opened));
 
   it('every value validateBookmark accepts obeys the stored-row rules', () => {
     const tags = fc.oneof(text, fc.array(text, { maxLength: 25 }).map((t) => t.join(',')));

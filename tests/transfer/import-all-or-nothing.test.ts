@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { importBookmarks, type ImportCandidate } from '../../src/bookmarks/commands.js';
 import { exportBookmarks, listTags } from '../../src/bookmarks/queries.js';
 import type { Db } from '../../src/db/database.js';
-import { openTestDb, setupBookmark } from '../helpers.js';
+import { freshDatabaseEachTest, setupBookmark } from '../helpers.js';
 
 const count = async (db: Db, table: 'bookmarks' | 'tag_counts', owner: string): Promise<number> =>
   (await db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${sql.raw(table)} WHERE owner_sub = ${owner}`))!.n;
@@ -27,10 +27,7 @@ const DATABASE_REFUSAL = { sqlite: /NOT NULL/, postgres: /invalid input syntax f
 
 describe('importBookmarks is all or nothing', () => {
   let db: Db;
-  beforeEach(async () => {
-    db = await openTestDb();
-  });
-  afterEach(async () => db.close());
+  freshDatabaseEachTest((opened) => (db = opened));
 
   it('a row failing inside the transaction leaves no bookmarks and no tag counts', async () => {
     await expect(importBookmarks(db, 'bob', batchFailingAtRow300())).rejects.toThrow(DATABASE_REFUSAL[db.engine]);

@@ -103,8 +103,13 @@ export class SqliteDb implements Db {
    * stale. Dynamic statements (multi-row inserts) are new objects, kept only while in use.
    */
   private readonly ready = new WeakMap<SQL, Ready>();
-  /** Set while a transaction holds the writer: other writes wait for it. */
-  private turn: Promise<void> | null = null;
+  /** Whether a transaction, a write, or a write waiting out another process's lock holds the writer. */
+  private held = false;
+  /** Writes and transactions waiting for the writer, served in the order they asked: none can be passed over for long. */
+  private readonly waiting: (() => void)[] = [];
+  /** Set by close(): writes asked for after it fail at once instead of waiting for a writer that is gone. */
+  private closing = false;
+  private closed: Promise<void> | null = null;
   private readonly inTransaction: Queryable;
   private readonly begin: Prepared;
   private readonly commit: Prepared;
@@ -151,41 +156,53 @@ export class SqliteDb implements Db {
       const onReader = (ready.onReader ??= this.reader === this.writer ? ready.onWriter! : this.reader.prepare(ready.compiled.text));
       return readOrRetry(onReader, method, values);
     }
-    await this.waitForTurn();
+    await this.takeTurn();
     const onWriter = (ready.onWriter ??= this.writer.prepare(ready.compiled.text));
-    // Nearly always the write goes through at once, with no await between the turn check and it.
     try {
-      return call(onWriter, method, values);
-    } catch (error) {
-      if (!isBusy(error)) throw error;
-    }
-    // Another process holds the file's lock: the writer is held while waiting, so that no
-    // transaction of this process can begin on it and take this write in with its own.
-    return this.holdingTurn(() => retryWhileBusy(() => call(onWriter, method, values)));
-  }
-
-  /** Waits while a transaction or a waiting write holds the writer; past WRITE_TURN_WAIT_MS the database counts as unavailable. */
-  private async waitForTurn(): Promise<void> {
-    if (!this.turn) return;
-    const deadline = Date.now() + WRITE_TURN_WAIT_MS;
-    while (this.turn) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new DatabaseUnavailableError(new Error(`the writer was busy for ${WRITE_TURN_WAIT_MS / 1000} s`));
-      await Promise.race([this.turn, sleep(left, undefined, { ref: false })]);
-    }
-  }
-
-  /** Runs `work` holding the writer: other writes and transactions of this process wait until it ends. */
-  private async holdingTurn<T>(work: () => Promise<T>): Promise<T> {
-    await this.waitForTurn();
-    let endTurn!: () => void;
-    this.turn = new Promise((resolve) => (endTurn = resolve));
-    try {
-      return await work();
+      // Nearly always the write goes through at once.
+      try {
+        return call(onWriter, method, values);
+      } catch (error) {
+        if (!isBusy(error)) throw error;
+      }
+      // Another process holds the file's lock: the turn is kept while waiting, so that no
+      // transaction of this process can begin on the writer and take this write in with its own.
+      return await retryWhileBusy(() => call(onWriter, method, values));
     } finally {
-      this.turn = null;
-      endTurn();
+      this.passTurn();
     }
+  }
+
+  /**
+   * Takes the writer, waiting behind those who asked first; past WRITE_TURN_WAIT_MS the
+   * database counts as unavailable (`deadline: false` waits as long as it takes).
+   */
+  private async takeTurn({ deadline = true } = {}): Promise<void> {
+    if (this.closing) throw new Error('The database connection is closing');
+    if (!this.held) {
+      this.held = true;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const served = (): void => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      };
+      const timer = deadline
+        ? setTimeout(() => {
+            this.waiting.splice(this.waiting.indexOf(served), 1);
+            reject(new DatabaseUnavailableError(new Error(`the writer was busy for ${WRITE_TURN_WAIT_MS / 1000} s`)));
+          }, WRITE_TURN_WAIT_MS).unref()
+        : null;
+      this.waiting.push(served);
+    });
+  }
+
+  /** Hands the writer to the next in line (it stays held), or frees it. */
+  private passTurn(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.held = false;
   }
 
   all<Row>(statement: Statement, params?: Params): Promise<Row[]> {
@@ -202,7 +219,8 @@ export class SqliteDb implements Db {
 
   /** `beginWaitMs`: how long to wait for another process's lock before giving up (longer for migrations). */
   async transaction<T>(work: (tx: Queryable) => Promise<T>, { beginWaitMs = BUSY_WAIT_MS } = {}): Promise<T> {
-    return this.holdingTurn(async () => {
+    await this.takeTurn();
+    try {
       await retryWhileBusy(() => this.begin.run(), beginWaitMs);
       try {
         const result = await work(this.inTransaction);
@@ -212,13 +230,20 @@ export class SqliteDb implements Db {
         if (this.writer.inTransaction) this.rollback.run();
         throw error;
       }
-    });
+    } finally {
+      this.passTurn();
+    }
   }
 
-  async close(): Promise<void> {
-    while (this.turn) await this.turn;
-    // (No deadline: shutdown lets a transaction in progress finish.)
-    if (this.reader !== this.writer) this.reader.close();
-    this.writer.close();
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      // Last in line, with no deadline: shutdown lets every write and transaction already asked for finish.
+      const turn = this.takeTurn({ deadline: false });
+      this.closing = true;
+      await turn;
+      if (this.reader !== this.writer) this.reader.close();
+      this.writer.close();
+    })();
+    return this.closed;
   }
 }

@@ -84,4 +84,52 @@ describe('the SQLite writer shared by a process’s requests', () => {
       await close();
     }
   });
+
+  it('takes writes and transactions in the order they asked: one waiting behind back-to-back transactions gets its turn', async () => {
+    const { here, close } = await twoProcessesOnOneFile();
+    try {
+      const insert = (key: string) => sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES (${key}, 1, 0)`;
+      // A stream of transactions with no pause between them, as a busy process can bring.
+      let streamed = 0;
+      let waiterDone = false;
+      const stream = (async () => {
+        while (!waiterDone && streamed < 500) {
+          await here.transaction(async (tx) => {
+            await tx.run(insert(`stream-${streamed}`));
+            await sleep(1);
+          });
+          streamed++;
+        }
+      })();
+      await sleep(5);
+      const asked = streamed;
+      await Promise.all([
+        here.transaction(async (tx) => tx.run(insert('waiting transaction'))),
+        here.run(insert('waiting write')),
+      ]);
+      const servedAfter = streamed - asked;
+      waiterDone = true;
+      await stream;
+      // Served behind at most the transactions already in line when they asked, not after the stream ran dry.
+      expect(servedAfter).toBeLessThanOrEqual(3);
+      expect(await here.get(sql`SELECT count(*) AS n FROM rate_limit_hits WHERE key LIKE 'waiting %'`)).toEqual({ n: 2 });
+    } finally {
+      await close();
+    }
+  });
+
+  it('refuses a write asked for after close, and lets those asked before it finish', async () => {
+    const { here, close } = await twoProcessesOnOneFile();
+    const insert = (key: string) => here.run(sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES (${key}, 1, 0)`);
+    const holding = here.transaction(async (tx) => {
+      await sleep(50);
+      return tx.run(sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES ('in the transaction', 1, 0)`);
+    });
+    const before = insert('asked before close');
+    const closing = close();
+    await expect(insert('asked after close')).rejects.toThrow('closing');
+    await expect(holding).resolves.toBe(1);
+    await expect(before).resolves.toBe(1);
+    await closing;
+  });
 });

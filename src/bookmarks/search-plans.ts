@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { param, type Db } from '../db/database.js';
-import { countOnce, currentTotals, SQLITE_TOTALS_MAX } from '../db/remembered-counts.js';
+import { countOnce, currentTotals, REMEMBERED_TOTALS_MAX } from '../db/remembered-counts.js';
 import { toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
 import { ownerVersion } from './queries.js';
 import { tokenize, type SearchTerms } from './search-syntax.js';
@@ -49,7 +49,7 @@ export async function searchBookmarks(
   limit = PAGE_SIZE,
   { ownerVersion: knownVersion }: AlreadyRead = {},
 ): Promise<BookmarkPage> {
-  return db.engine === 'sqlite' ? searchSqlite(db, ownerSub, terms, after, limit) : searchPostgres(db, ownerSub, terms, after, limit, knownVersion ?? undefined);
+  return db.engine === 'sqlite' ? searchSqlite(db, ownerSub, terms, after, limit) : searchPostgres(db, ownerSub, terms, after, limit, knownVersion);
 }
 
 /** What the request has read already, so the search need not read it again. */
@@ -196,7 +196,7 @@ function sqliteTotals(db: Db) {
   let totals: Map<string, Promise<number>> | undefined;
   return async (key: string, statement: ReturnType<typeof sql>, params: Record<string, unknown>): Promise<number> => {
     totals ??= await currentTotals(db);
-    return countOnce(totals, key, async () => (await db.get<{ total: number }>(statement, params))!.total, SQLITE_TOTALS_MAX);
+    return countOnce(totals, key, async () => (await db.get<{ total: number }>(statement, params))!.total, REMEMBERED_TOTALS_MAX);
   };
 }
 
@@ -376,16 +376,16 @@ const postgres = {
  * database at each search, so no total outlives a write made anywhere (totals of
  * older versions are never asked for again, and leave as the map fills).
  */
-const TOTALS_MAX = 5_000;
 const pgTotals = new WeakMap<Db, Map<string, Promise<number>>>();
 
-async function postgresTotal(db: Db, ownerSub: string, version: number | undefined, key: string, count: () => Promise<number>): Promise<number> {
+/** `version`: the owner's data version if the request has read it already. */
+async function postgresTotal(db: Db, ownerSub: string, version: number | null | undefined, key: string, count: () => Promise<number>): Promise<number> {
   let totals = pgTotals.get(db);
   if (!totals) pgTotals.set(db, (totals = new Map()));
-  return countOnce(totals, `${ownerSub}\0${version ?? (await ownerVersion(db, ownerSub))}\0${key}`, count, TOTALS_MAX);
+  return countOnce(totals, `${ownerSub}\0${version ?? (await ownerVersion(db, ownerSub))}\0${key}`, count, REMEMBERED_TOTALS_MAX);
 }
 
-async function searchPostgres(db: Db, ownerSub: string, terms: SearchTerms, after: Cursor | null, limit: number, knownVersion: number | undefined): Promise<BookmarkPage> {
+async function searchPostgres(db: Db, ownerSub: string, terms: SearchTerms, after: Cursor | null, limit: number, knownVersion: number | null | undefined): Promise<BookmarkPage> {
   const tsquery = toTsquery(terms);
   const tagged = isTagged(terms);
   const tags = tagged ? { tags: terms.tags, excludedTags: terms.excludedTags } : {};

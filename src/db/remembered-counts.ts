@@ -15,8 +15,11 @@ interface TotalsMemo {
   /** The count's promise: searches asking for a total while it is counted wait for that one count. */
   totals: Map<string, Promise<number>>;
 }
-/** Two totals a search (everyone's matches, to pick a plan, and the owner's): a few thousand searches of one version. */
-export const SQLITE_TOTALS_MAX = 5_000;
+/**
+ * Totals kept per database, on either engine: a few thousand searches' worth (a SQLite search
+ * asks for two, everyone's matches to pick a plan and the owner's).
+ */
+export const REMEMBERED_TOTALS_MAX = 5_000;
 const memos = new WeakMap<Db, TotalsMemo>();
 const readVersion = sql`SELECT total_changes() || '.' || (SELECT data_version FROM pragma_data_version) AS version`;
 

@@ -108,7 +108,6 @@ export class SqliteDb implements Db {
   /** Writes and transactions waiting for the writer, served in the order they asked: none can be passed over for long. */
   private readonly waiting: (() => void)[] = [];
   /** Set by close(): writes asked for after it fail at once instead of waiting for a writer that is gone. */
-  private closing = false;
   private closed: Promise<void> | null = null;
   private readonly inTransaction: Queryable;
   private readonly begin: Prepared;
@@ -178,7 +177,7 @@ export class SqliteDb implements Db {
    * database counts as unavailable (`deadline: false` waits as long as it takes).
    */
   private async takeTurn({ deadline = true } = {}): Promise<void> {
-    if (this.closing) throw new Error('The database connection is closing');
+    if (this.closed) throw new Error('The database connection is closing');
     if (!this.held) {
       this.held = true;
       return;
@@ -236,14 +235,11 @@ export class SqliteDb implements Db {
   }
 
   close(): Promise<void> {
-    this.closed ??= (async () => {
-      // Last in line, with no deadline: shutdown lets every write and transaction already asked for finish.
-      const turn = this.takeTurn({ deadline: false });
-      this.closing = true;
-      await turn;
+    // Last in line, with no deadline: shutdown lets every write and transaction already asked for finish.
+    this.closed ??= this.takeTurn({ deadline: false }).then(() => {
       if (this.reader !== this.writer) this.reader.close();
       this.writer.close();
-    })();
+    });
     return this.closed;
   }
 }

@@ -10,13 +10,13 @@
 import { randomBytes } from 'node:crypto';
 import secureSession from '@fastify/secure-session';
 import Fastify from 'fastify';
-import { registerSecurityHeaders, securityHeaders } from '../src/http/security.js';
+import { registerSecurityHeaders, SECURITY_HEADERS } from '../src/http/security.js';
 import { newSessionId } from '../src/auth/ended-sessions.js';
 import { SESSION_IDLE_SECONDS } from '../src/auth/session.js';
 
 const [port, step] = [Number(process.argv[2]), Number(process.argv[3])];
 const app = Fastify({ logger: false });
-if (step >= 1) registerSecurityHeaders(app, securityHeaders(['http://127.0.0.1:1']));
+if (step >= 1) registerSecurityHeaders(app, SECURITY_HEADERS);
 if (step >= 2) {
   await app.register(secureSession, {
     key: [randomBytes(32)],

@@ -28,7 +28,7 @@ import { clientErrorHandler, frameworkErrorHandler, methodsAllowedInstead, rende
 import { registerPrivateCaching } from './http/caching.js';
 import { buildIdentifier, registerRevalidation } from './http/revalidation.js';
 import { varyOnHtmx } from './http/htmx.js';
-import { registerSecurityHeaders, securityHeaders } from './http/security.js';
+import { registerSecurityHeaders, SECURITY_HEADERS } from './http/security.js';
 import { registerRateLimits } from './http/rate-limit.js';
 
 declare module 'fastify' {
@@ -71,7 +71,6 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   // Logger options from the caller (a test's capture stream, a level) are merged in, so redaction and serializers stay.
   const { logger, ...rest } = options;
   const auth = chooseAuthMode(config);
-  const headers = securityHeaders(auth.formActionOrigins);
   let clientErrorPages: Awaited<ReturnType<typeof renderClientErrorPages>> | undefined;
   const app: FastifyInstance = Fastify({
     logger: logger === false ? false : { ...(loggerOptions(config) as object), ...(typeof logger === 'object' ? logger : {}) },
@@ -79,14 +78,14 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
     trustProxy: config.trustProxy,
     // Answers given before any hook runs (a URL the router cannot decode, a request the HTTP
     // parser refuses) still get the app's headers and error page.
-    frameworkErrors: frameworkErrorHandler(() => app, headers),
-    clientErrorHandler: clientErrorHandler(() => clientErrorPages, headers),
+    frameworkErrors: frameworkErrorHandler(() => app, SECURITY_HEADERS),
+    clientErrorHandler: clientErrorHandler(() => clientErrorPages, SECURITY_HEADERS),
     ...rest,
   });
   app.decorate('config', config);
   app.decorate('authMode', auth);
   // Before any plugin registers, so every route and every early answer (403, 429, 404) carries them.
-  registerSecurityHeaders(app, headers);
+  registerSecurityHeaders(app, SECURITY_HEADERS);
   app.addHook('onSend', (_request, reply, payload, done) => {
     varyOnHtmx(reply);
     done(null, payload);

@@ -5,8 +5,6 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
  * a session cookie (oidc-mode.ts), or an authenticating reverse proxy (proxy.ts).
  */
 export interface AuthMode {
-  /** Origins sign-out redirects to: the CSP's form-action must allow them, as browsers apply it to a form's redirects. */
-  formActionOrigins: string[];
   /** Whether pages offer "Sign out". */
   signOut: boolean;
   /** Sets request.user for every HTML request (the JSON API has its own tokens). */

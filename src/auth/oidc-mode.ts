@@ -12,7 +12,6 @@ import { loadSessionUser, SESSION_IDLE_SECONDS } from './session.js';
 export function oidcMode(config: Config, oidc: OidcSettings): AuthMode {
   const https = config.appBaseUrl.protocol === 'https:';
   return {
-    formActionOrigins: [oidc.issuer.origin],
     signOut: true,
     identify: fp(async (app) => {
       await app.register(oidcPlugin, { settings: oidc });

@@ -5,10 +5,11 @@ import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ProxyAuthSettings } from '../config.js';
 import { isApiRequest } from '../api/scope.js';
-import { PRIVATE_CACHE_CONTROL, SIGN_OUT_CLEAR_SITE_DATA } from '../http/caching.js';
-import { isFragmentRequest, redirectToPage } from '../http/htmx.js';
+import { PRIVATE_CACHE_CONTROL } from '../http/caching.js';
+import { isFragmentRequest } from '../http/htmx.js';
 import type { AuthMode } from './mode.js';
 import type { SessionUser } from './session.js';
+import { signOutRoutes } from './sign-out.js';
 
 export const PROXY_SECRET_HEADER = 'x-proxy-secret';
 /** Proxy users' subs live apart from OIDC subs, so switching AUTH_MODE never merges two people's bookmarks. */
@@ -97,7 +98,6 @@ export function proxyMode(settings: ProxyAuthSettings, trustProxy: false | strin
   const identify = proxyIdentifier(settings, trustProxy);
   const { logoutUrl, userHeader } = settings;
   return {
-    formActionOrigins: logoutUrl ? [logoutUrl.origin] : [],
     signOut: logoutUrl !== null,
     identify: fp(async (app) => {
       app.addHook('preHandler', async (request) => {
@@ -115,14 +115,8 @@ export function proxyMode(settings: ProxyAuthSettings, trustProxy: false | strin
       // Bookmarked in OIDC mode, or a provider's late redirect: explained, not a 404.
       app.get('/auth/login', home);
       app.get('/auth/callback', home);
-      if (logoutUrl) {
-        // Only the proxy holds a session to end; htmx cannot follow a redirect to another origin, the browser can.
-        app.post('/auth/logout', async (request, reply) => {
-          // As in OIDC mode: the browser forgets cached pages and storage that showed this user.
-          reply.header('Clear-Site-Data', SIGN_OUT_CLEAR_SITE_DATA);
-          return redirectToPage(request, reply, logoutUrl.href);
-        });
-      }
+      // Only the proxy holds a session to end: the app's steps clear what the browser kept, then lead to the proxy's logout.
+      if (logoutUrl) signOutRoutes(app, { forget: async () => undefined, leaveTo: () => logoutUrl.href });
     },
     async refuseAnonymous(request, reply) {
       if (isFragmentRequest(request)) return reply.code(401).header('HX-Redirect', '/').send();

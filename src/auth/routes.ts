@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
-import { SIGN_OUT_CLEAR_SITE_DATA } from '../http/caching.js';
 import { isFragmentRequest, redirectToPage } from '../http/htmx.js';
 import { newSessionId } from './ended-sessions.js';
 import { endCurrentSession, type SessionUser } from './session.js';
+import { signOutRoutes } from './sign-out.js';
 
 const SCOPE = 'openid profile email';
 
@@ -138,16 +138,18 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     return reply.redirect(pending.returnTo, 303);
   });
 
-  app.post('/auth/logout', async (request, reply) => {
-    const sid = request.user?.sid;
-    // Copies of this cookie (another tab's, a stolen one) stop working too, not just this browser's.
-    // A refused session was already emptied when it was read, so only a live one has an id here.
-    await endCurrentSession(request, app.db);
-    request.session.delete();
-    const { issuer, end_session_endpoint: endSessionEndpoint } = app.oidc.serverMetadata();
-    const target = logoutUrl({ issuer, endSessionEndpoint, clientId: oidcClientId, appBaseUrl, sid });
-    // Back must not show the pages this browser kept, nor htmx any copy it stored.
-    reply.header('Clear-Site-Data', SIGN_OUT_CLEAR_SITE_DATA);
-    return redirectToPage(request, reply, target);
+  signOutRoutes(app, {
+    async forget(request) {
+      const sid = request.user?.sid;
+      // Copies of this cookie (another tab's, a stolen one) stop working too, not just this browser's.
+      // A refused session was already emptied when it was read, so only a live one has an id here.
+      await endCurrentSession(request, app.db);
+      request.session.delete();
+      return sid;
+    },
+    leaveTo(sid) {
+      const { issuer, end_session_endpoint: endSessionEndpoint } = app.oidc.serverMetadata();
+      return logoutUrl({ issuer, endSessionEndpoint, clientId: oidcClientId, appBaseUrl, sid });
+    },
   });
 }

@@ -9,7 +9,7 @@ import { bookmarkIdParam, ownedBookmark } from './access.js';
 import { createBookmark, deleteBookmark, restoreBookmark, updateBookmark } from './commands.js';
 import { fillFromPage, keepIcon } from './page-details.js';
 import { findDuplicate, listTags } from './queries.js';
-import { decodeCursor, searchBookmarks } from './search-plans.js';
+import { decodeCursor, searchBookmarks, type AlreadyRead } from './search-plans.js';
 import { parseSearch } from './search-syntax.js';
 import { latestDeleted, peekDeleted, rememberDeleted, takeDeleted } from './undo.js';
 import { sharedFields } from './shared-fields.js';
@@ -41,9 +41,9 @@ export const LIST_PAGE_SIZE = 20;
 const EMPTY_FIELDS: BookmarkFields = { url: '', title: '', description: '', tags: '' };
 
 /** The list for a search (one page after the cursor) and the tag list beside it. */
-async function listContext(db: Db, ownerSub: string, search: string, after?: string) {
+async function listContext(db: Db, ownerSub: string, search: string, after?: string, alreadyRead: AlreadyRead = {}) {
   const [page, tags] = await Promise.all([
-    searchBookmarks(db, ownerSub, parseSearch(search), decodeCursor(after), LIST_PAGE_SIZE),
+    searchBookmarks(db, ownerSub, parseSearch(search), decodeCursor(after), LIST_PAGE_SIZE, alreadyRead),
     listTags(db, ownerSub, TAG_CLOUD_SIZE),
   ]);
   return { ...listView(page, search), tags };
@@ -84,18 +84,21 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   /** Everything the dashboard page shows, for the search text, the add form's state and an optional page cursor. */
   async function dashboardView(request: FastifyRequest, search: string, form: AddFormState = {}, after?: string) {
     const user = currentUser(request);
-    return { user, ...addFormView(form), ...(await listContext(app.db, user.sub, search, after)) };
+    return { user, ...addFormView(form), ...(await listContext(app.db, user.sub, search, after, { ownerVersion: request.ownerVersion })) };
   }
 
-  app.get('/dashboard', async (request: SearchRequest, reply) => {
+  // Answers that follow from the request and the user's data alone are kept by the browser and
+  // answered 304 while that data is unchanged (src/http/revalidation.ts). Not the dashboard with
+  // an undo offer: the offer runs out with time, not with a write.
+  const revalidated = { config: { revalidate: true } };
+  const revalidatedWithoutUndo = { config: { revalidate: (request: FastifyRequest) => (request.query as { undo?: unknown }).undo === undefined } };
+
+  app.get('/dashboard', revalidatedWithoutUndo, async (request: SearchRequest, reply) => {
     const user = currentUser(request);
     const undoToken = text(request.query.undo);
     const pending = await peekDeleted(app.db, user.sub, undoToken);
     return reply.viewAsync('pages/dashboard.njk', { ...(await dashboardView(request, '')), undoToken: pending && undoToken, deletedTitle: pending?.title });
   });
-
-  // Fragments marked `revalidate` answer 304 while the user's data is unchanged (src/http/revalidation.ts).
-  const revalidated = { config: { revalidate: true } };
 
   app.get('/bookmarks/search', revalidated, async (request: SearchRequest, reply) => {
     const search = text(request.query.q);

@@ -3,31 +3,35 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ownerVersion } from '../bookmarks/queries.js';
-import { isFragmentRequest } from './htmx.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** A fragment whose content follows only from the request, its user's data version and the build: answered 304 when unchanged. */
-    revalidate?: boolean;
+    /**
+     * A page or fragment whose content follows only from the request, its user's data version
+     * and the build: answered 304 when unchanged. A function says so request by request.
+     */
+    revalidate?: boolean | ((request: FastifyRequest) => boolean);
   }
 }
 
 /**
- * What htmx fetches while someone types, backspaces or pages through their
- * bookmarks carries an ETag made of the build, the user, their data version
- * (owner_versions, moved by a trigger on every write, by any process) and
- * everything in the request the answer depends on; a matching If-None-Match is
- * answered 304 before the search runs or anything renders. `private, no-cache`
- * lets the browser keep the fragment and ask again every time.
+ * The dashboard, searches, cards and edit forms carry an ETag made of the build,
+ * the user, their data version (owner_versions, moved by a trigger on every write,
+ * by any process) and everything in the request the answer depends on; a matching
+ * If-None-Match is answered 304 before the search runs or anything renders.
+ * `private, no-cache` lets the browser keep the answer and ask again every time:
+ * typing and backspacing, or coming back to the dashboard, is answered from its copy.
  *
- * Full pages stay `no-store` (src/http/caching.ts): Chromium restores a
- * `no-cache` page from its back/forward cache after sign-out, so only what
- * htmx fetches (never restored by Back: htmx keeps no history cache) is kept.
+ * Kept pages could come back after sign-out through the back/forward cache: sign-out
+ * takes steps that empty it (src/auth/sign-out.ts). Everything else stays `no-store`.
  */
 export const REVALIDATED_CACHE_CONTROL = 'private, no-cache';
 
-/** The request headers a revalidated fragment depends on, besides the URL (not HX-Current-URL: the page asking changes as the box pushes history). */
-const VARYING_HEADERS = ['hx-request', 'hx-trigger'] as const;
+/**
+ * The request headers a revalidated answer depends on, besides the URL: a fragment or the
+ * page, and which fragment (not HX-Current-URL: the page asking changes as the box pushes history).
+ */
+const VARYING_HEADERS = ['hx-request', 'hx-history-restore-request', 'hx-trigger'] as const;
 
 export function etagFor(build: string, request: FastifyRequest, version: number): string {
   const hash = createHash('sha256').update(build).update('\0').update(request.user!.sub).update('\0').update(request.user!.name).update('\0');
@@ -70,6 +74,11 @@ declare module 'fastify' {
   }
 }
 
+function revalidates(request: FastifyRequest): boolean {
+  const { revalidate } = request.routeOptions.config;
+  return typeof revalidate === 'function' ? revalidate(request) : revalidate === true;
+}
+
 /**
  * Registers the 304 check for routes marked `config: { revalidate: true }`. In
  * development, where templates reload without a restart, `build` is asked per request.
@@ -79,7 +88,7 @@ export function registerRevalidation(app: FastifyInstance, build: () => string):
   app.decorateRequest('ownerVersion', null);
   // Callback hooks: every other request passes straight through.
   app.addHook('preHandler', (request: FastifyRequest, reply: FastifyReply, done) => {
-    if (request.method !== 'GET' || !request.user || !request.routeOptions.config.revalidate || !isFragmentRequest(request)) return done();
+    if (request.method !== 'GET' || !request.user || !revalidates(request)) return done();
     const user = request.user;
     ownerVersion(app.db, user.sub).then((version) => {
       const etag = etagFor(build(), request, version);

@@ -5,40 +5,39 @@ export type SecurityHeaders = Readonly<Record<string, string>>;
 /**
  * The security headers of every answer, computed once at startup (what @fastify/helmet sent
  * with these options, without running it per request). Strict CSP: our own scripts and
- * styles only, no inline code and no eval. form-action allows where sign-out leads (the
- * provider, or the proxy's logout page): sign-out posts to us and we redirect there, and
- * browsers hold the redirect to form-action.
+ * styles only, no inline code and no eval. Forms post to this site alone: sign-out's post
+ * leads to a page of ours, and only that page's refresh leaves for the provider
+ * (src/auth/sign-out.ts), so form-action needs no other origin.
  */
-export function securityHeaders(signOutOrigins: readonly string[]): SecurityHeaders {
-  const csp = [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    // Site icons are served from our own origin (/favicons/…): no page makes the browser contact another site.
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "font-src 'self'",
-    ["form-action 'self'", ...signOutOrigins].join(' '),
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-    "object-src 'none'",
-  ].join(';');
-  return Object.freeze({
-    'content-security-policy': csp,
-    // Cross-origin isolation (COEP) would block the provider's redirects back to us.
-    'cross-origin-opener-policy': 'same-origin',
-    'cross-origin-resource-policy': 'same-origin',
-    'origin-agent-cluster': '?1',
-    'referrer-policy': 'same-origin',
-    'x-content-type-options': 'nosniff',
-    'x-dns-prefetch-control': 'off',
-    'x-download-options': 'noopen',
-    // As frame-ancestors 'none', for browsers that know only this header.
-    'x-frame-options': 'DENY',
-    'x-permitted-cross-domain-policies': 'none',
-    'x-xss-protection': '0',
-  });
-}
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  // Site icons are served from our own origin (/favicons/…): no page makes the browser contact another site.
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "object-src 'none'",
+].join(';');
+
+export const SECURITY_HEADERS: SecurityHeaders = Object.freeze({
+  'content-security-policy': CSP,
+  // Cross-origin isolation (COEP) would block the provider's redirects back to us.
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'origin-agent-cluster': '?1',
+  'referrer-policy': 'same-origin',
+  'x-content-type-options': 'nosniff',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  // As frame-ancestors 'none', for browsers that know only this header.
+  'x-frame-options': 'DENY',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
+});
 
 /** Sets the fixed headers first thing, so every answer carries them, early refusals included. */
 export function registerSecurityHeaders(app: FastifyInstance, headers: SecurityHeaders): void {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'drizzle-orm';
 import { logoutUrl, safeReturnTo, userFromClaims } from '../../src/auth/routes.js';
 import { as, authorizeAt, buildTestApp, html, sessionCookieFrom, signIn, TEST_BASE_URL, useSignedInApp } from '../helpers.js';
@@ -8,6 +9,28 @@ const ctx = useSignedInApp();
 
 /** Requests from a browser that holds this cookie (one signed in within the test). */
 const browserWith = (cookie: string) => as({ app: ctx.app, cookies: { holder: cookie } }, 'holder');
+/**
+ * Follows sign-out's steps after POST /auth/logout (src/auth/sign-out.ts) as a browser does:
+ * the redirect to the app's own signing-out page, its meta refresh, and the last step's
+ * Clear-Site-Data and redirect. Returns where that last step leads.
+ */
+async function followSignOutSteps(posted: LightMyRequestResponse): Promise<URL> {
+  expect(posted.statusCode).toBe(303);
+  expect(posted.headers['clear-site-data']).toBe('"cache", "storage"');
+  const signingOut = await ctx.app.inject({ method: 'GET', url: String(posted.headers.location) });
+  expect(signingOut.statusCode).toBe(200);
+  expect(signingOut.headers['cache-control']).toBe('no-store');
+  const page = html(signingOut.body);
+  const refresh = /^0; url=(\/auth\/signing-out\/leave(\?.*)?)$/.exec(page.querySelector('meta[http-equiv="refresh"]')?.getAttribute('content') ?? '');
+  expect(refresh, signingOut.body).not.toBeNull();
+  // Without a refresh (a browser that ignores it), the page's link goes on.
+  expect(page.querySelector('a.button')?.getAttribute('href')).toBe(refresh![1]);
+  const leave = await ctx.app.inject({ method: 'GET', url: refresh![1]! });
+  expect(leave.statusCode).toBe(303);
+  expect(leave.headers['clear-site-data']).toBe('"cache", "storage"');
+  return new URL(leave.headers.location as string, TEST_BASE_URL);
+}
+
 /** The provider's redirect back to /auth/callback, carrying the cookie that holds the pending login. */
 const backFromProvider = (callbackUrl: URL, pendingCookie: string) =>
   ctx.app.inject({ method: 'GET', url: callbackUrl.pathname + callbackUrl.search, headers: { cookie: pendingCookie } });
@@ -202,8 +225,8 @@ describe('logout', () => {
   it('clears the session and redirects to the provider end-session endpoint', async () => {
     const cookie = await signIn(ctx.app, 'alice');
     const response = await browserWith(cookie).post('/auth/logout');
-    expect(response.statusCode).toBe(303);
-    const location = new URL(response.headers.location as string);
+    expect(response.headers.location).toBe('/auth/signing-out');
+    const location = await followSignOutSteps(response);
     expect(location.href.startsWith(ctx.app.oidc.serverMetadata().end_session_endpoint!)).toBe(true);
     expect(location.searchParams.get('post_logout_redirect_uri')).toBe(`${TEST_BASE_URL}/`);
     expect(location.searchParams.get('client_id')).toBe(ctx.provider.clientId);
@@ -251,12 +274,26 @@ describe('logout', () => {
     const cookie = `session=${encodeURIComponent(ctx.app.encodeSecureSession(session))}`;
 
     const response = await browserWith(cookie).post('/auth/logout');
-    expect(response.statusCode).toBe(303);
-    const location = new URL(response.headers.location as string);
+    const location = await followSignOutSteps(response);
     expect(location.searchParams.get('logout_hint')).toBe('provider-session-1');
     const confirmed = await confirmLogoutAtProvider(location);
     expect(confirmed.status).toBe(303);
     expect(confirmed.headers.get('location')).toBe(`${TEST_BASE_URL}/`);
+  });
+
+  it('ends no session at its last step, a GET: linked from another site, that only opens the provider’s sign-out', async () => {
+    const cookie = await signIn(ctx.app, 'alice');
+    const leave = await browserWith(cookie).get('/auth/signing-out/leave?hint=provider-session-2');
+    expect(leave.statusCode).toBe(303);
+    const location = new URL(leave.headers.location as string);
+    expect(location.href.startsWith(ctx.app.oidc.serverMetadata().end_session_endpoint!)).toBe(true);
+    expect(location.searchParams.get('logout_hint')).toBe('provider-session-2');
+    expect((await browserWith(cookie).get('/dashboard')).statusCode).toBe(200);
+  });
+
+  it('passes on no hint longer than a session id can be', async () => {
+    const location = new URL((await as(ctx, null).get(`/auth/signing-out/leave?hint=${'x'.repeat(501)}`)).headers.location as string);
+    expect(location.searchParams.has('logout_hint')).toBe(false);
   });
 
   const base = new URL('https://bookmarks.example.com');

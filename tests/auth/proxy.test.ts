@@ -211,30 +211,40 @@ describe('sign-in through an authenticating proxy', () => {
     expect(logs.some((line) => line.includes('"remoteAddress":"203.0.113.7"'))).toBe(true);
   });
 
-  it('sends sign-out to AUTH_PROXY_LOGOUT_URL, and the CSP lets the sign-out form go there', async () => {
+  it('leads sign-out through the app’s own steps to AUTH_PROXY_LOGOUT_URL, so forms need post nowhere else', async () => {
     const { proxy } = await startProxiedApp();
     const plain = await send(`${proxy.url}/auth/logout`, { method: 'POST', headers: { ...proxySignIn('alice'), ...SAME_ORIGIN } });
     expect(plain.status).toBe(303);
-    expect(plain.headers.location).toBe(LOGOUT_URL.href);
+    expect(plain.headers.location).toBe('/auth/signing-out');
+    expect(plain.headers['clear-site-data']).toBe('"cache", "storage"');
     expect(plain.headers['set-cookie']).toBeUndefined();
+    // The proxy still vouches for alice until its own logout: the steps ask nothing of the user.
+    const signingOut = await send(`${proxy.url}/auth/signing-out`, { headers: proxySignIn('alice') });
+    expect(signingOut.status).toBe(200);
+    expect(html(signingOut.body).querySelector('meta[http-equiv="refresh"]')?.getAttribute('content')).toBe('0; url=/auth/signing-out/leave');
+    const leave = await send(`${proxy.url}/auth/signing-out/leave`, { headers: proxySignIn('alice') });
+    expect(leave.status).toBe(303);
+    expect(leave.headers.location).toBe(LOGOUT_URL.href);
+    expect(leave.headers['clear-site-data']).toBe('"cache", "storage"');
 
     const htmx = await send(`${proxy.url}/auth/logout`, { method: 'POST', headers: { ...proxySignIn('alice'), ...HTMX } });
     expect(htmx.status).toBe(200);
-    expect(htmx.headers['hx-redirect']).toBe(LOGOUT_URL.href);
+    expect(htmx.headers['hx-redirect']).toBe('/auth/signing-out');
 
     const page = await send(`${proxy.url}/dashboard`, { headers: proxySignIn('alice') });
-    expect(page.headers['content-security-policy']).toContain("form-action 'self' https://auth.example.test;");
+    expect(page.headers['content-security-policy']).toContain("form-action 'self';");
     const crossSite = await send(`${proxy.url}/auth/logout`, { method: 'POST', headers: { ...proxySignIn('alice'), 'sec-fetch-site': 'cross-site' } });
     expect(crossSite.status).toBe(403);
   });
 
-  it('without AUTH_PROXY_LOGOUT_URL offers no Sign out, and /auth/logout is no route', async () => {
+  it('without AUTH_PROXY_LOGOUT_URL offers no Sign out, and sign-out’s steps are no routes', async () => {
     const { proxy } = await startProxiedApp({ settings: { logoutUrl: null } });
     const page = await send(`${proxy.url}/dashboard`, { headers: proxySignIn('alice') });
     expect(page.status).toBe(200);
     expect(html(page.body).querySelector('form[action="/auth/logout"]')).toBeNull();
     expect(page.headers['content-security-policy']).toContain("form-action 'self';");
     expect((await send(`${proxy.url}/auth/logout`, { method: 'POST', headers: { ...proxySignIn('alice'), ...SAME_ORIGIN } })).status).toBe(404);
+    for (const path of ['/auth/signing-out', '/auth/signing-out/leave']) expect((await send(`${proxy.url}${path}`, { headers: proxySignIn('alice') })).status, path).toBe(404);
   });
 
   it('answers a request without identity with the 401 page: security headers, no redirect, and nothing it was sent echoed', async () => {

@@ -25,6 +25,27 @@ async function watchSearches(page: Page): Promise<{ q: string; status: number }[
   return seen;
 }
 
+/**
+ * Each time the page itself (not a fragment) was asked for at `path`, the status that came
+ * over the wire. A redirect there ("/" to the dashboard) keeps its request id, so the
+ * redirect's own status is left out.
+ */
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+async function watchPageLoads(page: Page, path: string): Promise<number[]> {
+  const seen: number[] = [];
+  const loads = new Set<string>();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  cdp.on('Network.requestWillBeSent', ({ requestId, request, type }) => {
+    if (type === 'Document' && new URL(request.url).pathname === path) loads.add(requestId);
+  });
+  cdp.on('Network.responseReceivedExtraInfo', ({ requestId, statusCode }) => {
+    if (loads.has(requestId) && !REDIRECTS.has(statusCode)) seen.push(statusCode);
+  });
+  return seen;
+}
+
 /** Types into the search box and waits until the list shows that search. */
 async function typeSearch(page: Page, keys: string, expected: string): Promise<void> {
   const settled = page.waitForResponse((response) => new URL(response.url()).pathname === '/bookmarks/search' && new URL(response.url()).searchParams.get('q') === expected);
@@ -36,7 +57,33 @@ async function typeSearch(page: Page, keys: string, expected: string): Promise<v
   await page.waitForLoadState('networkidle');
 }
 
-describe('the browser keeps search fragments and revalidates them', () => {
+describe('the browser keeps the dashboard and search fragments and revalidates them', () => {
+  it('coming back to the dashboard is answered 304 from Chromium’s cache; after a write, the new page', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('back'));
+    await addBookmark(page, { url: 'https://orm.drizzle.team/', title: 'Drizzle ORM' });
+    const loads = await watchPageLoads(page, '/dashboard');
+    // Away to settings and back by the app's own links, as a person would.
+    const comeBack = async (): Promise<void> => {
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await page.waitForURL(`${session.baseUrl}/settings`);
+      await page.getByRole('link', { name: 'Bookmarks' }).first().click();
+      await page.waitForURL(`${session.baseUrl}/dashboard`);
+      await page.waitForLoadState('load');
+    };
+    // The first load after the add: the copy Chromium kept from before it no longer matches.
+    await comeBack();
+    expect(await cardTitles(page)).toEqual(['Drizzle ORM']);
+    await comeBack();
+    expect(await cardTitles(page)).toEqual(['Drizzle ORM']);
+    expect(loads).toEqual([200, 304]);
+
+    await addBookmark(page, { url: 'https://fastify.dev/', title: 'Fastify' });
+    await comeBack();
+    expect(await cardTitles(page)).toEqual(['Fastify', 'Drizzle ORM']);
+    expect(loads).toEqual([200, 304, 200]);
+  });
+
   it('typing, backspacing and typing again is answered 304 from Chromium’s cache; after a write, the new list', async () => {
     const session = current();
     const user = uniqueUser('etag');
@@ -65,13 +112,19 @@ describe('the browser keeps search fragments and revalidates them', () => {
     const first = uniqueUser('first');
     const page = await session.signedInPage(first);
     await addBookmark(page, { url: 'https://private.example/', title: 'First user private' });
+    await page.reload();
+    expect(await cardTitles(page)).toEqual(['First user private']);
     await typeSearch(page, 'priv', 'priv');
     expect(await cardTitles(page)).toEqual(['First user private']);
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Yes, sign me out' }).click();
     await page.waitForURL(`${session.baseUrl}/`);
+    const dashboards = await watchPageLoads(page, '/dashboard');
     await signIn(page, session.baseUrl, uniqueUser('second'));
+    // The first user's dashboard is gone from the cache: the second's comes in full.
+    expect(dashboards).toEqual([200]);
+    await page.getByRole('heading', { name: 'No bookmarks yet' }).waitFor();
     const searches = await watchSearches(page);
     await typeSearch(page, 'priv', 'priv');
     expect(await cardTitles(page)).toEqual([]);

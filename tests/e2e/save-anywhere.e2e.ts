@@ -172,8 +172,9 @@ describe('saving from anywhere, in Chromium', () => {
     // A slow page: the user goes on typing while it is looked up, and keeps what they typed.
     const lookup = page.waitForResponse((response) => new URL(response.url()).pathname === '/bookmarks/lookup' && response.request().postData()?.includes('slow') === true);
     await paste(slow);
-    // The lookup is on its way (htmx marks its indicator) while the user types on.
-    await expect.poll(() => page.locator('#bookmark-lookup-region.htmx-request').count()).toBe(1);
+    // The lookup is on its way (htmx marks its indicator) while the user types on. It leaves
+    // 600 ms after the paste (the field's delay), too close to expect.poll's 1 s default here.
+    await expect.poll(() => page.locator('#bookmark-lookup-region.htmx-request').count(), { timeout: 5_000 }).toBe(1);
     await page.click('#bookmark-title');
     await page.keyboard.type('My own title');
     expect(await page.inputValue('#bookmark-title')).toBe('My own title');

@@ -4,8 +4,9 @@ import { createToken } from '../../src/tokens/tokens.js';
 import { as, form, html, HTMX, SAME_ORIGIN, setupBookmark, useSignedInApp } from '../helpers.js';
 
 /**
- * What a browser may keep of a signed-in user's pages: nothing. A copy in the HTTP cache
- * is what Back shows after signing out (tests/e2e/sign-out-history.e2e.ts shows it in Chromium).
+ * What a browser may keep of a signed-in user's answers: the dashboard, searches, cards and
+ * edit forms, always revalidated; nothing else. Sign-out empties what it kept, the
+ * back/forward cache included (tests/e2e/sign-out-history.e2e.ts shows it in Chromium).
  */
 const ctx = useSignedInApp();
 
@@ -22,13 +23,10 @@ function withForm(values: Record<string, string>, headers: Record<string, string
   return { payload, headers: { ...headers, ...type } };
 }
 
-describe('private answers are never stored', () => {
+describe('private answers are never stored, unless revalidated', () => {
   it.each([
-    ['the dashboard', get('/dashboard')],
+    // An undo offer runs out with time, which no ETag can tell.
     ['the dashboard with an undo notice', get('/dashboard?undo=nope')],
-    ['a search page', get('/bookmarks/search?q=kept')],
-    ['a history restore of a search', () => ({ method: 'GET', url: '/bookmarks/search?q=kept', headers: { ...HTMX, 'hx-history-restore-request': 'true' } })],
-    ['the edit page', get((id) => `/bookmarks/${id}/edit`)],
     ['the undo notice', get('/bookmarks/undo-notice', true)],
     ['the import page', get('/import')],
     ['the import form', get('/import', true)],
@@ -53,16 +51,20 @@ describe('private answers are never stored', () => {
     expect(response.headers['cache-control']).toBe('no-store');
   });
 
-  // What htmx fetches for search and the cards is kept, but always revalidated (tests/http/revalidation.test.ts);
-  // htmx keeps no history cache, so Back never shows it, and sign-out clears it (Clear-Site-Data).
+  // Kept, but always revalidated (tests/http/revalidation.test.ts); sign-out clears them (Clear-Site-Data).
   it.each([
-    ['a search fragment', '/bookmarks/search?q=kept'],
-    ['the next page of a search', '/bookmarks/search?q=&after=1.1'],
-    ['a card', '/bookmarks/:id'],
-    ['the inline edit form', '/bookmarks/:id/edit'],
-  ])('%s: private, no-cache with an ETag, revalidated on every use', async (_name, path) => {
+    ['the dashboard', get('/dashboard')],
+    ['a search page', get('/bookmarks/search?q=kept')],
+    ['a history restore of a search', () => ({ method: 'GET', url: '/bookmarks/search?q=kept', headers: { ...HTMX, 'hx-history-restore-request': 'true' } })],
+    ['the edit page', get((id) => `/bookmarks/${id}/edit`)],
+    ['a search fragment', get('/bookmarks/search?q=kept', true)],
+    ['the next page of a search', get('/bookmarks/search?q=&after=1.1', true)],
+    ['a card', get((id) => `/bookmarks/${id}`, true)],
+    ['the inline edit form', get((id) => `/bookmarks/${id}/edit`, true)],
+  ] as [string, Request][])('%s: private, no-cache with an ETag, revalidated on every use', async (_name, request) => {
     const bookmark = (await setupBookmark(ctx.app.db, 'alice', { title: 'Kept words', url: 'https://example.com/kept' })).id;
-    const response = await as(ctx, 'alice').htmx.get(path.replace(':id', String(bookmark)));
+    const options = request(bookmark);
+    const response = await ctx.app.inject({ ...options, headers: { ...(options.headers as Record<string, string>), cookie: ctx.cookies.alice } });
     expect(response.statusCode).toBe(200);
     expect(response.headers['cache-control']).toBe('private, no-cache');
     expect(response.headers.etag).toMatch(/^".+"$/);
@@ -103,16 +105,20 @@ describe('signing out', () => {
     const dashboard = await as(ctx, 'alice').get('/dashboard');
     const config = JSON.parse(html(dashboard.body).querySelector('meta[name="htmx-config"]')!.getAttribute('content')!) as Record<string, unknown>;
     expect(config.historyCacheSize).toBe(0);
+    const restoreRequest = (url: string) => ({ ...HTMX, 'hx-history-restore-request': 'true', 'hx-current-url': `http://127.0.0.1:3999${url}`, cookie: ctx.cookies.alice });
+    const kept = new Map<string, string>();
+    for (const url of ['/dashboard', '/bookmarks/search?q=kept']) {
+      const etag = String((await ctx.app.inject({ method: 'GET', url, headers: restoreRequest(url) })).headers.etag);
+      expect(etag).toMatch(/^".+"$/);
+      kept.set(url, etag);
+    }
 
     const signedOut = await as(ctx, 'alice').post('/auth/logout');
     expect(signedOut.statusCode).toBe(303);
-    // What htmx sends on Back when it has no copy, here with the cookie the browser had before signing out.
+    // What htmx sends on Back when it has no copy, here with the cookie the browser had before
+    // signing out, and the ETag of the copy a browser may have kept: no 304 confirms that copy.
     for (const url of ['/dashboard', '/bookmarks/search?q=kept']) {
-      const restore = await ctx.app.inject({
-        method: 'GET',
-        url,
-        headers: { ...HTMX, 'hx-history-restore-request': 'true', 'hx-current-url': `http://127.0.0.1:3999${url}`, cookie: ctx.cookies.alice },
-      });
+      const restore = await ctx.app.inject({ method: 'GET', url, headers: { ...restoreRequest(url), 'if-none-match': kept.get(url)! } });
       expect(restore.statusCode, url).toBe(303);
       expect(restore.headers.location).toBe('/');
       expect(restore.body).not.toContain('Kept words');

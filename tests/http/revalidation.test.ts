@@ -7,8 +7,8 @@ import { createToken } from '../../src/tokens/tokens.js';
 import { as, buildTestApp, newBlankDatabase, parseFragment, setupBookmark, signIn, startTestProvider, TEST_BASE_URL, useSignedInApp } from '../helpers.js';
 
 /**
- * What htmx fetches carries an ETag from the build, the user, the user's data
- * version and the request; a match is a 304 that runs no search and renders
+ * The dashboard, searches, cards and edit forms (pages and what htmx fetches) carry an
+ * ETag from the build, the user, the user's data version and the request; a match is a 304 that runs no search and renders
  * nothing. No one ever gets a stale 304: not another user, not the same user
  * after any write, whichever writer or process made it.
  */
@@ -36,7 +36,7 @@ let undoToken = '';
 const search = (user: string, q: string, ifNoneMatch?: string) =>
   as(ctx, user).htmx.get(`/bookmarks/search?q=${encodeURIComponent(q)}`, { headers: { 'hx-trigger': 'search-input', ...(ifNoneMatch ? { 'if-none-match': ifNoneMatch } : {}) } });
 
-describe('fragments revalidated with ETags', () => {
+describe('pages and fragments revalidated with ETags', () => {
   it('a search fragment carries an ETag and private, no-cache; the same again is a 304 that runs no search and renders nothing', async () => {
     for (let i = 0; i < 30; i++) await setupBookmark(ctx.app.db, 'alice', { url: `https://example.com/${i}`, title: `Drizzle ${i}` });
     const first = await search('alice', 'driz');
@@ -114,12 +114,16 @@ describe('fragments revalidated with ETags', () => {
     await before(bookmark.id);
     const cached = await search('alice', '');
     expect((await search('alice', '', String(cached.headers.etag))).statusCode).toBe(304);
+    const keptDashboard = await as(ctx, 'alice').get('/dashboard');
+    expect((await as(ctx, 'alice').get('/dashboard', { headers: { 'if-none-match': String(keptDashboard.headers.etag) } })).statusCode).toBe(304);
     const written = await write(bookmark.id);
     expect(written.statusCode).toBeLessThan(400);
     const fresh = await search('alice', '', String(cached.headers.etag));
     expect(fresh.statusCode).toBe(200);
     expect(fresh.headers.etag).not.toBe(cached.headers.etag);
     expect(fresh.body).not.toBe(cached.body);
+    // Coming back to the dashboard kept from before the write: the page in full.
+    expect((await as(ctx, 'alice').get('/dashboard', { headers: { 'if-none-match': String(keptDashboard.headers.etag) } })).statusCode).toBe(200);
   });
 
   it('an error answer is never kept: a missing card is asked again in full every time', async () => {
@@ -129,16 +133,35 @@ describe('fragments revalidated with ETags', () => {
     expect(missing.headers['cache-control']).toBe('no-store');
   });
 
-  it('full pages are never kept: no ETag and no-store, even for an htmx history restore', async () => {
-    for (const response of [
-      await as(ctx, 'alice').get('/dashboard'),
-      await as(ctx, 'alice').get('/bookmarks/search?q=x'),
-      await as(ctx, 'alice').htmx.get('/bookmarks/search?q=x', { headers: { 'hx-history-restore-request': 'true' } }),
-    ]) {
-      expect(response.statusCode).toBe(200);
-      expect(response.headers.etag).toBeUndefined();
-      expect(response.headers['cache-control']).toBe('no-store');
+  it('pages too: the dashboard, a search page and the edit page are 304 while unchanged, each with an ETag of its own', async () => {
+    const bookmark = await setupBookmark(ctx.app.db, 'alice', { title: 'Paged' });
+    const urls = ['/dashboard', '/bookmarks/search?q=pag', `/bookmarks/${bookmark.id}/edit`];
+    const pages = await Promise.all(urls.map((url) => as(ctx, 'alice').get(url)));
+    for (const [i, page] of pages.entries()) {
+      expect(page.statusCode, urls[i]).toBe(200);
+      expect(page.headers['cache-control'], urls[i]).toBe('private, no-cache');
+      let again!: Awaited<ReturnType<typeof search>>;
+      // The session's check and the data version: nothing rendered, no search, no tag list.
+      expect(await statementsDuring(ctx.app, async () => (again = await as(ctx, 'alice').get(urls[i]!, { headers: { 'if-none-match': String(page.headers.etag) } })))).toBe(2);
+      expect([again.statusCode, again.body], urls[i]).toEqual([304, '']);
     }
+    // The page, the fragment and htmx's history restore of one URL are three answers: none confirms another's copy.
+    const fragment = await as(ctx, 'alice').htmx.get('/bookmarks/search?q=pag');
+    const restore = await as(ctx, 'alice').htmx.get('/bookmarks/search?q=pag', { headers: { 'hx-history-restore-request': 'true' } });
+    expect(new Set([pages[1]!.headers.etag, fragment.headers.etag, restore.headers.etag]).size).toBe(3);
+    const pageWithFragmentEtag = await as(ctx, 'alice').get('/bookmarks/search?q=pag', { headers: { 'if-none-match': String(fragment.headers.etag) } });
+    expect(pageWithFragmentEtag.statusCode).toBe(200);
+    expect(pageWithFragmentEtag.body).toContain('<!doctype html>');
+  });
+
+  it('never keeps the dashboard with an undo offer, which runs out with time rather than with a write', async () => {
+    const bookmark = await setupBookmark(ctx.app.db, 'alice', { title: 'Undone' });
+    const deleted = await as(ctx, 'alice').post(`/bookmarks/${bookmark.id}/delete`);
+    const offer = await as(ctx, 'alice').get(String(deleted.headers.location));
+    expect(offer.statusCode).toBe(200);
+    expect(offer.body).toContain('Undone');
+    expect(offer.headers.etag).toBeUndefined();
+    expect(offer.headers['cache-control']).toBe('no-store');
   });
 
   it('the build is part of the ETag: another build never matches', () => {

@@ -54,6 +54,16 @@ const htmxToProvider: Expect = (response) => {
   expect(response.headers.location).toBeUndefined();
   expect(response.headers['hx-redirect']).toMatch(/^(\/auth\/login|http:\/\/127\.0\.0\.1:\d+\/)/);
 };
+/** Sign-out's first step leads to the app's own signing-out page (src/auth/sign-out.ts); htmx is told to load it. */
+const toSigningOut = (status: number): Expect => (response) => {
+  expect(response.statusCode).toBe(status);
+  expect(response.headers.location).toBe('/auth/signing-out');
+};
+const htmxToSigningOut: Expect = (response) => {
+  expect(response.statusCode).toBe(200);
+  expect(response.headers.location).toBeUndefined();
+  expect(response.headers['hx-redirect']).toBe('/auth/signing-out');
+};
 /** Signed in or not, a plain request is redirected to the provider with `status`; htmx is told to go there itself. */
 const toProviderForAll = (status: number) => ({
   'anonymous plain': toProvider(status),
@@ -136,7 +146,19 @@ const routes: [string, Case, Record<`${Who} ${'plain' | 'htmx'}`, Expect>][] = [
     'alice plain': (response) => expect(response.statusCode).toBe(400),
     'alice htmx': (response) => expect(response.statusCode).toBe(400),
   }],
-  ['POST /auth/logout', { method: 'POST', url: '/auth/logout' }, toProviderForAll(303)],
+  ['POST /auth/logout', { method: 'POST', url: '/auth/logout' }, {
+    'anonymous plain': toSigningOut(303),
+    'anonymous htmx': htmxToSigningOut,
+    'alice plain': toSigningOut(303),
+    'alice htmx': htmxToSigningOut,
+  }],
+  ['GET /auth/signing-out', { method: 'GET', url: '/auth/signing-out' }, {
+    'anonymous plain': (response) => expect([response.statusCode, html(response.body).querySelector('meta[http-equiv="refresh"]')?.getAttribute('content')]).toEqual([200, '0; url=/auth/signing-out/leave']),
+    'anonymous htmx': (response) => expect(response.statusCode).toBe(200),
+    'alice plain': (response) => expect(response.statusCode).toBe(200),
+    'alice htmx': (response) => expect(response.statusCode).toBe(200),
+  }],
+  ['GET /auth/signing-out/leave', { method: 'GET', url: '/auth/signing-out/leave' }, toProviderForAll(303)],
   ['GET /nowhere', { method: 'GET', url: '/nowhere' }, {
     'anonymous plain': (response) => expect([response.statusCode, isFullPage(response)]).toEqual([404, true]),
     'anonymous htmx': htmxNotice(404, 'There is nothing here'),

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
-import { isFragmentRequest, redirectToPage } from '../http/htmx.js';
+import { isFragmentRequest } from '../http/htmx.js';
 import { newSessionId } from './ended-sessions.js';
 import { endCurrentSession, type SessionUser } from './session.js';
 import { signOutRoutes } from './sign-out.js';

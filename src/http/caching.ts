@@ -13,6 +13,15 @@ export const PRIVATE_CACHE_CONTROL = 'no-store';
 export const SIGN_OUT_CLEAR_SITE_DATA = '"cache", "storage"';
 
 /**
+ * Whether browsers honour Clear-Site-Data from this address: only from a secure context,
+ * https or the machine itself (localhost, loopback addresses).
+ */
+export function clearsSiteData(appBaseUrl: URL): boolean {
+  const host = appBaseUrl.hostname;
+  return appBaseUrl.protocol === 'https:' || host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]';
+}
+
+/**
  * Every answer to a signed-in browser or an API token holder is private, whatever the route
  * (fragments and error pages included), unless the route chose its own caching: static files.
  */

@@ -10,6 +10,11 @@ import { PRIVATE_CACHE_CONTROL } from './caching.js';
 type Check = ReturnType<FastifyInstance['createRateLimit']>;
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Outside the per-IP limit on /auth/*: sign-out's steps, which must never be refused (src/auth/sign-out.ts). */
+    neverRateLimited?: boolean;
+  }
+
   interface FastifyInstance {
     /**
      * Counts one page fetch (with its icon) for the request's user, signed in or holding
@@ -51,7 +56,7 @@ export async function registerRateLimits(app: FastifyInstance, limits: RateLimit
 
   // Callback hooks: they run on every request and let nearly all of them through without a turn of the event loop.
   app.addHook('onRequest', (request, reply, done) => {
-    if (!request.routeOptions.url?.startsWith('/auth/')) return done();
+    if (!request.routeOptions.url?.startsWith('/auth/') || request.routeOptions.config.neverRateLimited) return done();
     authCheck(request).then(async (result) => {
       if (!result.isAllowed && result.isExceeded) await tooManyRequests(request, reply, result.ttlInSeconds);
       else done();

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ownerVersion } from '../bookmarks/queries.js';
+import { isFragmentRequest } from './htmx.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -22,8 +23,10 @@ declare module 'fastify' {
  * `private, no-cache` lets the browser keep the answer and ask again every time:
  * typing and backspacing, or coming back to the dashboard, is answered from its copy.
  *
- * Kept pages could come back after sign-out through the back/forward cache: sign-out
- * takes steps that empty it (src/auth/sign-out.ts). Everything else stays `no-store`.
+ * A kept page comes back on Back without the browser asking, from its HTTP cache or its
+ * back/forward cache: sign-out takes steps that empty both (src/auth/sign-out.ts), so pages
+ * are kept only where those steps work (see registerRevalidation). A session that ends
+ * without them (expiry) leaves them in that browser's history. Everything else stays `no-store`.
  */
 export const REVALIDATED_CACHE_CONTROL = 'private, no-cache';
 
@@ -82,13 +85,15 @@ function revalidates(request: FastifyRequest): boolean {
 /**
  * Registers the 304 check for routes marked `config: { revalidate: true }`. In
  * development, where templates reload without a restart, `build` is asked per request.
+ * Pages (not only what htmx fetches) are kept only where sign-out can take them back
+ * (`pages`): Back shows a kept page without asking, htmx's fragments never.
  */
-export function registerRevalidation(app: FastifyInstance, build: () => string): void {
+export function registerRevalidation(app: FastifyInstance, build: () => string, { pages }: { pages: boolean }): void {
   app.decorateRequest('etag', null);
   app.decorateRequest('ownerVersion', null);
   // Callback hooks: every other request passes straight through.
   app.addHook('preHandler', (request: FastifyRequest, reply: FastifyReply, done) => {
-    if (request.method !== 'GET' || !request.user || !revalidates(request)) return done();
+    if (request.method !== 'GET' || !request.user || !revalidates(request) || (!pages && !isFragmentRequest(request))) return done();
     const user = request.user;
     ownerVersion(app.db, user.sub).then((version) => {
       const etag = etagFor(build(), request, version);

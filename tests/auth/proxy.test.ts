@@ -237,12 +237,28 @@ describe('sign-in through an authenticating proxy', () => {
     expect(crossSite.status).toBe(403);
   });
 
+  it.each([
+    ['on this machine', 'http://127.0.0.1:3999/', 'private, no-cache'],
+    ['over https', 'https://bookmarks.example.test/', 'private, no-cache'],
+    // Browsers ignore Clear-Site-Data there, so sign-out could not take a kept page back.
+    ['over plain http to another machine', 'http://bookmarks.lan/', 'no-store'],
+  ])('with a Sign out, keeps the dashboard in the browser %s: %s', async (_name, base, cacheControl) => {
+    const { proxy } = await startProxiedApp({ config: { appBaseUrl: new URL(base) } });
+    const page = await send(`${proxy.url}/dashboard`, { headers: proxySignIn('alice') });
+    expect(page.status).toBe(200);
+    expect(page.headers['cache-control']).toBe(cacheControl);
+  });
+
   it('without AUTH_PROXY_LOGOUT_URL offers no Sign out, and sign-out’s steps are no routes', async () => {
     const { proxy } = await startProxiedApp({ settings: { logoutUrl: null } });
     const page = await send(`${proxy.url}/dashboard`, { headers: proxySignIn('alice') });
     expect(page.status).toBe(200);
     expect(html(page.body).querySelector('form[action="/auth/logout"]')).toBeNull();
     expect(page.headers['content-security-policy']).toContain("form-action 'self';");
+    // No sign-out to clear them from the browser again: pages are not kept, what htmx fetches still is.
+    expect([page.headers['cache-control'], page.headers.etag]).toEqual(['no-store', undefined]);
+    const fragment = await send(`${proxy.url}/bookmarks/search?q=`, { headers: { ...proxySignIn('alice'), ...HTMX } });
+    expect(fragment.headers['cache-control']).toBe('private, no-cache');
     expect((await send(`${proxy.url}/auth/logout`, { method: 'POST', headers: { ...proxySignIn('alice'), ...SAME_ORIGIN } })).status).toBe(404);
     for (const path of ['/auth/signing-out', '/auth/signing-out/leave']) expect((await send(`${proxy.url}${path}`, { headers: proxySignIn('alice') })).status, path).toBe(404);
   });

@@ -34,7 +34,7 @@ describe('in Chromium behind an authenticating proxy', () => {
     await page.goto(`${session.baseUrl}/dashboard`);
     expect(await cardTitles(page)).toEqual(['htmx']);
 
-    // A redirect to another origin after a form post: the CSP's form-action must allow the proxy's logout.
+    // Through the app's own signing-out page to the proxy's logout, with form-action 'self' alone.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(session.proxyLogoutUrl!);
     await page.getByRole('heading', { name: 'Signed out of the proxy' }).waitFor();

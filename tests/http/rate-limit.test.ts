@@ -33,6 +33,20 @@ describe('rate limit on /auth/* per IP', () => {
   });
 });
 
+describe('sign-out under the /auth/* limit', () => {
+  it('is never refused: an IP over the limit still goes through every step, each clearing the browser', async () => {
+    for (let i = 0; i < LIMITS.authPerIp; i++) await as(ctx, null).get('/auth/login');
+    expect((await as(ctx, null).get('/auth/login')).statusCode).toBe(429);
+    const posted = await as(ctx, null).post('/auth/logout');
+    expect([posted.statusCode, posted.headers.location]).toEqual([303, '/auth/signing-out']);
+    expect((await as(ctx, null).get('/auth/signing-out')).statusCode).toBe(200);
+    const leave = await as(ctx, null).get('/auth/signing-out/leave');
+    expect(leave.statusCode).toBe(303);
+    expect(leave.headers['clear-site-data']).toBe('"cache", "storage"');
+    expect((await as(ctx, null).get('/auth/login')).statusCode).toBe(429);
+  });
+});
+
 describe('rate limit on writes per signed-in user', () => {
   it('htmx: a 429 notice retargeted to #notice, with Retry-After, after the limit', async () => {
     for (let i = 0; i < 3; i++) expect((await add('alice', `https://a.example/${i}`)).statusCode).toBe(200);

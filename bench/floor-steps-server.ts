@@ -12,18 +12,13 @@ import secureSession from '@fastify/secure-session';
 import Fastify from 'fastify';
 import { registerSecurityHeaders, SECURITY_HEADERS } from '../src/http/security.js';
 import { newSessionId } from '../src/auth/ended-sessions.js';
-import { SESSION_IDLE_SECONDS } from '../src/auth/session.js';
+import { sessionCookieOptions } from '../src/auth/oidc-mode.js';
 
 const [port, step] = [Number(process.argv[2]), Number(process.argv[3])];
 const app = Fastify({ logger: false });
 if (step >= 1) registerSecurityHeaders(app, SECURITY_HEADERS);
 if (step >= 2) {
-  await app.register(secureSession, {
-    key: [randomBytes(32)],
-    cookieName: 'session',
-    expiry: SESSION_IDLE_SECONDS,
-    cookie: { path: '/', httpOnly: true, sameSite: 'lax', maxAge: SESSION_IDLE_SECONDS },
-  });
+  await app.register(secureSession, sessionCookieOptions(new URL(`http://127.0.0.1:${port}`), [randomBytes(32)]));
   app.get('/sign-in', async (request) => {
     request.session.set('user', { sub: 'bench-user', name: 'Bench User' });
     request.session.set('signedInAt', Math.floor(Date.now() / 1000));

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import secureSession from '@fastify/secure-session';
+import secureSession, { type SecureSessionPluginOptions } from '@fastify/secure-session';
 import type { Config, OidcSettings } from '../config.js';
 import { isApiRequest } from '../api/scope.js';
 import { isFragmentRequest } from '../http/htmx.js';
@@ -8,27 +8,32 @@ import { oidcPlugin } from './oidc.js';
 import { authRoutes } from './routes.js';
 import { loadSessionUser, SESSION_IDLE_SECONDS } from './session.js';
 
+/** How the session cookie is kept (@fastify/secure-session), for the app and for the benchmark's floor steps alike. */
+export function sessionCookieOptions(appBaseUrl: URL, keys: Buffer[]): SecureSessionPluginOptions {
+  const https = appBaseUrl.protocol === 'https:';
+  return {
+    key: keys,
+    // __Host- makes browsers refuse the cookie unless it is Secure, Path=/ and has no Domain,
+    // so no subdomain can set or shadow it. They also refuse it over plain http (local development).
+    cookieName: https ? '__Host-session' : 'session',
+    expiry: SESSION_IDLE_SECONDS,
+    cookie: {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: https,
+      maxAge: SESSION_IDLE_SECONDS,
+    },
+  };
+}
+
 /** Sign-in through an OpenID provider (Auth0 or any other), remembered in an encrypted session cookie. */
 export function oidcMode(config: Config, oidc: OidcSettings): AuthMode {
-  const https = config.appBaseUrl.protocol === 'https:';
   return {
     signOut: true,
     identify: fp(async (app) => {
       await app.register(oidcPlugin, { settings: oidc });
-      await app.register(secureSession, {
-        key: config.sessionKeys,
-        // __Host- makes browsers refuse the cookie unless it is Secure, Path=/ and has no Domain,
-        // so no subdomain can set or shadow it. They also refuse it over plain http (local development).
-        cookieName: https ? '__Host-session' : 'session',
-        expiry: SESSION_IDLE_SECONDS,
-        cookie: {
-          path: '/',
-          httpOnly: true,
-          sameSite: 'lax',
-          secure: https,
-          maxAge: SESSION_IDLE_SECONDS,
-        },
-      });
+      await app.register(secureSession, sessionCookieOptions(config.appBaseUrl, config.sessionKeys));
       app.addHook('preHandler', async (request) => {
         // The API takes bearer tokens only: its requests neither read nor refresh the session cookie.
         if (!isApiRequest(request)) request.user = await loadSessionUser(request, app.db);

@@ -40,6 +40,8 @@ interface Scenario {
   search: boolean;
   /** Paths each connection sends in turn, instead of `path` over and over. */
   paths?: string[];
+  /** Sent with If-None-Match of the answer before, as a browser coming back to a page it kept: expects 304s. */
+  revalidated?: boolean;
 }
 
 /**
@@ -60,6 +62,8 @@ const SEARCHES: Scenario[] = [
 const SCENARIOS: Scenario[] = [
   ...SEARCHES,
   { name: 'GET /dashboard (full page)', path: '/dashboard', htmx: false, search: false },
+  // The browser's copy confirmed (src/http/revalidation.ts): the check runs, the page neither renders nor travels.
+  { name: 'coming back to the dashboard: If-None-Match, 304', path: '/dashboard', htmx: false, search: false, revalidated: true },
   // Behind the session, CSRF, rate-limit and header hooks, no work but a database ping: the floor of any signed-in request.
   { name: 'floor: GET /healthz with the session cookie', path: '/healthz', htmx: false, search: false },
 ];
@@ -103,7 +107,13 @@ function processTree(pid: number): number[] {
   }
 }
 
-async function load(name: string, url: string, headers: Record<string, string>, pid: number, options: { search: boolean; paths?: string[]; connections?: number; duration?: number; warmup?: number }): Promise<Row> {
+async function load(
+  name: string,
+  url: string,
+  headers: Record<string, string>,
+  pid: number,
+  options: { search: boolean; paths?: string[]; connections?: number; duration?: number; warmup?: number; revalidated?: boolean },
+): Promise<Row> {
   const requests = options.paths?.map((path) => ({ method: 'GET' as const, path }));
   const connections = options.connections ?? CONNECTIONS;
   const common = { url, connections, headers, ...(requests ? { requests } : {}) };
@@ -124,7 +134,8 @@ async function load(name: string, url: string, headers: Record<string, string>, 
     p99: result.latency.p99,
     bytes,
     rssMb: peak,
-    failures: result.non2xx + result.errors + result.timeouts,
+    // A revalidated scenario expects 304s: any other answer is a failure.
+    failures: (options.revalidated ? result['1xx'] + result['2xx'] + result['4xx'] + result['5xx'] : result.non2xx) + result.errors + result.timeouts,
     search: options.search,
   };
 }
@@ -161,13 +172,21 @@ async function measure(configuration: Configuration, databasePath: string, ceili
   const app = await startApp(databasePath, { nodeArgs: profileArgs, env: configuration.env });
   try {
     const cookie = await signInOverHttp(app.base, USER);
-    const headersFor = (scenario: Scenario): Record<string, string> => ({
+    const plainHeaders = (scenario: Scenario): Record<string, string> => ({
       cookie,
       ...(scenario.htmx ? { 'hx-request': 'true', 'hx-trigger': 'search-input' } : {}),
     });
+    // The data does not change during the load, so the ETag read here holds for all of it.
+    const etags = new Map<Scenario, string>();
+    for (const scenario of SCENARIOS.filter((scenario) => scenario.revalidated)) {
+      const etag = (await fetch(`${app.base}${scenario.path}`, { headers: plainHeaders(scenario), redirect: 'manual' })).headers.get('etag');
+      if (!etag) throw new Error(`${scenario.path} answered without an ETag`);
+      etags.set(scenario, etag);
+    }
+    const headersFor = (scenario: Scenario): Record<string, string> => ({ ...plainHeaders(scenario), ...(etags.has(scenario) ? { 'if-none-match': etags.get(scenario)! } : {}) });
     for (const scenario of SCENARIOS) {
       const response = await fetch(`${app.base}${scenario.path}`, { headers: headersFor(scenario), redirect: 'manual' });
-      if (response.status !== 200) throw new Error(`${scenario.path} answered ${response.status} before the load started`);
+      if (response.status !== (scenario.revalidated ? 304 : 200)) throw new Error(`${scenario.path} answered ${response.status} before the load started`);
     }
     console.log(`${configuration.label}: ${CONNECTIONS} connections, ${DURATION} s each after ${WARMUP} s warm-up…`);
     for (const scenario of SCENARIOS) {

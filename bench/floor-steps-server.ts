@@ -12,7 +12,7 @@ import secureSession from '@fastify/secure-session';
 import Fastify from 'fastify';
 import { registerSecurityHeaders, SECURITY_HEADERS } from '../src/http/security.js';
 import { newSessionId } from '../src/auth/ended-sessions.js';
-import { sessionCookieOptions } from '../src/auth/oidc-mode.js';
+import { sessionCookieOptions } from '../src/auth/session.js';
 
 const [port, step] = [Number(process.argv[2]), Number(process.argv[3])];
 const app = Fastify({ logger: false });

@@ -134,8 +134,8 @@ async function load(
     p99: result.latency.p99,
     bytes,
     rssMb: peak,
-    // A revalidated scenario expects 304s: any other answer is a failure.
-    failures: (options.revalidated ? result['1xx'] + result['2xx'] + result['4xx'] + result['5xx'] : result.non2xx) + result.errors + result.timeouts,
+    // A revalidated scenario expects 304s: any other answer is a failure (a 303 to sign-in too).
+    failures: (options.revalidated ? result.requests.total - (result.statusCodeStats?.['304']?.count ?? 0) : result.non2xx) + result.errors + result.timeouts,
     search: options.search,
   };
 }

@@ -25,7 +25,7 @@ import { registerCsrfGuard } from './http/csrf.js';
 import { sql } from 'drizzle-orm';
 import { DatabaseUnavailableError } from './db/database.js';
 import { clientErrorHandler, frameworkErrorHandler, methodsAllowedInstead, renderClientErrorPages, renderError } from './http/errors.js';
-import { clearsSiteData, registerPrivateCaching } from './http/caching.js';
+import { honoursClearSiteData, registerPrivateCaching } from './http/caching.js';
 import { buildIdentifier, registerRevalidation } from './http/revalidation.js';
 import { varyOnHtmx } from './http/htmx.js';
 import { registerSecurityHeaders, SECURITY_HEADERS } from './http/security.js';
@@ -104,7 +104,7 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   const build = buildIdentifier(rendering, appVersion);
   registerRevalidation(app, config.production ? () => build : () => buildIdentifier(rendering, appVersion, { contents: false }), {
     // Pages are kept only where sign-out can clear them from the browser again (no Sign out in proxy mode without a logout URL, no Clear-Site-Data over plain http).
-    pages: auth.signOut && clearsSiteData(config.appBaseUrl),
+    keepPages: auth.signOut && honoursClearSiteData(config.appBaseUrl),
   });
   const pageLookups = new PageLookups(app.db, config, app.log);
   app.decorate('pageLookups', pageLookups);

@@ -1,4 +1,17 @@
 // Small progressive enhancements that htmx attributes cannot express without eval.
+
+// A signed-in page the browser kept in its back/forward cache is asked for again before it
+// shows. Sign-out's Clear-Site-Data drops such pages in Chromium, but not in every browser,
+// and a session can end without it (expiry, a sign-out elsewhere): then the answer is the
+// sign-in page, not the kept one. While still signed in, it is a 304 from the browser's copy.
+if (document.body.hasAttribute('data-signed-in')) {
+  window.addEventListener('pagehide', (event) => {
+    if (event.persisted) document.documentElement.classList.add('kept-away');
+  });
+  window.addEventListener('pageshow', (event) => {
+    if (event.persisted) window.location.reload();
+  });
+}
 // Escape inside an inline edit form cancels it.
 document.addEventListener('keydown', (event) => {
   if (event.key !== 'Escape') return;

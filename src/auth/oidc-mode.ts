@@ -1,31 +1,12 @@
 import fp from 'fastify-plugin';
-import secureSession, { type SecureSessionPluginOptions } from '@fastify/secure-session';
+import secureSession from '@fastify/secure-session';
 import type { Config, OidcSettings } from '../config.js';
 import { isApiRequest } from '../api/scope.js';
 import { isFragmentRequest } from '../http/htmx.js';
 import type { AuthMode } from './mode.js';
 import { oidcPlugin } from './oidc.js';
 import { authRoutes } from './routes.js';
-import { loadSessionUser, SESSION_IDLE_SECONDS } from './session.js';
-
-/** How the session cookie is kept (@fastify/secure-session), for the app and for the benchmark's floor steps alike. */
-export function sessionCookieOptions(appBaseUrl: URL, keys: Buffer[]): SecureSessionPluginOptions {
-  const https = appBaseUrl.protocol === 'https:';
-  return {
-    key: keys,
-    // __Host- makes browsers refuse the cookie unless it is Secure, Path=/ and has no Domain,
-    // so no subdomain can set or shadow it. They also refuse it over plain http (local development).
-    cookieName: https ? '__Host-session' : 'session',
-    expiry: SESSION_IDLE_SECONDS,
-    cookie: {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: https,
-      maxAge: SESSION_IDLE_SECONDS,
-    },
-  };
-}
+import { loadSessionUser, sessionCookieOptions } from './session.js';
 
 /** Sign-in through an OpenID provider (Auth0 or any other), remembered in an encrypted session cookie. */
 export function oidcMode(config: Config, oidc: OidcSettings): AuthMode {

@@ -1,3 +1,4 @@
+import type { SecureSessionPluginOptions } from '@fastify/secure-session';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/database.js';
 import { endSession, isSessionEnded } from './ended-sessions.js';
@@ -40,6 +41,25 @@ export const SESSION_IDLE_SECONDS = 7 * 24 * 3600;
 export const SESSION_ABSOLUTE_SECONDS = 30 * 24 * 3600;
 /** Re-issue the cookie at most this often, so most responses carry no Set-Cookie. */
 const SESSION_TOUCH_SECONDS = 3600;
+
+/** How the session cookie is kept (@fastify/secure-session), for the app and for the benchmark's floor steps alike. */
+export function sessionCookieOptions(appBaseUrl: URL, keys: Buffer[]): SecureSessionPluginOptions {
+  const https = appBaseUrl.protocol === 'https:';
+  return {
+    key: keys,
+    // __Host- makes browsers refuse the cookie unless it is Secure, Path=/ and has no Domain,
+    // so no subdomain can set or shadow it. They also refuse it over plain http (local development).
+    cookieName: https ? '__Host-session' : 'session',
+    expiry: SESSION_IDLE_SECONDS,
+    cookie: {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: https,
+      maxAge: SESSION_IDLE_SECONDS,
+    },
+  };
+}
 
 /**
  * Reads the signed-in user from the session, ending sessions past the absolute cap or

@@ -13,13 +13,13 @@ export interface SignOutSteps {
 const SIGNING_OUT_PATH = '/auth/signing-out';
 const LEAVE_PATH = '/auth/signing-out/leave';
 /**
- * Left out of the per-IP limit on /auth/* (which slows down sign-in abuse): a step refused
- * halfway would leave the page signed out from in the back/forward cache. None of them
- * asks the provider anything, and the post ends at most the caller's own session.
+ * Left out of the per-IP limit on /auth/* (which slows down sign-in abuse): signing out must
+ * always work, and a step refused halfway would leave the page signed out from in the
+ * back/forward cache. None asks the provider anything; the post ends at most the caller's own session.
  */
-const STEP = { config: { neverRateLimited: true } };
+const SIGN_OUT_STEP = { config: { neverRateLimited: true } };
 
-/** The provider's session id travels between the steps in the query (never logged: /auth/ URLs are logged without it). */
+/** The provider's session id travels between the steps in the query (not in the app's log: it logs /auth/ URLs without their query). */
 function withHint(path: string, hint: string | undefined): string {
   return hint ? `${path}?${new URLSearchParams({ hint })}` : path;
 }
@@ -42,19 +42,19 @@ function hintFrom(request: FastifyRequest): string | undefined {
  * Back from there asks the server for the page signed out from, and gets the sign-in page.
  */
 export function signOutRoutes(app: FastifyInstance, steps: SignOutSteps): void {
-  app.post('/auth/logout', STEP, async (request, reply) => {
+  app.post('/auth/logout', SIGN_OUT_STEP, async (request, reply) => {
     const hint = await steps.forget(request);
     reply.header('Clear-Site-Data', SIGN_OUT_CLEAR_SITE_DATA);
     return redirectToPage(request, reply, withHint(SIGNING_OUT_PATH, hint));
   });
 
-  app.get(SIGNING_OUT_PATH, STEP, async (request, reply) => {
+  app.get(SIGNING_OUT_PATH, SIGN_OUT_STEP, async (request, reply) => {
     reply.header('Cache-Control', PRIVATE_CACHE_CONTROL);
     return reply.viewAsync('pages/signing-out.njk', { next: withHint(LEAVE_PATH, hintFrom(request)) });
   });
 
   // A GET that ends nothing here: linked from elsewhere, it clears this site's cache and opens the provider's sign-out, as a link to that would.
-  app.get(LEAVE_PATH, STEP, async (request, reply) => {
+  app.get(LEAVE_PATH, SIGN_OUT_STEP, async (request, reply) => {
     reply.header('Clear-Site-Data', SIGN_OUT_CLEAR_SITE_DATA).header('Cache-Control', PRIVATE_CACHE_CONTROL);
     return redirectToPage(request, reply, steps.leaveTo(hintFrom(request)));
   });

@@ -16,7 +16,7 @@ export const SIGN_OUT_CLEAR_SITE_DATA = '"cache", "storage"';
  * Whether browsers honour Clear-Site-Data from this address: only from a secure context,
  * https or the machine itself (localhost, loopback addresses).
  */
-export function clearsSiteData(appBaseUrl: URL): boolean {
+export function honoursClearSiteData(appBaseUrl: URL): boolean {
   const host = appBaseUrl.hostname;
   return appBaseUrl.protocol === 'https:' || host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]';
 }

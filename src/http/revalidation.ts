@@ -83,17 +83,18 @@ function revalidates(request: FastifyRequest): boolean {
 }
 
 /**
- * Registers the 304 check for routes marked `config: { revalidate: true }`. In
- * development, where templates reload without a restart, `build` is asked per request.
- * Pages (not only what htmx fetches) are kept only where sign-out can take them back
- * (`pages`): Back shows a kept page without asking, htmx's fragments never.
+ * Registers the 304 check for routes whose `config.revalidate` is true, or a function that
+ * says true for the request. In development, where templates reload without a restart,
+ * `build` is asked per request. Pages (not only what htmx fetches) are kept only where
+ * sign-out can take them back (`keepPages`): Back shows a kept page without asking the
+ * server, htmx's fragments never.
  */
-export function registerRevalidation(app: FastifyInstance, build: () => string, { pages }: { pages: boolean }): void {
+export function registerRevalidation(app: FastifyInstance, build: () => string, { keepPages }: { keepPages: boolean }): void {
   app.decorateRequest('etag', null);
   app.decorateRequest('ownerVersion', null);
   // Callback hooks: every other request passes straight through.
   app.addHook('preHandler', (request: FastifyRequest, reply: FastifyReply, done) => {
-    if (request.method !== 'GET' || !request.user || !revalidates(request) || (!pages && !isFragmentRequest(request))) return done();
+    if (request.method !== 'GET' || !request.user || !revalidates(request) || (!keepPages && !isFragmentRequest(request))) return done();
     const user = request.user;
     ownerVersion(app.db, user.sub).then((version) => {
       const etag = etagFor(build(), request, version);

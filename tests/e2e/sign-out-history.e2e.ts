@@ -17,14 +17,18 @@ interface Navigation {
 interface History {
   /** Every navigation the main frame committed, as Chromium reports it. */
   navigations: Navigation[];
+  /** Why Chromium did not restore a page from its back/forward cache, as it reports it. */
+  notCached: unknown[];
   /** The index of the current entry in the tab's session history. */
   currentIndex(): Promise<number>;
 }
 
 async function watchHistory(page: Page): Promise<History> {
   const navigations: Navigation[] = [];
+  const notCached: unknown[] = [];
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Page.enable');
+  cdp.on('Page.backForwardCacheNotUsed', ({ notRestoredExplanations }) => notCached.push(notRestoredExplanations));
   const { frameTree } = await cdp.send('Page.getFrameTree');
   cdp.on('Page.frameNavigated', ({ frame, type }) => {
     if (!frame.parentId) navigations.push({ url: frame.url, type });
@@ -32,7 +36,7 @@ async function watchHistory(page: Page): Promise<History> {
   cdp.on('Page.navigatedWithinDocument', ({ frameId, url }) => {
     if (frameId === frameTree.frame.id) navigations.push({ url, type: 'SameDocument' });
   });
-  return { navigations, currentIndex: async () => (await cdp.send('Page.getNavigationHistory')).currentIndex };
+  return { navigations, notCached, currentIndex: async () => (await cdp.send('Page.getNavigationHistory')).currentIndex };
 }
 
 /**
@@ -143,5 +147,44 @@ describe('after signing out, Back in Chromium', () => {
     }
     const restored = history.navigations.filter((navigation) => navigation.type === 'BackForwardCacheRestore');
     expect(restored, 'pages restored from the back/forward cache').toEqual([]);
+  });
+
+  it('asks again for a page kept in the back/forward cache once the session has ended elsewhere, and shows the sign-in page', async () => {
+    const session = current();
+    const user = uniqueUser('elsewhere');
+    const page = await session.signedInPage(user);
+    await addBookmark(page, { url: 'https://example.org/plans', title: 'Secret plans kept in the cache' });
+    // Loaded afresh: Chromium keeps no page out of its back/forward cache once a script on it got a no-store answer (the add's).
+    await page.reload();
+    await cardTitled(page, 'Secret plans kept in the cache').waitFor();
+    // Nor a page that is still loading something (a site icon) as it is left.
+    await page.waitForLoadState('networkidle');
+    const history = await watchHistory(page);
+    // The dashboard goes into the back/forward cache as the settings page shows.
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.waitForURL(`${session.baseUrl}/settings`);
+
+    // A copy of this session's cookie signs out in another browser: its Clear-Site-Data never reaches this one.
+    const cookie = (await page.context().cookies()).find((candidate) => candidate.name === 'session')!;
+    const signedOutElsewhere = await fetch(`${session.baseUrl}/auth/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: `session=${cookie.value}`, origin: session.baseUrl, 'sec-fetch-site': 'same-origin' },
+    });
+    expect(signedOutElsewhere.status).toBe(303);
+
+    // Chromium brings the dashboard back from its cache; static/app.js asks for it again before it shows.
+    const before = history.navigations.length;
+    await page.goBack({ waitUntil: 'commit' });
+    await page.waitForURL(`${session.baseUrl}/`);
+    expect(history.navigations.slice(before), `not restored: ${JSON.stringify(history.notCached)}`).toEqual([
+      { url: `${session.baseUrl}/dashboard`, type: 'BackForwardCacheRestore' },
+      // The reload: the dashboard, redirected to the sign-in page.
+      { url: `${session.baseUrl}/`, type: 'Navigation' },
+    ]);
+    await page.getByRole('link', { name: 'Sign in', exact: true }).waitFor();
+    const text = await shownText(page);
+    expect([user, 'Secret plans kept in the cache'].filter((secret) => text.includes(secret))).toEqual([]);
+    await screenshot(page, 'back-after-signed-out-elsewhere');
   });
 });

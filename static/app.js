@@ -6,7 +6,11 @@
 // sign-in page, not the kept one. While still signed in, it is a 304 from the browser's copy.
 if (document.body.hasAttribute('data-signed-in')) {
   window.addEventListener('pagehide', (event) => {
-    if (event.persisted) document.documentElement.classList.add('kept-away');
+    if (!event.persisted) return;
+    document.documentElement.classList.add('kept-away');
+    // A page kept in that cache is frozen, its timers too. Shown again without being brought
+    // back from it (a browser that says pagehide when only the app went to the background), it shows once more.
+    setTimeout(() => document.documentElement.classList.remove('kept-away'), 2000);
   });
   window.addEventListener('pageshow', (event) => {
     if (event.persisted) window.location.reload();

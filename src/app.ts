@@ -28,7 +28,7 @@ import { clientErrorHandler, frameworkErrorHandler, methodsAllowedInstead, rende
 import { honoursClearSiteData, registerPrivateCaching } from './http/caching.js';
 import { buildIdentifier, registerRevalidation } from './http/revalidation.js';
 import { varyOnHtmx } from './http/htmx.js';
-import { registerSecurityHeaders, SECURITY_HEADERS } from './http/security.js';
+import { registerSecurityHeaders } from './http/security.js';
 import { registerRateLimits } from './http/rate-limit.js';
 
 declare module 'fastify' {
@@ -78,14 +78,14 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
     trustProxy: config.trustProxy,
     // Answers given before any hook runs (a URL the router cannot decode, a request the HTTP
     // parser refuses) still get the app's headers and error page.
-    frameworkErrors: frameworkErrorHandler(() => app, SECURITY_HEADERS),
-    clientErrorHandler: clientErrorHandler(() => clientErrorPages, SECURITY_HEADERS),
+    frameworkErrors: frameworkErrorHandler(() => app),
+    clientErrorHandler: clientErrorHandler(() => clientErrorPages),
     ...rest,
   });
   app.decorate('config', config);
   app.decorate('authMode', auth);
   // Before any plugin registers, so every route and every early answer (403, 429, 404) carries them.
-  registerSecurityHeaders(app, SECURITY_HEADERS);
+  registerSecurityHeaders(app);
   app.addHook('onSend', (_request, reply, payload, done) => {
     varyOnHtmx(reply);
     done(null, payload);

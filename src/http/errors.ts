@@ -4,7 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { errorToProblem, problem, sendProblem } from '../api/problem.js';
 import { isApiPath } from '../api/scope.js';
 import { isFragmentRequest } from './htmx.js';
-import type { SecurityHeaders } from './security.js';
+import { SECURITY_HEADERS } from './security.js';
 
 /** Headings and messages for the statuses users meet; anything else reads as the 4xx or 5xx default. */
 const ERROR_TEXTS: Record<number, { heading: string; message: string }> = {
@@ -68,9 +68,9 @@ export function methodsAllowedInstead(app: FastifyInstance, request: FastifyRequ
  * answer before any hook runs, on a bare request and reply, so the fixed headers are set here.
  * Nothing of what was sent is echoed.
  */
-export function frameworkErrorHandler(app: () => FastifyInstance, headers: SecurityHeaders) {
+export function frameworkErrorHandler(app: () => FastifyInstance) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
-    reply.headers(headers).header('Vary', 'HX-Request');
+    reply.headers(SECURITY_HEADERS).header('Vary', 'HX-Request');
     const answer = async (): Promise<unknown> => {
       if (isApiPath(request.url)) {
         const { body } = errorToProblem(error, request);
@@ -111,7 +111,7 @@ export async function renderClientErrorPages(app: FastifyInstance): Promise<Clie
  * answer is written by hand, with the same headers and page as the app's; the request line's
  * path, when it can be read, decides between the page and problem+json.
  */
-export function clientErrorHandler(pages: () => ClientErrorPages | undefined, headers: SecurityHeaders) {
+export function clientErrorHandler(pages: () => ClientErrorPages | undefined) {
   return function (this: FastifyInstance, error: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
     const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
@@ -126,7 +126,7 @@ export function clientErrorHandler(pages: () => ClientErrorPages | undefined, he
     if (socket.writable) {
       const lines = [
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
-        ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+        ...Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}`),
         'vary: HX-Request',
         `content-type: ${type}`,
         `content-length: ${Buffer.byteLength(body)}`,

@@ -1,7 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 
-export type SecurityHeaders = Readonly<Record<string, string>>;
-
 /**
  * The security headers of every answer, computed once at startup (what @fastify/helmet sent
  * with these options, without running it per request). Strict CSP: our own scripts and
@@ -23,7 +21,7 @@ const CSP = [
   "object-src 'none'",
 ].join(';');
 
-export const SECURITY_HEADERS: SecurityHeaders = Object.freeze({
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'content-security-policy': CSP,
   // Cross-origin isolation (COEP) would block the provider's redirects back to us.
   'cross-origin-opener-policy': 'same-origin',
@@ -40,9 +38,9 @@ export const SECURITY_HEADERS: SecurityHeaders = Object.freeze({
 });
 
 /** Sets the fixed headers first thing, so every answer carries them, early refusals included. */
-export function registerSecurityHeaders(app: FastifyInstance, headers: SecurityHeaders): void {
+export function registerSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
+    reply.headers(SECURITY_HEADERS);
     done();
   });
 }

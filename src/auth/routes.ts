@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
 import { isFragmentRequest } from '../http/htmx.js';
 import { newSessionId } from './ended-sessions.js';
-import { endCurrentSession, type SessionUser } from './session.js';
+import { claimText, endCurrentSession, type SessionUser } from './session.js';
 import { signOutRoutes } from './sign-out.js';
 
 const SCOPE = 'openid profile email';
@@ -32,12 +32,10 @@ export function safeReturnTo(value: unknown, appBaseUrl: URL): string {
 
 /** What the session keeps of the ID token: the profile, and the `sid` that logout needs. */
 export function userFromClaims(claims: oidc.IDToken): SessionUser {
-  const text = (value: unknown): string | undefined =>
-    typeof value === 'string' && value.length > 0 && value.length <= 500 ? value : undefined;
-  const email = text(claims.email);
-  const picture = text(claims.picture);
-  const sid = text(claims.sid);
-  const user: SessionUser = { sub: claims.sub, name: text(claims.name) ?? text(claims.nickname) ?? email ?? 'there' };
+  const email = claimText(claims.email);
+  const picture = claimText(claims.picture);
+  const sid = claimText(claims.sid);
+  const user: SessionUser = { sub: claims.sub, name: claimText(claims.name) ?? claimText(claims.nickname) ?? email ?? 'there' };
   if (email) user.email = email;
   if (picture && /^https:\/\//.test(picture)) user.picture = picture;
   if (sid) user.sid = sid;

@@ -42,6 +42,11 @@ export const SESSION_ABSOLUTE_SECONDS = 30 * 24 * 3600;
 /** Re-issue the cookie at most this often, so most responses carry no Set-Cookie. */
 const SESSION_TOUCH_SECONDS = 3600;
 
+/** A text the session keeps from an ID token claim (a name, the provider's `sid`): a non-empty string of at most 500 characters. */
+export function claimText(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 && value.length <= 500 ? value : undefined;
+}
+
 /** How the session cookie is kept (@fastify/secure-session), for the app and for the benchmark's floor steps alike. */
 export function sessionCookieOptions(appBaseUrl: URL, keys: Buffer[]): SecureSessionPluginOptions {
   const https = appBaseUrl.protocol === 'https:';

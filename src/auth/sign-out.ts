@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PRIVATE_CACHE_CONTROL, SIGN_OUT_CLEAR_SITE_DATA } from '../http/caching.js';
 import { redirectToPage } from '../http/htmx.js';
+import { claimText } from './session.js';
 
 /** What a sign-in mode does at sign-out; the steps around it are the same in both. */
 export interface SignOutSteps {
@@ -24,9 +25,9 @@ function withHint(path: string, hint: string | undefined): string {
   return hint ? `${path}?${new URLSearchParams({ hint })}` : path;
 }
 
+/** The hint is the session's `sid`, so it passes only as the session would have kept it. */
 function hintFrom(request: FastifyRequest): string | undefined {
-  const { hint } = request.query as { hint?: unknown };
-  return typeof hint === 'string' && hint.length > 0 && hint.length <= 500 ? hint : undefined;
+  return claimText((request.query as { hint?: unknown }).hint);
 }
 
 /**

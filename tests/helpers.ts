@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, inject } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -203,6 +203,28 @@ export async function signIn(app: FastifyInstance, userName: string): Promise<st
   });
   if (callback.statusCode !== 303) throw new Error(`callback answered ${callback.statusCode}: ${callback.body.slice(0, 200)}`);
   return sessionCookieFrom(callback)!;
+}
+
+/**
+ * Follows sign-out's steps after POST /auth/logout (src/auth/sign-out.ts) as a browser does:
+ * the redirect to the app's own signing-out page, its meta refresh, and the last step's
+ * Clear-Site-Data and redirect. Returns where that last step leads.
+ */
+export async function followSignOutSteps(app: FastifyInstance, posted: LightMyRequestResponse): Promise<URL> {
+  expect(posted.statusCode).toBe(303);
+  expect(posted.headers['clear-site-data']).toBe('"cache", "storage"');
+  const signingOut = await app.inject({ method: 'GET', url: String(posted.headers.location) });
+  expect(signingOut.statusCode).toBe(200);
+  expect(signingOut.headers['cache-control']).toBe('no-store');
+  const page = html(signingOut.body);
+  const refresh = /^0; url=(\/auth\/signing-out\/leave(\?.*)?)$/.exec(page.querySelector('meta[http-equiv="refresh"]')?.getAttribute('content') ?? '');
+  expect(refresh, signingOut.body).not.toBeNull();
+  // Without a refresh (a browser that ignores it), the page's link goes on.
+  expect(page.querySelector('a.button')?.getAttribute('href')).toBe(refresh![1]);
+  const leave = await app.inject({ method: 'GET', url: refresh![1]! });
+  expect(leave.statusCode).toBe(303);
+  expect(leave.headers['clear-site-data']).toBe('"cache", "storage"');
+  return new URL(leave.headers.location as string, TEST_BASE_URL);
 }
 
 /** A full page, parsed. */

@@ -1,36 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'drizzle-orm';
 import { logoutUrl, safeReturnTo, userFromClaims } from '../../src/auth/routes.js';
-import { as, authorizeAt, buildTestApp, html, sessionCookieFrom, signIn, TEST_BASE_URL, useSignedInApp } from '../helpers.js';
+import { as, authorizeAt, buildTestApp, followSignOutSteps, html, sessionCookieFrom, signIn, TEST_BASE_URL, useSignedInApp } from '../helpers.js';
 
 // Tests about signing in and out sign in for real in the test; the others use the file's signed-in users.
 const ctx = useSignedInApp();
 
 /** Requests from a browser that holds this cookie (one signed in within the test). */
 const browserWith = (cookie: string) => as({ app: ctx.app, cookies: { holder: cookie } }, 'holder');
-/**
- * Follows sign-out's steps after POST /auth/logout (src/auth/sign-out.ts) as a browser does:
- * the redirect to the app's own signing-out page, its meta refresh, and the last step's
- * Clear-Site-Data and redirect. Returns where that last step leads.
- */
-async function followSignOutSteps(posted: LightMyRequestResponse): Promise<URL> {
-  expect(posted.statusCode).toBe(303);
-  expect(posted.headers['clear-site-data']).toBe('"cache", "storage"');
-  const signingOut = await ctx.app.inject({ method: 'GET', url: String(posted.headers.location) });
-  expect(signingOut.statusCode).toBe(200);
-  expect(signingOut.headers['cache-control']).toBe('no-store');
-  const page = html(signingOut.body);
-  const refresh = /^0; url=(\/auth\/signing-out\/leave(\?.*)?)$/.exec(page.querySelector('meta[http-equiv="refresh"]')?.getAttribute('content') ?? '');
-  expect(refresh, signingOut.body).not.toBeNull();
-  // Without a refresh (a browser that ignores it), the page's link goes on.
-  expect(page.querySelector('a.button')?.getAttribute('href')).toBe(refresh![1]);
-  const leave = await ctx.app.inject({ method: 'GET', url: refresh![1]! });
-  expect(leave.statusCode).toBe(303);
-  expect(leave.headers['clear-site-data']).toBe('"cache", "storage"');
-  return new URL(leave.headers.location as string, TEST_BASE_URL);
-}
-
 /** The provider's redirect back to /auth/callback, carrying the cookie that holds the pending login. */
 const backFromProvider = (callbackUrl: URL, pendingCookie: string) =>
   ctx.app.inject({ method: 'GET', url: callbackUrl.pathname + callbackUrl.search, headers: { cookie: pendingCookie } });
@@ -226,7 +203,7 @@ describe('logout', () => {
     const cookie = await signIn(ctx.app, 'alice');
     const response = await browserWith(cookie).post('/auth/logout');
     expect(response.headers.location).toBe('/auth/signing-out');
-    const location = await followSignOutSteps(response);
+    const location = await followSignOutSteps(ctx.app, response);
     expect(location.href.startsWith(ctx.app.oidc.serverMetadata().end_session_endpoint!)).toBe(true);
     expect(location.searchParams.get('post_logout_redirect_uri')).toBe(`${TEST_BASE_URL}/`);
     expect(location.searchParams.get('client_id')).toBe(ctx.provider.clientId);
@@ -274,7 +251,7 @@ describe('logout', () => {
     const cookie = `session=${encodeURIComponent(ctx.app.encodeSecureSession(session))}`;
 
     const response = await browserWith(cookie).post('/auth/logout');
-    const location = await followSignOutSteps(response);
+    const location = await followSignOutSteps(ctx.app, response);
     expect(location.searchParams.get('logout_hint')).toBe('provider-session-1');
     const confirmed = await confirmLogoutAtProvider(location);
     expect(confirmed.status).toBe(303);

@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import { migrateDatabase } from './db/client.js';
+import { turnOffPretenuring } from './pretenuring.js';
 
 /*
  * The server. In development (`npm run dev`): one process, with the embedded
@@ -37,6 +38,7 @@ async function migrateOrExit(config: Config): Promise<void> {
 
 /** Serves until SIGTERM or SIGINT, then stops accepting, lets requests in flight finish (within the grace period) and exits. */
 async function serve(config: Config, onClosed: () => Promise<void> = async () => {}): Promise<void> {
+  turnOffPretenuring();
   const app = await buildApp(config);
   let closing = false;
   const shutdown = async (signal: string): Promise<void> => {

@@ -15,6 +15,7 @@ import { openDb } from '../src/db/client.js';
 import { mergeSearchIndex } from '../src/bookmarks/search-index-upkeep.js';
 import { copyDatabase } from '../src/db/copy.js';
 import { migrate } from '../src/db/migrate.js';
+import { KEEP_V8_PRETENURING } from '../src/pretenuring.js';
 import { PostgresDb } from '../src/db/postgres.js';
 import { startPostgres, type PostgresServer } from '../scripts/lib/postgres-server.js';
 import { freePort, root, start, startApp, waitFor } from './processes.js';
@@ -164,12 +165,17 @@ interface Configuration {
   env: Record<string, string>;
   rows: Row[];
   typing: Row[];
+  /** Node's own arguments for the app (the primary passes them on to its workers). */
+  nodeArgs?: string[];
+  /** A subset of SCENARIOS, and no typing: for a comparison. */
+  scenarios?: Scenario[];
 }
 
 async function measure(configuration: Configuration, databasePath: string, ceiling: number): Promise<void> {
   const profileArgs = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench/profiles')}`] : [];
+  const scenarios = configuration.scenarios ?? SCENARIOS;
   // Exactly what `npm start` runs: compiles src/ when dist/ is stale, migrates, then serves with NODE_ENV=production.
-  const app = await startApp(databasePath, { nodeArgs: profileArgs, env: configuration.env });
+  const app = await startApp(databasePath, { nodeArgs: [...profileArgs, ...(configuration.nodeArgs ?? [])], env: configuration.env });
   try {
     const cookie = await signInOverHttp(app.base, USER);
     const plainHeaders = (scenario: Scenario): Record<string, string> => ({
@@ -178,27 +184,27 @@ async function measure(configuration: Configuration, databasePath: string, ceili
     });
     // The data does not change during the load, so the ETag read here holds for all of it.
     const etags = new Map<Scenario, string>();
-    for (const scenario of SCENARIOS.filter((scenario) => scenario.revalidated)) {
+    for (const scenario of scenarios.filter((scenario) => scenario.revalidated)) {
       const etag = (await fetch(`${app.base}${scenario.path}`, { headers: plainHeaders(scenario), redirect: 'manual' })).headers.get('etag');
       if (!etag) throw new Error(`${scenario.path} answered without an ETag`);
       etags.set(scenario, etag);
     }
     const headersFor = (scenario: Scenario): Record<string, string> => ({ ...plainHeaders(scenario), ...(etags.has(scenario) ? { 'if-none-match': etags.get(scenario)! } : {}) });
-    for (const scenario of SCENARIOS) {
+    for (const scenario of scenarios) {
       const response = await fetch(`${app.base}${scenario.path}`, { headers: headersFor(scenario), redirect: 'manual' });
       if (response.status !== (scenario.revalidated ? 304 : 200)) throw new Error(`${scenario.path} answered ${response.status} before the load started`);
     }
     console.log(`${configuration.label}: ${CONNECTIONS} connections, ${DURATION} s each after ${WARMUP} s warm-up…`);
-    for (const scenario of SCENARIOS) {
+    for (const scenario of scenarios) {
       configuration.rows.push(await load(scenario.name, `${app.base}${scenario.path}`, headersFor(scenario), app.child.pid!, scenario));
       const row = configuration.rows.at(-1)!;
       console.log(`  ${scenario.name}: ${Math.round(row.requestsPerSecond)} req/s (${((100 * row.requestsPerSecond) / ceiling).toFixed(1)}%), p99 ${row.p99} ms`);
     }
     // One person typing alone: one connection, each request waiting for the last.
-    for (const scenario of SEARCHES) {
+    for (const scenario of configuration.scenarios ? [] : SEARCHES) {
       configuration.typing.push(await load(scenario.name, `${app.base}${scenario.path}`, headersFor(scenario), app.child.pid!, { ...scenario, connections: 1, duration: TYPING_SECONDS, warmup: 1 }));
     }
-    console.log(`  one person typing: p99 ${configuration.typing.map((row) => row.p99).join(' / ')} ms`);
+    if (configuration.typing.length) console.log(`  one person typing: p99 ${configuration.typing.map((row) => row.p99).join(' / ')} ms`);
   } finally {
     // A graceful stop lets --cpu-prof write its profile.
     await app.stop();
@@ -258,7 +264,17 @@ async function main(): Promise<void> {
     { label: 'PostgreSQL, 1 worker', env: { WEB_CONCURRENCY: '1', DATABASE_URL: postgres.adminUrl }, rows: [], typing: [] },
     { label: `PostgreSQL, ${CORES} workers`, env: { WEB_CONCURRENCY: String(CORES), DATABASE_URL: postgres.adminUrl }, rows: [], typing: [] },
   ];
-  for (const configuration of configurations) await measure(configuration, databasePath, ceiling);
+  // The app turns V8's allocation-site pretenuring off (src/pretenuring.ts); node started with V8's
+  // flag keeps it on. Measured right after SQLite with one worker, so the two runs sit side by side.
+  const withPretenuring: Configuration = {
+    label: "SQLite, 1 worker, V8's pretenuring kept on",
+    env: { WEB_CONCURRENCY: '1' },
+    rows: [],
+    typing: [],
+    nodeArgs: [KEEP_V8_PRETENURING],
+    scenarios: [SEARCHES[0]!, SCENARIOS.find((scenario) => scenario.path === '/dashboard' && !scenario.revalidated)!],
+  };
+  for (const configuration of [configurations[0]!, withPretenuring, ...configurations.slice(1)]) await measure(configuration, databasePath, ceiling);
 
   const [sqliteOne, sqliteAll, postgresOne, postgresAll] = configurations as [Configuration, Configuration, Configuration, Configuration];
   const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
@@ -287,6 +303,11 @@ async function main(): Promise<void> {
     `- more workers give more throughput, never less: headline search ${Math.round(headline(sqliteOne).requestsPerSecond)} → ${Math.round(headline(sqliteAll).requestsPerSecond)} req/s on SQLite, ${Math.round(headline(postgresOne).requestsPerSecond)} → ${Math.round(headline(postgresAll).requestsPerSecond)} on PostgreSQL — ${verdict(headline(sqliteAll).requestsPerSecond > headline(sqliteOne).requestsPerSecond && headline(postgresAll).requestsPerSecond > headline(postgresOne).requestsPerSecond)}`,
     `- seeding 100k bookmarks ≤ 10 s: ${(seeded.milliseconds / 1000).toFixed(1)} s — ${verdict(seeded.milliseconds <= 10_000)}`,
   ];
+
+  const pretenuringRows = withPretenuring.rows.map((row) => [row, rowNamed(sqliteOne, row.name)] as const);
+  const pretenuringLines = pretenuringRows.map(
+    ([kept, off]) => `- ${kept.name}: ${Math.round(kept.requestsPerSecond)} → ${Math.round(off.requestsPerSecond)} req/s (${off.requestsPerSecond >= kept.requestsPerSecond ? '+' : ''}${((100 * (off.requestsPerSecond - kept.requestsPerSecond)) / kept.requestsPerSecond).toFixed(0)}%), p99 ${kept.p99} → ${off.p99} ms, peak RSS ${kept.rssMb.toFixed(0)} → ${off.rssMb.toFixed(0)} MB`,
+  );
 
   const cpu = cpus();
   const section = (configuration: Configuration): string => `### ${configuration.label}
@@ -323,6 +344,16 @@ ${table([ceilingRow, ...floorSteps], ceiling)}
 The app's floor (below) adds the ended-session lookup in the database and its other hooks to the last step.
 
 ${configurations.map(section).join('\n')}
+### What turning off V8's pretenuring gives
+
+The app turns V8's allocation-site pretenuring off before it serves (\`src/pretenuring.ts\`). Two of the scenarios on SQLite with one worker, measured right after the "SQLite, 1 worker" section with node started with \`${KEEP_V8_PRETENURING}\` (V8's default kept):
+
+${table([ceilingRow, ...withPretenuring.rows], ceiling)}
+
+V8's default → the app's setting:
+
+${pretenuringLines.join('\n')}
+
 ## searchBookmarks alone (SQLite)
 
 Median time of one call in the benchmark process (no HTTP, session or template), before the app starts. "Counted" is a search seen for the first time or after any write; "remembered" is the same search again, as "Load more" and dashboard reloads ask it.
@@ -332,7 +363,7 @@ ${queryCostTable(queryCosts)}
 The machine is shared, so absolute figures move between runs; the ratios to the ceiling measured in the same run are the figures to compare.
 `;
   writeFileSync(join(root, 'bench/RESULTS.md'), report);
-  console.log(`\n${crossTargets.join('\n')}\n\n${configurations.map((configuration) => `${configuration.label}\n${targetsFor(configuration).join('\n')}`).join('\n\n')}\n\nwritten to bench/RESULTS.md`);
+  console.log(`\n${crossTargets.join('\n')}\n\nV8's pretenuring kept on → turned off (SQLite, 1 worker):\n${pretenuringLines.join('\n')}\n\n${configurations.map((configuration) => `${configuration.label}\n${targetsFor(configuration).join('\n')}`).join('\n\n')}\n\nwritten to bench/RESULTS.md`);
 }
 
 main().then(

@@ -38,7 +38,6 @@ async function migrateOrExit(config: Config): Promise<void> {
 
 /** Serves until SIGTERM or SIGINT, then stops accepting, lets requests in flight finish (within the grace period) and exits. */
 async function serve(config: Config, onClosed: () => Promise<void> = async () => {}): Promise<void> {
-  turnOffPretenuring();
   const app = await buildApp(config);
   let closing = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -122,6 +121,8 @@ async function runPrimary(config: Config): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // First, so that no work of this process (migrations, the embedded provider, requests) runs with V8's default.
+  turnOffPretenuring();
   const config = loadConfigOrExit();
   if (!config.production) return runDevelopment(config);
   if (cluster.isPrimary) return runPrimary(config);

@@ -3,18 +3,22 @@
  * posted to /import as the import form sends it (htmx, multipart/form-data),
  * against the app started as `npm start` runs it, signed in through the local
  * OpenID provider: three times into fresh users, once into a user who already
- * has 10,000 bookmarks. Prints the figures; writes no file.
+ * has 10,000 bookmarks. Prints the figures; writes no file. Options: --entries <n>
+ * (a larger file, up to the 20 MB upload limit), --keep-pretenuring (src/pretenuring.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseHTML } from 'linkedom';
+import { KEEP_PRETENURING_FLAG } from '../src/pretenuring.js';
 import { startApp } from './processes.js';
 import { generateExport } from './export-file.js';
 import { seed } from './seed.js';
 import { signInOverHttp } from './sign-in.js';
 
-const ENTRIES = 10_000;
+const args = process.argv.slice(2);
+const ENTRIES = args.includes('--entries') ? Number(args[args.indexOf('--entries') + 1]) : 10_000;
+const NODE_ARGS = args.includes('--keep-pretenuring') ? [KEEP_PRETENURING_FLAG] : [];
 const TARGET_MS = 2_000;
 const FRESH_RUNS = 3;
 
@@ -57,7 +61,7 @@ async function main(): Promise<void> {
 
   process.on('exit', () => rmSync(tempDir, { recursive: true, force: true }));
   // Exactly what `npm start` runs, as bench/run.ts starts it.
-  const app = await startApp(databasePath);
+  const app = await startApp(databasePath, { nodeArgs: NODE_ARGS });
   const appBase = app.base;
   try {
     const users = [...Array.from({ length: FRESH_RUNS }, (_, k) => `bench-import-fresh-${k + 1}`), existingUser];
@@ -79,7 +83,8 @@ async function main(): Promise<void> {
       console.log(`| ${k + 1} | ${into} | ${row.ms.toFixed(0)} | ${Math.round(entries / (row.ms / 1000)).toLocaleString('en')} | ${row.summary} |`);
     });
     const worst = Math.max(...rows.map((row) => row.ms));
-    console.log(`\ntarget: each import ≤ ${TARGET_MS.toLocaleString('en')} ms — worst ${worst.toFixed(0)} ms: ${worst <= TARGET_MS ? 'met' : 'MISSED'}`);
+    // The target is for the 10,000-entry file.
+    if (ENTRIES === 10_000) console.log(`\ntarget: each import ≤ ${TARGET_MS.toLocaleString('en')} ms — worst ${worst.toFixed(0)} ms: ${worst <= TARGET_MS ? 'met' : 'MISSED'}`);
   } finally {
     await app.stop();
   }

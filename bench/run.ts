@@ -4,7 +4,8 @@
  * `npm start` does on each, signs in through the real login flow, and loads it
  * with autocannon next to a bare Fastify ceiling measured in the same run.
  * Configurations: SQLite with one worker and with WEB_CONCURRENCY workers (one
- * per core), PostgreSQL with one worker and with all. Writes bench/RESULTS.md.
+ * per core), PostgreSQL with one worker and with all, and for comparison SQLite with one
+ * worker and V8's pretenuring kept on (src/pretenuring.ts). Writes bench/RESULTS.md.
  * Options: --duration <seconds> (default 10), --cpu-prof (profiles into bench/profiles/).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { openDb } from '../src/db/client.js';
 import { mergeSearchIndex } from '../src/bookmarks/search-index-upkeep.js';
 import { copyDatabase } from '../src/db/copy.js';
 import { migrate } from '../src/db/migrate.js';
-import { KEEP_V8_PRETENURING } from '../src/pretenuring.js';
+import { KEEP_PRETENURING_FLAG } from '../src/pretenuring.js';
 import { PostgresDb } from '../src/db/postgres.js';
 import { startPostgres, type PostgresServer } from '../scripts/lib/postgres-server.js';
 import { freePort, root, start, startApp, waitFor } from './processes.js';
@@ -271,7 +272,7 @@ async function main(): Promise<void> {
     env: { WEB_CONCURRENCY: '1' },
     rows: [],
     typing: [],
-    nodeArgs: [KEEP_V8_PRETENURING],
+    nodeArgs: [KEEP_PRETENURING_FLAG],
     scenarios: [SEARCHES[0]!, SCENARIOS.find((scenario) => scenario.path === '/dashboard' && !scenario.revalidated)!],
   };
   for (const configuration of [configurations[0]!, withPretenuring, ...configurations.slice(1)]) await measure(configuration, databasePath, ceiling);
@@ -346,7 +347,7 @@ The app's floor (below) adds the ended-session lookup in the database and its ot
 ${configurations.map(section).join('\n')}
 ### What turning off V8's pretenuring gives
 
-The app turns V8's allocation-site pretenuring off before it serves (\`src/pretenuring.ts\`). Two of the scenarios on SQLite with one worker, measured right after the "SQLite, 1 worker" section with node started with \`${KEEP_V8_PRETENURING}\` (V8's default kept):
+The app turns V8's allocation-site pretenuring off before it serves (\`src/pretenuring.ts\`). ${withPretenuring.rows.length} of the scenarios on SQLite with one worker, one sample each, measured right after the "SQLite, 1 worker" section with node started with \`${KEEP_PRETENURING_FLAG}\` (V8's default kept):
 
 ${table([ceilingRow, ...withPretenuring.rows], ceiling)}
 

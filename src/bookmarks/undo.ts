@@ -22,6 +22,12 @@ const insert = sql`INSERT INTO pending_undos (token, owner_sub, bookmark_id, url
   VALUES (${param('token')}, ${param('owner')}, ${param('id')}, ${param('url')}, ${param('title')}, ${param('description')}, ${param('tags')},
     ${param('createdAt')}, ${param('expiresAt')})`;
 
+/**
+ * What rememberDeleted hands out: 16 random bytes in base64url. Anything else finds nothing
+ * and never reaches the database (PostgreSQL refuses a NUL byte in text with an error).
+ */
+const UNDO_TOKEN = /^[A-Za-z0-9_-]{22}$/;
+
 /** Keeps a deleted bookmark for Undo and returns the token that restores it. */
 export async function rememberDeleted(db: Db, bookmark: Bookmark, now = Date.now()): Promise<string> {
   await db.run(purgeExpired, { now });
@@ -46,7 +52,7 @@ const take = sql`DELETE FROM pending_undos
 
 /** Takes the deleted bookmark back out: only its owner can, only once, and only in time. */
 export async function takeDeleted(db: Db, ownerSub: string, token: string, now = Date.now()): Promise<Bookmark | undefined> {
-  if (!token) return undefined;
+  if (!UNDO_TOKEN.test(token)) return undefined;
   const row = await db.get<PendingRow>(take, { token, owner: ownerSub, now });
   return row && toBookmark(row);
 }
@@ -56,7 +62,7 @@ const peek = sql`SELECT ${PENDING_COLUMNS} FROM pending_undos
 
 /** The owner's deleted bookmark behind a token, left in place: for the no-JavaScript notice. */
 export async function peekDeleted(db: Db, ownerSub: string, token: string, now = Date.now()): Promise<Bookmark | undefined> {
-  if (!token) return undefined;
+  if (!UNDO_TOKEN.test(token)) return undefined;
   const row = await db.get<PendingRow>(peek, { token, owner: ownerSub, now });
   return row && toBookmark(row);
 }

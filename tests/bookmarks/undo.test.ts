@@ -52,6 +52,32 @@ describe('Undo never makes a second bookmark for one address', () => {
   });
 });
 
+describe('a token Undo never handed out', () => {
+  // A NUL byte is an error to PostgreSQL (the fuzzer found the 500); quotes and lengths are plain misses.
+  const strangers = ['x', '\u0000', `${'A'.repeat(21)}\u0000`, 'A'.repeat(23), "'; DELETE FROM pending_undos; --", 'é'.repeat(22)];
+
+  it('finds nothing to restore: a 410 with the notice, as a full page and for htmx, and nothing restored', async () => {
+    const old = await setupBookmark(ctx.app.db, 'alice', { url: 'https://strangers.example/', title: 'Deleted for good' });
+    expect((await as(ctx, 'alice').htmx.delete(`/bookmarks/${old.id}`)).statusCode).toBe(200);
+    for (const token of strangers) {
+      const fragment = await as(ctx, 'alice').htmx.post('/bookmarks/restore', { token });
+      expect({ token, status: fragment.statusCode }).toEqual({ token, status: 410 });
+      expect(parseFragment(fragment.body).querySelector('#undo-notice')).not.toBeNull();
+      const page = await as(ctx, 'alice').post('/bookmarks/restore', { token });
+      expect({ token, status: page.statusCode, title: html(page.body).querySelector('h1')?.textContent }).toEqual({ token, status: 410, title: 'Too late to undo' });
+    }
+    expect(await titles('alice')).not.toContain('Deleted for good');
+  });
+
+  it('offers no undo on the dashboard, which still answers', async () => {
+    for (const token of strangers) {
+      const page = await as(ctx, 'alice').get(`/dashboard?undo=${encodeURIComponent(token)}`);
+      expect({ token, status: page.statusCode }).toEqual({ token, status: 200 });
+      expect(html(page.body).querySelector('#undo-notice input[name="token"]')).toBeNull();
+    }
+  });
+});
+
 describe('pending undos live in the database', () => {
   let db: Db;
   beforeAll(async () => {

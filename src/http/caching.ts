@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { isLoopbackHost } from '../config.js';
 
 /**
  * How an answer holding someone's data is cached unless its route revalidates it
@@ -18,7 +19,8 @@ export const SIGN_OUT_CLEAR_SITE_DATA = '"cache", "storage"';
  */
 export function honoursClearSiteData(appBaseUrl: URL): boolean {
   const host = appBaseUrl.hostname;
-  return appBaseUrl.protocol === 'https:' || host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]';
+  // Browsers count every *.localhost name as this machine too.
+  return appBaseUrl.protocol === 'https:' || isLoopbackHost(host) || host.endsWith('.localhost');
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { InjectOptions } from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { honoursClearSiteData } from '../../src/http/caching.js';
 import { createToken } from '../../src/tokens/tokens.js';
 import { as, form, html, HTMX, SAME_ORIGIN, setupBookmark, useSignedInApp } from '../helpers.js';
 
@@ -124,5 +125,21 @@ describe('signing out', () => {
       expect(restore.body).not.toContain('Kept words');
       expect(restore.body).not.toContain('alice');
     }
+  });
+});
+
+describe('honoursClearSiteData: browsers read Clear-Site-Data from a secure context only', () => {
+  it.each([
+    ['https://bookmarks.example.test/', true],
+    ['http://localhost:3000/', true],
+    ['http://bookmarks.localhost/', true],
+    ['http://127.0.0.1:3999/', true],
+    ['http://127.1.2.3/', true],
+    ['http://[::1]:3000/', true],
+    ['http://bookmarks.lan/', false],
+    ['http://localhost.example.com/', false],
+    ['http://10.0.0.5/', false],
+  ])('%s: %s', (base, honoured) => {
+    expect(honoursClearSiteData(new URL(base))).toBe(honoured);
   });
 });

@@ -12,10 +12,8 @@ function asksForPretenuring(argument: string): boolean {
 /**
  * Under load, V8's pretenuring filled the old generation with each request's garbage
  * (README, Benchmark: why, and what it costs). Turned off unless node was started with
- * V8's own flag; returns whether it did. Node's workers (node:cluster) inherit that flag.
+ * V8's own flag, which node's workers (node:cluster) inherit.
  */
-export function turnOffPretenuring(execArgv: readonly string[] = process.execArgv, setFlags: (flags: string) => void = setFlagsFromString): boolean {
-  if (execArgv.some(asksForPretenuring)) return false;
-  setFlags(NO_PRETENURING_FLAG);
-  return true;
+export function turnOffPretenuring(execArgv: readonly string[] = process.execArgv, setFlags: (flags: string) => void = setFlagsFromString): void {
+  if (!execArgv.some(asksForPretenuring)) setFlags(NO_PRETENURING_FLAG);
 }

@@ -1,7 +1,7 @@
 import type { SecureSessionPluginOptions } from '@fastify/secure-session';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/database.js';
-import { checkSession, endSession } from './ended-sessions.js';
+import { endSession, isSessionEnded } from './ended-sessions.js';
 
 export interface SessionUser {
   sub: string;
@@ -68,8 +68,7 @@ export function sessionCookieOptions(appBaseUrl: URL, keys: Buffer[]): SecureSes
 
 /**
  * Reads the signed-in user from the session, ending sessions past the absolute cap or
- * signed out elsewhere (a copy of the cookie), and sliding the idle expiry. Keeps the
- * owner's data version read with the check for the 304 check.
+ * signed out elsewhere (a copy of the cookie), and sliding the idle expiry.
  */
 export async function loadSessionUser(request: FastifyRequest, db: Db): Promise<SessionUser | null> {
   const user = request.session.get('user');
@@ -78,8 +77,7 @@ export async function loadSessionUser(request: FastifyRequest, db: Db): Promise<
   const signedInAt = request.session.get('signedInAt') ?? 0;
   const sessionId = request.session.get('sessionId');
   // Every sign-in since ended_sessions existed has an id; a cookie without one is not ours to trust.
-  const check = now - signedInAt <= SESSION_ABSOLUTE_SECONDS && sessionId ? await checkSession(db, sessionId, user.sub) : null;
-  if (!check || check.ended) {
+  if (now - signedInAt > SESSION_ABSOLUTE_SECONDS || !sessionId || (await isSessionEnded(db, sessionId))) {
     // Emptied, not deleted: a deleted session stays deleted for the whole request, which
     // would throw away a sign-in that /auth/login or /auth/callback begins in this request.
     request.session.regenerate();
@@ -87,7 +85,6 @@ export async function loadSessionUser(request: FastifyRequest, db: Db): Promise<
   }
   const lastTouched = Number(request.session.get('__ts') ?? 0);
   if (now - lastTouched > SESSION_TOUCH_SECONDS) request.session.touch();
-  request.ownerVersionAtStart = check.ownerVersion;
   return user;
 }
 

@@ -74,11 +74,6 @@ declare module 'fastify' {
     etag: string | null;
     /** Set by the revalidation check: the user's data version it read, for the handler to reuse. */
     ownerVersion: number | null;
-    /**
-     * The user's data version as the session check read it (src/auth/session.ts), so the
-     * revalidation check needs no statement of its own; null where sign-in read none (proxy mode).
-     */
-    ownerVersionAtStart: number | null;
   }
 }
 
@@ -97,13 +92,11 @@ function revalidates(request: FastifyRequest): boolean {
 export function registerRevalidation(app: FastifyInstance, build: () => string, { keepPages }: { keepPages: boolean }): void {
   app.decorateRequest('etag', null);
   app.decorateRequest('ownerVersion', null);
-  app.decorateRequest('ownerVersionAtStart', null);
   // Callback hooks: every other request passes straight through.
   app.addHook('preHandler', (request: FastifyRequest, reply: FastifyReply, done) => {
     if (request.method !== 'GET' || !request.user || !revalidates(request) || (!keepPages && !isFragmentRequest(request))) return done();
     const user = request.user;
-    const known = request.ownerVersionAtStart;
-    (known === null ? ownerVersion(app.db, user.sub) : Promise.resolve(known)).then((version) => {
+    ownerVersion(app.db, user.sub).then((version) => {
       const etag = etagFor(build(), request, version);
       if (!matches(request.headers['if-none-match'], etag)) {
         request.etag = etag;

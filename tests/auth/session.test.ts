@@ -4,9 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'drizzle-orm';
 import type { LocalProvider } from '../../src/dev/oidc-provider.js';
 import { SESSION_ABSOLUTE_SECONDS, SESSION_IDLE_SECONDS } from '../../src/auth/session.js';
-import { checkSession, endSession } from '../../src/auth/ended-sessions.js';
+import { endSession, isSessionEnded } from '../../src/auth/ended-sessions.js';
 import { loadConfig } from '../../src/config.js';
-import { buildTestApp, sessionCookieFrom, setupBookmark, signIn, startTestProvider } from '../helpers.js';
+import { buildTestApp, sessionCookieFrom, signIn, startTestProvider } from '../helpers.js';
 
 let provider: LocalProvider;
 const apps: FastifyInstance[] = [];
@@ -120,25 +120,10 @@ describe('session lifetime', () => {
     const now = Math.floor(Date.now() / 1000);
     await endSession(app.db, 'long-expired', now - 10, now);
     await endSession(app.db, 'still-valid', now + 100, now);
-    expect((await checkSession(app.db, 'still-valid', 'alice')).ended).toBe(true);
-    expect((await checkSession(app.db, 'long-expired', 'alice')).ended).toBe(false);
+    expect(await isSessionEnded(app.db, 'still-valid')).toBe(true);
+    expect(await isSessionEnded(app.db, 'long-expired')).toBe(false);
     const kept = await app.db.all<{ sessionId: string }>(sql`SELECT session_id AS "sessionId" FROM ended_sessions`);
     expect(kept.map((row) => row.sessionId)).toEqual(['still-valid']);
-  });
-});
-
-describe('the session check', () => {
-  it("tells whether the session ended, with its owner's data version, moved by the owner's writes alone", async () => {
-    const app = await appWith();
-    const now = Math.floor(Date.now() / 1000);
-    expect(await checkSession(app.db, 'alice-session', 'alice')).toEqual({ ended: false, ownerVersion: 0 });
-    await setupBookmark(app.db, 'alice');
-    const afterWrite = await checkSession(app.db, 'alice-session', 'alice');
-    expect(afterWrite.ownerVersion).toBeGreaterThan(0);
-    expect(await checkSession(app.db, 'bob-session', 'bob')).toEqual({ ended: false, ownerVersion: 0 });
-    await endSession(app.db, 'alice-session', now + 100, now);
-    expect(await checkSession(app.db, 'alice-session', 'alice')).toEqual({ ended: true, ownerVersion: afterWrite.ownerVersion });
-    expect((await checkSession(app.db, 'bob-session', 'bob')).ended).toBe(false);
   });
 });
 

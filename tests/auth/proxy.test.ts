@@ -121,6 +121,23 @@ describe('sign-in through an authenticating proxy', () => {
     }
   });
 
+  it('revalidates searches too: a 304 for the same user and data, a full answer for another user or after a write', async () => {
+    const { proxy } = await startProxiedApp();
+    const search = (user: string, ifNoneMatch?: string) =>
+      send(`${proxy.url}/bookmarks/search?q=`, { headers: { ...proxySignIn(user), ...HTMX, ...(ifNoneMatch ? { 'if-none-match': ifNoneMatch } : {}) } });
+    const first = await search('alice');
+    expect(first.status).toBe(200);
+    const etag = String(first.headers.etag);
+    expect(etag).toMatch(/^"[\w-]{27}"$/);
+    expect((await search('alice', etag)).status).toBe(304);
+    expect((await search('bob', etag)).status).toBe(200);
+    const added = await send(`${proxy.url}/bookmarks`, { method: 'POST', headers: { ...proxySignIn('alice'), ...SAME_ORIGIN, ...FORM }, body: form({ url: 'https://alice.example/', title: 'New', tags: '' }).payload });
+    expect(added.status).toBe(303);
+    const afterWrite = await search('alice', etag);
+    expect(afterWrite.status).toBe(200);
+    expect(afterWrite.headers.etag).not.toBe(etag);
+  });
+
   it('keeps two users apart: each sees and changes only their own bookmarks, stored under namespaced subs', async () => {
     const { app, proxy } = await startProxiedApp();
     const add = (user: string, url: string, title: string) =>

@@ -28,10 +28,21 @@ function httpUrl(href: string, base: URL): URL | null {
   }
 }
 
-/** How far the declared sizes are from the 32 px we keep; undeclared sits in the middle. */
+/** A real `sizes` list is a few tokens; a page's is read only this far. */
+const SIZES_READ = 100;
+const SIZE_TOKEN = /^(\d{1,4})x\d{1,4}$/i;
+
+/**
+ * How far the declared sizes are from the 32 px we keep; undeclared sits in the middle.
+ * Token by token over a bounded prefix: a pattern searched through the whole attribute
+ * backtracked over a long run of digits, stopping the process for minutes on one page.
+ */
 function sizeDistance(icon: IconLink): number {
-  const widths = [...icon.sizes.matchAll(/(\d+)x\d+/gi)].map((match) => Number(match[1]));
-  return widths.length === 0 ? 16 : Math.min(...widths.map((width) => Math.abs(width - 32)));
+  const widths = icon.sizes.slice(0, SIZES_READ).split(/\s+/).flatMap((token) => {
+    const width = SIZE_TOKEN.exec(token)?.[1];
+    return width === undefined ? [] : [Math.abs(Number(width) - 32)];
+  });
+  return widths.length === 0 ? 16 : Math.min(...widths);
 }
 
 /** The page's own raster icon nearest 32 px, else its apple-touch-icon, else /favicon.ico. SVG is skipped: fetchFavicon refuses it. */
@@ -40,8 +51,8 @@ function faviconUrl(head: HeadInfo, pageUrl: URL): string {
   const candidates = head.icons
     .map((icon) => ({ icon, url: httpUrl(icon.href, base) }))
     .filter((c): c is { icon: IconLink; url: URL } => c.url !== null && c.icon.type !== 'image/svg+xml' && !c.url.pathname.toLowerCase().endsWith('.svg'));
-  const icons = candidates.filter((c) => c.icon.rel.includes('icon'));
-  const best = icons.reduce<(typeof icons)[number] | undefined>((kept, c) => (kept && sizeDistance(kept.icon) <= sizeDistance(c.icon) ? kept : c), undefined);
+  const icons = candidates.filter((c) => c.icon.rel.includes('icon')).map((c) => ({ ...c, distance: sizeDistance(c.icon) }));
+  const best = icons.reduce<(typeof icons)[number] | undefined>((kept, c) => (kept && kept.distance <= c.distance ? kept : c), undefined);
   const touch = candidates.find((c) => !c.icon.rel.includes('icon'));
   return (best ?? touch)?.url.href ?? new URL('/favicon.ico', pageUrl).href;
 }

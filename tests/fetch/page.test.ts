@@ -59,6 +59,11 @@ describe('fetchPageMetadata: what it reads', () => {
     expect(await pick('<link rel="shortcut icon" href="icon.png">')).toBe('/dir/icon.png');
     expect(await pick('<link rel="ICON" href="/a.svg"><link rel="icon" type="image/svg+xml" href="/b"><link rel="icon" href="/c.ico">')).toBe('/c.ico');
     expect(await pick('<link rel="icon" sizes="192x192" href="/big.png"><link rel="icon" sizes="16x16 32x32" href="/small.png">')).toBe('/small.png');
+    // Only the start of `sizes` is read (a real list is a few tokens): a pattern searched through all of it once
+    // took time in the square of a long run of digits, with the process stopped meanwhile.
+    expect(await pick(`<link rel="icon" sizes="${'1'.repeat(200)} 32x32" href="/late.png"><link rel="icon" sizes="20x20" href="/near.png">`)).toBe('/near.png');
+    expect(await pick(`<link rel="icon" sizes="${'1'.repeat(900_000)}" href="/digits.png"><link rel="icon" sizes="32x32" href="/right.png">`)).toBe('/right.png');
+    expect(await pick(`<link rel="icon" sizes="${'16x16 '.repeat(150_000)}" href="/many.png"><link rel="icon" sizes="48x48" href="/far.png">`)).toBe('/many.png');
     expect(await pick('<base href="/assets/"><link rel="icon" href="i.gif">')).toBe('/assets/i.gif');
     expect(await pick('<link rel="apple-touch-icon" href="/touch.png"><link rel="stylesheet" href="/s.css">')).toBe('/touch.png');
     expect(await pick('<link rel="icon" href="javascript:alert(1)"><link rel="mask-icon" href="/m.svg">')).toBe('/favicon.ico');

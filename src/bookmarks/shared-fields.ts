@@ -1,14 +1,30 @@
 import { text } from '../http/params.js';
 import type { BookmarkFields } from './validation.js';
 
-/** The first web address in shared text, without the punctuation that usually ends a sentence after it. */
+const SENTENCE_PUNCTUATION = new Set(['.', ',', ';', ':', '!', '?', "'", '"']);
+
+/** Where `text` ends once the punctuation before `end` goes: walked back, as a pattern anchored at the end would retry every start (quadratic). */
+function endBeforePunctuation(text: string, end: number): number {
+  while (end > 0 && SENTENCE_PUNCTUATION.has(text[end - 1]!)) end--;
+  return end;
+}
+
+/**
+ * The first web address in shared text, without the punctuation that usually ends a sentence
+ * after it. One pass back from the end, so a long run of punctuation or brackets costs what it
+ * is long, not its square (the query can hold 16 KB).
+ */
 function addressIn(words: string): { url: string; written: string } {
   const written = /\bhttps?:\/\/[^\s<>"]+/iu.exec(words)?.[0] ?? '';
-  let url = written.replace(/[.,;:!?'"]+$/u, '');
+  let end = endBeforePunctuation(written, written.length);
   // A closing parenthesis belongs to the address only when it closes one the address opened ("…/Fish_(food)").
-  const count = (character: string): number => url.split(character).length - 1;
-  while (url.endsWith(')') && count(')') > count('(')) url = url.slice(0, -1).replace(/[.,;:!?'"]+$/u, '');
-  return { url, written };
+  let unopened = 0;
+  for (let i = 0; i < end; i++) unopened += written[i] === ')' ? 1 : written[i] === '(' ? -1 : 0;
+  while (end > 0 && written[end - 1] === ')' && unopened > 0) {
+    end = endBeforePunctuation(written, end - 1);
+    unopened--;
+  }
+  return { url: written.slice(0, end), written };
 }
 
 /**

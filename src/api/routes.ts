@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { Ajv } from 'ajv';
-import { createBookmark, deleteBookmark, updateBookmark } from '../bookmarks/commands.js';
+import { deleteBookmark, saveBookmarkChanges, saveNewBookmark } from '../bookmarks/commands.js';
 import { findBookmark, findDuplicate, listTags } from '../bookmarks/queries.js';
 import { decodeCursor, encodeCursor, searchBookmarks } from '../bookmarks/search-plans.js';
 import { parseSearch } from '../bookmarks/search-syntax.js';
@@ -182,7 +182,10 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
       const value = validated(fields);
       const duplicate = await findDuplicate(app.db, owner, value.url);
       if (duplicate) throw duplicateProblem(duplicate, app.prefix);
-      const created = await createBookmark(app.db, owner, await fillFromPage(app, request, owner, fields, value));
+      // Checked again as it is stored: the same page may have been saved while this one was fetched.
+      const outcome = await saveNewBookmark(app.db, owner, await fillFromPage(app, request, owner, fields, value));
+      if ('duplicate' in outcome) throw duplicateProblem(outcome.duplicate, app.prefix);
+      const created = outcome.saved;
       return reply.code(201).header('Location', `${app.prefix}/bookmarks/${created.id}`).send(toApiBookmark(created));
     },
   );
@@ -220,10 +223,10 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
         description: description ?? existing.description,
         tags: (tags ?? existing.tags).join(' '),
       });
-      const duplicate = await findDuplicate(app.db, owner, value.url, existing.id);
-      if (duplicate) throw duplicateProblem(duplicate, app.prefix);
-      const updated = await updateBookmark(app.db, owner, existing.id, value);
-      if (!updated) throw notFound();
+      const outcome = await saveBookmarkChanges(app.db, owner, existing.id, value);
+      if (!outcome) throw notFound();
+      if ('duplicate' in outcome) throw duplicateProblem(outcome.duplicate, app.prefix);
+      const updated = outcome.saved;
       if (updated.url !== existing.url) await keepIcon(app, request, owner, new URL(updated.url));
       return toApiBookmark(updated);
     },

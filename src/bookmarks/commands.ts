@@ -11,7 +11,47 @@ const insert = sql`INSERT INTO bookmarks (owner_sub, url, title, description, ta
   VALUES (${param('owner')}, ${param('url')}, ${param('title')}, ${param('description')}, ${param('tags')}, ${param('createdAt')})
   RETURNING ${BOOKMARK_COLUMNS}`;
 
-export async function createBookmark(db: Db, ownerSub: string, input: ValidBookmark, createdAt = new Date()): Promise<Bookmark> {
+/*
+ * An owner's writes that could store one address twice (a save, an edit, an Undo, an
+ * import) check for it and write as one step, one at a time per owner: two saves of the
+ * same page at once (a double click, the bookmarklet and the API) make one bookmark,
+ * though each looked before the other wrote. On SQLite the transaction holds the
+ * database's only write lock; on PostgreSQL a lock named after the owner does it, as
+ * row locks cannot hold a row that does not exist yet.
+ */
+const OWNER_WRITES_LOCK = 0x626d; // The lock's class: one key space for these, apart from the migrations' single key.
+const lockOwnerWrites = sql`SELECT pg_advisory_xact_lock(${OWNER_WRITES_LOCK}, hashtext(${param('owner')}))`;
+
+async function oneWriteAtATime<T>(db: Db, ownerSub: string, work: (tx: Queryable) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    if (tx.engine === 'postgres') await tx.run(lockOwnerWrites, { owner: ownerSub });
+    return work(tx);
+  });
+}
+
+/** A save either stores the bookmark or finds the owner's bookmark for the same page. */
+export type SaveResult = { saved: Bookmark } | { duplicate: Bookmark };
+
+/** Stores a new bookmark unless the owner has saved the same page. */
+export async function saveNewBookmark(db: Db, ownerSub: string, input: ValidBookmark): Promise<SaveResult> {
+  return oneWriteAtATime(db, ownerSub, async (tx) => {
+    const duplicate = await findDuplicate(tx, ownerSub, input.url);
+    return duplicate ? { duplicate } : { saved: await createBookmark(tx, ownerSub, input) };
+  });
+}
+
+/** Replaces the bookmark's fields unless its new address is another of the owner's; undefined when the owner has no such bookmark. */
+export async function saveBookmarkChanges(db: Db, ownerSub: string, id: number, input: ValidBookmark): Promise<SaveResult | undefined> {
+  return oneWriteAtATime(db, ownerSub, async (tx) => {
+    const duplicate = await findDuplicate(tx, ownerSub, input.url, id);
+    if (duplicate) return { duplicate };
+    const saved = await updateBookmark(tx, ownerSub, id, input);
+    return saved && { saved };
+  });
+}
+
+/** Stores the bookmark as given, with no duplicate check: for data known to hold none (tests, the benchmark's seed). Users' saves go through saveNewBookmark. */
+export async function createBookmark(db: Queryable, ownerSub: string, input: ValidBookmark, createdAt = new Date()): Promise<Bookmark> {
   const row = await db.get<BookmarkRow>(insert, {
     owner: ownerSub,
     url: input.url,
@@ -34,8 +74,8 @@ export async function deleteBookmark(db: Db, ownerSub: string, id: number): Prom
 const updateOwned = sql`UPDATE bookmarks SET url = ${param('url')}, title = ${param('title')}, description = ${param('description')}, tags = ${param('tags')}
   WHERE owner_sub = ${param('owner')} AND id = ${param('id')} RETURNING ${BOOKMARK_COLUMNS}`;
 
-/** Replaces url, title, description and tags; returns undefined when the owner has no such bookmark. */
-export async function updateBookmark(db: Db, ownerSub: string, id: number, input: ValidBookmark): Promise<Bookmark | undefined> {
+/** Replaces url, title, description and tags, with no duplicate check (saveBookmarkChanges has one); undefined when the owner has no such bookmark. */
+export async function updateBookmark(db: Queryable, ownerSub: string, id: number, input: ValidBookmark): Promise<Bookmark | undefined> {
   const row = await db.get<BookmarkRow>(updateOwned, {
     owner: ownerSub,
     id,
@@ -59,19 +99,21 @@ export type RestoreResult = { restored: Bookmark } | { duplicate: Bookmark };
  * other writer, a restore never makes a second bookmark for one page.
  */
 export async function restoreBookmark(db: Db, ownerSub: string, bookmark: Bookmark): Promise<RestoreResult> {
-  const duplicate = await findDuplicate(db, ownerSub, bookmark.url);
-  if (duplicate) return { duplicate };
-  const row = await db.get<BookmarkRow>(insertWithId, {
-    id: bookmark.id,
-    owner: ownerSub,
-    url: bookmark.url,
-    title: bookmark.title,
-    description: bookmark.description,
-    tags: tagsToColumn(bookmark.tags),
-    createdAt: bookmark.createdAt,
+  return oneWriteAtATime(db, ownerSub, async (tx) => {
+    const duplicate = await findDuplicate(tx, ownerSub, bookmark.url);
+    if (duplicate) return { duplicate };
+    const row = await tx.get<BookmarkRow>(insertWithId, {
+      id: bookmark.id,
+      owner: ownerSub,
+      url: bookmark.url,
+      title: bookmark.title,
+      description: bookmark.description,
+      tags: tagsToColumn(bookmark.tags),
+      createdAt: bookmark.createdAt,
+    });
+    // The id is taken only if the very same bookmark is already back (a second restore): it is restored.
+    return { restored: row ? toBookmark(row) : bookmark };
   });
-  // The id is taken only if the very same bookmark is already back (a second restore): it is restored.
-  return { restored: row ? toBookmark(row) : bookmark };
 }
 
 /** A bookmark ready to store: validated, de-duplicated, with its owner. */
@@ -137,7 +179,7 @@ export async function importBookmarks(db: Db, ownerSub: string, candidates: read
     valid.push(result.value);
     dates.push(candidate.createdAt);
   }
-  const { imported, duplicates } = await db.transaction(async (tx) => {
+  const { imported, duplicates } = await oneWriteAtATime(db, ownerSub, async (tx) => {
     const known = new Set((await tx.all<{ url: string }>(ownedUrls, { owner: ownerSub })).map((row) => sameUrlKey(row.url)));
     const rows: BookmarkRowValues[] = [];
     let duplicates = 0;

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { param, type Db } from '../db/database.js';
+import { param, type Db, type Queryable } from '../db/database.js';
 import { BOOKMARK_COLUMNS, toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
 import { equivalentUrls } from './urls.js';
 
@@ -18,7 +18,7 @@ const bySpellings = sql`SELECT ${BOOKMARK_COLUMNS} FROM bookmarks
   ORDER BY id`;
 
 /** The owner's existing bookmark for the same page, if any (ignoring `exceptId`, the one being edited). */
-export async function findDuplicate(db: Db, ownerSub: string, url: string, exceptId?: number): Promise<Bookmark | undefined> {
+export async function findDuplicate(db: Queryable, ownerSub: string, url: string, exceptId?: number): Promise<Bookmark | undefined> {
   const [url1, url2 = url1, url3 = url1] = equivalentUrls(url);
   const rows = await db.all<BookmarkRow>(bySpellings, { owner: ownerSub, url1, url2, url3 });
   const found = rows.find((row) => row.id !== exceptId);

@@ -6,7 +6,7 @@ import { isFragmentRequest } from '../http/htmx.js';
 import { bodyField, parseId, text } from '../http/params.js';
 import { describeFetchFailure } from '../fetch/index.js';
 import { bookmarkIdParam, ownedBookmark } from './access.js';
-import { createBookmark, deleteBookmark, restoreBookmark, updateBookmark } from './commands.js';
+import { deleteBookmark, restoreBookmark, saveBookmarkChanges, saveNewBookmark } from './commands.js';
 import { fillFromPage, keepIcon } from './page-details.js';
 import { findDuplicate, listTags } from './queries.js';
 import { decodeCursor, searchBookmarks, type AlreadyRead } from './search-plans.js';
@@ -126,9 +126,11 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     const duplicate = await findDuplicate(app.db, user.sub, result.value.url, updateId ?? undefined);
     if (duplicate) return { status: 409, form: { fields, duplicate } };
     const value = await fillFromPage(app, request, user.sub, fields, result.value);
-    const saved = updateId === null ? await createBookmark(app.db, user.sub, value) : await updateBookmark(app.db, user.sub, updateId, value);
-    if (!saved) throw new NotFoundError();
-    return { saved };
+    // Checked again as it is stored: the same page may have been saved while this one was fetched.
+    const outcome = updateId === null ? await saveNewBookmark(app.db, user.sub, value) : await saveBookmarkChanges(app.db, user.sub, updateId, value);
+    if (!outcome) throw new NotFoundError();
+    if ('duplicate' in outcome) return { status: 409, form: { fields, duplicate: outcome.duplicate } };
+    return { saved: outcome.saved };
   }
 
   app.post('/bookmarks', async (request: BodyRequest, reply) => {
@@ -237,17 +239,15 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     const existing = await ownedBookmark(app.db, request);
     const fields = readBookmarkFields(request.body);
     const result = validateBookmark(fields);
-    let errors: FieldErrors = result.ok ? {} : result.errors;
-    if (result.ok) {
-      const duplicate = await findDuplicate(app.db, user.sub, result.value.url, existing.id);
-      if (duplicate) errors = { url: `You already saved this address as “${duplicate.title}”.` };
-    }
-    if (!result.ok || Object.keys(errors).length > 0) {
+    // Gone since it was read (deleted in another tab): what was read is shown.
+    const outcome = result.ok ? ((await saveBookmarkChanges(app.db, user.sub, existing.id, result.value)) ?? { saved: existing }) : null;
+    if (!outcome || 'duplicate' in outcome) {
+      const errors: FieldErrors = outcome ? { url: `You already saved this address as “${outcome.duplicate.title}”.` } : result.ok ? {} : result.errors;
       reply.code(422);
       const view = { user, bookmark: toCard(existing), fields, errors, focus: firstErrorField(errors) };
       return reply.viewAsync(isFragmentRequest(request) ? 'partials/bookmark-edit.njk' : 'pages/edit.njk', view);
     }
-    const updated = (await updateBookmark(app.db, user.sub, existing.id, result.value)) ?? existing;
+    const updated = outcome.saved;
     if (updated.url !== existing.url) await keepIcon(app, request, user.sub, new URL(updated.url));
     if (!isFragmentRequest(request)) return reply.redirect('/dashboard', 303);
     return reply.viewAsync('partials/bookmark-saved.njk', { bookmark: toCard(updated), tags: await listTags(app.db, user.sub, TAG_CLOUD_SIZE) });

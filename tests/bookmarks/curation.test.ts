@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { importBookmarks } from '../../src/bookmarks/commands.js';
-import { findBookmark, listTags } from '../../src/bookmarks/queries.js';
+import { deleteBookmark, importBookmarks, restoreBookmark, saveBookmarkChanges, saveNewBookmark } from '../../src/bookmarks/commands.js';
+import { exportBookmarks, findBookmark, listTags } from '../../src/bookmarks/queries.js';
 import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import { equivalentUrls, sameUrlKey } from '../../src/bookmarks/urls.js';
@@ -131,6 +131,37 @@ describe('duplicates', () => {
       expect(await titles('alice')).toEqual(['Existing']);
     },
   );
+
+  // Each looks before it writes: without the check and the write as one step, per owner, both would store.
+  it('saves of one page at the same moment store it once; the others are told it is saved', async () => {
+    const page = { title: 'Race', description: '', tags: [] };
+    const outcomes = await Promise.all(
+      ['https://race.example/page', 'https://race.example/page/', 'HTTPS://RACE.EXAMPLE/page'].map((url) => saveNewBookmark(ctx.app.db, 'alice', { ...page, url: new URL(url).href })),
+    );
+    expect(outcomes.filter((outcome) => 'saved' in outcome)).toHaveLength(1);
+    const saved = outcomes.flatMap((outcome) => ('saved' in outcome ? [outcome.saved] : []))[0]!;
+    expect(outcomes.filter((outcome) => 'duplicate' in outcome).map((outcome) => 'duplicate' in outcome && outcome.duplicate.id)).toEqual([saved.id, saved.id]);
+    // Bob's save of the same page at the same moment is his own.
+    const [bobs, alices] = await Promise.all([
+      saveNewBookmark(ctx.app.db, 'bob', { ...page, url: 'https://race.example/other' }),
+      saveNewBookmark(ctx.app.db, 'alice', { ...page, url: 'https://race.example/other' }),
+    ]);
+    expect(['saved' in bobs, 'saved' in alices]).toEqual([true, true]);
+    expect((await exportBookmarks(ctx.app.db, 'alice')).map((bookmark) => bookmark.url).sort()).toEqual(['https://race.example/other', 'https://race.example/page']);
+  });
+
+  it('an edit, an Undo and a save that bring one page at the same moment store it once', async () => {
+    const page = { title: 'Race', description: '', tags: [] };
+    const edited = await setupBookmark(ctx.app.db, 'alice', { url: 'https://race.example/before' });
+    const deleted = (await deleteBookmark(ctx.app.db, 'alice', (await setupBookmark(ctx.app.db, 'alice', { url: 'https://race.example/same' })).id))!;
+    const [edit, restore, save] = await Promise.all([
+      saveBookmarkChanges(ctx.app.db, 'alice', edited.id, { ...page, url: 'https://race.example/same' }),
+      restoreBookmark(ctx.app.db, 'alice', deleted),
+      saveNewBookmark(ctx.app.db, 'alice', { ...page, url: 'https://race.example/same' }),
+    ]);
+    expect([edit && 'saved' in edit, 'restored' in restore, 'saved' in save].filter(Boolean)).toHaveLength(1);
+    expect((await exportBookmarks(ctx.app.db, 'alice')).filter((bookmark) => bookmark.url === 'https://race.example/same')).toHaveLength(1);
+  });
 
   it('"Update the saved one" updates the existing bookmark in place', async () => {
     const existing = await setupBookmark(ctx.app.db, 'alice', { url: 'https://example.com/page', title: 'Existing' });

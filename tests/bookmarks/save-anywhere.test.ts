@@ -180,6 +180,26 @@ describe('titles, descriptions and icons fetched for you', () => {
     expect(icon.rawPayload.equals(PNG)).toBe(true);
   });
 
+  it('two saves of one page at once, both fetching its title, store it once: the second is shown the saved one', async () => {
+    // The page answers once both saves are fetching it, so both have looked for a duplicate and found none.
+    const waiting: (() => void)[] = [];
+    const answerAll = (): void => void waiting.splice(0).forEach((answer) => answer());
+    const site = await startSite({
+      '/slow': (_request, response) => {
+        waiting.push(() => response.writeHead(200, { 'content-type': 'text/html' }).end('<title>Slow page</title>'));
+        if (waiting.length === 2) answerAll();
+        else setTimeout(answerAll, 1500);
+      },
+    });
+    const url = `${site.origin}/slow`;
+    const answers = await Promise.all([1, 2].map(() => as(ctx, 'alice').htmx.post('/bookmarks', { url, title: '', description: '', tags: '' })));
+    expect(requestsFor(site, '/slow')).toBe(2);
+    expect(answers.map((answer) => answer.statusCode).sort()).toEqual([200, 409]);
+    const refused = answers.find((answer) => answer.statusCode === 409)!;
+    expect(parseFragment(refused.body).querySelector('.notice')?.textContent).toContain('Slow page');
+    expect(await ownBookmarks(ctx, 'alice')).toMatchObject([{ url, title: 'Slow page' }]);
+  });
+
   it('fetches nothing once a title and description are typed, and says when the address is saved already', async () => {
     const site = await startSite({ '/article': htmlPage(ARTICLE_HEAD) });
     const typed = await as(ctx, 'alice').htmx.post('/bookmarks/lookup', { url: `${site.origin}/article`, title: 'Mine', description: 'Also mine', tags: '' });

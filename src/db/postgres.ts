@@ -14,15 +14,19 @@ const types = {
     oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
-/** Errors that mean the server is gone or refusing connections, rather than a bad statement. */
-function isConnectionError(error: unknown): boolean {
+/**
+ * Errors that mean the server is gone, refusing connections or too busy now, rather than a bad
+ * statement: a lock waited for longer than lock_timeout (55P03: an owner's long import holds
+ * their writes' lock, or a migration a table) is a 503 to try again, as SQLite's busy writer is.
+ */
+function isUnavailable(error: unknown): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && (/^(08|57P)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code))) return true;
+  if (typeof code === 'string' && (/^(08|57P)/.test(code) || ['55P03', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code))) return true;
   return typeof message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message);
 }
 
 function unavailableOr(error: unknown): unknown {
-  return isConnectionError(error) ? new DatabaseUnavailableError(error) : error;
+  return isUnavailable(error) ? new DatabaseUnavailableError(error) : error;
 }
 
 /** Statement names for the server's per-connection prepared-statement cache: one per text. */

@@ -50,3 +50,35 @@ describe('a PostgreSQL connection lost during a transaction', () => {
     }
   });
 });
+
+describe('a PostgreSQL lock waited for too long', () => {
+  it('rejects as the database being too busy (a 503 to try again), not as a bug', async () => {
+    const fresh = await newTestDatabase();
+    const [db, holder] = [await openDb(fresh.target), await openDb(fresh.target)];
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const holding = holder.transaction(async (tx) => {
+        await tx.get(sql`SELECT pg_advisory_xact_lock(7, 7) AS locked`);
+        await held;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const outcome = await db
+        .transaction(async (tx) => {
+          await tx.run(sql`SET LOCAL lock_timeout = '100ms'`);
+          await tx.get(sql`SELECT pg_advisory_xact_lock(7, 7) AS locked`);
+        })
+        .then(
+          () => null,
+          (error: unknown) => error,
+        );
+      release();
+      await holding;
+      expect(outcome).toBeInstanceOf(DatabaseUnavailableError);
+      expect(await db.get(sql`SELECT 2 AS two`)).toEqual({ two: 2 });
+    } finally {
+      await Promise.all([db.close(), holder.close()]);
+      await fresh.drop();
+    }
+  });
+});

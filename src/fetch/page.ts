@@ -28,9 +28,9 @@ function httpUrl(href: string, base: URL): URL | null {
   }
 }
 
-/** A real `sizes` list is a few tokens; a page's is read only this far. */
-const SIZES_READ = 100;
-const SIZE_TOKEN = /^(\d{1,4})x\d{1,4}$/i;
+/** A real `sizes` list is a few tokens (Apple's longest about 100 characters); a page's is read only this far. */
+const SIZES_READ = 300;
+const SIZE_TOKEN = /^(\d{1,4})x\d{1,4}/i;
 
 /**
  * How far the declared sizes are from the 32 px we keep; undeclared sits in the middle.
@@ -38,7 +38,8 @@ const SIZE_TOKEN = /^(\d{1,4})x\d{1,4}$/i;
  * backtracked over a long run of digits, stopping the process for minutes on one page.
  */
 function sizeDistance(icon: IconLink): number {
-  const widths = icon.sizes.slice(0, SIZES_READ).split(/\s+/).flatMap((token) => {
+  // Commas and semicolons separate too: pages write "16x16,32x32", though HTML says spaces.
+  const widths = icon.sizes.slice(0, SIZES_READ).split(/[\s,;]+/).flatMap((token) => {
     const width = SIZE_TOKEN.exec(token)?.[1];
     return width === undefined ? [] : [Math.abs(Number(width) - 32)];
   });

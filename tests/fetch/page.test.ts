@@ -61,7 +61,9 @@ describe('fetchPageMetadata: what it reads', () => {
     expect(await pick('<link rel="icon" sizes="192x192" href="/big.png"><link rel="icon" sizes="16x16 32x32" href="/small.png">')).toBe('/small.png');
     // Only the start of `sizes` is read (a real list is a few tokens): a pattern searched through all of it once
     // took time in the square of a long run of digits, with the process stopped meanwhile.
-    expect(await pick(`<link rel="icon" sizes="${'1'.repeat(200)} 32x32" href="/late.png"><link rel="icon" sizes="20x20" href="/near.png">`)).toBe('/near.png');
+    expect(await pick(`<link rel="icon" sizes="${'1'.repeat(300)} 32x32" href="/late.png"><link rel="icon" sizes="20x20" href="/near.png">`)).toBe('/near.png');
+    expect(await pick('<link rel="icon" sizes="24x24" href="/near.png"><link rel="icon" sizes="16x16,32x32" href="/listed.png">')).toBe('/listed.png');
+    expect(await pick('<link rel="icon" sizes="24x24" href="/near.png"><link rel="icon" sizes="32x32px" href="/unit.png">')).toBe('/unit.png');
     expect(await pick(`<link rel="icon" sizes="${'1'.repeat(900_000)}" href="/digits.png"><link rel="icon" sizes="32x32" href="/right.png">`)).toBe('/right.png');
     expect(await pick(`<link rel="icon" sizes="${'16x16 '.repeat(150_000)}" href="/many.png"><link rel="icon" sizes="48x48" href="/far.png">`)).toBe('/many.png');
     expect(await pick('<base href="/assets/"><link rel="icon" href="i.gif">')).toBe('/assets/i.gif');

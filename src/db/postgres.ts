@@ -22,7 +22,8 @@ const types = {
 function isUnavailable(error: unknown): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && (/^(08|57P)/.test(code) || ['55P03', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code))) return true;
-  return typeof message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message);
+  // "timeout exceeded when trying to connect": every pooled connection stayed busy for CONNECT_TIMEOUT_MS.
+  return typeof message === 'string' && /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
 }
 
 function unavailableOr(error: unknown): unknown {
@@ -108,7 +109,9 @@ export class PostgresDb implements Db {
     };
     client.on('error', lost);
     try {
-      await client.query('BEGIN');
+      // Written for READ COMMITTED, PostgreSQL's default, whatever the server's default_transaction_isolation:
+      // under a stricter one, waiting for an owner's lock (src/bookmarks/commands.ts) would end in a serialization failure.
+      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
       const result = await work(queryable(client));
       await client.query('COMMIT');
       return result;

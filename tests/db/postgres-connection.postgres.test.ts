@@ -82,3 +82,45 @@ describe('a PostgreSQL lock waited for too long', () => {
     }
   });
 });
+
+describe('PostgreSQL transactions, whatever the server is set to', () => {
+  it('run at READ COMMITTED, which the owner lock of saves is written for, under a stricter default', async () => {
+    const fresh = await newTestDatabase();
+    const setup = await openDb(fresh.target);
+    const { name } = (await setup.get<{ name: string }>(sql`SELECT current_database() AS name`))!;
+    await setup.run(sql.raw(`ALTER DATABASE "${name}" SET default_transaction_isolation = 'repeatable read'`));
+    await setup.close();
+    const db = await openDb(fresh.target);
+    try {
+      expect(await db.get(sql`SELECT current_setting('transaction_isolation') AS level`)).toEqual({ level: 'repeatable read' });
+      expect(await db.transaction((tx) => tx.get(sql`SELECT current_setting('transaction_isolation') AS level`))).toEqual({ level: 'read committed' });
+    } finally {
+      await db.close();
+      await fresh.drop();
+    }
+  });
+
+  it('answer "busy" (a 503) when every pooled connection stays taken past the connect timeout', { timeout: 20_000 }, async () => {
+    const fresh = await newTestDatabase();
+    const db = await openDb(fresh.target);
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const holders: Promise<unknown>[] = [];
+      // Every connection of the pool, each in a transaction that waits.
+      for (let i = 0; i < 10; i++) holders.push(db.transaction(async (tx) => (await tx.get(sql`SELECT 1 AS one`), held)));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const outcome = await db.get(sql`SELECT 2 AS two`).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      release();
+      await Promise.all(holders);
+      expect(outcome).toBeInstanceOf(DatabaseUnavailableError);
+      expect(await db.get(sql`SELECT 3 AS three`)).toEqual({ three: 3 });
+    } finally {
+      await db.close();
+      await fresh.drop();
+    }
+  });
+});

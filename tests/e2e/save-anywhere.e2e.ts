@@ -168,6 +168,9 @@ describe('saving from anywhere, in Chromium', () => {
     await shoot(page, 'paste-lookup-desktop-light', { fullPage: false });
     await page.click('#bookmark-form-button');
     await cardTitled(page, 'Pasted page').waitFor();
+    // htmx listens to the fresh form's address field only once it settles it (20 ms after the swap), and
+    // focuses the field then: a paste in between went unheard, and the lookup below never left.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('bookmark-url');
 
     // A slow page: the user goes on typing while it is looked up, and keeps what they typed.
     const lookup = page.waitForResponse((response) => new URL(response.url()).pathname === '/bookmarks/lookup' && response.request().postData()?.includes('slow') === true);

@@ -19,14 +19,41 @@ const insert = sql`INSERT INTO bookmarks (owner_sub, url, title, description, ta
  * database's only write lock; on PostgreSQL a lock named after the owner does it, as
  * row locks cannot hold a row that does not exist yet.
  */
-const OWNER_WRITES_LOCK = 0x626d; // The lock's class: one key space for these, apart from the migrations' single key.
+/** The lock's class (its first key; the second is hashtext(owner)): apart from the migrations' single key, and findable in pg_locks. */
+export const OWNER_WRITES_LOCK = 0x626d;
 const lockOwnerWrites = sql`SELECT pg_advisory_xact_lock(${OWNER_WRITES_LOCK}, hashtext(${param('owner')}))`;
 
-async function oneWriteAtATime<T>(db: Db, ownerSub: string, work: (tx: Queryable) => Promise<T>): Promise<T> {
-  return db.transaction(async (tx) => {
-    if (tx.engine === 'postgres') await tx.run(lockOwnerWrites, { owner: ownerSub });
-    return work(tx);
+/**
+ * On PostgreSQL, an owner's writes also take turns in this process before they take a pooled
+ * connection: waiting for the owner's lock (behind a long import, say) on a connection each, a
+ * burst of one owner's saves would hold the whole pool and stall everyone else's requests.
+ */
+const ownerTurns = new WeakMap<Db, Map<string, Promise<void>>>();
+
+function afterOwnersTurn<T>(db: Db, ownerSub: string, write: () => Promise<T>): Promise<T> {
+  let turns = ownerTurns.get(db);
+  if (!turns) ownerTurns.set(db, (turns = new Map()));
+  const mine = (turns.get(ownerSub) ?? Promise.resolve()).then(write);
+  const done = mine.then(
+    () => undefined,
+    () => undefined,
+  );
+  turns.set(ownerSub, done);
+  void done.then(() => {
+    if (turns.get(ownerSub) === done) turns.delete(ownerSub);
   });
+  return mine;
+}
+
+async function oneWriteAtATime<T>(db: Db, ownerSub: string, work: (tx: Queryable) => Promise<T>): Promise<T> {
+  // SQLite's writes already take turns in the process, on its one writer connection.
+  if (db.engine === 'sqlite') return db.transaction(work);
+  return afterOwnersTurn(db, ownerSub, () =>
+    db.transaction(async (tx) => {
+      await tx.run(lockOwnerWrites, { owner: ownerSub });
+      return work(tx);
+    }),
+  );
 }
 
 /** A save either stores the bookmark or finds the owner's bookmark for the same page. */

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { openDb } from '../../src/db/client.js';
 import { DatabaseUnavailableError, type Db } from '../../src/db/database.js';
+import { OWNER_WRITES_LOCK, saveNewBookmark } from '../../src/bookmarks/commands.js';
 import { newTestDatabase } from '../helpers.js';
 
 /**
@@ -120,6 +121,35 @@ describe('PostgreSQL transactions, whatever the server is set to', () => {
       expect(await db.get(sql`SELECT 3 AS three`)).toEqual({ three: 3 });
     } finally {
       await db.close();
+      await fresh.drop();
+    }
+  });
+});
+
+describe("one owner's saves waiting for their lock", () => {
+  it('take one pooled connection between them, leaving the rest of the pool to everyone else', { timeout: 20_000 }, async () => {
+    const fresh = await newTestDatabase();
+    const [db, holder] = [await openDb(fresh.target), await openDb(fresh.target)];
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      // As a long import of alice's holds it.
+      const holding = holder.transaction(async (tx) => {
+        await tx.get(sql`SELECT pg_advisory_xact_lock(${OWNER_WRITES_LOCK}, hashtext('alice')) AS locked`);
+        await held;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // More saves than the pool (10) has connections.
+      const saves = Array.from({ length: 12 }, (_, i) => saveNewBookmark(db, 'alice', { url: `https://burst.example/${i}`, title: 'Burst', description: '', tags: [] }));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Each on a connection of its own, they left none: this waited out the connect timeout and failed.
+      expect(await db.get(sql`SELECT 2 AS two`)).toEqual({ two: 2 });
+      expect(await db.get(sql`SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND classid = ${OWNER_WRITES_LOCK} AND NOT granted`)).toEqual({ waiting: 1 });
+      release();
+      await holding;
+      expect((await Promise.all(saves)).filter((outcome) => 'saved' in outcome)).toHaveLength(12);
+    } finally {
+      await Promise.all([db.close(), holder.close()]);
       await fresh.drop();
     }
   });

@@ -52,18 +52,30 @@ describe('a PostgreSQL connection lost during a transaction', () => {
   });
 });
 
+/** Takes an advisory lock in a transaction of `holder`'s and keeps it until the returned release is called (which resolves once the transaction ends). */
+async function holdLock(holder: Db, lock: ReturnType<typeof sql>): Promise<() => Promise<void>> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let taken!: () => void;
+  const isTaken = new Promise<void>((resolve) => (taken = resolve));
+  const holding = holder.transaction(async (tx) => {
+    await tx.get(sql`SELECT ${lock} AS locked`);
+    taken();
+    await held;
+  });
+  await isTaken;
+  return async () => {
+    release();
+    await holding;
+  };
+}
+
 describe('a PostgreSQL lock waited for too long', () => {
   it('rejects as the database being too busy (a 503 to try again), not as a bug', async () => {
     const fresh = await newTestDatabase();
     const [db, holder] = [await openDb(fresh.target), await openDb(fresh.target)];
     try {
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      const holding = holder.transaction(async (tx) => {
-        await tx.get(sql`SELECT pg_advisory_xact_lock(7, 7) AS locked`);
-        await held;
-      });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      const release = await holdLock(holder, sql`pg_advisory_xact_lock(7, 7)`);
       const outcome = await db
         .transaction(async (tx) => {
           await tx.run(sql`SET LOCAL lock_timeout = '100ms'`);
@@ -73,8 +85,7 @@ describe('a PostgreSQL lock waited for too long', () => {
           () => null,
           (error: unknown) => error,
         );
-      release();
-      await holding;
+      await release();
       expect(outcome).toBeInstanceOf(DatabaseUnavailableError);
       expect(await db.get(sql`SELECT 2 AS two`)).toEqual({ two: 2 });
     } finally {
@@ -131,22 +142,15 @@ describe("one owner's saves waiting for their lock", () => {
     const fresh = await newTestDatabase();
     const [db, holder] = [await openDb(fresh.target), await openDb(fresh.target)];
     try {
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
       // As a long import of alice's holds it.
-      const holding = holder.transaction(async (tx) => {
-        await tx.get(sql`SELECT pg_advisory_xact_lock(${OWNER_WRITES_LOCK}, hashtext('alice')) AS locked`);
-        await held;
-      });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      const release = await holdLock(holder, sql`pg_advisory_xact_lock(${OWNER_WRITES_LOCK}, hashtext('alice'))`);
       // More saves than the pool (10) has connections.
       const saves = Array.from({ length: 12 }, (_, i) => saveNewBookmark(db, 'alice', { url: `https://burst.example/${i}`, title: 'Burst', description: '', tags: [] }));
       await new Promise((resolve) => setTimeout(resolve, 200));
       // Each on a connection of its own, they left none: this waited out the connect timeout and failed.
       expect(await db.get(sql`SELECT 2 AS two`)).toEqual({ two: 2 });
       expect(await db.get(sql`SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND classid = ${OWNER_WRITES_LOCK} AND NOT granted`)).toEqual({ waiting: 1 });
-      release();
-      await holding;
+      await release();
       expect((await Promise.all(saves)).filter((outcome) => 'saved' in outcome)).toHaveLength(12);
     } finally {
       await Promise.all([db.close(), holder.close()]);

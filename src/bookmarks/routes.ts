@@ -238,15 +238,16 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     const user = currentUser(request);
     const existing = await ownedBookmark(app.db, request);
     const fields = readBookmarkFields(request.body);
-    const result = validateBookmark(fields);
-    // Gone since it was read (deleted in another tab): what was read is shown.
-    const outcome = result.ok ? ((await saveBookmarkChanges(app.db, user.sub, existing.id, result.value)) ?? { saved: existing }) : null;
-    if (!outcome || 'duplicate' in outcome) {
-      const errors: FieldErrors = outcome ? { url: `You already saved this address as “${outcome.duplicate.title}”.` } : result.ok ? {} : result.errors;
+    const refuse = (errors: FieldErrors) => {
       reply.code(422);
       const view = { user, bookmark: toCard(existing), fields, errors, focus: firstErrorField(errors) };
       return reply.viewAsync(isFragmentRequest(request) ? 'partials/bookmark-edit.njk' : 'pages/edit.njk', view);
-    }
+    };
+    const result = validateBookmark(fields);
+    if (!result.ok) return refuse(result.errors);
+    // Gone since it was read (deleted in another tab): what was read is shown.
+    const outcome = (await saveBookmarkChanges(app.db, user.sub, existing.id, result.value)) ?? { saved: existing };
+    if ('duplicate' in outcome) return refuse({ url: `You already saved this address as “${outcome.duplicate.title}”.` });
     const updated = outcome.saved;
     if (updated.url !== existing.url) await keepIcon(app, request, user.sub, new URL(updated.url));
     if (!isFragmentRequest(request)) return reply.redirect('/dashboard', 303);

@@ -3,9 +3,9 @@ import type { BookmarkFields } from './validation.js';
 
 const SENTENCE_PUNCTUATION = new Set(['.', ',', ';', ':', '!', '?', "'", '"']);
 
-/** Where `text` ends once the punctuation before `end` goes: walked back, as a pattern anchored at the end would retry every start (quadratic). */
-function endBeforePunctuation(text: string, end: number): number {
-  while (end > 0 && SENTENCE_PUNCTUATION.has(text[end - 1]!)) end--;
+/** Where `address` ends once the punctuation before `end` goes: walked back, as a pattern anchored at the end would retry every start (quadratic). */
+function endBeforePunctuation(address: string, end: number): number {
+  while (end > 0 && SENTENCE_PUNCTUATION.has(address[end - 1]!)) end--;
   return end;
 }
 

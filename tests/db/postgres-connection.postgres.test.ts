@@ -52,14 +52,17 @@ describe('a PostgreSQL connection lost during a transaction', () => {
   });
 });
 
-/** Takes an advisory lock in a transaction of `holder`'s and keeps it until the returned release is called (which resolves once the transaction ends). */
-async function holdLock(holder: Db, lock: ReturnType<typeof sql>): Promise<() => Promise<void>> {
+/**
+ * Opens a transaction on `holder`, selects `expression` in it (an advisory lock, or anything to hold
+ * a pooled connection) and keeps it open until the returned release is called, which resolves once it ends.
+ */
+async function holdTransaction(holder: Db, expression: ReturnType<typeof sql>): Promise<() => Promise<void>> {
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
   let taken!: () => void;
   const isTaken = new Promise<void>((resolve) => (taken = resolve));
   const holding = holder.transaction(async (tx) => {
-    await tx.get(sql`SELECT ${lock} AS locked`);
+    await tx.get(sql`SELECT ${expression} AS held`);
     taken();
     await held;
   });
@@ -75,7 +78,7 @@ describe('a PostgreSQL lock waited for too long', () => {
     const fresh = await newTestDatabase();
     const [db, holder] = [await openDb(fresh.target), await openDb(fresh.target)];
     try {
-      const release = await holdLock(holder, sql`pg_advisory_xact_lock(7, 7)`);
+      const release = await holdTransaction(holder, sql`pg_advisory_xact_lock(7, 7)`);
       const outcome = await db
         .transaction(async (tx) => {
           await tx.run(sql`SET LOCAL lock_timeout = '100ms'`);
@@ -116,18 +119,13 @@ describe('PostgreSQL transactions, whatever the server is set to', () => {
     const fresh = await newTestDatabase();
     const db = await openDb(fresh.target);
     try {
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      const holders: Promise<unknown>[] = [];
       // Every connection of the pool, each in a transaction that waits.
-      for (let i = 0; i < 10; i++) holders.push(db.transaction(async (tx) => (await tx.get(sql`SELECT 1 AS one`), held)));
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      const releases = await Promise.all(Array.from({ length: 10 }, () => holdTransaction(db, sql`1`)));
       const outcome = await db.get(sql`SELECT 2 AS two`).then(
         () => null,
         (error: unknown) => error,
       );
-      release();
-      await Promise.all(holders);
+      await Promise.all(releases.map((release) => release()));
       expect(outcome).toBeInstanceOf(DatabaseUnavailableError);
       expect(await db.get(sql`SELECT 3 AS three`)).toEqual({ three: 3 });
     } finally {
@@ -143,7 +141,7 @@ describe("one owner's saves waiting for their lock", () => {
     const [db, holder] = [await openDb(fresh.target), await openDb(fresh.target)];
     try {
       // As a long import of alice's holds it.
-      const release = await holdLock(holder, sql`pg_advisory_xact_lock(${OWNER_WRITES_LOCK}, hashtext('alice'))`);
+      const release = await holdTransaction(holder, sql`pg_advisory_xact_lock(${OWNER_WRITES_LOCK}, hashtext('alice'))`);
       // More saves than the pool (10) has connections.
       const saves = Array.from({ length: 12 }, (_, i) => saveNewBookmark(db, 'alice', { url: `https://burst.example/${i}`, title: 'Burst', description: '', tags: [] }));
       await new Promise((resolve) => setTimeout(resolve, 200));

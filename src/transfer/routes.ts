@@ -9,6 +9,12 @@ import { ImportBudgetError, ImportReader } from './import-reader.js';
 import { PRIVATE_CACHE_CONTROL } from '../http/caching.js';
 
 export const IMPORT_LIMIT_BYTES = 20 * 1024 * 1024;
+/**
+ * Imports one process takes at once. Each holds its whole upload in memory (up to 20 MB)
+ * until its bookmarks are stored, so imports are let in before their upload is read: two
+ * being read by the parse workers, two waiting for them, one per user.
+ */
+export const IMPORTS_AT_ONCE = 4;
 
 /** Import and export of Netscape bookmark files, for the signed-in user. */
 export async function transferRoutes(app: FastifyInstance): Promise<void> {
@@ -17,6 +23,8 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
   app.addHook('preHandler', requireUser);
   const budget = app.config.importBudget;
   const reader = new ImportReader(budget);
+  /** Whose import this process is taking: in memory, as what it bounds is this process's memory. */
+  const importing = new Set<string>();
   // After in-flight requests have finished (an import among them gets its budget), never before.
   app.addHook('onClose', () => reader.close());
   const overBudget: Record<ImportBudgetError['exceeded'], string> = {
@@ -40,6 +48,24 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
     // gets the re-rendered form as 422, like every other form error; without htmx the
     // precise status stays.
     const uploadError = (status: number): number => (isFragmentRequest(request) ? 422 : status);
+    // Refused before a byte of the upload is read: an unread body is discarded, never held.
+    const owner = currentUser(request).sub;
+    if (importing.has(owner)) {
+      return renderImport(request, reply, 409, { error: 'Your last import is still running. Wait for its report, then import this file.' });
+    }
+    if (importing.size >= IMPORTS_AT_ONCE) {
+      reply.header('Retry-After', '30');
+      return renderImport(request, reply, uploadError(503), { error: 'Other imports are running right now. Try again in a minute.' });
+    }
+    importing.add(owner);
+    try {
+      return await importUpload(request, reply, owner, uploadError);
+    } finally {
+      importing.delete(owner);
+    }
+  });
+
+  async function importUpload(request: FastifyRequest, reply: FastifyReply, owner: string, uploadError: (status: number) => number) {
     let content: Buffer | undefined;
     try {
       const file = await request.file();
@@ -71,12 +97,12 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
     if (candidates.length === 0) {
       return renderImport(request, reply, 422, { error: 'No bookmarks found. Choose an HTML bookmarks file exported by a browser.' });
     }
-    const report = await importBookmarks(app.db, currentUser(request).sub, candidates);
+    const report = await importBookmarks(app.db, owner, candidates);
     request.log.info({ imported: report.imported, duplicates: report.duplicates }, 'bookmarks imported');
     // An import leaves the search index in several large segments: merged, searches read one.
     if (report.imported > 0) app.searchIndexUpkeep.request();
     return renderImport(request, reply, 200, { report });
-  });
+  }
 
   app.get('/export', async (request, reply) => {
     const items = await exportBookmarks(app.db, currentUser(request).sub);

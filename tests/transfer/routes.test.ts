@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { exportBookmarks } from '../../src/bookmarks/queries.js';
 import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
-import { as, html, importFile, parseFragment, setupBookmark, useSignedInApp } from '../helpers.js';
+import { IMPORTS_AT_ONCE } from '../../src/transfer/routes.js';
+import { as, html, HTMX, importFile, parseFragment, SAME_ORIGIN, setupBookmark, signIn, useSignedInApp } from '../helpers.js';
 
 const ctx = useSignedInApp();
 
@@ -16,6 +19,24 @@ function upload(content: Buffer | string, userName: string, options: { htmx?: bo
   const file = importFile(content);
   const user = as(ctx, userName);
   return (options.htmx ? user.htmx : user).post('/import', undefined, { headers: { ...file.headers, ...options.headers }, payload: file.payload });
+}
+
+/** What htmx does with a status, by the layout's responseHandling: the first rule whose code matches wins. */
+async function htmxSwaps(status: number): Promise<boolean> {
+  const page = html((await as(ctx, 'alice').get('/import')).body);
+  const config = JSON.parse(page.querySelector('meta[name="htmx-config"]')!.getAttribute('content')!) as { responseHandling: { code: string; swap: boolean }[] };
+  return config.responseHandling.find((rule) => new RegExp(`^${rule.code}$`).test(String(status)))?.swap ?? false;
+}
+
+function expectFormWithFileError(body: string, message: string): void {
+  expect(body).not.toContain('<html');
+  const fragment = parseFragment(body);
+  const formEl = fragment.querySelector('form#import-form')!;
+  expect(formEl).not.toBeNull();
+  const field = fragment.querySelector('#import-file')!;
+  expect(field.getAttribute('aria-invalid')).toBe('true');
+  expect(field.getAttribute('aria-describedby')).toBe('import-file-error');
+  expect(field.parentElement!.querySelector('#import-file-error')!.textContent).toContain(message);
 }
 
 describe('import', () => {
@@ -102,24 +123,6 @@ describe('import', () => {
     expect(await all('alice')).toHaveLength(0);
   });
 
-  /** What htmx does with a status, by the layout's responseHandling: the first rule whose code matches wins. */
-  async function htmxSwaps(status: number): Promise<boolean> {
-    const page = html((await as(ctx, 'alice').get('/import')).body);
-    const config = JSON.parse(page.querySelector('meta[name="htmx-config"]')!.getAttribute('content')!) as { responseHandling: { code: string; swap: boolean }[] };
-    return config.responseHandling.find((rule) => new RegExp(`^${rule.code}$`).test(String(status)))?.swap ?? false;
-  }
-
-  function expectFormWithFileError(body: string, message: string): void {
-    expect(body).not.toContain('<html');
-    const fragment = parseFragment(body);
-    const formEl = fragment.querySelector('form#import-form')!;
-    expect(formEl).not.toBeNull();
-    const field = fragment.querySelector('#import-file')!;
-    expect(field.getAttribute('aria-invalid')).toBe('true');
-    expect(field.getAttribute('aria-describedby')).toBe('import-file-error');
-    expect(field.parentElement!.querySelector('#import-file-error')!.textContent).toContain(message);
-  }
-
   it('with htmx, a file over 20 MB re-renders the form with the error as a status htmx swaps', async () => {
     const entry = '<DT><A HREF="https://big.example/" ADD_DATE="1700000000">Big</A>\n';
     const response = await upload(entry.repeat(Math.ceil((21 * 1024 * 1024) / entry.length)), 'alice', { htmx: true });
@@ -161,6 +164,90 @@ describe('import', () => {
     expect(html(response.body).querySelector('.notice')!.textContent).toContain('10000 imported');
     expect((await searchBookmarks(ctx.app.db, 'alice', parseSearch('#research topic'))).total).toBe(10_000);
     console.info(`import of 10,000 entries took ${elapsed.toFixed(0)} ms`);
+  });
+});
+
+describe('imports taken at once', () => {
+  const bookmarksFile = (name: string) => `<DL><p>\n<DT><A HREF="https://${name}.example/" ADD_DATE="1700000000">${name}</A>\n</DL>`;
+
+  /**
+   * An upload whose first bytes are sent and whose rest waits for send(): the import is
+   * taken and its upload being read, as a large file over a slow line is. `read` says
+   * whether the app has read any of it.
+   */
+  async function startUpload(userName: string, options: { htmx?: boolean } = {}) {
+    const file = importFile(bookmarksFile(userName));
+    const body = new PassThrough();
+    body.write(file.payload.subarray(0, 100));
+    const response = ctx.app.inject({
+      method: 'POST',
+      url: '/import',
+      headers: { ...(options.htmx ? HTMX : SAME_ORIGIN), cookie: ctx.cookies[userName]!, ...file.headers },
+      payload: body,
+    });
+    return { response, read: () => body.readableLength === 0, send: () => body.end(file.payload.subarray(100)) };
+  }
+
+  /** Until the app reads the upload's first bytes: its import has been taken by then. */
+  async function untilRead(upload: { read(): boolean }): Promise<void> {
+    for (let waited = 0; !upload.read(); waited += 5) {
+      if (waited > 5_000) throw new Error('the app never read the upload');
+      await sleep(5);
+    }
+  }
+
+  it('one per user: a second import while the first is read is refused with the form and stores nothing, unread; another user imports meanwhile', async () => {
+    const first = await startUpload('alice');
+    await untilRead(first);
+    const second = await startUpload('alice');
+    const refused = await second.response;
+    expect(refused.statusCode).toBe(409);
+    expect(html(refused.body).querySelector('#import-file-error')!.textContent).toContain('Your last import is still running');
+    expect(second.read()).toBe(false);
+    const withHtmx = await startUpload('alice', { htmx: true });
+    const refusedFragment = await withHtmx.response;
+    expect(refusedFragment.statusCode).toBe(409);
+    expect(await htmxSwaps(refusedFragment.statusCode)).toBe(true);
+    expectFormWithFileError(refusedFragment.body, 'Your last import is still running');
+
+    const bobs = await upload(bookmarksFile('bob'), 'bob');
+    expect(bobs.statusCode).toBe(200);
+    expect((await all('bob')).map((bookmark) => bookmark.url)).toEqual(['https://bob.example/']);
+    expect(await all('alice')).toHaveLength(0);
+
+    first.send();
+    expect((await first.response).statusCode).toBe(200);
+    expect((await all('alice')).map((bookmark) => bookmark.url)).toEqual(['https://alice.example/']);
+    // Taken again once the first is done, and after a refused one as well as after a stored one.
+    const again = await upload(bookmarksFile('again'), 'alice');
+    expect(again.statusCode).toBe(200);
+    expect(await all('alice')).toHaveLength(2);
+  });
+
+  it('at most IMPORTS_AT_ONCE in a process: the next is refused with 503, Retry-After and the form, before its upload is read', async () => {
+    const users = Array.from({ length: IMPORTS_AT_ONCE + 1 }, (_, index) => `importer-${index}`);
+    for (const user of users) ctx.cookies[user] ??= await signIn(ctx.app, user);
+    const taken = [];
+    for (const user of users.slice(0, IMPORTS_AT_ONCE)) {
+      taken.push(await startUpload(user));
+      await untilRead(taken.at(-1)!);
+    }
+    const last = users.at(-1)!;
+    const over = await startUpload(last);
+    const refused = await over.response;
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBe('30');
+    expect(html(refused.body).querySelector('#import-file-error')!.textContent).toContain('Other imports are running');
+    expect(over.read()).toBe(false);
+    const overWithHtmx = await (await startUpload(last, { htmx: true })).response;
+    expect(overWithHtmx.statusCode).toBe(422);
+    expectFormWithFileError(overWithHtmx.body, 'Other imports are running');
+    expect(await all(last)).toHaveLength(0);
+
+    for (const held of taken) held.send();
+    for (const held of taken) expect((await held.response).statusCode).toBe(200);
+    expect(await upload(bookmarksFile(last), last).then((response) => response.statusCode)).toBe(200);
+    for (const user of users) expect((await all(user)).map((bookmark) => bookmark.url)).toEqual([`https://${user}.example/`]);
   });
 });
 

@@ -125,6 +125,20 @@ describe('session lifetime', () => {
     const kept = await app.db.all<{ sessionId: string }>(sql`SELECT session_id AS "sessionId" FROM ended_sessions`);
     expect(kept.map((row) => row.sessionId)).toEqual(['still-valid']);
   });
+
+  it('deletes the expired ids at every sign-out through an index, not a scan of every id kept', async () => {
+    const app = await appWith();
+    const purge = 'DELETE FROM ended_sessions WHERE expires_at < 1800000000';
+    const plan =
+      app.db.engine === 'sqlite'
+        ? (await app.db.all<{ detail: string }>(sql.raw(`EXPLAIN QUERY PLAN ${purge}`))).map((row) => row.detail)
+        : await app.db.transaction(async (tx) => {
+            // Told to avoid scans, the planner takes an index whenever there is one to take.
+            await tx.run(sql`SET LOCAL enable_seqscan = off`);
+            return (await tx.all<{ 'QUERY PLAN': string }>(sql.raw(`EXPLAIN ${purge}`))).map((row) => row['QUERY PLAN']);
+          });
+    expect(plan.join('\n')).toMatch(/ended_sessions_expires_idx/);
+  });
 });
 
 describe('SESSION_SECRET rotation', () => {

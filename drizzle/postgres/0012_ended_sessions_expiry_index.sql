@@ -1,0 +1,1 @@
+CREATE INDEX "ended_sessions_expires_idx" ON "ended_sessions" USING btree ("expires_at");

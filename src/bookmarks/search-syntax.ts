@@ -12,7 +12,17 @@ export interface SearchTerms {
   tags: string[];
   excludedWords: string[];
   excludedTags: string[];
+  /** Terms typed past MAX_SEARCH_TERMS, left out of the search or cut short (a phrase). */
+  leftOut: number;
 }
+
+/**
+ * The terms one search may hold, counted as words: each word, each word of a phrase or
+ * a tag, each exclusion. Every term is another pass over the part of the index it
+ * matches, or another test on every candidate row, so a search of 250 one-letter words
+ * held the process for 2 seconds. Repeated terms are dropped first; they change nothing.
+ */
+export const MAX_SEARCH_TERMS = 8;
 
 /** Matches both engines' tokenizers closely enough (FTS5 unicode61, PostgreSQL's parser): letters, marks and digits. */
 export function tokenize(text: string): string[] {
@@ -20,7 +30,19 @@ export function tokenize(text: string): string[] {
 }
 
 export function parseSearch(input: string): SearchTerms {
-  const terms: SearchTerms = { words: [], phrases: [], tags: [], excludedWords: [], excludedTags: [] };
+  const terms: SearchTerms = { words: [], phrases: [], tags: [], excludedWords: [], excludedTags: [], leftOut: 0 };
+  let counted = 0;
+  /** How many of `weight` terms fit: all, none, or with `cut` what is left; a term that does not fit whole is left out. */
+  const fit = (weight: number, cut = false): number => {
+    const left = MAX_SEARCH_TERMS - counted;
+    if (weight > left) terms.leftOut++;
+    const fits = weight <= left ? weight : cut ? left : 0;
+    counted += fits;
+    return fits;
+  };
+  const addWords = (list: string[], tokens: string[]): void => {
+    for (const token of tokens) if (!list.includes(token) && fit(1) === 1) list.push(token);
+  };
   // Cleaned as titles are: control characters separate words like spaces (a NUL would end
   // FTS5's reading of the MATCH text), and invisible characters typed or pasted are dropped.
   const text = cleanText(input.slice(0, 500));
@@ -30,8 +52,12 @@ export function parseSearch(input: string): SearchTerms {
     if (phrase !== undefined) {
       const tokens = tokenize(phrase);
       if (tokens.length === 0) continue;
-      if (negated) terms.excludedWords.push(...tokens);
-      else terms.phrases.push(tokens);
+      if (negated) addWords(terms.excludedWords, tokens);
+      else if (!terms.phrases.some((kept) => kept.join(' ') === tokens.join(' '))) {
+        // A phrase cut short still finds what the whole one finds, and more.
+        const fits = fit(tokens.length, true);
+        if (fits > 0) terms.phrases.push(tokens.slice(0, fits));
+      }
       continue;
     }
     const piece = bare!;
@@ -40,10 +66,12 @@ export function parseSearch(input: string): SearchTerms {
     if (body.startsWith('#') && body.length > 1) {
       // The form's rules, so '#w\u200Beb' and '#ｗｅｂ' find what is stored as 'web'.
       const tag = normalizeTag(body);
-      if (tag) (exclude ? terms.excludedTags : terms.tags).push(tag);
+      const list = exclude ? terms.excludedTags : terms.tags;
+      // A tag is searched for by each of its words in the index too ("#web-dev": web, dev).
+      if (tag && !list.includes(tag) && fit(exclude ? 1 : Math.max(1, tokenize(tag).length)) > 0) list.push(tag);
       continue;
     }
-    (exclude ? terms.excludedWords : terms.words).push(...tokenize(body));
+    addWords(exclude ? terms.excludedWords : terms.words, tokenize(body));
   }
   return terms;
 }

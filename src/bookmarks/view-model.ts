@@ -1,5 +1,6 @@
 import type { Bookmark } from './bookmark.js';
 import { encodeCursor, type BookmarkPage } from './search-plans.js';
+import { MAX_SEARCH_TERMS, parseSearch } from './search-syntax.js';
 import type { BookmarkFields } from './validation.js';
 
 export interface BookmarkCard {
@@ -68,6 +69,9 @@ export function listView(page: BookmarkPage, search: string) {
     page: { items: page.items.map(toCard), total: page.total, next: page.next },
     nextCursor: page.next ? encodeCursor(page.next) : '',
     search,
+    /** Whether the search left out terms past MAX_SEARCH_TERMS: the list says so. */
+    termsLeftOut: parseSearch(search).leftOut > 0,
+    maxSearchTerms: MAX_SEARCH_TERMS,
   };
 }
 

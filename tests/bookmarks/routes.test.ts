@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
-import { parseSearch } from '../../src/bookmarks/search-syntax.js';
+import { MAX_SEARCH_TERMS, parseSearch } from '../../src/bookmarks/search-syntax.js';
 import { LIST_PAGE_SIZE } from '../../src/bookmarks/routes.js';
 import { as, html, parseFragment, setupBookmark, useSignedInApp } from '../helpers.js';
 
@@ -153,6 +153,21 @@ describe('GET /bookmarks/search', () => {
     const response = await as(ctx, 'alice').htmx.get(`/bookmarks/search?q=${encodeURIComponent(q)}`);
     expect(response.statusCode).toBe(200);
     expect(await count('alice')).toBe(2);
+  });
+
+  it('searches the first MAX_SEARCH_TERMS words of a long search and says so, in the list and in the empty state', async () => {
+    await setupBookmark(ctx.app.db, 'alice', { title: 'one two three four five six seven eight' });
+    const long = await as(ctx, 'alice').htmx.get(`/bookmarks/search?q=${encodeURIComponent('one two three four five six seven eight nine')}`, { headers: { 'hx-trigger': 'search-input' } });
+    expect(long.statusCode).toBe(200);
+    const list = parseFragment(long.body);
+    expect([...list.querySelectorAll('.card-title')].map((a) => a.textContent)).toEqual(['one two three four five six seven eight']);
+    expect(list.querySelector('#list-summary')!.textContent).toContain(`Only the first ${MAX_SEARCH_TERMS} words were searched for`);
+    const eight = parseFragment((await as(ctx, 'alice').htmx.get(`/bookmarks/search?q=${encodeURIComponent('one two three four five six seven eight')}`)).body);
+    expect(eight.querySelector('#list-summary')!.textContent).not.toContain('Only the first');
+
+    const none = await as(ctx, 'alice').get(`/bookmarks/search?q=${encodeURIComponent(Array(200).fill('h').join(' ') + ' zz yy xx ww vv uu tt ss')}`);
+    expect(none.statusCode).toBe(200);
+    expect(html(none.body).querySelector('.empty-state')!.textContent).toContain(`Only the first ${MAX_SEARCH_TERMS} words were searched for`);
   });
 
   it('a repeated or array q is not an error', async () => {

@@ -5,7 +5,7 @@ import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import { freshDatabaseEachTest, setupBookmark } from '../helpers.js';
 
 describe('parseSearch', () => {
-  const empty = { words: [], phrases: [], tags: [], excludedWords: [], excludedTags: [] };
+  const empty = { words: [], phrases: [], tags: [], excludedWords: [], excludedTags: [], leftOut: 0 };
   it.each([
     ['', {}],
     ['Driz', { words: ['driz'] }],
@@ -26,6 +26,13 @@ describe('parseSearch', () => {
     ['#w\u200Beb', { tags: ['web'] }],
     ['-#ｗｅｂ #\u202Edev', { tags: ['dev'], excludedTags: ['web'] }],
     ['w\u200Beb \u2066drizzle\u2069', { words: ['web', 'drizzle'] }],
+    // At most MAX_SEARCH_TERMS (8) words, counting each word of a phrase or tag; repeats are dropped first.
+    [Array(200).fill('h').join(' ') + ' -h -h', { words: ['h'], excludedWords: ['h'] }],
+    ['a b c d e f g h i j', { words: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], leftOut: 2 }],
+    ['a b c d e f "g h i j" k', { words: ['a', 'b', 'c', 'd', 'e', 'f'], phrases: [['g', 'h']], leftOut: 2 }],
+    ['"x y" "x y" a b c d e #web-dev #go', { phrases: [['x', 'y']], words: ['a', 'b', 'c', 'd', 'e'], leftOut: 1, tags: ['go'] }],
+    ['-#a -#b -#c -#d -#e -#f -#g -#h -#i -#a', { excludedTags: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], leftOut: 1 }],
+    ['#a-b-c-d-e-f-g-h-i x', { words: ['x'], leftOut: 1 }],
   ])('parseSearch(%j)', (input, expected) => {
     expect(parseSearch(input)).toEqual({ ...empty, ...expected });
   });

@@ -2,15 +2,26 @@ import nunjucks from 'nunjucks';
 import type { BookmarkCard } from './view-model.js';
 
 export const CARD_TEMPLATE = 'partials/bookmark-card.njk';
-/** About 1 kB each: a few MB at most. */
+/** About 1.4 kB each, HTML and values, for a card of usual length. */
 export const CARD_CACHE_ENTRIES = 5_000;
+/**
+ * And at most this many characters in all (20 MB at most, 2 bytes each): a card whose
+ * fields are at their limits and full of characters that escaping lengthens renders to
+ * 50,000 characters, and 5,000 of those held 270 MB.
+ */
+export const CARD_CACHE_CHARACTERS = 10_000_000;
 
 export type CardRenderer = (card: BookmarkCard) => nunjucks.runtime.SafeString;
 
 interface KeptCard {
   shown: BookmarkCard;
   html: nunjucks.runtime.SafeString;
+  /** Characters it holds: the HTML and the values it was rendered from. */
+  characters: number;
 }
+
+const charactersOf = (card: BookmarkCard, html: string): number =>
+  html.length + card.url.length + card.title.length + card.description.length + card.tagList.reduce((sum, tag) => sum + tag.length, 0);
 
 /** Everything the card template prints, compared field by field: no key string to build per card. */
 function showsTheSame(kept: BookmarkCard, card: BookmarkCard): boolean {
@@ -35,8 +46,13 @@ function showsTheSame(kept: BookmarkCard, card: BookmarkCard): boolean {
  * nothing is kept. Correct with other processes writing too: what is compared is
  * what this request read from the database.
  */
-export function createCardRenderer(env: nunjucks.Environment, maxEntries: number): CardRenderer {
+export function createCardRenderer(env: nunjucks.Environment, maxEntries: number, maxCharacters = CARD_CACHE_CHARACTERS): CardRenderer {
   const kept = new Map<number, KeptCard>();
+  let keptCharacters = 0;
+  const forget = (id: number): void => {
+    keptCharacters -= kept.get(id)?.characters ?? 0;
+    kept.delete(id);
+  };
   return (card) => {
     const found = kept.get(card.id);
     if (found && showsTheSame(found.shown, card)) {
@@ -45,11 +61,14 @@ export function createCardRenderer(env: nunjucks.Environment, maxEntries: number
       kept.set(card.id, found);
       return found.html;
     }
-    const html = new nunjucks.runtime.SafeString(env.render(CARD_TEMPLATE, { bookmark: card }));
-    if (maxEntries > 0) {
-      kept.delete(card.id);
-      kept.set(card.id, { shown: card, html });
-      if (kept.size > maxEntries) kept.delete(kept.keys().next().value!);
+    const rendered = env.render(CARD_TEMPLATE, { bookmark: card });
+    const html = new nunjucks.runtime.SafeString(rendered);
+    forget(card.id);
+    const characters = charactersOf(card, rendered);
+    if (maxEntries > 0 && characters <= maxCharacters) {
+      kept.set(card.id, { shown: card, html, characters });
+      keptCharacters += characters;
+      while (kept.size > maxEntries || keptCharacters > maxCharacters) forget(kept.keys().next().value!);
     }
     return html;
   };

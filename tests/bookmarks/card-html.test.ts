@@ -51,6 +51,23 @@ describe('createCardRenderer', () => {
     const uncached = createCardRenderer(environment(), 0);
     expect(uncached(toCard(bookmark()))).not.toBe(uncached(toCard(bookmark())));
   });
+
+  it('keeps at most maxCharacters in all, HTML and values: long cards push out the least recently used, and one longer than all of it is never kept', () => {
+    // At their limits and escaped, as a card full of quotes and angle brackets renders.
+    const long = (id: number, description = '<'.repeat(1000)) => toCard(bookmark({ id, title: '"'.repeat(500), description }));
+    const html = String(createCardRenderer(environment(), 0)(long(1))).length;
+    expect(html).toBeGreaterThan(8_000);
+    const render = createCardRenderer(environment(), 100, 2.5 * (html + 2_000));
+    const [a, b, c] = [render(long(1)), render(long(2)), render(long(3))];
+    expect(render(long(3))).toBe(c);
+    expect(render(long(2))).toBe(b);
+    expect(render(long(1))).not.toBe(a);
+    expect(render(long(3))).not.toBe(c);
+
+    const huge = long(4, 'x'.repeat(100_000));
+    expect(render(huge)).not.toBe(render(huge));
+    expect(render(long(1))).toBe(render(long(1)));
+  });
 });
 
 describe('lists in production, where cards are kept', () => {

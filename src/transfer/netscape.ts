@@ -276,23 +276,30 @@ export interface ExportItem {
   createdAt: Date;
 }
 
-export function renderNetscape(items: ExportItem[]): string {
-  const lines = [
-    '<!DOCTYPE NETSCAPE-Bookmark-file-1>',
-    '<!-- This is an automatically generated file. It will be read and overwritten. DO NOT EDIT! -->',
-    '<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=UTF-8">',
-    '<TITLE>Bookmarks</TITLE>',
-    '<H1>Bookmarks</H1>',
-    '<DL><p>',
-  ];
+/** The file's opening, its list of links (netscapeEntries) and its end, written in that order. */
+export const NETSCAPE_HEADER = [
+  '<!DOCTYPE NETSCAPE-Bookmark-file-1>',
+  '<!-- This is an automatically generated file. It will be read and overwritten. DO NOT EDIT! -->',
+  '<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=UTF-8">',
+  '<TITLE>Bookmarks</TITLE>',
+  '<H1>Bookmarks</H1>',
+  '<DL><p>',
+  '',
+].join('\n');
+export const NETSCAPE_FOOTER = '</DL><p>\n';
+
+/** Links of the file's list, each line ending in a newline, so lists written one after another make one. */
+export function netscapeEntries(items: ExportItem[]): string {
+  let lines = '';
   for (const item of items) {
     const addDate = Math.floor(item.createdAt.getTime() / 1000);
-    lines.push(
-      `    <DT><A HREF="${escapeHtml(item.url)}" ADD_DATE="${addDate}" TAGS="${escapeHtml(item.tags.join(','))}">${escapeHtml(item.title)}</A>`,
-    );
+    lines += `    <DT><A HREF="${escapeHtml(item.url)}" ADD_DATE="${addDate}" TAGS="${escapeHtml(item.tags.join(','))}">${escapeHtml(item.title)}</A>\n`;
     // As Firefox and linkding write a description: on its own line after the link.
-    if (item.description) lines.push(`    <DD>${escapeHtml(item.description)}`);
+    if (item.description) lines += `    <DD>${escapeHtml(item.description)}\n`;
   }
-  lines.push('</DL><p>', '');
-  return lines.join('\n');
+  return lines;
+}
+
+export function renderNetscape(items: ExportItem[]): string {
+  return NETSCAPE_HEADER + netscapeEntries(items) + NETSCAPE_FOOTER;
 }

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { exportBookmarks } from '../../src/bookmarks/queries.js';
+import { bookmarksOldestFirst, EXPORT_BATCH_ROWS, exportBookmarks } from '../../src/bookmarks/queries.js';
+import { importBookmarks } from '../../src/bookmarks/commands.js';
 import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import { IMPORTS_AT_ONCE } from '../../src/transfer/routes.js';
@@ -307,6 +309,73 @@ describe('export', () => {
       (await exportBookmarks(ctx.app.db, owner)).map((b) => ({ url: b.url, title: b.title, tags: b.tags, createdAt: Math.floor(b.createdAt.getTime() / 1000) }));
     expect(await shape('bob')).toEqual(await shape('alice'));
     expect((await shape('alice')).length).toBeGreaterThan(10);
+  });
+
+  it('reads the bookmarks a batch at a time, oldest first, each once, whatever dates they share', async () => {
+    // Three to a date: batches of four end between bookmarks of one date, and the last one is empty.
+    const candidates = Array.from({ length: 12 }, (_, i) => ({ url: `https://batch.example/${i}`, title: `Batch ${i}`, tags: [], createdAt: new Date(1_600_000_000_000 + Math.floor(i / 3) * 1000) }));
+    await importBookmarks(ctx.app.db, 'alice', [...candidates].reverse());
+    await setupBookmark(ctx.app.db, 'bob', { url: 'https://batch.example/bob', createdAt: new Date(1_600_000_001_000) });
+    const batches: string[][] = [];
+    for await (const batch of bookmarksOldestFirst(ctx.app.db, 'alice', 4)) batches.push(batch.map((bookmark) => bookmark.url));
+    expect(batches.map((batch) => batch.length)).toEqual([4, 4, 4]);
+    const urls = batches.flat();
+    expect(new Set(urls).size).toBe(12);
+    expect(urls).toEqual((await exportBookmarks(ctx.app.db, 'alice')).map((bookmark) => bookmark.url));
+    const times = (await exportBookmarks(ctx.app.db, 'alice')).map((bookmark) => bookmark.createdAt.getTime());
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
+  it('one export per user at a time: another while the first is downloading answers 409 with the message; others and the next one download', async () => {
+    const rows = 2 * EXPORT_BATCH_ROWS + 10;
+    await importBookmarks(ctx.app.db, 'alice', Array.from({ length: rows }, (_, i) => ({ url: `https://many.example/${i}`, title: `Many ${i}`, tags: ['many'], createdAt: new Date(1_600_000_000_000 + i * 1000) })));
+    await setupBookmark(ctx.app.db, 'bob', { url: 'https://bob.example/' });
+    // Not read yet: the browser is still downloading it, and the app waits for it to.
+    const first = await ctx.app.inject({ method: 'GET', url: '/export', headers: { ...SAME_ORIGIN, cookie: ctx.cookies.alice! }, payloadAsStream: true });
+    expect(first.statusCode).toBe(200);
+
+    const second = await as(ctx, 'alice').get('/export');
+    expect(second.statusCode).toBe(409);
+    expect(html(second.body).querySelector('[role="alert"]')!.textContent).toContain('Your last export is still downloading');
+    const bobs = await as(ctx, 'bob').get('/export');
+    expect(bobs.statusCode).toBe(200);
+    expect(html(bobs.body).querySelectorAll('a')).toHaveLength(1);
+
+    const chunks: Buffer[] = [];
+    for await (const chunk of first.stream()) chunks.push(chunk as Buffer);
+    const file = Buffer.concat(chunks).toString('utf8');
+    expect(html(file).querySelectorAll('a')).toHaveLength(rows);
+    expect(file.endsWith('</DL><p>\n')).toBe(true);
+    const next = await as(ctx, 'alice').get('/export');
+    expect(next.statusCode).toBe(200);
+    expect(next.body).toBe(file);
+  });
+
+  it('an export the browser drops halfway ends, and the next one downloads', async () => {
+    const rows = 5 * EXPORT_BATCH_ROWS;
+    await importBookmarks(ctx.app.db, 'alice', Array.from({ length: rows }, (_, i) => ({ url: `https://dropped.example/${i}/${'x'.repeat(200)}`, title: `Dropped ${i}`, tags: [], createdAt: null })));
+    const address = await ctx.app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const firstBytes = await new Promise<number>((resolve, reject) => {
+        const request = get(`${address}/export`, { headers: { ...SAME_ORIGIN, cookie: ctx.cookies.alice! } }, (response) => {
+          response.once('data', (chunk: Buffer) => {
+            request.destroy();
+            resolve(chunk.length);
+          });
+        });
+        request.on('error', (error) => (request.destroyed ? undefined : reject(error)));
+      });
+      expect(firstBytes).toBeGreaterThan(0);
+      let next = await as(ctx, 'alice').get('/export');
+      for (let waited = 0; next.statusCode === 409 && waited < 5_000; waited += 20) {
+        await sleep(20);
+        next = await as(ctx, 'alice').get('/export');
+      }
+      expect(next.statusCode).toBe(200);
+      expect(html(next.body).querySelectorAll('a')).toHaveLength(rows);
+    } finally {
+      await ctx.app.server.close();
+    }
   });
 
   it('requires sign-in', async () => {

@@ -3,7 +3,7 @@ import { currentUser, requireUser } from '../auth/session.js';
 import { bookmarkletCode } from '../bookmarks/bookmarklet.js';
 import { isFragmentRequest } from '../http/htmx.js';
 import { bodyField, parseId } from '../http/params.js';
-import { createToken, EXPIRY_CHOICES, expiryDate, isExpiryChoice, listTokens, revokeToken, validateTokenName, type TokenInfo } from './tokens.js';
+import { createToken, EXPIRY_CHOICES, expiryDate, isExpiryChoice, listTokens, MAX_TOKENS_PER_USER, revokeToken, TooManyTokensError, validateTokenName, type TokenInfo } from './tokens.js';
 import { PRIVATE_CACHE_CONTROL } from '../http/caching.js';
 import { NotFoundError } from '../http/errors.js';
 
@@ -64,9 +64,16 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
       return render(request, reply, 422, { name: rawName, error: result.ok ? undefined : result.error, expiryError: 'Choose one of the offered expiry periods.' });
     }
     if (!result.ok) return render(request, reply, 422, { name: rawName, expiry, error: result.error });
-    const { token, secret } = await createToken(app.db, currentUser(request).sub, result.name, expiryDate(expiry));
-    request.log.info({ tokenId: token.id }, 'api token created');
-    return render(request, reply, 201, { secret, createdName: token.name });
+    let created;
+    try {
+      created = await createToken(app.db, currentUser(request).sub, result.name, expiryDate(expiry));
+    } catch (error) {
+      if (!(error instanceof TooManyTokensError)) throw error;
+      const full = `You have ${MAX_TOKENS_PER_USER} tokens, the most one account keeps. Delete the ones you no longer use, expired ones too, then create this one.`;
+      return render(request, reply, 422, { name: rawName, expiry, error: full });
+    }
+    request.log.info({ tokenId: created.token.id }, 'api token created');
+    return render(request, reply, 201, { secret: created.secret, createdName: created.token.name });
   });
 
   async function revoke(request: IdRequest): Promise<boolean> {

@@ -76,11 +76,27 @@ const toInfo = (row: TokenRow): TokenInfo => ({
   expiresAt: row.expiresAt === null ? null : new Date(row.expiresAt),
 });
 
+/**
+ * Tokens one account keeps, expired ones included: far more than scripts and devices need,
+ * and a bound on what one account can make the database keep and the Settings page list.
+ */
+export const MAX_TOKENS_PER_USER = 100;
+
+// Counted in the statement that inserts, so a full account stores nothing. (On PostgreSQL two
+// creations at the very same moment may both see room: one token over, never more.)
 const insert = sql`INSERT INTO api_tokens (owner_sub, name, token_hash, created_at, expires_at)
-  VALUES (${param('owner')}, ${param('name')}, ${param('hash')}, ${param('createdAt')}, ${param('expiresAt')})
+  SELECT ${param('owner')}, ${param('name')}, ${param('hash')}, ${param('createdAt')}, ${param('expiresAt')}
+  WHERE (SELECT count(*) FROM api_tokens WHERE owner_sub = ${param('owner')}) < ${param('max')}
   RETURNING ${TOKEN_COLUMNS}`;
 
-/** Stores a new token and returns its secret: the only time the secret exists outside the caller. */
+export class TooManyTokensError extends Error {
+  constructor() {
+    super(`the owner has ${MAX_TOKENS_PER_USER} tokens already`);
+    this.name = 'TooManyTokensError';
+  }
+}
+
+/** Stores a new token and returns its secret: the only time the secret exists outside the caller. TooManyTokensError when the owner has MAX_TOKENS_PER_USER. */
 export async function createToken(
   db: Db,
   ownerSub: string,
@@ -89,8 +105,9 @@ export async function createToken(
   now = new Date(),
 ): Promise<{ token: TokenInfo; secret: string }> {
   const secret = generateSecret();
-  const row = await db.get<TokenRow>(insert, { owner: ownerSub, name, hash: hashSecret(secret), createdAt: now, expiresAt });
-  return { token: toInfo(row!), secret };
+  const row = await db.get<TokenRow>(insert, { owner: ownerSub, name, hash: hashSecret(secret), createdAt: now, expiresAt, max: MAX_TOKENS_PER_USER });
+  if (!row) throw new TooManyTokensError();
+  return { token: toInfo(row), secret };
 }
 
 const owned = sql`SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE owner_sub = ${param('owner')} ORDER BY created_at DESC, id DESC`;

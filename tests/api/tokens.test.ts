@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { authenticateToken, createToken, hashSecret, listTokens, revokeToken } from '../../src/tokens/tokens.js';
+import { authenticateToken, createToken, hashSecret, listTokens, MAX_TOKENS_PER_USER, revokeToken, TooManyTokensError } from '../../src/tokens/tokens.js';
 import { as, html, parseFragment, useSignedInApp } from '../helpers.js';
 import { createTokenViaSettings, expectProblem } from './support.js';
 
@@ -157,6 +157,27 @@ describe('settings page', () => {
       for (const attribute of element.attributes) if (attribute.name.startsWith('hx-')) expect(attribute.value).not.toContain(name);
     }
     expect(row.querySelector('form')?.getAttribute('hx-confirm')).toBe('Revoke this token? Anything using it stops working at once.');
+  });
+
+  it('keeps at most MAX_TOKENS_PER_USER per account, expired ones included: one more is refused next to the name, creating nothing, until one is revoked', async () => {
+    await createToken(ctx.app.db, 'alice', 'expired', new Date(Date.now() - 1000));
+    for (let i = 1; i < MAX_TOKENS_PER_USER; i++) await createToken(ctx.app.db, 'alice', `script ${i}`);
+    await expect(createToken(ctx.app.db, 'alice', 'one more')).rejects.toBeInstanceOf(TooManyTokensError);
+    for (const requests of [as(ctx, 'alice'), as(ctx, 'alice').htmx]) {
+      const response = await requests.post('/settings/tokens', { name: 'one more', expiry: '30' });
+      expect(response.statusCode).toBe(422);
+      const doc = html(response.body);
+      expect(doc.querySelector('#token-name-error')?.textContent).toContain(`You have ${MAX_TOKENS_PER_USER} tokens`);
+      expect(doc.querySelector('#token-name')?.getAttribute('value')).toBe('one more');
+      expect(doc.querySelector('#new-token')).toBeNull();
+    }
+    expect(await listTokens(ctx.app.db, 'alice')).toHaveLength(MAX_TOKENS_PER_USER);
+    // Another account has its own room.
+    expect((await as(ctx, 'bob').post('/settings/tokens', { name: 'bob script' })).statusCode).toBe(201);
+
+    const expired = (await listTokens(ctx.app.db, 'alice')).find((token) => token.name === 'expired')!;
+    expect(await revokeToken(ctx.app.db, 'alice', expired.id)).toBe(true);
+    expect((await as(ctx, 'alice').post('/settings/tokens', { name: 'one more' })).statusCode).toBe(201);
   });
 
   it('refuses a cross-site token creation', async () => {

@@ -18,11 +18,24 @@ export interface SearchTerms {
 
 /**
  * The terms one search may hold, counted as words: each word, each word of a phrase or
- * a tag, each exclusion. Every term is another pass over the part of the index it
- * matches, or another test on every candidate row, so a search of 250 one-letter words
- * held the process for 2 seconds. Repeated terms are dropped first; they change nothing.
+ * of a tag the index narrows by, each exclusion. Every term is another pass over the part
+ * of the index it matches, or another test on every candidate row, so a search of 250
+ * one-letter words held the process for 2 seconds. Repeated terms are dropped first;
+ * they change nothing. The search is the terms up to the first that does not fit.
  */
 export const MAX_SEARCH_TERMS = 8;
+
+/**
+ * A #tag of at most this many words also narrows the search through the index, by its
+ * words (search-plans.ts); a longer one is only tested on the rows, as one term.
+ */
+export const TAG_INDEX_WORDS = 3;
+
+/** What a #tag counts for: its words in the index, or one test on the rows. */
+export function tagWeight(tag: string): number {
+  const words = tokenize(tag).length;
+  return words >= 1 && words <= TAG_INDEX_WORDS ? words : 1;
+}
 
 /** Matches both engines' tokenizers closely enough (FTS5 unicode61, PostgreSQL's parser): letters, marks and digits. */
 export function tokenize(text: string): string[] {
@@ -32,11 +45,18 @@ export function tokenize(text: string): string[] {
 export function parseSearch(input: string): SearchTerms {
   const terms: SearchTerms = { words: [], phrases: [], tags: [], excludedWords: [], excludedTags: [], leftOut: 0 };
   let counted = 0;
-  /** How many of `weight` terms fit: all, none, or with `cut` what is left; a term that does not fit whole is left out. */
+  let full = false;
+  /**
+   * How many of `weight` terms fit: all, or (with `cut`, for a phrase) what is left. Past the
+   * first term that does not fit whole, none does: the search is its first terms.
+   */
   const fit = (weight: number, cut = false): number => {
-    const left = MAX_SEARCH_TERMS - counted;
-    if (weight > left) terms.leftOut++;
+    const left = full ? 0 : MAX_SEARCH_TERMS - counted;
     const fits = weight <= left ? weight : cut ? left : 0;
+    if (fits < weight) {
+      terms.leftOut++;
+      full = true;
+    }
     counted += fits;
     return fits;
   };
@@ -67,8 +87,7 @@ export function parseSearch(input: string): SearchTerms {
       // The form's rules, so '#w\u200Beb' and '#ｗｅｂ' find what is stored as 'web'.
       const tag = normalizeTag(body);
       const list = exclude ? terms.excludedTags : terms.tags;
-      // A tag is searched for by each of its words in the index too ("#web-dev": web, dev).
-      if (tag && !list.includes(tag) && fit(exclude ? 1 : Math.max(1, tokenize(tag).length)) > 0) list.push(tag);
+      if (tag && !list.includes(tag) && fit(exclude ? 1 : tagWeight(tag)) > 0) list.push(tag);
       continue;
     }
     addWords(exclude ? terms.excludedWords : terms.words, tokenize(body));

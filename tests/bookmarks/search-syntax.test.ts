@@ -30,9 +30,14 @@ describe('parseSearch', () => {
     [Array(200).fill('h').join(' ') + ' -h -h', { words: ['h'], excludedWords: ['h'] }],
     ['a b c d e f g h i j', { words: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], leftOut: 2 }],
     ['a b c d e f "g h i j" k', { words: ['a', 'b', 'c', 'd', 'e', 'f'], phrases: [['g', 'h']], leftOut: 2 }],
-    ['"x y" "x y" a b c d e #web-dev #go', { phrases: [['x', 'y']], words: ['a', 'b', 'c', 'd', 'e'], leftOut: 1, tags: ['go'] }],
+    // A tag the index narrows by counts its words (up to TAG_INDEX_WORDS); the search is its terms up to the first that does not fit.
+    ['"x y" "x y" a b c d e #web-dev #go', { phrases: [['x', 'y']], words: ['a', 'b', 'c', 'd', 'e'], leftOut: 2 }],
+    ['a b c d e f g #web-dev eight', { words: ['a', 'b', 'c', 'd', 'e', 'f', 'g'], leftOut: 2 }],
+    ['a b c d e f g #web', { words: ['a', 'b', 'c', 'd', 'e', 'f', 'g'], tags: ['web'] }],
     ['-#a -#b -#c -#d -#e -#f -#g -#h -#i -#a', { excludedTags: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], leftOut: 1 }],
-    ['#a-b-c-d-e-f-g-h-i x', { words: ['x'], leftOut: 1 }],
+    // A longer tag is tested on the rows only: one term, never left out for its length.
+    ['#a-b-c-d-e-f-g-h-i x', { tags: ['a-b-c-d-e-f-g-h-i'], words: ['x'] }],
+    ['#a-very-long-hyphenated-tag-name-with-many-words', { tags: ['a-very-long-hyphenated-tag-name-with-many-words'] }],
   ])('parseSearch(%j)', (input, expected) => {
     expect(parseSearch(input)).toEqual({ ...empty, ...expected });
   });
@@ -54,6 +59,18 @@ describe('searchBookmarks over the real search index', () => {
     expect(await titles('alice', 'datab')).toEqual(['SQLite FTS5']);
     expect(await titles('alice', 'sql driz')).toEqual(['Drizzle ORM docs']);
     expect(await titles('alice', '')).toEqual(['Cooking', 'SQLite FTS5', 'Drizzle ORM docs']);
+  });
+
+  it('finds exactly the bookmarks with a tag of many words, which the index does not narrow by', async () => {
+    const long = 'a-very-long-hyphenated-tag-name-with-many-words';
+    await setupBookmark(db, 'alice', { title: 'Tagged long', tags: [long] });
+    await setupBookmark(db, 'alice', { title: 'Its first words only', tags: ['a-very-long'] });
+    await setupBookmark(db, 'alice', { title: 'Untagged', tags: [] });
+    await setupBookmark(db, 'bob', { title: 'Bob tagged long', tags: [long] });
+    expect(await titles('alice', `#${long}`)).toEqual(['Tagged long']);
+    expect(await titles('alice', `-#${long}`)).toEqual(['Untagged', 'Its first words only']);
+    expect(await titles('alice', `#${long} tagged`)).toEqual(['Tagged long']);
+    expect((await searchBookmarks(db, 'alice', parseSearch(`#${long}`))).total).toBe(1);
   });
 
   it('finds a tag typed with invisible characters or fullwidth letters', async () => {

@@ -4,7 +4,7 @@ import { Ajv } from 'ajv';
 import { deleteBookmark, saveBookmarkChanges, saveNewBookmark } from '../bookmarks/commands.js';
 import { findBookmark, findDuplicate, listTags } from '../bookmarks/queries.js';
 import { decodeCursor, encodeCursor, searchBookmarks } from '../bookmarks/search-plans.js';
-import { parseSearch } from '../bookmarks/search-syntax.js';
+import { MAX_SEARCH_TERMS, parseSearch, TAG_INDEX_WORDS } from '../bookmarks/search-syntax.js';
 import { validateBookmark, type BookmarkFields, type ValidBookmark } from '../bookmarks/validation.js';
 import { fillFromPage, keepIcon } from '../bookmarks/page-details.js';
 import { parseHttpUrl } from '../bookmarks/urls.js';
@@ -138,10 +138,11 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     return sendProblem(reply, problem(405, 'This endpoint does not take that method; Allow lists the ones it does.'), { Allow: allow.join(', ') });
   });
 
+  const invalid = (name: string, reason: string) =>
+    new ApiProblem(problem(400, 'The request does not match the schema.', { type: PROBLEM_TYPES.invalidRequest, invalidParams: [{ name, in: 'querystring', reason }] }));
+
   /** GET /bookmarks?url=…: the owner's bookmark for that page, as a page of one or none, for extensions asking "saved already?". */
   async function lookUpAddress(owner: string, url: string, query: { q?: string; cursor?: string }) {
-    const invalid = (name: string, reason: string) =>
-      new ApiProblem(problem(400, 'The request does not match the schema.', { type: PROBLEM_TYPES.invalidRequest, invalidParams: [{ name, in: 'querystring', reason }] }));
     if (query.q !== undefined || query.cursor !== undefined) throw invalid(query.q !== undefined ? 'q' : 'cursor', 'cannot be combined with url, which looks up one address');
     const parsed = parseHttpUrl(url.trim());
     if (!parsed) throw invalid('url', 'must be an http or https address');
@@ -161,7 +162,10 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     async (request: FastifyRequest<{ Querystring: { q?: string; limit: number; cursor?: string; url?: string } }>) => {
       const { q = '', limit, cursor, url } = request.query;
       if (url !== undefined) return lookUpAddress(apiOwner(request), url, request.query);
-      const page = await searchBookmarks(app.db, apiOwner(request), parseSearch(q), decodeCursor(cursor), limit);
+      const terms = parseSearch(q);
+      // The search box searches the first terms and says so on the page; an API client gets no page to read that on.
+      if (terms.leftOut > 0) throw invalid('q', `holds more than ${MAX_SEARCH_TERMS} words (each word of a phrase, and of a tag of up to ${TAG_INDEX_WORDS} words, counts)`);
+      const page = await searchBookmarks(app.db, apiOwner(request), terms, decodeCursor(cursor), limit);
       return { items: page.items.map(toApiBookmark), total: page.total, nextCursor: page.next ? encodeCursor(page.next) : null };
     },
   );

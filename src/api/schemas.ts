@@ -1,4 +1,5 @@
 import { LIMITS } from '../bookmarks/validation.js';
+import { MAX_SEARCH_TERMS, TAG_INDEX_WORDS } from '../bookmarks/search-syntax.js';
 
 /** JSON Schemas shared by Fastify (validation, serialization) and the OpenAPI document (by object identity). */
 export const BookmarkSchema = {
@@ -112,7 +113,11 @@ export const MAX_PAGE_SIZE = 100;
 export const SearchQuerySchema = {
   type: 'object',
   properties: {
-    q: { type: 'string', maxLength: 500, description: 'Search syntax: words, "a phrase", #tag, -word, -#tag.' },
+    q: {
+      type: 'string',
+      maxLength: 500,
+      description: `Search syntax: words, "a phrase", #tag, -word, -#tag. At most ${MAX_SEARCH_TERMS} words, repeats not counted: each word of a phrase, and of a tag of up to ${TAG_INDEX_WORDS} words, counts (400 beyond).`,
+    },
     limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 },
     cursor: { type: 'string', pattern: '^\\d{1,15}\\.\\d{1,15}$', description: 'The nextCursor of the previous page.' },
     url: {

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { InjectOptions } from 'fastify';
 import { createToken } from '../../src/tokens/tokens.js';
 import { findBookmark } from '../../src/bookmarks/queries.js';
+import { MAX_SEARCH_TERMS } from '../../src/bookmarks/search-syntax.js';
 import { as, setupBookmark, useSignedInApp } from '../helpers.js';
 import { expectProblem, userWithToken } from './support.js';
 
@@ -146,6 +147,17 @@ describe('bookmarks', () => {
     expect(await titles('"rust blog"')).toEqual(['Rust blog']);
     expect(await titles('ru -blog')).toEqual(['Rust book']);
     expect(await titles('"unclosed OR NEAR(')).toEqual([]);
+  });
+
+  it('refuses a search of more than MAX_SEARCH_TERMS words with 400 naming q, rather than searching part of it', async () => {
+    const auth = await tokenFor('alice');
+    await setupBookmark(ctx.app.db, 'alice', { url: 'https://a.example/', title: 'a b c d e f g h' });
+    const search = (q: string) => call({ method: 'GET', url: `/api/v1/bookmarks?q=${encodeURIComponent(q)}`, headers: auth });
+    // Searched in part, the -a left out would bring back the bookmark it excludes.
+    const problem = expectProblem(await search('a b c d e f g h -a'), 400);
+    expect(problem.invalidParams).toEqual([{ name: 'q', in: 'querystring', reason: expect.stringContaining(`more than ${MAX_SEARCH_TERMS} words`) }]);
+    expect((await search('a b c d e f g h a b')).json().items.map((b: { title: string }) => b.title)).toEqual(['a b c d e f g h']);
+    expect((await search('a b c d e f g -a')).json().items).toEqual([]);
   });
 
   it('lists tags with counts, most used first', async () => {

@@ -45,7 +45,8 @@ function afterOwnersTurn<T>(db: Db, ownerSub: string, write: () => Promise<T>): 
   return mine;
 }
 
-async function oneWriteAtATime<T>(db: Db, ownerSub: string, work: (tx: Queryable) => Promise<T>): Promise<T> {
+/** Runs `work` in a transaction that no other write of the owner's that goes through here overlaps, in any process. */
+export async function oneWriteAtATime<T>(db: Db, ownerSub: string, work: (tx: Queryable) => Promise<T>): Promise<T> {
   // SQLite's writes already take turns in the process, on its one writer connection.
   if (db.engine === 'sqlite') return db.transaction(work);
   return afterOwnersTurn(db, ownerSub, () =>

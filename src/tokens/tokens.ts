@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { param, type Db } from '../db/database.js';
 import { cleanText } from '../bookmarks/validation.js';
+import { oneWriteAtATime } from '../bookmarks/commands.js';
 
 /** A recognisable prefix lets secret scanners and people spot a leaked token. */
 export const TOKEN_PREFIX = 'bm_';
@@ -82,8 +83,8 @@ const toInfo = (row: TokenRow): TokenInfo => ({
  */
 export const MAX_TOKENS_PER_USER = 100;
 
-// Counted in the statement that inserts, so a full account stores nothing. (On PostgreSQL two
-// creations at the very same moment may both see room: one token over, never more.)
+// Counted in the statement that inserts, one of the owner's writes at a time (oneWriteAtATime):
+// creations at the same moment each see the ones before them, on PostgreSQL too.
 const insert = sql`INSERT INTO api_tokens (owner_sub, name, token_hash, created_at, expires_at)
   SELECT ${param('owner')}, ${param('name')}, ${param('hash')}, ${param('createdAt')}, ${param('expiresAt')}
   WHERE (SELECT count(*) FROM api_tokens WHERE owner_sub = ${param('owner')}) < ${param('max')}
@@ -105,7 +106,8 @@ export async function createToken(
   now = new Date(),
 ): Promise<{ token: TokenInfo; secret: string }> {
   const secret = generateSecret();
-  const row = await db.get<TokenRow>(insert, { owner: ownerSub, name, hash: hashSecret(secret), createdAt: now, expiresAt, max: MAX_TOKENS_PER_USER });
+  const values = { owner: ownerSub, name, hash: hashSecret(secret), createdAt: now, expiresAt, max: MAX_TOKENS_PER_USER };
+  const row = await oneWriteAtATime(db, ownerSub, (tx) => tx.get<TokenRow>(insert, values));
   if (!row) throw new TooManyTokensError();
   return { token: toInfo(row), secret };
 }

@@ -180,6 +180,16 @@ describe('settings page', () => {
     expect((await as(ctx, 'alice').post('/settings/tokens', { name: 'one more' })).statusCode).toBe(201);
   });
 
+  it('creations at the same moment stop at MAX_TOKENS_PER_USER all the same', async () => {
+    for (let i = 2; i < MAX_TOKENS_PER_USER; i++) await createToken(ctx.app.db, 'alice', `script ${i}`);
+    const attempts = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => createToken(ctx.app.db, 'alice', `at once ${i}`)));
+    expect(attempts.filter((attempt) => attempt.status === 'fulfilled')).toHaveLength(2);
+    expect(attempts.filter((attempt) => attempt.status === 'rejected').map((attempt) => (attempt as PromiseRejectedResult).reason)).toEqual(
+      Array.from({ length: 8 }, () => expect.any(TooManyTokensError)),
+    );
+    expect(await listTokens(ctx.app.db, 'alice')).toHaveLength(MAX_TOKENS_PER_USER);
+  });
+
   it('refuses a cross-site token creation', async () => {
     const response = await as(ctx, 'alice').post('/settings/tokens', { name: 'evil' }, { headers: { 'sec-fetch-site': 'cross-site' } });
     expect(response.statusCode).toBe(403);

@@ -49,7 +49,9 @@ export const EXPORT_BATCH_ROWS = 1_000;
  * Everything the owner saved, oldest first, a batch at a time through the (owner, date, id)
  * index, so an export of any size never holds the process, or all of itself, at once: reading
  * 100,000 bookmarks in one go blocked everyone for 0.7 s and took 115 MB. Each batch is read
- * as it stands then: a bookmark edited during an export is written as its batch found it.
+ * as it stands then, not the whole as it stood at the start: a bookmark edited during an
+ * export is written as its batch found it, and of an import stored meanwhile only the
+ * bookmarks dated after the batches already read are in the file.
  */
 export async function* bookmarksOldestFirst(db: Db, ownerSub: string, batchRows = EXPORT_BATCH_ROWS): AsyncGenerator<Bookmark[]> {
   let after = { createdAt: Number.MIN_SAFE_INTEGER, id: 0 };

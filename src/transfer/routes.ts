@@ -124,18 +124,20 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
     if (exporting.has(user.sub)) {
       return reply.code(409).viewAsync('pages/import.njk', { user, exportError: 'Your last export is still downloading. Wait for it to finish, then download again.' });
     }
-    exporting.add(user.sub);
     const date = new Date().toISOString().slice(0, 10);
+    reply
+      .type('text/html; charset=utf-8')
+      .header('Content-Disposition', `attachment; filename="bookmarks-${date}.html"`)
+      .header('Cache-Control', PRIVATE_CACHE_CONTROL);
+    // HEAD gets the headers alone: a file sent to no one would still be read to its end.
+    if (request.method === 'HEAD') return reply.send();
+    exporting.add(user.sub);
     // Not object mode: the stream asks for the next batch only once the last one is on its way to the browser.
     const file = Readable.from(exportFile(user.sub), { objectMode: false });
     // Sent whole (the stream ends before the answer does), or failed or dropped by the browser
     // halfway (the stream closes): either way the user's turn is over.
     const release = (): boolean => exporting.delete(user.sub);
     file.once('end', release).once('close', release);
-    return reply
-      .type('text/html; charset=utf-8')
-      .header('Content-Disposition', `attachment; filename="bookmarks-${date}.html"`)
-      .header('Cache-Control', PRIVATE_CACHE_CONTROL)
-      .send(file);
+    return reply.send(file);
   });
 }

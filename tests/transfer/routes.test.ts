@@ -351,6 +351,17 @@ describe('export', () => {
     expect(next.body).toBe(file);
   });
 
+  it('HEAD answers the headers alone and leaves the download free at once', async () => {
+    await importBookmarks(ctx.app.db, 'alice', Array.from({ length: 3 * EXPORT_BATCH_ROWS }, (_, i) => ({ url: `https://head.example/${i}`, title: `Head ${i}`, tags: [], createdAt: null })));
+    const head = await ctx.app.inject({ method: 'HEAD', url: '/export', headers: { ...SAME_ORIGIN, cookie: ctx.cookies.alice! } });
+    expect(head.statusCode).toBe(200);
+    expect(head.headers['content-disposition']).toMatch(/^attachment; filename="bookmarks-/);
+    expect(head.body).toBe('');
+    const download = await as(ctx, 'alice').get('/export');
+    expect(download.statusCode).toBe(200);
+    expect(html(download.body).querySelectorAll('a')).toHaveLength(3 * EXPORT_BATCH_ROWS);
+  });
+
   it('an export the browser drops halfway ends, and the next one downloads', async () => {
     const rows = 5 * EXPORT_BATCH_ROWS;
     await importBookmarks(ctx.app.db, 'alice', Array.from({ length: rows }, (_, i) => ({ url: `https://dropped.example/${i}/${'x'.repeat(200)}`, title: `Dropped ${i}`, tags: [], createdAt: null })));

@@ -170,9 +170,25 @@ export interface ImportCandidate {
   createdAt: Date | null;
 }
 
-const CANDIDATES_PER_YIELD = 5_000;
+const CANDIDATES_PER_YIELD = 1_000;
+/** The owner's addresses an import reads at once: read all in one go, 100,000 of them held everyone for 135 ms. */
+const OWNED_URLS_PER_READ = 5_000;
 
-const ownedUrls = sql`SELECT url FROM bookmarks WHERE owner_sub = ${param('owner')}`;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+// Through the (owner, url) index, in its own order: the keyset compares as the index sorts, on either engine.
+const ownedUrlsAfter = sql`SELECT url FROM bookmarks WHERE owner_sub = ${param('owner')} AND url > ${param('after')} ORDER BY url LIMIT ${param('limit')}`;
+
+/** What every address the owner saved is the same page as (sameUrlKey), read a batch at a time. */
+async function ownedUrlKeys(tx: Queryable, ownerSub: string): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for (let after = ''; ; await nextTurn()) {
+    const rows = await tx.all<{ url: string }>(ownedUrlsAfter, { owner: ownerSub, after, limit: OWNED_URLS_PER_READ });
+    for (const row of rows) keys.add(sameUrlKey(row.url));
+    if (rows.length < OWNED_URLS_PER_READ) return keys;
+    after = rows.at(-1)!.url;
+  }
+}
 
 /**
  * Stores many bookmarks in one transaction: all or nothing. Entries are
@@ -189,7 +205,7 @@ export async function importBookmarks(db: Db, ownerSub: string, candidates: read
   const dates: (Date | null)[] = [];
   for (const [index, candidate] of candidates.entries()) {
     // Checking 200,000 entries takes about a second: others' requests are answered in between.
-    if (index % CANDIDATES_PER_YIELD === CANDIDATES_PER_YIELD - 1) await new Promise((resolve) => setImmediate(resolve));
+    if (index % CANDIDATES_PER_YIELD === CANDIDATES_PER_YIELD - 1) await nextTurn();
     if (/^javascript:/i.test(candidate.url.trim())) {
       skip('bookmarklet');
       continue;
@@ -208,18 +224,19 @@ export async function importBookmarks(db: Db, ownerSub: string, candidates: read
     dates.push(candidate.createdAt);
   }
   const { imported, duplicates } = await oneWriteAtATime(db, ownerSub, async (tx) => {
-    const known = new Set((await tx.all<{ url: string }>(ownedUrls, { owner: ownerSub })).map((row) => sameUrlKey(row.url)));
+    const known = await ownedUrlKeys(tx, ownerSub);
     const rows: BookmarkRowValues[] = [];
     let duplicates = 0;
-    valid.forEach((bookmark, index) => {
+    for (const [index, bookmark] of valid.entries()) {
+      if (index % CANDIDATES_PER_YIELD === CANDIDATES_PER_YIELD - 1) await nextTurn();
       const key = sameUrlKey(bookmark.url);
       if (known.has(key)) {
         duplicates++;
-        return;
+        continue;
       }
       known.add(key);
       rows.push({ ownerSub, url: bookmark.url, title: bookmark.title, description: bookmark.description ?? '', tags: bookmark.tags, createdAt: dates[index] ?? now });
-    });
+    }
     await insertBookmarkRows(tx, rows);
     return { imported: rows.length, duplicates };
   });
@@ -231,7 +248,7 @@ const SQLITE_ROWS_PER_INSERT = 200;
 /** PostgreSQL: rows per INSERT … SELECT FROM unnest(arrays), one statement whatever the count. */
 const POSTGRES_ROWS_PER_INSERT = 5_000;
 /** Statements between yields to the event loop, so a long import leaves time for everyone else's requests. */
-const INSERTS_PER_YIELD = 10;
+const INSERTS_PER_YIELD = 3;
 
 const insertFromArrays = sql`INSERT INTO bookmarks (owner_sub, url, title, description, tags, created_at)
   SELECT * FROM unnest(${param('owners')}::text[], ${param('urls')}::text[], ${param('titles')}::text[], ${param('descriptions')}::text[],

@@ -1,5 +1,5 @@
 import { bomEncoding, charsetParameter, decodeText, encodingForLabel, metaEncoding, undeclaredEncoding } from './charset.js';
-import { createHeadScanner, scanHead, type HeadInfo, type IconLink } from './head.js';
+import { createHeadScanner, scanHeadInTurns, type HeadInfo, type IconLink } from './head.js';
 import { decodedBody, fetchGuarded, readCapped, type FetchOptions } from './request.js';
 import type { PageMetadata, PageResult } from './result.js';
 
@@ -13,7 +13,10 @@ const HTML_ACCEPT = 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.1';
 
 /** Control characters become spaces (as the bookmark form stores them), runs of whitespace one space. */
 function clean(text: string | null | undefined, limit: number): string | null {
-  const flat = (text ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').replace(/\s+/g, ' ').trim();
+  // Only the start can be kept: eight times the limit is room enough for the spaces that collapse,
+  // and a title of a megabyte is not cleaned whole (50 ms of the event loop). Never half a surrogate pair.
+  const start = (text ?? '').slice(0, limit * 8).replace(/[\uD800-\uDBFF]$/, '');
+  const flat = start.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').replace(/\s+/g, ' ').trim();
   if (flat === '') return null;
   const characters = [...flat];
   return characters.length > limit ? characters.slice(0, limit).join('').trimEnd() : flat;
@@ -94,7 +97,7 @@ export async function fetchPageMetadata(input: string, options: FetchOptions = {
 
     // Precedence as in browsers: byte order mark, then the header, then the page's own <meta>.
     const encoding = bomEncoding(body.bytes) ?? headerEncoding ?? metaEncoding(probe.end().charset) ?? undeclaredEncoding(body.bytes);
-    const metadata = metadataFrom(scanHead(decodeText(body.bytes, encoding)), url);
+    const metadata = metadataFrom(await scanHeadInTurns(decodeText(body.bytes, encoding)), url);
     // A head over the cap still gave us what it started with; fail only if that was nothing.
     if (body.capped && metadata.title === null && metadata.description === null) return { ok: false, reason: 'too_large', limit: PAGE_BYTE_LIMIT };
     return { ok: true, metadata };

@@ -3,6 +3,7 @@ import { gzipSync, brotliCompressSync, deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { fetchPageMetadata, PAGE_BYTE_LIMIT, type PageResult } from '../../src/fetch/index.js';
 import { allowing, pump, serve, startServer, type TestServer } from './servers.js';
+import { MAX_ICON_LINKS } from '../../src/fetch/head.js';
 
 const HTML = { 'content-type': 'text/html' };
 
@@ -48,6 +49,31 @@ describe('fetchPageMetadata: what it reads', () => {
     const long = await metadataOf(`<title>${'🦆'.repeat(600)}</title>`);
     expect(long.ok && [...long.metadata.title!]).toHaveLength(500);
     expect(result.ok && result.metadata.description).toHaveLength(1000);
+  });
+
+  it('reads a title that crosses from one slice of the head to the next, and a megabyte of title as its first 500 characters', async () => {
+    // The head is read 64 KB at a time, giving the event loop back between slices.
+    const filler = '<head><script>' + 'x'.repeat(65_520 - '<head><script></script><title>'.length) + '</script><title>';
+    expect(filler.length).toBe(65_520);
+    const split = await metadataOf(`${filler}Split across slices</title><meta name="description" content="After the split"></head>`);
+    expect(split).toMatchObject({ ok: true, metadata: { title: 'Split across slices', description: 'After the split' } });
+    const huge = await metadataOf(`<head><title>\u0007 ${'word '.repeat(200_000)}</title></head>`);
+    expect(huge).toMatchObject({ ok: true, metadata: { title: 'word '.repeat(100).trimEnd() } });
+  });
+
+  it('chooses among the first MAX_ICON_LINKS icon links of a head, and no others', async () => {
+    const server = await startServer((request, response) => {
+      const links = Array.from({ length: Number(new URL(request.url!, 'http://x').searchParams.get('before')) }, (_, i) => `<link rel="icon" sizes="192x192" href="/big${i}.png">`);
+      response.writeHead(200, HTML);
+      response.end(`<head>${links.join('')}<link rel="icon" sizes="32x32" href="/right.png"></head>`);
+    });
+    const icon = async (before: number) => {
+      const result = await fetchFrom(server, `/?before=${before}`);
+      return result.ok ? result.metadata.faviconUrl.replace(server.origin, '') : undefined;
+    };
+    expect(await icon(MAX_ICON_LINKS - 1)).toBe('/right.png');
+    expect(await icon(MAX_ICON_LINKS)).toBe('/big0.png');
+    expect(await icon(15_000)).toBe('/big0.png');
   });
 
   it('picks the icon link nearest 32 px, skips SVG, resolves against <base>, and falls back to apple-touch-icon and /favicon.ico', async () => {

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql, type SQL } from 'drizzle-orm';
 import { param, type Db, type Queryable } from '../db/database.js';
 import { BOOKMARK_COLUMNS, tagsToColumn, toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
@@ -174,8 +175,6 @@ const CANDIDATES_PER_YIELD = 1_000;
 /** The owner's addresses an import reads at once: read all in one go, 100,000 of them held everyone for 135 ms. */
 const OWNED_URLS_PER_READ = 5_000;
 
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 // Through the (owner, url) index, in its own order: the keyset compares as the index sorts, on either engine.
 const ownedUrlsAfter = sql`SELECT url FROM bookmarks WHERE owner_sub = ${param('owner')} AND url > ${param('after')} ORDER BY url LIMIT ${param('limit')}`;
 
@@ -275,6 +274,6 @@ export async function insertBookmarkRows(tx: Queryable, rows: readonly BookmarkR
         createdAts: chunk.map((row) => row.createdAt.getTime()),
       });
     }
-    if (statements % INSERTS_PER_YIELD === INSERTS_PER_YIELD - 1) await new Promise((resolve) => setImmediate(resolve));
+    if (statements % INSERTS_PER_YIELD === INSERTS_PER_YIELD - 1) await nextTurn();
   }
 }

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Parser } from 'htmlparser2';
 import { charsetParameter } from './charset.js';
 
@@ -131,7 +132,7 @@ export async function scanHeadInTurns(html: string): Promise<HeadInfo> {
     if (end < html.length && /[\uD800-\uDBFF]/.test(html[end - 1]!)) end++;
     if (scanner.write(html.slice(start, end))) break;
     start = end;
-    if (start < html.length) await new Promise((resolve) => setImmediate(resolve));
+    if (start < html.length) await nextTurn();
   }
   return scanner.end();
 }

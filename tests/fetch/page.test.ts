@@ -59,6 +59,11 @@ describe('fetchPageMetadata: what it reads', () => {
     expect(split).toMatchObject({ ok: true, metadata: { title: 'Split across slices', description: 'After the split' } });
     const huge = await metadataOf(`<head><title>\u0007 ${'word '.repeat(200_000)}</title></head>`);
     expect(huge).toMatchObject({ ok: true, metadata: { title: 'word '.repeat(100).trimEnd() } });
+    // Only the characters kept are cleaned, however much space comes before them.
+    const indented = await metadataOf(`<head><title>${' '.repeat(4_000)}Word${'\n                '.repeat(300)}Page</title><meta name="description" content="Intro${'\u00a0'.repeat(8_000)}rest"></head>`);
+    expect(indented).toMatchObject({ ok: true, metadata: { title: 'Word Page', description: 'Intro rest' } });
+    const oneWord = await metadataOf(`<head><title>${'🦆'.repeat(300_000)}</title></head>`);
+    expect(oneWord.ok && oneWord.metadata.title).toBe('🦆'.repeat(500));
   });
 
   it('chooses among the first MAX_ICON_LINKS icon links of a head, and no others', async () => {

@@ -17,11 +17,13 @@ const types = {
 /**
  * Errors that mean the server is gone, refusing connections or too busy now, rather than a bad
  * statement: a lock waited for longer than lock_timeout (55P03: an owner's long import holds
- * their writes' lock, or a migration a table) is a 503 to try again, as SQLite's busy writer is.
+ * their writes' lock, or a migration a table) is a 503 to try again, as SQLite's busy writer is,
+ * and so is a statement cancelled after statement_timeout (57014): no statement of the app's
+ * takes 30 s on a server with time for it.
  */
 function isUnavailable(error: unknown): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && (/^(08|57P)/.test(code) || ['55P03', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code))) return true;
+  if (typeof code === 'string' && (/^(08|57P)/.test(code) || ['55P03', '57014', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code))) return true;
   // "timeout exceeded when trying to connect": every pooled connection stayed busy for CONNECT_TIMEOUT_MS.
   return typeof message === 'string' && /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
 }

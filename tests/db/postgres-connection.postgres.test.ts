@@ -98,6 +98,30 @@ describe('a PostgreSQL lock waited for too long', () => {
   });
 });
 
+describe('a PostgreSQL statement cancelled after statement_timeout', () => {
+  it('rejects as the database being too busy (a 503 to try again), not as a bug, and the next query works', async () => {
+    const fresh = await newTestDatabase();
+    const db = await openDb(fresh.target);
+    try {
+      const outcome = await db
+        .transaction(async (tx) => {
+          await tx.run(sql`SET LOCAL statement_timeout = '50ms'`);
+          await tx.get(sql`SELECT pg_sleep(2) AS slept`);
+        })
+        .then(
+          () => null,
+          (error: unknown) => error,
+        );
+      expect(outcome).toBeInstanceOf(DatabaseUnavailableError);
+      expect((outcome as DatabaseUnavailableError).cause).toMatchObject({ code: '57014' });
+      expect(await db.get(sql`SELECT 2 AS two`)).toEqual({ two: 2 });
+    } finally {
+      await db.close();
+      await fresh.drop();
+    }
+  });
+});
+
 describe('PostgreSQL transactions, whatever the server is set to', () => {
   it('run at READ COMMITTED, which the owner lock of saves is written for, under a stricter default', async () => {
     const fresh = await newTestDatabase();

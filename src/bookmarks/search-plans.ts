@@ -4,7 +4,7 @@ import { param, type Db } from '../db/database.js';
 import { countOnce, currentTotals, REMEMBERED_TOTALS_MAX } from '../db/remembered-counts.js';
 import { toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
 import { ownerVersion } from './queries.js';
-import { TAG_INDEX_WORDS, tokenize, type SearchTerms } from './search-syntax.js';
+import { tagIndexWords, tokenize, type SearchTerms } from './search-syntax.js';
 
 /*
  * The search plans: how the terms of a search read one page of the owner's
@@ -232,11 +232,12 @@ async function pageFromHighestIds(db: Db, ownerSub: string, match: string, terms
  * A #tag of up to TAG_INDEX_WORDS words also searches the index for its words (a
  * tag's text sits in the tags column), so tag searches get the same fast plans as
  * words; the exact tag test on bookmarks.tags still decides. "#web" finds "web-dev"
- * in the index only. A longer tag is left to that test alone (MAX_SEARCH_TERMS).
+ * in the index only. A longer tag alone is left to that test (MAX_SEARCH_TERMS); beside
+ * words, its own phrase in the tags column (textTerms) still narrows what they find.
  */
 function withTagWords(terms: SearchTerms): SearchTerms {
   // The raw tag goes to FTS5, whose tokenizer splits it exactly as it split the stored tags.
-  const tagWords = terms.tags.filter((tag) => tokenize(tag).length > 0 && tokenize(tag).length <= TAG_INDEX_WORDS).map((tag) => [tag]);
+  const tagWords = terms.tags.filter((tag) => tagIndexWords(tag) > 0).map((tag) => [tag]);
   return tagWords.length === 0 ? terms : { ...terms, phrases: [...terms.phrases, ...tagWords] };
 }
 

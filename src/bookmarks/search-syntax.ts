@@ -26,16 +26,20 @@ export interface SearchTerms {
 export const MAX_SEARCH_TERMS = 8;
 
 /**
- * A #tag of at most this many words also narrows the search through the index, by its
- * words (search-plans.ts); a longer one is only tested on the rows, as one term.
+ * A #tag of at most this many words is searched for through the index by its words, and
+ * counts them; a longer one counts as one term, and alone is only tested on the rows
+ * (search-plans.ts, withTagWords).
  */
 export const TAG_INDEX_WORDS = 3;
 
-/** What a #tag counts for: its words in the index, or one test on the rows. */
-export function tagWeight(tag: string): number {
+/** How many words of a #tag the index searches for on their own: none for a tag of no word or of more than TAG_INDEX_WORDS. */
+export function tagIndexWords(tag: string): number {
   const words = tokenize(tag).length;
-  return words >= 1 && words <= TAG_INDEX_WORDS ? words : 1;
+  return words <= TAG_INDEX_WORDS ? words : 0;
 }
+
+/** What a #tag counts for: its words in the index, or one test on the rows. */
+const tagWeight = (tag: string): number => Math.max(1, tagIndexWords(tag));
 
 /** Matches both engines' tokenizers closely enough (FTS5 unicode61, PostgreSQL's parser): letters, marks and digits. */
 export function tokenize(text: string): string[] {

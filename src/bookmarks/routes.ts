@@ -42,11 +42,12 @@ const EMPTY_FIELDS: BookmarkFields = { url: '', title: '', description: '', tags
 
 /** The list for a search (one page after the cursor) and the tag list beside it. */
 async function listContext(db: Db, ownerSub: string, search: string, after?: string, alreadyRead: AlreadyRead = {}) {
+  const terms = parseSearch(search);
   const [page, tags] = await Promise.all([
-    searchBookmarks(db, ownerSub, parseSearch(search), decodeCursor(after), LIST_PAGE_SIZE, alreadyRead),
+    searchBookmarks(db, ownerSub, terms, decodeCursor(after), LIST_PAGE_SIZE, alreadyRead),
     listTags(db, ownerSub, TAG_CLOUD_SIZE),
   ]);
-  return { ...listView(page, search), tags };
+  return { ...listView(page, search, terms), tags };
 }
 
 interface AddFormState {
@@ -104,12 +105,13 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     const search = text(request.query.q);
     const after = text(request.query.after) || undefined;
     if (!isFragmentRequest(request)) return reply.viewAsync('pages/dashboard.njk', await dashboardView(request, search, {}, after));
-    const page = await searchBookmarks(app.db, currentUser(request).sub, parseSearch(search), decodeCursor(after), LIST_PAGE_SIZE, { ownerVersion: request.ownerVersion });
+    const terms = parseSearch(search);
+    const page = await searchBookmarks(app.db, currentUser(request).sub, terms, decodeCursor(after), LIST_PAGE_SIZE, { ownerVersion: request.ownerVersion });
     // "Load more" appends rows; a new search replaces the whole list, and when
     // it did not come from the search box (a tag chip) the box follows.
-    if (after) return reply.viewAsync('partials/bookmark-rows.njk', listView(page, search));
+    if (after) return reply.viewAsync('partials/bookmark-rows.njk', listView(page, search, terms));
     const fromSearchBox = request.headers['hx-trigger'] === 'search-input';
-    return reply.viewAsync(fromSearchBox ? 'partials/bookmark-list.njk' : 'partials/search-results.njk', listView(page, search));
+    return reply.viewAsync(fromSearchBox ? 'partials/bookmark-list.njk' : 'partials/search-results.njk', listView(page, search, terms));
   });
 
   /**
@@ -281,13 +283,14 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     if (!isFragmentRequest(request)) return reply.redirect('/dashboard', 303);
     const user = currentUser(request);
     const search = text(request.query.q);
+    const terms = parseSearch(search);
     const [latest, tags, page] = await Promise.all([
       latestDeleted(app.db, user.sub),
       listTags(app.db, user.sub, TAG_CLOUD_SIZE),
       // The template shows the new count, or the empty state once the last one is gone: one row tells both.
-      searchBookmarks(app.db, user.sub, parseSearch(search), null, 1),
+      searchBookmarks(app.db, user.sub, terms, null, 1),
     ]);
-    return reply.viewAsync('partials/bookmark-deleted.njk', { undoToken: latest?.token, deletedTitle: latest?.bookmark.title, tags, ...listView(page, search) });
+    return reply.viewAsync('partials/bookmark-deleted.njk', { undoToken: latest?.token, deletedTitle: latest?.bookmark.title, tags, ...listView(page, search, terms) });
   });
 
   app.post('/bookmarks/restore', async (request: BodyRequest, reply) => {

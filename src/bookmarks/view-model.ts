@@ -1,6 +1,6 @@
 import type { Bookmark } from './bookmark.js';
 import { encodeCursor, type BookmarkPage } from './search-plans.js';
-import { MAX_SEARCH_TERMS, parseSearch } from './search-syntax.js';
+import { MAX_SEARCH_TERMS, type SearchTerms } from './search-syntax.js';
 import type { BookmarkFields } from './validation.js';
 
 export interface BookmarkCard {
@@ -64,13 +64,14 @@ export function toCard(bookmark: Bookmark): BookmarkCard {
 }
 
 /** What every list template needs: the cards, the total and the next page's cursor. */
-export function listView(page: BookmarkPage, search: string) {
+/** The list's view for the search as typed and as parsed (the terms it was searched with). */
+export function listView(page: BookmarkPage, search: string, terms: SearchTerms) {
   return {
     page: { items: page.items.map(toCard), total: page.total, next: page.next },
     nextCursor: page.next ? encodeCursor(page.next) : '',
     search,
     /** Whether the search left out terms past MAX_SEARCH_TERMS: the list says so. */
-    termsLeftOut: parseSearch(search).leftOut > 0,
+    termsLeftOut: terms.leftOut > 0,
     maxSearchTerms: MAX_SEARCH_TERMS,
   };
 }

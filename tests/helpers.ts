@@ -12,6 +12,7 @@ import { startLocalProvider, type LocalProvider } from '../src/dev/oidc-provider
 import type { Bookmark } from '../src/bookmarks/bookmark.js';
 import { DEFAULT_IMPORT_BUDGET, type ImportBudget } from '../src/transfer/import-reader.js';
 import { createBookmark } from '../src/bookmarks/commands.js';
+import { bookmarksOldestFirst } from '../src/bookmarks/queries.js';
 import { openDb, type DatabaseTarget } from '../src/db/client.js';
 import type { Db, Engine } from '../src/db/database.js';
 import { PostgresDb } from '../src/db/postgres.js';
@@ -312,6 +313,13 @@ export function as(ctx: AppContext, userName: string | null): Requests & { htmx:
     };
   };
   return { ...requests(false), htmx: requests(true) };
+}
+
+/** Everything the owner saved, oldest first, in one list: what the export reads. */
+export async function ownedBookmarks(db: Db, ownerSub: string): Promise<Bookmark[]> {
+  const all: Bookmark[] = [];
+  for await (const batch of bookmarksOldestFirst(db, ownerSub)) all.push(...batch);
+  return all;
 }
 
 /** Test data factory with keyword defaults. */

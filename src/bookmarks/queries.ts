@@ -64,13 +64,6 @@ export async function* bookmarksOldestFirst(db: Db, ownerSub: string, batchRows 
   }
 }
 
-/** Everything the owner saved, oldest first, in one list. */
-export async function exportBookmarks(db: Db, ownerSub: string): Promise<Bookmark[]> {
-  const all: Bookmark[] = [];
-  for await (const batch of bookmarksOldestFirst(db, ownerSub)) all.push(...batch);
-  return all;
-}
-
 const versionOf = sql`SELECT version FROM owner_versions WHERE owner_sub = ${param('owner')}`;
 
 /** The owner's data version: moved by triggers on every write to their bookmarks (0 before the first). */

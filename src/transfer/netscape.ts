@@ -4,6 +4,7 @@
  * closing tags and case); output follows the common dialect, with TAGS as
  * Firefox and linkding write it.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Tokenizer } from 'htmlparser2';
 
 export interface NetscapeEntry {
@@ -276,8 +277,7 @@ export interface ExportItem {
   createdAt: Date;
 }
 
-/** The file's opening, its list of links (netscapeEntries) and its end, written in that order. */
-export const NETSCAPE_HEADER = [
+const NETSCAPE_HEADER = [
   '<!DOCTYPE NETSCAPE-Bookmark-file-1>',
   '<!-- This is an automatically generated file. It will be read and overwritten. DO NOT EDIT! -->',
   '<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=UTF-8">',
@@ -286,10 +286,10 @@ export const NETSCAPE_HEADER = [
   '<DL><p>',
   '',
 ].join('\n');
-export const NETSCAPE_FOOTER = '</DL><p>\n';
+const NETSCAPE_FOOTER = '</DL><p>\n';
 
 /** Links of the file's list, each line ending in a newline, so lists written one after another make one. */
-export function netscapeEntries(items: ExportItem[]): string {
+function netscapeEntries(items: ExportItem[]): string {
   let lines = '';
   for (const item of items) {
     const addDate = Math.floor(item.createdAt.getTime() / 1000);
@@ -300,6 +300,12 @@ export function netscapeEntries(items: ExportItem[]): string {
   return lines;
 }
 
-export function renderNetscape(items: ExportItem[]): string {
-  return NETSCAPE_HEADER + netscapeEntries(items) + NETSCAPE_FOOTER;
+/** The Netscape file of the bookmarks, written a batch at a time as they come, giving the event loop back between batches. */
+export async function* netscapeFile(batches: AsyncIterable<ExportItem[]> | Iterable<ExportItem[]>): AsyncGenerator<string> {
+  yield NETSCAPE_HEADER;
+  for await (const batch of batches) {
+    yield netscapeEntries(batch);
+    await nextTurn();
+  }
+  yield NETSCAPE_FOOTER;
 }

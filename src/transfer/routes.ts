@@ -1,12 +1,11 @@
 import { Readable } from 'node:stream';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { currentUser, requireUser } from '../auth/session.js';
 import { isFragmentRequest } from '../http/htmx.js';
 import { importBookmarks, type ImportReport } from '../bookmarks/commands.js';
 import { bookmarksOldestFirst } from '../bookmarks/queries.js';
-import { NETSCAPE_FOOTER, NETSCAPE_HEADER, netscapeEntries } from './netscape.js';
+import { netscapeFile } from './netscape.js';
 import { ImportBudgetError, ImportReader } from './import-reader.js';
 import { PRIVATE_CACHE_CONTROL } from '../http/caching.js';
 
@@ -109,16 +108,6 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
   /** Whose export this process is sending: one at a time each, as each takes its share of every turn of the event loop. */
   const exporting = new Set<string>();
 
-  /** The file, a batch of bookmarks at a time, letting other requests in between batches. */
-  async function* exportFile(owner: string): AsyncGenerator<string> {
-    yield NETSCAPE_HEADER;
-    for await (const batch of bookmarksOldestFirst(app.db, owner)) {
-      yield netscapeEntries(batch);
-      await nextTurn();
-    }
-    yield NETSCAPE_FOOTER;
-  }
-
   app.get('/export', async (request, reply) => {
     const user = currentUser(request);
     if (exporting.has(user.sub)) {
@@ -133,7 +122,7 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
     if (request.method === 'HEAD') return reply.send();
     exporting.add(user.sub);
     // Not object mode: the stream asks for the next batch only once the last one is on its way to the browser.
-    const file = Readable.from(exportFile(user.sub), { objectMode: false });
+    const file = Readable.from(netscapeFile(bookmarksOldestFirst(app.db, user.sub)), { objectMode: false });
     // Sent whole (the stream ends before the answer does), or failed or dropped by the browser
     // halfway (the stream closes): either way the user's turn is over.
     const release = (): boolean => exporting.delete(user.sub);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { deleteBookmark, importBookmarks, restoreBookmark, saveBookmarkChanges, saveNewBookmark } from '../../src/bookmarks/commands.js';
-import { exportBookmarks, findBookmark, listTags } from '../../src/bookmarks/queries.js';
+import { findBookmark, listTags } from '../../src/bookmarks/queries.js';
 import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import { equivalentUrls, sameUrlKey } from '../../src/bookmarks/urls.js';
-import { as, html, parseFragment, setupBookmark, useSignedInApp } from '../helpers.js';
+import { as, html, ownedBookmarks, parseFragment, setupBookmark, useSignedInApp } from '../helpers.js';
 
 const ctx = useSignedInApp();
 
@@ -148,7 +148,7 @@ describe('duplicates', () => {
     ]);
     expect(['saved' in bobs, 'saved' in alices]).toEqual([true, true]);
     // Whichever spelling came first is kept (on PostgreSQL, whichever connection took the lock first).
-    expect((await exportBookmarks(ctx.app.db, 'alice')).map((bookmark) => bookmark.url).sort()).toEqual(['https://race.example/other', saved.url].sort());
+    expect((await ownedBookmarks(ctx.app.db, 'alice')).map((bookmark) => bookmark.url).sort()).toEqual(['https://race.example/other', saved.url].sort());
   });
 
   it('an edit, an Undo and a save that bring one page at the same moment store it once', async () => {
@@ -161,7 +161,7 @@ describe('duplicates', () => {
       saveNewBookmark(ctx.app.db, 'alice', { ...page, url: 'https://race.example/same' }),
     ]);
     expect([edit && 'saved' in edit, 'restored' in restore, 'saved' in save].filter(Boolean)).toHaveLength(1);
-    expect((await exportBookmarks(ctx.app.db, 'alice')).filter((bookmark) => bookmark.url === 'https://race.example/same')).toHaveLength(1);
+    expect((await ownedBookmarks(ctx.app.db, 'alice')).filter((bookmark) => bookmark.url === 'https://race.example/same')).toHaveLength(1);
   });
 
   it('"Update the saved one" updates the existing bookmark in place', async () => {

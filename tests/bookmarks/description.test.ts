@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exportBookmarks } from '../../src/bookmarks/queries.js';
-import { as, html, parseFragment, setupBookmark, useSignedInApp } from '../helpers.js';
+import { as, html, ownedBookmarks, parseFragment, setupBookmark, useSignedInApp } from '../helpers.js';
 
 /** A bookmark's description: typed in the add and edit forms, shown on its card, searched, kept by Undo, import and export. */
 const ctx = useSignedInApp();
@@ -48,7 +47,7 @@ describe('a bookmark’s description', () => {
 
   it('is cleaned like a title and limited to 1000 characters, with the error next to the field', async () => {
     await as(ctx, 'alice').post('/bookmarks', { url: 'https://example.com/', title: 'T', description: '  Left\u202E-to-right\u200B\u0007 text  ', tags: '' });
-    expect((await exportBookmarks(ctx.app.db, 'alice'))[0]?.description).toBe('Left-to-right  text');
+    expect((await ownedBookmarks(ctx.app.db, 'alice'))[0]?.description).toBe('Left-to-right  text');
 
     const tooLong = await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://example.org/', title: '', description: 'é'.repeat(1001), tags: '' });
     expect(tooLong.statusCode).toBe(422);
@@ -63,9 +62,9 @@ describe('a bookmark’s description', () => {
     const bookmark = await setupBookmark(ctx.app.db, 'alice', { url: 'https://example.com/', title: 'Example', description: 'Worth keeping', tags: ['a'] });
     const deleted = await as(ctx, 'alice').post(`/bookmarks/${bookmark.id}/delete`);
     const token = new URL(deleted.headers.location as string, 'http://app').searchParams.get('undo')!;
-    expect(await exportBookmarks(ctx.app.db, 'alice')).toEqual([]);
+    expect(await ownedBookmarks(ctx.app.db, 'alice')).toEqual([]);
     await as(ctx, 'alice').post('/bookmarks/restore', { token });
-    expect(await exportBookmarks(ctx.app.db, 'alice')).toEqual([bookmark]);
+    expect(await ownedBookmarks(ctx.app.db, 'alice')).toEqual([bookmark]);
   });
 
   it('leaves in the export as <DD> and comes back in through the import', async () => {
@@ -79,7 +78,7 @@ describe('a bookmark’s description', () => {
     const payload = [`--${boundary}`, 'Content-Disposition: form-data; name="file"; filename="b.html"', 'Content-Type: text/html', '', file, `--${boundary}--`, ''].join('\r\n');
     const imported = await as(ctx, 'bob').post('/import', undefined, { headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
     expect(imported.statusCode).toBe(200);
-    const bobs = await exportBookmarks(ctx.app.db, 'bob');
+    const bobs = await ownedBookmarks(ctx.app.db, 'bob');
     expect(bobs.map(({ url, title, description, tags }) => ({ url, title, description, tags }))).toEqual([
       { url: 'https://example.com/', title: 'Described', description: 'A <b>bold</b> & long note', tags: ['x'] },
       { url: 'https://example.org/', title: 'Bare', description: '', tags: [] },
@@ -103,7 +102,7 @@ second line
     const boundary = 'x-boundary';
     const payload = [`--${boundary}`, 'Content-Disposition: form-data; name="file"; filename="b.html"', 'Content-Type: text/html', '', file, `--${boundary}--`, ''].join('\r\n');
     expect((await as(ctx, 'alice').post('/import', undefined, { headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload })).statusCode).toBe(200);
-    const saved = Object.fromEntries((await exportBookmarks(ctx.app.db, 'alice')).map((b) => [b.title, b.description]));
+    const saved = Object.fromEntries((await ownedBookmarks(ctx.app.db, 'alice')).map((b) => [b.title, b.description]));
     expect(saved).toEqual({ A: 'First line second line', B: '', C: 'd'.repeat(1000) });
   });
 });

@@ -2,10 +2,9 @@ import { fetchOptionsForPage } from '../../src/bookmarks/page-lookups.js';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { exportBookmarks } from '../../src/bookmarks/queries.js';
 import { createToken } from '../../src/tokens/tokens.js';
 import { sharedFields } from '../../src/bookmarks/shared-fields.js';
-import { as, authorizeAt, html, parseFragment, sessionCookieFrom, setupBookmark, useSignedInApp, type AppContext } from '../helpers.js';
+import { as, authorizeAt, html, ownedBookmarks, parseFragment, sessionCookieFrom, setupBookmark, useSignedInApp, type AppContext } from '../helpers.js';
 import { pump, startServer } from '../fetch/servers.js';
 import { ALLOW_LOOPBACK, htmlPage, PNG, requestsFor, startSite } from '../sites.js';
 
@@ -20,7 +19,7 @@ function formValues(page: Document): Record<string, string> {
   return values;
 }
 
-const ownBookmarks = async (ctx: AppContext, owner: string) => exportBookmarks(ctx.app.db, owner);
+const ownBookmarks = async (ctx: AppContext, owner: string) => ownedBookmarks(ctx.app.db, owner);
 
 describe('the new-bookmark page', () => {
   const ctx = useSignedInApp();

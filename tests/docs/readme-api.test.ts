@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { LocalProvider } from '../../src/dev/oidc-provider.js';
 import { createToken } from '../../src/tokens/tokens.js';
-import { exportBookmarks, findBookmark } from '../../src/bookmarks/queries.js';
-import { buildTestApp, setupBookmark, startTestProvider } from '../helpers.js';
+import { findBookmark } from '../../src/bookmarks/queries.js';
+import { buildTestApp, ownedBookmarks, setupBookmark, startTestProvider } from '../helpers.js';
 
 /** The README's curl examples for the JSON API, run as written against the app on 127.0.0.1. */
 const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
@@ -66,7 +66,7 @@ describe('README: JSON API examples', () => {
       statuses.push(status);
     }
     expect(statuses).toEqual([200, 200, 201, 200, 200, 200, 204, 200, 200]);
-    const saved = (await exportBookmarks(app.db, 'alice')).filter((bookmark) => bookmark.url === 'https://orm.drizzle.team/');
+    const saved = (await ownedBookmarks(app.db, 'alice')).filter((bookmark) => bookmark.url === 'https://orm.drizzle.team/');
     expect(saved.map(({ title, description, tags }) => ({ title, description, tags }))).toEqual([{ title: 'Drizzle ORM', description: 'TypeScript ORM', tags: ['orm', 'sqlite'] }]);
     expect(await findBookmark(app.db, 'alice', 42)).toBeUndefined();
   });

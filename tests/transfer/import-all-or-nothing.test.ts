@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { importBookmarks, type ImportCandidate } from '../../src/bookmarks/commands.js';
-import { exportBookmarks, listTags } from '../../src/bookmarks/queries.js';
+import { listTags } from '../../src/bookmarks/queries.js';
 import type { Db } from '../../src/db/database.js';
-import { freshDatabaseEachTest, setupBookmark } from '../helpers.js';
+import { freshDatabaseEachTest, ownedBookmarks, setupBookmark } from '../helpers.js';
 
 const count = async (db: Db, table: 'bookmarks' | 'tag_counts', owner: string): Promise<number> =>
   (await db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${sql.raw(table)} WHERE owner_sub = ${owner}`))!.n;
@@ -38,12 +38,12 @@ describe('importBookmarks is all or nothing', () => {
   it('the user\'s earlier bookmarks and tag counts stay exactly as they were', async () => {
     await setupBookmark(db, 'alice', { url: 'https://kept.example/', title: 'Kept', tags: ['imported', 'mine'], createdAt: new Date(1_600_000_000_000) });
     await setupBookmark(db, 'alice', { url: 'https://batch.example/5', title: 'Same address as a batch row', tags: ['group-5'] });
-    const bookmarksBefore = await exportBookmarks(db, 'alice');
+    const bookmarksBefore = await ownedBookmarks(db, 'alice');
     const tagsBefore = await listTags(db, 'alice', 200);
 
     await expect(importBookmarks(db, 'alice', batchFailingAtRow300())).rejects.toThrow(DATABASE_REFUSAL[db.engine]);
 
-    expect(await exportBookmarks(db, 'alice')).toEqual(bookmarksBefore);
+    expect(await ownedBookmarks(db, 'alice')).toEqual(bookmarksBefore);
     expect(await listTags(db, 'alice', 200)).toEqual(tagsBefore);
     expect(tagsBefore).toEqual(expect.arrayContaining([{ tag: 'imported', count: 1 }, { tag: 'group-5', count: 1 }]));
   });

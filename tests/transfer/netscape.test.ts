@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeEntities, MAX_FOLDERS, MAX_TAGS, nameToTag, parseNetscape, renderNetscape, TooManyEntriesError } from '../../src/transfer/netscape.js';
+import { decodeEntities, MAX_FOLDERS, MAX_TAGS, nameToTag, netscapeFile, parseNetscape, TooManyEntriesError, type ExportItem } from '../../src/transfer/netscape.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -136,8 +136,16 @@ describe('folders as tags', () => {
   });
 });
 
-describe('renderNetscape', () => {
-  it('escapes and round-trips through the parser', () => {
+/** The whole file for the bookmarks, written in batches of `batchSize`. */
+async function fileOf(items: ExportItem[], batchSize = items.length): Promise<string> {
+  const batches = Array.from({ length: Math.ceil(items.length / batchSize) }, (_, i) => items.slice(i * batchSize, (i + 1) * batchSize));
+  let file = '';
+  for await (const chunk of netscapeFile(batches)) file += chunk;
+  return file;
+}
+
+describe('netscapeFile', () => {
+  it('escapes and round-trips through the parser', async () => {
     const items = [
       {
         url: 'https://x.example/?a=1&b="2"',
@@ -148,7 +156,9 @@ describe('renderNetscape', () => {
       },
       { url: 'https://y.example/', title: 'No description', tags: [], createdAt: new Date(1_700_000_000_000) },
     ];
-    const html = renderNetscape(items);
+    const html = await fileOf(items);
+    // Written a batch at a time, it is the same file.
+    expect(await fileOf(items, 1)).toBe(html);
     expect(html).not.toContain('<b>Tom');
     expect(html).not.toContain('<i>Cat');
     expect(html.match(/<DD>/g)).toHaveLength(1);

@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql, type SQL } from 'drizzle-orm';
 import { param, type Db, type Queryable } from '../db/database.js';
+import { oneWriteAtATime } from '../db/owner-writes.js';
 import { BOOKMARK_COLUMNS, tagsToColumn, toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
 import { findDuplicate } from './queries.js';
 import { sameUrlKey } from './urls.js';
@@ -11,52 +12,6 @@ import { LIMITS, parseTags, validateBookmark, type ValidBookmark } from './valid
 const insert = sql`INSERT INTO bookmarks (owner_sub, url, title, description, tags, created_at)
   VALUES (${param('owner')}, ${param('url')}, ${param('title')}, ${param('description')}, ${param('tags')}, ${param('createdAt')})
   RETURNING ${BOOKMARK_COLUMNS}`;
-
-/*
- * An owner's writes that could store one address twice (a save, an edit, an Undo, an
- * import) check for it and write as one step, one at a time per owner: two saves of the
- * same page at once (a double click, the bookmarklet and the API) make one bookmark,
- * though each looked before the other wrote. On SQLite the transaction holds the
- * database's only write lock; on PostgreSQL a lock named after the owner does it, as
- * row locks cannot hold a row that does not exist yet.
- */
-/** The lock's class (its first key; the second is hashtext(owner)): apart from the migrations' single key, and findable in pg_locks. */
-export const OWNER_WRITES_LOCK = 0x626d;
-const lockOwnerWrites = sql`SELECT pg_advisory_xact_lock(${OWNER_WRITES_LOCK}, hashtext(${param('owner')}))`;
-
-/**
- * On PostgreSQL, an owner's writes also take turns in this process before they take a pooled
- * connection: waiting for the owner's lock (behind a long import, say) on a connection each, a
- * burst of one owner's saves would hold the whole pool and stall everyone else's requests.
- */
-const ownerTurns = new WeakMap<Db, Map<string, Promise<void>>>();
-
-function afterOwnersTurn<T>(db: Db, ownerSub: string, write: () => Promise<T>): Promise<T> {
-  let turns = ownerTurns.get(db);
-  if (!turns) ownerTurns.set(db, (turns = new Map()));
-  const mine = (turns.get(ownerSub) ?? Promise.resolve()).then(write);
-  const done = mine.then(
-    () => undefined,
-    () => undefined,
-  );
-  turns.set(ownerSub, done);
-  void done.then(() => {
-    if (turns.get(ownerSub) === done) turns.delete(ownerSub);
-  });
-  return mine;
-}
-
-/** Runs `work` in a transaction that no other write of the owner's that goes through here overlaps, in any process. */
-export async function oneWriteAtATime<T>(db: Db, ownerSub: string, work: (tx: Queryable) => Promise<T>): Promise<T> {
-  // SQLite's writes already take turns in the process, on its one writer connection.
-  if (db.engine === 'sqlite') return db.transaction(work);
-  return afterOwnersTurn(db, ownerSub, () =>
-    db.transaction(async (tx) => {
-      await tx.run(lockOwnerWrites, { owner: ownerSub });
-      return work(tx);
-    }),
-  );
-}
 
 /** A save either stores the bookmark or finds the owner's bookmark for the same page. */
 export type SaveResult = { saved: Bookmark } | { duplicate: Bookmark };

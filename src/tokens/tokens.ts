@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { param, type Db } from '../db/database.js';
 import { cleanText } from '../bookmarks/validation.js';
-import { oneWriteAtATime } from '../bookmarks/commands.js';
+import { oneWriteAtATime } from '../db/owner-writes.js';
 
 /** A recognisable prefix lets secret scanners and people spot a leaked token. */
 export const TOKEN_PREFIX = 'bm_';

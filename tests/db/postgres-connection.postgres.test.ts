@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { openDb } from '../../src/db/client.js';
 import { DatabaseUnavailableError, type Db } from '../../src/db/database.js';
-import { OWNER_WRITES_LOCK, saveNewBookmark } from '../../src/bookmarks/commands.js';
+import { saveNewBookmark } from '../../src/bookmarks/commands.js';
+import { OWNER_WRITES_LOCK } from '../../src/db/owner-writes.js';
 import { newTestDatabase } from '../helpers.js';
 
 /**

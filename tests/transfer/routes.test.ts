@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { PassThrough } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { bookmarksOldestFirst, EXPORT_BATCH_ROWS } from '../../src/bookmarks/queries.js';
 import { importBookmarks } from '../../src/bookmarks/commands.js';
@@ -192,10 +191,7 @@ describe('imports taken at once', () => {
 
   /** Until the app reads the upload's first bytes: its import has been taken by then. */
   async function untilRead(upload: { read(): boolean }): Promise<void> {
-    for (let waited = 0; !upload.read(); waited += 5) {
-      if (waited > 5_000) throw new Error('the app never read the upload');
-      await sleep(5);
-    }
+    await expect.poll(() => upload.read(), { timeout: 5_000, interval: 5 }).toBe(true);
   }
 
   it('one per user: a second import while the first is read is refused with the form and stores nothing, unread; another user imports meanwhile', async () => {
@@ -376,13 +372,11 @@ describe('export', () => {
         request.on('error', (error) => (request.destroyed ? undefined : reject(error)));
       });
       expect(firstBytes).toBeGreaterThan(0);
-      let next = await as(ctx, 'alice').get('/export');
-      for (let waited = 0; next.statusCode === 409 && waited < 5_000; waited += 20) {
-        await sleep(20);
-        next = await as(ctx, 'alice').get('/export');
-      }
-      expect(next.statusCode).toBe(200);
-      expect(html(next.body).querySelectorAll('a')).toHaveLength(rows);
+      let next: { statusCode: number; body: string } | undefined;
+      await expect
+        .poll(async () => (next = await as(ctx, 'alice').get('/export')).statusCode, { timeout: 5_000, interval: 20 })
+        .toBe(200);
+      expect(html(next!.body).querySelectorAll('a')).toHaveLength(rows);
     } finally {
       await ctx.app.server.close();
     }

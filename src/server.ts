@@ -3,6 +3,7 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import { migrateDatabase } from './db/client.js';
 import { turnOffPretenuring } from './pretenuring.js';
+import { workerHeapFlags } from './worker-heap.js';
 
 /*
  * The server. In development (`npm run dev`): one process, with the embedded
@@ -116,6 +117,8 @@ async function runPrimary(config: Config): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Workers inherit the primary's node arguments (--import tsx in tests), plus their heap sizes.
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...workerHeapFlags()] });
   for (let i = 0; i < config.webConcurrency; i++) cluster.fork();
   console.log(`Bookmarks: ${config.webConcurrency} worker${config.webConcurrency === 1 ? '' : 's'} on ${config.host}:${config.port}`);
 }

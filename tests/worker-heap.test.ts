@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { WORKER_OLD_SPACE_MB, WORKER_SEMI_SPACE_MB, workerHeapFlags } from '../src/worker-heap.js';
+
+// What the sizes do to a worker's memory and throughput shows under load: `npm run bench`
+// (bench/RESULTS.md, README Benchmark). These tests cover which flags a worker gets, and
+// tests/server/worker-heap.test.ts that the real server's workers get them.
+describe('workerHeapFlags', () => {
+  const LARGE_MACHINE_LIMIT_MB = 4144;
+  const semiSpace = `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`;
+  const oldSpace = `--max-old-space-size=${WORKER_OLD_SPACE_MB}`;
+
+  it('sizes both generations when the operator set neither', () => {
+    expect(workerHeapFlags(['--enable-source-maps'], '', LARGE_MACHINE_LIMIT_MB)).toEqual([semiSpace, oldSpace]);
+  });
+
+  it('leaves a size the operator set in node’s arguments, however V8 lets it be spelled', () => {
+    expect(workerHeapFlags(['--max-semi-space-size=32'], '', LARGE_MACHINE_LIMIT_MB)).toEqual([oldSpace]);
+    expect(workerHeapFlags(['--max_old_space_size=4096'], '', LARGE_MACHINE_LIMIT_MB)).toEqual([semiSpace]);
+    expect(workerHeapFlags(['--max-heap-size=2048'], '', LARGE_MACHINE_LIMIT_MB)).toEqual([semiSpace]);
+  });
+
+  it('leaves a size set in NODE_OPTIONS, which workers inherit and which our flag would override', () => {
+    expect(workerHeapFlags([], '--enable-source-maps  --max-old-space-size=3000 --max_semi_space_size=2', LARGE_MACHINE_LIMIT_MB)).toEqual([]);
+  });
+
+  it('never raises the old generation’s limit above the one V8 chose for a smaller machine', () => {
+    expect(workerHeapFlags([], '', 560)).toEqual([semiSpace]);
+  });
+
+  it('names flags this node’s V8 knows and obeys: the heap limit is the old generation plus three semi-spaces', () => {
+    const run = spawnSync(process.execPath, [semiSpace, oldSpace, '-p', 'require("node:v8").getHeapStatistics().heap_size_limit / 2 ** 20'], { encoding: 'utf8' });
+    expect({ status: run.status, stderr: run.stderr, limitMb: Number(run.stdout.trim()) }).toEqual({
+      status: 0,
+      stderr: '',
+      limitMb: WORKER_OLD_SPACE_MB + 3 * WORKER_SEMI_SPACE_MB,
+    });
+  });
+});

@@ -2,6 +2,7 @@ import type { Bookmark } from './bookmark.js';
 import { encodeCursor, type BookmarkPage } from './search-plans.js';
 import { MAX_SEARCH_TERMS, type SearchTerms } from './search-syntax.js';
 import type { BookmarkFields } from './validation.js';
+import { dayLabel } from '../english-format.js';
 
 export interface BookmarkCard {
   id: number;
@@ -13,22 +14,6 @@ export interface BookmarkCard {
   tagList: string[];
   createdIso: string;
   createdLabel: string;
-}
-
-const dateLabel = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' });
-const DAY_MS = 86_400_000;
-const labelsByDay = new Map<number, string>();
-
-/** Intl formatting costs a few µs; a page of 50 cards spans only a few days. A day's label never changes, whoever writes. */
-function labelFor(date: Date): string {
-  const day = Math.floor(date.getTime() / DAY_MS);
-  let label = labelsByDay.get(day);
-  if (label === undefined) {
-    if (labelsByDay.size >= 10_000) labelsByDay.clear();
-    label = dateLabel.format(date);
-    labelsByDay.set(day, label);
-  }
-  return label;
 }
 
 /** Stored addresses are always http(s) URLs the parser wrote, so they parse again. */
@@ -50,7 +35,7 @@ class Card implements BookmarkCard {
     this.description = bookmark.description;
     this.tagList = bookmark.tags;
     this.createdIso = bookmark.createdAt.toISOString().slice(0, 10);
-    this.createdLabel = labelFor(bookmark.createdAt);
+    this.createdLabel = dayLabel(bookmark.createdAt);
   }
 
   /** Parsed only when a template prints it: a kept card never does. */

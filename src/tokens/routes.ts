@@ -6,13 +6,13 @@ import { bodyField, parseId } from '../http/params.js';
 import { createToken, EXPIRY_CHOICES, expiryDate, isExpiryChoice, listTokens, MAX_TOKENS_PER_USER, revokeToken, TooManyTokensError, validateTokenName, type TokenInfo } from './tokens.js';
 import { PRIVATE_CACHE_CONTROL } from '../http/caching.js';
 import { NotFoundError } from '../http/errors.js';
+import { minuteLabel } from '../english-format.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 type BodyRequest = FastifyRequest<{ Body: unknown }>;
 
-const dateLabel = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
 function toRow(token: TokenInfo, now: Date) {
-  const at = (date: Date | null) => (date ? { iso: date.toISOString(), label: `${dateLabel.format(date)} UTC` } : null);
+  const at = (date: Date | null) => (date ? { iso: date.toISOString(), label: `${minuteLabel(date)} UTC` } : null);
   return {
     id: token.id,
     name: token.name,

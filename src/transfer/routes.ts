@@ -8,6 +8,7 @@ import { bookmarksOldestFirst } from '../bookmarks/queries.js';
 import { netscapeFile } from './netscape.js';
 import { ImportBudgetError, ImportReader } from './import-reader.js';
 import { PRIVATE_CACHE_CONTROL } from '../http/caching.js';
+import { countLabel } from '../english-format.js';
 
 export const IMPORT_LIMIT_BYTES = 20 * 1024 * 1024;
 /**
@@ -31,7 +32,7 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
   const overBudget: Record<ImportBudgetError['exceeded'], string> = {
     time: `That file took longer to read than this app allows (${budget.timeMs / 1000} seconds). Check that it is a bookmarks file exported by a browser, or split it into smaller files.`,
     memory: 'That file needs more memory to read than this app allows. Check that it is a bookmarks file exported by a browser, or split it into smaller files.',
-    entries: `That file holds more than ${budget.entries.toLocaleString('en')} bookmarks, more than this app imports at once. Split it into smaller files.`,
+    entries: `That file holds more than ${countLabel(budget.entries)} bookmarks, more than this app imports at once. Split it into smaller files.`,
   };
 
   function renderImport(request: FastifyRequest, reply: FastifyReply, status: number, view: { error?: string; report?: ImportReport }) {

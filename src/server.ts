@@ -1,5 +1,4 @@
 import cluster from 'node:cluster';
-import { buildApp } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import { migrateDatabase } from './db/client.js';
 import { turnOffPretenuring } from './pretenuring.js';
@@ -39,6 +38,8 @@ async function migrateOrExit(config: Config): Promise<void> {
 
 /** Serves until SIGTERM or SIGINT, then stops accepting, lets requests in flight finish (within the grace period) and exits. */
 async function serve(config: Config, onClosed: () => Promise<void> = async () => {}): Promise<void> {
+  // Loaded only where requests are served: the primary, which migrates and forks, keeps out of its memory what it never runs.
+  const { buildApp } = await import('./app.js');
   const app = await buildApp(config);
   let closing = false;
   const shutdown = async (signal: string): Promise<void> => {

@@ -95,6 +95,7 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   registerCsrfGuard(app, config.appBaseUrl.origin);
   await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
   app.decorateRequest('user', null);
+  app.decorateRequest('userDataVersion', null);
   registerPrivateCaching(app);
   // Who the user is, before the rate limits, which count writes per user.
   await app.register(auth.identify);

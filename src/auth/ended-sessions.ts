@@ -5,17 +5,28 @@ import { param, type Db } from '../db/database.js';
 /*
  * Sign-out lists the session's id (table ended_sessions), so a copy of the cookie
  * taken before is refused afterwards, by every process. One primary-key lookup
- * per signed-in request.
+ * per signed-in request, in the statement that also reads the user's data version.
  */
 
 export function newSessionId(): string {
   return randomBytes(16).toString('base64url');
 }
 
-const find = sql`SELECT 1 AS ended FROM ended_sessions WHERE session_id = ${param('id')}`;
+// The user's data version (owner_versions) rides along: every page and search reads it next,
+// for its ETag, and on PostgreSQL each statement is a round trip to the server.
+const find = sql`SELECT EXISTS (SELECT 1 FROM ended_sessions WHERE session_id = ${param('id')}) AS ended,
+  (SELECT version FROM owner_versions WHERE owner_sub = ${param('owner')}) AS version`;
 
-export async function isSessionEnded(db: Db, sessionId: string): Promise<boolean> {
-  return (await db.get(find, { id: sessionId })) !== undefined;
+export interface SessionCheck {
+  ended: boolean;
+  /** The owner's data version, as ownerVersion (src/bookmarks/queries.ts) reads it: 0 before their first write. */
+  ownerVersion: number;
+}
+
+/** Whether the session was ended (signed out), and its user's data version, in one statement. */
+export async function checkSession(db: Db, sessionId: string, ownerSub: string): Promise<SessionCheck> {
+  const row = (await db.get<{ ended: boolean | number; version: number | string | null }>(find, { id: sessionId, owner: ownerSub }))!;
+  return { ended: row.ended === true || row.ended === 1, ownerVersion: Number(row.version ?? 0) };
 }
 
 const insert = sql`INSERT INTO ended_sessions (session_id, expires_at) VALUES (${param('id')}, ${param('expiresAt')}) ON CONFLICT DO NOTHING`;

@@ -1,7 +1,7 @@
 import type { SecureSessionPluginOptions } from '@fastify/secure-session';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/database.js';
-import { endSession, isSessionEnded } from './ended-sessions.js';
+import { checkSession, endSession } from './ended-sessions.js';
 
 export interface SessionUser {
   sub: string;
@@ -34,6 +34,8 @@ declare module '@fastify/secure-session' {
 declare module 'fastify' {
   interface FastifyRequest {
     user: SessionUser | null;
+    /** The signed-in user's data version, read with the session check; null where nothing read it (proxy sign-in, the API). */
+    userDataVersion: number | null;
   }
 }
 
@@ -77,7 +79,8 @@ export async function loadSessionUser(request: FastifyRequest, db: Db): Promise<
   const signedInAt = request.session.get('signedInAt') ?? 0;
   const sessionId = request.session.get('sessionId');
   // Every sign-in since ended_sessions existed has an id; a cookie without one is not ours to trust.
-  if (now - signedInAt > SESSION_ABSOLUTE_SECONDS || !sessionId || (await isSessionEnded(db, sessionId))) {
+  const check = sessionId && now - signedInAt <= SESSION_ABSOLUTE_SECONDS ? await checkSession(db, sessionId, user.sub) : null;
+  if (!check || check.ended) {
     // Emptied, not deleted: a deleted session stays deleted for the whole request, which
     // would throw away a sign-in that /auth/login or /auth/callback begins in this request.
     request.session.regenerate();
@@ -85,6 +88,7 @@ export async function loadSessionUser(request: FastifyRequest, db: Db): Promise<
   }
   const lastTouched = Number(request.session.get('__ts') ?? 0);
   if (now - lastTouched > SESSION_TOUCH_SECONDS) request.session.touch();
+  request.userDataVersion = check.ownerVersion;
   return user;
 }
 

@@ -4,9 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'drizzle-orm';
 import type { LocalProvider } from '../../src/dev/oidc-provider.js';
 import { SESSION_ABSOLUTE_SECONDS, SESSION_IDLE_SECONDS } from '../../src/auth/session.js';
-import { endSession, isSessionEnded } from '../../src/auth/ended-sessions.js';
+import { checkSession, endSession } from '../../src/auth/ended-sessions.js';
 import { loadConfig } from '../../src/config.js';
-import { buildTestApp, sessionCookieFrom, signIn, startTestProvider } from '../helpers.js';
+import { buildTestApp, sessionCookieFrom, setupBookmark, signIn, startTestProvider } from '../helpers.js';
+import { ownerVersion } from '../../src/bookmarks/queries.js';
 
 let provider: LocalProvider;
 const apps: FastifyInstance[] = [];
@@ -120,10 +121,25 @@ describe('session lifetime', () => {
     const now = Math.floor(Date.now() / 1000);
     await endSession(app.db, 'long-expired', now - 10, now);
     await endSession(app.db, 'still-valid', now + 100, now);
-    expect(await isSessionEnded(app.db, 'still-valid')).toBe(true);
-    expect(await isSessionEnded(app.db, 'long-expired')).toBe(false);
+    expect((await checkSession(app.db, 'still-valid', 'alice')).ended).toBe(true);
+    expect((await checkSession(app.db, 'long-expired', 'alice')).ended).toBe(false);
     const kept = await app.db.all<{ sessionId: string }>(sql`SELECT session_id AS "sessionId" FROM ended_sessions`);
     expect(kept.map((row) => row.sessionId)).toEqual(['still-valid']);
+  });
+
+  it('reads the user’s data version with the check, as ownerVersion does: 0 before their first write, then moved by every write', async () => {
+    const app = await appWith();
+    expect(await checkSession(app.db, 'current', 'alice')).toEqual({ ended: false, ownerVersion: 0 });
+    await setupBookmark(app.db, 'alice', { url: 'https://versioned.example/' });
+    const afterOne = await checkSession(app.db, 'current', 'alice');
+    expect(afterOne).toEqual({ ended: false, ownerVersion: await ownerVersion(app.db, 'alice') });
+    expect(afterOne.ownerVersion).toBeGreaterThan(0);
+    await setupBookmark(app.db, 'bob', { url: 'https://versioned.example/' });
+    expect((await checkSession(app.db, 'current', 'alice')).ownerVersion).toBe(afterOne.ownerVersion);
+    await setupBookmark(app.db, 'alice', { url: 'https://versioned.example/2' });
+    expect((await checkSession(app.db, 'current', 'alice')).ownerVersion).toBeGreaterThan(afterOne.ownerVersion);
+    await endSession(app.db, 'current', Math.floor(Date.now() / 1000) + 100);
+    expect((await checkSession(app.db, 'current', 'alice')).ended).toBe(true);
   });
 
   it('deletes the expired ids at every sign-out through an index, not a scan of every id kept', async () => {

@@ -11,7 +11,7 @@ import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import { peekDeleted, rememberDeleted } from '../../src/bookmarks/undo.js';
 import { findFavicon, storeFavicon } from '../../src/favicons/favicons.js';
-import { endSession, isSessionEnded } from '../../src/auth/ended-sessions.js';
+import { checkSession, endSession } from '../../src/auth/ended-sessions.js';
 import { migrateDatabase, openDb } from '../../src/db/client.js';
 import { copyDatabase, TargetNotEmptyError } from '../../src/db/copy.js';
 import type { Db } from '../../src/db/database.js';
@@ -88,7 +88,7 @@ describe('copying an SQLite database into PostgreSQL', () => {
       }
     }
     expect((await authenticateToken(target, secret))?.ownerSub).toBe('alice');
-    expect(await isSessionEnded(target, 'ended-before-the-copy')).toBe(true);
+    expect((await checkSession(target, 'ended-before-the-copy', 'alice')).ended).toBe(true);
     expect((await searchBookmarks(target, 'alice', parseSearch('espresso'))).total).toBeGreaterThan(50);
     expect((await peekDeleted(target, 'alice', undoToken))?.description).toBe('Kept for undo');
     expect(await findFavicon(target, 'alice', 'example.com')).toMatchObject({ contentType: 'image/png', bytes: ICON });

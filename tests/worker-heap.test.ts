@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { WORKER_OLD_SPACE_MB, WORKER_SEMI_SPACE_MB, workerHeapFlags } from '../src/worker-heap.js';
+import { WORKER_HEAP_LIMIT_MB, WORKER_OLD_SPACE_MB, WORKER_SEMI_SPACE_MB, workerHeapFlags } from '../src/worker-heap.js';
 
 // What the sizes do to a worker's memory and throughput shows under load: `npm run bench`
 // (bench/RESULTS.md, README Benchmark). These tests cover which flags a worker gets, and
@@ -20,12 +20,21 @@ describe('workerHeapFlags', () => {
     expect(workerHeapFlags(['--max-heap-size=2048'], '', LARGE_MACHINE_LIMIT_MB)).toEqual([semiSpace]);
   });
 
-  it('leaves a size set in NODE_OPTIONS, which workers inherit and which our flag would override', () => {
-    expect(workerHeapFlags([], '--enable-source-maps  --max-old-space-size=3000 --max_semi_space_size=2', LARGE_MACHINE_LIMIT_MB)).toEqual([]);
+  it('leaves a size given with one dash, which node takes too', () => {
+    expect(workerHeapFlags(['-max-old-space-size=512'], '', LARGE_MACHINE_LIMIT_MB)).toEqual([semiSpace]);
   });
 
-  it('never raises the old generation’s limit above the one V8 chose for a smaller machine', () => {
-    expect(workerHeapFlags([], '', 560)).toEqual([semiSpace]);
+  it('leaves a size set in NODE_OPTIONS, which workers inherit and which our flag would override, quoted or not', () => {
+    expect(workerHeapFlags([], '--enable-source-maps  --max-old-space-size=3000 --max_semi_space_size=2', LARGE_MACHINE_LIMIT_MB)).toEqual([]);
+    expect(workerHeapFlags([], '"--max-old-space-size=512" "--max-semi-space-size=2"', LARGE_MACHINE_LIMIT_MB)).toEqual([]);
+  });
+
+  it('sizes nothing where V8 already sizes the heap as small or smaller (machines under 2 GB), so no size is raised', () => {
+    // What V8 reports on a 1 GB machine: a 512 MB old generation and 4 MB semi-spaces.
+    expect(workerHeapFlags([], '', 512 + 3 * 4)).toEqual([]);
+    // A 2 GB machine: exactly these sizes.
+    expect(workerHeapFlags([], '', WORKER_HEAP_LIMIT_MB)).toEqual([]);
+    expect(workerHeapFlags([], '', WORKER_HEAP_LIMIT_MB + 48)).toEqual([semiSpace, oldSpace]);
   });
 
   it('names flags this node’s V8 knows and obeys: the heap limit is the old generation plus three semi-spaces', () => {
@@ -33,7 +42,7 @@ describe('workerHeapFlags', () => {
     expect({ status: run.status, stderr: run.stderr, limitMb: Number(run.stdout.trim()) }).toEqual({
       status: 0,
       stderr: '',
-      limitMb: WORKER_OLD_SPACE_MB + 3 * WORKER_SEMI_SPACE_MB,
+      limitMb: WORKER_HEAP_LIMIT_MB,
     });
   });
 });

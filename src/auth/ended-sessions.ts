@@ -26,7 +26,8 @@ export interface SessionCheck {
 /** Whether the session was ended (signed out), and its user's data version, in one statement. */
 export async function checkSession(db: Db, sessionId: string, ownerSub: string): Promise<SessionCheck> {
   const row = (await db.get<{ ended: boolean | number; version: number | string | null }>(find, { id: sessionId, owner: ownerSub }))!;
-  return { ended: row.ended === true || row.ended === 1, ownerVersion: Number(row.version ?? 0) };
+  // Anything but a plain no counts as ended: a type the driver starts returning one day must not let a signed-out cookie in.
+  return { ended: !(row.ended === false || row.ended === 0), ownerVersion: Number(row.version ?? 0) };
 }
 
 const insert = sql`INSERT INTO ended_sessions (session_id, expires_at) VALUES (${param('id')}, ${param('expiresAt')}) ON CONFLICT DO NOTHING`;

@@ -97,7 +97,7 @@ export function registerRevalidation(app: FastifyInstance, build: () => string, 
     if (request.method !== 'GET' || !request.user || !revalidates(request) || (!keepPages && !isFragmentRequest(request))) return done();
     const user = request.user;
     // The session check read it already where there is a session.
-    (request.userDataVersion !== null ? Promise.resolve(request.userDataVersion) : ownerVersion(app.db, user.sub)).then((version) => {
+    (typeof request.userDataVersion === 'number' ? Promise.resolve(request.userDataVersion) : ownerVersion(app.db, user.sub)).then((version) => {
       const etag = etagFor(build(), request, version);
       if (!matches(request.headers['if-none-match'], etag)) {
         request.etag = etag;

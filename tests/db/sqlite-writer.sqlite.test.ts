@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createBookmark } from '../../src/bookmarks/commands.js';
 import { migrate } from '../../src/db/migrate.js';
-import { SqliteDb } from '../../src/db/sqlite.js';
+import { READER_CACHE_KIB, SqliteDb } from '../../src/db/sqlite.js';
 
 /**
  * Several processes share one SQLite file. A write that finds another process
@@ -131,5 +131,16 @@ describe('the SQLite writer shared by a process’s requests', () => {
     await expect(holding).resolves.toBe(1);
     await expect(before).resolves.toBe(1);
     await closing;
+  });
+
+  it('reads through a connection with SQLite’s own 2 MB page cache, not the 16 MB better-sqlite3 builds in; the writer keeps that for imports', async () => {
+    const { here, close } = await twoProcessesOnOneFile();
+    try {
+      // Reads outside a transaction go to the reading connection, transactions to the writer.
+      expect(await here.get(sql`PRAGMA cache_size`)).toEqual({ cache_size: -READER_CACHE_KIB });
+      expect(await here.transaction((tx) => tx.get(sql`PRAGMA cache_size`))).toEqual({ cache_size: -16_000 });
+    } finally {
+      await close();
+    }
   });
 });

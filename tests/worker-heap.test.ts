@@ -4,7 +4,7 @@ import { WORKER_HEAP_LIMIT_MB, WORKER_OLD_SPACE_MB, WORKER_SEMI_SPACE_MB, worker
 
 // What the sizes do to a worker's memory and throughput shows under load: `npm run bench`
 // (bench/RESULTS.md, README Benchmark). These tests cover which flags a worker gets, and
-// tests/server/worker-heap.test.ts that the real server's workers get them.
+// tests/server/shutdown.test.ts that the real server’s workers get them.
 describe('workerHeapFlags', () => {
   const LARGE_MACHINE_LIMIT_MB = 4144;
   const semiSpace = `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`;

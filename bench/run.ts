@@ -20,6 +20,7 @@ import { KEEP_PRETENURING_FLAG } from '../src/pretenuring.js';
 import { PostgresDb } from '../src/db/postgres.js';
 import { startPostgres, type PostgresServer } from '../scripts/lib/postgres-server.js';
 import { freePort, root, start, startApp, waitFor } from './processes.js';
+import { childProcesses } from '../scripts/lib/production.js';
 import { measureQueryCosts, type QueryCost } from './query-costs.js';
 import { RARE_WORD, seed, WORDS } from './seed.js';
 import { signInOverHttp } from './sign-in.js';
@@ -102,8 +103,7 @@ function rssMb(pid: number): number {
 /** The process and its children (node:cluster's workers). */
 function processTree(pid: number): number[] {
   try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    return [pid, ...children.flatMap(processTree)];
+    return [pid, ...childProcesses(pid).flatMap(processTree)];
   } catch {
     return [pid];
   }

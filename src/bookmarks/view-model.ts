@@ -48,8 +48,10 @@ export function toCard(bookmark: Bookmark): BookmarkCard {
   return new Card(bookmark);
 }
 
-/** What every list template needs: the cards, the total and the next page's cursor. */
-/** The list's view for the search as typed and as parsed (the terms it was searched with). */
+/**
+ * What every list template needs: the cards, the total and the next page's cursor, for the
+ * search as typed and as parsed (the terms it was searched with).
+ */
 export function listView(page: BookmarkPage, search: string, terms: SearchTerms) {
   return {
     page: { items: page.items.map(toCard), total: page.total, next: page.next },

@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { FORM, HTMX_HEADERS, prepareStack, signInOverHttp, startServer, type Stack } from '../../scripts/lib/production.js';
+import { childProcesses, FORM, HTMX_HEADERS, prepareStack, signInOverHttp, startServer, type Stack } from '../../scripts/lib/production.js';
 import { generateExport } from '../../bench/export-file.js';
 import { WORKER_OLD_SPACE_MB } from '../../src/worker-heap.js';
 
@@ -136,8 +136,7 @@ describe('graceful shutdown on SIGTERM', () => {
 
 /** The arguments each child of the process was started with (Linux's /proc). */
 function childrenArguments(pid: number): string[][] {
-  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-  return children.map((child) => readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').filter(Boolean));
+  return childProcesses(pid).map((child) => readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').filter(Boolean));
 }
 
 describe('the workers’ heap sizes', () => {

@@ -40,6 +40,17 @@ describe('createCardRenderer', () => {
     }
   });
 
+  it('sends a kept card as the very bytes the template renders, whatever the text: accents, other scripts, emoji, a lone surrogate', () => {
+    const render = createCardRenderer(environment(), 10);
+    for (const [id, title] of ['Café crème', 'Σχόλια 日本語 عربى', 'Rocket 🚀 launch', 'Broken \uD800 pair'].entries()) {
+      const card = toCard(bookmark({ id, title, tags: ['naïve', '标签'], description: `${title}, described` }));
+      const kept = render(card);
+      expect(render(card)).toBe(kept);
+      expect(Buffer.from(String(kept), 'utf8')).toEqual(Buffer.from(String(createCardRenderer(environment(), 0)(card)), 'utf8'));
+      expect(html(String(kept)).querySelector('.card-title')?.textContent).toBe(title.replace('\uD800', '\uFFFD'));
+    }
+  });
+
   it('keeps at most maxEntries cards, dropping the least recently used, and none at 0', () => {
     const render = createCardRenderer(environment(), 2);
     const a = render(toCard(bookmark({ id: 1 })));

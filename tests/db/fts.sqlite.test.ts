@@ -132,7 +132,8 @@ describe('migration 0006 on a database that already has bookmarks', () => {
       const { db, report } = await openMigrated(path);
       expect(report.applied[0]).toMatch(/^0006_/);
       const definition = (await db.get<{ sql: string }>(sql`SELECT sql FROM sqlite_master WHERE name = 'bookmarks_fts'`))!.sql;
-      expect(definition).toContain("prefix = '1 2 3 4 5 6 7 8'");
+      // Prefixes of 1 to 8 letters at least (0017 adds longer ones).
+      expect(definition).toMatch(/prefix = '1 2 3 4 5 6 7 8[ ']/);
       for (const text of ['p', 'prog', 'programm', 'programming', 'note', '#kept']) {
         expect((await searchBookmarks(db, 'alice', parseSearch(text))).total).toBe(80);
         expect((await searchBookmarks(db, 'bob', parseSearch(text))).total).toBe(40);
@@ -140,6 +141,50 @@ describe('migration 0006 on a database that already has bookmarks', () => {
       await createBookmark(db, 'alice', { url: 'https://example.org/', title: 'Written after the rebuild', tags: [] });
       expect((await searchBookmarks(db, 'alice', parseSearch('rebuild'))).total).toBe(1);
       await db.close();
+    });
+  });
+});
+
+/**
+ * Migration 0017 builds bookmarks_fts again with prefix indexes for 9 to 16 letters too.
+ * A database that already holds bookmarks must come out of it with every row, description
+ * included, found by every prefix of a long word (past 16 letters as well, without an
+ * index), and with the triggers still writing to the new table.
+ */
+describe('migration 0017 on a database that already has bookmarks', () => {
+  it('carries every row into the rebuilt index, every prefix of a long word finds it, and the triggers keep working', async () => {
+    await withDatabaseBefore('0017', async (path, old) => {
+      // More than the 300 a search reads whole: the many-matches plans run too.
+      const insert = old.prepare("INSERT INTO bookmarks (owner_sub, url, title, description, tags, created_at) VALUES (?, ?, ?, 'Documentation kept', 'kept', ?)");
+      for (let i = 0; i < 450; i++) insert.run(i % 3 === 0 ? 'bob' : 'alice', `https://example.com/${i}`, `Internationalization note ${i}`, 1_000 + i);
+      old.close();
+
+      const { db, report } = await openMigrated(path);
+      try {
+        expect(report.applied[0]).toMatch(/^0017_/);
+        const definition = (await db.get<{ sql: string }>(sql`SELECT sql FROM sqlite_master WHERE name = 'bookmarks_fts'`))!.sql;
+        expect(definition).toContain("prefix = '1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16'");
+        expect(definition).toMatch(/owner, title, url, tags, description,/);
+        const word = 'internationalization';
+        for (let length = 1; length <= word.length; length++) {
+          expect((await searchBookmarks(db, 'alice', parseSearch(word.slice(0, length)))).total, word.slice(0, length)).toBe(300);
+          expect((await searchBookmarks(db, 'bob', parseSearch(word.slice(0, length)))).total, word.slice(0, length)).toBe(150);
+        }
+        expect((await searchBookmarks(db, 'alice', parseSearch('documentatio #kept'))).total).toBe(300);
+        const newest = (await searchBookmarks(db, 'alice', parseSearch('internationaliz'), null, 5)).items;
+        expect(newest.map((b) => b.title)).toEqual([449, 448, 446, 445, 443].map((i) => `Internationalization note ${i}`));
+
+        // The triggers from 0014 write to the new table: a new bookmark, an edit and a delete.
+        const created = await createBookmark(db, 'alice', { url: 'https://example.org/', title: 'Written after the rebuild', description: 'Microservices', tags: [] });
+        expect((await searchBookmarks(db, 'alice', parseSearch('microservic'))).items.map((b) => b.id)).toEqual([created.id]);
+        await updateBookmark(db, 'alice', created.id, { url: created.url, title: created.title, description: 'Kubernetes', tags: [] });
+        expect((await searchBookmarks(db, 'alice', parseSearch('microservic'))).total).toBe(0);
+        expect((await searchBookmarks(db, 'alice', parseSearch('kubernetes'))).total).toBe(1);
+        await deleteBookmark(db, 'alice', created.id);
+        expect((await searchBookmarks(db, 'alice', parseSearch('kubernetes'))).total).toBe(0);
+      } finally {
+        await db.close();
+      }
     });
   });
 });

@@ -101,7 +101,7 @@ async function countTagged(db: Db, ownerSub: string, tag: string): Promise<numbe
 }
 
 // ---------------------------------------------------------------------------
-// SQLite: FTS5 (migrations 0001, 0006 and 0012), plans chosen by how many rows match.
+// SQLite: FTS5 (migrations 0001, 0006, 0014 and 0017), plans chosen by how many rows match.
 // ---------------------------------------------------------------------------
 
 const quote = (token: string): string => `"${token.replaceAll('"', '""')}"`;

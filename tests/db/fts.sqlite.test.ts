@@ -166,9 +166,14 @@ describe('migration 0017 on a database that already has bookmarks', () => {
         expect(definition).toContain("prefix = '1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16'");
         expect(definition).toMatch(/owner, title, url, tags, description,/);
         const word = 'internationalization';
+        // Her newest 50 (a first page): every third row is bob's.
+        const alicesNewest = Array.from({ length: 600 }, (_, i) => 599 - i).filter((i) => i % 3 !== 0).slice(0, 50).map((i) => `Internationalization note ${i}`);
         for (let length = 1; length <= word.length; length++) {
-          expect((await searchBookmarks(db, 'alice', parseSearch(word.slice(0, length)))).total, word.slice(0, length)).toBe(400);
-          expect((await searchBookmarks(db, 'bob', parseSearch(word.slice(0, length)))).total, word.slice(0, length)).toBe(200);
+          const prefix = word.slice(0, length);
+          const alices = await searchBookmarks(db, 'alice', parseSearch(prefix));
+          expect(alices.total, prefix).toBe(400);
+          expect(alices.items.map((b) => b.title), prefix).toEqual(alicesNewest);
+          expect((await searchBookmarks(db, 'bob', parseSearch(prefix))).total, prefix).toBe(200);
         }
         expect((await searchBookmarks(db, 'alice', parseSearch('documentatio #kept'))).total).toBe(400);
         const newest = (await searchBookmarks(db, 'alice', parseSearch('internationaliz'), null, 5)).items;

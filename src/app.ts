@@ -13,7 +13,7 @@ import type { AuthMode } from './auth/mode.js';
 import { oidcMode } from './auth/oidc-mode.js';
 import { proxyMode } from './auth/proxy.js';
 import { bookmarkRoutes } from './bookmarks/routes.js';
-import { CARD_CACHE_ENTRIES, createCardRenderer } from './bookmarks/card-html.js';
+import { CARD_CACHE_ENTRIES, createCardListRenderer, createCardRenderer } from './bookmarks/card-html.js';
 import { transferRoutes } from './transfer/routes.js';
 import { tokenRoutes } from './tokens/routes.js';
 import { apiRoutes } from './api/routes.js';
@@ -127,7 +127,7 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
       noCache: !config.production,
       // Cards are kept only where templates are: in development both reload.
       onConfigure: (env: nunjucks.Environment) => {
-        env.addGlobal('bookmarkCard', createCardRenderer(env, config.production ? CARD_CACHE_ENTRIES : 0));
+        env.addGlobal('bookmarkCards', createCardListRenderer(createCardRenderer(env, config.production ? CARD_CACHE_ENTRIES : 0)));
         env.addGlobal('signOut', auth.signOut);
       },
     },

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import nunjucks from 'nunjucks';
 import { describe, expect, it } from 'vitest';
-import { createCardRenderer } from '../../src/bookmarks/card-html.js';
+import { createCardListRenderer, createCardRenderer } from '../../src/bookmarks/card-html.js';
 import { toCard } from '../../src/bookmarks/view-model.js';
 import type { Bookmark } from '../../src/bookmarks/bookmark.js';
 import { as, html, parseFragment, setupBookmark, useSignedInApp } from '../helpers.js';
@@ -78,6 +78,22 @@ describe('createCardRenderer', () => {
     const huge = long(4, 'x'.repeat(100_000));
     expect(render(huge)).not.toBe(render(huge));
     expect(render(long(1))).toBe(render(long(1)));
+  });
+});
+
+describe('createCardListRenderer', () => {
+  it('renders a list as its cards one after another, each as the card renderer gives it, and an empty list as nothing', () => {
+    const cards = [bookmark({ id: 1, title: 'First <one>' }), bookmark({ id: 2, title: 'Second', tags: [] }), bookmark({ id: 3, description: 'Third & last' })].map(toCard);
+    const renderCard = createCardRenderer(environment(), 10);
+    const renderList = createCardListRenderer(renderCard);
+    const list = renderList(cards);
+    expect(list).toBeInstanceOf(nunjucks.runtime.SafeString);
+    expect(String(list)).toBe(cards.map((card) => String(createCardRenderer(environment(), 0)(card))).join(''));
+    expect([...html(`<ul>${list}</ul>`).querySelectorAll('li.card')].map((li) => li.id)).toEqual(['bookmark-1', 'bookmark-2', 'bookmark-3']);
+    expect(html(`<ul>${list}</ul>`).querySelector('.card-title')?.textContent).toBe('First <one>');
+    // Again, from the kept cards: the same.
+    expect(String(renderList(cards))).toBe(String(list));
+    expect(String(renderList([]))).toBe('');
   });
 });
 

@@ -50,7 +50,11 @@ export const tagCounts = pgTable(
     tag: text('tag').notNull(),
     count: bigint('count', { mode: 'number' }).notNull(),
   },
-  (table) => [primaryKey({ columns: [table.ownerSub, table.tag] }), index('tag_counts_owner_count_idx').on(table.ownerSub, table.count)],
+  (table) => [
+    primaryKey({ columns: [table.ownerSub, table.tag] }),
+    // In the tag list's order (most used first, then by name), holding all it reads: no sort, no row lookups.
+    index('tag_counts_owner_count_tag_idx').on(table.ownerSub, table.count.desc().nullsFirst(), table.tag),
+  ],
 );
 
 export const apiTokens = pgTable(

@@ -39,7 +39,8 @@ export const tagCounts = sqliteTable(
   },
   (table) => [
     primaryKey({ columns: [table.ownerSub, table.tag] }),
-    index('tag_counts_owner_count_idx').on(table.ownerSub, table.count),
+    // In the tag list's order (most used first, then by name), holding all it reads: no sort, no row lookups.
+    index('tag_counts_owner_count_tag_idx').on(table.ownerSub, sql`${table.count} DESC`, table.tag),
   ],
 );
 

@@ -60,3 +60,28 @@ describe('tag_counts triggers (all migrations applied)', () => {
     expect(await db.get(sql`SELECT count(*) AS n FROM tag_counts WHERE count <= 0`)).toEqual({ n: 0 });
   });
 });
+
+describe('the tag list (listTags)', () => {
+  let db: Db;
+  freshDatabaseEachTest((opened) => (db = opened));
+
+  it('reads an index kept in its own order, most used first and then by name, without sorting', async () => {
+    for (const [i, tags] of [['b', 'a'], ['b', 'c'], ['a'], ['d']].entries()) {
+      await createBookmark(db, 'alice', { url: `https://example.com/${i}`, title: `T${i}`, description: '', tags });
+    }
+    expect(await listTags(db, 'alice', 3)).toEqual([{ tag: 'a', count: 2 }, { tag: 'b', count: 2 }, { tag: 'c', count: 1 }]);
+    // The statement listTags runs (src/bookmarks/queries.ts).
+    const tagList = "SELECT tag, count FROM tag_counts WHERE owner_sub = 'alice' ORDER BY count DESC, tag LIMIT 30";
+    const plan =
+      db.engine === 'sqlite'
+        ? (await db.all<{ detail: string }>(sql.raw(`EXPLAIN QUERY PLAN ${tagList}`))).map((row) => row.detail)
+        : await db.transaction(async (tx) => {
+            // Told to avoid scans and sorts, the planner sorts anyway unless an index gives this order.
+            await tx.run(sql`SET LOCAL enable_seqscan = off`);
+            await tx.run(sql`SET LOCAL enable_sort = off`);
+            return (await tx.all<{ 'QUERY PLAN': string }>(sql.raw(`EXPLAIN ${tagList}`))).map((row) => row['QUERY PLAN']);
+          });
+    expect(plan.join('\n')).toMatch(/tag_counts_owner_count_tag_idx/);
+    expect(plan.join('\n')).not.toMatch(/TEMP B-TREE|Sort/);
+  });
+});

@@ -30,7 +30,8 @@ export interface TagCount {
   count: number;
 }
 
-const tagsByUse = sql`SELECT tag, count FROM tag_counts WHERE owner_sub = ${param('owner')}
+/** The statement listTags runs (exported for the test of its plan). */
+export const tagsByUse = sql`SELECT tag, count FROM tag_counts WHERE owner_sub = ${param('owner')}
   ORDER BY count DESC, tag LIMIT ${param('limit')}`;
 
 /** The owner's tags with how many bookmarks carry each, most used first (tag_counts is kept by triggers). */

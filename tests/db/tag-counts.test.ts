@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { Bookmark } from '../../src/bookmarks/bookmark.js';
 import { createBookmark, deleteBookmark, importBookmarks, restoreBookmark, updateBookmark } from '../../src/bookmarks/commands.js';
-import { listTags } from '../../src/bookmarks/queries.js';
+import { listTags, tagsByUse } from '../../src/bookmarks/queries.js';
 import type { Db } from '../../src/db/database.js';
 import { freshDatabaseEachTest, recountTags } from '../helpers.js';
 
@@ -70,16 +70,16 @@ describe('the tag list (listTags)', () => {
       await createBookmark(db, 'alice', { url: `https://example.com/${i}`, title: `T${i}`, description: '', tags });
     }
     expect(await listTags(db, 'alice', 3)).toEqual([{ tag: 'a', count: 2 }, { tag: 'b', count: 2 }, { tag: 'c', count: 1 }]);
-    // The statement listTags runs (src/bookmarks/queries.ts).
-    const tagList = "SELECT tag, count FROM tag_counts WHERE owner_sub = 'alice' ORDER BY count DESC, tag LIMIT 30";
+    // The very statement listTags runs, with its parameters.
+    const params = { owner: 'alice', limit: 30 };
     const plan =
       db.engine === 'sqlite'
-        ? (await db.all<{ detail: string }>(sql.raw(`EXPLAIN QUERY PLAN ${tagList}`))).map((row) => row.detail)
+        ? (await db.all<{ detail: string }>(sql`EXPLAIN QUERY PLAN ${tagsByUse}`, params)).map((row) => row.detail)
         : await db.transaction(async (tx) => {
             // Told to avoid scans and sorts, the planner sorts anyway unless an index gives this order.
             await tx.run(sql`SET LOCAL enable_seqscan = off`);
             await tx.run(sql`SET LOCAL enable_sort = off`);
-            return (await tx.all<{ 'QUERY PLAN': string }>(sql.raw(`EXPLAIN ${tagList}`))).map((row) => row['QUERY PLAN']);
+            return (await tx.all<{ 'QUERY PLAN': string }>(sql`EXPLAIN ${tagsByUse}`, params)).map((row) => row['QUERY PLAN']);
           });
     expect(plan.join('\n')).toMatch(/tag_counts_owner_count_tag_idx/);
     expect(plan.join('\n')).not.toMatch(/TEMP B-TREE|Sort/);

@@ -46,7 +46,7 @@ export async function currentTotals(db: Db): Promise<Map<string, Promise<number>
  * once); a count that failed is not kept, so the next request counts again. Keys must name the
  * data version they were counted at, or the map must be cleared when it moves.
  */
-export function countOnce(totals: Map<string, Promise<number>>, key: string, count: () => Promise<number>, maxEntries: number): Promise<number> {
+export function countOnce<Counted = number>(totals: Map<string, Promise<Counted>>, key: string, count: () => Promise<Counted>, maxEntries: number): Promise<Counted> {
   const known = totals.get(key);
   if (known) return known;
   const total = count();

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { insertBookmarkRows, type BookmarkRowValues } from '../../src/bookmarks/commands.js';
+import { postgresSearchStatements, searchBookmarks } from '../../src/bookmarks/search-plans.js';
+import { parseSearch } from '../../src/bookmarks/search-syntax.js';
+import type { Db } from '../../src/db/database.js';
+import { freshDatabaseEachTest } from '../helpers.js';
+
+/**
+ * Which statement reads a PostgreSQL search's few matches: through the words
+ * alone when few of anyone's bookmarks match them, through the owner's lexeme
+ * when others' matches are many (or there is no word to collect by). Both must
+ * give alice her own bookmarks only; tests/bookmarks/search-plans.test.ts checks
+ * the pages and totals of every plan on both engines.
+ */
+describe('PostgreSQL: the plan for few of the owner’s matches', () => {
+  let db: Db;
+  freshDatabaseEachTest((opened) => (db = opened));
+
+  /** `db`, recording every statement that reads rows. */
+  function recording(): { db: Db; ran: unknown[] } {
+    const ran: unknown[] = [];
+    const recorded: Db = Object.create(db);
+    recorded.all = async (statement, params) => {
+      ran.push(statement);
+      return db.all(statement, params);
+    };
+    return { db: recorded, ran };
+  }
+
+  async function store(owner: string, count: number, title: (i: number) => string, tags: (i: number) => string[] = () => []): Promise<void> {
+    const rows: BookmarkRowValues[] = Array.from({ length: count }, (_, i) => ({
+      ownerSub: owner,
+      title: title(i),
+      url: `https://${owner}.example/${i}`,
+      tags: tags(i),
+      createdAt: new Date(1_000_000 + i * 1000),
+    }));
+    await db.transaction((tx) => insertBookmarkRows(tx, rows));
+  }
+
+  const titles = async (page: Promise<{ items: { title: string }[]; total: number }>) => {
+    const { items, total } = await page;
+    return { titles: items.map((item) => item.title), total };
+  };
+
+  it('reads a word few of anyone’s bookmarks match through the words alone, and only the owner’s', async () => {
+    await store('alice', 5, (i) => `Zeppelin ${i}`, (i) => (i % 2 === 0 ? ['even'] : []));
+    await store('bob', 5, (i) => `Zeppelin of bob ${i}`, () => ['even']);
+    const { db: recorded, ran } = recording();
+
+    expect(await titles(searchBookmarks(recorded, 'alice', parseSearch('zepp')))).toEqual({
+      titles: ['Zeppelin 4', 'Zeppelin 3', 'Zeppelin 2', 'Zeppelin 1', 'Zeppelin 0'],
+      total: 5,
+    });
+    expect(await titles(searchBookmarks(recorded, 'alice', parseSearch('zeppelin #even')))).toEqual({ titles: ['Zeppelin 4', 'Zeppelin 2', 'Zeppelin 0'], total: 3 });
+    expect(ran).toEqual([postgresSearchStatements.untagged.fewMatchingByWords, postgresSearchStatements.tagged.fewMatchingByWords]);
+  });
+
+  it('reads a word few of the owner’s but many of others’ match through the owner’s lexeme', async () => {
+    await store('alice', 5, (i) => `Zeppelin ${i}`);
+    await store('bob', 400, (i) => `Zeppelin of bob ${i}`);
+    const { db: recorded, ran } = recording();
+
+    expect(await titles(searchBookmarks(recorded, 'alice', parseSearch('zepp')))).toEqual({
+      titles: ['Zeppelin 4', 'Zeppelin 3', 'Zeppelin 2', 'Zeppelin 1', 'Zeppelin 0'],
+      total: 5,
+    });
+    expect(ran).toEqual([postgresSearchStatements.untagged.fewMatching]);
+  });
+
+  it('reads a search of exclusions alone through the owner’s lexeme', async () => {
+    await store('alice', 5, (i) => (i === 0 ? 'Airship' : `Zeppelin ${i}`));
+    await store('bob', 5, (i) => `Airship of bob ${i}`);
+    const { db: recorded, ran } = recording();
+
+    expect(await titles(searchBookmarks(recorded, 'alice', parseSearch('-zeppelin')))).toEqual({ titles: ['Airship'], total: 1 });
+    expect(ran).toEqual([postgresSearchStatements.untagged.fewMatching]);
+  });
+});

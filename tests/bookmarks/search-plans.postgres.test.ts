@@ -76,4 +76,15 @@ describe('PostgreSQL: the plan for few of the owner’s matches', () => {
     expect(await titles(searchBookmarks(recorded, 'alice', parseSearch('-zeppelin')))).toEqual({ titles: ['Airship'], total: 1 });
     expect(ran).toEqual([postgresSearchStatements.untagged.fewMatching]);
   });
+
+  it('reads a search whose words PostgreSQL drops (as "①") through the owner’s lexeme, as before: all of the owner’s', async () => {
+    await store('alice', 3, (i) => `Note ${i}`);
+    await store('bob', 3, (i) => `Note of bob ${i}`);
+    const { db: recorded, ran } = recording();
+
+    for (const text of ['①', '① -zzz']) {
+      expect(await titles(searchBookmarks(recorded, 'alice', parseSearch(text)))).toEqual({ titles: ['Note 2', 'Note 1', 'Note 0'], total: 3 });
+    }
+    expect(ran).toEqual([postgresSearchStatements.untagged.fewMatching, postgresSearchStatements.untagged.fewMatching]);
+  });
 });

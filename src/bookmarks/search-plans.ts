@@ -341,8 +341,8 @@ export function ownerLexeme(ownerSub: string): string {
  * collected; they cross near 300.
  *
  * Few are collected through the words alone when few of anyone's match them
- * too. Only when others' matches are many does the owner's lexeme narrow them
- * in the index, and that costs a descent of the owner's long posting tree for
+ * too. Only when others' matches are many, or the query has no word that must
+ * match, does the owner's lexeme narrow them in the index, and that costs a descent of the owner's long posting tree for
  * each match: 11 matches of 100,000 bookmarks take 0.16 ms that way against
  * 0.03 ms through the words alone.
  */

@@ -9,7 +9,7 @@ import { bookmarkIdParam, ownedBookmark } from './access.js';
 import { deleteBookmark, restoreBookmark, saveBookmarkChanges, saveNewBookmark } from './commands.js';
 import { fillFromPage, keepIcon } from './page-details.js';
 import { findDuplicate, listTags } from './queries.js';
-import { decodeCursor, searchBookmarks, type AlreadyRead } from './search-plans.js';
+import { decodeCursor, searchBookmarks, type SearchOptions } from './search-plans.js';
 import { parseSearch } from './search-syntax.js';
 import { latestDeleted, peekDeleted, rememberDeleted, takeDeleted } from './undo.js';
 import { sharedFields } from './shared-fields.js';
@@ -37,14 +37,19 @@ export const TAG_CLOUD_SIZE = 30;
  * eight, and more arrive as the list scrolls, so each answer stays small.
  */
 export const LIST_PAGE_SIZE = 20;
+/**
+ * Lists count the matches of words up to this many and then say "more than": nobody reads
+ * on to the 61,564th match of "p", and counting them all is most of what a new search costs.
+ */
+export const LIST_COUNT_UP_TO = 1_000;
 
 const EMPTY_FIELDS: BookmarkFields = { url: '', title: '', description: '', tags: '' };
 
 /** The list for a search (one page after the cursor) and the tag list beside it. */
-async function listContext(db: Db, ownerSub: string, search: string, after?: string, alreadyRead: AlreadyRead = {}) {
+async function listContext(db: Db, ownerSub: string, search: string, after?: string, alreadyRead: Pick<SearchOptions, 'ownerVersion'> = {}) {
   const terms = parseSearch(search);
   const [page, tags] = await Promise.all([
-    searchBookmarks(db, ownerSub, terms, decodeCursor(after), LIST_PAGE_SIZE, alreadyRead),
+    searchBookmarks(db, ownerSub, terms, decodeCursor(after), LIST_PAGE_SIZE, { ...alreadyRead, countUpTo: LIST_COUNT_UP_TO }),
     listTags(db, ownerSub, TAG_CLOUD_SIZE),
   ]);
   return { ...listView(page, search, terms), tags };
@@ -106,7 +111,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     const after = text(request.query.after) || undefined;
     if (!isFragmentRequest(request)) return reply.viewAsync('pages/dashboard.njk', await dashboardView(request, search, {}, after));
     const terms = parseSearch(search);
-    const page = await searchBookmarks(app.db, currentUser(request).sub, terms, decodeCursor(after), LIST_PAGE_SIZE, { ownerVersion: request.ownerVersion });
+    const page = await searchBookmarks(app.db, currentUser(request).sub, terms, decodeCursor(after), LIST_PAGE_SIZE, { ownerVersion: request.ownerVersion, countUpTo: LIST_COUNT_UP_TO });
     // "Load more" appends rows; a new search replaces the whole list, and when
     // it did not come from the search box (a tag chip) the box follows.
     if (after) return reply.viewAsync('partials/bookmark-rows.njk', listView(page, search, terms));
@@ -288,7 +293,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
       latestDeleted(app.db, user.sub),
       listTags(app.db, user.sub, TAG_CLOUD_SIZE),
       // The template shows the new count, or the empty state once the last one is gone: one row tells both.
-      searchBookmarks(app.db, user.sub, terms, null, 1),
+      searchBookmarks(app.db, user.sub, terms, null, 1, { countUpTo: LIST_COUNT_UP_TO }),
     ]);
     return reply.viewAsync('partials/bookmark-deleted.njk', { undoToken: latest?.token, deletedTitle: latest?.bookmark.title, tags, ...listView(page, search, terms) });
   });

@@ -23,7 +23,10 @@ export interface Cursor {
 
 export interface BookmarkPage {
   items: Bookmark[];
+  /** How many match in all; with `countUpTo`, at most that many. */
   total: number;
+  /** Counting stopped at `countUpTo`: more than `total` match. */
+  moreThanTotal: boolean;
   next: Cursor | null;
 }
 
@@ -47,18 +50,46 @@ export async function searchBookmarks(
   terms: SearchTerms,
   after: Cursor | null = null,
   limit = PAGE_SIZE,
-  { ownerVersion: knownVersion }: AlreadyRead = {},
+  { ownerVersion: knownVersion, countUpTo }: SearchOptions = {},
 ): Promise<BookmarkPage> {
-  return db.engine === 'sqlite' ? searchSqlite(db, ownerSub, terms, after, limit) : searchPostgres(db, ownerSub, terms, after, limit, knownVersion);
+  const counting = countingUpTo(countUpTo);
+  return db.engine === 'sqlite' ? searchSqlite(db, ownerSub, terms, after, limit, counting) : searchPostgres(db, ownerSub, terms, after, limit, knownVersion, counting);
 }
 
-/** What the request has read already, so the search need not read it again. */
-export interface AlreadyRead {
-  /** The owner's data version (read for the ETag): PostgreSQL's remembered totals are keyed by it. */
+export interface SearchOptions {
+  /** The owner's data version if the request has read it already (for the ETag): PostgreSQL's remembered totals are keyed by it. */
   ownerVersion?: number | null;
+  /**
+   * Stop counting the matches of words past this many (the page says "more than"). Counting
+   * every match is most of a new search's cost when the words are common: 61,564 of "p".
+   * The collection's size and a single tag's count are kept by the database and always exact.
+   */
+  countUpTo?: number;
 }
 
-const EMPTY_PAGE: BookmarkPage = Object.freeze({ items: [], total: 0, next: null }) as BookmarkPage;
+/** How far a count of matches reads: `limit` is the statements' LIMIT (one past the cap, or no limit). */
+interface Counting {
+  countUpTo: number | undefined;
+  limit: number | null;
+}
+
+function countingUpTo(countUpTo: number | undefined): Counting {
+  // The plans are chosen by counts up to READ_ALL_MAX and PG_FEW_MAX: those must stay exact.
+  const least = Math.max(READ_ALL_MAX, PG_FEW_MAX);
+  if (countUpTo !== undefined && !(Number.isInteger(countUpTo) && countUpTo >= least)) throw new RangeError(`countUpTo must be a whole number of at least ${least}`);
+  return { countUpTo, limit: countUpTo === undefined ? null : countUpTo + 1 };
+}
+
+/** A page's total: how many match, or that more than `total` do. */
+type Total = Pick<BookmarkPage, 'total' | 'moreThanTotal'>;
+const exactly = (total: number): Total => ({ total, moreThanTotal: false });
+
+/** A count read with the counting's limit, as the page's total. */
+function countedMatches(count: number, { countUpTo }: Counting): Total {
+  return countUpTo !== undefined && count > countUpTo ? { total: countUpTo, moreThanTotal: true } : exactly(count);
+}
+
+const EMPTY_PAGE: BookmarkPage = Object.freeze({ items: [], total: 0, moreThanTotal: false, next: null }) as BookmarkPage;
 
 /** No cursor is a cursor after everything, so each plan needs one statement and always range-scans. */
 const NO_CURSOR: Cursor = { createdAt: Number.MAX_SAFE_INTEGER, id: Number.MAX_SAFE_INTEGER };
@@ -67,11 +98,11 @@ const cursorParams = (after: Cursor | null) => ({ beforeCreatedAt: (after ?? NO_
 const newestFirst = (a: BookmarkRow, b: BookmarkRow): number => b.createdAt - a.createdAt || b.id - a.id;
 const isBefore = (row: BookmarkRow, cursor: Cursor): boolean => row.createdAt < cursor.createdAt || (row.createdAt === cursor.createdAt && row.id < cursor.id);
 
-function toPage(rows: BookmarkRow[], total: number, limit: number): BookmarkPage {
+function toPage(rows: BookmarkRow[], { total, moreThanTotal }: Total, limit: number): BookmarkPage {
   const items = rows.slice(0, limit).map(toBookmark);
   const last = items.at(-1);
   const next = rows.length > limit && last ? { createdAt: last.createdAt.getTime(), id: last.id } : null;
-  return { items, total, next };
+  return { items, total, moreThanTotal, next };
 }
 
 const hasTextTerms = (terms: SearchTerms): boolean => terms.words.length + terms.phrases.length + terms.excludedWords.length > 0;
@@ -172,12 +203,15 @@ const matchPlans = (tagFilters: ReturnType<typeof sql>) => ({
 const taggedMatchPlans = matchPlans(SQLITE_TAG_FILTERS);
 const untaggedMatchPlans = matchPlans(sql``);
 
+/*
+ * The counts stop reading after `limit` rows (-1: no limit). FTS5 yields matches lazily, so
+ * a count of a common word stops early: "p" reads 1,001 of its 61,564 matches.
+ */
 const sqlite = {
-  countOwnedTagged: sql`SELECT count(*) AS total FROM bookmarks WHERE bookmarks.owner_sub = ${param('owner')} ${SQLITE_TAG_FILTERS}`,
-  countMatches: sql`SELECT count(*) AS total FROM bookmarks_fts WHERE bookmarks_fts MATCH ${param('match')}`,
-  countMatchesTagged: sql`SELECT count(*) AS total FROM bookmarks_fts CROSS JOIN bookmarks ON bookmarks.id = bookmarks_fts.rowid
-    WHERE bookmarks_fts MATCH ${param('match')} AND bookmarks.owner_sub = ${param('owner')} ${SQLITE_TAG_FILTERS}`,
-  // Stops reading the index after `limit` matches.
+  countOwnedTagged: sql`SELECT count(*) AS total FROM (SELECT 1 FROM bookmarks WHERE bookmarks.owner_sub = ${param('owner')} ${SQLITE_TAG_FILTERS}
+    LIMIT ${param('limit')})`,
+  countMatchesTagged: sql`SELECT count(*) AS total FROM (SELECT 1 FROM bookmarks_fts CROSS JOIN bookmarks ON bookmarks.id = bookmarks_fts.rowid
+    WHERE bookmarks_fts MATCH ${param('match')} AND bookmarks.owner_sub = ${param('owner')} ${SQLITE_TAG_FILTERS} LIMIT ${param('limit')})`,
   countMatchesUpTo: sql`SELECT count(*) AS total FROM (SELECT rowid FROM bookmarks_fts WHERE bookmarks_fts MATCH ${param('match')} LIMIT ${param('limit')})`,
   // The empty search, the most frequent of all, skips the tag filters' subqueries.
   newestTagged: byDate(SQLITE_TAG_FILTERS),
@@ -248,10 +282,12 @@ function withTagWords(terms: SearchTerms): SearchTerms {
  *  - few of the owner's: the same, through the owner's part of the index;
  *  - many: the highest ids from the index, or the walk by date after imports.
  */
-async function searchSqlite(db: Db, ownerSub: string, terms: SearchTerms, after: Cursor | null, limit: number): Promise<BookmarkPage> {
+async function searchSqlite(db: Db, ownerSub: string, terms: SearchTerms, after: Cursor | null, limit: number, counting: Counting): Promise<BookmarkPage> {
   const onlyTag = onlyOneTag(terms);
   const tagFiltered = isTagged(terms);
   const sqliteTotal = sqliteTotals(db);
+  // Counts read up to the limit are remembered under it.
+  const countLimit = counting.limit ?? -1;
   terms = withTagWords(terms);
 
   if (!hasTextTerms(terms)) {
@@ -259,12 +295,20 @@ async function searchSqlite(db: Db, ownerSub: string, terms: SearchTerms, after:
     if (tagFiltered) {
       // Only tags that hold no word the index knows ("#++"): the owner's bookmarks by date, filtered.
       const total =
-        onlyTag !== null ? await countTagged(db, ownerSub, onlyTag)
-        : await sqliteTotal(`ownedTagged\0${ownerSub}\0${JSON.stringify([terms.tags, terms.excludedTags])}`, sqlite.countOwnedTagged, { owner: ownerSub, ...sqliteTagParams(terms) });
-      return total === 0 ? EMPTY_PAGE : toPage(await db.all<BookmarkRow>(sqlite.newestTagged, { ...page, ...sqliteTagParams(terms) }), total, limit);
+        onlyTag !== null ? exactly(await countTagged(db, ownerSub, onlyTag))
+        : countedMatches(
+            await sqliteTotal(`ownedTagged\0${countLimit}\0${ownerSub}\0${JSON.stringify([terms.tags, terms.excludedTags])}`, sqlite.countOwnedTagged, {
+              owner: ownerSub,
+              limit: countLimit,
+              ...sqliteTagParams(terms),
+            }),
+            counting,
+          );
+      if (total.total === 0) return EMPTY_PAGE;
+      return toPage(await db.all<BookmarkRow>(sqlite.newestTagged, { ...page, ...sqliteTagParams(terms) }), total, limit);
     }
     const total = await sqliteTotal(`owned\0${ownerSub}`, countOwned, { owner: ownerSub });
-    return total === 0 ? EMPTY_PAGE : toPage(await db.all<BookmarkRow>(newest, page), total, limit);
+    return total === 0 ? EMPTY_PAGE : toPage(await db.all<BookmarkRow>(newest, page), exactly(total), limit);
   }
 
   const textMatch = toTextMatch(terms);
@@ -274,26 +318,30 @@ async function searchSqlite(db: Db, ownerSub: string, terms: SearchTerms, after:
     const anyone = await sqliteTotal(`anyone\0${textMatch}`, sqlite.countMatchesUpTo, { match: textMatch, limit: READ_ALL_MAX + 1 });
     if (anyone <= READ_ALL_MAX) {
       const { total, rows } = await pageFromAllMatches(db, ownerSub, textMatch, terms, after, limit);
-      return total === 0 ? EMPTY_PAGE : toPage(rows, total, limit);
+      return total === 0 ? EMPTY_PAGE : toPage(rows, exactly(total), limit);
     }
   }
 
   const ownerMatch = toFtsMatch(ownerSub, terms);
-  const textMatches = await sqliteTotal(`owner\0${ownerMatch}`, sqlite.countMatches, { match: ownerMatch });
+  const textMatches = await sqliteTotal(`owner\0${countLimit}\0${ownerMatch}`, sqlite.countMatchesUpTo, { match: ownerMatch, limit: countLimit });
   if (textMatches === 0) return EMPTY_PAGE;
   if (textMatches <= READ_ALL_MAX) {
     const { total, rows } = await pageFromAllMatches(db, ownerSub, ownerMatch, terms, after, limit);
-    return total === 0 ? EMPTY_PAGE : toPage(rows, total, limit);
+    return total === 0 ? EMPTY_PAGE : toPage(rows, exactly(total), limit);
   }
   const total =
-    onlyTag !== null ? await countTagged(db, ownerSub, onlyTag)
-    : !tagFiltered ? textMatches
-    : await sqliteTotal(`tagged\0${ownerMatch}\0${JSON.stringify([terms.tags, terms.excludedTags])}`, sqlite.countMatchesTagged, {
-        match: ownerMatch,
-        owner: ownerSub,
-        ...sqliteTagParams(terms),
-      });
-  if (total === 0) return EMPTY_PAGE;
+    onlyTag !== null ? exactly(await countTagged(db, ownerSub, onlyTag))
+    : !tagFiltered ? countedMatches(textMatches, counting)
+    : countedMatches(
+        await sqliteTotal(`tagged\0${countLimit}\0${ownerMatch}\0${JSON.stringify([terms.tags, terms.excludedTags])}`, sqlite.countMatchesTagged, {
+          match: ownerMatch,
+          owner: ownerSub,
+          limit: countLimit,
+          ...sqliteTagParams(terms),
+        }),
+        counting,
+      );
+  if (total.total === 0) return EMPTY_PAGE;
   const rows =
     (await pageFromHighestIds(db, ownerSub, ownerMatch, terms, after, limit)) ??
     (await db.all<BookmarkRow>(plansFor(terms).newestMatching, { match: ownerMatch, owner: ownerSub, limit: limit + 1, ...cursorParams(after), ...sqliteTagParams(terms) }));
@@ -381,18 +429,20 @@ const pgMatchPlans = (tagFilters: ReturnType<typeof sql>) => ({
    * match (querytree: '' when the parser dropped every word, 'T' for exclusions alone), also how
    * many of anyone's match the words (CASE runs the subquery only then). GIN is read by bitmap,
    * so that collects all of anyone's matches before the LIMIT: when others' are many, this
-   * first count of a search costs a few ms more.
+   * first count of a search costs a few ms more. The owner's count stops after `countLimit`
+   * rows (NULL: no limit): its bitmap is still collected whole, but not every row is read.
    */
   countMatching: sql`SELECT owned.total, CASE WHEN owned.total <= ${PG_FEW_MAX_SQL}
       AND querytree(to_tsquery('bookmarks_search', ${param('tsquery')})) NOT IN ('', 'T') THEN (
       SELECT count(*) FROM (SELECT 1 FROM bookmarks WHERE bookmarks.search_vector @@ to_tsquery('bookmarks_search', ${param('tsquery')})
         LIMIT ${PG_FEW_MAX_SQL} + 1) AS anyones) END AS anyone
-    FROM (SELECT count(*) AS total FROM bookmarks WHERE ${PG_OWNED_MATCHES} ${tagFilters}) AS owned`,
+    FROM (SELECT count(*) AS total FROM (SELECT 1 FROM bookmarks WHERE ${PG_OWNED_MATCHES} ${tagFilters} LIMIT ${param('countLimit')}) AS matches) AS owned`,
 });
 
 const postgres = {
   newestTagged: byDate(PG_TAG_FILTERS),
-  countTagged: sql`SELECT count(*) AS total FROM bookmarks WHERE bookmarks.owner_sub = ${param('owner')} ${PG_TAG_FILTERS}`,
+  countTagged: sql`SELECT count(*) AS total FROM (SELECT 1 FROM bookmarks WHERE bookmarks.owner_sub = ${param('owner')} ${PG_TAG_FILTERS}
+    LIMIT ${param('countLimit')}) AS matches`,
   untagged: pgMatchPlans(sql``),
   tagged: pgMatchPlans(PG_TAG_FILTERS_ON_ROWS),
 };
@@ -424,7 +474,15 @@ async function postgresTotal(db: Db, ownerSub: string, version: number | null | 
   return countOnce(totals, `${ownerSub}\0${version ?? (await ownerVersion(db, ownerSub))}\0${key}`, count, REMEMBERED_TOTALS_MAX);
 }
 
-async function searchPostgres(db: Db, ownerSub: string, terms: SearchTerms, after: Cursor | null, limit: number, knownVersion: number | null | undefined): Promise<BookmarkPage> {
+async function searchPostgres(
+  db: Db,
+  ownerSub: string,
+  terms: SearchTerms,
+  after: Cursor | null,
+  limit: number,
+  knownVersion: number | null | undefined,
+  counting: Counting,
+): Promise<BookmarkPage> {
   const tsquery = toTsquery(terms);
   const tagged = isTagged(terms);
   const tags = tagged ? { tags: terms.tags, excludedTags: terms.excludedTags } : {};
@@ -435,18 +493,22 @@ async function searchPostgres(db: Db, ownerSub: string, terms: SearchTerms, afte
     const row = (await db.get<{ total: number; anyone?: number | null }>(statement, params))!;
     return { total: row.total, anyone: row.anyone ?? null };
   };
-  const key = JSON.stringify([tsquery, terms.tags, terms.excludedTags]);
+  // Counts read up to the limit are remembered under it.
+  const countLimit = counting.limit;
+  const key = JSON.stringify([tsquery, terms.tags, terms.excludedTags, countLimit]);
   let total: number;
   let anyone: number | null = null;
   if (onlyTag !== null) total = await countTagged(db, ownerSub, onlyTag);
-  else if (tsquery !== null) ({ total, anyone } = await postgresTotal(db, ownerSub, knownVersion, key, () => counted(plans.countMatching, matching)));
-  else if (tagged) ({ total } = await postgresTotal(db, ownerSub, knownVersion, key, () => counted(postgres.countTagged, { owner: ownerSub, ...tags })));
+  else if (tsquery !== null) ({ total, anyone } = await postgresTotal(db, ownerSub, knownVersion, key, () => counted(plans.countMatching, { ...matching, countLimit })));
+  else if (tagged) ({ total } = await postgresTotal(db, ownerSub, knownVersion, key, () => counted(postgres.countTagged, { owner: ownerSub, ...tags, countLimit })));
   else ({ total } = await postgresTotal(db, ownerSub, knownVersion, key, () => counted(countOwned, { owner: ownerSub })));
   if (total === 0) return EMPTY_PAGE;
+  // Only the counts of matches stop at the limit; the collection's size and a tag's count are exact.
+  const pageTotal = onlyTag === null && (tsquery !== null || tagged) ? countedMatches(total, counting) : exactly(total);
   const page = { limit: limit + 1, ...cursorParams(after) };
   const rows =
     tsquery === null ? await db.all<BookmarkRow>(tagged ? postgres.newestTagged : newest, { ...page, owner: ownerSub, ...tags })
     : total <= PG_FEW_MAX ? await db.all<BookmarkRow>(anyone !== null && anyone <= PG_FEW_MAX ? plans.fewMatchingByWords : plans.fewMatching, { ...page, ...matching })
     : await db.all<BookmarkRow>(plans.manyMatching, { ...page, owner: ownerSub, ...tags, tsquery });
-  return toPage(rows, total, limit);
+  return toPage(rows, pageTotal, limit);
 }

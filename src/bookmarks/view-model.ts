@@ -2,7 +2,7 @@ import type { Bookmark } from './bookmark.js';
 import { encodeCursor, type BookmarkPage } from './search-plans.js';
 import { MAX_SEARCH_TERMS, type SearchTerms } from './search-syntax.js';
 import type { BookmarkFields } from './validation.js';
-import { dayLabel } from '../english-format.js';
+import { countLabel, dayLabel } from '../english-format.js';
 
 export interface BookmarkCard {
   id: number;
@@ -54,7 +54,14 @@ export function toCard(bookmark: Bookmark): BookmarkCard {
  */
 export function listView(page: BookmarkPage, search: string, terms: SearchTerms) {
   return {
-    page: { items: page.items.map(toCard), total: page.total, next: page.next },
+    page: {
+      items: page.items.map(toCard),
+      total: page.total,
+      /** "1,000", and whether more than that match (the count stopped there). */
+      totalLabel: countLabel(page.total),
+      moreThanTotal: page.moreThanTotal,
+      next: page.next,
+    },
     nextCursor: page.next ? encodeCursor(page.next) : '',
     search,
     /** Whether the search left out terms past MAX_SEARCH_TERMS: the list says so. */

@@ -2,6 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import type { InjectOptions } from 'fastify';
 import { createToken } from '../../src/tokens/tokens.js';
 import { findBookmark } from '../../src/bookmarks/queries.js';
+import { insertBookmarkRows, type BookmarkRowValues } from '../../src/bookmarks/commands.js';
+import { LIST_COUNT_UP_TO } from '../../src/bookmarks/routes.js';
 import { MAX_SEARCH_TERMS } from '../../src/bookmarks/search-syntax.js';
 import { as, setupBookmark, useSignedInApp } from '../helpers.js';
 import { expectProblem, userWithToken } from './support.js';
@@ -317,6 +319,15 @@ describe('pagination', () => {
     expect(seen.filter((id) => original.has(id)).sort((a, b) => a - b)).toEqual([...original].sort((a, b) => a - b));
     expect(seen.filter((id) => !original.has(id)).every((id) => olderInserted.has(id))).toBe(true);
     expect(seen.some((id) => olderInserted.has(id))).toBe(true);
+  });
+
+  it(`reports the exact total of a search, past the ${LIST_COUNT_UP_TO} at which the pages stop counting`, async () => {
+    const auth = await tokenFor('alice');
+    const rows: BookmarkRowValues[] = [];
+    for (let i = 0; i < LIST_COUNT_UP_TO + 2; i++) rows.push({ ownerSub: 'alice', url: `https://example.com/${i}`, title: `Common ${i}`, tags: [], createdAt: new Date(5000 + i) });
+    await ctx.app.db.transaction((tx) => insertBookmarkRows(tx, rows));
+    const found = (await call({ method: 'GET', url: '/api/v1/bookmarks?q=comm&limit=1', headers: auth })).json();
+    expect(found.total).toBe(LIST_COUNT_UP_TO + 2);
   });
 
   it('reports the total and a null cursor on the last page', async () => {

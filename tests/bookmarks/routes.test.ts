@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
 import { MAX_SEARCH_TERMS, parseSearch } from '../../src/bookmarks/search-syntax.js';
-import { LIST_PAGE_SIZE } from '../../src/bookmarks/routes.js';
+import { LIST_COUNT_UP_TO, LIST_PAGE_SIZE } from '../../src/bookmarks/routes.js';
+import { insertBookmarkRows, type BookmarkRowValues } from '../../src/bookmarks/commands.js';
 import { as, html, parseFragment, setupBookmark, useSignedInApp } from '../helpers.js';
 
 const ctx = useSignedInApp();
@@ -168,6 +169,18 @@ describe('GET /bookmarks/search', () => {
     const none = await as(ctx, 'alice').get(`/bookmarks/search?q=${encodeURIComponent(Array(200).fill('h').join(' ') + ' zz yy xx ww vv uu tt ss')}`);
     expect(none.statusCode).toBe(200);
     expect(html(none.body).querySelector('.empty-state')!.textContent).toContain(`Only the first ${MAX_SEARCH_TERMS} words were searched for`);
+  });
+
+  it(`counts matches up to ${LIST_COUNT_UP_TO.toLocaleString('en')} and then says "more than"; the collection's size stays exact`, async () => {
+    const rows: BookmarkRowValues[] = [];
+    for (let i = 0; i < LIST_COUNT_UP_TO + 3; i++) rows.push({ ownerSub: 'alice', url: `https://example.com/${i}`, title: `Common ${i}`, tags: [], createdAt: new Date(5000 + i) });
+    await ctx.app.db.transaction((tx) => insertBookmarkRows(tx, rows));
+    const summary = async (path: string) => parseFragment((await as(ctx, 'alice').htmx.get(path, { headers: { 'hx-trigger': 'search-input' } })).body).querySelector('#list-summary')!.textContent!.trim();
+    expect(await summary('/bookmarks/search?q=comm')).toBe('More than 1,000 matches for “comm”');
+    expect(await summary('/bookmarks/search?q=')).toBe('1,005 bookmarks');
+    expect(await summary('/bookmarks/search?q=driz')).toBe('1 match for “driz”');
+    // The search's own total is exact past the list's limit (the API reports it so).
+    expect((await searchBookmarks(ctx.app.db, 'alice', parseSearch('comm'))).total).toBe(LIST_COUNT_UP_TO + 3);
   });
 
   it('a repeated or array q is not an error', async () => {

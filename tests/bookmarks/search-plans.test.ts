@@ -106,8 +106,63 @@ describe('searchBookmarks with few and with many matches', () => {
 
   it('finds nothing, with a zero total, when no bookmark matches', async () => {
     await setupBookmark(db, 'alice', { title: 'Something' });
-    expect(await searchBookmarks(db, 'alice', parseSearch('nothing'))).toEqual({ items: [], total: 0, next: null });
-    expect(await searchBookmarks(db, 'alice', parseSearch('something #missing'))).toEqual({ items: [], total: 0, next: null });
+    expect(await searchBookmarks(db, 'alice', parseSearch('nothing'))).toEqual({ items: [], total: 0, moreThanTotal: false, next: null });
+    expect(await searchBookmarks(db, 'alice', parseSearch('something #missing'))).toEqual({ items: [], total: 0, moreThanTotal: false, next: null });
+  });
+
+  // 700 of alice's match "shared" (350 tagged #even and #++, the rest #odd), and 700 of bob's carry the same words and tags.
+  async function storeShared(): Promise<void> {
+    const rows: BookmarkRowValues[] = [];
+    for (let i = 0; i < 700; i++) {
+      const tags = i % 2 === 0 ? ['even', '++'] : ['odd'];
+      rows.push({ ownerSub: 'alice', title: `Shared words ${i}`, url: `https://example.com/${i}`, tags, createdAt: new Date(1_000_000 + i * 1000) });
+      rows.push({ ownerSub: 'bob', title: `Shared words ${i}`, url: `https://example.com/${i}`, tags, createdAt: new Date(1_000_001 + i * 1000) });
+    }
+    rows.push({ ownerSub: 'alice', title: 'Unrelated', url: 'https://example.com/unrelated', tags: ['even'], createdAt: new Date(5_000_000) });
+    await store(rows);
+  }
+
+  it.each([
+    ['words', 'shared', 700],
+    ['words beside a tag', 'shar #even', 350],
+    ['words and an excluded tag', 'words -#even', 350],
+    ['tags alone', '#even -#odd', 351],
+    ['tags that hold no word for the index', '#++ -#odd', 350],
+  ] as const)('with countUpTo, counts the matches of %s up to it and says more match, and pages the same', async (_label, text, matching) => {
+    await storeShared();
+    // Stopped counts first: a count that stopped must not be remembered as the whole.
+    const pagedIds: number[][] = [];
+    for (const countUpTo of [300, matching - 1, matching, matching + 1]) {
+      const ids: number[] = [];
+      let after: Cursor | null = null;
+      for (let guard = 0; guard < 100; guard++) {
+        const page = await searchBookmarks(db, 'alice', parseSearch(text), after, 20, { countUpTo });
+        const stopped = countUpTo < matching;
+        expect({ total: page.total, moreThanTotal: page.moreThanTotal }).toEqual({ total: stopped ? countUpTo : matching, moreThanTotal: stopped });
+        ids.push(...page.items.map((b) => b.id));
+        if (!page.next) break;
+        after = page.next;
+      }
+      pagedIds.push(ids);
+    }
+    const exact = await allPages('alice', text, 20);
+    expect(exact.ids).toHaveLength(matching);
+    expect(new Set(exact.totals)).toEqual(new Set([matching]));
+    // Only the count stops: every page is there, only alice's, in the same order.
+    for (const ids of pagedIds) expect(ids).toEqual(exact.ids);
+  });
+
+  it('with countUpTo, still gives the exact size of the collection and of a single tag', async () => {
+    await storeShared();
+    for (const [text, total] of [['', 701], ['#even', 351]] as const) {
+      const page = await searchBookmarks(db, 'alice', parseSearch(text), null, 20, { countUpTo: 300 });
+      expect({ total: page.total, moreThanTotal: page.moreThanTotal }).toEqual({ total, moreThanTotal: false });
+    }
+  });
+
+  it('refuses a countUpTo below the counts that pick a plan', async () => {
+    await expect(searchBookmarks(db, 'alice', parseSearch('x'), null, 20, { countUpTo: 299 })).rejects.toThrow(RangeError);
+    await expect(searchBookmarks(db, 'alice', parseSearch('x'), null, 20, { countUpTo: 300.5 })).rejects.toThrow(RangeError);
   });
 
   it('remembers totals only until the database changes, through this connection or another', async () => {

@@ -38,7 +38,7 @@ export const TAG_CLOUD_SIZE = 30;
  */
 export const LIST_PAGE_SIZE = 20;
 /**
- * Lists count the matches of words up to this many and then say "more than": nobody reads
+ * Lists count a search's matches up to this many and then say "more than": nobody reads
  * on to the 61,564th match of "p", and counting them all is most of what a new search costs.
  */
 export const LIST_COUNT_UP_TO = 1_000;

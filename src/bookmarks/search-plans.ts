@@ -60,9 +60,10 @@ export interface SearchOptions {
   /** The owner's data version if the request has read it already (for the ETag): PostgreSQL's remembered totals are keyed by it. */
   ownerVersion?: number | null;
   /**
-   * Stop counting the matches of words past this many (the page says "more than"). Counting
-   * every match is most of a new search's cost when the words are common: 61,564 of "p".
-   * The collection's size and a single tag's count are kept by the database and always exact.
+   * Stop counting a search's matches (of words, of several tags, with tags left out) past this
+   * many: the page says "more than". Counting every match is most of a new search's cost when
+   * the words are common: 61,564 of "p". A single tag's count (kept in tag_counts by triggers)
+   * and the collection's size (counted whole, remembered until a write) stay exact.
    */
   countUpTo?: number;
 }
@@ -493,9 +494,9 @@ async function searchPostgres(
     const row = (await db.get<{ total: number; anyone?: number | null }>(statement, params))!;
     return { total: row.total, anyone: row.anyone ?? null };
   };
-  // Counts read up to the limit are remembered under it.
+  // Counts of matches read up to the limit are remembered under it; the collection's size is one count whatever the limit.
   const countLimit = counting.limit;
-  const key = JSON.stringify([tsquery, terms.tags, terms.excludedTags, countLimit]);
+  const key = JSON.stringify([tsquery, terms.tags, terms.excludedTags, tsquery !== null || tagged ? countLimit : null]);
   let total: number;
   let anyone: number | null = null;
   if (onlyTag !== null) total = await countTagged(db, ownerSub, onlyTag);

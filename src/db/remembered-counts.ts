@@ -2,8 +2,9 @@ import { sql } from 'drizzle-orm';
 import type { Db } from './database.js';
 
 /**
- * Counts cost most of a search at 100k bookmarks (every match is read), and the
- * same total is asked for again by every dashboard load and every "Load more".
+ * Counts cost most of a search at 100k bookmarks (every match is read, or for lists
+ * up to LIST_COUNT_UP_TO), and the same total is asked for again by every dashboard
+ * load and every "Load more".
  * So SQLite counts are remembered per database until it changes: the version
  * is the reading connection's total_changes() (its own writes, for :memory:)
  * and PRAGMA data_version, which moves whenever any other connection commits,

@@ -179,8 +179,16 @@ describe('GET /bookmarks/search', () => {
     expect(await summary('/bookmarks/search?q=comm')).toBe('More than 1,000 matches for “comm”');
     expect(await summary('/bookmarks/search?q=')).toBe('1,005 bookmarks');
     expect(await summary('/bookmarks/search?q=driz')).toBe('1 match for “driz”');
+    expect(html((await as(ctx, 'alice').get('/bookmarks/search?q=comm')).body).querySelector('#list-summary')!.textContent!.trim()).toBe('More than 1,000 matches for “comm”');
+    // After a delete, the undo notice's summary out of band counts the same way.
+    const deleted = await searchBookmarks(ctx.app.db, 'alice', parseSearch('comm'), null, 1);
+    await as(ctx, 'alice').htmx.delete(`/bookmarks/${deleted.items[0]!.id}`);
+    const notice = parseFragment((await as(ctx, 'alice').htmx.get('/bookmarks/undo-notice?q=comm')).body);
+    expect(notice.querySelector('#list-summary')!.getAttribute('hx-swap-oob')).toBe('true');
+    expect(notice.querySelector('#list-summary')!.textContent!.trim()).toBe('More than 1,000 matches for “comm”');
+    expect(await summary('/bookmarks/search?q=')).toBe('1,004 bookmarks');
     // The search's own total is exact past the list's limit (the API reports it so).
-    expect((await searchBookmarks(ctx.app.db, 'alice', parseSearch('comm'))).total).toBe(LIST_COUNT_UP_TO + 3);
+    expect((await searchBookmarks(ctx.app.db, 'alice', parseSearch('comm'))).total).toBe(LIST_COUNT_UP_TO + 2);
   });
 
   it('a repeated or array q is not an error', async () => {

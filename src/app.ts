@@ -8,6 +8,7 @@ import fastifyStatic from '@fastify/static';
 import view from '@fastify/view';
 import nunjucks from 'nunjucks';
 import type { Config } from './config.js';
+import { countLabel } from './english-format.js';
 import { dbPlugin } from './db/plugin.js';
 import type { AuthMode } from './auth/mode.js';
 import { oidcMode } from './auth/oidc-mode.js';
@@ -129,6 +130,7 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
       onConfigure: (env: nunjucks.Environment) => {
         env.addGlobal('bookmarkCards', createCardListRenderer(createCardRenderer(env, config.production ? CARD_CACHE_ENTRIES : 0)));
         env.addGlobal('signOut', auth.signOut);
+        env.addFilter('countLabel', countLabel);
       },
     },
   });

@@ -173,11 +173,13 @@ describe('GET /bookmarks/search', () => {
 
   it(`counts matches up to ${LIST_COUNT_UP_TO.toLocaleString('en')} and then says "more than"; the collection's size stays exact`, async () => {
     const rows: BookmarkRowValues[] = [];
-    for (let i = 0; i < LIST_COUNT_UP_TO + 3; i++) rows.push({ ownerSub: 'alice', url: `https://example.com/${i}`, title: `Common ${i}`, tags: [], createdAt: new Date(5000 + i) });
+    for (let i = 0; i < LIST_COUNT_UP_TO + 3; i++) rows.push({ ownerSub: 'alice', url: `https://example.com/${i}`, title: `Common ${i}`, tags: ['many'], createdAt: new Date(5000 + i) });
     await ctx.app.db.transaction((tx) => insertBookmarkRows(tx, rows));
     const summary = async (path: string) => parseFragment((await as(ctx, 'alice').htmx.get(path, { headers: { 'hx-trigger': 'search-input' } })).body).querySelector('#list-summary')!.textContent!.trim();
     expect(await summary('/bookmarks/search?q=comm')).toBe('More than 1,000 matches for “comm”');
     expect(await summary('/bookmarks/search?q=')).toBe('1,005 bookmarks');
+    const tagCloud = html((await as(ctx, 'alice').get('/dashboard')).body).querySelector('#tag-cloud .tag-count')!;
+    expect([tagCloud.textContent, tagCloud.getAttribute('aria-label')]).toEqual(['1,003', '1,003 bookmarks']);
     expect(await summary('/bookmarks/search?q=driz')).toBe('1 match for “driz”');
     expect(html((await as(ctx, 'alice').get('/bookmarks/search?q=comm')).body).querySelector('#list-summary')!.textContent!.trim()).toBe('More than 1,000 matches for “comm”');
     // After a delete, the undo notice's summary out of band counts the same way.

@@ -324,7 +324,9 @@ async function searchSqlite(db: Db, ownerSub: string, terms: SearchTerms, after:
   }
 
   const ownerMatch = toFtsMatch(ownerSub, terms);
-  const textMatches = await sqliteTotal(`owner\0${countLimit}\0${ownerMatch}`, sqlite.countMatchesUpTo, { match: ownerMatch, limit: countLimit });
+  // With tags the total is counted apart (below): the words' matches only pick the plan.
+  const wordsLimit = tagFiltered ? READ_ALL_MAX + 1 : countLimit;
+  const textMatches = await sqliteTotal(`owner\0${wordsLimit}\0${ownerMatch}`, sqlite.countMatchesUpTo, { match: ownerMatch, limit: wordsLimit });
   if (textMatches === 0) return EMPTY_PAGE;
   if (textMatches <= READ_ALL_MAX) {
     const { total, rows } = await pageFromAllMatches(db, ownerSub, ownerMatch, terms, after, limit);

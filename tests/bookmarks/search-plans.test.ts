@@ -33,6 +33,21 @@ describe('searchBookmarks with few and with many matches', () => {
     return { ids, totals };
   }
 
+  /**
+   * `db`, recording every count a statement returns (rows with a `total`): a page's answer alone
+   * would not show a count read to the end and then cut.
+   */
+  function recordingCounts(): { db: Db; counted: number[] } {
+    const counted: number[] = [];
+    const recorded: Db = Object.create(db);
+    recorded.get = async <Row,>(statement: Parameters<Db['get']>[0], params?: Parameters<Db['get']>[1]) => {
+      const row = await db.get<Row>(statement, params);
+      if (row && typeof row === 'object' && 'total' in row) counted.push(Number(row.total));
+      return row;
+    };
+    return { db: recorded, counted };
+  }
+
   async function expected(ownerSub: string, keep: (title: string, tags: string) => boolean): Promise<number[]> {
     const rows = await db.all<{ id: number; title: string; tags: string }>(
       sql`SELECT id, title, tags FROM bookmarks WHERE owner_sub = ${ownerSub} ORDER BY created_at DESC, id DESC`,
@@ -154,18 +169,22 @@ describe('searchBookmarks with few and with many matches', () => {
 
   it.each(['shared', 'shar #even', 'words -#even', '#even -#odd', '#++ -#odd'])('with countUpTo, the database itself stops counting the matches of "%s" one past it', async (text) => {
     await storeShared();
-    // Every count a statement returns: the page's answer alone would not show a count read to the end and then cut.
-    const counted: number[] = [];
-    const recorded: Db = Object.create(db);
-    recorded.get = async <Row,>(statement: Parameters<Db['get']>[0], params?: Parameters<Db['get']>[1]) => {
-      const row = await db.get<Row>(statement, params);
-      if (row && typeof row === 'object' && 'total' in row) counted.push(Number(row.total));
-      return row;
-    };
+    const { db: recorded, counted } = recordingCounts();
     const page = await searchBookmarks(recorded, 'alice', parseSearch(text), null, 20, { countUpTo: 300 });
     expect(page).toMatchObject({ total: 300, moreThanTotal: true });
     expect(counted.length).toBeGreaterThan(0);
     expect(Math.max(...counted)).toBe(301);
+  });
+
+  it.each([
+    ['#even', 351, []],
+    ['words -#even', 350, [350]],
+  ] as const)('counting exactly, a search of "%s" counts the words\' matches only as far as picking the plan needs', async (text, matching, pastPlan) => {
+    await storeShared();
+    const { db: recorded, counted } = recordingCounts();
+    expect((await searchBookmarks(recorded, 'alice', parseSearch(text))).total).toBe(matching);
+    // A single tag's total comes from tag_counts; with tags the total is its own count: only that one runs to the end.
+    expect(counted.filter((count) => count > 301)).toEqual(pastPlan);
   });
 
   it('with countUpTo, still gives the exact size of the collection and of a single tag', async () => {

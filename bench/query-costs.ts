@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { openDb } from '../src/db/client.js';
-import { searchBookmarks } from '../src/bookmarks/search-plans.js';
+import { LIST_COUNT_UP_TO } from '../src/bookmarks/routes.js';
+import { searchBookmarks, type SearchOptions } from '../src/bookmarks/search-plans.js';
 import { parseSearch } from '../src/bookmarks/search-syntax.js';
 
 export interface QueryCost {
@@ -8,6 +9,8 @@ export interface QueryCost {
   total: number;
   /** Median ms of searchBookmarks when the total must be counted (first time, or after any write). */
   coldMs: number;
+  /** The same, counting matches only up to LIST_COUNT_UP_TO, as the pages do. */
+  listColdMs: number;
   /** Median ms when the total is remembered (the same search again, "Load more", dashboard reloads). */
   warmMs: number;
 }
@@ -24,17 +27,19 @@ export async function measureQueryCosts(path: string, ownerSub: string, searches
   const costs: QueryCost[] = [];
   for (const search of searches) {
     const query = parseSearch(search);
-    const time = async (before: () => Promise<unknown>): Promise<number> => {
+    const time = async (before: () => Promise<unknown>, options: SearchOptions = {}): Promise<number> => {
       await before();
       const started = performance.now();
-      await searchBookmarks(db, ownerSub, query);
+      await searchBookmarks(db, ownerSub, query, null, undefined, options);
       return performance.now() - started;
     };
     const cold: number[] = [];
     for (let i = 0; i < rounds; i++) cold.push(await time(() => db.run(touch)));
+    const listCold: number[] = [];
+    for (let i = 0; i < rounds; i++) listCold.push(await time(() => db.run(touch), { countUpTo: LIST_COUNT_UP_TO }));
     const warm: number[] = [];
     for (let i = 0; i < rounds; i++) warm.push(await time(async () => {}));
-    costs.push({ search, total: (await searchBookmarks(db, ownerSub, query)).total, coldMs: median(cold), warmMs: median(warm) });
+    costs.push({ search, total: (await searchBookmarks(db, ownerSub, query)).total, coldMs: median(cold), listColdMs: median(listCold), warmMs: median(warm) });
   }
   await db.close();
   return costs;

@@ -179,7 +179,7 @@ describe('searchBookmarks with few and with many matches', () => {
   it.each([
     ['#even', 351, []],
     ['words -#even', 350, [350]],
-  ] as const)('counting exactly, a search of "%s" counts the words\' matches only as far as picking the plan needs', async (text, matching, pastPlan) => {
+  ] as const)('counting exactly, a search of "%s" reads only its total\'s count to the end (SQLite counts its words only as far as picking the plan needs)', async (text, matching, pastPlan) => {
     await storeShared();
     const { db: recorded, counted } = recordingCounts();
     expect((await searchBookmarks(recorded, 'alice', parseSearch(text))).total).toBe(matching);

@@ -42,7 +42,7 @@ const chips = (card: Locator): Promise<string[]> => card.locator('.tags .tag').a
 /** The tag list in the sidebar as shown: each tag with its count, in order. */
 const tagList = (page: Page): Promise<{ tag: string; count: number }[]> =>
   page.locator('#tag-cloud li').evaluateAll((items) =>
-    items.map((item) => ({ tag: item.querySelector('.tag')?.textContent ?? '', count: Number(item.querySelector('.tag-count')?.textContent) })),
+    items.map((item) => ({ tag: item.querySelector('.tag')?.textContent ?? '', count: Number(item.querySelector('.tag-count')?.textContent?.replaceAll(',', '')) })),
   );
 
 /** Empties the focused text field and types `value`, as a keyboard user would. */

@@ -496,9 +496,10 @@ async function searchPostgres(
     const row = (await db.get<{ total: number; anyone?: number | null }>(statement, params))!;
     return { total: row.total, anyone: row.anyone ?? null };
   };
-  // Counts of matches read up to the limit are remembered under it; the collection's size is one count whatever the limit.
+  // Only counts of matches stop at the limit (and are remembered under it); the collection's size and a single tag's count are exact.
   const countLimit = counting.limit;
-  const key = JSON.stringify([tsquery, terms.tags, terms.excludedTags, tsquery !== null || tagged ? countLimit : null]);
+  const countsMatches = onlyTag === null && (tsquery !== null || tagged);
+  const key = JSON.stringify([tsquery, terms.tags, terms.excludedTags, countsMatches ? countLimit : null]);
   let total: number;
   let anyone: number | null = null;
   if (onlyTag !== null) total = await countTagged(db, ownerSub, onlyTag);
@@ -506,8 +507,7 @@ async function searchPostgres(
   else if (tagged) ({ total } = await postgresTotal(db, ownerSub, knownVersion, key, () => counted(postgres.countTagged, { owner: ownerSub, ...tags, countLimit })));
   else ({ total } = await postgresTotal(db, ownerSub, knownVersion, key, () => counted(countOwned, { owner: ownerSub })));
   if (total === 0) return EMPTY_PAGE;
-  // Only the counts of matches stop at the limit; the collection's size and a tag's count are exact.
-  const pageTotal = onlyTag === null && (tsquery !== null || tagged) ? countedMatches(total, counting) : exactly(total);
+  const pageTotal = countsMatches ? countedMatches(total, counting) : exactly(total);
   const page = { limit: limit + 1, ...cursorParams(after) };
   const rows =
     tsquery === null ? await db.all<BookmarkRow>(tagged ? postgres.newestTagged : newest, { ...page, owner: ownerSub, ...tags })

@@ -2,7 +2,7 @@ import type { Bookmark } from './bookmark.js';
 import { encodeCursor, type BookmarkPage } from './search-plans.js';
 import { MAX_SEARCH_TERMS, type SearchTerms } from './search-syntax.js';
 import type { BookmarkFields } from './validation.js';
-import { countLabel, dayLabel } from '../english-format.js';
+import { dayLabel } from '../english-format.js';
 
 export interface BookmarkCard {
   id: number;
@@ -57,8 +57,7 @@ export function listView(page: BookmarkPage, search: string, terms: SearchTerms)
     page: {
       items: page.items.map(toCard),
       total: page.total,
-      /** "1,000", and whether more than that match (the count stopped there). */
-      totalLabel: countLabel(page.total),
+      /** Whether more than the total match (the count stopped there). */
       moreThanTotal: page.moreThanTotal,
       next: page.next,
     },

@@ -133,6 +133,42 @@ describe('the SQLite writer shared by a process’s requests', () => {
     await closing;
   });
 
+  it('reads in one turn of the event loop from one snapshot, and a write of its own process ends it: a read right after the write sees it', async () => {
+    const { here, close } = await twoProcessesOnOneFile();
+    const count = async (db: SqliteDb) => (await db.get<{ n: number }>(sql`SELECT count(*) AS n FROM rate_limit_hits`))!.n;
+    try {
+      // All in one turn: no await below waits for anything but this process's own promises.
+      expect(await count(here)).toBe(0);
+      await here.run(sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES ('written', 1, 0)`);
+      expect(await count(here)).toBe(1);
+      await here.transaction((tx) => tx.run(sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES ('in a transaction', 1, 0)`));
+      expect(await count(here)).toBe(2);
+    } finally {
+      await close();
+    }
+  });
+
+  it('sees another process’s commit from the next turn of the event loop on, and holds no snapshot past its turn', async () => {
+    const { here, otherProcess, close } = await twoProcessesOnOneFile();
+    const keys = async () => (await here.all<{ key: string }>(sql`SELECT key FROM rate_limit_hits ORDER BY key`)).map((row) => row.key);
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    try {
+      expect(await keys()).toEqual([]);
+      await otherProcess.run(sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES ('other', 1, 0)`);
+      // The same turn reads the snapshot it began with…
+      expect(await keys()).toEqual([]);
+      await nextTurn();
+      // …and the next one a new snapshot.
+      expect(await keys()).toEqual(['other']);
+      await nextTurn();
+      // No reader of this process holds a snapshot now, so a checkpoint can empty the whole log.
+      const [checkpoint] = otherProcess.writer.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number }[];
+      expect(checkpoint).toEqual({ busy: 0, log: 0, checkpointed: 0 });
+    } finally {
+      await close();
+    }
+  });
+
   it('reads through a connection with SQLite’s own 2 MB page cache, not the 16 MB better-sqlite3 builds in; the writer keeps that for imports', async () => {
     const { here, close } = await twoProcessesOnOneFile();
     try {

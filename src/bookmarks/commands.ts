@@ -191,6 +191,9 @@ export async function importBookmarks(db: Db, ownerSub: string, candidates: read
       known.add(key);
       rows.push({ ownerSub, url: bookmark.url, title: bookmark.title, description: bookmark.description ?? '', tags: bookmark.tags, createdAt: dates[index] ?? now });
     }
+    // Oldest first, so ids follow dates as they do for bookmarks saved one by one: searches
+    // of an owner whose dates are in id order skip a check (owner_dates_out_of_order, schema.ts).
+    rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
     await insertBookmarkRows(tx, rows);
     return { imported: rows.length, duplicates };
   });

@@ -216,10 +216,12 @@ const sqlite = {
   countMatchesUpTo: sql`SELECT count(*) AS total FROM (SELECT rowid FROM bookmarks_fts WHERE bookmarks_fts MATCH ${param('match')} LIMIT ${param('limit')})`,
   // The empty search, the most frequent of all, skips the tag filters' subqueries.
   newestTagged: byDate(SQLITE_TAG_FILTERS),
-  datedAmong: sql`SELECT 1 AS found FROM bookmarks
-    WHERE bookmarks.owner_sub = ${param('owner')} AND bookmarks.id < ${param('lowestId')}
+  // Only for owners whose dates are out of their ids' order somewhere (migration 0019): for the others none can be.
+  // A scalar subquery of the marked row: SQLite would run an EXISTS first, marked or not.
+  datedAmong: sql`SELECT 1 AS found FROM owner_dates_out_of_order AS marked WHERE marked.owner_sub = ${param('owner')} AND (SELECT 1 FROM bookmarks
+    WHERE bookmarks.owner_sub = marked.owner_sub AND bookmarks.id < ${param('lowestId')}
       AND (bookmarks.created_at, bookmarks.id) > (${param('oldestCreatedAt')}, ${param('oldestId')}) AND ${BEFORE_CURSOR}
-    LIMIT 1`,
+    LIMIT 1) IS NOT NULL`,
 };
 
 const isTagged = (terms: SearchTerms): boolean => terms.tags.length + terms.excludedTags.length > 0;

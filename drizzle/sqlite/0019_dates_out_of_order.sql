@@ -26,9 +26,9 @@ BEGIN
 	INSERT OR IGNORE INTO `owner_dates_out_of_order` (owner_sub) VALUES (new.owner_sub);
 END;
 --> statement-breakpoint
--- The app never changes a bookmark's date or owner; should anything else, the owner is marked.
-CREATE TRIGGER `owner_dates_out_of_order_after_update` AFTER UPDATE OF created_at, owner_sub ON `bookmarks`
-WHEN new.created_at IS NOT old.created_at OR new.owner_sub IS NOT old.owner_sub
+-- The app never changes a bookmark's id, date or owner; should anything else, the owner is marked.
+CREATE TRIGGER `owner_dates_out_of_order_after_update` AFTER UPDATE OF id, created_at, owner_sub ON `bookmarks`
+WHEN new.id IS NOT old.id OR new.created_at IS NOT old.created_at OR new.owner_sub IS NOT old.owner_sub
 BEGIN
 	INSERT OR IGNORE INTO `owner_dates_out_of_order` (owner_sub) VALUES (new.owner_sub);
 END;

@@ -35,6 +35,12 @@ export interface Db extends Queryable {
    * `db` inside `work`: on SQLite its writes wait for this transaction to end.
    */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Reads from here on see every commit made before this call, by any process: the app calls it
+   * as each request arrives. SQLite lets reads share a snapshot (src/db/sqlite.ts), which this
+   * ends; every PostgreSQL statement sees the latest commits anyway.
+   */
+  freshSnapshot(): void;
   close(): Promise<void>;
 }
 

@@ -131,6 +131,9 @@ export class PostgresDb implements Db {
     }
   }
 
+  /** Nothing to do: each statement reads the latest commits (READ COMMITTED). */
+  freshSnapshot(): void {}
+
   async close(): Promise<void> {
     if (!this.pool.ended) await this.pool.end();
   }

@@ -169,6 +169,8 @@ export class SqliteDb implements Db {
       return readOrRetry(onReader, method, values);
     }
     await this.takeTurn();
+    // A snapshot of this process's reader kept through the commit would keep its checkpoint from emptying the log.
+    this.stopReading();
     const onWriter = (ready.onWriter ??= this.writer.prepare(ready.compiled.text));
     try {
       // Nearly always the write goes through at once.
@@ -189,14 +191,20 @@ export class SqliteDb implements Db {
   /**
    * Reads in one turn of the event loop share one read transaction: outside a transaction every
    * statement takes and drops the file's shared lock itself (two fcntl and an fstat, about 10 µs,
-   * more than most of our statements cost). The snapshot is never older than the turn, and a write
-   * in this process ends it first, so a read after a write sees it.
+   * more than most of our statements cost). The turn's end ends it, and so does each request as it
+   * arrives (freshSnapshot), so a request reads what was committed before it, by any process. A
+   * write of this process ends it before it starts, so that the commit's checkpoint can empty the
+   * log, and again after it commits, so that a read after a write sees it.
    */
   private startReading(): void {
     if (this.reading || !this.beginRead) return;
     this.beginRead.run();
     this.reading = true;
     setImmediate(() => this.stopReading());
+  }
+
+  freshSnapshot(): void {
+    this.stopReading();
   }
 
   private stopReading(): void {
@@ -253,6 +261,7 @@ export class SqliteDb implements Db {
   /** `beginWaitMs`: how long to wait for another process's lock before giving up (longer for migrations). */
   async transaction<T>(work: (tx: Queryable) => Promise<T>, { beginWaitMs = BUSY_WAIT_MS } = {}): Promise<T> {
     await this.takeTurn();
+    this.stopReading();
     try {
       await retryWhileBusy(() => this.begin.run(), beginWaitMs);
       try {

@@ -65,14 +65,16 @@ describe('owners whose dates are out of their ids’ order (migration 0019)', ()
     expect(await marked(db)).toEqual(['alice']);
   });
 
-  it('marks an owner whose bookmark changes date, or who receives one from another owner', async () => {
+  it('marks an owner whose bookmark changes date or id, or who receives one from another owner', async () => {
     const moved = await createBookmark(db, 'alice', valid(1), at(1_000));
     const redated = await createBookmark(db, 'bob', valid(1), at(1_000));
+    const renumbered = await createBookmark(db, 'dave', valid(1), at(1_000));
     await db.run(sql`UPDATE bookmarks SET created_at = 5000 WHERE id = ${redated.id}`);
     await db.run(sql`UPDATE bookmarks SET owner_sub = 'carol' WHERE id = ${moved.id}`);
+    await db.run(sql`UPDATE bookmarks SET id = 1000 WHERE id = ${renumbered.id}`);
     // A change of title alone marks no one.
     await db.run(sql`UPDATE bookmarks SET title = 'Renamed' WHERE id = ${redated.id}`);
-    expect(await marked(db)).toEqual(['bob', 'carol']);
+    expect(await marked(db)).toEqual(['bob', 'carol', 'dave']);
   });
 
   it('marks the owners whose stored bookmarks were already out of order when it runs', async () => {

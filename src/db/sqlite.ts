@@ -121,8 +121,10 @@ export class SqliteDb implements Db {
   private readonly rollback: Prepared;
   private readonly beginRead: Prepared | null;
   private readonly endRead: Prepared | null;
-  /** A read transaction is open on the reader, for this turn of the event loop. */
+  /** A read transaction is open on the reader, for this request or this turn of the event loop. */
   private reading = false;
+  /** The turn's end will end the read transaction open then: one callback a turn, however many requests began one. */
+  private endOfTurnScheduled = false;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -200,7 +202,12 @@ export class SqliteDb implements Db {
     if (this.reading || !this.beginRead) return;
     this.beginRead.run();
     this.reading = true;
-    setImmediate(() => this.stopReading());
+    if (this.endOfTurnScheduled) return;
+    this.endOfTurnScheduled = true;
+    setImmediate(() => {
+      this.endOfTurnScheduled = false;
+      this.stopReading();
+    });
   }
 
   freshSnapshot(): void {

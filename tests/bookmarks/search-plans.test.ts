@@ -119,6 +119,27 @@ describe('searchBookmarks with few and with many matches', () => {
     }
   });
 
+  it('with fewer matches than it reads all of, reads one page of rows when dates follow ids (a search never asked before reads few table pages)', async () => {
+    const rows: BookmarkRowValues[] = [];
+    for (let i = 0; i < 400; i++) {
+      if (i < 100) rows.push({ ownerSub: 'alice', title: `Shared words ${i}`, url: `https://example.com/${i}`, tags: [], createdAt: new Date(1_000_000 + i * 1000) });
+      rows.push({ ownerSub: 'bob', title: `Shared words ${i}`, url: `https://example.com/${i}`, tags: [], createdAt: new Date(1_000_001 + i * 1000) });
+    }
+    await store(rows);
+    const returned: number[] = [];
+    const recorded: Db = Object.create(db);
+    recorded.all = async <Row,>(statement: Parameters<Db['all']>[0], params?: Parameters<Db['all']>[1]) => {
+      const found = await db.all<Row>(statement, params);
+      returned.push(found.length);
+      return found;
+    };
+    const page = await searchBookmarks(recorded, 'alice', parseSearch('shar'), null, 20);
+    expect(page.total).toBe(100);
+    expect(page.items.map((b) => b.id)).toEqual((await expected('alice', () => true)).slice(0, 20));
+    expect(returned.length).toBeGreaterThan(0);
+    expect(Math.max(...returned)).toBe(21);
+  });
+
   it('finds nothing, with a zero total, when no bookmark matches', async () => {
     await setupBookmark(db, 'alice', { title: 'Something' });
     expect(await searchBookmarks(db, 'alice', parseSearch('nothing'))).toEqual({ items: [], total: 0, moreThanTotal: false, next: null });

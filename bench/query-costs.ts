@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { openDb } from '../src/db/client.js';
-import { LIST_COUNT_UP_TO } from '../src/bookmarks/routes.js';
+import { LIST_COUNT_UP_TO, LIST_PAGE_SIZE } from '../src/bookmarks/routes.js';
 import { searchBookmarks, type SearchOptions } from '../src/bookmarks/search-plans.js';
 import { parseSearch } from '../src/bookmarks/search-syntax.js';
 
@@ -43,4 +43,31 @@ export async function measureQueryCosts(path: string, ownerSub: string, searches
   }
   await db.close();
   return costs;
+}
+
+export interface Spread {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * Searches never asked before, each once, as a list asks for them (a first page, counted up to
+ * LIST_COUNT_UP_TO), a turn of the event loop apart as requests are: the SQL share of the typing
+ * scenario, which over HTTP also carries the answer's own work and V8's garbage collection.
+ */
+export async function measureNeverAskedCosts(path: string, ownerSub: string, searches: string[]): Promise<Spread> {
+  const db = await openDb({ engine: 'sqlite', path });
+  const times: number[] = [];
+  for (const search of searches) {
+    const query = parseSearch(search);
+    const started = performance.now();
+    await searchBookmarks(db, ownerSub, query, null, LIST_PAGE_SIZE, { countUpTo: LIST_COUNT_UP_TO });
+    times.push(performance.now() - started);
+    await new Promise((next) => setImmediate(next));
+  }
+  await db.close();
+  times.sort((a, b) => a - b);
+  const at = (share: number): number => times[Math.min(times.length - 1, Math.floor(share * times.length))]!;
+  return { p50: at(0.5), p99: at(0.99), max: times.at(-1)! };
 }

@@ -21,8 +21,8 @@ import { PostgresDb } from '../src/db/postgres.js';
 import { startPostgres, type PostgresServer } from '../scripts/lib/postgres-server.js';
 import { freePort, root, start, startApp, waitFor } from './processes.js';
 import { childProcesses } from '../scripts/lib/production.js';
-import { measureQueryCosts, type QueryCost } from './query-costs.js';
-import { LIST_COUNT_UP_TO } from '../src/bookmarks/routes.js';
+import { measureNeverAskedCosts, measureQueryCosts, type QueryCost } from './query-costs.js';
+import { LIST_COUNT_UP_TO, LIST_PAGE_SIZE } from '../src/bookmarks/routes.js';
 import { RARE_WORD, seed, WORDS } from './seed.js';
 import { signInOverHttp } from './sign-in.js';
 
@@ -72,9 +72,10 @@ const SEARCHES: Scenario[] = [
  * pairs, 8,700 once repeats are dropped), each sent once (no warm-up repeats them), so every
  * total is counted afresh.
  */
-const newSearchPaths = [
+const newSearches = [
   ...new Set(WORDS.slice(0, 100).flatMap((first, i) => WORDS.slice(0, 100).map((second, j) => `${first} ${second.slice(0, 1 + ((i + j) % 4))}`))),
-].map((q) => `/bookmarks/search?q=${encodeURIComponent(q)}`);
+];
+const newSearchPaths = newSearches.map((q) => `/bookmarks/search?q=${encodeURIComponent(q)}`);
 const NEW_SEARCHES: Scenario = {
   name: `search, ${newSearchPaths.length.toLocaleString('en')} searches never asked before, each once`,
   path: newSearchPaths[0]!,
@@ -267,6 +268,9 @@ async function main(): Promise<void> {
 
   const queryCosts = await measureQueryCosts(databasePath, USER, [COMMON_PREFIX, 'pr', `${COMMON_PREFIX} data`, LONG_WORD, RARE_WORD, '', `#${TAG}`, `${COMMON_PREFIX} #${TAG}`]);
   console.log(queryCostTable(queryCosts));
+  const neverAsked = await measureNeverAskedCosts(databasePath, USER, newSearches);
+  const neverAskedLine = `The ${newSearches.length.toLocaleString('en')} searches never asked before of the typing scenario, each once, a page of ${LIST_PAGE_SIZE} counted up to ${LIST_COUNT_UP_TO.toLocaleString('en')} as lists ask, a turn of the event loop apart: p50 ${neverAsked.p50.toFixed(2)} ms, p99 ${neverAsked.p99.toFixed(2)} ms, slowest ${neverAsked.max.toFixed(2)} ms. Over HTTP the same searches also carry the answer's own work and V8's garbage collection (the typing rows above).`;
+  console.log(neverAskedLine);
 
   console.log('copying into PostgreSQL…');
   postgres = await startPostgres();
@@ -393,6 +397,8 @@ ${pretenuringLines.join('\n')}
 Median time of one call in the benchmark process (no HTTP, session or template), before the app starts. "Counted" is a search seen for the first time or after any write; "remembered" is the same search again, as "Load more" and dashboard reloads ask it.
 
 ${queryCostTable(queryCosts)}
+
+${neverAskedLine}
 
 The machine is shared, so absolute figures move between runs; the ratios to the ceiling measured in the same run are the figures to compare.
 `;

@@ -14,7 +14,7 @@ import { DEFAULT_IMPORT_BUDGET, type ImportBudget } from '../src/transfer/import
 import { createBookmark } from '../src/bookmarks/commands.js';
 import { bookmarksOldestFirst } from '../src/bookmarks/queries.js';
 import { openDb, type DatabaseTarget } from '../src/db/client.js';
-import type { Db, Engine } from '../src/db/database.js';
+import type { Db, Engine, Statement } from '../src/db/database.js';
 import { PostgresDb } from '../src/db/postgres.js';
 import { TEMPLATE_DATABASE } from './postgres-setup.js';
 
@@ -393,4 +393,28 @@ export function useSignedInApp(overrides: TestConfigOverrides = {}): SignedInCon
     await resetData(ctx.app.db);
   });
   return ctx;
+}
+
+/** One read made through recordingReads: which method, which statement, and the rows it returned. */
+export interface RecordedRead {
+  method: 'all' | 'get';
+  statement: Statement;
+  rows: unknown[];
+}
+
+/** `db`, recording every read (`all` and `get`) with what it returned: for tests of which statements a search plan runs and how much they read. */
+export function recordingReads(db: Db): { db: Db; reads: RecordedRead[] } {
+  const reads: RecordedRead[] = [];
+  const recorded: Db = Object.create(db);
+  recorded.all = async <Row,>(statement: Statement, params?: Parameters<Db['all']>[1]) => {
+    const rows = await db.all<Row>(statement, params);
+    reads.push({ method: 'all', statement, rows });
+    return rows;
+  };
+  recorded.get = async <Row,>(statement: Statement, params?: Parameters<Db['get']>[1]) => {
+    const row = await db.get<Row>(statement, params);
+    reads.push({ method: 'get', statement, rows: row === undefined ? [] : [row] });
+    return row;
+  };
+  return { db: recorded, reads };
 }

@@ -3,7 +3,7 @@ import { insertBookmarkRows, type BookmarkRowValues } from '../../src/bookmarks/
 import { postgresSearchStatements, searchBookmarks } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import type { Db } from '../../src/db/database.js';
-import { freshDatabaseEachTest } from '../helpers.js';
+import { freshDatabaseEachTest, recordingReads, type RecordedRead } from '../helpers.js';
 
 /**
  * Which statement reads a PostgreSQL search's few matches: through the words
@@ -16,16 +16,8 @@ describe('PostgreSQL: the plan for few of the owner’s matches', () => {
   let db: Db;
   freshDatabaseEachTest((opened) => (db = opened));
 
-  /** `db`, recording every statement that reads rows. */
-  function recording(): { db: Db; ran: unknown[] } {
-    const ran: unknown[] = [];
-    const recorded: Db = Object.create(db);
-    recorded.all = async (statement, params) => {
-      ran.push(statement);
-      return db.all(statement, params);
-    };
-    return { db: recorded, ran };
-  }
+  /** The statements that read rows, of those recordingReads saw. */
+  const rowStatements = (reads: RecordedRead[]): unknown[] => reads.filter((read) => read.method === 'all').map((read) => read.statement);
 
   async function store(owner: string, count: number, title: (i: number) => string, tags: (i: number) => string[] = () => []): Promise<void> {
     const rows: BookmarkRowValues[] = Array.from({ length: count }, (_, i) => ({
@@ -46,45 +38,45 @@ describe('PostgreSQL: the plan for few of the owner’s matches', () => {
   it('reads a word few of anyone’s bookmarks match through the words alone, and only the owner’s', async () => {
     await store('alice', 5, (i) => `Zeppelin ${i}`, (i) => (i % 2 === 0 ? ['even'] : []));
     await store('bob', 5, (i) => `Zeppelin of bob ${i}`, () => ['even']);
-    const { db: recorded, ran } = recording();
+    const { db: recorded, reads } = recordingReads(db);
 
     expect(await titles(searchBookmarks(recorded, 'alice', parseSearch('zepp')))).toEqual({
       titles: ['Zeppelin 4', 'Zeppelin 3', 'Zeppelin 2', 'Zeppelin 1', 'Zeppelin 0'],
       total: 5,
     });
     expect(await titles(searchBookmarks(recorded, 'alice', parseSearch('zeppelin #even')))).toEqual({ titles: ['Zeppelin 4', 'Zeppelin 2', 'Zeppelin 0'], total: 3 });
-    expect(ran).toEqual([postgresSearchStatements.untagged.fewMatchingByWords, postgresSearchStatements.tagged.fewMatchingByWords]);
+    expect(rowStatements(reads)).toEqual([postgresSearchStatements.untagged.fewMatchingByWords, postgresSearchStatements.tagged.fewMatchingByWords]);
   });
 
   it('reads a word few of the owner’s but many of others’ match through the owner’s lexeme', async () => {
     await store('alice', 5, (i) => `Zeppelin ${i}`);
     await store('bob', 400, (i) => `Zeppelin of bob ${i}`);
-    const { db: recorded, ran } = recording();
+    const { db: recorded, reads } = recordingReads(db);
 
     expect(await titles(searchBookmarks(recorded, 'alice', parseSearch('zepp')))).toEqual({
       titles: ['Zeppelin 4', 'Zeppelin 3', 'Zeppelin 2', 'Zeppelin 1', 'Zeppelin 0'],
       total: 5,
     });
-    expect(ran).toEqual([postgresSearchStatements.untagged.fewMatching]);
+    expect(rowStatements(reads)).toEqual([postgresSearchStatements.untagged.fewMatching]);
   });
 
   it('reads a search of exclusions alone through the owner’s lexeme', async () => {
     await store('alice', 5, (i) => (i === 0 ? 'Airship' : `Zeppelin ${i}`));
     await store('bob', 5, (i) => `Airship of bob ${i}`);
-    const { db: recorded, ran } = recording();
+    const { db: recorded, reads } = recordingReads(db);
 
     expect(await titles(searchBookmarks(recorded, 'alice', parseSearch('-zeppelin')))).toEqual({ titles: ['Airship'], total: 1 });
-    expect(ran).toEqual([postgresSearchStatements.untagged.fewMatching]);
+    expect(rowStatements(reads)).toEqual([postgresSearchStatements.untagged.fewMatching]);
   });
 
   it('reads a search whose words PostgreSQL drops (as "①") through the owner’s lexeme, as before: all of the owner’s', async () => {
     await store('alice', 3, (i) => `Note ${i}`);
     await store('bob', 3, (i) => `Note of bob ${i}`);
-    const { db: recorded, ran } = recording();
+    const { db: recorded, reads } = recordingReads(db);
 
     for (const text of ['①', '① -zzz']) {
       expect(await titles(searchBookmarks(recorded, 'alice', parseSearch(text)))).toEqual({ titles: ['Note 2', 'Note 1', 'Note 0'], total: 3 });
     }
-    expect(ran).toEqual([postgresSearchStatements.untagged.fewMatching, postgresSearchStatements.untagged.fewMatching]);
+    expect(rowStatements(reads)).toEqual([postgresSearchStatements.untagged.fewMatching, postgresSearchStatements.untagged.fewMatching]);
   });
 });

@@ -4,7 +4,7 @@ import { insertBookmarkRows, type BookmarkRowValues } from '../../src/bookmarks/
 import { searchBookmarks, toFtsMatch } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import type { Db } from '../../src/db/database.js';
-import { freshDatabaseEachTest } from '../helpers.js';
+import { freshDatabaseEachTest, recordingReads, type RecordedRead } from '../helpers.js';
 
 /* The SQLite plans' own parts: the FTS5 MATCH expression they build from the search terms. */
 
@@ -21,17 +21,8 @@ describe('the plan for few of the owner’s matches', () => {
   let db: Db;
   freshDatabaseEachTest((opened) => (db = opened));
 
-  /** `db`, recording how many rows each statement that reads rows returned. */
-  function recordingRowsRead(): { db: Db; returned: number[] } {
-    const returned: number[] = [];
-    const recorded: Db = Object.create(db);
-    recorded.all = async <Row,>(statement: Parameters<Db['all']>[0], params?: Parameters<Db['all']>[1]) => {
-      const found = await db.all<Row>(statement, params);
-      returned.push(found.length);
-      return found;
-    };
-    return { db: recorded, returned };
-  }
+  /** How many rows each statement that reads rows returned, of those recordingReads saw. */
+  const rowsRead = (reads: RecordedRead[]): number[] => reads.filter((read) => read.method === 'all').map((read) => read.rows.length);
 
   // 100 of alice's match among 400 of bob's: too many in the whole index to read them all, few of hers.
   async function storeFewAmongMany(aliceDate: (i: number) => number): Promise<number[]> {
@@ -47,20 +38,20 @@ describe('the plan for few of the owner’s matches', () => {
 
   it('reads one page of rows when the owner’s dates follow their ids: a search never asked before finds few of them in SQLite’s cache', async () => {
     const newest = await storeFewAmongMany((i) => 1_000_000 + i * 1000);
-    const { db: recorded, returned } = recordingRowsRead();
+    const { db: recorded, reads } = recordingReads(db);
     const page = await searchBookmarks(recorded, 'alice', parseSearch('shar'), null, 20);
     expect(page.total).toBe(100);
     expect(page.items.map((b) => b.id)).toEqual(newest.slice(0, 20));
-    expect(returned.length).toBeGreaterThan(0);
-    expect(Math.max(...returned)).toBe(21);
+    expect(rowsRead(reads).length).toBeGreaterThan(0);
+    expect(Math.max(...rowsRead(reads))).toBe(21);
   });
 
   it('reads all of them when some are dated among the highest ids’ page (older ones imported last)', async () => {
     const newest = await storeFewAmongMany((i) => (i >= 90 ? 10_000 + i : 1_000_000 + i * 1000));
-    const { db: recorded, returned } = recordingRowsRead();
+    const { db: recorded, reads } = recordingReads(db);
     const page = await searchBookmarks(recorded, 'alice', parseSearch('shar'), null, 20);
     expect(page.total).toBe(100);
     expect(page.items.map((b) => b.id)).toEqual(newest.slice(0, 20));
-    expect(Math.max(...returned)).toBe(100);
+    expect(Math.max(...rowsRead(reads))).toBe(100);
   });
 });

@@ -6,7 +6,7 @@ import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import { openDb } from '../../src/db/client.js';
 import type { Db } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
-import { freshDatabaseEachTest, newBlankDatabase, setupBookmark } from '../helpers.js';
+import { freshDatabaseEachTest, newBlankDatabase, recordingReads, setupBookmark, type RecordedRead } from '../helpers.js';
 
 /**
  * On SQLite, searchBookmarks reads a page in one of two ways, by how many
@@ -34,19 +34,11 @@ describe('searchBookmarks with few and with many matches', () => {
   }
 
   /**
-   * `db`, recording every count a statement returns (rows with a `total`): a page's answer alone
-   * would not show a count read to the end and then cut.
+   * Every count a statement returned (rows with a `total`), of those recordingReads saw: a page's
+   * answer alone would not show a count read to the end and then cut.
    */
-  function recordingCounts(): { db: Db; counted: number[] } {
-    const counted: number[] = [];
-    const recorded: Db = Object.create(db);
-    recorded.get = async <Row,>(statement: Parameters<Db['get']>[0], params?: Parameters<Db['get']>[1]) => {
-      const row = await db.get<Row>(statement, params);
-      if (row && typeof row === 'object' && 'total' in row) counted.push(Number(row.total));
-      return row;
-    };
-    return { db: recorded, counted };
-  }
+  const countsRead = (reads: RecordedRead[]): number[] =>
+    reads.filter((read) => read.method === 'get').flatMap((read) => read.rows).flatMap((row) => (row && typeof row === 'object' && 'total' in row ? [Number(row.total)] : []));
 
   async function expected(ownerSub: string, keep: (title: string, tags: string) => boolean): Promise<number[]> {
     const rows = await db.all<{ id: number; title: string; tags: string }>(
@@ -171,9 +163,10 @@ describe('searchBookmarks with few and with many matches', () => {
 
   it.each(['shared', 'shar #even', 'words -#even', '#even -#odd', '#++ -#odd'])('with countUpTo, the database itself stops counting the matches of "%s" one past it', async (text) => {
     await storeShared();
-    const { db: recorded, counted } = recordingCounts();
+    const { db: recorded, reads } = recordingReads(db);
     const page = await searchBookmarks(recorded, 'alice', parseSearch(text), null, 20, { countUpTo: 300 });
     expect(page).toMatchObject({ total: 300, moreThanTotal: true });
+    const counted = countsRead(reads);
     expect(counted.length).toBeGreaterThan(0);
     expect(Math.max(...counted)).toBe(301);
   });
@@ -183,10 +176,10 @@ describe('searchBookmarks with few and with many matches', () => {
     ['words -#even', 350, [350]],
   ] as const)('counting exactly, a search of "%s" reads only its total\'s count to the end (SQLite counts its words only as far as picking the plan needs)', async (text, matching, pastPlan) => {
     await storeShared();
-    const { db: recorded, counted } = recordingCounts();
+    const { db: recorded, reads } = recordingReads(db);
     expect((await searchBookmarks(recorded, 'alice', parseSearch(text))).total).toBe(matching);
     // A single tag's total comes from tag_counts; with tags the total is its own count: only that one runs to the end.
-    expect(counted.filter((count) => count > 301)).toEqual(pastPlan);
+    expect(countsRead(reads).filter((count) => count > 301)).toEqual(pastPlan);
   });
 
   it('with countUpTo, still gives the exact size of the collection and of a single tag', async () => {

@@ -15,7 +15,10 @@ export interface QueryCost {
   warmMs: number;
 }
 
-const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+/** Nearest rank: the smallest of `values` that at least `share` of them do not exceed (sorts `values`). */
+const percentile = (values: number[], share: number): number => values.sort((a, b) => a - b)[Math.max(0, Math.ceil(share * values.length) - 1)]!;
+/** Of an odd number of values (25 rounds), the middle one. */
+const median = (values: number[]): number => percentile(values, 0.5);
 
 /** searchBookmarks alone, in this process: the SQL share of a search, without HTTP or templates. */
 export async function measureQueryCosts(path: string, ownerSub: string, searches: string[], rounds = 25): Promise<QueryCost[]> {
@@ -67,8 +70,5 @@ export async function measureNeverAskedCosts(path: string, ownerSub: string, sea
     await new Promise((next) => setImmediate(next));
   }
   await db.close();
-  times.sort((a, b) => a - b);
-  // Nearest rank: the smallest time at least `share` of the searches took no longer than.
-  const at = (share: number): number => times[Math.max(0, Math.ceil(share * times.length) - 1)]!;
-  return { p50: at(0.5), p99: at(0.99), max: times.at(-1)! };
+  return { p50: percentile(times, 0.5), p99: percentile(times, 0.99), max: percentile(times, 1) };
 }

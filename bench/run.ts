@@ -337,15 +337,15 @@ async function main(): Promise<void> {
   const [sqliteOne, sqliteAll, postgresOne, postgresAll] = configurations as [Configuration, Configuration, Configuration, Configuration];
   const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
   const share = (row: Row): number => row.requestsPerSecond / ceiling;
-  const searchRows = (configuration: Configuration): Row[] => configuration.rows.filter((row) => row.search);
+  const searchRows = (rows: Row[]): Row[] => rows.filter((row) => row.search);
   const worst = (rows: Row[], pick: (row: Row) => number, direction: 'max' | 'min'): number => (direction === 'max' ? Math.max : Math.min)(...rows.map(pick));
-  const rowNamed = (configuration: Configuration, prefix: string): Row => configuration.rows.find((row) => row.name.startsWith(prefix))!;
+  const rowNamed = (rows: Row[], prefix: string): Row => rows.find((row) => row.name.startsWith(prefix))!;
   const targetsFor = (configuration: Configuration): string[] => {
-    const searches = searchRows(configuration);
-    const floor = rowNamed(configuration, 'floor:');
-    const typed = configuration.typing.filter((row) => row.search);
-    const typedFloor = configuration.typing.find((row) => row.name === FLOOR.name)!;
-    const dashboard = rowNamed(configuration, 'GET /dashboard');
+    const searches = searchRows(configuration.rows);
+    const floor = rowNamed(configuration.rows, FLOOR.name);
+    const typed = searchRows(configuration.typing);
+    const typedFloor = rowNamed(configuration.typing, FLOOR.name);
+    const dashboard = rowNamed(configuration.rows, 'GET /dashboard');
     return [
       `- floor ≥ 50% of the ceiling: ${(100 * share(floor)).toFixed(1)}% — ${verdict(share(floor) >= 0.5)}`,
       `- search ≥ 15% of the ceiling at ${CONNECTIONS} connections: worst ${(100 * worst(searches, share, 'min')).toFixed(1)}% — ${verdict(worst(searches, share, 'min') >= 0.15)}`,
@@ -357,14 +357,14 @@ async function main(): Promise<void> {
     ];
   };
   const headline = (configuration: Configuration): Row => configuration.rows[0]!;
-  const p99Ratio = Math.max(...searchRows(postgresAll).map((row, i) => row.p99 / Math.max(1, searchRows(sqliteAll)[i]!.p99)));
+  const p99Ratio = Math.max(...searchRows(postgresAll.rows).map((row, i) => row.p99 / Math.max(1, searchRows(sqliteAll.rows)[i]!.p99)));
   const crossTargets = [
     `- PostgreSQL search p99 within 2× of SQLite's (${CORES} workers each, scenario by scenario): worst ratio ${p99Ratio.toFixed(2)} — ${verdict(p99Ratio <= 2)}`,
     `- more workers give more throughput, never less: headline search ${Math.round(headline(sqliteOne).requestsPerSecond)} → ${Math.round(headline(sqliteAll).requestsPerSecond)} req/s on SQLite, ${Math.round(headline(postgresOne).requestsPerSecond)} → ${Math.round(headline(postgresAll).requestsPerSecond)} on PostgreSQL — ${verdict(headline(sqliteAll).requestsPerSecond > headline(sqliteOne).requestsPerSecond && headline(postgresAll).requestsPerSecond > headline(postgresOne).requestsPerSecond)}`,
     `- seeding 100k bookmarks ≤ 10 s: ${(seeded.milliseconds / 1000).toFixed(1)} s — ${verdict(seeded.milliseconds <= 10_000)}`,
   ];
 
-  const pretenuringRows = withPretenuring.rows.map((row) => [row, rowNamed(sqliteOne, row.name)] as const);
+  const pretenuringRows = withPretenuring.rows.map((row) => [row, rowNamed(sqliteOne.rows, row.name)] as const);
   const pretenuringLines = pretenuringRows.map(
     ([kept, off]) => `- ${kept.name}: ${Math.round(kept.requestsPerSecond)} → ${Math.round(off.requestsPerSecond)} req/s (${off.requestsPerSecond >= kept.requestsPerSecond ? '+' : ''}${((100 * (off.requestsPerSecond - kept.requestsPerSecond)) / kept.requestsPerSecond).toFixed(0)}%), p99 ${kept.p99} → ${off.p99} ms, peak RSS ${kept.rssMb.toFixed(0)} → ${off.rssMb.toFixed(0)} MB`,
   );

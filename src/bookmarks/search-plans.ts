@@ -248,6 +248,10 @@ async function pageFromAllMatches(db: Db, ownerSub: string, match: string, terms
   return { total: rows.length, rows: page.slice(0, limit + 1) };
 }
 
+/** The page of a search that read every match: their number is its exact total. */
+const everyMatchRead = ({ total, rows }: { total: number; rows: BookmarkRow[] }, limit: number): BookmarkPage =>
+  total === 0 ? EMPTY_PAGE : toPage(rows, exactly(total), limit);
+
 /**
  * For many matches. Bookmarks are nearly always saved in date order, so the
  * newest matches are nearly always the highest ids, which FTS5 yields lazily
@@ -323,10 +327,7 @@ async function searchSqlite(db: Db, ownerSub: string, terms: SearchTerms, after:
     // Counted over everyone's bookmarks, but only to choose a plan (at most a few µs apart):
     // the rows and the total below are the owner's alone.
     const anyone = await sqliteTotal(`anyone\0${textMatch}`, sqlite.countMatchesUpTo, { match: textMatch, limit: READ_ALL_MAX + 1 });
-    if (anyone <= READ_ALL_MAX) {
-      const { total, rows } = await pageFromAllMatches(db, ownerSub, textMatch, terms, after, limit);
-      return total === 0 ? EMPTY_PAGE : toPage(rows, exactly(total), limit);
-    }
+    if (anyone <= READ_ALL_MAX) return everyMatchRead(await pageFromAllMatches(db, ownerSub, textMatch, terms, after, limit), limit);
   }
 
   const ownerMatch = toFtsMatch(ownerSub, terms);
@@ -335,11 +336,8 @@ async function searchSqlite(db: Db, ownerSub: string, terms: SearchTerms, after:
   const textMatches = await sqliteTotal(`owner\0${wordsLimit}\0${ownerMatch}`, sqlite.countMatchesUpTo, { match: ownerMatch, limit: wordsLimit });
   if (textMatches === 0) return EMPTY_PAGE;
   const fewMatches = textMatches <= READ_ALL_MAX;
-  if (fewMatches && tagFiltered) {
-    // The tag filters decide the total, so every match is read anyway.
-    const { total, rows } = await pageFromAllMatches(db, ownerSub, ownerMatch, terms, after, limit);
-    return total === 0 ? EMPTY_PAGE : toPage(rows, exactly(total), limit);
-  }
+  // The tag filters decide the total, so every match is read anyway.
+  if (fewMatches && tagFiltered) return everyMatchRead(await pageFromAllMatches(db, ownerSub, ownerMatch, terms, after, limit), limit);
   const total =
     onlyTag !== null ? exactly(await countTagged(db, ownerSub, onlyTag))
     : !tagFiltered ? countedMatches(textMatches, counting)

@@ -259,9 +259,10 @@ async function measure(configuration: Configuration, databasePath: string, ceili
     }
     // One person typing alone; the floor beside the searches shows what any signed-in request costs them.
     for (const scenario of configuration.scenarios ? [] : [...SEARCHES, NEW_SEARCHES, FLOOR]) {
-      configuration.typing.push(await load(scenario.name, `${app.base}${scenario.path}`, headersFor(scenario), app.child.pid!, { ...scenario, ...TYPING_LOAD }));
+      const row = await load(scenario.name, `${app.base}${scenario.path}`, headersFor(scenario), app.child.pid!, { ...scenario, ...TYPING_LOAD });
+      configuration.typing.push(row);
+      console.log(`  one person typing, ${scenario.name}: p50 ${row.p50} ms, p99 ${row.p99} ms`);
     }
-    if (configuration.typing.length) console.log(`  one person typing: p99 ${configuration.typing.map((row) => row.p99).join(' / ')} ms`);
   } finally {
     // A graceful stop lets --cpu-prof write its profile.
     await app.stop();
@@ -339,7 +340,11 @@ async function main(): Promise<void> {
   const share = (row: Row): number => row.requestsPerSecond / ceiling;
   const searchRows = (rows: Row[]): Row[] => rows.filter((row) => row.search);
   const worst = (rows: Row[], pick: (row: Row) => number, direction: 'max' | 'min'): number => (direction === 'max' ? Math.max : Math.min)(...rows.map(pick));
-  const rowNamed = (rows: Row[], prefix: string): Row => rows.find((row) => row.name.startsWith(prefix))!;
+  const rowNamed = (rows: Row[], prefix: string): Row => {
+    const row = rows.find((row) => row.name.startsWith(prefix));
+    if (!row) throw new Error(`no row named "${prefix}…" among ${rows.map((row) => `"${row.name}"`).join(', ')}`);
+    return row;
+  };
   const targetsFor = (configuration: Configuration): string[] => {
     const searches = searchRows(configuration.rows);
     const floor = rowNamed(configuration.rows, FLOOR.name);

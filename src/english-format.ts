@@ -2,7 +2,7 @@
  * Dates and counts as pages write them, in English: what Intl writes for 'en' (dates in UTC,
  * dateStyle 'medium', timeStyle 'short'; counts with thousands separators). Written here
  * because the first use of Intl in a process loads ICU's locale data, about 6 MB of every
- * process's resident memory (README, Benchmark), for three fixed formats. Stored dates are
+ * process's resident memory (docs/PERFORMANCE.md), for three fixed formats. Stored dates are
  * after 1970 (imports refuse others), so no era is ever written.
  */
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;

@@ -11,7 +11,7 @@ function asksForPretenuring(argument: string): boolean {
 
 /**
  * Under load, V8's pretenuring filled the old generation with each request's garbage
- * (README, Benchmark: why, and what it costs). Turned off unless node was started with
+ * (docs/PERFORMANCE.md: why, and what it costs). Turned off unless node was started with
  * V8's own flag, which node's workers (node:cluster) inherit.
  */
 export function turnOffPretenuring(execArgv: readonly string[] = process.execArgv, setFlags: (flags: string) => void = setFlagsFromString): void {

@@ -8,7 +8,7 @@ import { getHeapStatistics } from 'node:v8';
  * most 4 GB; young generation a 128th of that, at most 16 MB per semi-space), and the factor
  * it lets the old generation grow by rises with that limit. Workers peaked at 180–213 MB
  * under the benchmark's load. Sized as V8 sizes a machine with 2 GB of memory, they peaked at
- * 150–164 MB on SQLite and 143 MB on PostgreSQL, for 0–7 % of search throughput (README, Benchmark).
+ * 150–164 MB on SQLite and 143 MB on PostgreSQL, for 0–7 % of search throughput (docs/PERFORMANCE.md).
  */
 
 /** Each of the young generation's two halves, in MB (V8's default on machines of 4 GB and more: 16). */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { WORKER_HEAP_LIMIT_MB, WORKER_OLD_SPACE_MB, WORKER_SEMI_SPACE_MB, workerHeapFlags } from '../src/worker-heap.js';
 
 // What the sizes do to a worker's memory and throughput shows under load: `npm run bench`
-// (bench/RESULTS.md, README Benchmark). These tests cover which flags a worker gets, and
+// (bench/RESULTS.md, docs/PERFORMANCE.md). These tests cover which flags a worker gets, and
 // tests/server/shutdown.test.ts that the real server’s workers get them.
 describe('workerHeapFlags', () => {
   const LARGE_MACHINE_LIMIT_MB = 4144;

@@ -39,7 +39,7 @@ function showsTheSame(kept: BookmarkCard, card: BookmarkCard): boolean {
  * The card's HTML as one string in memory. nunjucks builds its output piece by piece, and V8
  * keeps such a string as a tree of its pieces, walked again each time it is copied: every
  * answer that included a kept card walked that card's hundred pieces anew, 6 % of a search's
- * time (README, Benchmark). A string decoded from bytes is one piece. The bytes sent are the
+ * time (docs/PERFORMANCE.md). A string decoded from bytes is one piece. The bytes sent are the
  * same, as the answer goes out in UTF-8 anyway (where a lone surrogate becomes U+FFFD either way).
  */
 const inOnePiece = (html: string): string => Buffer.from(html, 'utf8').toString('utf8');

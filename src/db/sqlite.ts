@@ -45,7 +45,7 @@ function openConnection(path: string, readonly: boolean): Connection {
   // SQLite's own busy wait would stop this process's event loop meanwhile.
   connection.pragma('busy_timeout = 0');
   // better-sqlite3 builds SQLite with a 16 MB page cache per connection: the reader's filled it
-  // under searches, 14 MB of every process's memory, for no measurable speed (README, Benchmark).
+  // under searches, 14 MB of every process's memory, for no measurable speed (docs/PERFORMANCE.md).
   // The file's pages stay in the system's cache anyway. The writer keeps it for large imports.
   if (readonly) connection.pragma(`cache_size = -${READER_CACHE_KIB}`);
   return connection;

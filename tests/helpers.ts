@@ -358,8 +358,10 @@ export async function keptTagCounts(db: Db, ownerSub: string): Promise<Map<strin
  */
 const USER_TABLES = ['bookmarks', 'tag_counts', 'api_tokens', 'ended_sessions', 'pending_undos', 'rate_limit_hits', 'favicons'];
 
-export async function resetData(db: Db): Promise<void> {
-  for (const table of USER_TABLES) await db.run(sql.raw(`DELETE FROM ${table}`));
+export async function resetData(app: FastifyInstance): Promise<void> {
+  for (const table of USER_TABLES) await app.db.run(sql.raw(`DELETE FROM ${table}`));
+  // On SQLite the rate limits count in a file of their own (src/db/counter-db.ts).
+  if (app.counterDb !== app.db) await app.counterDb.run(sql`DELETE FROM rate_limit_hits`);
 }
 
 export interface SignedInContext extends AppContext {
@@ -390,7 +392,7 @@ export function useSignedInApp(overrides: TestConfigOverrides = {}): SignedInCon
     // search index merge an import asked for would run into this test's statements.
     await ctx.app.pageLookups.settled();
     await ctx.app.searchIndexUpkeep.settled();
-    await resetData(ctx.app.db);
+    await resetData(ctx.app);
   });
   return ctx;
 }

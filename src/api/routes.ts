@@ -106,7 +106,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     max: options.perToken,
     timeWindow: options.windowMs,
     keyGenerator: (request) => (request.apiToken ? `api:${request.apiToken.tokenHash}` : `api-ip:${request.ip}`),
-    store: databaseRateLimitStore(app.db),
+    store: databaseRateLimitStore(app.counterDb),
   });
   // Guessing tokens is hopeless (256 bits), but each guess costs a lookup: cap failures per address.
   const failedAuth = app.createRateLimit({ max: options.failedAuthPerIp, timeWindow: options.windowMs, keyGenerator: (request) => `api-failed:${request.ip}` });

@@ -1,3 +1,4 @@
+import { openCounterDb } from './counter-db.js';
 import type { Db } from './database.js';
 import { migrate, MigrationError } from './migrate.js';
 import { PostgresDb } from './postgres.js';
@@ -38,6 +39,9 @@ export async function migrateDatabase(target: DatabaseTarget): Promise<string> {
   try {
     db = await openDb(target);
     const { applied } = await migrate(db);
+    // On SQLite the rate limits' own file (src/db/counter-db.ts) is made here too, before the
+    // workers start: several processes creating one file at once could find it locked.
+    if (target.engine === 'sqlite') await (await openCounterDb(target, db)).close();
     return applied.length === 0 ? `${describeDatabase(target)} is up to date` : `${describeDatabase(target)}: applied ${applied.join(', ')}`;
   } catch (error) {
     if (error instanceof MigrationError) throw new Error(error.message);

@@ -3,9 +3,9 @@ import { sql } from 'drizzle-orm';
 import { param, type Db } from '../db/database.js';
 
 /**
- * Counts a hit on `key` in fixed windows of `windowMs`, in the shared database,
- * so every process (and every replica) counts against the same limit. One
- * atomic upsert per hit, on either engine.
+ * Counts a hit on `key` in fixed windows of `windowMs`, in the shared counters'
+ * database (src/db/counter-db.ts), so every process (and every replica) counts
+ * against the same limit. One atomic upsert per hit, on either engine.
  */
 const hit = sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES (${param('key')}, 1, ${param('resetsAt')})
   ON CONFLICT (key) DO UPDATE SET

@@ -31,7 +31,8 @@ const fetchOwner = (request: FastifyRequest): string => request.user?.sub ?? req
  * Limits for the HTML routes only; /api/v1 has its own per-token limit (the page fetch
  * limit, allowFetch, counts both, per user). The
  * matched route decides, so 404s and path tricks neither count nor escape.
- * Counters live in the database, so every process counts against one limit.
+ * Counters live in the database (on SQLite, a file of their own: src/db/counter-db.ts), so every
+ * process counts against one limit.
  */
 export async function registerRateLimits(app: FastifyInstance, limits: RateLimits): Promise<void> {
   let authCheck!: Check;
@@ -39,7 +40,7 @@ export async function registerRateLimits(app: FastifyInstance, limits: RateLimit
   let fetchCheck!: Check;
   // Registered in a child scope so its decorators and onRoute hook never meet the API's own instance.
   await app.register(async (scope) => {
-    await scope.register(rateLimit, { global: false, store: databaseRateLimitStore(app.db) });
+    await scope.register(rateLimit, { global: false, store: databaseRateLimitStore(app.counterDb) });
     authCheck = scope.createRateLimit({ max: limits.authPerIp, timeWindow: limits.windowMs, keyGenerator: (r) => `auth:${r.ip}` });
     writeCheck = scope.createRateLimit({ max: limits.writesPerUser, timeWindow: limits.windowMs, keyGenerator: (r) => `write:${r.user?.sub}` });
     fetchCheck = scope.createRateLimit({ max: limits.fetchesPerUser, timeWindow: limits.windowMs, keyGenerator: (r) => `fetch:${fetchOwner(r)}` });

@@ -386,9 +386,9 @@ describe('the fetcher as a security boundary, through the app', () => {
       const viaApi = await limited.app.inject({ method: 'POST', url: '/api/v1/bookmarks', headers: { authorization: `Bearer ${secret}` }, payload: { url: `${site.origin}/api` } });
       expect(viaApi.json()).toMatchObject({ title: '127.0.0.1' });
       expect(requestsFor(site, '/api')).toBe(0);
-      // Bob has his own count; the counter lives in the database, shared by every process.
+      // Bob has his own count; the counter lives in the counters' database, shared by every process.
       expect((await lookUp('bob')).querySelector('[data-title]')?.getAttribute('data-title')).toBe('Counted');
-      const hits = await limited.app.db.all<{ key: string }>(sql`SELECT key FROM rate_limit_hits WHERE key LIKE 'fetch:%' ORDER BY key`);
+      const hits = await limited.app.counterDb.all<{ key: string }>(sql`SELECT key FROM rate_limit_hits WHERE key LIKE 'fetch:%' ORDER BY key`);
       expect(hits.map((row) => row.key)).toEqual(['fetch:alice', 'fetch:bob']);
     });
   });

@@ -82,10 +82,10 @@ describe('rate limit on writes per signed-in user', () => {
     expect((await as(ctx, 'alice').htmx.delete('/bookmarks/999')).statusCode).toBe(429);
   });
 
-  it('counts in the database, so hits another process counted there use up the same limit', async () => {
+  it('counts in the shared counters, so hits another process counted there use up the same limit', async () => {
     // Another app process on the same database counts alice's writes and the IP's sign-ins under these keys.
-    for (let i = 0; i < LIMITS.writesPerUser; i++) await countHit(ctx.app.db, 'write:alice', LIMITS.windowMs);
-    for (let i = 0; i < LIMITS.authPerIp; i++) await countHit(ctx.app.db, 'auth:127.0.0.1', LIMITS.windowMs);
+    for (let i = 0; i < LIMITS.writesPerUser; i++) await countHit(ctx.app.counterDb, 'write:alice', LIMITS.windowMs);
+    for (let i = 0; i < LIMITS.authPerIp; i++) await countHit(ctx.app.counterDb, 'auth:127.0.0.1', LIMITS.windowMs);
     expect((await add('alice', 'https://a.example/')).statusCode).toBe(429);
     expect((await add('bob', 'https://b.example/')).statusCode).toBe(200);
     expect((await as(ctx, null).get('/auth/login')).statusCode).toBe(429);

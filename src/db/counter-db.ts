@@ -1,0 +1,38 @@
+import { sql } from 'drizzle-orm';
+import type { DatabaseTarget } from './client.js';
+import type { Db } from './database.js';
+import { SqliteDb } from './sqlite.js';
+
+/*
+ * The rate limits' counters (src/http/rate-limit-store.ts) are written by requests that
+ * otherwise only read: an API GET, the sign-in page. On SQLite every write waits for the one
+ * writer, which an import holds while it stores (seconds, for a large file), so there the
+ * counters live in a file of their own beside the database, which every process shares as it
+ * shares the database. On PostgreSQL they stay in the database: an import's locks are on its
+ * own rows, never on the counters'. The file holds nothing worth a backup: without it, every
+ * limit starts counting afresh. (SQLite's migrations still create the table in the database,
+ * where nothing uses it now.)
+ */
+const CREATE_COUNTERS = [
+  // The columns of rate_limit_hits in src/db/schema.ts, as migration 0009 creates it.
+  sql`CREATE TABLE IF NOT EXISTS rate_limit_hits (key TEXT PRIMARY KEY NOT NULL, hits INTEGER NOT NULL, resets_at INTEGER NOT NULL)`,
+  sql`CREATE INDEX IF NOT EXISTS rate_limit_hits_resets_idx ON rate_limit_hits (resets_at)`,
+];
+
+/** The counters' file beside an SQLite database (in memory beside one in memory). */
+export function counterFilePath(databasePath: string): string {
+  return databasePath === ':memory:' ? ':memory:' : `${databasePath}-rate-limits`;
+}
+
+/** Where the rate limits count: `db` itself on PostgreSQL, a file of their own on SQLite. */
+export async function openCounterDb(target: DatabaseTarget, db: Db): Promise<Db> {
+  if (target.engine === 'postgres') return db;
+  const counters = new SqliteDb(counterFilePath(target.path));
+  try {
+    for (const statement of CREATE_COUNTERS) await counters.run(statement);
+  } catch (error) {
+    await counters.close();
+    throw error;
+  }
+  return counters;
+}

@@ -1,0 +1,110 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateDatabase } from '../../src/db/client.js';
+import { counterFilePath } from '../../src/db/counter-db.js';
+import type { Queryable } from '../../src/db/database.js';
+import { migrate } from '../../src/db/migrate.js';
+import { SqliteDb } from '../../src/db/sqlite.js';
+import type { LocalProvider } from '../../src/dev/oidc-provider.js';
+import { createToken } from '../../src/tokens/tokens.js';
+import { buildTestApp, signIn, startTestProvider } from '../helpers.js';
+
+/**
+ * Requests that only read still count a hit for the rate limits: an API GET, the sign-in page.
+ * On SQLite a write waits for the one writer, which an import holds while it stores (seconds
+ * for a large file, in this process or another): counted in the database, every such request
+ * waited that long, for every user (found by review: 3.3 s for an API GET during an import of
+ * 120,000 bookmarks). The counters have a file of their own (src/db/counter-db.ts).
+ */
+describe('rate limits on an SQLite file while a long write holds the database', () => {
+  let provider: LocalProvider;
+  let app: FastifyInstance;
+  let otherProcess: SqliteDb;
+  let dir: string;
+  let path: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bookmarks-counters-'));
+    path = join(dir, 'bookmarks.db');
+    // Migrated first, as `npm start` does before it serves.
+    otherProcess = new SqliteDb(path);
+    await migrate(otherProcess);
+    provider = await startTestProvider();
+    app = await buildTestApp(provider, { database: { engine: 'sqlite', path } });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await otherProcess?.close();
+    await provider?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * Runs `requests` while `holder` keeps a write transaction open (as an import's store phase
+   * does) and says whether it was still open when they had all answered.
+   */
+  async function whileWriting<T>(holder: SqliteDb | FastifyInstance['db'], requests: () => Promise<T>): Promise<{ answers: T; stillWriting: boolean }> {
+    let release!: () => void;
+    let began!: () => void;
+    const writing = new Promise<void>((resolve) => (began = resolve));
+    let open = false;
+    const transaction = holder.transaction(async (tx: Queryable) => {
+      await tx.run(sql`INSERT INTO ended_sessions (session_id, expires_at) VALUES (${`held-${Date.now()}-${Math.random()}`}, 0)`);
+      open = true;
+      began();
+      await new Promise<void>((resolve) => (release = resolve));
+      open = false;
+    });
+    await writing;
+    try {
+      const answers = await requests();
+      return { answers, stillWriting: open };
+    } finally {
+      release();
+      await transaction;
+    }
+  }
+
+  it('keeps the counters in a file of their own beside the database, made by the migration step before workers start', async () => {
+    expect(app.counterDb).not.toBe(app.db);
+    expect(existsSync(counterFilePath(path))).toBe(true);
+    expect(counterFilePath(path)).toBe(`${path}-rate-limits`);
+    const fresh = join(dir, 'fresh.db');
+    await migrateDatabase({ engine: 'sqlite', path: fresh });
+    const counters = new SqliteDb(counterFilePath(fresh));
+    try {
+      expect(await counters.all(sql`SELECT name FROM sqlite_master WHERE name = 'rate_limit_hits'`)).toEqual([{ name: 'rate_limit_hits' }]);
+    } finally {
+      await counters.close();
+    }
+  });
+
+  for (const [name, holder] of [
+    ['this process', () => app.db],
+    ['another process', () => otherProcess],
+  ] as const) {
+    it(`answers an API read and the sign-in page while ${name} holds the write lock, and still counts them`, async () => {
+      const cookie = await signIn(app, 'bob');
+      const { secret } = await createToken(app.db, 'bob', 'script');
+      const api = () => app.inject({ url: '/api/v1/tags', headers: { authorization: `Bearer ${secret}` } });
+      // The token's first use records when it was used (a write, once a minute at most): not under the lock.
+      expect((await api()).statusCode).toBe(200);
+      const before = await app.counterDb.all<{ key: string; hits: number }>(sql`SELECT key, hits FROM rate_limit_hits ORDER BY key`);
+
+      const { answers, stillWriting } = await whileWriting(holder(), () =>
+        Promise.all([api(), app.inject({ url: '/auth/login' }), app.inject({ url: '/dashboard', headers: { cookie } })]),
+      );
+      expect(answers.map((answer) => answer.statusCode)).toEqual([200, 302, 200]);
+      expect(stillWriting, 'the requests waited for the write to end').toBe(true);
+      // Each counted a hit: the API's per-token limit and the sign-in's per-IP one.
+      const after = new Map((await app.counterDb.all<{ key: string; hits: number }>(sql`SELECT key, hits FROM rate_limit_hits`)).map((row) => [row.key, row.hits]));
+      const counted = (key: string) => (after.get(key) ?? 0) - (before.find((row) => row.key === key)?.hits ?? 0);
+      expect(counted('auth:127.0.0.1')).toBe(1);
+      expect([...after.keys()].filter((key) => key.startsWith('api')).map(counted)).toContain(1);
+    });
+  }
+});

@@ -51,8 +51,49 @@ if (closing instanceof HTMLElement) setTimeout(() => window.close(), Number(clos
 for (const button of document.querySelectorAll('[data-action="close-window"]')) button.hidden = false;
 
 // Wide screens show the add form unfolded; CSS does it too where ::details-content is known.
+// There "Save a link" is the panel's heading: no stop for the keyboard, and nothing that folds it.
 const addFold = document.getElementById('add-fold');
-if (addFold instanceof HTMLDetailsElement && window.matchMedia('(min-width: 761px)').matches) addFold.open = true;
+const wideScreen = window.matchMedia('(min-width: 761px)');
+if (addFold instanceof HTMLDetailsElement) {
+  const summary = addFold.querySelector('summary');
+  const fitToScreen = () => {
+    if (wideScreen.matches) addFold.open = true;
+    if (summary) summary.tabIndex = wideScreen.matches ? -1 : 0;
+  };
+  fitToScreen();
+  wideScreen.addEventListener('change', fitToScreen);
+  addFold.addEventListener('toggle', () => {
+    if (wideScreen.matches && !addFold.open) addFold.open = true;
+  });
+}
+
+/** The id of the bookmark an Undo is bringing back, while it does. */
+let restoring = '';
+// The keyboard stays in the list when a swap takes away what had focus. (An edit's Save and
+// Cancel answer with autofocus on the card's Edit.) A delete moves it to the next card's Edit,
+// or the one before, or the search box once none is left, while the card fades out.
+document.addEventListener('htmx:afterRequest', (event) => {
+  const source = event.detail.elt;
+  // An Undo that was refused (too late, saved again) brings nothing back to wait for.
+  if (source instanceof HTMLFormElement && source.dataset.restores && !event.detail.successful) restoring = '';
+  if (!event.detail.successful || !(source instanceof Element) || !source.matches('button[hx-delete]')) return;
+  const card = source.closest('li.card');
+  const neighbour = [card?.nextElementSibling, card?.previousElementSibling].find((element) => element?.matches('li.card'));
+  const next = neighbour?.querySelector('.card-actions a') ?? document.getElementById('search-input');
+  if (next instanceof HTMLElement) next.focus();
+});
+// An Undo moves it to the Edit of the card it brought back, once that is in the page.
+document.addEventListener('htmx:beforeRequest', (event) => {
+  const source = event.detail.elt;
+  if (source instanceof HTMLFormElement && source.dataset.restores) restoring = source.dataset.restores;
+});
+document.addEventListener('htmx:afterSettle', () => {
+  if (!restoring) return;
+  const edit = document.querySelector(`#bookmark-${CSS.escape(restoring)} .card-actions a`);
+  if (!(edit instanceof HTMLElement)) return;
+  restoring = '';
+  edit.focus();
+});
 
 document.addEventListener('click', (event) => {
   const target = event.target instanceof Element ? event.target : null;

@@ -26,7 +26,7 @@ import {
 import { editFields, hostOf, listView, toCard } from './view-model.js';
 import type { Bookmark } from './bookmark.js';
 
-type SearchRequest = FastifyRequest<{ Querystring: { q?: unknown; after?: unknown; undo?: unknown } }>;
+type SearchRequest = FastifyRequest<{ Querystring: { q?: unknown; after?: unknown; undo?: unknown; restored?: unknown } }>;
 type BodyRequest = FastifyRequest<{ Body: unknown }>;
 type NewPageRequest = FastifyRequest<{ Querystring: Record<string, unknown> }>;
 
@@ -42,6 +42,9 @@ export const LIST_PAGE_SIZE = 20;
  * on to the 61,564th match of "p", and counting them all is most of what a new search costs.
  */
 export const LIST_COUNT_UP_TO = 1_000;
+
+/** The search box's own requests (typing in it, Enter in its form), which leave the box as the user has it. */
+const SEARCH_BOX_TRIGGERS = new Set(['search-input', 'search-form']);
 
 const EMPTY_FIELDS: BookmarkFields = { url: '', title: '', description: '', tags: '' };
 
@@ -103,7 +106,9 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     const user = currentUser(request);
     const undoToken = text(request.query.undo);
     const pending = await peekDeleted(app.db, user.sub, undoToken);
-    return reply.viewAsync('pages/dashboard.njk', { ...(await dashboardView(request, '')), undoToken: pending && undoToken, deletedTitle: pending?.title });
+    // After an Undo without JavaScript (POST /bookmarks/restore), the notice says it worked.
+    const restored = !pending && request.query.restored === '1';
+    return reply.viewAsync('pages/dashboard.njk', { ...(await dashboardView(request, '')), undoToken: pending && undoToken, deletedTitle: pending?.title, deletedId: pending?.id, restored });
   });
 
   app.get('/bookmarks/search', revalidated, async (request: SearchRequest, reply) => {
@@ -115,7 +120,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     // "Load more" appends rows; a new search replaces the whole list, and when
     // it did not come from the search box (a tag chip) the box follows.
     if (after) return reply.viewAsync('partials/bookmark-rows.njk', listView(page, search, terms));
-    const fromSearchBox = request.headers['hx-trigger'] === 'search-input';
+    const fromSearchBox = SEARCH_BOX_TRIGGERS.has(String(request.headers['hx-trigger']));
     return reply.viewAsync(fromSearchBox ? 'partials/bookmark-list.njk' : 'partials/search-results.njk', listView(page, search, terms));
   });
 
@@ -150,7 +155,10 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     }
     if (!isFragmentRequest(request)) return reply.redirect('/dashboard', 303);
     const list = await listContext(app.db, user.sub, bodyField(request.body, 'q'));
-    return reply.viewAsync('partials/bookmark-added.njk', { ...addFormView({}), focus: 'url', ...list });
+    // Saved under a search that does not show it (or, updated, dated below the first page), the list
+    // would change nowhere the user looks: the notice says it was saved.
+    const shown = list.page.items.some((card) => card.id === outcome.saved.id);
+    return reply.viewAsync('partials/bookmark-added.njk', { ...addFormView({}), focus: 'url', ...list, savedOutOfSight: shown ? undefined : toCard(outcome.saved) });
   });
 
   /** The new-bookmark page: the form, and the saved bookmark when the address is already saved. */
@@ -231,7 +239,8 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   app.get('/bookmarks/:id', revalidated, async (request, reply) => {
     const bookmark = await ownedBookmark(app.db, request);
     if (!isFragmentRequest(request)) return reply.redirect('/dashboard', 303);
-    return reply.viewAsync('partials/bookmark-card.njk', { bookmark: toCard(bookmark) });
+    // Asked for by an edit's Cancel (or Escape): the keyboard goes back to the card's Edit, as after a save.
+    return reply.viewAsync('partials/bookmark-card.njk', { bookmark: toCard(bookmark), focusEdit: true });
   });
 
   app.get('/bookmarks/:id/edit', revalidated, async (request, reply) => {
@@ -295,7 +304,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
       // The template shows the new count, or the empty state once the last one is gone: one row tells both.
       searchBookmarks(app.db, user.sub, terms, null, 1, { countUpTo: LIST_COUNT_UP_TO }),
     ]);
-    return reply.viewAsync('partials/bookmark-deleted.njk', { undoToken: latest?.token, deletedTitle: latest?.bookmark.title, tags, ...listView(page, search, terms) });
+    return reply.viewAsync('partials/bookmark-deleted.njk', { undoToken: latest?.token, deletedTitle: latest?.bookmark.title, deletedId: latest?.bookmark.id, tags, ...listView(page, search, terms) });
   });
 
   app.post('/bookmarks/restore', async (request: BodyRequest, reply) => {
@@ -311,7 +320,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
       if (isFragmentRequest(request)) return reply.code(409).viewAsync('partials/undo-notice.njk', { notRestored: message });
       return renderError(request, reply, 409, message, 'Already saved again');
     }
-    if (!isFragmentRequest(request)) return reply.redirect('/dashboard', 303);
+    if (!isFragmentRequest(request)) return reply.redirect('/dashboard?restored=1', 303);
     return reply.viewAsync('partials/bookmark-restored.njk', await listContext(app.db, user.sub, bodyField(request.body, 'q')));
   });
 }

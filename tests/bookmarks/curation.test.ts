@@ -96,14 +96,24 @@ describe('tags', () => {
     expect(resultPage.querySelector('#search-input')?.getAttribute('value')).toBe('#web-dev');
   });
 
-  it('htmx: a chip click also updates the search box out of band; typing in the box does not', async () => {
+  it('htmx: a chip click also updates the search box out of band; typing in the box, or Enter in it, does not', async () => {
     await setupBookmark(ctx.app.db, 'alice', { title: 'Tagged', tags: ['news'] });
     const fromChip = await as(ctx, 'alice').htmx.get('/bookmarks/search?q=%23news');
     const box = parseFragment(fromChip.body).querySelector('#search-input')!;
     expect(box.getAttribute('hx-swap-oob')).toBe('true');
     expect(box.getAttribute('value')).toBe('#news');
-    const fromBox = await as(ctx, 'alice').htmx.get('/bookmarks/search?q=news', { headers: { 'hx-trigger': 'search-input' } });
-    expect(parseFragment(fromBox.body).querySelector('#search-input')).toBeNull();
+    // Typing triggers from the box itself; Enter submits its form (views/pages/dashboard.njk).
+    for (const trigger of ['search-input', 'search-form']) {
+      const fromBox = await as(ctx, 'alice').htmx.get('/bookmarks/search?q=news', { headers: { 'hx-trigger': trigger } });
+      expect(fromBox.statusCode).toBe(200);
+      const fragment = parseFragment(fromBox.body);
+      expect(fragment.querySelector('#search-input'), trigger).toBeNull();
+      expect([...fragment.querySelectorAll('.card-title')].map((a) => a.textContent), trigger).toEqual(['Tagged']);
+    }
+    // Both of the box's own triggers are the ids the dashboard gives them.
+    const dashboard = html((await as(ctx, 'alice').get('/dashboard')).body);
+    expect(dashboard.querySelector('form#search-form #search-input')).not.toBeNull();
+    expect(dashboard.querySelector('#search-form')?.getAttribute('hx-get')).toBe('/bookmarks/search');
   });
 
   it('lists the user\'s tags with counts, most used first, never another user\'s', async () => {
@@ -272,6 +282,12 @@ describe('undo delete', () => {
     const restored = await as(ctx, 'alice').post('/bookmarks/restore', { token });
     expect(restored.statusCode).toBe(303);
     expect(await findBookmark(ctx.app.db, 'alice', original.id)).toEqual(original);
+    // The dashboard it lands on says so, as the htmx notice does.
+    const landed = html((await as(ctx, 'alice').get(restored.headers.location as string)).body);
+    expect(landed.querySelector('#undo-notice .toast span')?.textContent).toBe('Bookmark restored.');
+    expect([...landed.querySelectorAll('.card-title')].map((a) => a.textContent)).toEqual(['Plain']);
+    // The plain dashboard says nothing of it.
+    expect(html((await as(ctx, 'alice').get('/dashboard')).body).querySelector('#undo-notice .toast')).toBeNull();
   });
 
   it('another user cannot use the undo token', async () => {

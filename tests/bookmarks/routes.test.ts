@@ -69,6 +69,25 @@ describe('POST /bookmarks', () => {
     expect([...fragment.querySelectorAll('.card-title')].map((a) => a.textContent)).toEqual(['Kept']);
   });
 
+  it('htmx: a bookmark the current search does not show is confirmed in a notice, which keeps listening for deletes', async () => {
+    await setupBookmark(ctx.app.db, 'alice', { title: 'Unrelated' });
+    const response = await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://hidden.example/', title: 'Hidden', tags: '', q: 'unrelated' });
+    expect(response.statusCode).toBe(200);
+    const fragment = parseFragment(response.body);
+    expect([...fragment.querySelectorAll('#bookmark-list .card-title')].map((a) => a.textContent)).toEqual(['Unrelated']);
+    const notice = fragment.querySelector('#undo-notice')!;
+    expect(notice.getAttribute('hx-swap-oob')).toBe('true');
+    expect(notice.getAttribute('hx-trigger')).toBe('bookmark-deleted from:body');
+    expect(notice.querySelector('.toast span')?.textContent).toBe('Saved “Hidden”, not shown by this search.');
+    expect(notice.querySelector('.toast a')?.getAttribute('href')).toBe('/dashboard');
+    expect((await searchBookmarks(ctx.app.db, 'alice', parseSearch('hidden'))).items.map((b) => b.title)).toEqual(['Hidden']);
+
+    // A bookmark the list shows needs no notice: whatever toast was showing stays.
+    const shown = parseFragment((await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://shown.example/', title: 'Shown', tags: '', q: '' })).body);
+    expect(shown.querySelector('#bookmark-list .card-title')?.textContent).toBe('Shown');
+    expect(shown.querySelector('#undo-notice')).toBeNull();
+  });
+
   it('plain form post: 303 to the dashboard', async () => {
     const response = await as(ctx, 'alice').post('/bookmarks', { url: 'https://example.org/', title: '', tags: '' });
     expect(response.statusCode).toBe(303);

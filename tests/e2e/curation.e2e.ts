@@ -8,11 +8,14 @@ import {
   cardTitled,
   cardTitles,
   fillBookmarkForm,
+  focusedId,
+  focusedLabel,
   hasHorizontalOverflow,
   marker,
   ROOT,
   screenshot,
   setMarker,
+  settled,
   uniqueUser,
   useStack,
   type NewBookmark,
@@ -22,19 +25,6 @@ const { session: current } = useStack();
 
 const FIREFOX_FIXTURE = join(ROOT, 'tests', 'fixtures', 'firefox-bookmarks.html');
 const CHROME_FIXTURE = join(ROOT, 'tests', 'fixtures', 'chrome-bookmarks.html');
-
-const focusedId = (page: Page): Promise<string | undefined> => page.evaluate(() => document.activeElement?.id);
-const focusedLabel = (page: Page): Promise<string | null | undefined> =>
-  page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
-
-/**
- * Until htmx has settled a swap it has not wired the new content's hx-* attributes:
- * a key press there would navigate instead of swapping.
- */
-const settled = (page: Page): Promise<void> =>
-  expect
-    .poll(() => page.evaluate(() => !document.querySelector('.htmx-added, .htmx-settling, .htmx-swapping, .htmx-request')), { timeout: 5_000 })
-    .toBe(true);
 
 const text = async (locator: Locator): Promise<string> => ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
 const chips = (card: Locator): Promise<string[]> => card.locator('.tags .tag').allTextContents();
@@ -218,6 +208,8 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     expect(await chips(sameCard)).toEqual(['htmx', 'reference', 'docs']);
     expect(await cardTitles(page)).toEqual(['Fastify', 'htmx reference']);
     expect(await marker(page), 'Escape navigated instead of swapping').toBe('same document');
+    // The keyboard is back on the card's Edit, as after Save.
+    await expect.poll(() => focusedLabel(page), { timeout: 5_000 }).toBe('Edit htmx reference');
     await screenshot(page, 'curation-03-edit-cancelled');
 
     // An invalid address: the error sits under the address field, the form keeps what was typed.

@@ -507,6 +507,18 @@ export async function hasHorizontalOverflow(page: Page): Promise<boolean> {
   return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
 }
 
+export const focusedId = (page: Page): Promise<string | undefined> => page.evaluate(() => document.activeElement?.id);
+export const focusedLabel = (page: Page): Promise<string | null | undefined> => page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+
+/**
+ * Until htmx has settled a swap it has not wired the new content's hx-* attributes:
+ * a key press there would navigate instead of swapping.
+ */
+export const settled = (page: Page): Promise<void> =>
+  expect
+    .poll(() => page.evaluate(() => !document.querySelector('.htmx-added, .htmx-settling, .htmx-swapping, .htmx-request')), { timeout: 5_000 })
+    .toBe(true);
+
 /** A marker on `window` that only survives as long as the document does (no navigation). */
 export const setMarker = (page: Page): Promise<void> =>
   page.evaluate(() => {

@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import {
   addBookmark,
   cardTitled,
   cardTitles,
   fillBookmarkForm,
+  focusedId,
+  focusedLabel,
   marker,
   screenshot,
   setMarker,
+  settled,
   uniqueUser,
   useStack,
 } from './harness.js';
 
 const { session: current } = useStack();
-
-const focusedId = (page: Page): Promise<string | undefined> => page.evaluate(() => document.activeElement?.id);
 
 describe('in Chromium with JavaScript', () => {
   it('signs in through the provider’s own login page and lands on the dashboard', async () => {
@@ -117,6 +117,53 @@ describe('in Chromium with JavaScript', () => {
     await page.waitForURL(`${session.baseUrl}/dashboard`);
     await page.locator('#list-summary', { hasText: '3 bookmarks' }).waitFor();
     expect(await cardTitles(page)).toHaveLength(3);
+
+    // Enter in the box searches in place too: the page stays, and so does the cursor.
+    await setMarker(page);
+    await page.locator('#search-input').pressSequentially('fts');
+    await page.locator('#list-summary', { hasText: '1 match for “fts”' }).waitFor();
+    const afterEnter: string[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/bookmarks/search') afterEnter.push(`${request.resourceType()} ${request.url()}`);
+    });
+    const entered = page.waitForResponse((r) => r.url() === `${session.baseUrl}/bookmarks/search?q=fts` && r.request().headers()['hx-request'] === 'true');
+    await page.press('#search-input', 'Enter');
+    await entered;
+    await settled(page);
+    expect(await marker(page), 'Enter reloaded the page').toBe('same document');
+    expect(afterEnter, 'Enter asks once, through htmx').toEqual([`xhr ${session.baseUrl}/bookmarks/search?q=fts`]);
+    expect(await focusedId(page)).toBe('search-input');
+    expect(await page.inputValue('#search-input')).toBe('fts');
+    expect(await cardTitles(page)).toEqual(['SQLite FTS5']);
+    expect(page.url()).toBe(`${session.baseUrl}/bookmarks/search?q=fts`);
+  });
+
+  it('confirms a bookmark saved while the search hides it, with a way to show everything', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('filtered-adder'));
+    await addBookmark(page, { url: 'https://htmx.org/', title: 'htmx', tags: 'hypermedia' });
+    await page.locator('#search-input').pressSequentially('htmx');
+    await page.locator('#list-summary', { hasText: '1 match for “htmx”' }).waitFor();
+    await setMarker(page);
+
+    await fillBookmarkForm(page, { url: 'https://fastify.dev/', title: 'Fastify' });
+    const saved = page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${session.baseUrl}/bookmarks`);
+    await page.press('#bookmark-title', 'Enter');
+    expect((await saved).status()).toBe(200);
+    const notice = page.getByRole('status').filter({ hasText: 'Saved “Fastify”, not shown by this search.' });
+    await notice.waitFor();
+    expect(await cardTitles(page), 'the search still shows what it matches').toEqual(['htmx']);
+    await expect.poll(() => focusedId(page), { timeout: 5_000 }).toBe('bookmark-url');
+    expect(await marker(page)).toBe('same document');
+    await screenshot(page, 'desktop-light-07-saved-out-of-sight');
+
+    await notice.getByRole('link', { name: 'Show all' }).click();
+    await page.waitForURL(`${session.baseUrl}/dashboard`);
+    expect(await cardTitles(page)).toEqual(['Fastify', 'htmx']);
+
+    // Saved where the list shows it, the card is the confirmation.
+    await addBookmark(page, { url: 'https://orm.drizzle.team/', title: 'Drizzle ORM' });
+    expect(await page.locator('#undo-notice .toast').count()).toBe(0);
   });
 
   it('goes Back from a full page load to a pushed search as the whole dashboard; a tag chip filters and Back restores the list', async () => {
@@ -187,11 +234,16 @@ describe('in Chromium with JavaScript', () => {
     expect(await marker(page), 'the page navigated instead of swapping').toBe('same document');
     await page.locator('#list-summary', { hasText: '1 bookmark' }).waitFor();
     expect(await cardTitles(page)).toEqual(['Keep me']);
+    // The keyboard stays in the list: on the next card's Edit.
+    await expect.poll(() => focusedLabel(page), { timeout: 5_000 }).toBe('Edit Keep me');
     await screenshot(page, 'desktop-light-08-deleted-with-undo');
 
-    await page.getByRole('button', { name: 'Undo', exact: true }).click();
+    await page.getByRole('button', { name: 'Undo', exact: true }).focus();
+    await page.keyboard.press('Enter');
     await page.getByRole('status').filter({ hasText: 'Bookmark restored.' }).waitFor();
     await cardTitled(page, 'Drop me').waitFor();
+    // … and after Undo on the card it brought back.
+    await expect.poll(() => focusedLabel(page), { timeout: 5_000 }).toBe('Edit Drop me');
     expect(await cardTitles(page)).toEqual(['Drop me', 'Keep me']);
     expect((await page.textContent('#list-summary'))?.trim()).toBe('2 bookmarks');
     expect(await marker(page)).toBe('same document');
@@ -202,6 +254,8 @@ describe('in Chromium with JavaScript', () => {
     await deleteCard('Drop me');
     await deleteCard('Keep me');
     await page.getByRole('heading', { name: 'No bookmarks yet' }).waitFor();
+    // With no card left, on the search box.
+    expect(await focusedId(page)).toBe('search-input');
     expect(await page.locator('#bookmark-cards').count()).toBe(0);
     expect(await page.locator('#list-summary').count()).toBe(0);
     expect(await marker(page), 'the empty state came from a reload').toBe('same document');

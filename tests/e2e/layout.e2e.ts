@@ -220,6 +220,42 @@ async function tour(session: Session, name: string, options: BrowserContextOptio
   expect(offTheme, `pages not in the ${scheme} theme`).toEqual([]);
 }
 
+describe('narrow phones and long titles', () => {
+  it('keeps the top bar within a 320 px phone and a long unbroken title beside its icon, on a phone and a desktop', async () => {
+    const session = current();
+    const title = 'Averyveryverylongtitlewithoutanyspacesatallthatcannotwrapanywhereelse';
+    for (const [name, options] of [
+      ['320 px phone', { ...PHONE, viewport: { width: 320, height: 700 } }],
+      ['375 px phone', PHONE],
+      ['desktop', DESKTOP],
+    ] as const) {
+      const page = await session.signedInPage(uniqueUser('narrow'), options);
+      await addBookmark(page, { url: 'https://example.com/a-long-title', title });
+      expect(await hasHorizontalOverflow(page), name).toBe(false);
+      const width = options.viewport.width;
+      for (const control of [page.getByRole('link', { name: 'Settings' }), page.getByRole('button', { name: 'Sign out' })]) {
+        const box = (await control.boundingBox())!;
+        expect(box.x, name).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width, name).toBeLessThanOrEqual(width);
+      }
+      // The icon sits on the title's first line, before its first letter (it went on a line of its own).
+      const placement = await cardTitled(page, title).evaluate((card) => {
+        const link = card.querySelector('.card-title')!;
+        const icon = link.querySelector('.card-icon')!.getBoundingClientRect();
+        const range = document.createRange();
+        range.selectNodeContents(link.lastChild!);
+        const firstLine = range.getClientRects()[0]!;
+        return { iconMiddle: icon.top + icon.height / 2, iconRight: icon.right, lineTop: firstLine.top, lineBottom: firstLine.bottom, lineLeft: firstLine.left };
+      });
+      expect(placement.iconMiddle, name).toBeGreaterThan(placement.lineTop);
+      expect(placement.iconMiddle, name).toBeLessThan(placement.lineBottom);
+      expect(placement.iconRight, name).toBeLessThanOrEqual(placement.lineLeft + 1);
+      await screenshot(page, `layout-long-title-${name.replaceAll(' ', '-')}`);
+      await page.context().close();
+    }
+  });
+});
+
 // One test per width and scheme, so each has its own time budget on a slow machine.
 describe('layout on every page', () => {
   for (const scheme of ['light', 'dark'] as const) {

@@ -67,8 +67,11 @@ describe('in Chromium with JavaScript turned off', () => {
 
     await page.getByRole('button', { name: 'Undo', exact: true }).click();
     await cardTitled(page, 'Progressive enhancement').waitFor();
-    expect(page.url()).toBe(`${session.baseUrl}/dashboard`);
+    expect(page.url()).toBe(`${session.baseUrl}/dashboard?restored=1`);
+    // The page says so, as the htmx notice does.
+    await page.getByRole('status').filter({ hasText: 'Bookmark restored.' }).waitFor();
     expect(await cardTitles(page)).toEqual(['Progressive enhancement', 'Plain forms, edited']);
+    await screenshot(page, 'nojs-05-restored');
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Yes, sign me out' }).click();

@@ -240,6 +240,22 @@ describe('the phone layout', () => {
       await unfoldAddForm(page);
     }
   });
+
+  it('on a desktop, “Save a link” is the panel’s heading: no stop for the keyboard, and nothing folds it', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('wide-keys'), DESKTOP);
+    const summary = page.locator('#add-fold > summary');
+    expect(await summary.evaluate((element) => (element as HTMLElement).tabIndex)).toBe(-1);
+    // Whatever folds it (a key on the summary, assistive technology), it unfolds again and says so.
+    await page.evaluate(() => {
+      (document.getElementById('add-fold') as HTMLDetailsElement).open = false;
+    });
+    await expect.poll(() => page.evaluate(() => (document.getElementById('add-fold') as HTMLDetailsElement).open), { timeout: 5_000 }).toBe(true);
+    expect(await page.locator('#bookmark-url').isVisible()).toBe(true);
+    // On a phone it is the button that unfolds the form, a stop like any other.
+    await page.setViewportSize(PHONE.viewport);
+    await expect.poll(() => summary.evaluate((element) => (element as HTMLElement).tabIndex), { timeout: 5_000 }).toBe(0);
+  });
 });
 
 describe('how it looks', () => {

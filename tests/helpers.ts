@@ -15,7 +15,9 @@ import { createBookmark } from '../src/bookmarks/commands.js';
 import { bookmarksOldestFirst } from '../src/bookmarks/queries.js';
 import { openDb, type DatabaseTarget } from '../src/db/client.js';
 import type { Db, Engine, Statement } from '../src/db/database.js';
+import { migrate } from '../src/db/migrate.js';
 import { PostgresDb } from '../src/db/postgres.js';
+import { SqliteDb } from '../src/db/sqlite.js';
 import { TEMPLATE_DATABASE } from './postgres-setup.js';
 
 const postgresAdminUrl = inject('postgresAdminUrl');
@@ -393,6 +395,40 @@ export function useSignedInApp(overrides: TestConfigOverrides = {}): SignedInCon
     await ctx.app.pageLookups.settled();
     await ctx.app.searchIndexUpkeep.settled();
     await resetData(ctx.app);
+  });
+  return ctx;
+}
+
+export interface AppOnSqliteFile {
+  app: FastifyInstance;
+  /** The database file, migrated before the app opened it, as `npm start` does. */
+  path: string;
+  /** Its folder, removed after the file's tests. */
+  dir: string;
+  /** A connection of its own to the same file, as another process of the app would open it. */
+  otherProcess: SqliteDb;
+}
+
+/**
+ * Registers hooks for a test file: an app (with its own local provider) on an SQLite file
+ * in a fresh folder, for what only a file shows: several connections, other processes, locks.
+ */
+export function useAppOnSqliteFile(folderPrefix: string): AppOnSqliteFile {
+  const ctx = {} as AppOnSqliteFile;
+  let provider: LocalProvider | undefined;
+  beforeAll(async () => {
+    ctx.dir = mkdtempSync(join(tmpdir(), folderPrefix));
+    ctx.path = join(ctx.dir, 'bookmarks.db');
+    ctx.otherProcess = new SqliteDb(ctx.path);
+    await migrate(ctx.otherProcess);
+    provider = await startTestProvider();
+    ctx.app = await buildTestApp(provider, { database: { engine: 'sqlite', path: ctx.path } });
+  });
+  afterAll(async () => {
+    await ctx.app?.close();
+    await ctx.otherProcess?.close();
+    await provider?.close();
+    if (ctx.dir) rmSync(ctx.dir, { recursive: true, force: true });
   });
   return ctx;
 }

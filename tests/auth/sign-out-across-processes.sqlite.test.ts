@@ -1,14 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { endSession } from '../../src/auth/ended-sessions.js';
-import { migrate } from '../../src/db/migrate.js';
-import { SqliteDb } from '../../src/db/sqlite.js';
-import type { LocalProvider } from '../../src/dev/oidc-provider.js';
-import { buildTestApp, signIn, startTestProvider } from '../helpers.js';
+import { signIn, useAppOnSqliteFile } from '../helpers.js';
 
 /**
  * On an SQLite file the reads of one turn of the event loop share a snapshot (src/db/sqlite.ts).
@@ -16,28 +10,10 @@ import { buildTestApp, signIn, startTestProvider } from '../helpers.js';
  * sign-out, which must hold at once in every process.
  */
 describe('a sign-out in another process, on one SQLite file', () => {
-  let provider: LocalProvider;
-  let app: FastifyInstance;
-  let otherProcess: SqliteDb;
-  let dir: string;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bookmarks-sign-out-'));
-    const path = join(dir, 'bookmarks.db');
-    // Migrated first, as `npm start` does before it serves.
-    otherProcess = new SqliteDb(path);
-    await migrate(otherProcess);
-    provider = await startTestProvider();
-    app = await buildTestApp(provider, { database: { engine: 'sqlite', path } });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await otherProcess?.close();
-    await provider?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const ctx = useAppOnSqliteFile('bookmarks-sign-out-');
 
   it('refuses the cookie on the next request, though a read earlier in the same turn began a snapshot before the sign-out', async () => {
+    const { app, otherProcess } = ctx;
     const cookie = await signIn(app, 'alice');
     expect((await app.inject({ url: '/dashboard', headers: { cookie } })).statusCode).toBe(200);
     const sessionId = app.decodeSecureSession(decodeURIComponent(cookie.slice('session='.length)))!.get('sessionId')!;

@@ -1,17 +1,13 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrateDatabase } from '../../src/db/client.js';
 import { counterFilePath } from '../../src/db/counter-db.js';
-import type { Queryable } from '../../src/db/database.js';
-import { migrate } from '../../src/db/migrate.js';
+import type { Db, Queryable } from '../../src/db/database.js';
 import { SqliteDb } from '../../src/db/sqlite.js';
-import type { LocalProvider } from '../../src/dev/oidc-provider.js';
 import { createToken } from '../../src/tokens/tokens.js';
-import { buildTestApp, signIn, startTestProvider } from '../helpers.js';
+import { signIn, useAppOnSqliteFile } from '../helpers.js';
 
 /**
  * Requests that only read still count a hit for the rate limits: an API GET, the sign-in page.
@@ -21,33 +17,13 @@ import { buildTestApp, signIn, startTestProvider } from '../helpers.js';
  * 120,000 bookmarks). The counters have a file of their own (src/db/counter-db.ts).
  */
 describe('rate limits on an SQLite file while a long write holds the database', () => {
-  let provider: LocalProvider;
-  let app: FastifyInstance;
-  let otherProcess: SqliteDb;
-  let dir: string;
-  let path: string;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bookmarks-counters-'));
-    path = join(dir, 'bookmarks.db');
-    // Migrated first, as `npm start` does before it serves.
-    otherProcess = new SqliteDb(path);
-    await migrate(otherProcess);
-    provider = await startTestProvider();
-    app = await buildTestApp(provider, { database: { engine: 'sqlite', path } });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await otherProcess?.close();
-    await provider?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const ctx = useAppOnSqliteFile('bookmarks-counters-');
 
   /**
    * Runs `requests` while `holder` keeps a write transaction open (as an import's store phase
    * does) and says whether it was still open when they had all answered.
    */
-  async function whileWriting<T>(holder: SqliteDb | FastifyInstance['db'], requests: () => Promise<T>): Promise<{ answers: T; stillWriting: boolean }> {
+  async function whileWriting<T>(holder: Db, requests: () => Promise<T>): Promise<{ answers: T; stillWriting: boolean }> {
     let release!: () => void;
     let began!: () => void;
     const writing = new Promise<void>((resolve) => (began = resolve));
@@ -70,6 +46,7 @@ describe('rate limits on an SQLite file while a long write holds the database', 
   }
 
   it('keeps the counters in a file of their own beside the database, made by the migration step before workers start', async () => {
+    const { app, path, dir } = ctx;
     expect(app.counterDb).not.toBe(app.db);
     expect(existsSync(counterFilePath(path))).toBe(true);
     expect(counterFilePath(path)).toBe(`${path}-rate-limits`);
@@ -84,10 +61,11 @@ describe('rate limits on an SQLite file while a long write holds the database', 
   });
 
   for (const [name, holder] of [
-    ['this process', () => app.db],
-    ['another process', () => otherProcess],
+    ['this process', () => ctx.app.db],
+    ['another process', () => ctx.otherProcess],
   ] as const) {
     it(`answers an API read and the sign-in page while ${name} holds the write lock, and still counts them`, async () => {
+      const { app } = ctx;
       const cookie = await signIn(app, 'bob');
       const { secret } = await createToken(app.db, 'bob', 'script');
       const api = () => app.inject({ url: '/api/v1/tags', headers: { authorization: `Bearer ${secret}` } });

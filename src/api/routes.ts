@@ -12,6 +12,7 @@ import { databaseRateLimitStore } from '../http/rate-limit-store.js';
 import type { Bookmark } from '../bookmarks/bookmark.js';
 import type { Db } from '../db/database.js';
 import { methodsAllowedInstead } from '../http/errors.js';
+import { recordTokenUse } from '../tokens/tokens.js';
 import { apiOwner, authenticateBearer } from './auth.js';
 import { buildOpenApi, collectRoutes, type CollectedRoute } from './openapi.js';
 import { ApiProblem, errorToProblem, problem, PROBLEM_TYPES, sendProblem } from './problem.js';
@@ -110,6 +111,13 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   });
   // Guessing tokens is hopeless (256 bits), but each guess costs a lookup: cap failures per address.
   const failedAuth = app.createRateLimit({ max: options.failedAuthPerIp, timeWindow: options.windowMs, keyGenerator: (request) => `api-failed:${request.ip}` });
+
+  // The token's last use is recorded once the answer has gone: a write, which on SQLite waits
+  // for the one writer, held by an import while it stores.
+  app.addHook('onResponse', async (request) => {
+    if (!request.apiToken) return;
+    await recordTokenUse(app.db, request.apiToken).catch((error: unknown) => request.log.warn({ err: error }, 'could not record when the token was last used'));
+  });
 
   // An instance hook runs before the limiter's route-level hook, so limits key on the token.
   app.addHook('onRequest', async (request) => {

@@ -27,12 +27,16 @@ export function counterFilePath(databasePath: string): string {
 /** Where the rate limits count: `db` itself on PostgreSQL, a file of their own on SQLite. */
 export async function openCounterDb(target: DatabaseTarget, db: Db): Promise<Db> {
   if (target.engine === 'postgres') return db;
-  const counters = new SqliteDb(counterFilePath(target.path));
+  const path = counterFilePath(target.path);
+  let counters: SqliteDb | undefined;
   try {
+    counters = new SqliteDb(path);
     for (const statement of CREATE_COUNTERS) await counters.run(statement);
+    return counters;
   } catch (error) {
-    await counters.close();
-    throw error;
+    await counters?.close().catch(() => {});
+    // Named, so that a folder the app may not write in points at the right file.
+    const { code, message } = error as { code?: string; message?: string };
+    throw new Error(`Cannot open the rate limits' file ${path}: ${[code, message].filter(Boolean).join(' ') || String(error)}`, { cause: error });
   }
-  return counters;
 }

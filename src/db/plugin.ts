@@ -26,8 +26,11 @@ export const dbPlugin = fp<{ target: DatabaseTarget }>(
       done();
     });
     app.addHook('onClose', async () => {
-      await db.close();
-      if (counterDb !== db) await counterDb.close();
+      try {
+        await db.close();
+      } finally {
+        if (counterDb !== db) await counterDb.close();
+      }
     });
   },
   { name: 'db' },

@@ -27,6 +27,8 @@ export interface TokenOwner {
   id: number;
   ownerSub: string;
   tokenHash: string;
+  /** When the token was last used, in ms, as read: recordTokenUse moves it. */
+  lastUsedAt: number | null;
 }
 
 /** 32 random bytes: far too many guesses for brute force, so a fast hash is enough. */
@@ -128,13 +130,20 @@ export async function revokeToken(db: Db, ownerSub: string, id: number): Promise
 const byHash = sql`SELECT id, owner_sub AS "ownerSub", expires_at AS "expiresAt", last_used_at AS "lastUsedAt" FROM api_tokens WHERE token_hash = ${param('hash')}`;
 const recordUse = sql`UPDATE api_tokens SET last_used_at = ${param('now')} WHERE id = ${param('id')}`;
 
-/** The owner of a live token, recording its use; null for unknown, revoked or expired secrets. */
+/** The owner of a live token; null for unknown, revoked or expired secrets. It only reads: recordTokenUse writes. */
 export async function authenticateToken(db: Db, secret: string, now = new Date()): Promise<TokenOwner | null> {
   if (!isWellFormedSecret(secret)) return null;
   const tokenHash = hashSecret(secret);
   const row = await db.get<Pick<TokenRow, 'id' | 'ownerSub' | 'expiresAt' | 'lastUsedAt'>>(byHash, { hash: tokenHash });
   if (!row) return null;
   if (row.expiresAt !== null && row.expiresAt <= now.getTime()) return null;
-  if (row.lastUsedAt === null || now.getTime() - row.lastUsedAt >= LAST_USED_PRECISION_MS) await db.run(recordUse, { id: row.id, now });
-  return { id: row.id, ownerSub: row.ownerSub, tokenHash };
+  return { id: row.id, ownerSub: row.ownerSub, tokenHash, lastUsedAt: row.lastUsedAt };
+}
+
+/**
+ * Records that the token was used at `now`, at most once a minute. The API does it once its
+ * answer has gone (src/api/routes.ts): on SQLite the write may wait for an import.
+ */
+export async function recordTokenUse(db: Db, owner: TokenOwner, now = new Date()): Promise<void> {
+  if (owner.lastUsedAt === null || now.getTime() - owner.lastUsedAt >= LAST_USED_PRECISION_MS) await db.run(recordUse, { id: owner.id, now });
 }

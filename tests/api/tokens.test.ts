@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { authenticateToken, createToken, hashSecret, listTokens, MAX_TOKENS_PER_USER, revokeToken, TooManyTokensError } from '../../src/tokens/tokens.js';
+import { authenticateToken, recordTokenUse, createToken, hashSecret, listTokens, MAX_TOKENS_PER_USER, revokeToken, TooManyTokensError } from '../../src/tokens/tokens.js';
 import { as, html, parseFragment, useSignedInApp } from '../helpers.js';
 import { createTokenViaSettings, expectProblem } from './support.js';
 
@@ -25,12 +25,21 @@ describe('token functions', () => {
     const db = ctx.app.db;
     const now = new Date('2026-01-01T00:00:00Z');
     const { token, secret } = await createToken(db, 'alice', 'cli', null, now);
-    expect(await authenticateToken(db, secret, now)).toMatchObject({ id: token.id, ownerSub: 'alice' });
+    /** As the API does: authenticate (a read), then record the use (a write, once the answer has gone). */
+    const use = async (at: Date) => {
+      const owner = (await authenticateToken(db, secret, at))!;
+      await recordTokenUse(db, owner, at);
+      return owner;
+    };
+    expect(await use(now)).toMatchObject({ id: token.id, ownerSub: 'alice', lastUsedAt: null });
     expect((await listTokens(db, 'alice'))[0]!.lastUsedAt).toEqual(now);
-    await authenticateToken(db, secret, new Date(now.getTime() + 30_000));
+    expect(await use(new Date(now.getTime() + 30_000))).toMatchObject({ lastUsedAt: now.getTime() });
     expect((await listTokens(db, 'alice'))[0]!.lastUsedAt).toEqual(now);
     const later = new Date(now.getTime() + 61_000);
-    await authenticateToken(db, secret, later);
+    await use(later);
+    expect((await listTokens(db, 'alice'))[0]!.lastUsedAt).toEqual(later);
+    // Authenticating alone writes nothing.
+    await authenticateToken(db, secret, new Date(later.getTime() + 120_000));
     expect((await listTokens(db, 'alice'))[0]!.lastUsedAt).toEqual(later);
 
     const expiring = await createToken(db, 'alice', 'short', new Date(now.getTime() + 1000), now);
@@ -203,8 +212,9 @@ describe('token lifecycle', () => {
 
     const first = await withToken('/api/v1/bookmarks', token);
     expect(first.statusCode).toBe(200);
+    // Recorded once the answer has gone.
+    await expect.poll(async () => (await listTokens(ctx.app.db, 'alice'))[0]!.lastUsedAt).toBeInstanceOf(Date);
     const [stored] = await listTokens(ctx.app.db, 'alice');
-    expect(stored!.lastUsedAt).toBeInstanceOf(Date);
 
     const page = html((await as(ctx, 'alice').get('/settings')).body);
     const row = page.querySelector(`#token-${stored!.id}`)!;

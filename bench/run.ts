@@ -237,7 +237,7 @@ async function measure(configuration: Configuration, databasePath: string, ceili
     const cookie = await signInOverHttp(app.base, USER);
     const plainHeaders = (scenario: Scenario): Record<string, string> => ({
       cookie,
-      ...(scenario.htmx ? { 'hx-request': 'true', 'hx-trigger': 'search-input' } : {}),
+      ...(scenario.htmx ? { 'hx-request': 'true', 'hx-trigger': 'search-form' } : {}),
     });
     // The data does not change during the load, so the ETag read here holds for all of it.
     const etags = new Map<Scenario, string>();

@@ -67,32 +67,30 @@ if (addFold instanceof HTMLDetailsElement) {
   });
 }
 
-/** The id of the bookmark an Undo is bringing back, while it does. */
-let restoring = '';
 // The keyboard stays in the list when a swap takes away what had focus. (An edit's Save and
-// Cancel answer with autofocus on the card's Edit.) A delete moves it to the next card's Edit,
-// or the one before, or the search box once none is left, while the card fades out.
+// Cancel answer with autofocus on the card's Edit.) A delete moves it to the Edit of the next
+// card shown as a card, or the one before, or the search box once none is left, while the card
+// fades out.
+const editOf = (card) => card?.querySelector('.card-actions a');
 document.addEventListener('htmx:afterRequest', (event) => {
   const source = event.detail.elt;
-  // An Undo that was refused (too late, saved again) brings nothing back to wait for.
-  if (source instanceof HTMLFormElement && source.dataset.restores && !event.detail.successful) restoring = '';
   if (!event.detail.successful || !(source instanceof Element) || !source.matches('button[hx-delete]')) return;
   const card = source.closest('li.card');
-  const neighbour = [card?.nextElementSibling, card?.previousElementSibling].find((element) => element?.matches('li.card'));
-  const next = neighbour?.querySelector('.card-actions a') ?? document.getElementById('search-input');
+  const sibling = (step) => {
+    for (let next = card?.[step]; next; next = next[step]) if (editOf(next)) return editOf(next);
+    return null;
+  };
+  const next = sibling('nextElementSibling') ?? sibling('previousElementSibling') ?? document.getElementById('search-input');
   if (next instanceof HTMLElement) next.focus();
 });
-// An Undo moves it to the Edit of the card it brought back, once that is in the page.
-document.addEventListener('htmx:beforeRequest', (event) => {
-  const source = event.detail.elt;
-  if (source instanceof HTMLFormElement && source.dataset.restores) restoring = source.dataset.restores;
-});
-document.addEventListener('htmx:afterSettle', () => {
-  if (!restoring) return;
-  const edit = document.querySelector(`#bookmark-${CSS.escape(restoring)} .card-actions a`);
-  if (!(edit instanceof HTMLElement)) return;
-  restoring = '';
-  edit.focus();
+// An Undo (its notice swaps itself, the list comes out of band with it) moves it to the Edit of
+// the card it brought back, or to the search box when the list does not show that card or the
+// Undo came too late.
+document.addEventListener('htmx:afterSettle', (event) => {
+  const source = event.detail.requestConfig?.elt;
+  if (!(source instanceof HTMLFormElement) || !source.dataset.restores || !(event.target instanceof Element) || event.target.id !== 'undo-notice') return;
+  const next = editOf(document.getElementById(`bookmark-${source.dataset.restores}`)) ?? document.getElementById('search-input');
+  if (next instanceof HTMLElement) next.focus();
 });
 
 document.addEventListener('click', (event) => {

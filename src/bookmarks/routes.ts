@@ -43,8 +43,8 @@ export const LIST_PAGE_SIZE = 20;
  */
 export const LIST_COUNT_UP_TO = 1_000;
 
-/** The search box's own requests (typing in it, Enter in its form), which leave the box as the user has it. */
-const SEARCH_BOX_TRIGGERS = new Set(['search-input', 'search-form']);
+/** The search box's own requests (its form sends what is typed, and Enter), which leave the box as the user has it. */
+const SEARCH_FORM_TRIGGER = 'search-form';
 
 const EMPTY_FIELDS: BookmarkFields = { url: '', title: '', description: '', tags: '' };
 
@@ -120,7 +120,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     // "Load more" appends rows; a new search replaces the whole list, and when
     // it did not come from the search box (a tag chip) the box follows.
     if (after) return reply.viewAsync('partials/bookmark-rows.njk', listView(page, search, terms));
-    const fromSearchBox = SEARCH_BOX_TRIGGERS.has(String(request.headers['hx-trigger']));
+    const fromSearchBox = request.headers['hx-trigger'] === SEARCH_FORM_TRIGGER;
     return reply.viewAsync(fromSearchBox ? 'partials/bookmark-list.njk' : 'partials/search-results.njk', listView(page, search, terms));
   });
 
@@ -156,9 +156,12 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     if (!isFragmentRequest(request)) return reply.redirect('/dashboard', 303);
     const list = await listContext(app.db, user.sub, bodyField(request.body, 'q'));
     // Saved under a search that does not show it (or, updated, dated below the first page), the list
-    // would change nowhere the user looks: the notice says it was saved.
-    const shown = list.page.items.some((card) => card.id === outcome.saved.id);
-    return reply.viewAsync('partials/bookmark-added.njk', { ...addFormView({}), focus: 'url', ...list, savedOutOfSight: shown ? undefined : toCard(outcome.saved) });
+    // would change nowhere the user looks: the notice says it was saved, beside an Undo still pending.
+    if (list.page.items.some((card) => card.id === outcome.saved.id)) return reply.viewAsync('partials/bookmark-added.njk', { ...addFormView({}), focus: 'url', ...list });
+    const undoToken = text(bodyField(request.body, 'token'));
+    const pending = undoToken ? await peekDeleted(app.db, user.sub, undoToken) : undefined;
+    const undo = pending ? { undoToken, deletedTitle: pending.title, deletedId: pending.id } : {};
+    return reply.viewAsync('partials/bookmark-added.njk', { ...addFormView({}), focus: 'url', ...list, ...undo, savedOutOfSight: toCard(outcome.saved) });
   });
 
   /** The new-bookmark page: the form, and the saved bookmark when the address is already saved. */

@@ -15,9 +15,10 @@ describe('GET /dashboard', () => {
     expect(response.statusCode).toBe(200);
     const page = html(response.body);
     for (const name of ['url', 'title', 'tags']) expect(page.querySelector(`#bookmark-form [name="${name}"]`)).not.toBeNull();
-    const search = page.querySelector('input[name="q"]')!;
+    // The box's form sends it, as typed (after a pause) and at Enter.
+    const search = page.querySelector('form#search-form:has(input[name="q"])')!;
     expect(search.getAttribute('hx-get')).toBe('/bookmarks/search');
-    expect(search.getAttribute('hx-trigger')).toContain('delay:300ms');
+    expect(search.getAttribute('hx-trigger')).toBe('submit, input changed delay:300ms');
     expect(page.querySelector('.empty-state h3')?.textContent).toBe('No bookmarks yet');
   });
 
@@ -86,6 +87,29 @@ describe('POST /bookmarks', () => {
     const shown = parseFragment((await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://shown.example/', title: 'Shown', tags: '', q: '' })).body);
     expect(shown.querySelector('#bookmark-list .card-title')?.textContent).toBe('Shown');
     expect(shown.querySelector('#undo-notice')).toBeNull();
+  });
+
+  it('htmx: the notice of a bookmark saved out of sight keeps an Undo still pending beside it, and offers Show all only under a search', async () => {
+    const doomed = await setupBookmark(ctx.app.db, 'alice', { title: 'Doomed' });
+    await as(ctx, 'alice').htmx.delete(`/bookmarks/${doomed.id}`);
+    const token = parseFragment((await as(ctx, 'alice').htmx.get('/bookmarks/undo-notice')).body).querySelector('input[name="token"]')!.getAttribute('value')!;
+    // The add form sends the pending Undo's token along (bookmark-form.njk).
+    expect(html((await as(ctx, 'alice').get('/dashboard')).body).querySelector('#bookmark-form')?.getAttribute('hx-include')).toBe('#search-input, #undo-notice [name=token]');
+    const added = parseFragment((await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://out.example/', title: 'Out of sight', tags: '', q: 'nothing-matches', token })).body);
+    const toasts = [...added.querySelectorAll('#undo-notice .toast')];
+    expect(toasts.map((toast) => toast.querySelector('span')?.textContent)).toEqual(['Deleted “Doomed”.', 'Saved “Out of sight”, not shown by this search.']);
+    expect(toasts[0]!.querySelector('input[name="token"]')?.getAttribute('value')).toBe(token);
+    // Someone else's token, or one already used, keeps no Undo in the notice.
+    const bobs = parseFragment((await as(ctx, 'bob').htmx.post('/bookmarks', { url: 'https://bob.example/', title: 'Bob’s', tags: '', q: 'nothing-matches', token })).body);
+    expect([...bobs.querySelectorAll('#undo-notice .toast span')].map((span) => span.textContent)).toEqual(['Saved “Bob’s”, not shown by this search.']);
+
+    // With no search, only an update dated below the first page is out of sight: nothing to show all of.
+    const oldest = await setupBookmark(ctx.app.db, 'alice', { url: 'https://old.example/', title: 'Old', createdAt: new Date(1000) });
+    for (let i = 0; i < LIST_PAGE_SIZE; i++) await setupBookmark(ctx.app.db, 'alice', { url: `https://new.example/${i}`, title: `New ${i}` });
+    const updated = parseFragment((await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://old.example/', title: 'Old, renamed', tags: '', q: '', update: String(oldest.id) })).body);
+    const notice = updated.querySelector('#undo-notice .toast')!;
+    expect(notice.querySelector('span')?.textContent).toBe('Saved “Old, renamed”.');
+    expect(notice.querySelector('a')).toBeNull();
   });
 
   it('plain form post: 303 to the dashboard', async () => {
@@ -177,7 +201,7 @@ describe('GET /bookmarks/search', () => {
 
   it('searches the first MAX_SEARCH_TERMS words of a long search and says so, in the list and in the empty state', async () => {
     await setupBookmark(ctx.app.db, 'alice', { title: 'one two three four five six seven eight' });
-    const long = await as(ctx, 'alice').htmx.get(`/bookmarks/search?q=${encodeURIComponent('one two three four five six seven eight nine')}`, { headers: { 'hx-trigger': 'search-input' } });
+    const long = await as(ctx, 'alice').htmx.get(`/bookmarks/search?q=${encodeURIComponent('one two three four five six seven eight nine')}`, { headers: { 'hx-trigger': 'search-form' } });
     expect(long.statusCode).toBe(200);
     const list = parseFragment(long.body);
     expect([...list.querySelectorAll('.card-title')].map((a) => a.textContent)).toEqual(['one two three four five six seven eight']);
@@ -194,7 +218,7 @@ describe('GET /bookmarks/search', () => {
     const rows: BookmarkRowValues[] = [];
     for (let i = 0; i < LIST_COUNT_UP_TO + 3; i++) rows.push({ ownerSub: 'alice', url: `https://example.com/${i}`, title: `Common ${i}`, tags: ['many'], createdAt: new Date(5000 + i) });
     await ctx.app.db.transaction((tx) => insertBookmarkRows(tx, rows));
-    const summary = async (path: string) => parseFragment((await as(ctx, 'alice').htmx.get(path, { headers: { 'hx-trigger': 'search-input' } })).body).querySelector('#list-summary')!.textContent!.trim();
+    const summary = async (path: string) => parseFragment((await as(ctx, 'alice').htmx.get(path, { headers: { 'hx-trigger': 'search-form' } })).body).querySelector('#list-summary')!.textContent!.trim();
     expect(await summary('/bookmarks/search?q=comm')).toBe('More than 1,000 matches for “comm”');
     expect(await summary('/bookmarks/search?q=')).toBe('1,005 bookmarks');
     const tagCloud = html((await as(ctx, 'alice').get('/dashboard')).body).querySelector('#tag-cloud .tag-count')!;

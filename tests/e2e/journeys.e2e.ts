@@ -118,33 +118,51 @@ describe('in Chromium with JavaScript', () => {
     await page.locator('#list-summary', { hasText: '3 bookmarks' }).waitFor();
     expect(await cardTitles(page)).toHaveLength(3);
 
-    // Enter in the box searches in place too: the page stays, and so does the cursor.
+    // Enter in the box searches in place too, at once: the page stays, and so does the cursor.
+    // Pressed right after typing, it is the one search sent, and one step of history.
     await setMarker(page);
-    await page.locator('#search-input').pressSequentially('fts');
-    await page.locator('#list-summary', { hasText: '1 match for “fts”' }).waitFor();
+    // Counts the entries htmx pushes (history.length would count from Back's position).
+    await page.evaluate(() => {
+      const push = history.pushState.bind(history);
+      const counted = window as unknown as { e2ePushes: number };
+      counted.e2ePushes = 0;
+      history.pushState = (...args: Parameters<History['pushState']>) => {
+        counted.e2ePushes++;
+        push(...args);
+      };
+    });
     const afterEnter: string[] = [];
     page.on('request', (request) => {
       if (new URL(request.url()).pathname === '/bookmarks/search') afterEnter.push(`${request.resourceType()} ${request.url()}`);
     });
     const entered = page.waitForResponse((r) => r.url() === `${session.baseUrl}/bookmarks/search?q=fts` && r.request().headers()['hx-request'] === 'true');
+    await page.locator('#search-input').pressSequentially('fts');
     await page.press('#search-input', 'Enter');
     await entered;
+    await page.locator('#list-summary', { hasText: '1 match for “fts”' }).waitFor();
     await settled(page);
+    // Longer than the typing's debounce: a search still pending would have gone by now.
+    await page.waitForTimeout(600);
     expect(await marker(page), 'Enter reloaded the page').toBe('same document');
     expect(afterEnter, 'Enter asks once, through htmx').toEqual([`xhr ${session.baseUrl}/bookmarks/search?q=fts`]);
+    expect(await page.evaluate(() => (window as unknown as { e2ePushes: number }).e2ePushes), 'history entries pushed').toBe(1);
     expect(await focusedId(page)).toBe('search-input');
     expect(await page.inputValue('#search-input')).toBe('fts');
     expect(await cardTitles(page)).toEqual(['SQLite FTS5']);
     expect(page.url()).toBe(`${session.baseUrl}/bookmarks/search?q=fts`);
   });
 
-  it('confirms a bookmark saved while the search hides it, with a way to show everything', async () => {
+  it('confirms a bookmark saved while the search hides it, beside an Undo still pending, with a way to show everything', async () => {
     const session = current();
     const page = await session.signedInPage(uniqueUser('filtered-adder'));
     await addBookmark(page, { url: 'https://htmx.org/', title: 'htmx', tags: 'hypermedia' });
+    await addBookmark(page, { url: 'https://htmx.org/docs/', title: 'htmx docs' });
     await page.locator('#search-input').pressSequentially('htmx');
-    await page.locator('#list-summary', { hasText: '1 match for “htmx”' }).waitFor();
+    await page.locator('#list-summary', { hasText: '2 matches for “htmx”' }).waitFor();
     await setMarker(page);
+    await page.getByRole('button', { name: 'Delete htmx docs' }).click();
+    const undo = page.getByRole('status').filter({ hasText: 'Deleted “htmx docs”.' });
+    await undo.waitFor();
 
     await fillBookmarkForm(page, { url: 'https://fastify.dev/', title: 'Fastify' });
     const saved = page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${session.baseUrl}/bookmarks`);
@@ -155,6 +173,11 @@ describe('in Chromium with JavaScript', () => {
     expect(await cardTitles(page), 'the search still shows what it matches').toEqual(['htmx']);
     await expect.poll(() => focusedId(page), { timeout: 5_000 }).toBe('bookmark-url');
     expect(await marker(page)).toBe('same document');
+    // Both show, one above the other, the Undo still offered.
+    await undo.waitFor();
+    const [undoBox, noticeBox] = [(await undo.boundingBox())!, (await notice.boundingBox())!];
+    expect(undoBox.y + undoBox.height, 'the two notices overlap').toBeLessThanOrEqual(noticeBox.y);
+    expect(await undo.getByRole('button', { name: 'Undo' }).isVisible()).toBe(true);
     await screenshot(page, 'desktop-light-07-saved-out-of-sight');
 
     await notice.getByRole('link', { name: 'Show all' }).click();

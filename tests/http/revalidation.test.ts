@@ -34,7 +34,7 @@ async function statementsDuring(app: FastifyInstance, work: () => Promise<unknow
 let undoToken = '';
 
 const search = (user: string, q: string, ifNoneMatch?: string) =>
-  as(ctx, user).htmx.get(`/bookmarks/search?q=${encodeURIComponent(q)}`, { headers: { 'hx-trigger': 'search-input', ...(ifNoneMatch ? { 'if-none-match': ifNoneMatch } : {}) } });
+  as(ctx, user).htmx.get(`/bookmarks/search?q=${encodeURIComponent(q)}`, { headers: { 'hx-trigger': 'search-form', ...(ifNoneMatch ? { 'if-none-match': ifNoneMatch } : {}) } });
 
 describe('pages and fragments revalidated with ETags', () => {
   it('a search fragment carries an ETag and private, no-cache; the same again is a 304 that runs no search and renders nothing', async () => {
@@ -172,16 +172,16 @@ describe('pages and fragments revalidated with ETags', () => {
   });
 
   it('every part of the request the answer depends on is in the ETag: the user, the address and the htmx headers', () => {
-    const base = { user: { sub: 'alice', name: 'Alice' }, method: 'GET', url: '/bookmarks/search?q=a', headers: { 'hx-request': 'true', 'hx-trigger': 'search-input' } };
+    const base = { user: { sub: 'alice', name: 'Alice' }, method: 'GET', url: '/bookmarks/search?q=a', headers: { 'hx-request': 'true', 'hx-trigger': 'search-form' } };
     const etag = (changes: object) => etagFor('build-1', { ...base, ...changes } as never, 3);
     const variants = [
       etag({}),
       etag({ user: { sub: 'bob', name: 'Alice' } }),
       etag({ user: { sub: 'alice', name: 'Alice B.' } }),
       etag({ url: '/bookmarks/search?q=b' }),
-      etag({ headers: { 'hx-trigger': 'search-input' } }),
+      etag({ headers: { 'hx-trigger': 'search-form' } }),
       etag({ headers: { 'hx-request': 'true' } }),
-      etag({ headers: { 'hx-request': 'true', 'hx-trigger': 'search-input', 'hx-history-restore-request': 'true' } }),
+      etag({ headers: { 'hx-request': 'true', 'hx-trigger': 'search-form', 'hx-history-restore-request': 'true' } }),
       // The separators keep parts apart: the same characters split differently are another request.
       etag({ user: { sub: 'alic', name: 'eAlice' } }),
     ];

@@ -77,7 +77,10 @@ document.addEventListener('htmx:afterRequest', (event) => {
   if (!event.detail.successful || !(source instanceof Element) || !source.matches('button[hx-delete]')) return;
   const card = source.closest('li.card');
   const sibling = (step) => {
-    for (let next = card?.[step]; next; next = next[step]) if (editOf(next)) return editOf(next);
+    for (let next = card?.[step]; next; next = next[step]) {
+      const edit = editOf(next);
+      if (edit) return edit;
+    }
     return null;
   };
   const next = sibling('nextElementSibling') ?? sibling('previousElementSibling') ?? document.getElementById('search-input');

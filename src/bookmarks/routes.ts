@@ -48,6 +48,9 @@ const SEARCH_FORM_TRIGGER = 'search-form';
 
 const EMPTY_FIELDS: BookmarkFields = { url: '', title: '', description: '', tags: '' };
 
+/** What the undo notice (partials/undo-notice.njk) needs to offer an Undo: nothing without a delete still pending. */
+const undoOffer = (token: string | undefined, deleted: Bookmark | undefined) => (deleted ? { undoToken: token, deletedTitle: deleted.title, deletedId: deleted.id } : {});
+
 /** The list for a search (one page after the cursor) and the tag list beside it. */
 async function listContext(db: Db, ownerSub: string, search: string, after?: string, alreadyRead: Pick<SearchOptions, 'ownerVersion'> = {}) {
   const terms = parseSearch(search);
@@ -108,7 +111,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     const pending = await peekDeleted(app.db, user.sub, undoToken);
     // After an Undo without JavaScript (POST /bookmarks/restore), the notice says it worked.
     const restored = !pending && request.query.restored === '1';
-    return reply.viewAsync('pages/dashboard.njk', { ...(await dashboardView(request, '')), undoToken: pending && undoToken, deletedTitle: pending?.title, deletedId: pending?.id, restored });
+    return reply.viewAsync('pages/dashboard.njk', { ...(await dashboardView(request, '')), ...undoOffer(undoToken, pending), restored });
   });
 
   app.get('/bookmarks/search', revalidated, async (request: SearchRequest, reply) => {
@@ -157,11 +160,10 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     const list = await listContext(app.db, user.sub, bodyField(request.body, 'q'));
     // Saved under a search that does not show it (or, updated, dated below the first page), the list
     // would change nowhere the user looks: the notice says it was saved, beside an Undo still pending.
-    if (list.page.items.some((card) => card.id === outcome.saved.id)) return reply.viewAsync('partials/bookmark-added.njk', { ...addFormView({}), focus: 'url', ...list });
+    const shown = list.page.items.some((card) => card.id === outcome.saved.id);
     const undoToken = text(bodyField(request.body, 'token'));
-    const pending = undoToken ? await peekDeleted(app.db, user.sub, undoToken) : undefined;
-    const undo = pending ? { undoToken, deletedTitle: pending.title, deletedId: pending.id } : {};
-    return reply.viewAsync('partials/bookmark-added.njk', { ...addFormView({}), focus: 'url', ...list, ...undo, savedOutOfSight: toCard(outcome.saved) });
+    const notice = shown ? {} : { savedOutOfSight: toCard(outcome.saved), ...undoOffer(undoToken, await peekDeleted(app.db, user.sub, undoToken)) };
+    return reply.viewAsync('partials/bookmark-added.njk', { ...addFormView({}), focus: 'url', ...list, ...notice });
   });
 
   /** The new-bookmark page: the form, and the saved bookmark when the address is already saved. */
@@ -307,7 +309,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
       // The template shows the new count, or the empty state once the last one is gone: one row tells both.
       searchBookmarks(app.db, user.sub, terms, null, 1, { countUpTo: LIST_COUNT_UP_TO }),
     ]);
-    return reply.viewAsync('partials/bookmark-deleted.njk', { undoToken: latest?.token, deletedTitle: latest?.bookmark.title, deletedId: latest?.bookmark.id, tags, ...listView(page, search, terms) });
+    return reply.viewAsync('partials/bookmark-deleted.njk', { ...undoOffer(latest?.token, latest?.bookmark), tags, ...listView(page, search, terms) });
   });
 
   app.post('/bookmarks/restore', async (request: BodyRequest, reply) => {

@@ -60,7 +60,7 @@ export async function takeDeleted(db: Db, ownerSub: string, token: string, now =
 const peek = sql`SELECT ${PENDING_COLUMNS} FROM pending_undos
   WHERE token = ${param('token')} AND owner_sub = ${param('owner')} AND expires_at > ${param('now')}`;
 
-/** The owner's deleted bookmark behind a token, left in place: for the no-JavaScript notice. */
+/** The owner's deleted bookmark behind a token, left in place: for a notice that offers its Undo again. */
 export async function peekDeleted(db: Db, ownerSub: string, token: string, now = Date.now()): Promise<Bookmark | undefined> {
   if (!UNDO_TOKEN.test(token)) return undefined;
   const row = await db.get<PendingRow>(peek, { token, owner: ownerSub, now });

@@ -27,6 +27,13 @@ document.addEventListener('keydown', (event) => {
   }
 });
 
+// A search for what the address already says (Enter pressed twice, a search sent again) replaces
+// the history entry: Back should go to the search before, not to the same one again.
+document.addEventListener('htmx:beforeHistoryUpdate', (event) => {
+  const update = event.detail.history;
+  if (update?.type === 'push' && new URL(update.path, window.location.href).href === window.location.href) update.type = 'replace';
+});
+
 // The add form's address lookup (partials/page-lookup.njk) found the page's title and
 // description: they go into the fields only while those are empty, and only while the
 // address is still the one looked up. Anything the user typed wins.

@@ -150,6 +150,16 @@ describe('in Chromium with JavaScript', () => {
     expect(await page.inputValue('#search-input')).toBe('fts');
     expect(await cardTitles(page)).toEqual(['SQLite FTS5']);
     expect(page.url()).toBe(`${session.baseUrl}/bookmarks/search?q=fts`);
+
+    // Enter again searches again, but Back still goes to the search before it, not to the same one.
+    const again = page.waitForResponse((r) => r.url() === `${session.baseUrl}/bookmarks/search?q=fts` && r.request().headers()['hx-request'] === 'true');
+    await page.press('#search-input', 'Enter');
+    await again;
+    await settled(page);
+    expect(afterEnter, 'the second Enter asks again').toHaveLength(2);
+    expect(await page.evaluate(() => (window as unknown as { e2ePushes: number }).e2ePushes), 'history entries pushed after Enter twice').toBe(1);
+    await page.goBack();
+    await page.waitForURL(`${session.baseUrl}/dashboard`);
   });
 
   it('confirms a bookmark saved while the search hides it, beside an Undo still pending, with a way to show everything', async () => {

@@ -238,6 +238,14 @@ describe('narrow phones and long titles', () => {
         expect(box.x, name).toBeGreaterThanOrEqual(0);
         expect(box.x + box.width, name).toBeLessThanOrEqual(width);
       }
+      // The search box's placeholder shows whole, beside the spinner's room.
+      const search = await page.locator('#search-input').evaluate((input: HTMLInputElement) => {
+        const style = getComputedStyle(input);
+        const context = document.createElement('canvas').getContext('2d')!;
+        context.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+        return { text: context.measureText(input.placeholder).width, room: input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) };
+      });
+      expect(search.text, `${name}: the search placeholder's width against its room`).toBeLessThanOrEqual(search.room);
       // The icon sits on the title's first line, before its first letter (it went on a line of its own).
       const placement = await cardTitled(page, title).evaluate((card) => {
         const link = card.querySelector('.card-title')!;

@@ -373,6 +373,31 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     expect(await page.locator('#bookmark-cards > li.card').count()).toBe(2);
   });
 
+  it('saves the form as typed when Enter is pressed after the duplicate notice, leaving the saved bookmark as it was', async () => {
+    const session = current();
+    session.expectErrorStatus(409, '/bookmarks');
+    const page = await session.signedInPage(uniqueUser('enter-after-duplicate'));
+    await addBookmark(page, { url: 'https://original.example.com/', title: 'Original', tags: 'keep' });
+    await fillBookmarkForm(page, { url: 'https://original.example.com/', title: 'Again' });
+    const warned = page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${session.baseUrl}/bookmarks`);
+    await page.click('#bookmark-form-button');
+    expect((await warned).status()).toBe(409);
+    await page.locator('#bookmark-form').getByRole('alert').filter({ hasText: 'You already saved this address' }).waitFor();
+
+    // The user changes the address to another page and presses Enter in the title field.
+    await page.fill('#bookmark-url', 'https://another.example.com/');
+    await page.fill('#bookmark-title', 'Another page');
+    const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url() === `${session.baseUrl}/bookmarks`);
+    const saved = page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${session.baseUrl}/bookmarks`);
+    await page.press('#bookmark-title', 'Enter');
+    expect(new URLSearchParams((await sent).postData() ?? '').has('update'), 'Enter pressed the update button').toBe(false);
+    expect((await saved).status()).toBe(200);
+    await cardTitled(page, 'Another page').waitFor();
+    expect(await cardTitles(page)).toEqual(['Another page', 'Original']);
+    expect(await chips(cardTitled(page, 'Original'))).toEqual(['keep']);
+    expect(await cardTitled(page, 'Original').locator('.card-title').getAttribute('href')).toBe('https://original.example.com/');
+  });
+
   it('imports a Firefox bookmarks file with a summary of what happened; the same file again adds nothing', async () => {
     const session = current();
     const page = await session.signedInPage(uniqueUser('importer'));

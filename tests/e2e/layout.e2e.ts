@@ -89,6 +89,30 @@ const toastOverLastCard = (page: Page): Promise<Overlap> =>
     return { toast: toast.toJSON() as DOMRect, covered };
   });
 
+/** Form controls and buttons that stick out of their panel, or lie over one another. */
+const controlsOutOfPlace = (page: Page): Promise<string[]> =>
+  page.evaluate(() => {
+    const name = (element: Element): string => `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''} “${(element.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 30)}”`;
+    const problems: string[] = [];
+    // A panel laid out as its children alone (display: contents, the add form's on a phone, whose fold is the box) has no box.
+    for (const panel of document.querySelectorAll('.panel, .add-fold[open]')) {
+      const edge = panel.getBoundingClientRect();
+      if (edge.width === 0) continue;
+      const controls = [...panel.querySelectorAll('input:not([type="hidden"]), select, textarea, button, a.button')]
+        .map((element) => ({ element, box: element.getBoundingClientRect() }))
+        .filter(({ element, box }) => box.width > 0 && box.height > 0 && element.checkVisibility({ visibilityProperty: true }));
+      for (const [i, { element, box }] of controls.entries()) {
+        if (box.left < edge.left - 0.5 || box.right > edge.right + 0.5) problems.push(`${name(element)} sticks out of its panel`);
+        for (const other of controls.slice(i + 1)) {
+          const across = Math.min(box.right, other.box.right) - Math.max(box.left, other.box.left);
+          const down = Math.min(box.bottom, other.box.bottom) - Math.max(box.top, other.box.top);
+          if (across > 1 && down > 1) problems.push(`${name(element)} and ${name(other.element)} overlap`);
+        }
+      }
+    }
+    return problems;
+  });
+
 /** Until htmx has settled a swap it has not wired the new content's hx-* links: a click there would navigate. */
 const editFormSettled = (page: Page): Promise<void> =>
   expect
@@ -124,9 +148,11 @@ async function tour(session: Session, name: string, options: BrowserContextOptio
   const scheme = options.colorScheme;
   const overflowing: string[] = [];
   const offTheme: string[] = [];
+  const misplaced: string[] = [];
   const check = async (step: string): Promise<void> => {
     await screenshot(page, `${name}-${step}`);
     if (await hasHorizontalOverflow(page)) overflowing.push(step);
+    misplaced.push(...(await controlsOutOfPlace(page)).map((problem) => `${step}: ${problem}`));
     offTheme.push(...(await themeProblems(page, scheme)).map((problem) => `${step}: ${problem}`));
     expect(await page.locator('body').innerText(), `markup shown as text at ${step}`).not.toMatch(/<\/?[a-z]+[\s>]/);
   };
@@ -217,6 +243,7 @@ async function tour(session: Session, name: string, options: BrowserContextOptio
   await check('15-not-found');
 
   expect(overflowing, `pages wider than the ${name} viewport`).toEqual([]);
+  expect(misplaced, `controls out of place in the ${name} viewport`).toEqual([]);
   expect(offTheme, `pages not in the ${scheme} theme`).toEqual([]);
 }
 
@@ -238,14 +265,8 @@ describe('narrow phones and long titles', () => {
         expect(box.x, name).toBeGreaterThanOrEqual(0);
         expect(box.x + box.width, name).toBeLessThanOrEqual(width);
       }
-      // The search box's placeholder shows whole, beside the spinner's room.
-      const search = await page.locator('#search-input').evaluate((input: HTMLInputElement) => {
-        const style = getComputedStyle(input);
-        const context = document.createElement('canvas').getContext('2d')!;
-        context.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
-        return { text: context.measureText(input.placeholder).width, room: input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) };
-      });
-      expect(search.text, `${name}: the search placeholder's width against its room`).toBeLessThanOrEqual(search.room);
+      const fit = await placeholderFit(page);
+      expect(fit.width, `${name}: the placeholder “${fit.text}” is cut off`).toBeLessThanOrEqual(fit.room);
       // The icon sits on the title's first line, before its first letter (it went on a line of its own).
       const placement = await cardTitled(page, title).evaluate((card) => {
         const link = card.querySelector('.card-title')!;
@@ -259,6 +280,15 @@ describe('narrow phones and long titles', () => {
       expect(placement.iconMiddle, name).toBeLessThan(placement.lineBottom);
       expect(placement.iconRight, name).toBeLessThanOrEqual(placement.lineLeft + 1);
       await screenshot(page, `layout-long-title-${name.replaceAll(' ', '-')}`);
+      // Its undo toast is cut with an ellipsis inside the screen, the Undo whole (it was as wide as the title).
+      await page.getByRole('button', { name: `Delete ${title}` }).click();
+      const toast = page.locator('#undo-notice .toast');
+      await toast.waitFor();
+      for (const [what, box] of [['toast', await toast.boundingBox()], ['Undo', await toast.getByRole('button', { name: 'Undo' }).boundingBox()]] as const) {
+        expect(box!.x, `${name}: the ${what}'s left edge`).toBeGreaterThanOrEqual(0);
+        expect(box!.x + box!.width, `${name}: the ${what}'s right edge`).toBeLessThanOrEqual(width);
+      }
+      await screenshot(page, `layout-long-title-toast-${name.replaceAll(' ', '-')}`, { fullPage: false });
       await page.context().close();
     }
   });
@@ -274,4 +304,7 @@ describe('layout on every page', () => {
       await tour(current(), `desktop-${scheme}-tour`, { ...DESKTOP, colorScheme: scheme });
     });
   }
+  it('fits a 320 px phone without sideways scrolling or controls out of place', async () => {
+    await tour(current(), 'phone-320', { ...PHONE, viewport: { width: 320, height: 700 }, colorScheme: 'light' });
+  });
 });

@@ -27,6 +27,18 @@ document.addEventListener('keydown', (event) => {
   }
 });
 
+// Ctrl+Z (⌘Z on a Mac) takes back the delete the toast offers to undo: for the keyboard its Undo
+// comes after every card. In a text field the keys keep undoing typing.
+document.addEventListener('keydown', (event) => {
+  if (event.key.toLowerCase() !== 'z' || !(event.ctrlKey || event.metaKey) || event.shiftKey || event.altKey || event.defaultPrevented) return;
+  const target = event.target instanceof Element ? event.target : null;
+  if (target?.closest('input, textarea, select, [contenteditable]')) return;
+  const undo = document.querySelector('#undo-notice form[data-restores] button[type="submit"]');
+  if (!(undo instanceof HTMLButtonElement) || !undo.checkVisibility({ visibilityProperty: true })) return;
+  event.preventDefault();
+  undo.click();
+});
+
 // A search for what the address already says (Enter pressed twice, a search sent again) replaces
 // the history entry: Back should go to the search before, not to the same one again.
 document.addEventListener('htmx:beforeHistoryUpdate', (event) => {

@@ -124,7 +124,9 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     // it did not come from the search box (a tag chip) the box follows.
     if (after) return reply.viewAsync('partials/bookmark-rows.njk', listView(page, search, terms));
     const fromSearchBox = request.headers['hx-trigger'] === SEARCH_FORM_TRIGGER;
-    return reply.viewAsync(fromSearchBox ? 'partials/bookmark-list.njk' : 'partials/search-results.njk', listView(page, search, terms));
+    // A search cleared is the dashboard again, in the address bar and history too.
+    if (!search) reply.header('hx-push-url', '/dashboard');
+    return reply.viewAsync(fromSearchBox ? 'partials/bookmark-list.njk' : 'partials/search-results.njk', { ...listView(page, search, terms), titled: true });
   });
 
   /**

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
+import { encodeCursor, searchBookmarks } from '../../src/bookmarks/search-plans.js';
 import { MAX_SEARCH_TERMS, parseSearch } from '../../src/bookmarks/search-syntax.js';
 import { LIST_COUNT_UP_TO, LIST_PAGE_SIZE } from '../../src/bookmarks/routes.js';
 import { insertBookmarkRows, type BookmarkRowValues } from '../../src/bookmarks/commands.js';
@@ -197,6 +197,24 @@ describe('GET /bookmarks/search', () => {
     const response = await as(ctx, 'alice').htmx.get(`/bookmarks/search?q=${encodeURIComponent(q)}`);
     expect(response.statusCode).toBe(200);
     expect(await count('alice')).toBe(2);
+  });
+
+  it('names a search in the document title of its fragment, escaped, and sends a cleared search to the dashboard in the address bar', async () => {
+    for (const trigger of ['search-form', 'tag-link']) {
+      const searched = await as(ctx, 'alice').htmx.get(`/bookmarks/search?q=${encodeURIComponent('<b>driz')}`, { headers: { 'hx-trigger': trigger } });
+      expect(searched.statusCode).toBe(200);
+      expect(searched.body.trimStart().slice(0, 40)).toBe('<title>&lt;b&gt;driz · Bookmarks</title>');
+      expect(searched.headers['hx-push-url']).toBeUndefined();
+      const cleared = await as(ctx, 'alice').htmx.get('/bookmarks/search?q=', { headers: { 'hx-trigger': trigger } });
+      expect(cleared.body.trimStart().slice(0, 24)).toBe('<title>Bookmarks</title>');
+      expect(cleared.headers['hx-push-url']).toBe('/dashboard');
+    }
+    // The page's own title is the same, and "Load more" rows carry none.
+    expect(html((await as(ctx, 'alice').get('/bookmarks/search?q=driz')).body).querySelector('title')!.textContent).toBe('driz · Bookmarks');
+    const first = await searchBookmarks(ctx.app.db, 'alice', parseSearch(''), null, 1);
+    const more = await as(ctx, 'alice').htmx.get(`/bookmarks/search?q=&after=${encodeCursor(first.next!)}`);
+    expect(more.statusCode).toBe(200);
+    expect(more.body).not.toContain('<title>');
   });
 
   it('searches the first MAX_SEARCH_TERMS words of a long search and says so, in the list and in the empty state', async () => {

@@ -96,6 +96,8 @@ describe('in Chromium with JavaScript', () => {
     expect(searches.length, searchEntries()).toBeLessThanOrEqual(2);
     expect(await cardTitles(page)).toEqual(['Drizzle ORM']);
     expect(page.url()).toBe(`${session.baseUrl}/bookmarks/search?q=drizzle`);
+    // The title names the search, as the page reloaded does, so history's entries tell searches apart.
+    expect(await page.title()).toBe('drizzle · Bookmarks');
     await screenshot(page, 'desktop-light-05-search');
 
     await page.reload();
@@ -107,11 +109,15 @@ describe('in Chromium with JavaScript', () => {
     await cleared;
     await page.locator('#list-summary', { hasText: '3 bookmarks' }).waitFor();
     expect(await cardTitles(page)).toEqual(['SQLite FTS5', 'htmx', 'Drizzle ORM']);
+    // Cleared, it is the dashboard again.
+    await expect.poll(() => page.url()).toBe(`${session.baseUrl}/dashboard`);
+    expect(await page.title()).toBe('Bookmarks');
 
     await page.goBack();
     await page.waitForURL(`${session.baseUrl}/bookmarks/search?q=drizzle`);
     await page.locator('#list-summary', { hasText: '1 match for “drizzle”' }).waitFor();
     expect(await cardTitles(page)).toEqual(['Drizzle ORM']);
+    expect(await page.title()).toBe('drizzle · Bookmarks');
 
     await page.goBack();
     await page.waitForURL(`${session.baseUrl}/dashboard`);

@@ -39,6 +39,22 @@ document.addEventListener('keydown', (event) => {
   undo.click();
 });
 
+// A search or a tag link replaces the whole list, and with it any card open for editing: changes
+// not yet saved are asked about first (OK discards them; Cancel keeps them and sends nothing).
+document.addEventListener('htmx:beforeRequest', (event) => {
+  if (event.detail.target?.id !== 'bookmark-list') return;
+  for (const form of document.querySelectorAll('#bookmark-list form.bookmark-edit')) {
+    const changed = [...form.elements].some(
+      (field) => (field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement) && field.type !== 'hidden' && field.value !== field.defaultValue,
+    );
+    if (!changed) continue;
+    const title = form.elements.namedItem('title');
+    const name = title instanceof HTMLInputElement && title.defaultValue ? `“${title.defaultValue}”` : 'this bookmark';
+    if (!window.confirm(`Discard your changes to ${name}?`)) event.preventDefault();
+    return;
+  }
+});
+
 // A search for what the address already says (Enter pressed twice, a search sent again) replaces
 // the history entry: Back should go to the search before, not to the same one again.
 document.addEventListener('htmx:beforeHistoryUpdate', (event) => {

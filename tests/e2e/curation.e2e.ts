@@ -373,6 +373,63 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     expect(await page.locator('#bookmark-cards > li.card').count()).toBe(2);
   });
 
+  it('asks before a search throws away changes not yet saved in a card open for editing, and sends nothing when told to keep them', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('edit-then-search'));
+    await addBookmark(page, { url: 'https://htmx.org/docs/', title: 'htmx documentation' });
+    await addBookmark(page, { url: 'https://fastify.dev/', title: 'Fastify' });
+    const searches: string[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/bookmarks/search') searches.push(request.url());
+    });
+    const dialogs: string[] = [];
+    let answer: 'accept' | 'dismiss' = 'dismiss';
+    page.on('dialog', async (dialog) => {
+      dialogs.push(dialog.message());
+      await (answer === 'accept' ? dialog.accept() : dialog.dismiss());
+    });
+    const editForm = page.locator('#bookmark-list form.bookmark-edit');
+
+    // Open but unchanged: the search goes ahead without a question.
+    await settled(page);
+    await page.getByRole('link', { name: 'Edit htmx documentation' }).click();
+    await editForm.waitFor();
+    await settled(page);
+    const searched = page.waitForResponse((r) => r.url() === `${session.baseUrl}/bookmarks/search?q=fast`);
+    await page.locator('#search-input').pressSequentially('fast');
+    await searched;
+    await page.locator('#list-summary', { hasText: '1 match for “fast”' }).waitFor();
+    expect(dialogs).toEqual([]);
+    expect(await editForm.count()).toBe(0);
+
+    await page.fill('#search-input', '');
+    await page.locator('#list-summary', { hasText: '2 bookmarks' }).waitFor();
+    await settled(page);
+    await page.getByRole('link', { name: 'Edit htmx documentation' }).click();
+    await editForm.waitFor();
+    await settled(page);
+    await editForm.locator('input[name="title"]').fill('htmx reference');
+    const before = searches.length;
+    // Kept: no search is sent, and the change is still there.
+    await page.locator('#search-input').pressSequentially('fast');
+    await expect.poll(() => dialogs.length, { timeout: 5_000 }).toBe(1);
+    expect(dialogs[0]).toBe('Discard your changes to “htmx documentation”?');
+    await page.waitForTimeout(600);
+    expect(searches.slice(before), 'searches sent after Cancel').toEqual([]);
+    expect(await editForm.locator('input[name="title"]').inputValue()).toBe('htmx reference');
+    // Discarded: the search goes ahead.
+    answer = 'accept';
+    const discarded = page.waitForResponse((r) => r.url() === `${session.baseUrl}/bookmarks/search?q=fastify`);
+    await page.locator('#search-input').pressSequentially('ify');
+    await discarded;
+    await page.locator('#list-summary', { hasText: '1 match for “fastify”' }).waitFor();
+    expect(dialogs).toHaveLength(2);
+    expect(await editForm.count()).toBe(0);
+    await page.fill('#search-input', '');
+    await page.locator('#list-summary', { hasText: '2 bookmarks' }).waitFor();
+    expect(await cardTitles(page)).toEqual(['Fastify', 'htmx documentation']);
+  });
+
   it('saves the form as typed when Enter is pressed after the duplicate notice, leaving the saved bookmark as it was', async () => {
     const session = current();
     session.expectErrorStatus(409, '/bookmarks');

@@ -4,6 +4,7 @@ import type { Db } from '../db/database.js';
 import { NotFoundError, renderError } from '../http/errors.js';
 import { isFragmentRequest } from '../http/htmx.js';
 import { bodyField, parseId, text } from '../http/params.js';
+import { listPathFrom, withParam } from '../http/return-to.js';
 import { describeFetchFailure } from '../fetch/index.js';
 import { bookmarkIdParam, ownedBookmark } from './access.js';
 import { deleteBookmark, restoreBookmark, saveBookmarkChanges, saveNewBookmark } from './commands.js';
@@ -91,6 +92,7 @@ function addFormView(form: AddFormState) {
 }
 
 export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
+  const appOrigin = new URL(app.config.appBaseUrl).origin;
   app.addHook('preHandler', requireUser);
 
   /** Everything the dashboard page shows, for the search text, the add form's state and an optional page cursor. */
@@ -105,19 +107,21 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   const revalidated = { config: { revalidate: true } };
   const revalidatedWithoutUndo = { config: { revalidate: (request: FastifyRequest) => (request.query as { undo?: unknown }).undo === undefined } };
 
-  app.get('/dashboard', revalidatedWithoutUndo, async (request: SearchRequest, reply) => {
+  /** The dashboard page, or a search's: after a delete without JavaScript with its Undo, after that Undo saying it worked. */
+  async function dashboardPage(request: SearchRequest, reply: FastifyReply, search: string, after?: string) {
     const user = currentUser(request);
     const undoToken = text(request.query.undo);
     const pending = await peekDeleted(app.db, user.sub, undoToken);
-    // After an Undo without JavaScript (POST /bookmarks/restore), the notice says it worked.
     const restored = !pending && request.query.restored === '1';
-    return reply.viewAsync('pages/dashboard.njk', { ...(await dashboardView(request, '')), ...undoOffer(undoToken, pending), restored });
-  });
+    return reply.viewAsync('pages/dashboard.njk', { ...(await dashboardView(request, search, {}, after)), ...undoOffer(undoToken, pending), restored });
+  }
 
-  app.get('/bookmarks/search', revalidated, async (request: SearchRequest, reply) => {
+  app.get('/dashboard', revalidatedWithoutUndo, (request: SearchRequest, reply) => dashboardPage(request, reply, ''));
+
+  app.get('/bookmarks/search', revalidatedWithoutUndo, async (request: SearchRequest, reply) => {
     const search = text(request.query.q);
     const after = text(request.query.after) || undefined;
-    if (!isFragmentRequest(request)) return reply.viewAsync('pages/dashboard.njk', await dashboardView(request, search, {}, after));
+    if (!isFragmentRequest(request)) return dashboardPage(request, reply, search, after);
     const terms = parseSearch(search);
     const page = await searchBookmarks(app.db, currentUser(request).sub, terms, decodeCursor(after), LIST_PAGE_SIZE, { ownerVersion: request.ownerVersion, countUpTo: LIST_COUNT_UP_TO });
     // "Load more" appends rows; a new search replaces the whole list, and when
@@ -253,7 +257,9 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   app.get('/bookmarks/:id/edit', revalidated, async (request, reply) => {
     const bookmark = await ownedBookmark(app.db, request);
     const view = { user: currentUser(request), bookmark: toCard(bookmark), fields: editFields(bookmark), errors: {}, focus: 'url' };
-    return reply.viewAsync(isFragmentRequest(request) ? 'partials/bookmark-edit.njk' : 'pages/edit.njk', view);
+    if (isFragmentRequest(request)) return reply.viewAsync('partials/bookmark-edit.njk', view);
+    // Without JavaScript the edit has a page of its own: Save and Cancel go back to the list it came from.
+    return reply.viewAsync('pages/edit.njk', { ...view, back: listPathFrom(request.headers.referer, appOrigin) });
   });
 
   /** Shared by PUT (htmx) and POST …/edit (no JavaScript). */
@@ -261,9 +267,10 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     const user = currentUser(request);
     const existing = await ownedBookmark(app.db, request);
     const fields = readBookmarkFields(request.body);
+    const back = listPathFrom(bodyField(request.body, 'back'), appOrigin);
     const refuse = (errors: FieldErrors) => {
       reply.code(422);
-      const view = { user, bookmark: toCard(existing), fields, errors, focus: firstErrorField(errors) };
+      const view = { user, bookmark: toCard(existing), fields, errors, focus: firstErrorField(errors), back };
       return reply.viewAsync(isFragmentRequest(request) ? 'partials/bookmark-edit.njk' : 'pages/edit.njk', view);
     };
     const result = validateBookmark(fields);
@@ -273,7 +280,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     if ('duplicate' in outcome) return refuse({ url: `You already saved this address as “${outcome.duplicate.title}”.` });
     const updated = outcome.saved;
     if (updated.url !== existing.url) await keepIcon(app, request, user.sub, new URL(updated.url));
-    if (!isFragmentRequest(request)) return reply.redirect('/dashboard', 303);
+    if (!isFragmentRequest(request)) return reply.redirect(back, 303);
     return reply.viewAsync('partials/bookmark-saved.njk', { bookmark: toCard(updated), tags: await listTags(app.db, user.sub, TAG_CLOUD_SIZE) });
   }
   app.put('/bookmarks/:id', saveEdit);
@@ -297,7 +304,8 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   // The same delete for browsers without JavaScript, which can only GET and POST.
   app.post('/bookmarks/:id/delete', async (request, reply) => {
     const token = await deleteRequestedBookmark(request);
-    return reply.redirect(`/dashboard?undo=${token}`, 303);
+    // Back to the list the card was in (a search stays searched), with the Undo.
+    return reply.redirect(withParam(listPathFrom(request.headers.referer, appOrigin), 'undo', token), 303);
   });
 
   app.get('/bookmarks/undo-notice', async (request: SearchRequest, reply) => {
@@ -327,7 +335,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
       if (isFragmentRequest(request)) return reply.code(409).viewAsync('partials/undo-notice.njk', { notRestored: message });
       return renderError(request, reply, 409, message, 'Already saved again');
     }
-    if (!isFragmentRequest(request)) return reply.redirect('/dashboard?restored=1', 303);
+    if (!isFragmentRequest(request)) return reply.redirect(withParam(listPathFrom(request.headers.referer, appOrigin), 'restored', '1'), 303);
     return reply.viewAsync('partials/bookmark-restored.njk', await listContext(app.db, user.sub, bodyField(request.body, 'q')));
   });
 }

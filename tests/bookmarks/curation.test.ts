@@ -4,7 +4,7 @@ import { findBookmark, listTags } from '../../src/bookmarks/queries.js';
 import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import { equivalentUrls, sameUrlKey } from '../../src/bookmarks/urls.js';
-import { as, html, ownedBookmarks, parseFragment, setupBookmark, useSignedInApp } from '../helpers.js';
+import { as, html, ownedBookmarks, parseFragment, setupBookmark, TEST_BASE_URL, useSignedInApp } from '../helpers.js';
 
 const ctx = useSignedInApp();
 
@@ -57,6 +57,52 @@ describe('edit in place', () => {
     const invalid = await as(ctx, 'alice').post(`/bookmarks/${bookmark.id}/edit`, { url: '', title: 'x', tags: '' });
     expect(invalid.statusCode).toBe(422);
     expect(html(invalid.body).querySelector(`#edit-${bookmark.id}-url-error`)).not.toBeNull();
+  });
+
+  it('plain forms go back to the search they came from: an edit\'s Save and Cancel, a delete with its Undo, and the Undo itself', async () => {
+    const beta = await setupBookmark(ctx.app.db, 'alice', { title: 'Beta one', url: 'https://example.com/beta-1' });
+    await setupBookmark(ctx.app.db, 'alice', { title: 'Beta two', url: 'https://example.com/beta-2' });
+    await setupBookmark(ctx.app.db, 'alice', { title: 'Gamma', url: 'https://example.com/gamma' });
+    const fromSearch = { headers: { referer: `${TEST_BASE_URL}/bookmarks/search?q=beta+t` } };
+    const searchPath = '/bookmarks/search?q=beta+t';
+
+    const editPage = html((await as(ctx, 'alice').get(`/bookmarks/${beta.id}/edit`, fromSearch)).body);
+    expect(editPage.querySelector('input[name="back"]')?.getAttribute('value')).toBe(searchPath);
+    expect(editPage.querySelector('a.edit-cancel')?.getAttribute('href')).toBe(searchPath);
+    const fields = { url: 'https://example.com/beta-1', title: 'Beta three', tags: '' };
+    const saved = await as(ctx, 'alice').post(`/bookmarks/${beta.id}/edit`, { ...fields, back: searchPath });
+    expect([saved.statusCode, saved.headers.location]).toEqual([303, searchPath]);
+    const refused = await as(ctx, 'alice').post(`/bookmarks/${beta.id}/edit`, { ...fields, url: '', back: searchPath });
+    expect(refused.statusCode).toBe(422);
+    expect(html(refused.body).querySelector('input[name="back"]')?.getAttribute('value')).toBe(searchPath);
+    // Only a list of this app: another site, or another page, is the dashboard.
+    for (const back of ['https://evil.example/bookmarks/search?q=x', '//evil.example/dashboard', '/settings', 'javascript:alert(1)', '']) {
+      const elsewhere = await as(ctx, 'alice').post(`/bookmarks/${beta.id}/edit`, { ...fields, back });
+      expect([back, elsewhere.statusCode, elsewhere.headers.location]).toEqual([back, 303, '/dashboard']);
+    }
+    // Opened from elsewhere (no Referer, another site's), the edit page goes back to the dashboard.
+    for (const referer of [undefined, 'https://evil.example/bookmarks/search?q=x']) {
+      const page = html((await as(ctx, 'alice').get(`/bookmarks/${beta.id}/edit`, { headers: { referer } })).body);
+      expect(page.querySelector('a.edit-cancel')?.getAttribute('href')).toBe('/dashboard');
+    }
+
+    const deleted = await as(ctx, 'alice').post(`/bookmarks/${beta.id}/delete`, undefined, fromSearch);
+    expect(deleted.statusCode).toBe(303);
+    const afterDelete = new URL(String(deleted.headers.location), TEST_BASE_URL);
+    expect([afterDelete.pathname, afterDelete.searchParams.get('q')]).toEqual(['/bookmarks/search', 'beta t']);
+    const token = afterDelete.searchParams.get('undo')!;
+    const shown = await as(ctx, 'alice').get(`${afterDelete.pathname}${afterDelete.search}`);
+    expect(shown.headers.etag, 'a page with an Undo that runs out is not kept').toBeUndefined();
+    const page = html(shown.body);
+    expect(page.querySelector('#search-input')?.getAttribute('value')).toBe('beta t');
+    expect([...page.querySelectorAll('.card-title')].map((link) => link.textContent)).toEqual(['Beta two']);
+    expect(page.querySelector('#undo-notice input[name="token"]')?.getAttribute('value')).toBe(token);
+
+    const undone = await as(ctx, 'alice').post('/bookmarks/restore', { token }, { headers: { referer: `${TEST_BASE_URL}${afterDelete.pathname}${afterDelete.search}` } });
+    expect([undone.statusCode, undone.headers.location]).toEqual([303, `${searchPath}&restored=1`]);
+    const restored = html((await as(ctx, 'alice').get(String(undone.headers.location))).body);
+    expect(restored.querySelector('#undo-notice')?.textContent).toContain('Bookmark restored.');
+    expect([...restored.querySelectorAll('.card-title')].map((link) => link.textContent)).toEqual(['Beta two', 'Beta three']);
   });
 
   it('another user\'s id is a 404 for every edit route, and nothing changes', async () => {

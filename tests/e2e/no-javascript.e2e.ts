@@ -58,20 +58,31 @@ describe('in Chromium with JavaScript turned off', () => {
     expect(await page.inputValue('#search-input')).toBe('progressive');
     await screenshot(page, 'nojs-03-search');
 
+    // A delete, its Undo and an edit go back to the search they were made from.
     await page.getByRole('button', { name: 'Delete Progressive enhancement' }).click();
-    // Without JavaScript the notice says only "Deleted.": GET /dashboard?undo= does not look up the title.
-    await page.getByRole('status').filter({ hasText: 'Deleted' }).waitFor();
-    expect(page.url()).toMatch(/\/dashboard\?undo=/);
-    expect(await cardTitles(page)).toEqual(['Plain forms, edited']);
+    await page.getByRole('status').filter({ hasText: 'Deleted “Progressive enhancement”.' }).waitFor();
+    expect(page.url()).toMatch(new RegExp(`^${session.baseUrl}/bookmarks/search\\?q=progressive&undo=`));
+    expect(await page.inputValue('#search-input')).toBe('progressive');
+    expect(await cardTitles(page)).toEqual([]);
     await screenshot(page, 'nojs-04-deleted');
 
     await page.getByRole('button', { name: 'Undo', exact: true }).click();
     await cardTitled(page, 'Progressive enhancement').waitFor();
-    expect(page.url()).toBe(`${session.baseUrl}/dashboard?restored=1`);
+    expect(page.url()).toBe(`${session.baseUrl}/bookmarks/search?q=progressive&restored=1`);
     // The page says so, as the htmx notice does.
     await page.getByRole('status').filter({ hasText: 'Bookmark restored.' }).waitFor();
-    expect(await cardTitles(page)).toEqual(['Progressive enhancement', 'Plain forms, edited']);
+    expect(await cardTitles(page)).toEqual(['Progressive enhancement']);
     await screenshot(page, 'nojs-05-restored');
+
+    await page.getByRole('link', { name: 'Edit Progressive enhancement' }).click();
+    await page.getByRole('heading', { name: 'Edit bookmark' }).waitFor();
+    await title.fill('Progressive enhancement, edited');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await cardTitled(page, 'Progressive enhancement, edited').waitFor();
+    expect(page.url()).toBe(`${session.baseUrl}/bookmarks/search?q=progressive`);
+    expect(await cardTitles(page)).toEqual(['Progressive enhancement, edited']);
+    await page.goto(`${session.baseUrl}/dashboard`);
+    expect(await cardTitles(page)).toEqual(['Progressive enhancement, edited', 'Plain forms, edited']);
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Yes, sign me out' }).click();

@@ -55,6 +55,16 @@ document.addEventListener('htmx:beforeRequest', (event) => {
   }
 });
 
+// An add or an Undo brings the list anew, out of band: a card open for editing stays open, with
+// what was typed in it, wherever the new list still shows that bookmark.
+document.addEventListener('htmx:oobBeforeSwap', (event) => {
+  const { target, fragment } = event.detail;
+  if (!(target instanceof Element) || target.id !== 'bookmark-list' || !fragment) return;
+  for (const editing of target.querySelectorAll('li.card-editing')) {
+    fragment.querySelector(`#${CSS.escape(editing.id)}`)?.replaceWith(editing);
+  }
+});
+
 // A search for what the address already says (Enter pressed twice, a search sent again) replaces
 // the history entry: Back should go to the search before, not to the same one again.
 document.addEventListener('htmx:beforeHistoryUpdate', (event) => {

@@ -430,6 +430,27 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     expect(await cardTitles(page)).toEqual(['Fastify', 'htmx documentation']);
   });
 
+  it('keeps a card open for editing, with what was typed, when an add brings the list anew', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('edit-then-add'));
+    await addBookmark(page, { url: 'https://htmx.org/docs/', title: 'htmx documentation' });
+    await settled(page);
+    await page.getByRole('link', { name: 'Edit htmx documentation' }).click();
+    const editForm = page.locator('#bookmark-list form.bookmark-edit');
+    await editForm.waitFor();
+    await settled(page);
+    await editForm.locator('input[name="title"]').fill('htmx reference, half typed');
+
+    await addBookmark(page, { url: 'https://fastify.dev/', title: 'Fastify' });
+    expect(await page.locator('#list-summary').textContent()).toContain('2 bookmarks');
+    expect(await editForm.count(), 'the edit is still open').toBe(1);
+    expect(await editForm.locator('input[name="title"]').inputValue()).toBe('htmx reference, half typed');
+    // And it still saves.
+    await editForm.getByRole('button', { name: 'Save', exact: true }).click();
+    await cardTitled(page, 'htmx reference, half typed').waitFor();
+    expect(await cardTitles(page)).toEqual(['Fastify', 'htmx reference, half typed']);
+  });
+
   it('saves the form as typed when Enter is pressed after the duplicate notice, leaving the saved bookmark as it was', async () => {
     const session = current();
     session.expectErrorStatus(409, '/bookmarks');

@@ -30,7 +30,9 @@ document.addEventListener('keydown', (event) => {
 // Ctrl+Z (⌘Z on a Mac) takes back the delete the toast offers to undo: for the keyboard its Undo
 // comes after every card. In a text field the keys keep undoing typing.
 document.addEventListener('keydown', (event) => {
-  if (event.key.toLowerCase() !== 'z' || !(event.ctrlKey || event.metaKey) || event.shiftKey || event.altKey || event.defaultPrevented) return;
+  // By the key's place too (code), so other keyboard layouts than Latin ones have it.
+  const z = event.code === 'KeyZ' || event.key.toLowerCase() === 'z';
+  if (!z || event.repeat || !(event.ctrlKey || event.metaKey) || event.shiftKey || event.altKey || event.defaultPrevented) return;
   const target = event.target instanceof Element ? event.target : null;
   if (target?.closest('input, textarea, select, [contenteditable]')) return;
   const undo = document.querySelector('#undo-notice form[data-restores] button[type="submit"]');
@@ -57,11 +59,20 @@ document.addEventListener('htmx:beforeRequest', (event) => {
 
 // An add or an Undo brings the list anew, out of band: a card open for editing stays open, with
 // what was typed in it, wherever the new list still shows that bookmark.
+// Not when the bookmark itself changed meanwhile (the add updated it): then its new card shows.
+const textOf = (element) => element?.textContent ?? '';
+const unchangedSince = (editing, card) => {
+  const field = (name) => editing.querySelector(`form.bookmark-edit [name="${name}"]`)?.defaultValue ?? null;
+  const tags = [...card.querySelectorAll('.tags .tag')].map(textOf).join(', ');
+  return field('url') === textOf(card.querySelector('.card-url')) && field('title') === textOf(card.querySelector('.card-title'))
+    && field('description') === textOf(card.querySelector('.card-description')) && field('tags') === tags;
+};
 document.addEventListener('htmx:oobBeforeSwap', (event) => {
   const { target, fragment } = event.detail;
   if (!(target instanceof Element) || target.id !== 'bookmark-list' || !fragment) return;
   for (const editing of target.querySelectorAll('li.card-editing')) {
-    fragment.querySelector(`#${CSS.escape(editing.id)}`)?.replaceWith(editing);
+    const card = fragment.querySelector(`#${CSS.escape(editing.id)}`);
+    if (card && unchangedSince(editing, card)) card.replaceWith(editing);
   }
 });
 

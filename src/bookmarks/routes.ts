@@ -254,7 +254,8 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     return reply.viewAsync('partials/bookmark-card.njk', { bookmark: toCard(bookmark), focusEdit: true });
   });
 
-  app.get('/bookmarks/:id/edit', revalidated, async (request, reply) => {
+  // Its page of its own (no JavaScript) is not kept: where Save and Cancel go back to comes from the Referer, which no ETag covers.
+  app.get('/bookmarks/:id/edit', { config: { revalidate: isFragmentRequest } }, async (request, reply) => {
     const bookmark = await ownedBookmark(app.db, request);
     const view = { user: currentUser(request), bookmark: toCard(bookmark), fields: editFields(bookmark), errors: {}, focus: 'url' };
     if (isFragmentRequest(request)) return reply.viewAsync('partials/bookmark-edit.njk', view);

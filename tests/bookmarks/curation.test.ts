@@ -66,7 +66,11 @@ describe('edit in place', () => {
     const fromSearch = { headers: { referer: `${TEST_BASE_URL}/bookmarks/search?q=beta+t` } };
     const searchPath = '/bookmarks/search?q=beta+t';
 
-    const editPage = html((await as(ctx, 'alice').get(`/bookmarks/${beta.id}/edit`, fromSearch)).body);
+    const editResponse = await as(ctx, 'alice').get(`/bookmarks/${beta.id}/edit`, fromSearch);
+    // Not kept for revalidation: the same address serves a different back for another list (the inline form is kept).
+    expect(editResponse.headers.etag).toBeUndefined();
+    expect((await as(ctx, 'alice').htmx.get(`/bookmarks/${beta.id}/edit`)).headers.etag).toBeDefined();
+    const editPage = html(editResponse.body);
     expect(editPage.querySelector('input[name="back"]')?.getAttribute('value')).toBe(searchPath);
     expect(editPage.querySelector('a.edit-cancel')?.getAttribute('href')).toBe(searchPath);
     const fields = { url: 'https://example.com/beta-1', title: 'Beta three', tags: '' };

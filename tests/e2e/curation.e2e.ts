@@ -449,6 +449,24 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     await editForm.getByRole('button', { name: 'Save', exact: true }).click();
     await cardTitled(page, 'htmx reference, half typed').waitFor();
     expect(await cardTitles(page)).toEqual(['Fastify', 'htmx reference, half typed']);
+
+    // Unless the add changed that very bookmark ("Update the saved one"): then its new card shows,
+    // and the edit, which holds the old values, is gone rather than able to save them back.
+    session.expectErrorStatus(409, '/bookmarks');
+    await settled(page);
+    await page.getByRole('link', { name: 'Edit Fastify' }).click();
+    await editForm.waitFor();
+    await settled(page);
+    await fillBookmarkForm(page, { url: 'https://fastify.dev/', title: 'Fastify, updated from the add form' });
+    const warned = page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${session.baseUrl}/bookmarks`);
+    await page.click('#bookmark-form-button');
+    expect((await warned).status()).toBe(409);
+    const updated = page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${session.baseUrl}/bookmarks`);
+    await page.getByRole('button', { name: 'Update the saved one' }).click();
+    expect((await updated).status()).toBe(200);
+    await cardTitled(page, 'Fastify, updated from the add form').waitFor();
+    expect(await editForm.count()).toBe(0);
+    expect(await cardTitles(page)).toEqual(['Fastify, updated from the add form', 'htmx reference, half typed']);
   });
 
   it('saves the form as typed when Enter is pressed after the duplicate notice, leaving the saved bookmark as it was', async () => {

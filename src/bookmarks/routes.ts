@@ -68,6 +68,21 @@ interface AddFormState {
   duplicate?: Bookmark;
 }
 
+/**
+ * The form shown beside a duplicate notice: what was typed, and the saved bookmark's own values
+ * where the form was left empty, so that "Update the saved one" replaces only what the user
+ * changed, in plain sight (an address pasted alone wiped the saved title, tags and description).
+ */
+function withSavedValues(fields: BookmarkFields, saved: Bookmark): BookmarkFields {
+  const typed = (value: string | undefined): value is string => (value ?? '').trim() !== '';
+  return {
+    url: fields.url,
+    title: typed(fields.title) ? fields.title : saved.title,
+    description: typed(fields.description) ? fields.description : saved.description,
+    tags: typed(fields.tags) ? fields.tags : saved.tags.join(', '),
+  };
+}
+
 /** The outcome of a save from the add form or the new-bookmark page. */
 type SaveOutcome = { saved: Bookmark } | { status: 409 | 422; form: AddFormState };
 
@@ -145,12 +160,12 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     // "Update the saved one" after a duplicate warning names the bookmark to replace.
     const updateId = parseId(bodyField(request.body, 'update'));
     const duplicate = await findDuplicate(app.db, user.sub, result.value.url, updateId ?? undefined);
-    if (duplicate) return { status: 409, form: { fields, duplicate } };
+    if (duplicate) return { status: 409, form: { fields: withSavedValues(fields, duplicate), duplicate } };
     const value = await fillFromPage(app, request, user.sub, fields, result.value);
     // Checked again as it is stored: the same page may have been saved while this one was fetched.
     const outcome = updateId === null ? await saveNewBookmark(app.db, user.sub, value) : await saveBookmarkChanges(app.db, user.sub, updateId, value);
     if (!outcome) throw new NotFoundError();
-    if ('duplicate' in outcome) return { status: 409, form: { fields, duplicate: outcome.duplicate } };
+    if ('duplicate' in outcome) return { status: 409, form: { fields: withSavedValues(fields, outcome.duplicate), duplicate: outcome.duplicate } };
     return { saved: outcome.saved };
   }
 

@@ -188,6 +188,32 @@ describe('duplicates', () => {
     },
   );
 
+  it('an address saved before, pasted alone, brings back its saved title, description and tags beside the notice, so Update keeps them', async () => {
+    const existing = await setupBookmark(ctx.app.db, 'alice', { url: 'https://rich.example/', title: 'Rich one', description: 'Kept notes', tags: ['alpha', 'beta'] });
+    const warned = await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://rich.example/', title: '', description: '', tags: '' });
+    expect(warned.statusCode).toBe(409);
+    const form = parseFragment(warned.body);
+    const value = (name: string) => form.querySelector(`[name="${name}"]`)!;
+    expect([value('url').getAttribute('value'), value('title').getAttribute('value'), value('description').textContent, value('tags').getAttribute('value')]).toEqual([
+      'https://rich.example/',
+      'Rich one',
+      'Kept notes',
+      'alpha, beta',
+    ]);
+    // What was typed stays as typed; only the empty fields are filled.
+    const typed = parseFragment((await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://RICH.example/', title: 'New title', tags: '' })).body);
+    expect([typed.querySelector('[name="url"]')!.getAttribute('value'), typed.querySelector('[name="title"]')!.getAttribute('value'), typed.querySelector('[name="tags"]')!.getAttribute('value')]).toEqual([
+      'https://RICH.example/',
+      'New title',
+      'alpha, beta',
+    ]);
+    // The form as shown, sent with Update: the saved bookmark keeps what was not changed.
+    const updated = await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://rich.example/', title: 'New title', description: 'Kept notes', tags: 'alpha, beta', update: String(existing.id) });
+    expect(updated.statusCode).toBe(200);
+    const [stored] = await ownedBookmarks(ctx.app.db, 'alice');
+    expect([stored!.title, stored!.description, stored!.tags]).toEqual(['New title', 'Kept notes', ['alpha', 'beta']]);
+  });
+
   // Each looks before it writes: without the check and the write as one step, per owner, both would store.
   it('saves of one page at the same moment store it once; the others are told it is saved', async () => {
     const page = { title: 'Race', description: '', tags: [] };

@@ -1,5 +1,5 @@
 import { text } from '../http/params.js';
-import type { BookmarkFields } from './validation.js';
+import { LIMITS, type BookmarkFields } from './validation.js';
 
 const SENTENCE_PUNCTUATION = new Set(['.', ',', ';', ':', '!', '?', "'", '"']);
 
@@ -27,6 +27,15 @@ function addressIn(words: string): { url: string; written: string } {
   return { url: written.slice(0, end), written };
 }
 
+/** At most `limit` characters (code points, as the limits count them), cut after the last whole word that fits, with an ellipsis. */
+function cutTo(value: string, limit: number): string {
+  const characters = [...value];
+  if (characters.length <= limit) return value;
+  const kept = characters.slice(0, limit - 1).join('');
+  const lastSpace = kept.lastIndexOf(' ');
+  return `${(lastSpace > limit / 2 ? kept.slice(0, lastSpace) : kept).trimEnd()}…`;
+}
+
 /**
  * The new-bookmark page's fields from its query: the bookmarklet's url, title and
  * description (the selection or the meta description), or a phone's share sheet, whose
@@ -40,10 +49,16 @@ export function sharedFields(query: Record<string, unknown>): BookmarkFields {
   if (!url && shared) {
     const found = addressIn(shared);
     url = found.url;
-    // The address goes, with the punctuation written right after it.
-    rest = url ? shared.replace(found.written, ' ') : shared;
+    // The address goes, with the punctuation written right after it, and the bracket it closed ("see (https://…), nice").
+    if (url) {
+      const at = shared.indexOf(found.written);
+      let before = shared.slice(0, at).trimEnd();
+      if (found.written.slice(url.length).includes(')') && before.endsWith('(')) before = before.slice(0, -1);
+      rest = `${before} ${shared.slice(at + found.written.length)}`;
+    }
   }
   rest = rest.replace(/\s+/gu, ' ').trim();
   const description = text(query.description).trim() || (rest === title || rest === url ? '' : rest);
-  return { url, title, description, tags: text(query.tags) };
+  // Cut to what a bookmark holds, as the bookmarklet cuts a selection: a long share still saves as it arrives.
+  return { url, title: cutTo(title, LIMITS.titleLength), description: cutTo(description, LIMITS.descriptionLength), tags: text(query.tags) };
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createToken } from '../../src/tokens/tokens.js';
 import { sharedFields } from '../../src/bookmarks/shared-fields.js';
+import { LIMITS } from '../../src/bookmarks/validation.js';
 import { as, authorizeAt, html, ownedBookmarks, parseFragment, sessionCookieFrom, setupBookmark, useSignedInApp, type AppContext } from '../helpers.js';
 import { pump, startServer } from '../fetch/servers.js';
 import { ALLOW_LOOPBACK, htmlPage, PNG, requestsFor, startSite } from '../sites.js';
@@ -57,6 +58,12 @@ describe('the new-bookmark page', () => {
     });
     expect(sharedFields({ text: '(see https://en.wikipedia.org/wiki/Fish_(disambiguation))' }).url).toBe('https://en.wikipedia.org/wiki/Fish_(disambiguation)');
     expect(sharedFields({ text: '(see https://example.com/a)' }).url).toBe('https://example.com/a');
+    // The bracket the address closed goes with it.
+    expect(sharedFields({ text: 'Look at this (https://en.wikipedia.org/wiki/Fish_(food)), nice' })).toMatchObject({
+      url: 'https://en.wikipedia.org/wiki/Fish_(food)',
+      description: 'Look at this nice',
+    });
+    expect(sharedFields({ text: 'A list (not a link) https://example.com/x' }).description).toBe('A list (not a link)');
     // A share with its own url field keeps it; text that only repeats the title or the address is no description.
     expect(sharedFields({ url: 'https://example.com/', title: 'Example', text: 'Example' })).toMatchObject({ url: 'https://example.com/', description: '' });
     expect(sharedFields({ url: 'https://example.com/', text: 'https://example.com/' }).description).toBe('');
@@ -77,6 +84,18 @@ describe('the new-bookmark page', () => {
     const response = await as(ctx, 'alice').get(`/bookmarks/new?text=${encodeURIComponent(`https://example.com/(${')'.repeat(15_500)}`)}`);
     expect(response.statusCode).toBe(200);
     expect(formValues(html(response.body)).url).toBe('https://example.com/()');
+  });
+
+  it('cuts shared text longer than a description holds, so the form saves as it arrives', async () => {
+    const words = Array.from({ length: 300 }, (_, i) => `word${i}`).join(' ');
+    const shared = sharedFields({ text: `https://example.com/long ${words}`, title: 't'.repeat(600) });
+    expect([...shared.description!].length).toBeLessThanOrEqual(LIMITS.descriptionLength);
+    expect(shared.description).toMatch(/^word0 word1 .* word\d+…$/);
+    expect([...shared.title].length).toBeLessThanOrEqual(LIMITS.titleLength);
+    const page = html((await as(ctx, 'alice').get(`/bookmarks/new?${new URLSearchParams({ text: `https://example.com/long ${words}` })}`)).body);
+    const saved = await as(ctx, 'alice').post('/bookmarks/new', formValues(page));
+    expect(saved.statusCode).toBe(303);
+    expect((await ownBookmarks(ctx, 'alice'))[0]!.description).toBe(shared.description);
   });
 
   it('opens from the share target with text only and saves what was shared', async () => {

@@ -43,18 +43,23 @@ document.addEventListener('keydown', (event) => {
 
 // A search or a tag link replaces the whole list, and with it any card open for editing: changes
 // not yet saved are asked about first (OK discards them; Cancel keeps them and sends nothing).
+const changedEdit = () =>
+  [...document.querySelectorAll('#bookmark-list form.bookmark-edit')].find((form) =>
+    [...form.elements].some(
+      (field) => (field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement) && field.type !== 'hidden' && field.value !== field.defaultValue,
+    ),
+  );
 document.addEventListener('htmx:beforeRequest', (event) => {
   if (event.detail.target?.id !== 'bookmark-list') return;
-  for (const form of document.querySelectorAll('#bookmark-list form.bookmark-edit')) {
-    const changed = [...form.elements].some(
-      (field) => (field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement) && field.type !== 'hidden' && field.value !== field.defaultValue,
-    );
-    if (!changed) continue;
-    const title = form.elements.namedItem('title');
-    const name = title instanceof HTMLInputElement && title.defaultValue ? `“${title.defaultValue}”` : 'this bookmark';
-    if (!window.confirm(`Discard your changes to ${name}?`)) event.preventDefault();
-    return;
-  }
+  const form = changedEdit();
+  if (!form) return;
+  const title = form.elements.namedItem('title');
+  const name = title instanceof HTMLInputElement && title.defaultValue ? `“${title.defaultValue}”` : 'this bookmark';
+  if (!window.confirm(`Discard your changes to ${name}?`)) event.preventDefault();
+});
+// Leaving the page (Back, a link, signing out) asks too, with the browser's own question.
+window.addEventListener('beforeunload', (event) => {
+  if (changedEdit()) event.preventDefault();
 });
 
 // An add or an Undo brings the list anew, out of band: a card open for editing stays open, with

@@ -134,7 +134,8 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   app.get('/dashboard', revalidatedWithoutUndo, (request: SearchRequest, reply) => dashboardPage(request, reply, ''));
 
   app.get('/bookmarks/search', revalidatedWithoutUndo, async (request: SearchRequest, reply) => {
-    const search = text(request.query.q);
+    // Spaces around the words search nothing: a box of spaces alone is the dashboard.
+    const search = text(request.query.q).trim();
     const after = text(request.query.after) || undefined;
     if (!isFragmentRequest(request)) return dashboardPage(request, reply, search, after);
     const terms = parseSearch(search);

@@ -209,6 +209,11 @@ describe('GET /bookmarks/search', () => {
       expect(cleared.body.trimStart().slice(0, 24)).toBe('<title>Bookmarks</title>');
       expect(cleared.headers['hx-push-url']).toBe('/dashboard');
     }
+    // Spaces alone are no search.
+    const spaces = await as(ctx, 'alice').htmx.get('/bookmarks/search?q=%20%20%20', { headers: { 'hx-trigger': 'search-form' } });
+    expect(spaces.body.trimStart().slice(0, 24)).toBe('<title>Bookmarks</title>');
+    expect(spaces.headers['hx-push-url']).toBe('/dashboard');
+    expect(parseFragment(spaces.body).querySelector('#list-summary')!.textContent!.trim()).toMatch(/^\d+ bookmarks?$/);
     // The page's own title is the same, and "Load more" rows carry none.
     expect(html((await as(ctx, 'alice').get('/bookmarks/search?q=driz')).body).querySelector('title')!.textContent).toBe('driz · Bookmarks');
     const first = await searchBookmarks(ctx.app.db, 'alice', parseSearch(''), null, 1);

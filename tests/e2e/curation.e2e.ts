@@ -428,6 +428,21 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     await page.fill('#search-input', '');
     await page.locator('#list-summary', { hasText: '2 bookmarks' }).waitFor();
     expect(await cardTitles(page)).toEqual(['Fastify', 'htmx documentation']);
+
+    // Leaving the page asks too (the browser's own question); staying keeps the changes.
+    await settled(page);
+    await page.getByRole('link', { name: 'Edit Fastify' }).click();
+    await editForm.waitFor();
+    await settled(page);
+    await editForm.locator('input[name="title"]').fill('Fastify, changed');
+    answer = 'dismiss';
+    const kinds: string[] = [];
+    page.on('dialog', (dialog) => kinds.push(dialog.type()));
+    await page.getByRole('link', { name: 'Settings', exact: true }).click();
+    await expect.poll(() => kinds, { timeout: 5_000 }).toEqual(['beforeunload']);
+    await page.waitForTimeout(300);
+    expect(new URL(page.url()).pathname).toBe('/dashboard');
+    expect(await editForm.locator('input[name="title"]').inputValue()).toBe('Fastify, changed');
   });
 
   it('keeps a card open for editing, with what was typed, when an add brings the list anew', async () => {

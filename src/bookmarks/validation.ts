@@ -60,6 +60,24 @@ export function cleanText(raw: string): string {
   return raw.replace(CONTROL_CHARACTERS, ' ').replace(INVISIBLE_IN_TEXT, '').trim();
 }
 
+/** Control characters but the line feed. */
+const CONTROL_BUT_LINE_FEED = /(?:(?!\n)\p{Cc})+/gu;
+
+/**
+ * A description, by the rules of cleanText, keeping its line breaks (paragraphs, a list):
+ * CR LF and CR become LF, a line's trailing spaces go, and at most one empty line stays
+ * between paragraphs.
+ */
+export function cleanDescription(raw: string): string {
+  return raw
+    .replace(/\r\n?/gu, '\n')
+    .replace(CONTROL_BUT_LINE_FEED, ' ')
+    .replace(INVISIBLE_IN_TEXT, '')
+    .replace(/ +\n/gu, '\n')
+    .replace(/\n{3,}/gu, '\n\n')
+    .trim();
+}
+
 /**
  * Tag text before it is split: without invisible characters, and folded to NFKC, so that
  * 'ｗｅｂ', 'w\u200Beb' and 'web' are one tag (and a fullwidth comma separates). NFKC never
@@ -97,7 +115,7 @@ export function validateBookmark(fields: BookmarkFields): Validation {
   const title = cleanText(fields.title);
   if ([...title].length > LIMITS.titleLength) errors.title = `Titles can be at most ${LIMITS.titleLength} characters.`;
 
-  const description = cleanText(fields.description ?? '');
+  const description = cleanDescription(fields.description ?? '');
   if ([...description].length > LIMITS.descriptionLength) errors.description = `Descriptions can be at most ${LIMITS.descriptionLength} characters.`;
 
   const tags = parseTags(fields.tags);

@@ -38,6 +38,9 @@ export function decodeEntities(text: string): string {
 }
 
 const cleanText = (text: string): string => decodeEntities(text).replace(/\s+/g, ' ').trim();
+/** A description keeps its line breaks (its own lines, as the file wrote them), each line's spaces collapsed as above. */
+const descriptionText = (text: string): string =>
+  decodeEntities(text).replace(/\r\n?/g, '\n').replace(/[^\S\n]+/g, ' ').replace(/ ?\n ?/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
 
 function parseAddDate(value: string | undefined): Date | null {
   if (!value || !/^\d{1,16}$/.test(value)) return null;
@@ -139,7 +142,7 @@ export function parseNetscape(html: string, maxEntries = Infinity): NetscapeEntr
     element = null;
     if (!done) return;
     if (done.kind === 'dd') {
-      if (done.describes) done.describes.description = cleanText(textOf(done, html));
+      if (done.describes) done.describes.description = descriptionText(textOf(done, html));
       return;
     }
     if (done.kind === 'h3') {

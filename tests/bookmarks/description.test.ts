@@ -58,6 +58,23 @@ describe('a bookmark’s description', () => {
     expect((await as(ctx, 'alice').post('/bookmarks', { url: 'https://example.org/', title: '', description: 'é'.repeat(1000), tags: '' })).statusCode).toBe(303);
   });
 
+  it('keeps its line breaks, paragraphs and lists, through the form, the card, the edit, and an export and import', async () => {
+    const typed = 'Para one.\r\n\r\n\r\n\r\nPara two   \n- item\u0007x\n- \u200Bitem two\n';
+    const kept = 'Para one.\n\nPara two\n- item x\n- item two';
+    const added = await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://lines.example/', title: 'Lines', description: typed, tags: '' });
+    expect(added.statusCode).toBe(200);
+    expect(cardOf(parseFragment(added.body), 'Lines')?.querySelector('.card-description')?.textContent).toBe(kept);
+    const [stored] = await ownedBookmarks(ctx.app.db, 'alice');
+    expect(stored!.description).toBe(kept);
+    expect((await as(ctx, 'alice').htmx.get(`/bookmarks/${stored!.id}/edit`)).body).toContain(`>${kept}</textarea>`);
+
+    const file = (await as(ctx, 'alice').get('/export')).body;
+    const boundary = 'x-boundary';
+    const payload = [`--${boundary}`, 'Content-Disposition: form-data; name="file"; filename="b.html"', 'Content-Type: text/html', '', file, `--${boundary}--`, ''].join('\r\n');
+    expect((await as(ctx, 'bob').post('/import', undefined, { headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload })).statusCode).toBe(200);
+    expect((await ownedBookmarks(ctx.app.db, 'bob')).map((bookmark) => bookmark.description)).toEqual([kept]);
+  });
+
   it('comes back exactly with Undo', async () => {
     const bookmark = await setupBookmark(ctx.app.db, 'alice', { url: 'https://example.com/', title: 'Example', description: 'Worth keeping', tags: ['a'] });
     const deleted = await as(ctx, 'alice').post(`/bookmarks/${bookmark.id}/delete`);
@@ -103,6 +120,6 @@ second line
     const payload = [`--${boundary}`, 'Content-Disposition: form-data; name="file"; filename="b.html"', 'Content-Type: text/html', '', file, `--${boundary}--`, ''].join('\r\n');
     expect((await as(ctx, 'alice').post('/import', undefined, { headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload })).statusCode).toBe(200);
     const saved = Object.fromEntries((await ownedBookmarks(ctx.app.db, 'alice')).map((b) => [b.title, b.description]));
-    expect(saved).toEqual({ A: 'First line second line', B: '', C: 'd'.repeat(1000) });
+    expect(saved).toEqual({ A: 'First line\nsecond line', B: '', C: 'd'.repeat(1000) });
   });
 });

@@ -349,11 +349,13 @@ export function storedRowProblems(row: StoredRow): string[] {
   if (/\p{Cc}/u.test(row.title)) problems.push('title holds a control character');
   if (BIDI_CONTROLS.test(row.title)) problems.push('title holds a bidi control');
   if (INVISIBLE_IN_TITLES.test(row.title)) problems.push('title holds an invisible character');
-  // A description follows the title's rules, except that it may be empty.
+  // A description follows the title's rules, except that it may be empty and keeps its line breaks (LF only, one empty line at most).
   const description = row.description ?? '';
   if ([...description].length > LIMITS.descriptionLength) problems.push(`description has ${[...description].length} characters`);
   if (description !== description.trim()) problems.push('description is not trimmed');
-  if (/\p{Cc}/u.test(description)) problems.push('description holds a control character');
+  if (/(?!\n)\p{Cc}/u.test(description)) problems.push('description holds a control character other than a line feed');
+  if (/ \n/u.test(description)) problems.push('a line of the description ends in a space');
+  if (/\n{3}/u.test(description)) problems.push('description holds more than one empty line in a row');
   if (BIDI_CONTROLS.test(description)) problems.push('description holds a bidi control');
   if (INVISIBLE_IN_TITLES.test(description)) problems.push('description holds an invisible character');
   if (row.tags !== '') {

@@ -149,12 +149,49 @@ document.addEventListener('htmx:afterRequest', (event) => {
 });
 // An Undo (its notice swaps itself, the list comes out of band with it) moves it to the Edit of
 // the card it brought back, or to the search box when the list does not show that card or the
-// Undo came too late.
+// Undo came too late. A card put back in its place (below) focuses its own Edit as it arrives.
 document.addEventListener('htmx:afterSettle', (event) => {
   const source = event.detail.requestConfig?.elt;
   if (!(source instanceof HTMLFormElement) || !source.dataset.restores || !(event.target instanceof Element) || event.target.id !== 'undo-notice') return;
-  const next = editOf(document.getElementById(`bookmark-${source.dataset.restores}`)) ?? document.getElementById('search-input');
+  const restored = document.getElementById(`bookmark-${source.dataset.restores}`);
+  if (restored?.classList.contains('card-restoring')) return;
+  const next = editOf(restored) ?? document.getElementById('search-input');
   if (next instanceof HTMLElement) next.focus();
+});
+
+// An Undo puts the card back where it was and keeps the list as it is, scrolled and with the pages
+// loaded since (the list that comes with it out of band starts again at its first page), while a
+// neighbour of the deleted card is still there; the count comes from that list.
+const deletedNeighbours = new Map();
+let restoring = null;
+document.addEventListener('htmx:beforeRequest', (event) => {
+  const source = event.detail.elt;
+  if (!(source instanceof Element)) return;
+  const card = source.matches('button[hx-delete]') ? source.closest('li.card') : null;
+  if (card) deletedNeighbours.set(card.id, { next: card.nextElementSibling, previous: card.previousElementSibling });
+  // Any other request since (a delete, an add) answers with its own list: the place is for the Undo's answer alone.
+  restoring = source instanceof HTMLFormElement && source.dataset.restores ? `bookmark-${source.dataset.restores}` : null;
+});
+document.addEventListener('htmx:oobBeforeSwap', (event) => {
+  const { target, fragment } = event.detail;
+  if (!(target instanceof Element) || target.id !== 'bookmark-list' || !fragment || !restoring) return;
+  const id = restoring;
+  restoring = null;
+  if (document.getElementById(id)) return;
+  const cards = document.getElementById('bookmark-cards');
+  const { next, previous } = deletedNeighbours.get(id) ?? {};
+  const neighbour = [next, previous].find((element) => element?.isConnected && element.parentElement === cards);
+  if (!neighbour) return;
+  event.detail.shouldSwap = false;
+  const summary = fragment.querySelector('#list-summary');
+  if (summary) document.getElementById('list-summary')?.replaceWith(summary);
+  const place = document.createElement('li');
+  place.id = id;
+  place.className = 'card card-restoring';
+  if (neighbour === next) neighbour.before(place);
+  else neighbour.after(place);
+  deletedNeighbours.delete(id);
+  window.htmx.ajax('GET', `/bookmarks/${id.slice('bookmark-'.length)}`, { target: place, swap: 'outerHTML' });
 });
 
 document.addEventListener('click', (event) => {

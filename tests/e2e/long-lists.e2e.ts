@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { cardTitles, marker, screenshot, setMarker, uniqueUser, useStack } from './harness.js';
+import { cardTitles, focusedLabel, marker, screenshot, setMarker, settled, uniqueUser, useStack } from './harness.js';
 import { LIST_PAGE_SIZE } from '../../src/bookmarks/routes.js';
 
 const { session: current } = useStack();
@@ -45,6 +45,42 @@ describe('a list longer than one page', () => {
     expect(await page.locator('.load-more').count()).toBe(0);
     expect(await marker(page), 'the page navigated instead of appending').toBe('same document');
     await screenshot(page, 'desktop-light-long-list-end');
+  });
+
+  it('puts a card deleted far down a long list back in its place with Undo, the list as loaded and the keyboard on it', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('deep-undo'));
+    await importLongList(page, session.baseUrl);
+    await page.goto(`${session.baseUrl}/dashboard`);
+    const loaded = 3 * LIST_PAGE_SIZE;
+    for (let shown = 2 * LIST_PAGE_SIZE; shown <= loaded; shown += LIST_PAGE_SIZE) {
+      const more = page.waitForResponse((r) => r.url().includes('/bookmarks/search?') && r.url().includes('after='));
+      await page.locator('.load-more a').scrollIntoViewIfNeeded();
+      await more;
+      await page.locator('#bookmark-cards > li.card').nth(shown - 1).waitFor();
+    }
+    await settled(page);
+    const title = expectedTitles[45]!;
+    const deleted = page.waitForResponse((r) => r.request().method() === 'DELETE');
+    await page.getByRole('button', { name: `Delete ${title}` }).click();
+    await deleted;
+    await page.getByText(title, { exact: true }).waitFor({ state: 'detached' });
+    await page.getByRole('status').filter({ hasText: `Deleted “${title}”.` }).waitFor();
+    expect((await page.textContent('#list-summary'))?.trim()).toBe(`${COUNT - 1} bookmarks`);
+    await settled(page);
+
+    const card = await page.getByRole('link', { name: `Edit ${expectedTitles[46]!}` }).boundingBox();
+    await page.keyboard.press('Control+z');
+    await page.getByRole('status').filter({ hasText: 'Bookmark restored.' }).waitFor();
+    await expect.poll(() => focusedLabel(page), { timeout: 5_000 }).toBe(`Edit ${title}`);
+    await settled(page);
+    // Every card loaded is still there, the restored one in its place, and the list did not start again at the top.
+    const shown = await cardTitles(page);
+    expect(shown.length).toBeGreaterThanOrEqual(loaded);
+    expect(shown).toEqual(expectedTitles.slice(0, shown.length));
+    expect((await page.textContent('#list-summary'))?.trim()).toBe(`${COUNT} bookmarks`);
+    expect(await page.evaluate(() => window.scrollY), 'scrolled back to the top').toBeGreaterThan(card!.y / 2);
+    await screenshot(page, 'desktop-light-long-list-undo-in-place', { fullPage: false });
   });
 
   it('without JavaScript, "Load more" is a link to the next page', async () => {

@@ -30,8 +30,8 @@ document.addEventListener('keydown', (event) => {
 // Ctrl+Z (⌘Z on a Mac) takes back the delete the toast offers to undo: for the keyboard its Undo
 // comes after every card. In a text field the keys keep undoing typing.
 document.addEventListener('keydown', (event) => {
-  // By the key's place too (code), so other keyboard layouts than Latin ones have it.
-  const z = event.code === 'KeyZ' || event.key.toLowerCase() === 'z';
+  // By the key's place (code) only where the layout types no Latin letter there: on a German one Z is where Y is elsewhere.
+  const z = event.key.toLowerCase() === 'z' || (!/^[a-z]$/iu.test(event.key) && event.code === 'KeyZ');
   if (!z || event.repeat || !(event.ctrlKey || event.metaKey) || event.shiftKey || event.altKey || event.defaultPrevented) return;
   const target = event.target instanceof Element ? event.target : null;
   if (target?.closest('input, textarea, select, [contenteditable]')) return;
@@ -72,14 +72,13 @@ const unchangedSince = (editing, card) => {
   return field('url') === textOf(card.querySelector('.card-url')) && field('title') === textOf(card.querySelector('.card-title'))
     && field('description') === textOf(card.querySelector('.card-description')) && field('tags') === tags;
 };
-document.addEventListener('htmx:oobBeforeSwap', (event) => {
-  const { target, fragment } = event.detail;
-  if (!(target instanceof Element) || target.id !== 'bookmark-list' || !fragment) return;
-  for (const editing of target.querySelectorAll('li.card-editing')) {
+// (Called by the list's out-of-band handler below, once it knows the list is swapped at all.)
+const keepOpenEdits = (list, fragment) => {
+  for (const editing of list.querySelectorAll('li.card-editing')) {
     const card = fragment.querySelector(`#${CSS.escape(editing.id)}`);
     if (card && unchangedSince(editing, card)) card.replaceWith(editing);
   }
-});
+};
 
 // A search for what the address already says (Enter pressed twice, a search sent again) replaces
 // the history entry: Back should go to the search before, not to the same one again.
@@ -163,26 +162,34 @@ document.addEventListener('htmx:afterSettle', (event) => {
 // loaded since (the list that comes with it out of band starts again at its first page), while a
 // neighbour of the deleted card is still there; the count comes from that list.
 const deletedNeighbours = new Map();
-let restoring = null;
+// Undos under way, by their request; the answer being swapped, whose out-of-band parts come first.
+const restoring = new WeakMap();
+let answering = null;
 document.addEventListener('htmx:beforeRequest', (event) => {
   const source = event.detail.elt;
   if (!(source instanceof Element)) return;
   const card = source.matches('button[hx-delete]') ? source.closest('li.card') : null;
   if (card) deletedNeighbours.set(card.id, { next: card.nextElementSibling, previous: card.previousElementSibling });
-  // Any other request since (a delete, an add) answers with its own list: the place is for the Undo's answer alone.
-  restoring = source instanceof HTMLFormElement && source.dataset.restores ? `bookmark-${source.dataset.restores}` : null;
+  if (source instanceof HTMLFormElement && source.dataset.restores) restoring.set(event.detail.xhr, `bookmark-${source.dataset.restores}`);
 });
+document.addEventListener('htmx:beforeSwap', (event) => {
+  answering = event.detail.xhr;
+});
+// The list that comes out of band: an Undo's puts its card back in place instead, when it can; any other keeps open edits.
 document.addEventListener('htmx:oobBeforeSwap', (event) => {
   const { target, fragment } = event.detail;
-  if (!(target instanceof Element) || target.id !== 'bookmark-list' || !fragment || !restoring) return;
-  const id = restoring;
-  restoring = null;
-  if (document.getElementById(id)) return;
+  if (!(target instanceof Element) || target.id !== 'bookmark-list' || !fragment) return;
+  if (!putBackInPlace(event, restoring.get(answering))) keepOpenEdits(target, fragment);
+});
+/** Whether the Undo's card went back beside its neighbour, the list left as it is (the out-of-band one skipped). */
+function putBackInPlace(event, id) {
+  if (!id || document.getElementById(id)) return false;
   const cards = document.getElementById('bookmark-cards');
   const { next, previous } = deletedNeighbours.get(id) ?? {};
   const neighbour = [next, previous].find((element) => element?.isConnected && element.parentElement === cards);
-  if (!neighbour) return;
+  if (!neighbour) return false;
   event.detail.shouldSwap = false;
+  const { fragment } = event.detail;
   const summary = fragment.querySelector('#list-summary');
   if (summary) document.getElementById('list-summary')?.replaceWith(summary);
   const place = document.createElement('li');
@@ -191,8 +198,26 @@ document.addEventListener('htmx:oobBeforeSwap', (event) => {
   if (neighbour === next) neighbour.before(place);
   else neighbour.after(place);
   deletedNeighbours.delete(id);
-  window.htmx.ajax('GET', `/bookmarks/${id.slice('bookmark-'.length)}`, { target: place, swap: 'outerHTML' });
-});
+  // The card's own fragment, asked for here so that an error answer (gone again, the network) is not swapped into the
+  // list as htmx swaps errors elsewhere: then the place goes and the list is read again whole.
+  const search = document.getElementById('search-input');
+  const readListAgain = () => {
+    place.remove();
+    const q = search instanceof HTMLInputElement ? search.value : '';
+    window.htmx.ajax('GET', `/bookmarks/search?q=${encodeURIComponent(q)}`, { source: '#bookmark-list', target: '#bookmark-list', swap: 'outerHTML' });
+  };
+  fetch(`/bookmarks/${id.slice('bookmark-'.length)}`, { headers: { 'HX-Request': 'true' } })
+    .then(async (response) => {
+      if (!response.ok) return readListAgain();
+      // Signed out meanwhile: to the sign-in page, as htmx would go.
+      const redirect = response.headers.get('HX-Redirect');
+      if (redirect) return window.location.assign(redirect);
+      const card = await response.text();
+      if (place.isConnected) window.htmx.swap(place, card, { swapStyle: 'outerHTML' });
+    })
+    .catch(readListAgain);
+  return true;
+}
 
 document.addEventListener('click', (event) => {
   const target = event.target instanceof Element ? event.target : null;

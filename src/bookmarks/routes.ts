@@ -9,7 +9,7 @@ import { describeFetchFailure } from '../fetch/index.js';
 import { bookmarkIdParam, ownedBookmark } from './access.js';
 import { deleteBookmark, restoreBookmark, saveBookmarkChanges, saveNewBookmark } from './commands.js';
 import { fillFromPage, keepIcon } from './page-details.js';
-import { findDuplicate, listTags } from './queries.js';
+import { findBookmark, findDuplicate, listTags } from './queries.js';
 import { decodeCursor, searchBookmarks, type SearchOptions } from './search-plans.js';
 import { parseSearch } from './search-syntax.js';
 import { latestDeleted, peekDeleted, rememberDeleted, takeDeleted } from './undo.js';
@@ -53,7 +53,9 @@ const EMPTY_FIELDS: BookmarkFields = { url: '', title: '', description: '', tags
 const undoOffer = (token: string | undefined, deleted: Bookmark | undefined) => (deleted ? { undoToken: token, deletedTitle: deleted.title, deletedId: deleted.id } : {});
 
 /** The list for a search (one page after the cursor) and the tag list beside it. */
-async function listContext(db: Db, ownerSub: string, search: string, after?: string, alreadyRead: Pick<SearchOptions, 'ownerVersion'> = {}) {
+async function listContext(db: Db, ownerSub: string, typed: string, after?: string, alreadyRead: Pick<SearchOptions, 'ownerVersion'> = {}) {
+  // Spaces around the words search nothing, as in the search route.
+  const search = typed.trim();
   const terms = parseSearch(search);
   const [page, tags] = await Promise.all([
     searchBookmarks(db, ownerSub, terms, decodeCursor(after), LIST_PAGE_SIZE, { ...alreadyRead, countUpTo: LIST_COUNT_UP_TO }),
@@ -69,11 +71,11 @@ interface AddFormState {
 }
 
 /**
- * The form shown beside a duplicate notice: what was typed, and the saved bookmark's own values
- * where the form was left empty, so that "Update the saved one" replaces only what the user
- * changed, in plain sight (an address pasted alone wiped the saved title, tags and description).
+ * What "Update the saved one" writes: what was typed, and the saved bookmark's own title,
+ * description and tags where the form was left empty (an address pasted alone wiped them,
+ * the title becoming the host). The form itself keeps showing what was typed.
  */
-function withSavedValues(fields: BookmarkFields, saved: Bookmark): BookmarkFields {
+function keepSavedWhereEmpty(fields: BookmarkFields, saved: Bookmark): BookmarkFields {
   const typed = (value: string | undefined): value is string => (value ?? '').trim() !== '';
   return {
     url: fields.url,
@@ -155,18 +157,23 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
    */
   async function saveFromForm(request: BodyRequest): Promise<SaveOutcome> {
     const user = currentUser(request);
-    const fields = readBookmarkFields(request.body);
+    const typed = readBookmarkFields(request.body);
+    // "Update the saved one" after a duplicate warning (update-duplicate) names the bookmark to update with what
+    // was typed; the new-bookmark page's form for a saved address (update) holds all of its values.
+    const duplicateId = parseId(bodyField(request.body, 'update-duplicate'));
+    const updateId = duplicateId ?? parseId(bodyField(request.body, 'update'));
+    const updating = duplicateId === null ? undefined : await findBookmark(app.db, user.sub, duplicateId);
+    if (duplicateId !== null && !updating) throw new NotFoundError();
+    const fields = updating ? keepSavedWhereEmpty(typed, updating) : typed;
     const result = validateBookmark(fields);
-    if (!result.ok) return { status: 422, form: { fields, errors: result.errors } };
-    // "Update the saved one" after a duplicate warning names the bookmark to replace.
-    const updateId = parseId(bodyField(request.body, 'update'));
+    if (!result.ok) return { status: 422, form: { fields: typed, errors: result.errors } };
     const duplicate = await findDuplicate(app.db, user.sub, result.value.url, updateId ?? undefined);
-    if (duplicate) return { status: 409, form: { fields: withSavedValues(fields, duplicate), duplicate } };
+    if (duplicate) return { status: 409, form: { fields: typed, duplicate } };
     const value = await fillFromPage(app, request, user.sub, fields, result.value);
     // Checked again as it is stored: the same page may have been saved while this one was fetched.
     const outcome = updateId === null ? await saveNewBookmark(app.db, user.sub, value) : await saveBookmarkChanges(app.db, user.sub, updateId, value);
     if (!outcome) throw new NotFoundError();
-    if ('duplicate' in outcome) return { status: 409, form: { fields: withSavedValues(fields, outcome.duplicate), duplicate: outcome.duplicate } };
+    if ('duplicate' in outcome) return { status: 409, form: { fields: typed, duplicate: outcome.duplicate } };
     return { saved: outcome.saved };
   }
 
@@ -328,7 +335,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   app.get('/bookmarks/undo-notice', async (request: SearchRequest, reply) => {
     if (!isFragmentRequest(request)) return reply.redirect('/dashboard', 303);
     const user = currentUser(request);
-    const search = text(request.query.q);
+    const search = text(request.query.q).trim();
     const terms = parseSearch(search);
     const [latest, tags, page] = await Promise.all([
       latestDeleted(app.db, user.sub),

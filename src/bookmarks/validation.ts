@@ -69,11 +69,12 @@ const CONTROL_BUT_LINE_FEED = /(?:(?!\n)\p{Cc})+/gu;
  * between paragraphs.
  */
 export function cleanDescription(raw: string): string {
-  return raw
-    .replace(/\r\n?/gu, '\n')
-    .replace(CONTROL_BUT_LINE_FEED, ' ')
-    .replace(INVISIBLE_IN_TEXT, '')
-    .replace(/ +\n/gu, '\n')
+  const text = raw.replace(/\r\n?/gu, '\n').replace(CONTROL_BUT_LINE_FEED, ' ').replace(INVISIBLE_IN_TEXT, '');
+  // Line by line: a pattern for spaces before a line feed backtracks over every run of spaces without one (quadratic).
+  return text
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n')
     .replace(/\n{3,}/gu, '\n\n')
     .trim();
 }

@@ -38,9 +38,8 @@ export function decodeEntities(text: string): string {
 }
 
 const cleanText = (text: string): string => decodeEntities(text).replace(/\s+/g, ' ').trim();
-/** A description keeps its line breaks (its own lines, as the file wrote them), each line's spaces collapsed as above. */
-const descriptionText = (text: string): string =>
-  decodeEntities(text).replace(/\r\n?/g, '\n').replace(/[^\S\n]+/g, ' ').replace(/ ?\n ?/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
+/** A description as the file wrote it, lines and spaces and all (as the export writes one), for the form's rules to clean (cleanDescription). */
+const descriptionText = (text: string): string => decodeEntities(text).trim();
 
 function parseAddDate(value: string | undefined): Date | null {
   if (!value || !/^\d{1,16}$/.test(value)) return null;

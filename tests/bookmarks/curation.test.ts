@@ -182,36 +182,31 @@ describe('duplicates', () => {
       expect(response.statusCode).toBe(409);
       const notice = parseFragment(response.body).querySelector('.notice')!;
       expect(notice.textContent).toContain('Existing');
-      const update = notice.querySelector('button[name="update"]')!;
+      const update = notice.querySelector('button[name="update-duplicate"]')!;
       expect(update.getAttribute('value')).toBe(String(existing.id));
       expect(await titles('alice')).toEqual(['Existing']);
     },
   );
 
-  it('an address saved before, pasted alone, brings back its saved title, description and tags beside the notice, so Update keeps them', async () => {
+  it('"Update the saved one" replaces what was typed and keeps the saved title, description and tags where the form was left empty', async () => {
     const existing = await setupBookmark(ctx.app.db, 'alice', { url: 'https://rich.example/', title: 'Rich one', description: 'Kept notes', tags: ['alpha', 'beta'] });
     const warned = await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://rich.example/', title: '', description: '', tags: '' });
     expect(warned.statusCode).toBe(409);
+    // The form shows what was typed; the notice's button names the saved one.
     const form = parseFragment(warned.body);
-    const value = (name: string) => form.querySelector(`[name="${name}"]`)!;
-    expect([value('url').getAttribute('value'), value('title').getAttribute('value'), value('description').textContent, value('tags').getAttribute('value')]).toEqual([
-      'https://rich.example/',
-      'Rich one',
-      'Kept notes',
-      'alpha, beta',
-    ]);
-    // What was typed stays as typed; only the empty fields are filled.
-    const typed = parseFragment((await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://RICH.example/', title: 'New title', tags: '' })).body);
-    expect([typed.querySelector('[name="url"]')!.getAttribute('value'), typed.querySelector('[name="title"]')!.getAttribute('value'), typed.querySelector('[name="tags"]')!.getAttribute('value')]).toEqual([
-      'https://RICH.example/',
-      'New title',
-      'alpha, beta',
-    ]);
-    // The form as shown, sent with Update: the saved bookmark keeps what was not changed.
-    const updated = await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://rich.example/', title: 'New title', description: 'Kept notes', tags: 'alpha, beta', update: String(existing.id) });
-    expect(updated.statusCode).toBe(200);
-    const [stored] = await ownedBookmarks(ctx.app.db, 'alice');
-    expect([stored!.title, stored!.description, stored!.tags]).toEqual(['New title', 'Kept notes', ['alpha', 'beta']]);
+    expect(form.querySelector('[name="title"]')!.getAttribute('value')).toBe('');
+    expect(form.querySelector('.notice button[name="update-duplicate"]')!.getAttribute('value')).toBe(String(existing.id));
+    // An address pasted alone, then Update: nothing the saved one held is lost (the title is not the host).
+    const alone = await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://rich.example/', title: '', description: '', tags: '', 'update-duplicate': String(existing.id) });
+    expect(alone.statusCode).toBe(200);
+    const stored = async () => (await ownedBookmarks(ctx.app.db, 'alice')).map(({ id, title, description, tags }) => ({ id, title, description, tags }));
+    expect(await stored()).toEqual([{ id: existing.id, title: 'Rich one', description: 'Kept notes', tags: ['alpha', 'beta'] }]);
+    // What was typed replaces; the rest stays.
+    await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://RICH.example/', title: 'New title', description: '', tags: '', 'update-duplicate': String(existing.id) });
+    expect(await stored()).toEqual([{ id: existing.id, title: 'New title', description: 'Kept notes', tags: ['alpha', 'beta'] }]);
+    // The new-bookmark page's own form (update) still replaces all it holds: clearing the description there clears it.
+    await as(ctx, 'alice').post('/bookmarks/new', { url: 'https://rich.example/', title: 'New title', description: '', tags: 'alpha', update: String(existing.id) });
+    expect(await stored()).toEqual([{ id: existing.id, title: 'New title', description: '', tags: ['alpha'] }]);
   });
 
   // Each looks before it writes: without the check and the write as one step, per owner, both would store.
@@ -261,6 +256,10 @@ describe('duplicates', () => {
     expect(response.statusCode).toBe(303);
     const hijack = await as(ctx, 'alice').post('/bookmarks', { url: 'https://other.example/', title: 'Hijack', tags: '', update: String(bobs.id) });
     expect(hijack.statusCode).toBe(404);
+    // Nor the duplicate notice's update-duplicate, which reads the saved one's values: none of Bob's come back either.
+    const peek = await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://other.example/', title: '', tags: '', 'update-duplicate': String(bobs.id) });
+    expect(peek.statusCode).toBe(404);
+    expect(peek.body).not.toContain('Bob');
     expect(await titles('bob')).toEqual(['Bob']);
   });
 });

@@ -40,6 +40,8 @@ describe('private answers are never stored, unless revalidated', () => {
     ['a saved inline edit', (id) => ({ method: 'PUT', url: `/bookmarks/${id}`, ...withForm({ url: 'https://example.com/kept', title: 'Kept words', tags: 'a' }, HTMX) })],
     ['an edit page with an error', (id) => ({ method: 'POST', url: `/bookmarks/${id}/edit`, ...withForm({ url: 'nope', title: 'Kept words', tags: '' }, SAME_ORIGIN) })],
     ['an expired undo', () => ({ method: 'POST', url: '/bookmarks/restore', ...withForm({ token: 'gone' }, SAME_ORIGIN) })],
+    // Where its Save and Cancel go back to comes from the Referer, which no ETag covers.
+    ['the edit page (without JavaScript)', get((id) => `/bookmarks/${id}/edit`)],
     ['the new-bookmark page', get('/bookmarks/new?url=https%3A%2F%2Fexample.org%2Fshared')],
     ['the new-bookmark page for an address already saved', get('/bookmarks/new?url=https%3A%2F%2Fexample.com%2Fkept')],
     ['the saved page in the bookmarklet’s window', () => ({ method: 'POST', url: '/bookmarks/new', ...withForm({ url: 'https://example.org/popup', title: 'P', tags: '', popup: '1' }, SAME_ORIGIN) })],
@@ -57,7 +59,6 @@ describe('private answers are never stored, unless revalidated', () => {
     ['the dashboard', get('/dashboard')],
     ['a search page', get('/bookmarks/search?q=kept')],
     ['a history restore of a search', () => ({ method: 'GET', url: '/bookmarks/search?q=kept', headers: { ...HTMX, 'hx-history-restore-request': 'true' } })],
-    ['the edit page', get((id) => `/bookmarks/${id}/edit`)],
     ['a search fragment', get('/bookmarks/search?q=kept', true)],
     ['the next page of a search', get('/bookmarks/search?q=&after=1.1', true)],
     ['a card', get((id) => `/bookmarks/${id}`, true)],

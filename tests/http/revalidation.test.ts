@@ -133,9 +133,9 @@ describe('pages and fragments revalidated with ETags', () => {
     expect(missing.headers['cache-control']).toBe('no-store');
   });
 
-  it('pages too: the dashboard, a search page and the edit page are 304 while unchanged, each with an ETag of its own', async () => {
-    const bookmark = await setupBookmark(ctx.app.db, 'alice', { title: 'Paged' });
-    const urls = ['/dashboard', '/bookmarks/search?q=pag', `/bookmarks/${bookmark.id}/edit`];
+  it('pages too: the dashboard and a search page are 304 while unchanged, each with an ETag of its own', async () => {
+    await setupBookmark(ctx.app.db, 'alice', { title: 'Paged' });
+    const urls = ['/dashboard', '/bookmarks/search?q=pag'];
     const pages = await Promise.all(urls.map((url) => as(ctx, 'alice').get(url)));
     for (const [i, page] of pages.entries()) {
       expect(page.statusCode, urls[i]).toBe(200);

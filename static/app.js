@@ -199,12 +199,10 @@ function putBackInPlace(event, id) {
   else neighbour.after(place);
   deletedNeighbours.delete(id);
   // The card's own fragment, asked for here so that an error answer (gone again, the network) is not swapped into the
-  // list as htmx swaps errors elsewhere: then the place goes and the list is read again whole.
-  const search = document.getElementById('search-input');
+  // list as htmx swaps errors elsewhere: then the place goes and the search form reads the list again whole.
   const readListAgain = () => {
     place.remove();
-    const q = search instanceof HTMLInputElement ? search.value : '';
-    window.htmx.ajax('GET', `/bookmarks/search?q=${encodeURIComponent(q)}`, { source: '#bookmark-list', target: '#bookmark-list', swap: 'outerHTML' });
+    window.htmx.trigger('#search-form', 'submit');
   };
   fetch(`/bookmarks/${id.slice('bookmark-'.length)}`, { headers: { 'HX-Request': 'true' } })
     .then(async (response) => {

@@ -76,12 +76,12 @@ interface AddFormState {
  * the title becoming the host). The form itself keeps showing what was typed.
  */
 function keepSavedWhereEmpty(fields: BookmarkFields, saved: Bookmark): BookmarkFields {
-  const typed = (value: string | undefined): value is string => (value ?? '').trim() !== '';
+  const filled = (value: string | undefined): value is string => (value ?? '').trim() !== '';
   return {
     url: fields.url,
-    title: typed(fields.title) ? fields.title : saved.title,
-    description: typed(fields.description) ? fields.description : saved.description,
-    tags: typed(fields.tags) ? fields.tags : saved.tags.join(', '),
+    title: filled(fields.title) ? fields.title : saved.title,
+    description: filled(fields.description) ? fields.description : saved.description,
+    tags: filled(fields.tags) ? fields.tags : saved.tags.join(', '),
   };
 }
 

@@ -28,6 +28,15 @@ const CHROME_FIXTURE = join(ROOT, 'tests', 'fixtures', 'chrome-bookmarks.html');
 
 const text = async (locator: Locator): Promise<string> => ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
 const chips = (card: Locator): Promise<string[]> => card.locator('.tags .tag').allTextContents();
+/** Opens a card's inline edit with a click, once htmx has settled before and after: the form, to fill. */
+async function openEdit(page: Page, title: string): Promise<Locator> {
+  await settled(page);
+  await page.getByRole('link', { name: `Edit ${title}` }).click();
+  const form = page.locator('#bookmark-list form.bookmark-edit');
+  await form.waitFor();
+  await settled(page);
+  return form;
+}
 
 /** The tag list in the sidebar as shown: each tag with its count, in order. */
 const tagList = (page: Page): Promise<{ tag: string; count: number }[]> =>
@@ -388,13 +397,9 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
       dialogs.push(dialog.message());
       await (answer === 'accept' ? dialog.accept() : dialog.dismiss());
     });
-    const editForm = page.locator('#bookmark-list form.bookmark-edit');
 
     // Open but unchanged: the search goes ahead without a question.
-    await settled(page);
-    await page.getByRole('link', { name: 'Edit htmx documentation' }).click();
-    await editForm.waitFor();
-    await settled(page);
+    const editForm = await openEdit(page, 'htmx documentation');
     const searched = page.waitForResponse((r) => r.url() === `${session.baseUrl}/bookmarks/search?q=fast`);
     await page.locator('#search-input').pressSequentially('fast');
     await searched;
@@ -404,10 +409,7 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
 
     await page.fill('#search-input', '');
     await page.locator('#list-summary', { hasText: '2 bookmarks' }).waitFor();
-    await settled(page);
-    await page.getByRole('link', { name: 'Edit htmx documentation' }).click();
-    await editForm.waitFor();
-    await settled(page);
+    await openEdit(page, 'htmx documentation');
     await editForm.locator('input[name="title"]').fill('htmx reference');
     const before = searches.length;
     // Kept: no search is sent, and the change is still there.
@@ -430,10 +432,7 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     expect(await cardTitles(page)).toEqual(['Fastify', 'htmx documentation']);
 
     // Leaving the page asks too (the browser's own question); staying keeps the changes.
-    await settled(page);
-    await page.getByRole('link', { name: 'Edit Fastify' }).click();
-    await editForm.waitFor();
-    await settled(page);
+    await openEdit(page, 'Fastify');
     await editForm.locator('input[name="title"]').fill('Fastify, changed');
     answer = 'dismiss';
     const kinds: string[] = [];
@@ -449,11 +448,7 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     const session = current();
     const page = await session.signedInPage(uniqueUser('edit-then-add'));
     await addBookmark(page, { url: 'https://htmx.org/docs/', title: 'htmx documentation' });
-    await settled(page);
-    await page.getByRole('link', { name: 'Edit htmx documentation' }).click();
-    const editForm = page.locator('#bookmark-list form.bookmark-edit');
-    await editForm.waitFor();
-    await settled(page);
+    const editForm = await openEdit(page, 'htmx documentation');
     await editForm.locator('input[name="title"]').fill('htmx reference, half typed');
 
     await addBookmark(page, { url: 'https://fastify.dev/', title: 'Fastify' });
@@ -468,10 +463,7 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     // Unless the add changed that very bookmark ("Update the saved one"): then its new card shows,
     // and the edit, which holds the old values, is gone rather than able to save them back.
     session.expectErrorStatus(409, '/bookmarks');
-    await settled(page);
-    await page.getByRole('link', { name: 'Edit Fastify' }).click();
-    await editForm.waitFor();
-    await settled(page);
+    await openEdit(page, 'Fastify');
     await fillBookmarkForm(page, { url: 'https://fastify.dev/', title: 'Fastify, updated from the add form' });
     const warned = page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${session.baseUrl}/bookmarks`);
     await page.click('#bookmark-form-button');
@@ -488,11 +480,7 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     const session = current();
     const page = await session.signedInPage(uniqueUser('undo-beside-edit'));
     for (const title of ['Third', 'Second', 'First']) await addBookmark(page, { url: `https://example.com/${title.toLowerCase()}`, title });
-    await settled(page);
-    await page.getByRole('link', { name: 'Edit First' }).click();
-    const editForm = page.locator('#bookmark-list form.bookmark-edit');
-    await editForm.waitFor();
-    await settled(page);
+    const editForm = await openEdit(page, 'First');
     await editForm.locator('input[name="title"]').fill('First, half typed');
     const undoThird = async (): Promise<void> => {
       await page.getByRole('button', { name: 'Delete Third' }).click();

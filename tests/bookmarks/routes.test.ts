@@ -387,6 +387,12 @@ describe('infrastructure routes', () => {
     expect(response.body).toBe('ok');
   });
 
+  it('GET /healthz answers 200 to a signed-in request, whose session check has read the database', async () => {
+    const response = await as(ctx, 'alice').get('/healthz');
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toBe('ok');
+  });
+
   it('sends a strict CSP and framing headers', async () => {
     const response = await as(ctx, null).get('/');
     const csp = String(response.headers['content-security-policy']);

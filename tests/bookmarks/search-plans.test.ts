@@ -4,7 +4,7 @@ import { deleteBookmark, insertBookmarkRows, type BookmarkRowValues } from '../.
 import { searchBookmarks, type Cursor } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import { openDb } from '../../src/db/client.js';
-import type { Db } from '../../src/db/database.js';
+import type { Db, Statement } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { freshDatabaseEachTest, newBlankDatabase, recordingReads, setupBookmark, type RecordedRead } from '../helpers.js';
 
@@ -34,11 +34,12 @@ describe('searchBookmarks with few and with many matches', () => {
   }
 
   /**
-   * Every count a statement returned (rows with a `total`), of those recordingReads saw: a page's
-   * answer alone would not show a count read to the end and then cut.
+   * Every count a statement returned (a `total` column), once per statement, of those recordingReads
+   * saw: a page's answer alone would not show a count read to the end and then cut. PostgreSQL
+   * reads a search's first count with its page, the total on every row.
    */
   const countsRead = (reads: RecordedRead[]): number[] =>
-    reads.filter((read) => read.method === 'get').flatMap((read) => read.rows).flatMap((row) => (row && typeof row === 'object' && 'total' in row ? [Number(row.total)] : []));
+    reads.map((read) => read.rows[0]).flatMap((row) => (row && typeof row === 'object' && 'total' in row ? [Number(row.total)] : []));
 
   async function expected(ownerSub: string, keep: (title: string, tags: string) => boolean): Promise<number[]> {
     const rows = await db.all<{ id: number; title: string; tags: string }>(
@@ -161,6 +162,30 @@ describe('searchBookmarks with few and with many matches', () => {
     for (const ids of pagedIds) expect(ids).toEqual(exact.ids);
   });
 
+  it.each([
+    ['counting every match', undefined],
+    ['counting up to 300 of 700', 300],
+  ] as const)('a page after a cursor, asked before its search was counted (%s), is the page found once it was', async (_label, countUpTo) => {
+    await storeShared();
+    for (const text of ['shared', 'shar #even', 'words -#even']) {
+      const known: { after: Cursor | null; ids: number[]; total: number }[] = [];
+      let after: Cursor | null = null;
+      for (let guard = 0; guard < 100; guard++) {
+        const page = await searchBookmarks(db, 'alice', parseSearch(text), after, 40, { countUpTo });
+        known.push({ after, ids: page.items.map((b) => b.id), total: page.total });
+        if (!page.next) break;
+        after = page.next;
+      }
+      expect(known.length).toBeGreaterThan(2);
+      for (const page of known) {
+        // A Db object of its own remembers no total: the search is counted afresh, with this page.
+        const { db: uncounted } = recordingReads(db);
+        const asked = await searchBookmarks(uncounted, 'alice', parseSearch(text), page.after, 40, { countUpTo });
+        expect({ after: page.after, ids: asked.items.map((b) => b.id), total: asked.total }).toEqual(page);
+      }
+    }
+  });
+
   it.each(['shared', 'shar #even', 'words -#even', '#even -#odd', '#++ -#odd'])('with countUpTo, the database itself stops counting the matches of "%s" one past it', async (text) => {
     await storeShared();
     const { db: recorded, reads } = recordingReads(db);
@@ -230,9 +255,17 @@ describe('searchBookmarks with few and with many matches', () => {
     const isCount = (statement: unknown) =>
       (statement as { queryChunks: { value?: string[] }[] }).queryChunks.some((chunk) => chunk.value?.join('').includes('count('));
     const counting: Db = Object.create(db);
-    counting.get = async (statement, params) => {
+    const counted = (statement: Statement) => {
       if (isCount(statement) && ++counts <= failures) throw new Error('count failed');
+    };
+    counting.get = async (statement, params) => {
+      counted(statement);
       return db.get(statement, params);
+    };
+    // PostgreSQL reads a search's first count with its page.
+    counting.all = async (statement, params) => {
+      counted(statement);
+      return db.all(statement, params);
     };
     return { db: counting, counts: () => counts };
   }
@@ -240,7 +273,9 @@ describe('searchBookmarks with few and with many matches', () => {
   it('counts a total once for searches asking for it at the same time, and again after a write', async () => {
     for (let i = 0; i < 30; i++) await setupBookmark(db, 'alice', { title: `Counted once ${i}`, url: `https://example.com/${i}` });
     const { db: counting, counts } = countingCounts();
+    // Asked twice: on PostgreSQL a repeat counts anyone's matches, to pick its plan, once.
     const alone = (await searchBookmarks(counting, 'alice', parseSearch('counted'), null, 10)).total;
+    expect((await searchBookmarks(counting, 'alice', parseSearch('counted'), null, 10)).total).toBe(alone);
     const countsAlone = counts();
     expect([alone, countsAlone > 0]).toEqual([30, true]);
 

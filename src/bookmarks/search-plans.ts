@@ -552,7 +552,8 @@ async function searchPostgres(
   let pageWithCount: BookmarkRow[] | undefined;
   const countWithPage = async (): Promise<PgCounted> => {
     const rows = await db.all<BookmarkRow & { total: number }>(plans.countAndPage, { ...page, ...matching, countLimit });
-    pageWithCount = rows.filter((row) => row.id !== null);
+    // Bookmarks carry their own columns only: the total goes.
+    pageWithCount = rows.filter((row) => row.id !== null).map(({ total: _total, ...row }) => row);
     return { total: rows[0]!.total };
   };
   let total: number;

@@ -160,8 +160,9 @@ document.addEventListener('htmx:afterSettle', (event) => {
 
 // An Undo puts the card back where it was and keeps the list as it is, scrolled and with the pages
 // loaded since (the list that comes with it out of band starts again at its first page), while a
-// neighbour of the deleted card is still there; the count comes from that list.
-const deletedNeighbours = new Map();
+// neighbour of the deleted card is still there; the count comes from that list. Only the last
+// delete's are kept: the toast offers to undo that one alone.
+let lastDeleted = null;
 // Undos under way, by their request; the answer being swapped, whose out-of-band parts come first.
 const restoring = new WeakMap();
 let answering = null;
@@ -169,7 +170,7 @@ document.addEventListener('htmx:beforeRequest', (event) => {
   const source = event.detail.elt;
   if (!(source instanceof Element)) return;
   const card = source.matches('button[hx-delete]') ? source.closest('li.card') : null;
-  if (card) deletedNeighbours.set(card.id, { next: card.nextElementSibling, previous: card.previousElementSibling });
+  if (card) lastDeleted = { id: card.id, next: card.nextElementSibling, previous: card.previousElementSibling };
   if (source instanceof HTMLFormElement && source.dataset.restores) restoring.set(event.detail.xhr, `bookmark-${source.dataset.restores}`);
 });
 document.addEventListener('htmx:beforeSwap', (event) => {
@@ -185,7 +186,7 @@ document.addEventListener('htmx:oobBeforeSwap', (event) => {
 function putBackInPlace(event, id) {
   if (!id || document.getElementById(id)) return false;
   const cards = document.getElementById('bookmark-cards');
-  const { next, previous } = deletedNeighbours.get(id) ?? {};
+  const { next, previous } = lastDeleted?.id === id ? lastDeleted : {};
   const neighbour = [next, previous].find((element) => element?.isConnected && element.parentElement === cards);
   if (!neighbour) return false;
   event.detail.shouldSwap = false;
@@ -197,7 +198,7 @@ function putBackInPlace(event, id) {
   place.className = 'card card-restoring';
   if (neighbour === next) neighbour.before(place);
   else neighbour.after(place);
-  deletedNeighbours.delete(id);
+  lastDeleted = null;
   // The card's own fragment, asked for here so that an error answer (gone again, the network) is not swapped into the
   // list as htmx swaps errors elsewhere: then the place goes and the search form reads the list again whole.
   const readListAgain = () => {

@@ -358,12 +358,12 @@ export async function keptTagCounts(db: Db, ownerSub: string): Promise<Map<strin
  * owner_versions: versions only ever grow (emptying bookmarks moves them on), as ETags
  * and remembered totals rely on.
  */
-const USER_TABLES = ['bookmarks', 'tag_counts', 'api_tokens', 'ended_sessions', 'pending_undos', 'rate_limit_hits', 'favicons'];
+const USER_TABLES = ['bookmarks', 'tag_counts', 'api_tokens', 'ended_sessions', 'pending_undos', 'favicons'];
 
 export async function resetData(app: FastifyInstance): Promise<void> {
   for (const table of USER_TABLES) await app.db.run(sql.raw(`DELETE FROM ${table}`));
-  // On SQLite the rate limits count in a file of their own (src/db/counter-db.ts).
-  if (app.counterDb !== app.db) await app.counterDb.run(sql`DELETE FROM rate_limit_hits`);
+  // The rate limits' counters: in the database on PostgreSQL, in a file of their own on SQLite (src/db/counter-db.ts).
+  await app.counterDb.run(sql`DELETE FROM rate_limit_hits`);
 }
 
 export interface SignedInContext extends AppContext {

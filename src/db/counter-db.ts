@@ -10,11 +10,11 @@ import { SqliteDb } from './sqlite.js';
  * counters live in a file of their own beside the database, which every process shares as it
  * shares the database. On PostgreSQL they stay in the database: an import's locks are on its
  * own rows, never on the counters'. The file holds nothing worth a backup: without it, every
- * limit starts counting afresh. (SQLite's migrations still create the table in the database,
- * where nothing uses it now.)
+ * limit starts counting afresh. (Migration 0009 made the table in the SQLite database too;
+ * 0020 dropped it there.)
  */
 const CREATE_COUNTERS = [
-  // The columns of rate_limit_hits in src/db/schema.ts, as migration 0009 creates it.
+  // One row per key (a user's writes, an address's sign-ins, a token's requests) and fixed window, as in schema.postgres.ts.
   sql`CREATE TABLE IF NOT EXISTS rate_limit_hits (key TEXT PRIMARY KEY NOT NULL, hits INTEGER NOT NULL, resets_at INTEGER NOT NULL)`,
   sql`CREATE INDEX IF NOT EXISTS rate_limit_hits_resets_idx ON rate_limit_hits (resets_at)`,
 ];

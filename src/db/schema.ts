@@ -99,20 +99,6 @@ export const pendingUndos = sqliteTable(
 );
 
 /**
- * Rate-limit counters shared by every process: one row per key (a user's
- * writes, an address's sign-ins, a token's requests) and fixed window.
- */
-export const rateLimitHits = sqliteTable(
-  'rate_limit_hits',
-  {
-    key: text('key').primaryKey(),
-    hits: integer('hits').notNull(),
-    resetsAt: integer('resets_at').notNull(),
-  },
-  (table) => [index('rate_limit_hits_resets_idx').on(table.resetsAt)],
-);
-
-/**
  * A counter per owner that moves on every write to their bookmarks (kept by
  * triggers, like tag_counts): pages and fragments derive their ETag from it,
  * and PostgreSQL's remembered totals are keyed by it, in every process alike.

@@ -90,7 +90,7 @@ describe('owners whose dates are out of their ids’ order (migration 0019)', ()
       old.close();
       const { db, report } = await openMigrated(path);
       try {
-        expect(report.applied).toEqual([expect.stringMatching(/^0019_/)]);
+        expect(report.applied[0]).toMatch(/^0019_/);
         expect(await marked(db)).toEqual(['imported-late', 'newest-first']);
       } finally {
         await db.close();

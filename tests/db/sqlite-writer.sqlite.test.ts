@@ -37,7 +37,7 @@ describe('the SQLite writer shared by a process’s requests', () => {
       try {
         // Another process holds the write lock for a while.
         const holding = otherProcess.transaction(async (tx) => {
-          await tx.run(sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES (${`other-${run}`}, 1, 0)`);
+          await tx.run(sql`INSERT INTO ended_sessions (session_id, expires_at) VALUES (${`other-${run}`}, 0)`);
           await sleep(120);
         });
         await sleep(10);
@@ -47,7 +47,7 @@ describe('the SQLite writer shared by a process’s requests', () => {
         // …while another request's transaction begins and then fails.
         const failed = here
           .transaction(async (tx) => {
-            await tx.run(sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES (${`failing-${run}`}, 1, 0)`);
+            await tx.run(sql`INSERT INTO ended_sessions (session_id, expires_at) VALUES (${`failing-${run}`}, 0)`);
             await sleep(50);
             throw new Error('the import failed');
           })
@@ -59,7 +59,7 @@ describe('the SQLite writer shared by a process’s requests', () => {
         const [saved, outcome] = await Promise.all([acknowledged, failed]);
         expect(outcome).toBe('rolled back');
         expect(await here.get(sql`SELECT title FROM bookmarks WHERE id = ${saved.id}`), `run ${run}`).toEqual({ title: 'Kept' });
-        expect(await here.get(sql`SELECT key FROM rate_limit_hits WHERE key = ${`failing-${run}`}`)).toBeUndefined();
+        expect(await here.get(sql`SELECT session_id FROM ended_sessions WHERE session_id = ${`failing-${run}`}`)).toBeUndefined();
       } finally {
         await close();
       }
@@ -71,7 +71,7 @@ describe('the SQLite writer shared by a process’s requests', () => {
     try {
       const holding = otherProcess.transaction(async () => sleep(300));
       await sleep(10);
-      const writes = Array.from({ length: 20 }, (_, i) => here.run(sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES (${`w${i}`}, 1, 0)`));
+      const writes = Array.from({ length: 20 }, (_, i) => here.run(sql`INSERT INTO ended_sessions (session_id, expires_at) VALUES (${`w${i}`}, 0)`));
       // Ticks of the event loop while 20 writes wait: a blocking busy wait would leave almost none.
       let ticks = 0;
       const ticking = setInterval(() => ticks++, 10);
@@ -79,7 +79,7 @@ describe('the SQLite writer shared by a process’s requests', () => {
       await Promise.all(writes);
       clearInterval(ticking);
       expect(ticks).toBeGreaterThan(10);
-      expect(await here.get(sql`SELECT count(*) AS n FROM rate_limit_hits`)).toEqual({ n: 20 });
+      expect(await here.get(sql`SELECT count(*) AS n FROM ended_sessions`)).toEqual({ n: 20 });
     } finally {
       await close();
     }
@@ -88,7 +88,7 @@ describe('the SQLite writer shared by a process’s requests', () => {
   it('takes writes and transactions in the order they asked: one waiting behind back-to-back transactions gets its turn', async () => {
     const { here, close } = await twoProcessesOnOneFile();
     try {
-      const insert = (key: string) => sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES (${key}, 1, 0)`;
+      const insert = (key: string) => sql`INSERT INTO ended_sessions (session_id, expires_at) VALUES (${key}, 0)`;
       // A stream of transactions with no pause between them, as a busy process can bring.
       let streamed = 0;
       let waiterDone = false;
@@ -112,7 +112,7 @@ describe('the SQLite writer shared by a process’s requests', () => {
       await stream;
       // Served behind at most the transactions already in line when they asked, not after the stream ran dry.
       expect(servedAfter).toBeLessThanOrEqual(3);
-      expect(await here.get(sql`SELECT count(*) AS n FROM rate_limit_hits WHERE key LIKE 'waiting %'`)).toEqual({ n: 2 });
+      expect(await here.get(sql`SELECT count(*) AS n FROM ended_sessions WHERE session_id LIKE 'waiting %'`)).toEqual({ n: 2 });
     } finally {
       await close();
     }
@@ -120,10 +120,10 @@ describe('the SQLite writer shared by a process’s requests', () => {
 
   it('refuses a write asked for after close, and lets those asked before it finish', async () => {
     const { here, close } = await twoProcessesOnOneFile();
-    const insert = (key: string) => here.run(sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES (${key}, 1, 0)`);
+    const insert = (key: string) => here.run(sql`INSERT INTO ended_sessions (session_id, expires_at) VALUES (${key}, 0)`);
     const holding = here.transaction(async (tx) => {
       await sleep(50);
-      return tx.run(sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES ('in the transaction', 1, 0)`);
+      return tx.run(sql`INSERT INTO ended_sessions (session_id, expires_at) VALUES ('in the transaction', 0)`);
     });
     const before = insert('asked before close');
     const closing = close();
@@ -135,13 +135,13 @@ describe('the SQLite writer shared by a process’s requests', () => {
 
   it('reads in one turn of the event loop from one snapshot, and a write of its own process ends it: a read right after the write sees it', async () => {
     const { here, close } = await twoProcessesOnOneFile();
-    const count = async (db: SqliteDb) => (await db.get<{ n: number }>(sql`SELECT count(*) AS n FROM rate_limit_hits`))!.n;
+    const count = async (db: SqliteDb) => (await db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ended_sessions`))!.n;
     try {
       // All in one turn: no await below waits for anything but this process's own promises.
       expect(await count(here)).toBe(0);
-      await here.run(sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES ('written', 1, 0)`);
+      await here.run(sql`INSERT INTO ended_sessions (session_id, expires_at) VALUES ('written', 0)`);
       expect(await count(here)).toBe(1);
-      await here.transaction((tx) => tx.run(sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES ('in a transaction', 1, 0)`));
+      await here.transaction((tx) => tx.run(sql`INSERT INTO ended_sessions (session_id, expires_at) VALUES ('in a transaction', 0)`));
       expect(await count(here)).toBe(2);
     } finally {
       await close();
@@ -150,11 +150,11 @@ describe('the SQLite writer shared by a process’s requests', () => {
 
   it('sees another process’s commit from the next turn of the event loop on, and holds no snapshot past its turn', async () => {
     const { here, otherProcess, close } = await twoProcessesOnOneFile();
-    const keys = async () => (await here.all<{ key: string }>(sql`SELECT key FROM rate_limit_hits ORDER BY key`)).map((row) => row.key);
+    const keys = async () => (await here.all<{ session_id: string }>(sql`SELECT session_id FROM ended_sessions ORDER BY session_id`)).map((row) => row.session_id);
     const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
     try {
       expect(await keys()).toEqual([]);
-      await otherProcess.run(sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES ('other', 1, 0)`);
+      await otherProcess.run(sql`INSERT INTO ended_sessions (session_id, expires_at) VALUES ('other', 0)`);
       // The same turn reads the snapshot it began with…
       expect(await keys()).toEqual([]);
       await nextTurn();
@@ -171,10 +171,10 @@ describe('the SQLite writer shared by a process’s requests', () => {
 
   it('reads, after freshSnapshot, what another process committed before it, in the same turn', async () => {
     const { here, otherProcess, close } = await twoProcessesOnOneFile();
-    const count = async () => (await here.get<{ n: number }>(sql`SELECT count(*) AS n FROM rate_limit_hits`))!.n;
+    const count = async () => (await here.get<{ n: number }>(sql`SELECT count(*) AS n FROM ended_sessions`))!.n;
     try {
       expect(await count()).toBe(0);
-      await otherProcess.run(sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES ('other', 1, 0)`);
+      await otherProcess.run(sql`INSERT INTO ended_sessions (session_id, expires_at) VALUES ('other', 0)`);
       expect(await count()).toBe(0);
       here.freshSnapshot();
       expect(await count()).toBe(1);
@@ -190,8 +190,8 @@ describe('the SQLite writer shared by a process’s requests', () => {
       let largest = 0;
       for (let i = 0; i < 2_000; i++) {
         // As a request that reads (its session, a duplicate check) and then writes, in one turn.
-        await here.get(sql`SELECT count(*) AS n FROM rate_limit_hits`);
-        await here.run(sql`INSERT INTO rate_limit_hits (key, hits, resets_at) VALUES (${`key ${i}`}, 1, 0)`);
+        await here.get(sql`SELECT count(*) AS n FROM ended_sessions`);
+        await here.run(sql`INSERT INTO ended_sessions (session_id, expires_at) VALUES (${`key ${i}`}, 0)`);
         await nextTurn();
         if (i % 250 === 249) largest = Math.max(largest, statSync(`${here.writer.name}-wal`).size);
       }

@@ -432,7 +432,12 @@ const PG_OWNED_MATCHES = sql`bookmarks.search_vector @@ (${param('ownerLexeme')}
 /** Anyone's matches through the GIN index, by the words alone, owner_sub checked on each row found. */
 const PG_WORD_MATCHES = sql`bookmarks.search_vector @@ to_tsquery('bookmarks_search', ${param('tsquery')})
   AND (bookmarks.owner_sub = ${param('owner')}) IS TRUE`;
-const PG_MATCHES_WITHOUT_INDEX = sql`AND (bookmarks.search_vector @@ to_tsquery('bookmarks_search', ${param('tsquery')})) IS TRUE`;
+/**
+ * The owner's matches checked row by row, as the walk by date reads them: the same tsquery as
+ * PG_OWNED_MATCHES, so that a search whose every word the parser drops (an empty tsquery, as
+ * for "①") finds all of the owner's bookmarks on every page, as collected ones do.
+ */
+const PG_MATCHES_WITHOUT_INDEX = sql`AND (bookmarks.search_vector @@ (${param('ownerLexeme')}::tsquery && to_tsquery('bookmarks_search', ${param('tsquery')}))) IS TRUE`;
 
 /** Few matches, collected by `matches` and then sorted: one page of them after the cursor. */
 const pgFewMatching = (matches: ReturnType<typeof sql>, tagFilters: ReturnType<typeof sql>) => sql`WITH matches AS MATERIALIZED (
@@ -567,10 +572,11 @@ async function searchPostgres(
   if (pageWithCount) return toPage(pageWithCount, pageTotal, limit);
   let rows: BookmarkRow[];
   if (tsquery === null) rows = await db.all<BookmarkRow>(tagged ? postgres.newestTagged : newest, { ...page, owner: ownerSub, ...tags });
-  else if (total > PG_FEW_MAX) rows = await db.all<BookmarkRow>(plans.manyMatching, { ...page, owner: ownerSub, ...tags, tsquery });
+  else if (total > PG_FEW_MAX) rows = await db.all<BookmarkRow>(plans.manyMatching, { ...page, ...matching });
   else {
-    // A search with words: `words` is its remembered count.
-    const anyone = await anyoneMatching(db, words!, plans.anyoneMatching, tsquery);
+    // A search with words: `words` is its remembered count. Anyone's count only picks between
+    // plans that read the same rows: if it fails, the owner's lexeme reads them.
+    const anyone = await anyoneMatching(db, words!, plans.anyoneMatching, tsquery).catch(() => null);
     rows = await db.all<BookmarkRow>(anyone !== null && anyone <= PG_FEW_MAX ? plans.fewMatchingByWords : plans.fewMatching, { ...page, ...matching });
   }
   return toPage(rows, pageTotal, limit);

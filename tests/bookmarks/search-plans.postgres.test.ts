@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { insertBookmarkRows, type BookmarkRowValues } from '../../src/bookmarks/commands.js';
-import { postgresSearchStatements, searchBookmarks } from '../../src/bookmarks/search-plans.js';
+import { sql } from 'drizzle-orm';
+import { postgresSearchStatements, searchBookmarks, type BookmarkPage, type Cursor } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import type { Db } from '../../src/db/database.js';
 import { freshDatabaseEachTest, recordingReads, type RecordedRead } from '../helpers.js';
@@ -77,6 +78,39 @@ describe('PostgreSQL: the plan for few of the owner’s matches', () => {
       expect(await titles(searchBookmarks(recorded, 'alice', parseSearch('-zeppelin')))).toEqual({ titles: ['Airship'], total: 1 });
     }
     expect(rowStatements(reads)).toEqual([postgresSearchStatements.untagged.countAndPage, postgresSearchStatements.untagged.fewMatching]);
+  });
+
+  it('gives all of the owner’s on every page for a search whose words PostgreSQL drops, past the few that are collected', async () => {
+    await store('alice', 350, (i) => `Note ${i}`);
+    await store('bob', 5, (i) => `Note of bob ${i}`);
+    const alices = (await db.all<{ id: number }>(sql`SELECT id FROM bookmarks WHERE owner_sub = 'alice' ORDER BY created_at DESC, id DESC`)).map((row) => row.id);
+    // Asked twice: first counted with its page, then with its total remembered, when pages are walked by date.
+    for (let asked = 0; asked < 2; asked++) {
+      const ids: number[] = [];
+      let after: Cursor | null = null;
+      do {
+        const page: BookmarkPage = await searchBookmarks(db, 'alice', parseSearch('①'), after, 100);
+        expect(page.total).toBe(350);
+        ids.push(...page.items.map((item) => item.id));
+        after = page.next;
+      } while (after);
+      expect(ids).toEqual(alices);
+    }
+  });
+
+  it('reads a page of few matches through the owner’s lexeme when anyone’s count fails, and asks that count again next time', async () => {
+    await store('alice', 5, (i) => `Zeppelin ${i}`);
+    let failures = 1;
+    const { db: recorded, reads } = recordingReads(db);
+    const failing: Db = Object.create(recorded);
+    failing.get = async (statement, params) => {
+      if (statement === postgresSearchStatements.untagged.anyoneMatching && failures-- > 0) throw new Error('anyone’s count failed');
+      return recorded.get(statement, params);
+    };
+    for (let asked = 0; asked < 3; asked++) expect((await titles(searchBookmarks(failing, 'alice', parseSearch('zepp')))).total).toBe(5);
+    const { countAndPage, anyoneMatching, fewMatching, fewMatchingByWords } = postgresSearchStatements.untagged;
+    expect(rowStatements(reads)).toEqual([countAndPage, fewMatching, fewMatchingByWords]);
+    expect(reads.filter((read) => read.statement === anyoneMatching)).toHaveLength(1);
   });
 
   it('reads a search whose words PostgreSQL drops (as "①") through the owner’s lexeme, as before: all of the owner’s', async () => {

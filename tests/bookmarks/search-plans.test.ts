@@ -163,10 +163,12 @@ describe('searchBookmarks with few and with many matches', () => {
   });
 
   it.each([
-    ['counting every match', undefined],
-    ['counting up to 300 of 700', 300],
-  ] as const)('a page after a cursor, asked before its search was counted (%s), is the page found once it was', async (_label, countUpTo) => {
+    ['counting every match', undefined, 0],
+    ['counting up to 300 of 700', 300, 0],
+    ['counting every match of 1,100, more than a page is sorted from', undefined, 400],
+  ] as const)('a page after a cursor, asked before its search was counted (%s), is the page found once it was', async (_label, countUpTo, more) => {
     await storeShared();
+    await store(Array.from({ length: more }, (_, i) => ({ ownerSub: 'alice', title: `Shared words more ${i}`, url: `https://example.com/more/${i}`, tags: [], createdAt: new Date(2_000_000 + i * 1000) })));
     for (const text of ['shared', 'shar #even', 'words -#even']) {
       const known: { after: Cursor | null; ids: number[]; total: number }[] = [];
       let after: Cursor | null = null;

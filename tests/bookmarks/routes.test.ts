@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { encodeCursor, searchBookmarks } from '../../src/bookmarks/search-plans.js';
 import { MAX_SEARCH_TERMS, parseSearch } from '../../src/bookmarks/search-syntax.js';
 import { LIST_COUNT_UP_TO, LIST_PAGE_SIZE } from '../../src/bookmarks/routes.js';
@@ -387,10 +387,21 @@ describe('infrastructure routes', () => {
     expect(response.body).toBe('ok');
   });
 
-  it('GET /healthz answers 200 to a signed-in request, whose session check has read the database', async () => {
-    const response = await as(ctx, 'alice').get('/healthz');
-    expect(response.statusCode).toBe(200);
-    expect(response.body).toBe('ok');
+  it('GET /healthz asks the database nothing more for a signed-in request, whose session check has read it; an anonymous one it asks', async () => {
+    const reads = vi.spyOn(ctx.app.db, 'get');
+    const healthChecks = () =>
+      reads.mock.calls.filter(([statement]) => (statement as { queryChunks: { value?: string[] }[] }).queryChunks.some((chunk) => chunk.value?.join('').includes('SELECT 1 AS ok'))).length;
+    try {
+      const signedIn = await as(ctx, 'alice').get('/healthz');
+      expect([signedIn.statusCode, signedIn.body]).toEqual([200, 'ok']);
+      expect(reads).toHaveBeenCalled();
+      expect(healthChecks()).toBe(0);
+      const anonymous = await as(ctx, null).get('/healthz');
+      expect([anonymous.statusCode, anonymous.body]).toEqual([200, 'ok']);
+      expect(healthChecks()).toBe(1);
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it('sends a strict CSP and framing headers', async () => {

@@ -161,17 +161,23 @@ document.addEventListener('htmx:afterSettle', (event) => {
 // An Undo puts the card back where it was and keeps the list as it is, scrolled and with the pages
 // loaded since (the list that comes with it out of band starts again at its first page), while a
 // neighbour of the deleted card is still there; the count comes from that list. Only the last
-// delete's are kept: the toast offers to undo that one alone.
+// delete's are kept, once it went through: the toast offers to undo that one alone.
 let lastDeleted = null;
-// Undos under way, by their request; the answer being swapped, whose out-of-band parts come first.
+// Deletes and Undos under way, by their request; the answer being swapped, whose out-of-band parts come first.
+const deleting = new WeakMap();
 const restoring = new WeakMap();
 let answering = null;
 document.addEventListener('htmx:beforeRequest', (event) => {
   const source = event.detail.elt;
   if (!(source instanceof Element)) return;
   const card = source.matches('button[hx-delete]') ? source.closest('li.card') : null;
-  if (card) lastDeleted = { id: card.id, next: card.nextElementSibling, previous: card.previousElementSibling };
+  if (card) deleting.set(event.detail.xhr, { id: card.id, next: card.nextElementSibling, previous: card.previousElementSibling });
   if (source instanceof HTMLFormElement && source.dataset.restores) restoring.set(event.detail.xhr, `bookmark-${source.dataset.restores}`);
+});
+// Refused (429) or failed, the delete leaves the toast's Undo where it was, for the delete before.
+document.addEventListener('htmx:afterRequest', (event) => {
+  const deleted = deleting.get(event.detail.xhr);
+  if (deleted && event.detail.xhr.status >= 200 && event.detail.xhr.status < 300) lastDeleted = deleted;
 });
 document.addEventListener('htmx:beforeSwap', (event) => {
   answering = event.detail.xhr;

@@ -514,6 +514,45 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     expect(await cardTitles(page)).toEqual(['First', 'Second', 'Third']);
   });
 
+  it('puts the card the toast offers to undo back in its place after a later delete failed', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('undo-after-failed-delete'));
+    for (const title of ['Third', 'Second', 'First']) await addBookmark(page, { url: `https://example.com/${title.toLowerCase()}`, title });
+    const idOf = async (title: string) => (await cardTitled(page, title).getAttribute('id'))!.replace('bookmark-', '');
+    const [firstId, secondId] = [await idOf('First'), await idOf('Second')];
+    await page.getByRole('button', { name: 'Delete Second' }).click();
+    await page.getByRole('status').filter({ hasText: 'Deleted “Second”.' }).waitFor();
+    await settled(page);
+
+    // Refused as the rate limit refuses it: a notice in #notice (shown above the Undo, not over it), the card left as it was.
+    session.expectErrorStatus(429, `/bookmarks/${firstId}`);
+    await page.route(`${session.baseUrl}/bookmarks/${firstId}`, (route) =>
+      route.request().method() === 'DELETE'
+        ? route.fulfill({
+            status: 429,
+            headers: { 'content-type': 'text/html; charset=utf-8', 'retry-after': '5', 'hx-retarget': '#notice', 'hx-reswap': 'innerHTML' },
+            body: '<div class="toast" role="alert"><span>Too many requests. Please wait 5 seconds and try again.</span></div>',
+          })
+        : route.continue(),
+    );
+    const failed = page.waitForResponse((response) => response.request().method() === 'DELETE' && response.url() === `${session.baseUrl}/bookmarks/${firstId}`);
+    await page.getByRole('button', { name: 'Delete First' }).click();
+    await failed;
+    await settled(page);
+
+    // In place, the card's own fragment is read (the list is left as it is); else the list would come anew.
+    const cardRead = page.waitForRequest((request) => request.method() === 'GET' && request.url() === `${session.baseUrl}/bookmarks/${secondId}`);
+    await page.getByRole('button', { name: 'Undo', exact: true }).click();
+    await cardRead;
+    await cardTitled(page, 'Second').waitFor();
+    await settled(page);
+    expect(await page.locator('#bookmark-cards > li').evaluateAll((items) => items.map((item) => item.id))).toEqual([
+      `bookmark-${firstId}`,
+      `bookmark-${secondId}`,
+      `bookmark-${await idOf('Third')}`,
+    ]);
+  });
+
   it('saves the form as typed when Enter is pressed after the duplicate notice, leaving the saved bookmark as it was', async () => {
     const session = current();
     session.expectErrorStatus(409, '/bookmarks');

@@ -53,9 +53,10 @@ const EMPTY_FIELDS: BookmarkFields = { url: '', title: '', description: '', tags
 const undoOffer = (token: string | undefined, deleted: Bookmark | undefined) => (deleted ? { undoToken: token, deletedTitle: deleted.title, deletedId: deleted.id } : {});
 
 /** The list for a search (one page after the cursor) and the tag list beside it. */
-async function listContext(db: Db, ownerSub: string, typed: string, after?: string, alreadyRead: Pick<SearchOptions, 'ownerVersion'> = {}) {
-  // Spaces around the words search nothing, as in the search route.
-  const search = typed.trim();
+/** The search a request sends (`q`): spaces around the words search nothing, so a box of spaces alone is the dashboard. */
+const searchText = (value: unknown): string => text(value).trim();
+
+async function listContext(db: Db, ownerSub: string, search: string, after?: string, alreadyRead: Pick<SearchOptions, 'ownerVersion'> = {}) {
   const terms = parseSearch(search);
   const [page, tags] = await Promise.all([
     searchBookmarks(db, ownerSub, terms, decodeCursor(after), LIST_PAGE_SIZE, { ...alreadyRead, countUpTo: LIST_COUNT_UP_TO }),
@@ -136,8 +137,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   app.get('/dashboard', revalidatedWithoutUndo, (request: SearchRequest, reply) => dashboardPage(request, reply, ''));
 
   app.get('/bookmarks/search', revalidatedWithoutUndo, async (request: SearchRequest, reply) => {
-    // Spaces around the words search nothing: a box of spaces alone is the dashboard.
-    const search = text(request.query.q).trim();
+    const search = searchText(request.query.q);
     const after = text(request.query.after) || undefined;
     if (!isFragmentRequest(request)) return dashboardPage(request, reply, search, after);
     const terms = parseSearch(search);
@@ -186,7 +186,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
       return reply.viewAsync('partials/bookmark-form.njk', addFormView(outcome.form));
     }
     if (!isFragmentRequest(request)) return reply.redirect('/dashboard', 303);
-    const list = await listContext(app.db, user.sub, bodyField(request.body, 'q'));
+    const list = await listContext(app.db, user.sub, searchText(bodyField(request.body, 'q')));
     // Saved under a search that does not show it (or, updated, dated below the first page), the list
     // would change nowhere the user looks: the notice says it was saved, beside an Undo still pending.
     const shown = list.page.items.some((card) => card.id === outcome.saved.id);
@@ -335,7 +335,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   app.get('/bookmarks/undo-notice', async (request: SearchRequest, reply) => {
     if (!isFragmentRequest(request)) return reply.redirect('/dashboard', 303);
     const user = currentUser(request);
-    const search = text(request.query.q).trim();
+    const search = searchText(request.query.q);
     const terms = parseSearch(search);
     const [latest, tags, page] = await Promise.all([
       latestDeleted(app.db, user.sub),
@@ -360,6 +360,6 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
       return renderError(request, reply, 409, message, 'Already saved again');
     }
     if (!isFragmentRequest(request)) return reply.redirect(withParam(listPathFrom(request.headers.referer, appOrigin), 'restored', '1'), 303);
-    return reply.viewAsync('partials/bookmark-restored.njk', await listContext(app.db, user.sub, bodyField(request.body, 'q')));
+    return reply.viewAsync('partials/bookmark-restored.njk', await listContext(app.db, user.sub, searchText(bodyField(request.body, 'q'))));
   });
 }

@@ -454,9 +454,9 @@ const pgMatchPlans = (tagFilters: ReturnType<typeof sql>) => ({
    * A search's first count and its first page in one statement, one evaluation of the GIN
    * index and one round trip (a count and then a page statement took two of each): the
    * owner's matches are collected, up to `countLimit` (NULL: no limit), and counted; when
-   * that is all of them, and at most PG_SORT_OWNED_MAX, their page is the newest of those,
-   * else it is walked by date. Every
-   * row carries the total; when no row is on the page, one row has the total and NULLs.
+   * that is all of them, and at most PG_SORT_OWNED_MAX_SQL, their page is the newest of those,
+   * else it is walked by date. Every row carries the total; when no row is on the page, one
+   * row has the total and NULLs.
    */
   countAndPage: sql`WITH owned AS MATERIALIZED (
       SELECT bookmarks.id, bookmarks.created_at FROM bookmarks WHERE ${PG_OWNED_MATCHES} ${tagFilters} LIMIT ${param('countLimit')}),

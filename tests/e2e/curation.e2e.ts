@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import {
   addBookmark,
+  bookmarkIdOf,
   cardTitled,
   cardTitles,
   fillBookmarkForm,
@@ -504,7 +505,7 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     // (with an edit's unsaved changes open, that asks first, as any list read again does: here the edit is closed).
     await editForm.locator('input[name="title"]').press('Escape');
     await editForm.waitFor({ state: 'detached' });
-    const thirdId = (await cardTitled(page, 'Third').getAttribute('id'))!.replace('bookmark-', '');
+    const thirdId = await bookmarkIdOf(page, 'Third');
     session.expectErrorStatus(503, `/bookmarks/${thirdId}`);
     await page.route(`${session.baseUrl}/bookmarks/${thirdId}`, (route) =>
       route.request().method() === 'GET' ? route.fulfill({ status: 503, body: 'unavailable' }) : route.continue(),
@@ -518,8 +519,7 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     const session = current();
     const page = await session.signedInPage(uniqueUser('undo-after-failed-delete'));
     for (const title of ['Third', 'Second', 'First']) await addBookmark(page, { url: `https://example.com/${title.toLowerCase()}`, title });
-    const idOf = async (title: string) => (await cardTitled(page, title).getAttribute('id'))!.replace('bookmark-', '');
-    const [firstId, secondId] = [await idOf('First'), await idOf('Second')];
+    const [firstId, secondId] = [await bookmarkIdOf(page, 'First'), await bookmarkIdOf(page, 'Second')];
     await page.getByRole('button', { name: 'Delete Second' }).click();
     await page.getByRole('status').filter({ hasText: 'Deleted “Second”.' }).waitFor();
     await settled(page);
@@ -549,7 +549,7 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     expect(await page.locator('#bookmark-cards > li').evaluateAll((items) => items.map((item) => item.id))).toEqual([
       `bookmark-${firstId}`,
       `bookmark-${secondId}`,
-      `bookmark-${await idOf('Third')}`,
+      `bookmark-${await bookmarkIdOf(page, 'Third')}`,
     ]);
   });
 

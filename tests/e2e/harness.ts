@@ -499,6 +499,11 @@ export function cardTitled(page: Page, title: string) {
   return page.locator('#bookmark-cards > li.card', { has: page.locator('.card-title', { hasText: title }) });
 }
 
+/** The id of the bookmark whose card has this title, as its routes take it. */
+export async function bookmarkIdOf(page: Page, title: string): Promise<string> {
+  return (await cardTitled(page, title).getAttribute('id'))!.replace('bookmark-', '');
+}
+
 export function cardTitles(page: Page): Promise<string[]> {
   return page.locator('#bookmark-cards > li.card .card-title').allTextContents();
 }

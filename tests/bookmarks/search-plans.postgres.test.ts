@@ -3,8 +3,31 @@ import { insertBookmarkRows, type BookmarkRowValues } from '../../src/bookmarks/
 import { sql } from 'drizzle-orm';
 import { postgresSearchStatements, searchBookmarks, type BookmarkPage, type Cursor } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
-import type { Db } from '../../src/db/database.js';
+import { bindParams, compile, type Db } from '../../src/db/database.js';
+import type { PostgresDb } from '../../src/db/postgres.js';
 import { freshDatabaseEachTest, recordingReads, type RecordedRead } from '../helpers.js';
+
+let db: Db;
+freshDatabaseEachTest((opened) => (db = opened));
+
+/** The statements that read rows, of those recordingReads saw. */
+const rowStatements = (reads: RecordedRead[]): unknown[] => reads.filter((read) => read.method === 'all').map((read) => read.statement);
+
+async function store(owner: string, count: number, title: (i: number) => string, tags: (i: number) => string[] = () => []): Promise<void> {
+  const rows: BookmarkRowValues[] = Array.from({ length: count }, (_, i) => ({
+    ownerSub: owner,
+    title: title(i),
+    url: `https://${owner}.example/${i}`,
+    tags: tags(i),
+    createdAt: new Date(1_000_000 + i * 1000),
+  }));
+  await db.transaction((tx) => insertBookmarkRows(tx, rows));
+}
+
+const titles = async (page: Promise<{ items: { title: string }[]; total: number }>) => {
+  const { items, total } = await page;
+  return { titles: items.map((item) => item.title), total };
+};
 
 /**
  * Which statement reads a PostgreSQL search's few matches. The first time a search is
@@ -15,28 +38,6 @@ import { freshDatabaseEachTest, recordingReads, type RecordedRead } from '../hel
  * checks the pages and totals of every plan on both engines.
  */
 describe('PostgreSQL: the plan for few of the owner’s matches', () => {
-  let db: Db;
-  freshDatabaseEachTest((opened) => (db = opened));
-
-  /** The statements that read rows, of those recordingReads saw. */
-  const rowStatements = (reads: RecordedRead[]): unknown[] => reads.filter((read) => read.method === 'all').map((read) => read.statement);
-
-  async function store(owner: string, count: number, title: (i: number) => string, tags: (i: number) => string[] = () => []): Promise<void> {
-    const rows: BookmarkRowValues[] = Array.from({ length: count }, (_, i) => ({
-      ownerSub: owner,
-      title: title(i),
-      url: `https://${owner}.example/${i}`,
-      tags: tags(i),
-      createdAt: new Date(1_000_000 + i * 1000),
-    }));
-    await db.transaction((tx) => insertBookmarkRows(tx, rows));
-  }
-
-  const titles = async (page: Promise<{ items: { title: string }[]; total: number }>) => {
-    const { items, total } = await page;
-    return { titles: items.map((item) => item.title), total };
-  };
-
   it('reads a word few of anyone’s bookmarks match through the words alone, and only the owner’s', async () => {
     await store('alice', 5, (i) => `Zeppelin ${i}`, (i) => (i % 2 === 0 ? ['even'] : []));
     await store('bob', 5, (i) => `Zeppelin of bob ${i}`, () => ['even']);
@@ -123,5 +124,60 @@ describe('PostgreSQL: the plan for few of the owner’s matches', () => {
     }
     const { countAndPage, fewMatching } = postgresSearchStatements.untagged;
     expect(rowStatements(reads)).toEqual([countAndPage, countAndPage, fewMatching, fewMatching]);
+  });
+});
+
+describe('PostgreSQL: the statements as prepared', () => {
+  /** A value as an SQL literal, for EXECUTE: the statements take text, numbers, NULL and text arrays. */
+  const literal = (value: unknown, escape: (text: string) => string): string => {
+    if (value === null) return 'NULL';
+    if (typeof value === 'number') return String(value);
+    if (Array.isArray(value)) return `ARRAY[${value.map((item) => escape(String(item))).join(', ')}]::text[]`;
+    return escape(String(value));
+  };
+
+  /** The conditions and outputs of every node in a plan that reads rows of a table or an index, InitPlans left out. */
+  function scanExpressions(plan: Record<string, unknown>): string[] {
+    const children = ((plan.Plans ?? []) as Record<string, unknown>[]).filter((child) => child['Parent Relationship'] !== 'InitPlan');
+    const own = String(plan['Node Type']).includes('Scan')
+      ? ['Filter', 'Index Cond', 'Recheck Cond', 'Output'].flatMap((field) => [plan[field] ?? []].flat().map(String))
+      : [];
+    return [...own, ...children.flatMap(scanExpressions)];
+  }
+
+  it('builds a search’s tsquery once per statement, not once for every row it checks, in the generic plans that prepared statements settle on', async () => {
+    await store('alice', 5, (i) => `Zeppelin ${i}`, () => ['even']);
+    const params = {
+      owner: 'alice',
+      ownerLexeme: `'~${'0'.repeat(32)}'`,
+      tsquery: "'zepp':*",
+      tags: ['even'],
+      excludedTags: [],
+      beforeCreatedAt: Number.MAX_SAFE_INTEGER,
+      beforeId: Number.MAX_SAFE_INTEGER,
+      limit: 26,
+      countLimit: 1001,
+    };
+    const client = await (db as PostgresDb).pool.connect();
+    try {
+      await client.query('SET plan_cache_mode = force_generic_plan');
+      const checked: string[] = [];
+      for (const [kind, statements] of Object.entries({ untagged: postgresSearchStatements.untagged, tagged: postgresSearchStatements.tagged })) {
+        for (const [name, statement] of Object.entries(statements)) {
+          const compiled = compile(statement, 'postgres');
+          if (!compiled.text.includes('to_tsquery')) continue;
+          const values = bindParams(compiled, params).map((value) => literal(value, (text) => client.escapeLiteral(text)));
+          await client.query(`PREPARE checked AS ${compiled.text}`);
+          const [{ 'QUERY PLAN': [{ Plan: plan }] }] = (await client.query(`EXPLAIN (VERBOSE, FORMAT JSON) EXECUTE checked(${values.join(', ')})`)).rows;
+          await client.query('DEALLOCATE checked');
+          expect(scanExpressions(plan).filter((expression) => expression.includes('to_tsquery')), `${kind}.${name}`).toEqual([]);
+          checked.push(`${kind}.${name}`);
+        }
+      }
+      expect(checked).toEqual(expect.arrayContaining(['untagged.manyMatching', 'untagged.countAndPage', 'untagged.fewMatchingByWords', 'tagged.manyMatching', 'tagged.anyoneMatching']));
+    } finally {
+      await client.query('RESET plan_cache_mode');
+      client.release();
+    }
   });
 });

@@ -571,7 +571,8 @@ async function searchPostgres(
   };
   let total: number;
   let words: PgCounted | null = null;
-  if (onlyTag !== null) total = await countTagged(db, ownerSub, onlyTag);
+  // A tag's count is one row of tag_counts, but on PostgreSQL a round trip of its own: remembered as the other totals are.
+  if (onlyTag !== null) ({ total } = await postgresTotal(db, ownerSub, knownVersion, key, async () => ({ total: await countTagged(db, ownerSub, onlyTag) })));
   else if (tsquery !== null) ({ total } = words = await postgresTotal(db, ownerSub, knownVersion, key, countWithPage));
   else if (tagged) ({ total } = await postgresTotal(db, ownerSub, knownVersion, key, () => counted(postgres.countTagged, { owner: ownerSub, ...tags, countLimit })));
   else ({ total } = await postgresTotal(db, ownerSub, knownVersion, key, () => counted(countOwned, { owner: ownerSub })));

@@ -3,6 +3,7 @@ import { insertBookmarkRows, type BookmarkRowValues } from '../../src/bookmarks/
 import { sql } from 'drizzle-orm';
 import { postgresSearchStatements, searchBookmarks, type BookmarkPage, type Cursor } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
+import { ownerVersion } from '../../src/bookmarks/queries.js';
 import { bindParams, compile, type Db } from '../../src/db/database.js';
 import type { PostgresDb } from '../../src/db/postgres.js';
 import { freshDatabaseEachTest, recordingReads, type RecordedRead } from '../helpers.js';
@@ -124,6 +125,25 @@ describe('PostgreSQL: the plan for few of the owner’s matches', () => {
     }
     const { countAndPage, fewMatching } = postgresSearchStatements.untagged;
     expect(rowStatements(reads)).toEqual([countAndPage, countAndPage, fewMatching, fewMatching]);
+  });
+});
+
+describe('PostgreSQL: a single tag’s total', () => {
+  it('is read once per data version of the owner’s, and a write of theirs is counted at once', async () => {
+    await store('alice', 3, (i) => `Note ${i}`, () => ['even']);
+    await store('bob', 2, (i) => `Note of bob ${i}`, () => ['even']);
+    const { db: recorded, reads } = recordingReads(db);
+    const search = async () =>
+      (await searchBookmarks(recorded, 'alice', parseSearch('#even'), null, 2, { ownerVersion: await ownerVersion(db, 'alice') })).total;
+
+    expect([await search(), await search(), await search()]).toEqual([3, 3, 3]);
+    // The rows of each page are read each time; the count (a single row) once.
+    expect(reads.filter((read) => read.method === 'get')).toHaveLength(1);
+    await store('alice', 1, () => 'Another note', () => ['even']);
+    expect(await search()).toBe(4);
+    await store('bob', 1, () => 'Bob’s note', () => ['even']);
+    expect(await search()).toBe(4);
+    expect(reads.filter((read) => read.method === 'get')).toHaveLength(2);
   });
 });
 

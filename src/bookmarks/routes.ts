@@ -52,10 +52,10 @@ const EMPTY_FIELDS: BookmarkFields = { url: '', title: '', description: '', tags
 /** What the undo notice (partials/undo-notice.njk) needs to offer an Undo: nothing without a delete still pending. */
 const undoOffer = (token: string | undefined, deleted: Bookmark | undefined) => (deleted ? { undoToken: token, deletedTitle: deleted.title, deletedId: deleted.id } : {});
 
-/** The list for a search (one page after the cursor) and the tag list beside it. */
 /** The search a request sends (`q`): spaces around the words search nothing, so a box of spaces alone is the dashboard. */
 const searchText = (value: unknown): string => text(value).trim();
 
+/** The list for a search (one page after the cursor) and the tag list beside it. */
 async function listContext(db: Db, ownerSub: string, search: string, after?: string, alreadyRead: Pick<SearchOptions, 'ownerVersion'> = {}) {
   const terms = parseSearch(search);
   const [page, tags] = await Promise.all([

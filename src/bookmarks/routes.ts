@@ -238,8 +238,9 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   async function lookupView(request: BodyRequest): Promise<LookupView> {
     const user = currentUser(request);
     const fields = readBookmarkFields(request.body);
-    const typedUrl = fields.url.trim();
-    const url = typedUrl.length <= LIMITS.urlLength ? parseHttpUrl(typedUrl) : undefined;
+    // As typed, for static/app.js to fill in what was found only while the field still holds it; looked up as it will be saved.
+    const typedUrl = bodyField(request.body, 'url').trim();
+    const url = fields.url.length <= LIMITS.urlLength ? parseHttpUrl(fields.url.trim()) : undefined;
     if (!url) return {};
     const duplicate = await findDuplicate(app.db, user.sub, url.href, parseId(bodyField(request.body, 'update')) ?? undefined);
     if (duplicate) return { typedUrl, duplicate: toCard(duplicate) };

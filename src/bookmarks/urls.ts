@@ -9,6 +9,21 @@ export function parseHttpUrl(raw: string): URL | undefined {
 }
 
 /**
+ * An address typed into a form without its scheme ("example.com/page", "localhost:8080/x") is
+ * read as https, as a browser's address bar reads it. One that names a scheme ("javascript:",
+ * "ftp://…") stays as typed, for validation to refuse, and so does a bare word ("notes"): only
+ * a host with a dot, localhost or an [IPv6 address] is taken for one.
+ */
+export function withAssumedScheme(typed: string): string {
+  const trimmed = typed.trim();
+  // "name:" followed by a digit is a host and its port, not a scheme.
+  if (trimmed === '' || /^[a-z][a-z\d+.-]*:(?!\d)/i.test(trimmed)) return typed;
+  const assumed = `https://${trimmed.replace(/^\/\//, '')}`;
+  const { hostname } = parseHttpUrl(assumed) ?? { hostname: '' };
+  return hostname.includes('.') || hostname === 'localhost' || hostname.startsWith('[') ? assumed : typed;
+}
+
+/**
  * Two addresses name the same page when their keys are equal. Stored URLs are
  * already normalised by the URL parser (scheme and host lowercased), so the key
  * only drops one slash at the end of the path: never in the query or fragment,

@@ -1,4 +1,4 @@
-import { parseHttpUrl } from './urls.js';
+import { parseHttpUrl, withAssumedScheme } from './urls.js';
 import { text } from '../http/params.js';
 
 export const LIMITS = { urlLength: 2048, titleLength: 500, descriptionLength: 1000, tagCount: 20, tagLength: 50 } as const;
@@ -32,10 +32,13 @@ export type Validation =
   | { ok: true; value: ValidBookmark }
   | { ok: false; errors: FieldErrors; fields: BookmarkFields };
 
-/** Reads a form or JSON body into strings; anything that is not a string counts as empty. */
+/**
+ * Reads the bookmark form's body into strings; anything that is not a string counts as empty.
+ * An address typed without its scheme reads as https (withAssumedScheme); the API takes whole addresses only.
+ */
 export function readBookmarkFields(body: unknown): BookmarkFields {
   const record = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-  return { url: text(record.url), title: text(record.title), description: text(record.description), tags: text(record.tags) };
+  return { url: withAssumedScheme(text(record.url)), title: text(record.title), description: text(record.description), tags: text(record.tags) };
 }
 
 /** Control characters (NUL, escapes, DEL…) are never stored: they read as white space. */

@@ -119,6 +119,26 @@ describe('POST /bookmarks', () => {
     expect((await searchBookmarks(ctx.app.db, 'alice', parseSearch(''))).items[0]?.title).toBe('example.org');
   });
 
+  it('reads an address typed without its scheme as https, as an address bar does; a bare word is still refused', async () => {
+    const added = await as(ctx, 'alice').post('/bookmarks', { url: '  example.org/typed?q=1  ', title: 'Typed', tags: '' });
+    expect(added.statusCode).toBe(303);
+    const [saved] = (await searchBookmarks(ctx.app.db, 'alice', parseSearch(''))).items;
+    expect(saved?.url).toBe('https://example.org/typed?q=1');
+
+    const edited = await as(ctx, 'alice').htmx.put(`/bookmarks/${saved!.id}`, { url: 'localhost:8080/notes', title: 'Typed', tags: '' });
+    expect(edited.statusCode).toBe(200);
+    expect((await searchBookmarks(ctx.app.db, 'alice', parseSearch(''))).items.map((b) => b.url)).toEqual(['https://localhost:8080/notes']);
+
+    const refused = await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'notes', title: 'x', tags: '' });
+    expect(refused.statusCode).toBe(422);
+    const fragment = parseFragment(refused.body);
+    expect(fragment.querySelector('#bookmark-url-error')?.textContent).toContain('http://');
+    expect(fragment.querySelector('#bookmark-url')?.getAttribute('value')).toBe('notes');
+    // Typed into a text field, not type=url: the browser's own check would refuse "example.org" before it was sent.
+    expect(fragment.querySelector('#bookmark-url')?.getAttribute('type')).toBe('text');
+    expect(await count('alice')).toBe(1);
+  });
+
   it('htmx: invalid input answers 422 with the form and the error next to the field; nothing stored', async () => {
     const response = await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'javascript:alert(1)', title: 'x', tags: '' });
     expect(response.statusCode).toBe(422);

@@ -233,6 +233,14 @@ describe('titles, descriptions and icons fetched for you', () => {
     expect(site.requests).toEqual([]);
   });
 
+  it('looks up an address typed without its scheme as the https one it will be saved as', async () => {
+    await setupBookmark(ctx.app.db, 'alice', { url: 'https://example.org/notes', title: 'Saved before' });
+    const saved = parseFragment((await as(ctx, 'alice').htmx.post('/bookmarks/lookup', { url: ' example.org/notes ', title: '' })).body);
+    expect(saved.querySelector('.lookup-note')?.textContent).toContain('You already saved this address as “Saved before”');
+    const page = await as(ctx, 'alice').post('/bookmarks/lookup', { url: 'example.org/other', title: '', description: '', tags: '' });
+    expect(Object.fromEntries(new URL(page.headers.location as string, 'http://app').searchParams)).toMatchObject({ url: 'https://example.org/other' });
+  });
+
   it('without JavaScript, the lookup leads to the new-bookmark page with what it found', async () => {
     const site = await startSite({ '/article': htmlPage(ARTICLE_HEAD) });
     const response = await as(ctx, 'alice').post('/bookmarks/lookup', { url: `${site.origin}/article`, title: '', description: '', tags: 'x' });

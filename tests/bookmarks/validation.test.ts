@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cleanText, normalizeTag, parseTags, validateBookmark } from '../../src/bookmarks/validation.js';
+import { withAssumedScheme } from '../../src/bookmarks/urls.js';
 
 const fields = (overrides: Partial<{ url: string; title: string; tags: string }> = {}) => ({
   url: 'https://example.com/page',
@@ -131,5 +132,37 @@ describe('normalizeTag and cleanText (the same rules, one value at a time)', () 
     ['👨\u200D👩', '👨\u200D👩'],
   ])('cleanText(%j) is %j', (raw, expected) => {
     expect(cleanText(raw)).toBe(expected);
+  });
+});
+
+describe('withAssumedScheme', () => {
+  it.each([
+    ['example.com', 'https://example.com'],
+    [' www.example.com/a b?q=1#x ', 'https://www.example.com/a b?q=1#x'],
+    ['localhost:8080/x', 'https://localhost:8080/x'],
+    ['example.com:8443', 'https://example.com:8443'],
+    ['192.168.1.10/admin', 'https://192.168.1.10/admin'],
+    ['[::1]:3000/', 'https://[::1]:3000/'],
+    ['//example.com/path', 'https://example.com/path'],
+    // Typed with a scheme, or not an address: left as typed, for validation to judge.
+    ['https://example.com/', 'https://example.com/'],
+    ['HTTP://Example.com', 'HTTP://Example.com'],
+    ['javascript:alert(1)', 'javascript:alert(1)'],
+    ['javascript:1', 'javascript:1'],
+    ['mailto:someone@example.com', 'mailto:someone@example.com'],
+    ['ftp://example.com/file', 'ftp://example.com/file'],
+    ['data:text/html,hi', 'data:text/html,hi'],
+    ['notes', 'notes'],
+    ['not a url', 'not a url'],
+    ['', ''],
+  ])('%j reads as %j', (typed, read) => {
+    expect(withAssumedScheme(typed)).toBe(read);
+  });
+
+  it('never turns what validation refuses into something it accepts, but for a host typed bare', () => {
+    for (const typed of ['javascript:alert(1)', 'javascript:1', 'vbscript:x', 'file:///etc/passwd', 'notes', 'a b']) {
+      expect(validateBookmark(fields({ url: withAssumedScheme(typed) })).ok, typed).toBe(false);
+    }
+    expect(validateBookmark(fields({ url: withAssumedScheme('example.com/a') }))).toMatchObject({ ok: true, value: { url: 'https://example.com/a' } });
   });
 });

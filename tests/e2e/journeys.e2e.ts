@@ -330,7 +330,7 @@ describe('in Chromium with JavaScript', () => {
     session.expectErrorStatus(422, '/bookmarks');
     const page = await session.signedInPage(uniqueUser('typo'));
     await setMarker(page);
-    // The browser's own type=url check accepts ftp:, so this reaches the server's rule (http and https only).
+    // The address field is plain text (an address typed without https:// is read as one), so this reaches the server's rule (http and https only).
     await fillBookmarkForm(page, { url: 'ftp://example.com/file.txt', title: 'Not a web page' });
     const refused = page.waitForResponse((r) => r.request().method() === 'POST');
     await page.click('#bookmark-form-button');
@@ -349,6 +349,10 @@ describe('in Chromium with JavaScript', () => {
 
     await page.reload();
     await page.getByRole('heading', { name: 'No bookmarks yet' }).waitFor();
+
+    // An address typed as people type them, without https://, is saved as the https one.
+    await addBookmark(page, { url: 'example.com/typed-bare', title: 'Typed without https' });
+    expect(await cardTitled(page, 'Typed without https').locator('a.card-title').getAttribute('href')).toBe('https://example.com/typed-bare');
   });
 
   it('shows two users signed in side by side only their own bookmarks', async () => {

@@ -132,9 +132,11 @@ if (addFold instanceof HTMLDetailsElement) {
 // card shown as a card, or the one before, or the search box once none is left, while the card
 // fades out.
 const editOf = (card) => card?.querySelector('.card-actions a');
+// A delete went through only with a 2xx: htmx counts a refusal it swaps (429, its notice) as successful.
+const wentThrough = (xhr) => xhr.status >= 200 && xhr.status < 300;
 document.addEventListener('htmx:afterRequest', (event) => {
   const source = event.detail.elt;
-  if (!event.detail.successful || !(source instanceof Element) || !source.matches('button[hx-delete]')) return;
+  if (!wentThrough(event.detail.xhr) || !(source instanceof Element) || !source.matches('button[hx-delete]')) return;
   const card = source.closest('li.card');
   const sibling = (step) => {
     for (let next = card?.[step]; next; next = next[step]) {
@@ -177,7 +179,7 @@ document.addEventListener('htmx:beforeRequest', (event) => {
 // Refused (429) or failed, the delete leaves the toast's Undo where it was, for the delete before.
 document.addEventListener('htmx:afterRequest', (event) => {
   const deleted = deleting.get(event.detail.xhr);
-  if (deleted && event.detail.xhr.status >= 200 && event.detail.xhr.status < 300) lastDeleted = deleted;
+  if (deleted && wentThrough(event.detail.xhr)) lastDeleted = deleted;
 });
 document.addEventListener('htmx:beforeSwap', (event) => {
   answering = event.detail.xhr;

@@ -539,6 +539,8 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     await page.getByRole('button', { name: 'Delete First' }).click();
     await failed;
     await settled(page);
+    // The card stayed, so the keyboard stays on it, where a delete that went through moves it on to the next card's Edit.
+    expect(await page.evaluate(() => document.activeElement?.closest('li.card')?.id)).toBe(`bookmark-${firstId}`);
 
     // In place, the card's own fragment is read (the list is left as it is); else the list would come anew.
     const cardRead = page.waitForRequest((request) => request.method() === 'GET' && request.url() === `${session.baseUrl}/bookmarks/${secondId}`);

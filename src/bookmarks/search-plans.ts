@@ -571,8 +571,10 @@ async function searchPostgres(
   };
   let total: number;
   let words: PgCounted | null = null;
-  // A tag's count is one row of tag_counts, but on PostgreSQL a round trip of its own: remembered as the other totals are.
-  if (onlyTag !== null) ({ total } = await postgresTotal(db, ownerSub, knownVersion, key, async () => ({ total: await countTagged(db, ownerSub, onlyTag) })));
+  // A tag's count is one row of tag_counts, but on PostgreSQL a round trip of its own: remembered as the other totals are
+  // where the request has read the owner's version already (reading it here would be a round trip too).
+  const countTag = async (tag: string): Promise<PgCounted> => ({ total: await countTagged(db, ownerSub, tag) });
+  if (onlyTag !== null) ({ total } = typeof knownVersion === 'number' ? await postgresTotal(db, ownerSub, knownVersion, key, () => countTag(onlyTag)) : await countTag(onlyTag));
   else if (tsquery !== null) ({ total } = words = await postgresTotal(db, ownerSub, knownVersion, key, countWithPage));
   else if (tagged) ({ total } = await postgresTotal(db, ownerSub, knownVersion, key, () => counted(postgres.countTagged, { owner: ownerSub, ...tags, countLimit })));
   else ({ total } = await postgresTotal(db, ownerSub, knownVersion, key, () => counted(countOwned, { owner: ownerSub })));

@@ -19,7 +19,7 @@ import {
   cleanFetchedText,
   firstErrorField,
   LIMITS,
-  readBookmarkFields,
+  readBookmarkForm,
   validateBookmark,
   type BookmarkFields,
   type FieldErrors,
@@ -157,7 +157,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
    */
   async function saveFromForm(request: BodyRequest): Promise<SaveOutcome> {
     const user = currentUser(request);
-    const typed = readBookmarkFields(request.body);
+    const typed = readBookmarkForm(request.body);
     // "Update the saved one" after a duplicate warning (update-duplicate) names the bookmark to update with what
     // was typed; the new-bookmark page's form for a saved address (update) holds all of its values.
     const duplicateId = parseId(bodyField(request.body, 'update-duplicate'));
@@ -237,7 +237,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
    */
   async function lookupView(request: BodyRequest): Promise<LookupView> {
     const user = currentUser(request);
-    const fields = readBookmarkFields(request.body);
+    const fields = readBookmarkForm(request.body);
     // As typed, for static/app.js to fill in what was found only while the field still holds it; looked up as it will be saved.
     const typedUrl = bodyField(request.body, 'url').trim();
     const url = fields.url.length <= LIMITS.urlLength ? parseHttpUrl(fields.url.trim()) : undefined;
@@ -261,7 +261,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     const view = await lookupView(request);
     if (isFragmentRequest(request)) return reply.viewAsync('partials/page-lookup.njk', view);
     // Without JavaScript: the new-bookmark page, with what was found filled in where the form was empty.
-    const fields = readBookmarkFields(request.body);
+    const fields = readBookmarkForm(request.body);
     const query = new URLSearchParams({
       url: fields.url,
       title: fields.title.trim() || view.found?.title || '',
@@ -291,7 +291,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   async function saveEdit(request: FastifyRequest, reply: FastifyReply) {
     const user = currentUser(request);
     const existing = await ownedBookmark(app.db, request);
-    const fields = readBookmarkFields(request.body);
+    const fields = readBookmarkForm(request.body);
     const back = listPathFrom(bodyField(request.body, 'back'), appOrigin);
     const refuse = (errors: FieldErrors) => {
       reply.code(422);

@@ -1,4 +1,5 @@
 import { text } from '../http/params.js';
+import { withAssumedScheme } from './urls.js';
 import { LIMITS, type BookmarkFields } from './validation.js';
 
 const SENTENCE_PUNCTUATION = new Set(['.', ',', ';', ':', '!', '?', "'", '"']);
@@ -44,7 +45,8 @@ function cutTo(value: string, limit: number): string {
 export function sharedFields(query: Record<string, unknown>): BookmarkFields {
   const title = text(query.title).trim();
   const shared = text(query.text).trim();
-  let url = text(query.url).trim();
+  // Typed into the page's address by hand, an address may come without its scheme, as in the form.
+  let url = withAssumedScheme(text(query.url).trim());
   let rest = shared;
   if (!url && shared) {
     const found = addressIn(shared);

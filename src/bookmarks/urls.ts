@@ -10,17 +10,30 @@ export function parseHttpUrl(raw: string): URL | undefined {
 
 /**
  * An address typed into a form without its scheme ("example.com/page", "localhost:8080/x") is
- * read as https, as a browser's address bar reads it. One that names a scheme ("javascript:",
- * "ftp://…") stays as typed, for validation to refuse, and so does a bare word ("notes"): only
- * a host with a dot, localhost or an [IPv6 address] is taken for one.
+ * read as https, as a browser's address bar reads it. Anything else stays as typed, for
+ * validation to judge: an address with a scheme ("javascript:", "ftp://…"), and whatever does
+ * not start with a host as people type one (typedHost): a bare word or number ("notes", "2024"),
+ * an email address.
  */
 export function withAssumedScheme(typed: string): string {
   const trimmed = typed.trim();
   // "name:" followed by a digit is a host and its port, not a scheme.
-  if (trimmed === '' || /^[a-z][a-z\d+.-]*:(?!\d)/i.test(trimmed)) return typed;
-  const assumed = `https://${trimmed.replace(/^\/\//, '')}`;
-  const { hostname } = parseHttpUrl(assumed) ?? { hostname: '' };
-  return hostname.includes('.') || hostname === 'localhost' || hostname.startsWith('[') ? assumed : typed;
+  if (/^[a-z][a-z\d+.-]*:(?!\d)/i.test(trimmed)) return typed;
+  const address = trimmed.replace(/^\/\//, '');
+  const host = /^[^/?#]*/.exec(address)![0].replace(/:\d*$/, '');
+  const assumed = `https://${address}`;
+  return typedHost(host) && parseHttpUrl(assumed) ? assumed : typed;
+}
+
+/**
+ * Whether text is a host as people type one: localhost, a dotted quad, an [IPv6 address], or a
+ * name of two or more labels whose last is not all digits ("3.14" is a number, "notes." a word).
+ * Nothing with an "@": that would be a user name in front of the host.
+ */
+function typedHost(host: string): boolean {
+  if (host === 'localhost' || /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || /^\[[\da-f:.]+\]$/i.test(host)) return true;
+  const labels = host.split('.');
+  return labels.length >= 2 && labels.every((label) => label !== '' && !/[\s@:[\]\\]/u.test(label)) && !/^\d+$/.test(labels.at(-1)!);
 }
 
 /**

@@ -36,7 +36,7 @@ export type Validation =
  * Reads the bookmark form's body into strings; anything that is not a string counts as empty.
  * An address typed without its scheme reads as https (withAssumedScheme); the API takes whole addresses only.
  */
-export function readBookmarkFields(body: unknown): BookmarkFields {
+export function readBookmarkForm(body: unknown): BookmarkFields {
   const record = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   return { url: withAssumedScheme(text(record.url)), title: text(record.title), description: text(record.description), tags: text(record.tags) };
 }

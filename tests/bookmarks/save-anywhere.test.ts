@@ -239,6 +239,10 @@ describe('titles, descriptions and icons fetched for you', () => {
     expect(saved.querySelector('.lookup-note')?.textContent).toContain('You already saved this address as “Saved before”');
     const page = await as(ctx, 'alice').post('/bookmarks/lookup', { url: 'example.org/other', title: '', description: '', tags: '' });
     expect(Object.fromEntries(new URL(page.headers.location as string, 'http://app').searchParams)).toMatchObject({ url: 'https://example.org/other' });
+    // Typed into the new-bookmark page's own address by hand, as the form reads it.
+    const opened = html((await as(ctx, 'alice').get('/bookmarks/new?url=example.org/notes')).body);
+    expect(opened.querySelector('h1')?.textContent).toBe('Already saved');
+    expect(opened.querySelector<HTMLInputElement>('#bookmark-url')?.getAttribute('value')).toBe('https://example.org/notes');
   });
 
   it('without JavaScript, the lookup leads to the new-bookmark page with what it found', async () => {

@@ -144,6 +144,7 @@ describe('withAssumedScheme', () => {
     ['192.168.1.10/admin', 'https://192.168.1.10/admin'],
     ['[::1]:3000/', 'https://[::1]:3000/'],
     ['//example.com/path', 'https://example.com/path'],
+    ['bücher.example/katalog', 'https://bücher.example/katalog'],
     // Typed with a scheme, or not an address: left as typed, for validation to judge.
     ['https://example.com/', 'https://example.com/'],
     ['HTTP://Example.com', 'HTTP://Example.com'],
@@ -153,6 +154,12 @@ describe('withAssumedScheme', () => {
     ['ftp://example.com/file', 'ftp://example.com/file'],
     ['data:text/html,hi', 'data:text/html,hi'],
     ['notes', 'notes'],
+    ['notes.', 'notes.'],
+    ['2024', '2024'],
+    ['3.14', '3.14'],
+    ['someone@example.com', 'someone@example.com'],
+    ['javascript:1@example.com', 'javascript:1@example.com'],
+    ['admin@192.168.1.1', 'admin@192.168.1.1'],
     ['not a url', 'not a url'],
     ['', ''],
   ])('%j reads as %j', (typed, read) => {
@@ -160,7 +167,7 @@ describe('withAssumedScheme', () => {
   });
 
   it('never turns what validation refuses into something it accepts, but for a host typed bare', () => {
-    for (const typed of ['javascript:alert(1)', 'javascript:1', 'vbscript:x', 'file:///etc/passwd', 'notes', 'a b']) {
+    for (const typed of ['javascript:alert(1)', 'javascript:1', 'javascript:1@example.com', 'vbscript:x', 'file:///etc/passwd', 'notes', 'notes.', '2024', '3.14', 'someone@example.com', 'a b']) {
       expect(validateBookmark(fields({ url: withAssumedScheme(typed) })).ok, typed).toBe(false);
     }
     expect(validateBookmark(fields({ url: withAssumedScheme('example.com/a') }))).toMatchObject({ ok: true, value: { url: 'https://example.com/a' } });

@@ -165,7 +165,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     const updating = duplicateId === null ? undefined : await findBookmark(app.db, user.sub, duplicateId);
     if (duplicateId !== null && !updating) throw new NotFoundError();
     const fields = updating ? keepSavedWhereEmpty(typed, updating) : typed;
-    const result = validateBookmark(fields);
+    const result = validateBookmark(fields, { fromForm: true });
     if (!result.ok) return { status: 422, form: { fields: typed, errors: result.errors } };
     const duplicate = await findDuplicate(app.db, user.sub, result.value.url, updateId ?? undefined);
     if (duplicate) return { status: 409, form: { fields: typed, duplicate } };
@@ -298,7 +298,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
       const view = { user, bookmark: toCard(existing), fields, errors, focus: firstErrorField(errors), back };
       return reply.viewAsync(isFragmentRequest(request) ? 'partials/bookmark-edit.njk' : 'pages/edit.njk', view);
     };
-    const result = validateBookmark(fields);
+    const result = validateBookmark(fields, { fromForm: true });
     if (!result.ok) return refuse(result.errors);
     // Gone since it was read (deleted in another tab): what was read is shown.
     const outcome = (await saveBookmarkChanges(app.db, user.sub, existing.id, result.value)) ?? { saved: existing };

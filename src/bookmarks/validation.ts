@@ -104,7 +104,11 @@ export function parseTags(raw: string): string[] {
   return [...seen];
 }
 
-export function validateBookmark(fields: BookmarkFields): Validation {
+/**
+ * `fromForm`: the fields were typed into the add or edit form (readBookmarkForm), which also takes
+ * an address without its scheme, and its error says so; the API and imports want whole addresses.
+ */
+export function validateBookmark(fields: BookmarkFields, { fromForm = false } = {}): Validation {
   const errors: FieldErrors = {};
   const rawUrl = fields.url.trim();
   let url: URL | undefined;
@@ -112,7 +116,11 @@ export function validateBookmark(fields: BookmarkFields): Validation {
   else if (rawUrl.length > LIMITS.urlLength) errors.url = `Addresses can be at most ${LIMITS.urlLength} characters.`;
   else {
     url = parseHttpUrl(rawUrl);
-    if (!url) errors.url = 'Enter a full web address starting with http:// or https://.';
+    if (!url) {
+      errors.url = fromForm
+        ? 'Enter a web address, such as example.com/page (only http:// or https:// addresses can be saved).'
+        : 'Enter a full web address starting with http:// or https://.';
+    }
     else if (url.href.length > LIMITS.urlLength) errors.url = `Addresses can be at most ${LIMITS.urlLength} characters.`;
   }
 

@@ -189,6 +189,8 @@ describe('bookmarks', () => {
     [{ url: '' }, 'url', 'Enter the address'],
     [{ url: 'ftp://example.com/' }, 'url', 'http:// or https://'],
     [{ url: 'javascript:alert(1)' }, 'url', 'http:// or https://'],
+    // Only the HTML forms read an address without its scheme as https.
+    [{ url: 'example.com/page' }, 'url', 'Enter a full web address starting with http:// or https://.'],
     [{ url: 'https://example.com/', title: 'x'.repeat(501) }, 'title', 'at most 500'],
     [{ url: 'https://example.com/', tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }, 'tags', 'at most 20 tags'],
     [{ url: 'https://example.com/', tags: ['x'.repeat(51)] }, 'tags', 'at most 50 characters'],

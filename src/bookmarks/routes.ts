@@ -240,7 +240,8 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     const fields = readBookmarkForm(request.body);
     // As typed, for static/app.js to fill in what was found only while the field still holds it; looked up as it will be saved.
     const typedUrl = bodyField(request.body, 'url').trim();
-    const url = fields.url.length <= LIMITS.urlLength ? parseHttpUrl(fields.url.trim()) : undefined;
+    const address = fields.url.trim();
+    const url = address.length <= LIMITS.urlLength ? parseHttpUrl(address) : undefined;
     if (!url) return {};
     const duplicate = await findDuplicate(app.db, user.sub, url.href, parseId(bodyField(request.body, 'update')) ?? undefined);
     if (duplicate) return { typedUrl, duplicate: toCard(duplicate) };

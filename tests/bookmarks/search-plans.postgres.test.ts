@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { insertBookmarkRows, type BookmarkRowValues } from '../../src/bookmarks/commands.js';
 import { sql } from 'drizzle-orm';
-import { postgresSearchStatements, searchBookmarks, type BookmarkPage, type Cursor } from '../../src/bookmarks/search-plans.js';
+import { ownerLexeme, postgresSearchStatements, searchBookmarks, type BookmarkPage, type Cursor } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import { ownerVersion } from '../../src/bookmarks/queries.js';
 import { bindParams, compile, type Db } from '../../src/db/database.js';
@@ -174,7 +174,7 @@ describe('PostgreSQL: the statements as prepared', () => {
     await store('alice', 5, (i) => `Zeppelin ${i}`, () => ['even']);
     const params = {
       owner: 'alice',
-      ownerLexeme: `'~${'0'.repeat(32)}'`,
+      ownerLexeme: ownerLexeme('alice'),
       tsquery: "'zepp':*",
       tags: ['even'],
       excludedTags: [],

@@ -5,7 +5,8 @@ import { param, type Db } from '../db/database.js';
 /*
  * Sign-out lists the session's id (table ended_sessions), so a copy of the cookie
  * taken before is refused afterwards, by every process. One primary-key lookup
- * per signed-in request, in the statement that also reads the user's data version.
+ * per signed-in request, in the statement that also reads the user's data version (on SQLite
+ * only after a commit: the answer is kept until the next one).
  */
 
 export function newSessionId(): string {
@@ -25,7 +26,8 @@ export interface SessionCheck {
 
 /** Whether the session was ended (signed out), and its user's data version, in one statement. */
 export async function checkSession(db: Db, sessionId: string, ownerSub: string): Promise<SessionCheck> {
-  const row = (await db.get<{ ended: boolean | number; version: number | string | null }>(find, { id: sessionId, owner: ownerSub }))!;
+  // Kept while nothing commits (on SQLite): a sign-out, or any write of the user's, is a commit.
+  const row = (await db.getUnlessChanged<{ ended: boolean | number; version: number | string | null }>(`session ${sessionId} ${ownerSub}`, find, { id: sessionId, owner: ownerSub }))!;
   // Anything but a plain no counts as ended: a type the driver starts returning one day must not let a signed-out cookie in.
   return { ended: !(row.ended === false || row.ended === 0), ownerVersion: Number(row.version ?? 0) };
 }

@@ -134,6 +134,10 @@ export class PostgresDb implements Db {
   /** Nothing to do: each statement reads the latest commits (READ COMMITTED). */
   freshSnapshot(): void {}
 
+  getUnlessChanged<Row>(_key: string, statement: Statement, params?: Params): Promise<Row | undefined> {
+    return this.get(statement, params);
+  }
+
   async close(): Promise<void> {
     if (!this.pool.ended) await this.pool.end();
   }

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
@@ -66,6 +67,17 @@ async function retryWhileBusy<T>(work: () => T, waitMs = BUSY_WAIT_MS): Promise<
   }
 }
 
+/*
+ * The WAL index's header (sqlite.org/walformat.html, "The WAL-Index Header"): two copies of 48
+ * bytes at the start of the -shm file, in the machine's byte order, which every commit by any
+ * process rewrites (the log's last frame moves on, or its salts change when it starts over).
+ */
+const WAL_INDEX_HEADER_BYTES = 48;
+const WAL_INDEX_FORMAT = 3007000;
+const WAL_INDEX_IS_INIT_OFFSET = 12;
+/** Rows getUnlessChanged keeps between two commits: sessions signed in at once, with room to spare. */
+const REMEMBERED_ROWS = 10_000;
+
 type Method = 'all' | 'get' | 'run';
 
 /** A statement ready to run on this database: its compiled form, whether it writes, and its prepared copy per connection. */
@@ -116,6 +128,12 @@ export class SqliteDb implements Db {
   /** Set by close(): writes asked for after it fail at once instead of waiting for a writer that is gone. */
   private closed: Promise<void> | null = null;
   private readonly inTransaction: Queryable;
+  /** The -shm file, for the WAL index's header: null for an in-memory database, undefined until it exists. */
+  private walIndexFile: number | null | undefined;
+  private readonly walIndexHeader = Buffer.alloc(2 * WAL_INDEX_HEADER_BYTES);
+  /** What getUnlessChanged read since the commit whose header is rememberedAt. */
+  private remembered = new Map<string, unknown>();
+  private rememberedAt: string | null = null;
   private readonly begin: Prepared;
   private readonly commit: Prepared;
   private readonly rollback: Prepared;
@@ -126,8 +144,9 @@ export class SqliteDb implements Db {
   /** The turn's end will end the read transaction open then: one callback a turn, however many requests began one. */
   private endOfTurnScheduled = false;
 
-  constructor(path: string) {
+  constructor(private readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+    else this.walIndexFile = null;
     this.writer = openConnection(path, false);
     // An in-memory database exists only on the connection that made it.
     this.reader = path === ':memory:' ? this.writer : openConnection(path, true);
@@ -214,6 +233,53 @@ export class SqliteDb implements Db {
     this.stopReading();
   }
 
+  /**
+   * The header of the last commit by any process, read without a transaction (one pread; a read
+   * transaction takes the file's shared lock, three system calls). Null when there is no header
+   * to read yet, or a commit is writing it (its two copies differ), or its layout is not the one
+   * documented: the caller then reads as usual.
+   */
+  private lastCommitHeader(): string | null {
+    if (this.walIndexFile === undefined) {
+      try {
+        this.walIndexFile = openSync(`${resolve(this.path)}-shm`, 'r');
+      } catch {
+        // SQLite makes the file at the first read in WAL mode.
+        return null;
+      }
+    }
+    if (this.walIndexFile === null) return null;
+    const header = this.walIndexHeader;
+    try {
+      if (readSync(this.walIndexFile, header, 0, header.length, 0) < header.length) return null;
+    } catch {
+      return null;
+    }
+    if (header.compare(header, WAL_INDEX_HEADER_BYTES, 2 * WAL_INDEX_HEADER_BYTES, 0, WAL_INDEX_HEADER_BYTES) !== 0) return null;
+    const format = endianness() === 'LE' ? header.readUInt32LE(0) : header.readUInt32BE(0);
+    if (format !== WAL_INDEX_FORMAT || header[WAL_INDEX_IS_INIT_OFFSET] !== 1) return null;
+    return header.toString('latin1', 0, WAL_INDEX_HEADER_BYTES);
+  }
+
+  getUnlessChanged<Row>(key: string, statement: Statement, params?: Params): Promise<Row | undefined> {
+    const header = this.lastCommitHeader();
+    if (header === null) return this.get(statement, params);
+    if (header !== this.rememberedAt) {
+      this.rememberedAt = header;
+      this.remembered = new Map();
+    } else if (this.remembered.has(key)) {
+      return Promise.resolve(this.remembered.get(key) as Row | undefined);
+    }
+    // A snapshot open now may predate the header just read, and a row read in it would be kept as
+    // current: the row is read in a snapshot begun after the header (or later still, which is safe).
+    this.stopReading();
+    const rememberedHere = this.remembered;
+    return this.get<Row>(statement, params).then((row) => {
+      if (rememberedHere.size < REMEMBERED_ROWS) rememberedHere.set(key, row);
+      return row;
+    });
+  }
+
   private stopReading(): void {
     if (!this.reading) return;
     this.reading = false;
@@ -291,6 +357,9 @@ export class SqliteDb implements Db {
       this.stopReading();
       if (this.reader !== this.writer) this.reader.close();
       this.writer.close();
+      // Only now: closing any descriptor of a file drops every POSIX lock this process holds on it, SQLite's too.
+      if (typeof this.walIndexFile === 'number') closeSync(this.walIndexFile);
+      this.walIndexFile = null;
     });
     return this.closed;
   }

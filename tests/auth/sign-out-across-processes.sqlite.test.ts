@@ -32,4 +32,16 @@ describe('a sign-out in another process, on one SQLite file', () => {
     expect(answer.statusCode).toBe(303);
     expect(answer.headers.location).toBe('/');
   });
+
+  it('refuses the cookie on the next request after requests answered from the kept session check', async () => {
+    const { app, otherProcess } = ctx;
+    const cookie = await signIn(app, 'bob');
+    // Nothing commits between these: from the second on, the session check is the one kept (src/db/sqlite.ts).
+    for (let i = 0; i < 3; i++) expect((await app.inject({ url: '/dashboard', headers: { cookie } })).statusCode).toBe(200);
+    const sessionId = app.decodeSecureSession(decodeURIComponent(cookie.slice('session='.length)))!.get('sessionId')!;
+    await endSession(otherProcess, sessionId, Math.floor(Date.now() / 1000) + 3600);
+    const answer = await app.inject({ url: '/dashboard', headers: { cookie } });
+    expect(answer.statusCode).toBe(303);
+    expect(answer.headers.location).toBe('/');
+  });
 });

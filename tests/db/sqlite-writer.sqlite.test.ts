@@ -183,6 +183,65 @@ describe('the SQLite writer shared by a process’s requests', () => {
     }
   });
 
+  describe('getUnlessChanged', () => {
+    const countSessions = sql`SELECT count(*) AS n FROM ended_sessions`;
+    const endOne = (id: string) => sql`INSERT INTO ended_sessions (session_id, expires_at) VALUES (${id}, 0)`;
+
+    it('answers the row it read while no process commits, and reads again after a commit by another process or its own', async () => {
+      const { here, otherProcess, close } = await twoProcessesOnOneFile();
+      try {
+        const first = await here.getUnlessChanged<{ n: number }>('count', countSessions);
+        expect(first).toEqual({ n: 0 });
+        // The very row again: no statement ran.
+        expect(await here.getUnlessChanged('count', countSessions)).toBe(first);
+        // Another key is its own read.
+        const other = await here.getUnlessChanged('count, again', countSessions);
+        expect(other).toEqual({ n: 0 });
+        expect(other).not.toBe(first);
+
+        await otherProcess.run(endOne('other'));
+        expect(await here.getUnlessChanged('count', countSessions)).toEqual({ n: 1 });
+        await here.run(endOne('here'));
+        expect(await here.getUnlessChanged('count', countSessions)).toEqual({ n: 2 });
+        // A transaction's commit is a commit too.
+        await otherProcess.transaction(async (tx) => void (await tx.run(endOne('in a transaction'))));
+        expect(await here.getUnlessChanged('count', countSessions)).toEqual({ n: 3 });
+        // A checkpoint that empties the log starts it over; what it holds is read again, and is the same.
+        otherProcess.writer.pragma('wal_checkpoint(TRUNCATE)');
+        await otherProcess.run(endOne('after the checkpoint'));
+        expect(await here.getUnlessChanged('count', countSessions)).toEqual({ n: 4 });
+      } finally {
+        await close();
+      }
+    });
+
+    it('never keeps a row read in a snapshot older than the commit it keeps it for', async () => {
+      const { here, otherProcess, close } = await twoProcessesOnOneFile();
+      try {
+        // A read of this turn begins a snapshot; another process commits after it.
+        expect(await here.get(countSessions)).toEqual({ n: 0 });
+        await otherProcess.run(endOne('other'));
+        // Read in that snapshot, 0 would be kept as the answer for the new commit until the next one.
+        expect(await here.getUnlessChanged('count', countSessions)).toEqual({ n: 1 });
+        expect(await here.getUnlessChanged('count', countSessions)).toEqual({ n: 1 });
+      } finally {
+        await close();
+      }
+    });
+
+    it('reads every time in memory, where there is no log to tell a commit by', async () => {
+      const inMemory = new SqliteDb(':memory:');
+      try {
+        await migrate(inMemory);
+        const first = await inMemory.getUnlessChanged('count', countSessions);
+        expect(first).toEqual({ n: 0 });
+        expect(await inMemory.getUnlessChanged('count', countSessions)).not.toBe(first);
+      } finally {
+        await inMemory.close();
+      }
+    });
+  });
+
   it('keeps its log bounded when each turn reads and then writes: no snapshot of its own outlives a commit', async () => {
     const { here, close } = await twoProcessesOnOneFile();
     const nextTurn = () => new Promise((resolve) => setImmediate(resolve));

@@ -38,13 +38,14 @@ export interface Db extends Queryable {
   /**
    * Reads from here on see every commit made before this call, by any process: the app calls it
    * as each request arrives. SQLite lets reads share a snapshot (src/db/sqlite.ts), which this
-   * ends; every PostgreSQL statement sees the latest commits anyway.
+   * ends unless no process has committed since it began; every PostgreSQL statement sees the
+   * latest commits anyway.
    */
   freshSnapshot(): void;
   /**
    * The first row, as get() reads it, or the row read last under the same `key` while no process
    * has committed to the database since: SQLite tells that from its WAL index (src/db/sqlite.ts)
-   * without a transaction. PostgreSQL cannot tell it without a round trip, so it reads every time.
+   * without taking a lock. PostgreSQL cannot tell it without a round trip, so it reads every time.
    * `key` names the statement and its params; the row is shared, so callers must not change it.
    */
   getUnlessChanged<Row>(key: string, statement: Statement, params?: Params): Promise<Row | undefined>;

@@ -38,8 +38,7 @@ export interface Db extends Queryable {
   /**
    * Reads from here on see every commit made before this call, by any process: the app calls it
    * as each request arrives. SQLite lets reads share a snapshot (src/db/sqlite.ts), which this
-   * ends unless no process has committed since it began; every PostgreSQL statement sees the
-   * latest commits anyway.
+   * ends; every PostgreSQL statement sees the latest commits anyway.
    */
   freshSnapshot(): void;
   /**

@@ -75,20 +75,16 @@ async function retryWhileBusy<T>(work: () => T, waitMs = BUSY_WAIT_MS): Promise<
 const WAL_INDEX_HEADER_BYTES = 48;
 const WAL_INDEX_FORMAT = 3007000;
 const WAL_INDEX_IS_INIT_OFFSET = 12;
-/**
- * How long a snapshot is kept with no read: while kept it holds a mark in the log, which another
- * process's checkpoint cannot pass, so their writes grow the log meanwhile.
- */
-export const IDLE_SNAPSHOT_MS = 100;
 /** Rows getUnlessChanged keeps between two commits: sessions signed in at once, with room to spare. */
 const REMEMBERED_ROWS = 10_000;
 
 /**
- * The -shm files open for their headers, by real path (SQLite names it after the file a symlink
- * leads to), with how many SqliteDb use each: closing any descriptor of a file drops every POSIX
- * lock the process holds on it, SQLite's too, so it is closed only with the last of them.
+ * The -shm files read for their headers, by real path (SQLite names it after the file a symlink
+ * leads to), with how many SqliteDb of this process are open on each: closing any descriptor of a
+ * file drops every POSIX lock the process holds on it, SQLite's too, so it is closed only with the
+ * last of them. Opened at the first header read (SQLite makes the file at the first read).
  */
-const walIndexFiles = new Map<string, { descriptor: number; users: number }>();
+const walIndexFiles = new Map<string, { descriptor: number | null; users: number }>();
 
 type Method = 'all' | 'get' | 'run';
 
@@ -140,33 +136,32 @@ export class SqliteDb implements Db {
   /** Set by close(): writes asked for after it fail at once instead of waiting for a writer that is gone. */
   private closed: Promise<void> | null = null;
   private readonly inTransaction: Queryable;
-  /** The -shm file's real path and descriptor, for the WAL index's header: null in memory or once closed, undefined until the file exists. */
-  private walIndexFile: { path: string; descriptor: number } | null | undefined;
+  /** The real path of the -shm file, for the WAL index's header (walIndexFiles): null in memory, outside WAL mode, or once closed. */
+  private walIndexPath: string | null = null;
   private readonly walIndexHeader = Buffer.alloc(2 * WAL_INDEX_HEADER_BYTES);
   private readonly begin: Prepared;
   private readonly commit: Prepared;
   private readonly rollback: Prepared;
   private readonly beginRead: Prepared | null;
   private readonly endRead: Prepared | null;
-  /** A read transaction is open on the reader. */
+  /** A read transaction is open on the reader, for this request or this turn of the event loop. */
   private reading = false;
-  /** The WAL index's header read just before the open snapshot began; null when it could not be read (the snapshot then ends with its turn). */
-  private snapshotHeader: string | null = null;
-  /** The open snapshot began, or was found to be still the latest, since the last request arrived or turn ended: reads use it as it is. */
-  private snapshotChecked = false;
-  /** The turn's end is scheduled to look at the snapshot: one callback a turn, however many requests read. */
+  /** The turn's end will end the read transaction open then: one callback a turn, however many requests began one. */
   private endOfTurnScheduled = false;
-  /** Rows getUnlessChanged read in snapshots that began after the header rememberedAt, with no commit since. */
+  /** What getUnlessChanged read since the commit whose header is rememberedAt. */
   private remembered = new Map<string, unknown>();
   private rememberedAt: string | null = null;
-  /** Ends a snapshot kept from turns that read no more (IDLE_SNAPSHOT_MS). */
-  private idleSnapshotTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly path: string) {
+  constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
     this.writer = openConnection(path, false);
     // Only in WAL mode is there a header to read (a file system without shared memory refuses it).
-    if (this.writer.pragma('journal_mode', { simple: true }) !== 'wal') this.walIndexFile = null;
+    if (path !== ':memory:' && this.writer.pragma('journal_mode', { simple: true }) === 'wal') {
+      this.walIndexPath = `${realpathSync(path)}-shm`;
+      const shared = walIndexFiles.get(this.walIndexPath) ?? { descriptor: null, users: 0 };
+      shared.users++;
+      walIndexFiles.set(this.walIndexPath, shared);
+    }
     // An in-memory database exists only on the connection that made it.
     this.reader = path === ':memory:' ? this.writer : openConnection(path, true);
     // IMMEDIATE takes the write lock at once, so no other process can write in between and force a retry.
@@ -221,7 +216,11 @@ export class SqliteDb implements Db {
       }
       // Another process holds the file's lock: the turn is kept while waiting, so that no
       // transaction of this process can begin on the writer and take this write in with its own.
-      return await retryWhileBusy(() => call(onWriter, method, values));
+      // Reads meanwhile may have begun a snapshot, which the commit's checkpoint could not pass.
+      return await retryWhileBusy(() => {
+        this.stopReading();
+        return call(onWriter, method, values);
+      });
     } finally {
       this.stopReading();
       this.passTurn();
@@ -229,76 +228,44 @@ export class SqliteDb implements Db {
   }
 
   /**
-   * Reads share one read transaction (a snapshot) for as long as no process commits: outside a
-   * transaction every statement takes and drops the file's shared lock itself (two fcntl and an
-   * fstat), which costs more than most of our statements. Before a snapshot is used in a new
-   * turn of the event loop, or by a request that has just arrived (freshSnapshot), the header
-   * SQLite's WAL index rewrites at every commit, by any process, is read again (one pread, no
-   * lock): unchanged, the snapshot is still the latest; changed, a new one begins. So a request
-   * reads everything committed before it arrived, in any process. A write of this process ends
-   * the snapshot before it starts, so that the commit's checkpoint can empty the log, and again
-   * after it commits, so that a read after a write sees it. Without a header to read (in memory,
-   * or a commit writing it at that moment) the snapshot ends with its turn and at each request.
+   * Reads in one turn of the event loop share one read transaction: outside a transaction every
+   * statement takes and drops the file's shared lock itself (two fcntl and an fstat, about 10 µs,
+   * more than most of our statements cost). The turn's end ends it, and so does each request as it
+   * arrives (freshSnapshot), so a request reads what was committed before it, by any process. A
+   * write of this process ends it before it starts, so that the commit's checkpoint can empty the
+   * log, and again after it commits, so that a read after a write sees it. (Kept past its turn
+   * while nothing commits, a snapshot would leave no moment without a reader in the log under
+   * load, and another process could never start the log over: it grew without end.)
    */
   private startReading(): void {
-    if (!this.beginRead) return;
-    if (this.reading) {
-      if (this.snapshotChecked) return;
-      // "Some errors (SQLITE_BUSY among them) roll a transaction back themselves": then there is nothing to keep.
-      if (this.snapshotHeader !== null && this.reader.inTransaction && this.lastCommitHeader() === this.snapshotHeader) {
-        this.snapshotChecked = true;
-        this.lookAtTurnEnd();
-        return;
-      }
-      this.stopReading();
-    }
-    // Read before the snapshot begins (at the first statement after BEGIN), so the snapshot is at least as new as the header.
-    this.snapshotHeader = this.lastCommitHeader();
+    if (this.reading || !this.beginRead) return;
     this.beginRead.run();
     this.reading = true;
-    this.snapshotChecked = true;
-    this.lookAtTurnEnd();
-  }
-
-  private lookAtTurnEnd(): void {
     if (this.endOfTurnScheduled) return;
     this.endOfTurnScheduled = true;
     setImmediate(() => {
       this.endOfTurnScheduled = false;
-      this.snapshotChecked = false;
-      if (!this.reading) return;
-      if (this.snapshotHeader === null) this.stopReading();
-      else (this.idleSnapshotTimer ??= setTimeout(() => this.stopReading(), IDLE_SNAPSHOT_MS).unref()).refresh();
+      this.stopReading();
     });
   }
 
   freshSnapshot(): void {
-    if (this.snapshotHeader === null) this.stopReading();
-    else this.snapshotChecked = false;
+    this.stopReading();
   }
 
   /**
-   * The header of the last commit by any process, read without a transaction. Null when there is
-   * no header to read yet, or a commit is writing it (its two copies differ), or its layout is not
-   * the one documented: the snapshot is then treated as it was before headers were read.
+   * The header of the last commit by any process, read without a transaction (one pread, where a
+   * read transaction takes the file's shared lock). Null when there is no header to read yet, or a
+   * commit is writing it (its two copies differ), or its layout is not the one documented: the
+   * caller then reads as usual.
    */
   private lastCommitHeader(): string | null {
-    if (this.walIndexFile === undefined) {
-      try {
-        const path = `${realpathSync(this.path)}-shm`;
-        const shared = walIndexFiles.get(path) ?? { descriptor: openSync(path, 'r'), users: 0 };
-        shared.users++;
-        walIndexFiles.set(path, shared);
-        this.walIndexFile = { path, descriptor: shared.descriptor };
-      } catch {
-        // SQLite makes the file at the first read in WAL mode.
-        return null;
-      }
-    }
-    if (this.walIndexFile === null) return null;
+    if (this.walIndexPath === null) return null;
+    const shared = walIndexFiles.get(this.walIndexPath)!;
     const header = this.walIndexHeader;
     try {
-      if (readSync(this.walIndexFile.descriptor, header, 0, header.length, 0) < header.length) return null;
+      shared.descriptor ??= openSync(this.walIndexPath, 'r');
+      if (readSync(shared.descriptor, header, 0, header.length, 0) < header.length) return null;
     } catch {
       return null;
     }
@@ -309,17 +276,18 @@ export class SqliteDb implements Db {
   }
 
   getUnlessChanged<Row>(key: string, statement: Statement, params?: Params): Promise<Row | undefined> {
-    // Begins the snapshot, or checks that it is still the latest: the one pread of this request.
-    this.startReading();
-    const header = this.snapshotHeader;
+    const header = this.lastCommitHeader();
     if (header === null) return this.get(statement, params);
     if (header !== this.rememberedAt) {
       this.rememberedAt = header;
       this.remembered = new Map();
     } else if (this.remembered.has(key)) {
-      // Read in a snapshot begun after this header was read, when no process has committed since: the same row.
+      // Read in a snapshot begun after this header was read, and no process has committed since: the same row.
       return Promise.resolve(this.remembered.get(key) as Row | undefined);
     }
+    // A snapshot open now may predate the header just read, and a row read in it would be kept as
+    // current: the row is read in a snapshot begun after the header (or later still, which is safe).
+    this.stopReading();
     const rememberedHere = this.remembered;
     return this.get<Row>(statement, params).then((row) => {
       if (rememberedHere.size < REMEMBERED_ROWS) rememberedHere.set(key, row);
@@ -330,8 +298,6 @@ export class SqliteDb implements Db {
   private stopReading(): void {
     if (!this.reading) return;
     this.reading = false;
-    this.snapshotHeader = null;
-    this.snapshotChecked = false;
     // Some errors (SQLITE_BUSY among them) roll a transaction back themselves.
     if (this.reader.inTransaction) this.endRead!.run();
   }
@@ -388,6 +354,8 @@ export class SqliteDb implements Db {
       await retryWhileBusy(() => this.begin.run(), beginWaitMs);
       try {
         const result = await work(this.inTransaction);
+        // Reads by other requests while the work awaited may have begun a snapshot: the commit's checkpoint could not pass it.
+        this.stopReading();
         this.commit.run();
         return result;
       } catch (error) {
@@ -402,20 +370,19 @@ export class SqliteDb implements Db {
 
   /** After both connections have closed: see walIndexFiles. */
   private releaseWalIndexFile(): void {
-    const file = this.walIndexFile;
-    this.walIndexFile = null;
-    if (!file) return;
-    const shared = walIndexFiles.get(file.path)!;
+    const path = this.walIndexPath;
+    this.walIndexPath = null;
+    if (path === null) return;
+    const shared = walIndexFiles.get(path)!;
     if (--shared.users > 0) return;
-    walIndexFiles.delete(file.path);
-    closeSync(shared.descriptor);
+    walIndexFiles.delete(path);
+    if (shared.descriptor !== null) closeSync(shared.descriptor);
   }
 
   close(): Promise<void> {
     // Last in line, with no deadline: shutdown lets every write and transaction already asked for finish.
     this.closed ??= this.takeTurn({ deadline: false }).then(() => {
       this.stopReading();
-      if (this.idleSnapshotTimer) clearTimeout(this.idleSnapshotTimer);
       if (this.reader !== this.writer) this.reader.close();
       this.writer.close();
       this.releaseWalIndexFile();

@@ -36,7 +36,7 @@ describe('a sign-out in another process, on one SQLite file', () => {
   it('refuses the cookie on the next request after requests answered from the session check kept while nothing committed', async () => {
     const { app, otherProcess } = ctx;
     const cookie = await signIn(app, 'bob');
-    // Nothing commits between these: the first request's snapshot and session check are kept for the next (src/db/sqlite.ts).
+    // Nothing commits between these: from the second on, the session check is the one kept (src/db/sqlite.ts).
     for (let i = 0; i < 3; i++) expect((await app.inject({ url: '/dashboard', headers: { cookie } })).statusCode).toBe(200);
     const sessionId = app.decodeSecureSession(decodeURIComponent(cookie.slice('session='.length)))!.get('sessionId')!;
     await endSession(otherProcess, sessionId, Math.floor(Date.now() / 1000) + 3600);

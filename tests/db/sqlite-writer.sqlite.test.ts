@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createBookmark } from '../../src/bookmarks/commands.js';
 import { migrate } from '../../src/db/migrate.js';
-import { IDLE_SNAPSHOT_MS, READER_CACHE_KIB, SqliteDb } from '../../src/db/sqlite.js';
+import { READER_CACHE_KIB, SqliteDb } from '../../src/db/sqlite.js';
 
 /**
  * Several processes share one SQLite file. A write that finds another process
@@ -149,7 +149,7 @@ describe('the SQLite writer shared by a process’s requests', () => {
     }
   });
 
-  it('sees another process’s commit from the next turn of the event loop on, and holds no snapshot long past its last read', async () => {
+  it('sees another process’s commit from the next turn of the event loop on, and holds no snapshot past its turn', async () => {
     const { here, otherProcess, close } = await twoProcessesOnOneFile();
     const keys = async () => (await here.all<{ session_id: string }>(sql`SELECT session_id FROM ended_sessions ORDER BY session_id`)).map((row) => row.session_id);
     const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
@@ -161,7 +161,7 @@ describe('the SQLite writer shared by a process’s requests', () => {
       await nextTurn();
       // …and the next one a new snapshot.
       expect(await keys()).toEqual(['other']);
-      await sleep(IDLE_SNAPSHOT_MS + 50);
+      await nextTurn();
       // No reader of this process holds a snapshot now, so a checkpoint can empty the whole log.
       const [checkpoint] = otherProcess.writer.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number }[];
       expect(checkpoint).toEqual({ busy: 0, log: 0, checkpointed: 0 });
@@ -184,66 +184,21 @@ describe('the SQLite writer shared by a process’s requests', () => {
     }
   });
 
-  describe('a snapshot kept while no process commits', () => {
+  describe('getUnlessChanged', () => {
     const countSessions = sql`SELECT count(*) AS n FROM ended_sessions`;
     const endOne = (id: string) => sql`INSERT INTO ended_sessions (session_id, expires_at) VALUES (${id}, 0)`;
     const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
     const count = async (db: SqliteDb) => (await db.get<{ n: number }>(countSessions))!.n;
-    /** A checkpoint that must empty the log: busy while a reader of this process (or another) holds a snapshot in it. */
-    const truncate = (db: SqliteDb) => (db.writer.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0]!.busy;
 
-    it('is kept from turn to turn while nothing commits, and let go after IDLE_SNAPSHOT_MS without reads', async () => {
-      const { here, otherProcess, close } = await twoProcessesOnOneFile();
-      try {
-        expect(await count(here)).toBe(0);
-        await nextTurn();
-        here.freshSnapshot();
-        expect(await count(here)).toBe(0);
-        await nextTurn();
-        // Still held: the log cannot be emptied under it.
-        expect(truncate(otherProcess)).toBe(1);
-        await sleep(IDLE_SNAPSHOT_MS + 50);
-        expect(truncate(otherProcess)).toBe(0);
-      } finally {
-        await close();
-      }
-    });
-
-    it('gives way, at the next turn or request, to what another process or a transaction committed, and to a write of its own at once', async () => {
-      const { here, otherProcess, close } = await twoProcessesOnOneFile();
-      try {
-        expect(await count(here)).toBe(0);
-        await otherProcess.run(endOne('other'));
-        // The same turn, with no request arriving, reads the snapshot it began with…
-        expect(await count(here)).toBe(0);
-        here.freshSnapshot();
-        expect(await count(here)).toBe(1);
-        await nextTurn();
-        await otherProcess.transaction(async (tx) => void (await tx.run(endOne('in a transaction'))));
-        await nextTurn();
-        expect(await count(here)).toBe(2);
-        await here.run(endOne('here'));
-        expect(await count(here)).toBe(3);
-        // A checkpoint that empties the log starts it over: the next commit is told apart all the same.
-        await sleep(IDLE_SNAPSHOT_MS + 50);
-        expect(truncate(otherProcess)).toBe(0);
-        expect(await count(here)).toBe(3);
-        await otherProcess.run(endOne('after the checkpoint'));
-        here.freshSnapshot();
-        expect(await count(here)).toBe(4);
-      } finally {
-        await close();
-      }
-    });
-
-    it('getUnlessChanged answers the row it read while no process commits, and reads again once a commit is seen', async () => {
+    it('answers the row it read while no process commits, and reads again after a commit by another process or its own', async () => {
       const { here, otherProcess, close } = await twoProcessesOnOneFile();
       try {
         const first = await here.getUnlessChanged<{ n: number }>('count', countSessions);
         expect(first).toEqual({ n: 0 });
+        // The very row again: no statement ran.
+        expect(await here.getUnlessChanged('count', countSessions)).toBe(first);
         await nextTurn();
         here.freshSnapshot();
-        // The very row again: no statement ran.
         expect(await here.getUnlessChanged('count', countSessions)).toBe(first);
         // Another key is its own read.
         const other = await here.getUnlessChanged('count, again', countSessions);
@@ -251,31 +206,37 @@ describe('the SQLite writer shared by a process’s requests', () => {
         expect(other).not.toBe(first);
 
         await otherProcess.run(endOne('other'));
-        // Within the turn, as every read of it, the row of its snapshot; from the next request on, the commit.
-        expect(await here.getUnlessChanged('count', countSessions)).toBe(first);
-        here.freshSnapshot();
         expect(await here.getUnlessChanged('count', countSessions)).toEqual({ n: 1 });
         await here.run(endOne('here'));
         expect(await here.getUnlessChanged('count', countSessions)).toEqual({ n: 2 });
+        // A transaction's commit is a commit too.
         await otherProcess.transaction(async (tx) => void (await tx.run(endOne('in a transaction'))));
-        await nextTurn();
         expect(await here.getUnlessChanged('count', countSessions)).toEqual({ n: 3 });
-        // Kept past a snapshot let go for idleness, while nothing commits…
-        const kept = await here.getUnlessChanged('count', countSessions);
-        await sleep(IDLE_SNAPSHOT_MS + 50);
-        expect(await here.getUnlessChanged('count', countSessions)).toBe(kept);
-        // …and not past a checkpoint that starts the log over and a commit after it.
-        await sleep(IDLE_SNAPSHOT_MS + 50);
-        expect(truncate(otherProcess)).toBe(0);
-        await otherProcess.run(endOne('after the checkpoint'));
+        // A checkpoint that empties the log starts it over; the next commit is told apart all the same.
         await nextTurn();
+        expect((otherProcess.writer.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0]!.busy).toBe(0);
+        await otherProcess.run(endOne('after the checkpoint'));
         expect(await here.getUnlessChanged('count', countSessions)).toEqual({ n: 4 });
       } finally {
         await close();
       }
     });
 
-    it('getUnlessChanged reads every time in memory, where there is no header to tell a commit by', async () => {
+    it('never keeps a row read in a snapshot older than the commit it keeps it for', async () => {
+      const { here, otherProcess, close } = await twoProcessesOnOneFile();
+      try {
+        // A read of this turn begins a snapshot; another process commits after it.
+        expect(await count(here)).toBe(0);
+        await otherProcess.run(endOne('other'));
+        // Read in that snapshot, 0 would be kept as the answer for the new commit until the next one.
+        expect(await here.getUnlessChanged('count', countSessions)).toEqual({ n: 1 });
+        expect(await here.getUnlessChanged('count', countSessions)).toEqual({ n: 1 });
+      } finally {
+        await close();
+      }
+    });
+
+    it('reads every time in memory, where there is no header to tell a commit by', async () => {
       const inMemory = new SqliteDb(':memory:');
       try {
         await migrate(inMemory);
@@ -298,19 +259,19 @@ describe('the SQLite writer shared by a process’s requests', () => {
       copyFileSync(join(dir, 'real.db-shm'), join(dir, 'alias.db-shm'));
       const throughLink = new SqliteDb(join(dir, 'alias.db'));
       try {
-        expect(await count(throughLink)).toBe(1);
+        expect(await throughLink.getUnlessChanged('count', countSessions)).toEqual({ n: 1 });
         await real.run(endOne('second'));
-        await nextTurn();
-        expect(await count(throughLink)).toBe(2);
+        expect(await throughLink.getUnlessChanged('count', countSessions)).toEqual({ n: 2 });
       } finally {
         await Promise.all([throughLink.close(), real.close()]);
       }
     });
 
-    it('keeps its -shm descriptor open while another SqliteDb of the process uses the file: closing it would drop that one’s locks', async () => {
+    it('keeps its -shm descriptor open while another SqliteDb of the process is open on the file: closing it would drop that one’s locks', async () => {
       const { here, otherProcess } = await twoProcessesOnOneFile();
       try {
-        await count(here);
+        // Only `here` reads a header; otherProcess holds a snapshot.
+        await here.getUnlessChanged('count', countSessions);
         await count(otherProcess);
         await here.close();
         // otherProcess still holds its snapshot; a real other process must find the log in use.

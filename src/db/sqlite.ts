@@ -75,6 +75,8 @@ async function retryWhileBusy<T>(work: () => T, waitMs = BUSY_WAIT_MS): Promise<
 const WAL_INDEX_HEADER_BYTES = 48;
 const WAL_INDEX_FORMAT = 3007000;
 const WAL_INDEX_IS_INIT_OFFSET = 12;
+// The machine's byte order is asked once, not at every request's header read.
+const readWalIndexFormat = endianness() === 'LE' ? (header: Buffer): number => header.readUInt32LE(0) : (header: Buffer): number => header.readUInt32BE(0);
 /** Rows getUnlessChanged keeps between two commits: sessions signed in at once, with room to spare. */
 const REMEMBERED_ROWS = 10_000;
 
@@ -84,7 +86,13 @@ const REMEMBERED_ROWS = 10_000;
  * file drops every POSIX lock the process holds on it, SQLite's too, so it is closed only with the
  * last of them. Opened at the first header read (SQLite makes the file at the first read).
  */
-const walIndexFiles = new Map<string, { descriptor: number | null; users: number }>();
+const walIndexFiles = new Map<string, WalIndexFile>();
+
+interface WalIndexFile {
+  path: string;
+  descriptor: number | null;
+  users: number;
+}
 
 type Method = 'all' | 'get' | 'run';
 
@@ -136,8 +144,8 @@ export class SqliteDb implements Db {
   /** Set by close(): writes asked for after it fail at once instead of waiting for a writer that is gone. */
   private closed: Promise<void> | null = null;
   private readonly inTransaction: Queryable;
-  /** The real path of the -shm file, for the WAL index's header (walIndexFiles): null in memory, outside WAL mode, or once closed. */
-  private walIndexPath: string | null = null;
+  /** The -shm file, for the WAL index's header (walIndexFiles): null in memory, outside WAL mode, or once closed. */
+  private walIndexFile: WalIndexFile | null = null;
   private readonly walIndexHeader = Buffer.alloc(2 * WAL_INDEX_HEADER_BYTES);
   private readonly begin: Prepared;
   private readonly commit: Prepared;
@@ -157,10 +165,11 @@ export class SqliteDb implements Db {
     this.writer = openConnection(path, false);
     // Only in WAL mode is there a header to read (a file system without shared memory refuses it).
     if (path !== ':memory:' && this.writer.pragma('journal_mode', { simple: true }) === 'wal') {
-      this.walIndexPath = `${realpathSync(path)}-shm`;
-      const shared = walIndexFiles.get(this.walIndexPath) ?? { descriptor: null, users: 0 };
-      shared.users++;
-      walIndexFiles.set(this.walIndexPath, shared);
+      const shmPath = `${realpathSync(path)}-shm`;
+      const file = walIndexFiles.get(shmPath) ?? { path: shmPath, descriptor: null, users: 0 };
+      file.users++;
+      walIndexFiles.set(shmPath, file);
+      this.walIndexFile = file;
     }
     // An in-memory database exists only on the connection that made it.
     this.reader = path === ':memory:' ? this.writer : openConnection(path, true);
@@ -260,18 +269,17 @@ export class SqliteDb implements Db {
    * caller then reads as usual.
    */
   private lastCommitHeader(): string | null {
-    if (this.walIndexPath === null) return null;
-    const shared = walIndexFiles.get(this.walIndexPath)!;
+    const file = this.walIndexFile;
+    if (file === null) return null;
     const header = this.walIndexHeader;
     try {
-      shared.descriptor ??= openSync(this.walIndexPath, 'r');
-      if (readSync(shared.descriptor, header, 0, header.length, 0) < header.length) return null;
+      file.descriptor ??= openSync(file.path, 'r');
+      if (readSync(file.descriptor, header, 0, header.length, 0) < header.length) return null;
     } catch {
       return null;
     }
     if (header.compare(header, WAL_INDEX_HEADER_BYTES, 2 * WAL_INDEX_HEADER_BYTES, 0, WAL_INDEX_HEADER_BYTES) !== 0) return null;
-    const format = endianness() === 'LE' ? header.readUInt32LE(0) : header.readUInt32BE(0);
-    if (format !== WAL_INDEX_FORMAT || header[WAL_INDEX_IS_INIT_OFFSET] !== 1) return null;
+    if (readWalIndexFormat(header) !== WAL_INDEX_FORMAT || header[WAL_INDEX_IS_INIT_OFFSET] !== 1) return null;
     return header.toString('latin1', 0, WAL_INDEX_HEADER_BYTES);
   }
 
@@ -370,13 +378,11 @@ export class SqliteDb implements Db {
 
   /** After both connections have closed: see walIndexFiles. */
   private releaseWalIndexFile(): void {
-    const path = this.walIndexPath;
-    this.walIndexPath = null;
-    if (path === null) return;
-    const shared = walIndexFiles.get(path)!;
-    if (--shared.users > 0) return;
-    walIndexFiles.delete(path);
-    if (shared.descriptor !== null) closeSync(shared.descriptor);
+    const file = this.walIndexFile;
+    this.walIndexFile = null;
+    if (file === null || --file.users > 0) return;
+    walIndexFiles.delete(file.path);
+    if (file.descriptor !== null) closeSync(file.descriptor);
   }
 
   close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import type { CDPSession, Page } from 'playwright-core';
 import { addBookmark, cardTitles, signIn, uniqueUser, useStack } from './harness.js';
 
 const { session: current } = useStack();
@@ -9,18 +9,41 @@ const { session: current } = useStack();
  * server said "unchanged" and Chromium used its own copy). Playwright reports the 200
  * of the cached copy, so the wire status comes from the DevTools protocol.
  */
+/**
+ * Hands each status that came over the wire (Network.responseReceivedExtraInfo) to `onStatus`
+ * once its request has been seen. DevTools does not promise the order of the two events: a
+ * status that comes first is held until requestSeen() is called for its request.
+ */
+function statusesOnTheWire(cdp: CDPSession, onStatus: (requestId: string, status: number) => void): { requestSeen(requestId: string): void } {
+  const early = new Map<string, number[]>();
+  const seenRequests = new Set<string>();
+  cdp.on('Network.responseReceivedExtraInfo', ({ requestId, statusCode }) => {
+    if (seenRequests.has(requestId)) onStatus(requestId, statusCode);
+    else early.set(requestId, [...(early.get(requestId) ?? []), statusCode]);
+  });
+  return {
+    requestSeen(requestId) {
+      seenRequests.add(requestId);
+      for (const status of early.get(requestId) ?? []) onStatus(requestId, status);
+      early.delete(requestId);
+    },
+  };
+}
+
 async function watchSearches(page: Page): Promise<{ q: string; status: number }[]> {
   const seen: { q: string; status: number }[] = [];
   const searches = new Map<string, string>();
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
+  const statuses = statusesOnTheWire(cdp, (requestId, status) => {
+    const q = searches.get(requestId);
+    if (q !== undefined) seen.push({ q, status });
+  });
   cdp.on('Network.requestWillBeSent', ({ requestId, request }) => {
     const url = new URL(request.url);
-    if (url.pathname === '/bookmarks/search' && request.headers['HX-Request'] === 'true') searches.set(requestId, url.searchParams.get('q') ?? '');
-  });
-  cdp.on('Network.responseReceivedExtraInfo', ({ requestId, statusCode }) => {
-    const q = searches.get(requestId);
-    if (q !== undefined) seen.push({ q, status: statusCode });
+    if (url.pathname !== '/bookmarks/search' || request.headers['HX-Request'] !== 'true') return;
+    searches.set(requestId, url.searchParams.get('q') ?? '');
+    statuses.requestSeen(requestId);
   });
   return seen;
 }
@@ -37,11 +60,13 @@ async function watchPageLoads(page: Page, path: string): Promise<number[]> {
   const loads = new Set<string>();
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
-  cdp.on('Network.requestWillBeSent', ({ requestId, request, type }) => {
-    if (type === 'Document' && new URL(request.url).pathname === path) loads.add(requestId);
+  const statuses = statusesOnTheWire(cdp, (requestId, status) => {
+    if (loads.has(requestId) && !REDIRECTS.has(status)) seen.push(status);
   });
-  cdp.on('Network.responseReceivedExtraInfo', ({ requestId, statusCode }) => {
-    if (loads.has(requestId) && !REDIRECTS.has(statusCode)) seen.push(statusCode);
+  cdp.on('Network.requestWillBeSent', ({ requestId, request, type }) => {
+    if (type !== 'Document' || new URL(request.url).pathname !== path) return;
+    loads.add(requestId);
+    statuses.requestSeen(requestId);
   });
   return seen;
 }

@@ -34,6 +34,11 @@ export interface BookmarkRow {
 /** Quoted aliases: PostgreSQL would fold unquoted ones to lower case. Unqualified, so RETURNING can use them too. */
 export const BOOKMARK_COLUMNS = sql.raw('id, owner_sub AS "ownerSub", url, title, description, tags, created_at AS "createdAt"');
 
+/** The same columns named by table, for statements that join bookmarks to another. */
+export const QUALIFIED_BOOKMARK_COLUMNS = sql.raw(
+  'bookmarks.id, bookmarks.owner_sub AS "ownerSub", bookmarks.url, bookmarks.title, bookmarks.description, bookmarks.tags, bookmarks.created_at AS "createdAt"',
+);
+
 export function toBookmark(row: BookmarkRow): Bookmark {
   return { ...row, tags: tagsFromColumn(row.tags), createdAt: new Date(row.createdAt) };
 }

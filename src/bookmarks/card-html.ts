@@ -26,6 +26,7 @@ const charactersOf = (card: BookmarkCard, html: string): number =>
 /** Everything the card template prints, compared field by field: no key string to build per card. */
 function showsTheSame(kept: BookmarkCard, card: BookmarkCard): boolean {
   return (
+    kept === card ||
     kept.url === card.url &&
     kept.title === card.title &&
     kept.description === card.description &&

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { param, type Db } from '../db/database.js';
 import { countOnce, currentTotals, REMEMBERED_TOTALS_MAX } from '../db/remembered-counts.js';
-import { toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
+import { QUALIFIED_BOOKMARK_COLUMNS, toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
+import { ownedBookmarksByIds } from './kept-bookmarks.js';
 import { ownerVersion } from './queries.js';
 import { tagIndexWords, tokenize, type SearchTerms } from './search-syntax.js';
 
@@ -53,11 +54,11 @@ export async function searchBookmarks(
   { ownerVersion: knownVersion, countUpTo }: SearchOptions = {},
 ): Promise<BookmarkPage> {
   const counting = countingUpTo(countUpTo);
-  return db.engine === 'sqlite' ? searchSqlite(db, ownerSub, terms, after, limit, counting) : searchPostgres(db, ownerSub, terms, after, limit, knownVersion, counting);
+  return db.engine === 'sqlite' ? searchSqlite(db, ownerSub, terms, after, limit, knownVersion ?? null, counting) : searchPostgres(db, ownerSub, terms, after, limit, knownVersion, counting);
 }
 
 export interface SearchOptions {
-  /** The owner's data version if the request has read it already (for the ETag): PostgreSQL's remembered totals are keyed by it. */
+  /** The owner's data version if the request has read it already (for the ETag): PostgreSQL's remembered totals are keyed by it, SQLite's kept bookmarks too (kept-bookmarks.ts). */
   ownerVersion?: number | null;
   /**
    * Stop counting a search's matches (of words, of several tags, with tags left out) past this
@@ -96,13 +97,25 @@ const EMPTY_PAGE: BookmarkPage = Object.freeze({ items: [], total: 0, moreThanTo
 const NO_CURSOR: Cursor = { createdAt: Number.MAX_SAFE_INTEGER, id: Number.MAX_SAFE_INTEGER };
 const cursorParams = (after: Cursor | null) => ({ beforeCreatedAt: (after ?? NO_CURSOR).createdAt, beforeId: (after ?? NO_CURSOR).id });
 
-const newestFirst = (a: BookmarkRow, b: BookmarkRow): number => b.createdAt - a.createdAt || b.id - a.id;
-const isBefore = (row: BookmarkRow, cursor: Cursor): boolean => row.createdAt < cursor.createdAt || (row.createdAt === cursor.createdAt && row.id < cursor.id);
+/** Where a bookmark sits in the order of a list: what SQLite's plans read, the rest coming from kept-bookmarks.ts. */
+type PageKey = Pick<BookmarkRow, 'id' | 'createdAt'>;
+
+const newestFirst = (a: PageKey, b: PageKey): number => b.createdAt - a.createdAt || b.id - a.id;
+const isBefore = (row: PageKey, cursor: Cursor): boolean => row.createdAt < cursor.createdAt || (row.createdAt === cursor.createdAt && row.id < cursor.id);
 
 function toPage(rows: BookmarkRow[], { total, moreThanTotal }: Total, limit: number): BookmarkPage {
   const items = rows.slice(0, limit).map(toBookmark);
   const last = items.at(-1);
   const next = rows.length > limit && last ? { createdAt: last.createdAt.getTime(), id: last.id } : null;
+  return { items, total, moreThanTotal, next };
+}
+
+/** The same from a plan's keys: the page's bookmarks are read by id, or kept ones taken (kept-bookmarks.ts). */
+async function toPageOfKeys(db: Db, ownerSub: string, keys: PageKey[], { total, moreThanTotal }: Total, limit: number, version: number | null): Promise<BookmarkPage> {
+  const shown = keys.slice(0, limit);
+  const items = await ownedBookmarksByIds(db, ownerSub, shown.map((key) => key.id), version);
+  const last = shown.at(-1);
+  const next = keys.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null;
   return { items, total, moreThanTotal, next };
 }
 
@@ -114,15 +127,15 @@ function onlyOneTag(terms: SearchTerms): string | null {
 }
 
 /* The statements both engines run as written. */
-const QUALIFIED_COLUMNS = sql.raw(
-  'bookmarks.id, bookmarks.owner_sub AS "ownerSub", bookmarks.url, bookmarks.title, bookmarks.description, bookmarks.tags, bookmarks.created_at AS "createdAt"',
-);
+/** What SQLite's plans read of each bookmark: its place in the order (PageKey). */
+const PAGE_KEYS = sql.raw('bookmarks.id, bookmarks.created_at AS "createdAt"');
 const BEFORE_CURSOR = sql`(bookmarks.created_at, bookmarks.id) < (${param('beforeCreatedAt')}, ${param('beforeId')})`;
 /** The owner's bookmarks newest first, after the cursor, with any further conditions. */
-const byDate = (conditions: ReturnType<typeof sql>) => sql`SELECT ${QUALIFIED_COLUMNS} FROM bookmarks
+const byDate = (conditions: ReturnType<typeof sql>, columns = QUALIFIED_BOOKMARK_COLUMNS) => sql`SELECT ${columns} FROM bookmarks
   WHERE bookmarks.owner_sub = ${param('owner')} AND ${BEFORE_CURSOR} ${conditions}
   ORDER BY bookmarks.created_at DESC, bookmarks.id DESC LIMIT ${param('limit')}`;
 const newest = byDate(sql``);
+const newestKeys = byDate(sql``, PAGE_KEYS);
 const countOwned = sql`SELECT count(*) AS total FROM bookmarks WHERE owner_sub = ${param('owner')}`;
 
 /** tag_counts is kept by triggers on both engines: one row per owner and tag. */
@@ -196,11 +209,11 @@ const SQLITE_TAG_FILTERS = sql`
 /** The plans that read matches, with the tag filters or without: json_each runs twice for every candidate row, so only tag searches pay for it. */
 const matchPlans = (tagFilters: ReturnType<typeof sql>) => ({
   // The walk by date for many matches whose ids are out of date order (after imports).
-  newestMatching: byDate(sql`AND bookmarks.id IN (SELECT rowid FROM bookmarks_fts WHERE bookmarks_fts MATCH ${param('match')}) ${tagFilters}`),
-  allMatches: sql`SELECT ${QUALIFIED_COLUMNS} FROM bookmarks_fts CROSS JOIN bookmarks ON bookmarks.id = bookmarks_fts.rowid
+  newestMatching: byDate(sql`AND bookmarks.id IN (SELECT rowid FROM bookmarks_fts WHERE bookmarks_fts MATCH ${param('match')}) ${tagFilters}`, PAGE_KEYS),
+  allMatches: sql`SELECT ${PAGE_KEYS} FROM bookmarks_fts CROSS JOIN bookmarks ON bookmarks.id = bookmarks_fts.rowid
     WHERE bookmarks_fts MATCH ${param('match')} AND bookmarks.owner_sub = ${param('owner')} ${tagFilters}`,
   // FTS5 yields matches lazily in rowid order, so this reads little more than `limit` rows.
-  highestIds: sql`SELECT ${QUALIFIED_COLUMNS} FROM bookmarks_fts CROSS JOIN bookmarks ON bookmarks.id = bookmarks_fts.rowid
+  highestIds: sql`SELECT ${PAGE_KEYS} FROM bookmarks_fts CROSS JOIN bookmarks ON bookmarks.id = bookmarks_fts.rowid
     WHERE bookmarks_fts MATCH ${param('match')} AND bookmarks.owner_sub = ${param('owner')} AND ${BEFORE_CURSOR} ${tagFilters}
     ORDER BY bookmarks_fts.rowid DESC LIMIT ${param('limit')}`,
 });
@@ -218,7 +231,7 @@ const sqlite = {
     WHERE bookmarks_fts MATCH ${param('match')} AND bookmarks.owner_sub = ${param('owner')} ${SQLITE_TAG_FILTERS} LIMIT ${param('limit')})`,
   countMatchesUpTo: sql`SELECT count(*) AS total FROM (SELECT rowid FROM bookmarks_fts WHERE bookmarks_fts MATCH ${param('match')} LIMIT ${param('limit')})`,
   // The empty search, the most frequent of all, skips the tag filters' subqueries.
-  newestTagged: byDate(SQLITE_TAG_FILTERS),
+  newestTagged: byDate(SQLITE_TAG_FILTERS, PAGE_KEYS),
   // Only for owners whose dates are out of their ids' order somewhere (migration 0019): for the others none can be.
   // A scalar subquery of the marked row: SQLite would run an EXISTS first, marked or not.
   datedAmong: sql`SELECT 1 AS found FROM owner_dates_out_of_order AS marked WHERE marked.owner_sub = ${param('owner')} AND (SELECT 1 FROM bookmarks
@@ -242,15 +255,15 @@ function sqliteTotals(db: Db) {
 
 /** For few matches: all of them, sorted by date here; the page is cut after the cursor. */
 async function pageFromAllMatches(db: Db, ownerSub: string, match: string, terms: SearchTerms, after: Cursor | null, limit: number) {
-  const rows = await db.all<BookmarkRow>(plansFor(terms).allMatches, { match, owner: ownerSub, ...sqliteTagParams(terms) });
+  const rows = await db.all<PageKey>(plansFor(terms).allMatches, { match, owner: ownerSub, ...sqliteTagParams(terms) });
   rows.sort(newestFirst);
   const page = after ? rows.filter((row) => isBefore(row, after)) : rows;
   return { total: rows.length, rows: page.slice(0, limit + 1) };
 }
 
 /** The page of a search that read every match: their number is its exact total. */
-const everyMatchRead = ({ total, rows }: { total: number; rows: BookmarkRow[] }, limit: number): BookmarkPage =>
-  total === 0 ? EMPTY_PAGE : toPage(rows, exactly(total), limit);
+const everyMatchRead = async (db: Db, ownerSub: string, { total, rows }: { total: number; rows: PageKey[] }, limit: number, version: number | null): Promise<BookmarkPage> =>
+  total === 0 ? EMPTY_PAGE : toPageOfKeys(db, ownerSub, rows, exactly(total), limit, version);
 
 /**
  * For many matches. Bookmarks are nearly always saved in date order, so the
@@ -260,9 +273,9 @@ const everyMatchRead = ({ total, rows }: { total: number; rows: BookmarkRow[] },
  * an import of older bookmarks); then this returns null and the caller walks
  * the owner's bookmarks by date instead.
  */
-async function pageFromHighestIds(db: Db, ownerSub: string, match: string, terms: SearchTerms, after: Cursor | null, limit: number): Promise<BookmarkRow[] | null> {
+async function pageFromHighestIds(db: Db, ownerSub: string, match: string, terms: SearchTerms, after: Cursor | null, limit: number): Promise<PageKey[] | null> {
   const cursor = cursorParams(after);
-  const rows = await db.all<BookmarkRow>(plansFor(terms).highestIds, { match, owner: ownerSub, limit: limit + 1, ...cursor, ...sqliteTagParams(terms) });
+  const rows = await db.all<PageKey>(plansFor(terms).highestIds, { match, owner: ownerSub, limit: limit + 1, ...cursor, ...sqliteTagParams(terms) });
   if (rows.length > limit) {
     const lowestId = rows.at(-1)!.id;
     const oldest = rows.reduce((a, b) => (newestFirst(a, b) < 0 ? b : a));
@@ -293,7 +306,15 @@ function withTagWords(terms: SearchTerms): SearchTerms {
  *  - otherwise: the highest ids from the index, or after imports the walk by date
  *    (reading all of them for few).
  */
-async function searchSqlite(db: Db, ownerSub: string, terms: SearchTerms, after: Cursor | null, limit: number, counting: Counting): Promise<BookmarkPage> {
+async function searchSqlite(
+  db: Db,
+  ownerSub: string,
+  terms: SearchTerms,
+  after: Cursor | null,
+  limit: number,
+  version: number | null,
+  counting: Counting,
+): Promise<BookmarkPage> {
   const onlyTag = onlyOneTag(terms);
   const tagFiltered = isTagged(terms);
   const sqliteTotal = sqliteTotals(db);
@@ -316,10 +337,10 @@ async function searchSqlite(db: Db, ownerSub: string, terms: SearchTerms, after:
             counting,
           );
       if (total.total === 0) return EMPTY_PAGE;
-      return toPage(await db.all<BookmarkRow>(sqlite.newestTagged, { ...page, ...sqliteTagParams(terms) }), total, limit);
+      return toPageOfKeys(db, ownerSub, await db.all<PageKey>(sqlite.newestTagged, { ...page, ...sqliteTagParams(terms) }), total, limit, version);
     }
     const total = await sqliteTotal(`owned\0${ownerSub}`, countOwned, { owner: ownerSub });
-    return total === 0 ? EMPTY_PAGE : toPage(await db.all<BookmarkRow>(newest, page), exactly(total), limit);
+    return total === 0 ? EMPTY_PAGE : toPageOfKeys(db, ownerSub, await db.all<PageKey>(newestKeys, page), exactly(total), limit, version);
   }
 
   const textMatch = toTextMatch(terms);
@@ -327,7 +348,7 @@ async function searchSqlite(db: Db, ownerSub: string, terms: SearchTerms, after:
     // Counted over everyone's bookmarks, but only to choose a plan (at most a few µs apart):
     // the rows and the total below are the owner's alone.
     const anyone = await sqliteTotal(`anyone\0${textMatch}`, sqlite.countMatchesUpTo, { match: textMatch, limit: READ_ALL_MAX + 1 });
-    if (anyone <= READ_ALL_MAX) return everyMatchRead(await pageFromAllMatches(db, ownerSub, textMatch, terms, after, limit), limit);
+    if (anyone <= READ_ALL_MAX) return everyMatchRead(db, ownerSub, await pageFromAllMatches(db, ownerSub, textMatch, terms, after, limit), limit, version);
   }
 
   const ownerMatch = toFtsMatch(ownerSub, terms);
@@ -337,7 +358,7 @@ async function searchSqlite(db: Db, ownerSub: string, terms: SearchTerms, after:
   if (textMatches === 0) return EMPTY_PAGE;
   const fewMatches = textMatches <= READ_ALL_MAX;
   // The tag filters decide the total, so every match is read anyway.
-  if (fewMatches && tagFiltered) return everyMatchRead(await pageFromAllMatches(db, ownerSub, ownerMatch, terms, after, limit), limit);
+  if (fewMatches && tagFiltered) return everyMatchRead(db, ownerSub, await pageFromAllMatches(db, ownerSub, ownerMatch, terms, after, limit), limit, version);
   const total =
     onlyTag !== null ? exactly(await countTagged(db, ownerSub, onlyTag))
     : !tagFiltered ? countedMatches(textMatches, counting)
@@ -356,8 +377,8 @@ async function searchSqlite(db: Db, ownerSub: string, terms: SearchTerms, after:
   const rows =
     (await pageFromHighestIds(db, ownerSub, ownerMatch, terms, after, limit)) ??
     (fewMatches ? (await pageFromAllMatches(db, ownerSub, ownerMatch, terms, after, limit)).rows
-    : await db.all<BookmarkRow>(plansFor(terms).newestMatching, { match: ownerMatch, owner: ownerSub, limit: limit + 1, ...cursorParams(after), ...sqliteTagParams(terms) }));
-  return toPage(rows, total, limit);
+    : await db.all<PageKey>(plansFor(terms).newestMatching, { match: ownerMatch, owner: ownerSub, limit: limit + 1, ...cursorParams(after), ...sqliteTagParams(terms) }));
+  return toPageOfKeys(db, ownerSub, rows, total, limit, version);
 }
 
 // ---------------------------------------------------------------------------
@@ -449,7 +470,7 @@ const PG_MATCHES_WITHOUT_INDEX = sql`AND (bookmarks.search_vector @@ ${PG_OWNER_
 
 /** Few matches, collected by `matches` and then sorted: one page of them after the cursor. */
 const pgFewMatching = (matches: ReturnType<typeof sql>, tagFilters: ReturnType<typeof sql>) => sql`WITH matches AS MATERIALIZED (
-      SELECT ${QUALIFIED_COLUMNS} FROM bookmarks WHERE ${matches} ${tagFilters})
+      SELECT ${QUALIFIED_BOOKMARK_COLUMNS} FROM bookmarks WHERE ${matches} ${tagFilters})
     SELECT * FROM matches WHERE ("createdAt", id) < (${param('beforeCreatedAt')}, ${param('beforeId')})
     ORDER BY "createdAt" DESC, id DESC LIMIT ${param('limit')}`;
 
@@ -471,11 +492,11 @@ const pgMatchPlans = (tagFilters: ReturnType<typeof sql>) => ({
     counted AS MATERIALIZED (SELECT count(*) AS total,
       (${param('countLimit')}::bigint IS NULL OR count(*) < ${param('countLimit')}::bigint) AND count(*) <= ${PG_SORT_OWNED_MAX_SQL} AS whole FROM owned)
     SELECT counted.total, page.* FROM counted LEFT JOIN LATERAL (
-      (SELECT ${QUALIFIED_COLUMNS} FROM bookmarks WHERE counted.whole AND bookmarks.id IN (
+      (SELECT ${QUALIFIED_BOOKMARK_COLUMNS} FROM bookmarks WHERE counted.whole AND bookmarks.id IN (
         SELECT owned.id FROM owned WHERE (owned.created_at, owned.id) < (${param('beforeCreatedAt')}, ${param('beforeId')})
         ORDER BY owned.created_at DESC, owned.id DESC LIMIT ${param('limit')}))
       UNION ALL
-      (SELECT ${QUALIFIED_COLUMNS} FROM bookmarks WHERE NOT counted.whole AND bookmarks.owner_sub = ${param('owner')} AND ${BEFORE_CURSOR}
+      (SELECT ${QUALIFIED_BOOKMARK_COLUMNS} FROM bookmarks WHERE NOT counted.whole AND bookmarks.owner_sub = ${param('owner')} AND ${BEFORE_CURSOR}
         ${PG_MATCHES_WITHOUT_INDEX} ${tagFilters} ORDER BY bookmarks.created_at DESC, bookmarks.id DESC LIMIT ${param('limit')})
     ) AS page ON true
     ORDER BY page."createdAt" DESC, page.id DESC`,

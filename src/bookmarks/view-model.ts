@@ -48,6 +48,14 @@ export function toCard(bookmark: Bookmark): BookmarkCard {
   return new Card(bookmark);
 }
 
+/** A list's bookmarks may be kept ones (kept-bookmarks.ts), the same objects each time: so are their cards. */
+const cardsOfBookmarks = new WeakMap<Bookmark, BookmarkCard>();
+function listedCard(bookmark: Bookmark): BookmarkCard {
+  let card = cardsOfBookmarks.get(bookmark);
+  if (!card) cardsOfBookmarks.set(bookmark, (card = new Card(bookmark)));
+  return card;
+}
+
 /**
  * What every list template needs: the cards, the total and the next page's cursor, for the
  * search as typed and as parsed (the terms it was searched with).
@@ -55,7 +63,7 @@ export function toCard(bookmark: Bookmark): BookmarkCard {
 export function listView(page: BookmarkPage, search: string, terms: SearchTerms) {
   return {
     page: {
-      items: page.items.map(toCard),
+      items: page.items.map(listedCard),
       total: page.total,
       /** Whether more than the total match (the count stopped there). */
       moreThanTotal: page.moreThanTotal,

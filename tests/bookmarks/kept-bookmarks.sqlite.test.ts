@@ -1,0 +1,126 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deleteBookmark, insertBookmarkRows, updateBookmark } from '../../src/bookmarks/commands.js';
+import { KEPT_BOOKMARKS, ownedBookmarksByIds } from '../../src/bookmarks/kept-bookmarks.js';
+import { ownerVersion } from '../../src/bookmarks/queries.js';
+import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
+import { parseSearch } from '../../src/bookmarks/search-syntax.js';
+import type { Db } from '../../src/db/database.js';
+import { migrate } from '../../src/db/migrate.js';
+import { SqliteDb } from '../../src/db/sqlite.js';
+import { freshDatabaseEachTest, recordingReads, setupBookmark } from '../helpers.js';
+
+/* SQLite's search plans read a page's ids and dates; its bookmarks are kept by id at the owner's data version. */
+
+/** Statements that read bookmarks' rows by id (kept-bookmarks.ts), among those recorded. */
+const rowReadsOf = (reads: ReturnType<typeof recordingReads>['reads']) => reads.filter((read) => read.method === 'all' && JSON.stringify(read.statement).includes('json_each'));
+
+describe('ownedBookmarksByIds', () => {
+  let db: Db;
+  freshDatabaseEachTest((opened) => (db = opened));
+
+  it('gives the owner’s bookmarks in the order asked, and none of another owner’s', async () => {
+    const first = await setupBookmark(db, 'alice', { title: 'First' });
+    const second = await setupBookmark(db, 'alice', { title: 'Second' });
+    const bobs = await setupBookmark(db, 'bob', { title: 'Bob’s' });
+    const found = await ownedBookmarksByIds(db, 'alice', [second.id, bobs.id, first.id], null);
+    expect(found.map((bookmark) => bookmark.title)).toEqual(['Second', 'First']);
+    expect(await ownedBookmarksByIds(db, 'bob', [first.id, second.id], null)).toEqual([]);
+  });
+
+  it('reads no row again while the owner’s version stands, and reads them anew once it moves', async () => {
+    const { db: recorded, reads } = recordingReads(db);
+    const saved = await setupBookmark(db, 'alice', { title: 'Before' });
+    const version = await ownerVersion(db, 'alice');
+    const [read] = await ownedBookmarksByIds(recorded, 'alice', [saved.id], version);
+    const [again] = await ownedBookmarksByIds(recorded, 'alice', [saved.id], version);
+    expect(again).toBe(read);
+    expect(rowReadsOf(reads)).toHaveLength(1);
+
+    await updateBookmark(db, 'alice', saved.id, { url: saved.url, title: 'After', tags: [] });
+    const [edited] = await ownedBookmarksByIds(recorded, 'alice', [saved.id], await ownerVersion(db, 'alice'));
+    expect(edited!.title).toBe('After');
+    expect(rowReadsOf(reads)).toHaveLength(2);
+  });
+
+  it('never gives a bookmark kept for one owner to another whose version is the same number', async () => {
+    // One transaction: both owners' versions come from the same clock reading.
+    await db.transaction((tx) =>
+      insertBookmarkRows(tx, [
+        { ownerSub: 'alice', title: 'Alice’s', url: 'https://example.com/a', tags: [], createdAt: new Date(1_000) },
+        { ownerSub: 'bob', title: 'Bob’s', url: 'https://example.com/b', tags: [], createdAt: new Date(2_000) },
+      ]),
+    );
+    const version = await ownerVersion(db, 'alice');
+    expect(await ownerVersion(db, 'bob')).toBe(version);
+    // Alice's search keeps her bookmark at that version.
+    const [alices] = (await searchBookmarks(db, 'alice', parseSearch(''), null, 20, { ownerVersion: version })).items;
+    expect(alices!.title).toBe('Alice’s');
+    const bobSees = await ownedBookmarksByIds(db, 'bob', [alices!.id], version);
+    expect(bobSees).toEqual([]);
+  });
+
+  it('keeps at most KEPT_BOOKMARKS: the least recently used is read again', async () => {
+    const rows = Array.from({ length: KEPT_BOOKMARKS + 1 }, (_, i) => ({ ownerSub: 'alice', title: `Bookmark ${i}`, url: `https://example.com/${i}`, tags: [], createdAt: new Date(1_000 + i) }));
+    await db.transaction((tx) => insertBookmarkRows(tx, rows));
+    const ids = (await searchBookmarks(db, 'alice', parseSearch(''), null, KEPT_BOOKMARKS + 1)).items.map((bookmark) => bookmark.id);
+    const version = await ownerVersion(db, 'alice');
+    const { db: recorded, reads } = recordingReads(db);
+    await ownedBookmarksByIds(recorded, 'alice', ids.slice(0, KEPT_BOOKMARKS), version);
+    // Asked again, the first is now the most recently used: the second is the least.
+    await ownedBookmarksByIds(recorded, 'alice', ids.slice(0, 1), version);
+    expect(rowReadsOf(reads)).toHaveLength(1);
+    await ownedBookmarksByIds(recorded, 'alice', ids.slice(KEPT_BOOKMARKS), version);
+    expect(rowReadsOf(reads)).toHaveLength(2);
+    await ownedBookmarksByIds(recorded, 'alice', [ids[0]!, ...ids.slice(2)], version);
+    expect(rowReadsOf(reads)).toHaveLength(2);
+    await ownedBookmarksByIds(recorded, 'alice', ids.slice(1, 2), version);
+    expect(rowReadsOf(reads)).toHaveLength(3);
+  });
+});
+
+describe('searches with kept bookmarks', () => {
+  let dir: string;
+  let db: Db;
+  let other: Db;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bookmarks-kept-'));
+    db = new SqliteDb(join(dir, 'bookmarks.db'));
+    await migrate(db);
+    // Another process's connections on the same file, as the workers of `npm start` have.
+    other = new SqliteDb(join(dir, 'bookmarks.db'));
+  });
+  afterEach(async () => {
+    await other.close();
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('show an edit and a delete made by another process at the next version read', async () => {
+    const kept = await setupBookmark(db, 'alice', { title: 'Kept title', createdAt: new Date(1_000) });
+    const gone = await setupBookmark(db, 'alice', { title: 'Soon gone', createdAt: new Date(2_000) });
+    // As a request does: a fresh snapshot (src/db/sqlite.ts), then the owner's version, then the page.
+    const titles = async () => {
+      db.freshSnapshot();
+      const version = await ownerVersion(db, 'alice');
+      return (await searchBookmarks(db, 'alice', parseSearch(''), null, 20, { ownerVersion: version })).items.map((bookmark) => bookmark.title);
+    };
+    expect(await titles()).toEqual(['Soon gone', 'Kept title']);
+
+    await updateBookmark(other, 'alice', kept.id, { url: kept.url, title: 'Edited elsewhere', tags: [] });
+    expect(await titles()).toEqual(['Soon gone', 'Edited elsewhere']);
+
+    await deleteBookmark(other, 'alice', gone.id);
+    expect(await titles()).toEqual(['Edited elsewhere']);
+  });
+
+  it('read the version themselves when the request has none', async () => {
+    const saved = await setupBookmark(db, 'alice', { title: 'Old words' });
+    expect((await searchBookmarks(db, 'alice', parseSearch('old'))).items.map((bookmark) => bookmark.title)).toEqual(['Old words']);
+    await updateBookmark(other, 'alice', saved.id, { url: saved.url, title: 'Old words, new title', tags: [] });
+    db.freshSnapshot();
+    expect((await searchBookmarks(db, 'alice', parseSearch('old'))).items.map((bookmark) => bookmark.title)).toEqual(['Old words, new title']);
+  });
+});

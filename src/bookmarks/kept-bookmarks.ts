@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { param, type Db } from '../db/database.js';
 import { QUALIFIED_BOOKMARK_COLUMNS, toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
-import { ownerVersion as readOwnerVersion } from './queries.js';
 
 /**
  * Where a SQLite search plan has found a page, by id and date, its bookmarks come from here.
@@ -13,21 +12,62 @@ import { ownerVersion as readOwnerVersion } from './queries.js';
  * owner's bookmarks, by any process (triggers, migration 0015), and never comes back to a value
  * it had, so a bookmark kept at the version a request reads is the bookmark as it stands.
  *
- * The version must be one read no later than the rows it keeps (a row read after it may be newer,
- * never older): the request's own (read at its start, src/auth/ended-sessions.ts, where on SQLite
- * every snapshot open since is at least as new), or one read here in the same snapshot.
+ * The version is read in the same statement as the page's ids (PAGE_KEYS in search-plans.ts), so
+ * the kept bookmarks taken are those of the snapshot the ids come from. The bookmarks missing are
+ * read by a second statement: when a write commits between the two (another request may end the
+ * snapshot in between), they show that write, or are left out if it deleted them, as in any answer
+ * that raced a write. Kept under the version read with the ids, they can then reach a later request
+ * whose snapshot also predates that write: a write newer than its snapshot, never an older state.
  */
 
-/** As many as the card cache keeps (CARD_CACHE_ENTRIES): about 1 kB each, sharing their strings with the kept cards. */
+/** As many as the card cache keeps (CARD_CACHE_ENTRIES), sharing their strings with the kept cards. */
 export const KEPT_BOOKMARKS = 5_000;
+/**
+ * And at most this many characters of text (10 MB at most, 2 bytes each): about 300 each as
+ * usual, but 5,000 bookmarks with every field at its limit held 67 MB.
+ */
+export const KEPT_BOOKMARK_CHARACTERS = 5_000_000;
 
 interface KeptBookmark {
   ownerSub: string;
   version: number;
   bookmark: Bookmark;
+  characters: number;
 }
 
-const keptByDb = new WeakMap<Db, Map<number, KeptBookmark>>();
+const charactersOf = (bookmark: Bookmark): number =>
+  bookmark.url.length + bookmark.title.length + bookmark.description.length + bookmark.tags.reduce((sum, tag) => sum + tag.length, 0);
+
+/** One database's kept bookmarks, least recently used first (a Map keeps insertion order). */
+class KeptBookmarks {
+  private readonly entries = new Map<number, KeptBookmark>();
+  private characters = 0;
+
+  /** The bookmark of this id if it was kept for this owner at this version, marked recently used. */
+  take(id: number, ownerSub: string, version: number): Bookmark | undefined {
+    const entry = this.entries.get(id);
+    if (!entry || entry.ownerSub !== ownerSub || entry.version !== version) return undefined;
+    this.entries.delete(id);
+    this.entries.set(id, entry);
+    return entry.bookmark;
+  }
+
+  keep(ownerSub: string, version: number, bookmark: Bookmark): void {
+    this.forget(bookmark.id);
+    const characters = charactersOf(bookmark);
+    if (characters > KEPT_BOOKMARK_CHARACTERS) return;
+    this.entries.set(bookmark.id, { ownerSub, version, bookmark, characters });
+    this.characters += characters;
+    while (this.entries.size > KEPT_BOOKMARKS || this.characters > KEPT_BOOKMARK_CHARACTERS) this.forget(this.entries.keys().next().value!);
+  }
+
+  private forget(id: number): void {
+    this.characters -= this.entries.get(id)?.characters ?? 0;
+    this.entries.delete(id);
+  }
+}
+
+const keptByDb = new WeakMap<Db, KeptBookmarks>();
 
 // json_each first (CROSS JOIN): a lookup by primary key per id, whatever their number.
 const byIds = sql`SELECT ${QUALIFIED_BOOKMARK_COLUMNS} FROM json_each(${param('ids')}) AS wanted
@@ -35,24 +75,19 @@ const byIds = sql`SELECT ${QUALIFIED_BOOKMARK_COLUMNS} FROM json_each(${param('i
 
 /**
  * The owner's bookmarks of these ids, in their order, at `ownerVersion` (the owner's data
- * version as the request read it, or null: read here). Ids that are not the owner's are left out.
+ * version, read with the ids). Ids that are not the owner's are left out.
  * The bookmarks may be shared with other requests: callers must not change them.
  */
-export async function ownedBookmarksByIds(db: Db, ownerSub: string, ids: readonly number[], ownerVersion: number | null): Promise<Bookmark[]> {
+export async function ownedBookmarksByIds(db: Db, ownerSub: string, ids: readonly number[], version: number): Promise<Bookmark[]> {
   if (ids.length === 0) return [];
-  const version = ownerVersion ?? (await readOwnerVersion(db, ownerSub));
   let kept = keptByDb.get(db);
-  if (!kept) keptByDb.set(db, (kept = new Map()));
+  if (!kept) keptByDb.set(db, (kept = new KeptBookmarks()));
   const found = new Map<number, Bookmark>();
   const missing: number[] = [];
   for (const id of ids) {
-    const entry = kept.get(id);
-    if (entry && entry.ownerSub === ownerSub && entry.version === version) {
-      // Map order is insertion order: re-inserting marks it recently used.
-      kept.delete(id);
-      kept.set(id, entry);
-      found.set(id, entry.bookmark);
-    } else missing.push(id);
+    const bookmark = kept.take(id, ownerSub, version);
+    if (bookmark) found.set(id, bookmark);
+    else missing.push(id);
   }
   if (missing.length > 0) {
     for (const row of await db.all<BookmarkRow>(byIds, { ids: JSON.stringify(missing), owner: ownerSub })) {
@@ -60,10 +95,8 @@ export async function ownedBookmarksByIds(db: Db, ownerSub: string, ids: readonl
       const bookmark = Object.freeze(toBookmark(row));
       Object.freeze(bookmark.tags);
       found.set(bookmark.id, bookmark);
-      kept.delete(bookmark.id);
-      kept.set(bookmark.id, { ownerSub, version, bookmark });
+      kept.keep(ownerSub, version, bookmark);
     }
-    while (kept.size > KEPT_BOOKMARKS) kept.delete(kept.keys().next().value!);
   }
   return ids.flatMap((id) => found.get(id) ?? []);
 }

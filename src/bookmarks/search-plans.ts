@@ -54,11 +54,11 @@ export async function searchBookmarks(
   { ownerVersion: knownVersion, countUpTo }: SearchOptions = {},
 ): Promise<BookmarkPage> {
   const counting = countingUpTo(countUpTo);
-  return db.engine === 'sqlite' ? searchSqlite(db, ownerSub, terms, after, limit, knownVersion ?? null, counting) : searchPostgres(db, ownerSub, terms, after, limit, knownVersion, counting);
+  return db.engine === 'sqlite' ? searchSqlite(db, ownerSub, terms, after, limit, counting) : searchPostgres(db, ownerSub, terms, after, limit, knownVersion, counting);
 }
 
 export interface SearchOptions {
-  /** The owner's data version if the request has read it already (for the ETag): PostgreSQL's remembered totals are keyed by it, SQLite's kept bookmarks too (kept-bookmarks.ts). */
+  /** The owner's data version if the request has read it already (for the ETag): PostgreSQL's remembered totals are keyed by it. */
   ownerVersion?: number | null;
   /**
    * Stop counting a search's matches (of words, of several tags, with tags left out) past this
@@ -99,6 +99,8 @@ const cursorParams = (after: Cursor | null) => ({ beforeCreatedAt: (after ?? NO_
 
 /** Where a bookmark sits in the order of a list: what SQLite's plans read, the rest coming from kept-bookmarks.ts. */
 type PageKey = Pick<BookmarkRow, 'id' | 'createdAt'>;
+/** With the owner's data version, read in the same statement (PAGE_KEYS). */
+type VersionedKey = PageKey & { ownerVersion: number | null };
 
 const newestFirst = (a: PageKey, b: PageKey): number => b.createdAt - a.createdAt || b.id - a.id;
 const isBefore = (row: PageKey, cursor: Cursor): boolean => row.createdAt < cursor.createdAt || (row.createdAt === cursor.createdAt && row.id < cursor.id);
@@ -110,10 +112,13 @@ function toPage(rows: BookmarkRow[], { total, moreThanTotal }: Total, limit: num
   return { items, total, moreThanTotal, next };
 }
 
-/** The same from a plan's keys: the page's bookmarks are read by id, or kept ones taken (kept-bookmarks.ts). */
-async function toPageOfKeys(db: Db, ownerSub: string, keys: PageKey[], { total, moreThanTotal }: Total, limit: number, version: number | null): Promise<BookmarkPage> {
+/**
+ * The same from a plan's keys: the page's bookmarks are read by id, or kept ones taken
+ * (kept-bookmarks.ts) at the owner's version that the keys' statement read with them.
+ */
+async function toPageOfKeys(db: Db, ownerSub: string, keys: VersionedKey[], { total, moreThanTotal }: Total, limit: number): Promise<BookmarkPage> {
   const shown = keys.slice(0, limit);
-  const items = await ownedBookmarksByIds(db, ownerSub, shown.map((key) => key.id), version);
+  const items = await ownedBookmarksByIds(db, ownerSub, shown.map((key) => key.id), shown[0]?.ownerVersion ?? 0);
   const last = shown.at(-1);
   const next = keys.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null;
   return { items, total, moreThanTotal, next };
@@ -127,8 +132,13 @@ function onlyOneTag(terms: SearchTerms): string | null {
 }
 
 /* The statements both engines run as written. */
-/** What SQLite's plans read of each bookmark: its place in the order (PageKey). */
-const PAGE_KEYS = sql.raw('bookmarks.id, bookmarks.created_at AS "createdAt"');
+/**
+ * What SQLite's plans read of each bookmark: its place in the order, and the owner's data version
+ * in the same snapshot (a subquery SQLite runs once a statement), which says which kept bookmarks
+ * are those of that snapshot (kept-bookmarks.ts).
+ */
+const PAGE_KEYS = sql`bookmarks.id, bookmarks.created_at AS "createdAt",
+  (SELECT version FROM owner_versions WHERE owner_versions.owner_sub = ${param('owner')}) AS "ownerVersion"`;
 const BEFORE_CURSOR = sql`(bookmarks.created_at, bookmarks.id) < (${param('beforeCreatedAt')}, ${param('beforeId')})`;
 /** The owner's bookmarks newest first, after the cursor, with any further conditions. */
 const byDate = (conditions: ReturnType<typeof sql>, columns = QUALIFIED_BOOKMARK_COLUMNS) => sql`SELECT ${columns} FROM bookmarks
@@ -255,15 +265,15 @@ function sqliteTotals(db: Db) {
 
 /** For few matches: all of them, sorted by date here; the page is cut after the cursor. */
 async function pageFromAllMatches(db: Db, ownerSub: string, match: string, terms: SearchTerms, after: Cursor | null, limit: number) {
-  const rows = await db.all<PageKey>(plansFor(terms).allMatches, { match, owner: ownerSub, ...sqliteTagParams(terms) });
+  const rows = await db.all<VersionedKey>(plansFor(terms).allMatches, { match, owner: ownerSub, ...sqliteTagParams(terms) });
   rows.sort(newestFirst);
   const page = after ? rows.filter((row) => isBefore(row, after)) : rows;
   return { total: rows.length, rows: page.slice(0, limit + 1) };
 }
 
 /** The page of a search that read every match: their number is its exact total. */
-const everyMatchRead = async (db: Db, ownerSub: string, { total, rows }: { total: number; rows: PageKey[] }, limit: number, version: number | null): Promise<BookmarkPage> =>
-  total === 0 ? EMPTY_PAGE : toPageOfKeys(db, ownerSub, rows, exactly(total), limit, version);
+const everyMatchRead = async (db: Db, ownerSub: string, { total, rows }: { total: number; rows: VersionedKey[] }, limit: number): Promise<BookmarkPage> =>
+  total === 0 ? EMPTY_PAGE : toPageOfKeys(db, ownerSub, rows, exactly(total), limit);
 
 /**
  * For many matches. Bookmarks are nearly always saved in date order, so the
@@ -273,9 +283,9 @@ const everyMatchRead = async (db: Db, ownerSub: string, { total, rows }: { total
  * an import of older bookmarks); then this returns null and the caller walks
  * the owner's bookmarks by date instead.
  */
-async function pageFromHighestIds(db: Db, ownerSub: string, match: string, terms: SearchTerms, after: Cursor | null, limit: number): Promise<PageKey[] | null> {
+async function pageFromHighestIds(db: Db, ownerSub: string, match: string, terms: SearchTerms, after: Cursor | null, limit: number): Promise<VersionedKey[] | null> {
   const cursor = cursorParams(after);
-  const rows = await db.all<PageKey>(plansFor(terms).highestIds, { match, owner: ownerSub, limit: limit + 1, ...cursor, ...sqliteTagParams(terms) });
+  const rows = await db.all<VersionedKey>(plansFor(terms).highestIds, { match, owner: ownerSub, limit: limit + 1, ...cursor, ...sqliteTagParams(terms) });
   if (rows.length > limit) {
     const lowestId = rows.at(-1)!.id;
     const oldest = rows.reduce((a, b) => (newestFirst(a, b) < 0 ? b : a));
@@ -312,7 +322,6 @@ async function searchSqlite(
   terms: SearchTerms,
   after: Cursor | null,
   limit: number,
-  version: number | null,
   counting: Counting,
 ): Promise<BookmarkPage> {
   const onlyTag = onlyOneTag(terms);
@@ -337,10 +346,10 @@ async function searchSqlite(
             counting,
           );
       if (total.total === 0) return EMPTY_PAGE;
-      return toPageOfKeys(db, ownerSub, await db.all<PageKey>(sqlite.newestTagged, { ...page, ...sqliteTagParams(terms) }), total, limit, version);
+      return toPageOfKeys(db, ownerSub, await db.all<VersionedKey>(sqlite.newestTagged, { ...page, ...sqliteTagParams(terms) }), total, limit);
     }
     const total = await sqliteTotal(`owned\0${ownerSub}`, countOwned, { owner: ownerSub });
-    return total === 0 ? EMPTY_PAGE : toPageOfKeys(db, ownerSub, await db.all<PageKey>(newestKeys, page), exactly(total), limit, version);
+    return total === 0 ? EMPTY_PAGE : toPageOfKeys(db, ownerSub, await db.all<VersionedKey>(newestKeys, page), exactly(total), limit);
   }
 
   const textMatch = toTextMatch(terms);
@@ -348,7 +357,7 @@ async function searchSqlite(
     // Counted over everyone's bookmarks, but only to choose a plan (at most a few µs apart):
     // the rows and the total below are the owner's alone.
     const anyone = await sqliteTotal(`anyone\0${textMatch}`, sqlite.countMatchesUpTo, { match: textMatch, limit: READ_ALL_MAX + 1 });
-    if (anyone <= READ_ALL_MAX) return everyMatchRead(db, ownerSub, await pageFromAllMatches(db, ownerSub, textMatch, terms, after, limit), limit, version);
+    if (anyone <= READ_ALL_MAX) return everyMatchRead(db, ownerSub, await pageFromAllMatches(db, ownerSub, textMatch, terms, after, limit), limit);
   }
 
   const ownerMatch = toFtsMatch(ownerSub, terms);
@@ -358,7 +367,7 @@ async function searchSqlite(
   if (textMatches === 0) return EMPTY_PAGE;
   const fewMatches = textMatches <= READ_ALL_MAX;
   // The tag filters decide the total, so every match is read anyway.
-  if (fewMatches && tagFiltered) return everyMatchRead(db, ownerSub, await pageFromAllMatches(db, ownerSub, ownerMatch, terms, after, limit), limit, version);
+  if (fewMatches && tagFiltered) return everyMatchRead(db, ownerSub, await pageFromAllMatches(db, ownerSub, ownerMatch, terms, after, limit), limit);
   const total =
     onlyTag !== null ? exactly(await countTagged(db, ownerSub, onlyTag))
     : !tagFiltered ? countedMatches(textMatches, counting)
@@ -377,8 +386,8 @@ async function searchSqlite(
   const rows =
     (await pageFromHighestIds(db, ownerSub, ownerMatch, terms, after, limit)) ??
     (fewMatches ? (await pageFromAllMatches(db, ownerSub, ownerMatch, terms, after, limit)).rows
-    : await db.all<PageKey>(plansFor(terms).newestMatching, { match: ownerMatch, owner: ownerSub, limit: limit + 1, ...cursorParams(after), ...sqliteTagParams(terms) }));
-  return toPageOfKeys(db, ownerSub, rows, total, limit, version);
+    : await db.all<VersionedKey>(plansFor(terms).newestMatching, { match: ownerMatch, owner: ownerSub, limit: limit + 1, ...cursorParams(after), ...sqliteTagParams(terms) }));
+  return toPageOfKeys(db, ownerSub, rows, total, limit);
 }
 
 // ---------------------------------------------------------------------------

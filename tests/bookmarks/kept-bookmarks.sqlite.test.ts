@@ -3,19 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deleteBookmark, insertBookmarkRows, updateBookmark } from '../../src/bookmarks/commands.js';
-import { KEPT_BOOKMARKS, ownedBookmarksByIds } from '../../src/bookmarks/kept-bookmarks.js';
+import { KEPT_BOOKMARK_CHARACTERS, KEPT_BOOKMARKS, ownedBookmarksByIds } from '../../src/bookmarks/kept-bookmarks.js';
 import { ownerVersion } from '../../src/bookmarks/queries.js';
 import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import type { Db } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { SqliteDb } from '../../src/db/sqlite.js';
+import { LIMITS } from '../../src/bookmarks/validation.js';
 import { freshDatabaseEachTest, recordingReads, setupBookmark } from '../helpers.js';
 
 /* SQLite's search plans read a page's ids and dates; its bookmarks are kept by id at the owner's data version. */
 
-/** Statements that read bookmarks' rows by id (kept-bookmarks.ts), among those recorded. */
-const rowReadsOf = (reads: ReturnType<typeof recordingReads>['reads']) => reads.filter((read) => read.method === 'all' && JSON.stringify(read.statement).includes('json_each'));
+/** Statements that read bookmarks' rows by id (kept-bookmarks.ts), among those recorded: tag searches use json_each too. */
+const rowReadsOf = (reads: ReturnType<typeof recordingReads>['reads']) => reads.filter((read) => read.method === 'all' && JSON.stringify(read.statement).includes('AS wanted'));
 
 describe('ownedBookmarksByIds', () => {
   let db: Db;
@@ -25,9 +26,9 @@ describe('ownedBookmarksByIds', () => {
     const first = await setupBookmark(db, 'alice', { title: 'First' });
     const second = await setupBookmark(db, 'alice', { title: 'Second' });
     const bobs = await setupBookmark(db, 'bob', { title: 'Bob’s' });
-    const found = await ownedBookmarksByIds(db, 'alice', [second.id, bobs.id, first.id], null);
+    const found = await ownedBookmarksByIds(db, 'alice', [second.id, bobs.id, first.id], await ownerVersion(db, 'alice'));
     expect(found.map((bookmark) => bookmark.title)).toEqual(['Second', 'First']);
-    expect(await ownedBookmarksByIds(db, 'bob', [first.id, second.id], null)).toEqual([]);
+    expect(await ownedBookmarksByIds(db, 'bob', [first.id, second.id], await ownerVersion(db, 'bob'))).toEqual([]);
   });
 
   it('reads no row again while the owner’s version stands, and reads them anew once it moves', async () => {
@@ -79,6 +80,32 @@ describe('ownedBookmarksByIds', () => {
     await ownedBookmarksByIds(recorded, 'alice', ids.slice(1, 2), version);
     expect(rowReadsOf(reads)).toHaveLength(3);
   });
+
+  it('keeps at most KEPT_BOOKMARK_CHARACTERS of text: bookmarks at their fields’ limits push the oldest out sooner', async () => {
+    const atLimits = (i: number) => ({
+      ownerSub: 'alice',
+      url: `https://example.com/${i}/`.padEnd(LIMITS.urlLength, 'u'),
+      title: 'T'.repeat(LIMITS.titleLength),
+      description: 'D'.repeat(LIMITS.descriptionLength),
+      tags: Array.from({ length: LIMITS.tagCount }, (_, tag) => `${tag}`.padEnd(LIMITS.tagLength, 't')),
+      createdAt: new Date(1_000 + i),
+    });
+    const perBookmark = LIMITS.urlLength + LIMITS.titleLength + LIMITS.descriptionLength + LIMITS.tagCount * LIMITS.tagLength;
+    const fit = Math.floor(KEPT_BOOKMARK_CHARACTERS / perBookmark);
+    expect(fit).toBeLessThan(KEPT_BOOKMARKS);
+    await db.transaction((tx) => insertBookmarkRows(tx, Array.from({ length: fit + 1 }, (_, i) => atLimits(i))));
+    const ids = (await searchBookmarks(db, 'alice', parseSearch(''), null, fit + 1)).items.map((bookmark) => bookmark.id);
+    const version = await ownerVersion(db, 'alice');
+    const { db: recorded, reads } = recordingReads(db);
+    await ownedBookmarksByIds(recorded, 'alice', ids.slice(0, fit), version);
+    await ownedBookmarksByIds(recorded, 'alice', ids.slice(1, fit), version);
+    expect(rowReadsOf(reads)).toHaveLength(1);
+    await ownedBookmarksByIds(recorded, 'alice', ids.slice(fit), version);
+    await ownedBookmarksByIds(recorded, 'alice', ids.slice(1), version);
+    expect(rowReadsOf(reads)).toHaveLength(2);
+    await ownedBookmarksByIds(recorded, 'alice', ids.slice(0, 1), version);
+    expect(rowReadsOf(reads)).toHaveLength(3);
+  });
 });
 
 describe('searches with kept bookmarks', () => {
@@ -98,29 +125,31 @@ describe('searches with kept bookmarks', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('show an edit and a delete made by another process at the next version read', async () => {
+  it('show an edit and a delete made by another process in the next snapshot', async () => {
     const kept = await setupBookmark(db, 'alice', { title: 'Kept title', createdAt: new Date(1_000) });
     const gone = await setupBookmark(db, 'alice', { title: 'Soon gone', createdAt: new Date(2_000) });
-    // As a request does: a fresh snapshot (src/db/sqlite.ts), then the owner's version, then the page.
-    const titles = async () => {
+    // As each request does: a fresh snapshot (src/db/sqlite.ts), then the page.
+    const titles = async (search = '') => {
       db.freshSnapshot();
-      const version = await ownerVersion(db, 'alice');
-      return (await searchBookmarks(db, 'alice', parseSearch(''), null, 20, { ownerVersion: version })).items.map((bookmark) => bookmark.title);
+      return (await searchBookmarks(db, 'alice', parseSearch(search))).items.map((bookmark) => bookmark.title);
     };
     expect(await titles()).toEqual(['Soon gone', 'Kept title']);
+    expect(await titles('title')).toEqual(['Kept title']);
 
     await updateBookmark(other, 'alice', kept.id, { url: kept.url, title: 'Edited elsewhere', tags: [] });
     expect(await titles()).toEqual(['Soon gone', 'Edited elsewhere']);
-
     await deleteBookmark(other, 'alice', gone.id);
     expect(await titles()).toEqual(['Edited elsewhere']);
   });
 
-  it('read the version themselves when the request has none', async () => {
+  it('take kept bookmarks only at the version read with the page’s ids, not one a request read before', async () => {
     const saved = await setupBookmark(db, 'alice', { title: 'Old words' });
-    expect((await searchBookmarks(db, 'alice', parseSearch('old'))).items.map((bookmark) => bookmark.title)).toEqual(['Old words']);
+    const versionBefore = await ownerVersion(db, 'alice');
+    expect((await searchBookmarks(db, 'alice', parseSearch('old'), null, 20, { ownerVersion: versionBefore })).items.map((bookmark) => bookmark.title)).toEqual(['Old words']);
     await updateBookmark(other, 'alice', saved.id, { url: saved.url, title: 'Old words, new title', tags: [] });
     db.freshSnapshot();
-    expect((await searchBookmarks(db, 'alice', parseSearch('old'))).items.map((bookmark) => bookmark.title)).toEqual(['Old words, new title']);
+    // The version the request read at its start is the one before the edit: the ids' own is after it.
+    const page = await searchBookmarks(db, 'alice', parseSearch('old'), null, 20, { ownerVersion: versionBefore });
+    expect(page.items.map((bookmark) => bookmark.title)).toEqual(['Old words, new title']);
   });
 });

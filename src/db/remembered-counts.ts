@@ -31,7 +31,8 @@ export async function currentTotals(db: Db): Promise<Map<string, Promise<number>
     memo = { version: '', totals: new Map() };
     memos.set(db, memo);
   }
-  const { version } = (await db.get<{ version: string }>(readVersion))!;
+  // Kept until the next commit by any process (getUnlessChanged): until then the version cannot move.
+  const { version } = (await db.getUnlessChanged<{ version: string }>('remembered totals version', readVersion))!;
   // A count that a write overtook goes with the rest: the first search to read the new version clears the map.
   if (version !== memo.version) {
     memo.version = version;

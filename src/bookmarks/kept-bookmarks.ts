@@ -74,8 +74,8 @@ const byIds = sql`SELECT ${QUALIFIED_BOOKMARK_COLUMNS} FROM json_each(${param('i
   CROSS JOIN bookmarks ON bookmarks.id = wanted.value WHERE bookmarks.owner_sub = ${param('owner')}`;
 
 /**
- * The owner's bookmarks of these ids, in their order, at `ownerVersion` (the owner's data
- * version, read with the ids). Ids that are not the owner's are left out.
+ * The owner's bookmarks of these ids, in their order, at `version` (the owner's data version,
+ * read with the ids). Ids that are not the owner's are left out.
  * The bookmarks may be shared with other requests: callers must not change them.
  */
 export async function ownedBookmarksByIds(db: Db, ownerSub: string, ids: readonly number[], version: number): Promise<Bookmark[]> {

@@ -131,7 +131,7 @@ function onlyOneTag(terms: SearchTerms): string | null {
   return terms.tags.length === 1 && others === 0 ? terms.tags[0]! : null;
 }
 
-/* The statements both engines run as written. */
+/* The statements both engines run as written, and the columns SQLite's read. */
 /**
  * What SQLite's plans read of each bookmark: its place in the order, and the owner's data version
  * in the same snapshot (a subquery SQLite runs once a statement), which says which kept bookmarks
@@ -316,14 +316,7 @@ function withTagWords(terms: SearchTerms): SearchTerms {
  *  - otherwise: the highest ids from the index, or after imports the walk by date
  *    (reading all of them for few).
  */
-async function searchSqlite(
-  db: Db,
-  ownerSub: string,
-  terms: SearchTerms,
-  after: Cursor | null,
-  limit: number,
-  counting: Counting,
-): Promise<BookmarkPage> {
+async function searchSqlite(db: Db, ownerSub: string, terms: SearchTerms, after: Cursor | null, limit: number, counting: Counting): Promise<BookmarkPage> {
   const onlyTag = onlyOneTag(terms);
   const tagFiltered = isTagged(terms);
   const sqliteTotal = sqliteTotals(db);

@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
+import type { Db } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { SqliteDb } from '../../src/db/sqlite.js';
 import { recordingReads, setupBookmark } from '../helpers.js';
@@ -29,7 +30,7 @@ describe('remembered totals on a SQLite file shared by processes', () => {
   });
 
   /** A search as a request makes it: in a fresh snapshot. */
-  const total = async (search: string, on = db) => {
+  const total = async (search: string, on: Db = db) => {
     on.freshSnapshot();
     return (await searchBookmarks(on, 'alice', parseSearch(search))).total;
   };

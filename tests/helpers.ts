@@ -14,7 +14,7 @@ import { DEFAULT_IMPORT_BUDGET, type ImportBudget } from '../src/transfer/import
 import { createBookmark } from '../src/bookmarks/commands.js';
 import { bookmarksOldestFirst } from '../src/bookmarks/queries.js';
 import { openDb, type DatabaseTarget } from '../src/db/client.js';
-import type { Db, Engine, Statement } from '../src/db/database.js';
+import { compile, type Db, type Engine, type Statement } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { PostgresDb } from '../src/db/postgres.js';
 import { SqliteDb } from '../src/db/sqlite.js';
@@ -431,6 +431,26 @@ export function useAppOnSqliteFile(folderPrefix: string): AppOnSqliteFile {
     if (ctx.dir) rmSync(ctx.dir, { recursive: true, force: true });
   });
   return ctx;
+}
+
+/**
+ * Counts the statements `db` runs while `work` runs (those whose SQL includes `including`, if
+ * given), wrapping the instance's own methods, so that its state stays its own (recordingReads
+ * makes another object, on which SqliteDb's methods would keep their state apart).
+ */
+export async function statementsDuring(db: Db, work: () => Promise<unknown>, including?: string): Promise<number> {
+  const original = { all: db.all, get: db.get, run: db.run };
+  let count = 0;
+  const counts = (statement: Statement): boolean => including === undefined || compile(statement, db.engine).text.includes(including);
+  const counted = <F extends (statement: Statement, ...rest: never[]) => unknown>(method: F): F =>
+    ((...args: Parameters<F>) => (counts(args[0]) && count++, method.apply(db, args))) as F;
+  Object.assign(db, { all: counted(original.all), get: counted(original.get), run: counted(original.run) });
+  try {
+    await work();
+  } finally {
+    Object.assign(db, original);
+  }
+  return count;
 }
 
 /** One read made through recordingReads: which method, which statement, and the rows it returned. */

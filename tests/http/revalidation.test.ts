@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { migrateDatabase } from '../../src/db/client.js';
-import { compile, type Statement } from '../../src/db/database.js';
 import { etagFor } from '../../src/http/revalidation.js';
 import { createToken } from '../../src/tokens/tokens.js';
-import { as, buildTestApp, newBlankDatabase, parseFragment, setupBookmark, signIn, startTestProvider, TEST_BASE_URL, useSignedInApp } from '../helpers.js';
+import { as, buildTestApp, newBlankDatabase, parseFragment, setupBookmark, signIn, startTestProvider, statementsDuring, TEST_BASE_URL, useSignedInApp } from '../helpers.js';
 
 /**
  * The dashboard, searches, cards and edit forms (pages and what htmx fetches) carry an
@@ -13,23 +12,6 @@ import { as, buildTestApp, newBlankDatabase, parseFragment, setupBookmark, signI
  * after any write, whichever writer or process made it.
  */
 const ctx = useSignedInApp();
-
-/** Counts the statements the app runs while `work` runs (those whose SQL includes `including`, if given). */
-async function statementsDuring(app: FastifyInstance, work: () => Promise<unknown>, including?: string): Promise<number> {
-  const db = app.db;
-  const original = { all: db.all, get: db.get, run: db.run };
-  let count = 0;
-  const counts = (statement: Statement): boolean => including === undefined || compile(statement, db.engine).text.includes(including);
-  const counted = <F extends (statement: Statement, ...rest: never[]) => unknown>(method: F): F =>
-    ((...args: Parameters<F>) => (counts(args[0]) && count++, method.apply(db, args))) as F;
-  Object.assign(db, { all: counted(original.all), get: counted(original.get), run: counted(original.run) });
-  try {
-    await work();
-  } finally {
-    Object.assign(db, original);
-  }
-  return count;
-}
 
 let undoToken = '';
 
@@ -46,13 +28,13 @@ describe('pages and fragments revalidated with ETags', () => {
     expect(etag).toMatch(/^"[\w-]{27}"$/);
 
     let again!: Awaited<ReturnType<typeof search>>;
-    const withCheck = await statementsDuring(ctx.app, async () => (again = await search('alice', 'driz', etag)));
+    const withCheck = await statementsDuring(ctx.app.db, async () => (again = await search('alice', 'driz', etag)));
     expect(again.statusCode).toBe(304);
     expect(again.body).toBe('');
     expect(again.headers.etag).toBe(etag);
     // The session's check, which reads the data version in the same statement: no search, no count, no tag list.
     expect(withCheck).toBe(1);
-    const withoutCheck = await statementsDuring(ctx.app, () => search('alice', 'driz'));
+    const withoutCheck = await statementsDuring(ctx.app.db, () => search('alice', 'driz'));
     expect(withoutCheck).toBeGreaterThan(withCheck);
     // A weak validator or a list that holds it match too.
     expect((await search('alice', 'driz', `"other", W/${etag}`)).statusCode).toBe(304);
@@ -64,7 +46,7 @@ describe('pages and fragments revalidated with ETags', () => {
     // A SQLite search keys its totals by PRAGMA data_version; its page's statement reads the version with the
     // page's ids (for the kept bookmarks, src/bookmarks/kept-bookmarks.ts), in the same statement: no statement of its own.
     const pageStatementsWithTheVersion = ctx.app.db.engine === 'sqlite' ? 1 : 0;
-    expect(await statementsDuring(ctx.app, async () => (answer = await search('alice', 'vers')), 'owner_versions')).toBe(1 + pageStatementsWithTheVersion);
+    expect(await statementsDuring(ctx.app.db, async () => (answer = await search('alice', 'vers')), 'owner_versions')).toBe(1 + pageStatementsWithTheVersion);
     expect(answer.statusCode).toBe(200);
     expect(parseFragment(answer.body).querySelectorAll('.card')).toHaveLength(5);
     // The total follows a write made after it was remembered.
@@ -144,7 +126,7 @@ describe('pages and fragments revalidated with ETags', () => {
       expect(page.headers['cache-control'], urls[i]).toBe('private, no-cache');
       let again!: Awaited<ReturnType<typeof search>>;
       // The session's check, which reads the data version too: nothing rendered, no search, no tag list.
-      expect(await statementsDuring(ctx.app, async () => (again = await as(ctx, 'alice').get(urls[i]!, { headers: { 'if-none-match': String(page.headers.etag) } })))).toBe(1);
+      expect(await statementsDuring(ctx.app.db, async () => (again = await as(ctx, 'alice').get(urls[i]!, { headers: { 'if-none-match': String(page.headers.etag) } })))).toBe(1);
       expect([again.statusCode, again.body], urls[i]).toEqual([304, '']);
     }
     // The page, the fragment and htmx's history restore of one URL are three answers: none confirms another's copy.

@@ -81,6 +81,18 @@ describe('ownedBookmarksByIds', () => {
     expect(rowReadsOf(reads)).toHaveLength(3);
   });
 
+  it('are the same objects while the owner’s version stands, and a write of theirs is shown at once', async () => {
+    await setupBookmark(db, 'alice', { title: 'Kept title' });
+    const search = async () => (await searchBookmarks(db, 'alice', parseSearch('kept'), null, 20)).items;
+    await search();
+    const [first] = await search();
+    const [again] = await search();
+    expect(again).toBe(first);
+    await updateBookmark(db, 'alice', first!.id, { url: first!.url, title: 'Kept title, edited', tags: [] });
+    db.freshSnapshot();
+    expect((await search()).map((bookmark) => bookmark.title)).toEqual(['Kept title, edited']);
+  });
+
   it('keeps at most KEPT_BOOKMARK_CHARACTERS of text: bookmarks at their fields’ limits push the oldest out sooner', async () => {
     const atLimits = (i: number) => ({
       ownerSub: 'alice',

@@ -433,6 +433,34 @@ export function useAppOnSqliteFile(folderPrefix: string): AppOnSqliteFile {
   return ctx;
 }
 
+export interface SqliteFileProcesses {
+  /** This process's database, migrated. */
+  db: SqliteDb;
+  /** Another process's connections to the same file, as the workers of `npm start` have. */
+  otherProcess: SqliteDb;
+}
+
+/**
+ * Registers hooks for a describe: before each test, two SqliteDb on one new file in a fresh
+ * folder, without an app; after it, both closed and the folder removed.
+ */
+export function useProcessesOnSqliteFile(folderPrefix: string): SqliteFileProcesses {
+  const ctx = {} as SqliteFileProcesses;
+  let dir: string | undefined;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), folderPrefix));
+    ctx.db = new SqliteDb(join(dir, 'bookmarks.db'));
+    await migrate(ctx.db);
+    ctx.otherProcess = new SqliteDb(join(dir, 'bookmarks.db'));
+  });
+  afterEach(async () => {
+    await ctx.otherProcess?.close();
+    await ctx.db?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return ctx;
+}
+
 /**
  * Counts the statements `db` runs while `work` runs (those whose SQL includes `including`, if
  * given), wrapping the instance's own methods, so that its state stays its own (recordingReads

@@ -90,19 +90,16 @@ export async function ownedBookmarksByIds(db: Db, ownerSub: string, ids: readonl
     else missing.push(id);
   }
   if (missing.length > 0) {
-    const read = new Map<number, Bookmark>();
     for (const row of await db.all<BookmarkRow>(byIds, { ids: JSON.stringify(missing), owner: ownerSub })) {
       // Frozen: kept ones are shared by every request that lists them.
       const bookmark = Object.freeze(toBookmark(row));
       Object.freeze(bookmark.tags);
-      read.set(bookmark.id, bookmark);
+      found.set(bookmark.id, bookmark);
     }
     // Kept in the order asked, whatever order the rows came in.
     for (const id of missing) {
-      const bookmark = read.get(id);
-      if (!bookmark) continue;
-      found.set(id, bookmark);
-      kept.keep(ownerSub, version, bookmark);
+      const bookmark = found.get(id);
+      if (bookmark) kept.keep(ownerSub, version, bookmark);
     }
   }
   return ids.flatMap((id) => found.get(id) ?? []);

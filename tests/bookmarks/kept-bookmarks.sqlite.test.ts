@@ -1,17 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deleteBookmark, insertBookmarkRows, updateBookmark } from '../../src/bookmarks/commands.js';
 import { KEPT_BOOKMARK_CHARACTERS, KEPT_BOOKMARKS, ownedBookmarksByIds } from '../../src/bookmarks/kept-bookmarks.js';
 import { ownerVersion } from '../../src/bookmarks/queries.js';
 import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import type { Db } from '../../src/db/database.js';
-import { migrate } from '../../src/db/migrate.js';
-import { SqliteDb } from '../../src/db/sqlite.js';
 import { LIMITS } from '../../src/bookmarks/validation.js';
-import { freshDatabaseEachTest, recordingReads, setupBookmark } from '../helpers.js';
+import { freshDatabaseEachTest, recordingReads, setupBookmark, useProcessesOnSqliteFile } from '../helpers.js';
 
 /* SQLite's search plans read a page's ids and dates; its bookmarks are kept by id at the owner's data version. */
 
@@ -121,47 +116,33 @@ describe('ownedBookmarksByIds', () => {
 });
 
 describe('searches with kept bookmarks', () => {
-  let dir: string;
-  let db: Db;
-  let other: Db;
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bookmarks-kept-'));
-    db = new SqliteDb(join(dir, 'bookmarks.db'));
-    await migrate(db);
-    // Another process's connections on the same file, as the workers of `npm start` have.
-    other = new SqliteDb(join(dir, 'bookmarks.db'));
-  });
-  afterEach(async () => {
-    await other.close();
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const files = useProcessesOnSqliteFile('bookmarks-kept-');
 
   it('show an edit and a delete made by another process in the next snapshot', async () => {
-    const kept = await setupBookmark(db, 'alice', { title: 'Kept title', createdAt: new Date(1_000) });
-    const gone = await setupBookmark(db, 'alice', { title: 'Soon gone', createdAt: new Date(2_000) });
+    const kept = await setupBookmark(files.db, 'alice', { title: 'Kept title', createdAt: new Date(1_000) });
+    const gone = await setupBookmark(files.db, 'alice', { title: 'Soon gone', createdAt: new Date(2_000) });
     // As each request does: a fresh snapshot (src/db/sqlite.ts), then the page.
     const titles = async (search = '') => {
-      db.freshSnapshot();
-      return (await searchBookmarks(db, 'alice', parseSearch(search))).items.map((bookmark) => bookmark.title);
+      files.db.freshSnapshot();
+      return (await searchBookmarks(files.db, 'alice', parseSearch(search))).items.map((bookmark) => bookmark.title);
     };
     expect(await titles()).toEqual(['Soon gone', 'Kept title']);
     expect(await titles('title')).toEqual(['Kept title']);
 
-    await updateBookmark(other, 'alice', kept.id, { url: kept.url, title: 'Edited elsewhere', tags: [] });
+    await updateBookmark(files.otherProcess, 'alice', kept.id, { url: kept.url, title: 'Edited elsewhere', tags: [] });
     expect(await titles()).toEqual(['Soon gone', 'Edited elsewhere']);
-    await deleteBookmark(other, 'alice', gone.id);
+    await deleteBookmark(files.otherProcess, 'alice', gone.id);
     expect(await titles()).toEqual(['Edited elsewhere']);
   });
 
   it('take kept bookmarks only at the version read with the page’s ids, not one a request read before', async () => {
-    const saved = await setupBookmark(db, 'alice', { title: 'Old words' });
-    const versionBefore = await ownerVersion(db, 'alice');
-    expect((await searchBookmarks(db, 'alice', parseSearch('old'), null, 20, { ownerVersion: versionBefore })).items.map((bookmark) => bookmark.title)).toEqual(['Old words']);
-    await updateBookmark(other, 'alice', saved.id, { url: saved.url, title: 'Old words, new title', tags: [] });
-    db.freshSnapshot();
+    const saved = await setupBookmark(files.db, 'alice', { title: 'Old words' });
+    const versionBefore = await ownerVersion(files.db, 'alice');
+    expect((await searchBookmarks(files.db, 'alice', parseSearch('old'), null, 20, { ownerVersion: versionBefore })).items.map((bookmark) => bookmark.title)).toEqual(['Old words']);
+    await updateBookmark(files.otherProcess, 'alice', saved.id, { url: saved.url, title: 'Old words, new title', tags: [] });
+    files.db.freshSnapshot();
     // The version the request read at its start is the one before the edit: the ids' own is after it.
-    const page = await searchBookmarks(db, 'alice', parseSearch('old'), null, 20, { ownerVersion: versionBefore });
+    const page = await searchBookmarks(files.db, 'alice', parseSearch('old'), null, 20, { ownerVersion: versionBefore });
     expect(page.items.map((bookmark) => bookmark.title)).toEqual(['Old words, new title']);
   });
 });

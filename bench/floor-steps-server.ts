@@ -3,7 +3,7 @@
  * piece of every signed-in request at a time, each measured next to the ceiling.
  *   step 1: the app's fixed security headers (src/http/security.ts), set as the app sets them;
  *   step 2: and the session cookie read as the app reads it (@fastify/secure-session,
- *           the same options, a preHandler that reads the user).
+ *           the same options, its decryptions kept, a preHandler that reads the user).
  * No database: the app's floor adds the ended-session lookup and the rest of its hooks.
  * Usage: node --import tsx bench/floor-steps-server.ts <port> <step>; GET /sign-in gives a session cookie.
  */
@@ -12,13 +12,14 @@ import secureSession from '@fastify/secure-session';
 import Fastify from 'fastify';
 import { registerSecurityHeaders } from '../src/http/security.js';
 import { newSessionId } from '../src/auth/ended-sessions.js';
-import { sessionCookieOptions } from '../src/auth/session.js';
+import { keepDecryptedSessions, sessionCookieOptions } from '../src/auth/session.js';
 
 const [port, step] = [Number(process.argv[2]), Number(process.argv[3])];
 const app = Fastify({ logger: false });
 if (step >= 1) registerSecurityHeaders(app);
 if (step >= 2) {
   await app.register(secureSession, sessionCookieOptions(new URL(`http://127.0.0.1:${port}`), [randomBytes(32)]));
+  keepDecryptedSessions(app);
   app.get('/sign-in', async (request) => {
     request.session.set('user', { sub: 'bench-user', name: 'Bench User' });
     request.session.set('signedInAt', Math.floor(Date.now() / 1000));

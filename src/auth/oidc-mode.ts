@@ -6,7 +6,7 @@ import { isFragmentRequest } from '../http/htmx.js';
 import type { AuthMode } from './mode.js';
 import { oidcPlugin } from './oidc.js';
 import { authRoutes } from './routes.js';
-import { loadSessionUser, sessionCookieOptions } from './session.js';
+import { keepDecryptedSessions, loadSessionUser, sessionCookieOptions } from './session.js';
 
 /** Sign-in through an OpenID provider (Auth0 or any other), remembered in an encrypted session cookie. */
 export function oidcMode(config: Config, oidc: OidcSettings): AuthMode {
@@ -15,6 +15,7 @@ export function oidcMode(config: Config, oidc: OidcSettings): AuthMode {
     identify: fp(async (app) => {
       await app.register(oidcPlugin, { settings: oidc });
       await app.register(secureSession, sessionCookieOptions(config.appBaseUrl, config.sessionKeys));
+      keepDecryptedSessions(app);
       app.addHook('preHandler', async (request) => {
         // The API takes bearer tokens only: its requests neither read nor refresh the session cookie.
         if (!isApiRequest(request)) request.user = await loadSessionUser(request, app.db);

@@ -44,7 +44,9 @@ export interface Db extends Queryable {
   /**
    * The first row, as get() reads it, or the row read last under the same `key` while no process
    * has committed to the database since: SQLite tells that from its WAL index (src/db/sqlite.ts)
-   * without taking a lock. PostgreSQL cannot tell it without a round trip, so it reads every time.
+   * without taking a lock. Like any read, it sees every commit made before the last freshSnapshot(),
+   * before this turn of the event loop and by this process. PostgreSQL cannot tell a commit without
+   * a round trip, so it reads every time.
    * `key` names the statement and its params; the row is shared, so callers must not change it.
    */
   getUnlessChanged<Row>(key: string, statement: Statement, params?: Params): Promise<Row | undefined>;

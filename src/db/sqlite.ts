@@ -154,11 +154,19 @@ export class SqliteDb implements Db {
   private readonly endRead: Prepared | null;
   /** A read transaction is open on the reader, for this request or this turn of the event loop. */
   private reading = false;
-  /** The turn's end will end the read transaction open then: one callback a turn, however many requests began one. */
+  /** The turn's end will end the read transaction open then, and the header's currency: one callback a turn, however many requests began one. */
   private endOfTurnScheduled = false;
   /** What getUnlessChanged read since the commit whose header is rememberedAt. */
-  private remembered = new Map<string, unknown>();
+  private remembered = new Map<string, Promise<unknown>>();
   private rememberedAt: string | null = null;
+  /**
+   * rememberedAt was read after the last request arrived (freshSnapshot), after this turn of the
+   * event loop began and after this process's last commit: every caller until one of those comes
+   * to pass would read the same header, so it is not read again.
+   */
+  private headerIsCurrent = false;
+  /** The header read at the end of this turn's I/O, for every getUnlessChanged waiting for it (headerAfterArrivals). */
+  private headerRead: Promise<string | null> | null = null;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -250,15 +258,22 @@ export class SqliteDb implements Db {
     if (this.reading || !this.beginRead) return;
     this.beginRead.run();
     this.reading = true;
+    this.endTurnLater();
+  }
+
+  /** At the turn's end (setImmediate) the snapshot ends and the header must be read again. */
+  private endTurnLater(): void {
     if (this.endOfTurnScheduled) return;
     this.endOfTurnScheduled = true;
     setImmediate(() => {
       this.endOfTurnScheduled = false;
+      this.headerIsCurrent = false;
       this.stopReading();
     });
   }
 
   freshSnapshot(): void {
+    this.headerIsCurrent = false;
     this.stopReading();
   }
 
@@ -283,25 +298,50 @@ export class SqliteDb implements Db {
     return header.toString('latin1', 0, WAL_INDEX_HEADER_BYTES);
   }
 
-  getUnlessChanged<Row>(key: string, statement: Statement, params?: Params): Promise<Row | undefined> {
-    const header = this.lastCommitHeader();
-    if (header === null) return this.get(statement, params);
-    if (header !== this.rememberedAt) {
-      this.rememberedAt = header;
-      this.remembered = new Map();
-    } else if (this.remembered.has(key)) {
-      // Read in a snapshot begun after this header was read, and no process has committed since: the same row.
-      return Promise.resolve(this.remembered.get(key) as Row | undefined);
-    }
-    // A snapshot open now may predate the header just read, and a row read in it would be kept as
-    // current: the row is read in a snapshot begun after the header (or later still, which is safe).
-    this.stopReading();
-    const rememberedHere = this.remembered;
-    return this.get<Row>(statement, params).then((row) => {
-      if (rememberedHere.size < REMEMBERED_ROWS) rememberedHere.set(key, row);
-      return row;
+  /**
+   * The last commit's header, read once for all the requests that arrive in one turn of the event
+   * loop: in the turn's check phase (setImmediate), after its I/O, so after every request of the
+   * turn arrived and asked. Under load one read serves many requests, where a read at each ask
+   * was one system call each (about 6 µs, a tenth of a signed-in request that does nothing).
+   */
+  private headerAfterArrivals(): Promise<string | null> {
+    this.headerRead ??= new Promise((resolve) => {
+      setImmediate(() => {
+        this.headerRead = null;
+        // A row kept for this header must be read in a snapshot begun after it: none open now is.
+        this.stopReading();
+        const header = this.lastCommitHeader();
+        if (header !== null && header !== this.rememberedAt) {
+          this.rememberedAt = header;
+          this.remembered = new Map();
+        }
+        this.headerIsCurrent = header !== null;
+        this.endTurnLater();
+        resolve(header);
+      });
     });
+    return this.headerRead;
   }
+
+  async getUnlessChanged<Row>(key: string, statement: Statement, params?: Params): Promise<Row | undefined> {
+    if (this.walIndexFile === null) return this.get(statement, params);
+    if (!this.headerIsCurrent && (await this.headerAfterArrivals()) === null) return this.get(statement, params);
+    // Read in a snapshot begun after this header was read, and no process has committed since: the
+    // same row. Kept as the read itself, so the requests of one turn that ask alike share one read.
+    const kept = this.remembered.get(key) as Promise<Row | undefined> | undefined;
+    if (kept) return kept;
+    // Any snapshot open now began after the header was read (headerAfterArrivals ended the one
+    // before, and what makes the header stale ends the snapshots begun since), so it is as new.
+    const read = this.get<Row>(statement, params);
+    const rememberedHere = this.remembered;
+    if (rememberedHere.size < REMEMBERED_ROWS) {
+      rememberedHere.set(key, read);
+      // A failed read is not kept: the next ask tries again.
+      read.catch(() => rememberedHere.get(key) === read && rememberedHere.delete(key));
+    }
+    return read;
+  }
+
 
   private stopReading(): void {
     if (!this.reading) return;
@@ -337,6 +377,8 @@ export class SqliteDb implements Db {
 
   /** Hands the writer to the next in line (it stays held), or frees it. */
   private passTurn(): void {
+    // Every write and transaction ends here, committed or not: the next getUnlessChanged reads the header again.
+    this.headerIsCurrent = false;
     const next = this.waiting.shift();
     if (next) next();
     else this.held = false;

@@ -205,18 +205,46 @@ describe('the SQLite writer shared by a process’s requests', () => {
         expect(other).toEqual({ n: 0 });
         expect(other).not.toBe(first);
 
+        // Another process's commit shows to what asks after the next request arrives (freshSnapshot), as any read.
         await otherProcess.run(endOne('other'));
+        here.freshSnapshot();
         expect(await here.getUnlessChanged('count', countSessions)).toEqual({ n: 1 });
+        // Its own commit shows at once.
         await here.run(endOne('here'));
         expect(await here.getUnlessChanged('count', countSessions)).toEqual({ n: 2 });
         // A transaction's commit is a commit too.
         await otherProcess.transaction(async (tx) => void (await tx.run(endOne('in a transaction'))));
+        here.freshSnapshot();
         expect(await here.getUnlessChanged('count', countSessions)).toEqual({ n: 3 });
         // A checkpoint that empties the log starts it over; the next commit is told apart all the same.
         await nextTurn();
         expect((otherProcess.writer.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0]!.busy).toBe(0);
         await otherProcess.run(endOne('after the checkpoint'));
+        here.freshSnapshot();
         expect(await here.getUnlessChanged('count', countSessions)).toEqual({ n: 4 });
+      } finally {
+        await close();
+      }
+    });
+
+    it('reads the header once for everything asked in one turn, after all of it was asked, and again in the next turn', async () => {
+      const { here, otherProcess, close } = await twoProcessesOnOneFile();
+      try {
+        expect(await here.getUnlessChanged('count', countSessions)).toEqual({ n: 0 });
+        await nextTurn();
+        // Asked, then another process commits, then asked again, all before the turn's I/O is done:
+        // the one header read comes after both asks, so both see the commit, in one row.
+        const first = here.getUnlessChanged<{ n: number }>('count', countSessions);
+        await otherProcess.run(endOne('other'));
+        const second = here.getUnlessChanged<{ n: number }>('count', countSessions);
+        expect(await first).toEqual({ n: 1 });
+        expect(await second).toBe(await first);
+        // Later in the same turn nothing is read again: no request has arrived since the header was read.
+        await otherProcess.run(endOne('later in the turn'));
+        expect(await here.getUnlessChanged('count', countSessions)).toBe(await first);
+        // The next turn reads the header anew, without any request arriving.
+        await nextTurn();
+        expect(await here.getUnlessChanged('count', countSessions)).toEqual({ n: 2 });
       } finally {
         await close();
       }
@@ -261,6 +289,7 @@ describe('the SQLite writer shared by a process’s requests', () => {
       try {
         expect(await throughLink.getUnlessChanged('count', countSessions)).toEqual({ n: 1 });
         await real.run(endOne('second'));
+        throughLink.freshSnapshot();
         expect(await throughLink.getUnlessChanged('count', countSessions)).toEqual({ n: 2 });
       } finally {
         await Promise.all([throughLink.close(), real.close()]);

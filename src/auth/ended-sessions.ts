@@ -6,7 +6,8 @@ import { param, type Db } from '../db/database.js';
  * Sign-out lists the session's id (table ended_sessions), so a copy of the cookie
  * taken before is refused afterwards, by every process. One primary-key lookup
  * per signed-in request, in the statement that also reads the user's data version (on SQLite
- * only after a commit: the answer is kept until the next one).
+ * only after a commit: the answer is kept until the next one; on PostgreSQL one statement
+ * for the checks of a turn of the event loop, checkInThisTurn).
  */
 
 export function newSessionId(): string {
@@ -24,12 +25,72 @@ export interface SessionCheck {
   ownerVersion: number;
 }
 
+type CheckRow = { ended: boolean | number; version: number | string | null };
+
 /** Whether the session was ended (signed out), and its user's data version, in one statement. */
 export async function checkSession(db: Db, sessionId: string, ownerSub: string): Promise<SessionCheck> {
-  // Kept while nothing commits (on SQLite): a sign-out, or any write of the user's, is a commit.
-  const row = (await db.getUnlessChanged<{ ended: boolean | number; version: number | string | null }>(`session ${sessionId} ${ownerSub}`, find, { id: sessionId, owner: ownerSub }))!;
+  const row =
+    db.engine === 'postgres'
+      ? await checkInThisTurn(db, sessionId, ownerSub)
+      : // Kept while nothing commits (on SQLite): a sign-out, or any write of the user's, is a commit.
+        (await db.getUnlessChanged<CheckRow>(`session ${sessionId} ${ownerSub}`, find, { id: sessionId, owner: ownerSub }))!;
   // Anything but a plain no counts as ended: a type the driver starts returning one day must not let a signed-out cookie in.
   return { ended: !(row.ended === false || row.ended === 0), ownerVersion: Number(row.version ?? 0) };
+}
+
+/*
+ * On PostgreSQL every statement is a round trip, and every signed-in request asks: the checks
+ * asked in one turn of the event loop go as one statement, in the turn's check phase
+ * (setImmediate), after its I/O. So each check still reads every commit made before its request
+ * arrived, a sign-out in another process above all, and under load one statement serves many
+ * requests. A session asked twice in the turn is looked up once.
+ */
+const findMany = sql`SELECT EXISTS (SELECT 1 FROM ended_sessions WHERE session_id = asked.id) AS ended,
+    (SELECT version FROM owner_versions WHERE owner_sub = asked.owner) AS version
+  FROM unnest(CAST(${param('ids')} AS text[]), CAST(${param('owners')} AS text[])) WITH ORDINALITY AS asked(id, owner, n)
+  ORDER BY asked.n`;
+
+interface TurnChecks {
+  /** By `${sessionId} ${ownerSub}`: its place in the statement's arrays, and who waits for it. */
+  asked: Map<string, { place: number; answers: ((row: CheckRow) => void)[]; failures: ((error: unknown) => void)[] }>;
+  ids: string[];
+  owners: string[];
+}
+const checksThisTurn = new WeakMap<Db, TurnChecks>();
+
+function checkInThisTurn(db: Db, sessionId: string, ownerSub: string): Promise<CheckRow> {
+  let turn = checksThisTurn.get(db);
+  if (!turn) {
+    const checks: TurnChecks = { asked: new Map(), ids: [], owners: [] };
+    checksThisTurn.set(db, checks);
+    setImmediate(() => {
+      checksThisTurn.delete(db);
+      void runChecks(db, checks);
+    });
+    turn = checks;
+  }
+  const key = `${sessionId} ${ownerSub}`;
+  let ask = turn.asked.get(key);
+  if (!ask) {
+    ask = { place: turn.ids.length, answers: [], failures: [] };
+    turn.asked.set(key, ask);
+    turn.ids.push(sessionId);
+    turn.owners.push(ownerSub);
+  }
+  const waiting = ask;
+  return new Promise((resolve, reject) => {
+    waiting.answers.push(resolve);
+    waiting.failures.push(reject);
+  });
+}
+
+async function runChecks(db: Db, { asked, ids, owners }: TurnChecks): Promise<void> {
+  try {
+    const rows = await db.all<CheckRow>(findMany, { ids, owners });
+    for (const { place, answers } of asked.values()) for (const answer of answers) answer(rows[place]!);
+  } catch (error) {
+    for (const { failures } of asked.values()) for (const failure of failures) failure(error);
+  }
 }
 
 const insert = sql`INSERT INTO ended_sessions (session_id, expires_at) VALUES (${param('id')}, ${param('expiresAt')}) ON CONFLICT DO NOTHING`;

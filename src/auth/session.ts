@@ -75,7 +75,8 @@ export const KEPT_SESSION_COOKIES = 2_000;
  * Keeps what @fastify/secure-session decrypted, by the cookie's text: a browser sends the same
  * cookie with every request until it is re-issued (at most hourly), and decrypting and parsing it
  * was a tenth of the time of a signed-in request that does nothing. Only a cookie that decrypted
- * with the first key is kept, so a rotated key still re-issues it; each request still gets a
+ * with the first key, in the form the plugin writes it (asWritten), is kept, so a rotated key
+ * still re-issues it; each request still gets a
  * session of its own, and the idle expiry is checked at each use, as the plugin checks it. What is
  * kept is frozen: a session's values are replaced by set(), never changed in place. The oldest
  * kept cookie goes first when full. Whether a session was signed out stays the database's
@@ -88,7 +89,7 @@ export function keepDecryptedSessions(app: FastifyInstance, idleSeconds = SESSIO
     const data = cookie === undefined ? undefined : kept.get(cookie);
     if (data === undefined) {
       const session = decrypt(cookie, log, sessionName);
-      if (session && !session.changed) {
+      if (session && !session.changed && asWritten(cookie)) {
         if (kept.size >= KEPT_SESSION_COOKIES) kept.delete(kept.keys().next().value!);
         kept.set(cookie, deepFreeze({ ...session.data(), __ts: session.get('__ts') }));
       }
@@ -100,6 +101,20 @@ export function keepDecryptedSessions(app: FastifyInstance, idleSeconds = SESSIO
     }
     return app.createSecureSession({ ...data });
   };
+}
+
+/** Browsers keep at most 4,096 bytes of a cookie; the app's are a few hundred. */
+const COOKIE_LIMIT = 4096;
+
+/**
+ * Whether a cookie is in the one form the plugin writes, "<ciphertext>;<nonce>" in base64. The
+ * plugin reads past other forms (text after a second ";", base64 that is not canonical): kept
+ * by their text, one valid cookie could fill the cache with as many long copies of itself.
+ */
+function asWritten(cookie: string): boolean {
+  if (cookie.length > COOKIE_LIMIT) return false;
+  const parts = cookie.split(';');
+  return parts.length === 2 && parts.every((part) => Buffer.from(part, 'base64').toString('base64') === part);
 }
 
 function deepFreeze<T>(value: T): T {

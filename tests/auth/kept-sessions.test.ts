@@ -71,6 +71,19 @@ describe('decrypted session cookies, kept by their text', () => {
     expect(decryptions()).toBe(3);
   });
 
+  it('keeps a cookie only in the form the plugin writes: other texts it accepts for the same session cannot fill the cache', async () => {
+    const { decryptions, cookieFor } = await sessionsWith([randomBytes(32)]);
+    const cookie = await cookieFor({ user: { sub: 'alice', name: 'Alice' } });
+    const [cipher, nonce] = cookie.split(';') as [string, string];
+    // The plugin reads only the first two parts, and base64 with its padding left off.
+    const variants = [`${cookie};1${'x'.repeat(3000)}`, `${cookie};2${'x'.repeat(3000)}`, `${cipher.replace(/=+$/, '')};${nonce}`];
+    for (const variant of [...variants, ...variants]) expect(app.decodeSecureSession(variant)!.get('user')).toEqual({ sub: 'alice', name: 'Alice' });
+    expect(decryptions()).toBe(6);
+    app.decodeSecureSession(cookie);
+    app.decodeSecureSession(cookie);
+    expect(decryptions()).toBe(7);
+  });
+
   it('checks the idle expiry at every use of a kept cookie', async () => {
     const { cookieFor } = await sessionsWith([randomBytes(32)]);
     const cookie = await cookieFor({ user: { sub: 'alice', name: 'Alice' } });

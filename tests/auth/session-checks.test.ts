@@ -15,6 +15,8 @@ describe('session checks asked together (src/auth/ended-sessions.ts)', () => {
   it("answers each check of one turn for its own session and its own user's data version", async () => {
     await createBookmark(db, 'alice', link('https://alice.example/1'));
     await createBookmark(db, 'alice', link('https://alice.example/2'));
+    // Versions count in milliseconds: bob's write comes later, so the two users' versions differ.
+    await new Promise((resolve) => setTimeout(resolve, 5));
     await createBookmark(db, 'bob', link('https://bob.example/'));
     await endSession(db, 'signed-out', Math.floor(Date.now() / 1000) + 3600);
     const [alice, bob] = [await ownerVersion(db, 'alice'), await ownerVersion(db, 'bob')];

@@ -303,6 +303,9 @@ export class SqliteDb implements Db {
    * loop: in the turn's check phase (setImmediate), after its I/O, so after every request of the
    * turn arrived and asked. Under load one read serves many requests, where a read at each ask
    * was one system call each (about 6 µs, a tenth of a signed-in request that does nothing).
+   * The requests it served then go on together, so their reads share one snapshot: before, each
+   * request ran to its answer in its own socket's callback, after its arrival had ended the
+   * turn's snapshot, and began one of its own (docs/PERFORMANCE.md).
    */
   private headerAfterArrivals(): Promise<string | null> {
     this.headerRead ??= new Promise((resolve, reject) => {
@@ -345,7 +348,6 @@ export class SqliteDb implements Db {
     }
     return read;
   }
-
 
   private stopReading(): void {
     if (!this.reading) return;

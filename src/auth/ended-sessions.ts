@@ -51,46 +51,38 @@ const findMany = sql`SELECT EXISTS (SELECT 1 FROM ended_sessions WHERE session_i
   ORDER BY asked.n`;
 
 interface TurnChecks {
-  /** By `${sessionId} ${ownerSub}`: its place in the statement's arrays, and who waits for it. */
-  asked: Map<string, { place: number; answers: ((row: CheckRow) => void)[]; failures: ((error: unknown) => void)[] }>;
+  /** By `${sessionId} ${ownerSub}`: its place in the statement's arrays and rows. */
+  places: Map<string, number>;
   ids: string[];
   owners: string[];
+  /** The statement's rows, read in the turn's check phase. */
+  rows: Promise<CheckRow[]>;
 }
 const checksThisTurn = new WeakMap<Db, TurnChecks>();
 
 function checkInThisTurn(db: Db, sessionId: string, ownerSub: string): Promise<CheckRow> {
   let turn = checksThisTurn.get(db);
   if (!turn) {
-    const checks: TurnChecks = { asked: new Map(), ids: [], owners: [] };
-    checksThisTurn.set(db, checks);
-    setImmediate(() => {
-      checksThisTurn.delete(db);
-      void runChecks(db, checks);
-    });
-    turn = checks;
+    const ids: string[] = [];
+    const owners: string[] = [];
+    const turnEnded = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        checksThisTurn.delete(db);
+        resolve();
+      }),
+    );
+    turn = { places: new Map(), ids, owners, rows: turnEnded.then(() => db.all<CheckRow>(findMany, { ids, owners })) };
+    checksThisTurn.set(db, turn);
   }
   const key = `${sessionId} ${ownerSub}`;
-  let ask = turn.asked.get(key);
-  if (!ask) {
-    ask = { place: turn.ids.length, answers: [], failures: [] };
-    turn.asked.set(key, ask);
-    turn.ids.push(sessionId);
+  let place = turn.places.get(key);
+  if (place === undefined) {
+    place = turn.ids.push(sessionId) - 1;
     turn.owners.push(ownerSub);
+    turn.places.set(key, place);
   }
-  const waiting = ask;
-  return new Promise((resolve, reject) => {
-    waiting.answers.push(resolve);
-    waiting.failures.push(reject);
-  });
-}
-
-async function runChecks(db: Db, { asked, ids, owners }: TurnChecks): Promise<void> {
-  try {
-    const rows = await db.all<CheckRow>(findMany, { ids, owners });
-    for (const { place, answers } of asked.values()) for (const answer of answers) answer(rows[place]!);
-  } catch (error) {
-    for (const { failures } of asked.values()) for (const failure of failures) failure(error);
-  }
+  const asked = place;
+  return turn.rows.then((rows) => rows[asked]!);
 }
 
 const insert = sql`INSERT INTO ended_sessions (session_id, expires_at) VALUES (${param('id')}, ${param('expiresAt')}) ON CONFLICT DO NOTHING`;

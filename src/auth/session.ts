@@ -76,11 +76,10 @@ export const KEPT_SESSION_COOKIES = 2_000;
  * cookie with every request until it is re-issued (at most hourly), and decrypting and parsing it
  * was a tenth of the time of a signed-in request that does nothing. Only a cookie that decrypted
  * with the first key, in the form the plugin writes it (asWritten), is kept, so a rotated key
- * still re-issues it; each request still gets a
- * session of its own, and the idle expiry is checked at each use, as the plugin checks it. What is
- * kept is frozen: a session's values are replaced by set(), never changed in place. The oldest
- * kept cookie goes first when full. Whether a session was signed out stays the database's
- * question (loadSessionUser), at every request.
+ * still re-issues it; each request still gets a session of its own, and the idle expiry is
+ * checked at each use, as the plugin checks it. What is kept is frozen: a session's values are
+ * replaced by set(), never changed in place. The oldest kept cookie goes first when full.
+ * Whether a session was signed out stays the database's question (loadSessionUser), at every request.
  */
 export function keepDecryptedSessions(app: FastifyInstance, idleSeconds = SESSION_IDLE_SECONDS): void {
   const decrypt = app.decodeSecureSession;

@@ -440,6 +440,15 @@ export interface SqliteFileProcesses {
   otherProcess: SqliteDb;
 }
 
+/** Two SqliteDb on a new file in `dir`, migrated: this process's and another's. The caller removes `dir`. */
+export async function openProcessesOnSqliteFile(dir: string): Promise<SqliteFileProcesses & { close(): Promise<void> }> {
+  const file = join(dir, 'bookmarks.db');
+  const db = new SqliteDb(file);
+  await migrate(db);
+  const otherProcess = new SqliteDb(file);
+  return { db, otherProcess, close: async () => void (await Promise.all([db.close(), otherProcess.close()])) };
+}
+
 /**
  * Registers hooks for a describe: before each test, two SqliteDb on one new file in a fresh
  * folder, without an app; after it, both closed and the folder removed.
@@ -447,15 +456,13 @@ export interface SqliteFileProcesses {
 export function useProcessesOnSqliteFile(folderPrefix: string): SqliteFileProcesses {
   const ctx = {} as SqliteFileProcesses;
   let dir: string | undefined;
+  let close: (() => Promise<void>) | undefined;
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), folderPrefix));
-    ctx.db = new SqliteDb(join(dir, 'bookmarks.db'));
-    await migrate(ctx.db);
-    ctx.otherProcess = new SqliteDb(join(dir, 'bookmarks.db'));
+    ({ db: ctx.db, otherProcess: ctx.otherProcess, close } = await openProcessesOnSqliteFile(dir));
   });
   afterEach(async () => {
-    await ctx.otherProcess?.close();
-    await ctx.db?.close();
+    await close?.();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
   return ctx;

@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import { createBookmark } from '../../src/bookmarks/commands.js';
 import { migrate } from '../../src/db/migrate.js';
 import { READER_CACHE_KIB, SqliteDb } from '../../src/db/sqlite.js';
+import { openProcessesOnSqliteFile } from '../helpers.js';
 
 /**
  * Several processes share one SQLite file. A write that finds another process
@@ -25,11 +26,8 @@ describe('the SQLite writer shared by a process’s requests', () => {
   async function twoProcessesOnOneFile(): Promise<{ here: SqliteDb; otherProcess: SqliteDb; close(): Promise<void> }> {
     const dir = mkdtempSync(join(tmpdir(), 'bookmarks-writer-'));
     dirs.push(dir);
-    const file = join(dir, 'bookmarks.db');
-    const here = new SqliteDb(file);
-    const otherProcess = new SqliteDb(file);
-    await migrate(here);
-    return { here, otherProcess, close: async () => void (await Promise.all([here.close(), otherProcess.close()])) };
+    const { db: here, ...rest } = await openProcessesOnSqliteFile(dir);
+    return { here, ...rest };
   }
 
   it('keeps an acknowledged write that waited for another process, whatever a transaction of its own process then does', async () => {

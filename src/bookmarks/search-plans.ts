@@ -105,11 +105,14 @@ type VersionedKey = PageKey & { ownerVersion: number | null };
 const newestFirst = (a: PageKey, b: PageKey): number => b.createdAt - a.createdAt || b.id - a.id;
 const isBefore = (row: PageKey, cursor: Cursor): boolean => row.createdAt < cursor.createdAt || (row.createdAt === cursor.createdAt && row.id < cursor.id);
 
+/** Where the next page begins, when a plan read more than `limit`: after the last one shown. */
+function nextCursor(rows: PageKey[], limit: number): Cursor | null {
+  const last = rows.length > limit ? rows[limit - 1] : undefined;
+  return last ? { createdAt: last.createdAt, id: last.id } : null;
+}
+
 function toPage(rows: BookmarkRow[], { total, moreThanTotal }: Total, limit: number): BookmarkPage {
-  const items = rows.slice(0, limit).map(toBookmark);
-  const last = items.at(-1);
-  const next = rows.length > limit && last ? { createdAt: last.createdAt.getTime(), id: last.id } : null;
-  return { items, total, moreThanTotal, next };
+  return { items: rows.slice(0, limit).map(toBookmark), total, moreThanTotal, next: nextCursor(rows, limit) };
 }
 
 /**
@@ -119,9 +122,7 @@ function toPage(rows: BookmarkRow[], { total, moreThanTotal }: Total, limit: num
 async function toPageOfKeys(db: Db, ownerSub: string, keys: VersionedKey[], { total, moreThanTotal }: Total, limit: number): Promise<BookmarkPage> {
   const shown = keys.slice(0, limit);
   const items = await ownedBookmarksByIds(db, ownerSub, shown.map((key) => key.id), shown[0]?.ownerVersion ?? 0);
-  const last = shown.at(-1);
-  const next = keys.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null;
-  return { items, total, moreThanTotal, next };
+  return { items, total, moreThanTotal, next: nextCursor(keys, limit) };
 }
 
 const hasTextTerms = (terms: SearchTerms): boolean => terms.words.length + terms.phrases.length + terms.excludedWords.length > 0;

@@ -157,7 +157,8 @@ async function countTagged(db: Db, ownerSub: string, tag: string): Promise<numbe
 }
 
 // ---------------------------------------------------------------------------
-// SQLite: FTS5 (migrations 0001, 0006, 0014 and 0017), plans chosen by how many rows match.
+// SQLite: FTS5 (migrations 0001, 0006, 0014, 0017 and 0021), plans chosen by how many rows match.
+// The index holds each bookmark under the negative of its id (0021), so its own order is newest first.
 // ---------------------------------------------------------------------------
 
 const quote = (token: string): string => `"${token.replaceAll('"', '""')}"`;
@@ -220,13 +221,14 @@ const SQLITE_TAG_FILTERS = sql`
 /** The plans that read matches, with the tag filters or without: json_each runs twice for every candidate row, so only tag searches pay for it. */
 const matchPlans = (tagFilters: ReturnType<typeof sql>) => ({
   // The walk by date for many matches whose ids are out of date order (after imports).
-  newestMatching: byDate(sql`AND bookmarks.id IN (SELECT rowid FROM bookmarks_fts WHERE bookmarks_fts MATCH ${param('match')}) ${tagFilters}`, PAGE_KEYS),
-  allMatches: sql`SELECT ${PAGE_KEYS} FROM bookmarks_fts CROSS JOIN bookmarks ON bookmarks.id = bookmarks_fts.rowid
+  newestMatching: byDate(sql`AND bookmarks.id IN (SELECT -rowid FROM bookmarks_fts WHERE bookmarks_fts MATCH ${param('match')}) ${tagFilters}`, PAGE_KEYS),
+  allMatches: sql`SELECT ${PAGE_KEYS} FROM bookmarks_fts CROSS JOIN bookmarks ON bookmarks.id = -bookmarks_fts.rowid
     WHERE bookmarks_fts MATCH ${param('match')} AND bookmarks.owner_sub = ${param('owner')} ${tagFilters}`,
-  // FTS5 yields matches lazily in rowid order, so this reads little more than `limit` rows.
-  highestIds: sql`SELECT ${PAGE_KEYS} FROM bookmarks_fts CROSS JOIN bookmarks ON bookmarks.id = bookmarks_fts.rowid
+  // FTS5 yields matches lazily in its rowid order, the highest ids first (0021), so this reads
+  // little more than `limit` rows; the other way round it reads each doclist backwards, at twice the cost.
+  highestIds: sql`SELECT ${PAGE_KEYS} FROM bookmarks_fts CROSS JOIN bookmarks ON bookmarks.id = -bookmarks_fts.rowid
     WHERE bookmarks_fts MATCH ${param('match')} AND bookmarks.owner_sub = ${param('owner')} AND ${BEFORE_CURSOR} ${tagFilters}
-    ORDER BY bookmarks_fts.rowid DESC LIMIT ${param('limit')}`,
+    ORDER BY bookmarks_fts.rowid LIMIT ${param('limit')}`,
 });
 const taggedMatchPlans = matchPlans(SQLITE_TAG_FILTERS);
 const untaggedMatchPlans = matchPlans(sql``);
@@ -238,7 +240,7 @@ const untaggedMatchPlans = matchPlans(sql``);
 const sqlite = {
   countOwnedTagged: sql`SELECT count(*) AS total FROM (SELECT 1 FROM bookmarks WHERE bookmarks.owner_sub = ${param('owner')} ${SQLITE_TAG_FILTERS}
     LIMIT ${param('limit')})`,
-  countMatchesTagged: sql`SELECT count(*) AS total FROM (SELECT 1 FROM bookmarks_fts CROSS JOIN bookmarks ON bookmarks.id = bookmarks_fts.rowid
+  countMatchesTagged: sql`SELECT count(*) AS total FROM (SELECT 1 FROM bookmarks_fts CROSS JOIN bookmarks ON bookmarks.id = -bookmarks_fts.rowid
     WHERE bookmarks_fts MATCH ${param('match')} AND bookmarks.owner_sub = ${param('owner')} ${SQLITE_TAG_FILTERS} LIMIT ${param('limit')})`,
   countMatchesUpTo: sql`SELECT count(*) AS total FROM (SELECT rowid FROM bookmarks_fts WHERE bookmarks_fts MATCH ${param('match')} LIMIT ${param('limit')})`,
   // The empty search, the most frequent of all, skips the tag filters' subqueries.
@@ -279,7 +281,7 @@ const everyMatchRead = async (db: Db, ownerSub: string, { total, rows }: { total
 /**
  * For many matches. Bookmarks are nearly always saved in date order, so the
  * newest matches are nearly always the highest ids, which FTS5 yields lazily
- * in rowid order: take limit + 1 of those and sort them by date. They are the
+ * first: take limit + 1 of those and sort them by date. They are the
  * right page unless some lower id of the owner's is dated among them (as after
  * an import of older bookmarks); then this returns null and the caller walks
  * the owner's bookmarks by date instead.

@@ -26,6 +26,27 @@ describe('bookmarks_fts after all migrations', () => {
   const indexed = async (ownerSub: string): Promise<number> =>
     (await db.get<{ n: number }>(sql`SELECT count(*) AS n FROM bookmarks_fts WHERE bookmarks_fts MATCH ${`owner : "${ownerToken(ownerSub)}"`}`))!.n;
 
+  /** The ids the index holds for an owner, in the index's own order (FTS5's rowid order). */
+  const idsInIndexOrder = async (ownerSub: string): Promise<number[]> =>
+    (await db.all<{ id: number }>(sql`SELECT -rowid AS id FROM bookmarks_fts WHERE bookmarks_fts MATCH ${`owner : "${ownerToken(ownerSub)}"`} ORDER BY rowid`)).map(
+      (row) => row.id,
+    );
+
+  it('holds each bookmark under the negative of its id, so its own order is newest first, through every kind of write', async () => {
+    const first = await createBookmark(db, 'alice', { url: 'https://example.com/1', title: 'First', tags: [] });
+    const second = await createBookmark(db, 'alice', { url: 'https://example.com/2', title: 'Second', tags: [] });
+    const third = await createBookmark(db, 'alice', { url: 'https://example.com/3', title: 'Third', tags: [] });
+    await createBookmark(db, 'bob', { url: 'https://example.com/4', title: 'Elsewhere', tags: [] });
+    expect(await idsInIndexOrder('alice')).toEqual([third.id, second.id, first.id]);
+    await updateBookmark(db, 'alice', first.id, { url: first.url, title: 'First, edited', tags: [] });
+    const deleted = (await deleteBookmark(db, 'alice', second.id))!;
+    expect(await idsInIndexOrder('alice')).toEqual([third.id, first.id]);
+    expect(await found('alice', 'edited')).toEqual(['First, edited']);
+    await restoreBookmark(db, 'alice', deleted);
+    expect(await idsInIndexOrder('alice')).toEqual([third.id, second.id, first.id]);
+    await db.run(sql`INSERT INTO bookmarks_fts(bookmarks_fts) VALUES ('integrity-check')`);
+  });
+
   it('has its three triggers on bookmarks', async () => {
     const triggers = (await db.all<{ name: string }>(sql`SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'bookmarks' ORDER BY name`))
       .map((row) => row.name);
@@ -187,6 +208,66 @@ describe('migration 0017 on a database that already has bookmarks', () => {
         expect((await searchBookmarks(db, 'alice', parseSearch('kubernetes'))).total).toBe(1);
         await deleteBookmark(db, 'alice', created.id);
         expect((await searchBookmarks(db, 'alice', parseSearch('kubernetes'))).total).toBe(0);
+      } finally {
+        await db.close();
+      }
+    });
+  });
+});
+
+/**
+ * Migration 0021 builds bookmarks_fts again with each bookmark under the negative of its id,
+ * and writes the three triggers again with the sign. A database that already holds bookmarks
+ * must come out of it with every row under its new key, the newest first in every plan (many
+ * matches read in the index's order, few read whole, "Load more"), and the triggers writing so.
+ */
+describe('migration 0021 on a database that already has bookmarks', () => {
+  it('carries every row over under the negative of its id, lists stay newest first, and the triggers keep writing so', async () => {
+    await withDatabaseBefore('0021', async (path, old) => {
+      // More of alice's than the 300 a search reads whole, so that "note" takes the many-matches plan.
+      const insert = old.prepare("INSERT INTO bookmarks (owner_sub, url, title, description, tags, created_at) VALUES (?, ?, ?, '', 'kept', ?)");
+      for (let i = 0; i < 600; i++) insert.run(i % 3 === 0 ? 'bob' : 'alice', `https://example.com/${i}`, `${i % 50 === 1 ? 'Rare' : 'Common'} note ${i}`, 1_000 + i);
+      const ids = (owner: string) => (old.prepare('SELECT id FROM bookmarks WHERE owner_sub = ? ORDER BY id DESC').all(owner) as { id: number }[]).map((row) => row.id);
+      const [alices, bobs] = [ids('alice'), ids('bob')];
+      old.close();
+
+      const { db, report } = await openMigrated(path);
+      try {
+        expect(report.applied[0]).toMatch(/^0021_/);
+        const definition = (await db.get<{ sql: string }>(sql`SELECT sql FROM sqlite_master WHERE name = 'bookmarks_fts'`))!.sql;
+        expect(definition).toContain("prefix = '1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16'");
+        const inIndexOrder = async (owner: string) =>
+          (await db.all<{ id: number }>(sql`SELECT -rowid AS id FROM bookmarks_fts WHERE bookmarks_fts MATCH ${`owner : "${ownerToken(owner)}"`} ORDER BY rowid`)).map((row) => row.id);
+        expect(await inIndexOrder('alice')).toEqual(alices);
+        expect(await inIndexOrder('bob')).toEqual(bobs);
+        await db.run(sql`INSERT INTO bookmarks_fts(bookmarks_fts) VALUES ('integrity-check')`);
+
+        const titles = (page: { items: { title: string }[] }) => page.items.map((b) => b.title);
+        const alicesNewest = Array.from({ length: 600 }, (_, i) => 599 - i).filter((i) => i % 3 !== 0);
+        // Many matches: the first page and the next, through the cursor.
+        const first = await searchBookmarks(db, 'alice', parseSearch('not'), null, 20);
+        expect(first.total).toBe(400);
+        expect(titles(first)).toEqual(alicesNewest.slice(0, 20).map((i) => `${i % 50 === 1 ? 'Rare' : 'Common'} note ${i}`));
+        const next = await searchBookmarks(db, 'alice', parseSearch('not'), first.next, 20);
+        expect(titles(next)).toEqual(alicesNewest.slice(20, 40).map((i) => `${i % 50 === 1 ? 'Rare' : 'Common'} note ${i}`));
+        // Few matches, read whole, and a tag beside a word.
+        const rare = alicesNewest.filter((i) => i % 50 === 1).map((i) => `Rare note ${i}`);
+        expect(titles(await searchBookmarks(db, 'alice', parseSearch('rare')))).toEqual(rare);
+        expect(titles(await searchBookmarks(db, 'alice', parseSearch('rare #kept')))).toEqual(rare);
+        expect((await searchBookmarks(db, 'bob', parseSearch('common'))).total).toBe(200 - 4);
+
+        // The triggers write under the new key: a new bookmark, an edit and a delete.
+        const created = await createBookmark(db, 'alice', { url: 'https://example.org/', title: 'Written after the rebuild', tags: [] });
+        expect((await inIndexOrder('alice'))[0]).toBe(created.id);
+        expect(titles(await searchBookmarks(db, 'alice', parseSearch('note'), null, 2))).toEqual(['Common note 599', 'Common note 598']);
+        expect(titles(await searchBookmarks(db, 'alice', parseSearch('written')))).toEqual(['Written after the rebuild']);
+        await updateBookmark(db, 'alice', created.id, { url: created.url, title: 'Renamed after the rebuild', tags: [] });
+        expect((await searchBookmarks(db, 'alice', parseSearch('written'))).total).toBe(0);
+        expect((await searchBookmarks(db, 'alice', parseSearch('renamed'))).items.map((b) => b.id)).toEqual([created.id]);
+        await deleteBookmark(db, 'alice', created.id);
+        expect((await searchBookmarks(db, 'alice', parseSearch('renamed'))).total).toBe(0);
+        expect(await inIndexOrder('alice')).toEqual(alices);
+        await db.run(sql`INSERT INTO bookmarks_fts(bookmarks_fts) VALUES ('integrity-check')`);
       } finally {
         await db.close();
       }

@@ -243,6 +243,10 @@ const sqlite = {
   countMatchesTagged: sql`SELECT count(*) AS total FROM (SELECT 1 FROM bookmarks_fts CROSS JOIN bookmarks ON bookmarks.id = -bookmarks_fts.rowid
     WHERE bookmarks_fts MATCH ${param('match')} AND bookmarks.owner_sub = ${param('owner')} ${SQLITE_TAG_FILTERS} LIMIT ${param('limit')})`,
   countMatchesUpTo: sql`SELECT count(*) AS total FROM (SELECT rowid FROM bookmarks_fts WHERE bookmarks_fts MATCH ${param('match')} LIMIT ${param('limit')})`,
+  // The highest ids alone, with the owner's data version: for a first page without tags, whose
+  // dates come with the bookmarks (kept ones, or read with owner_sub checked: kept-bookmarks.ts).
+  highestIdsAlone: sql`SELECT -rowid AS id, (SELECT version FROM owner_versions WHERE owner_versions.owner_sub = ${param('owner')}) AS "ownerVersion"
+    FROM bookmarks_fts WHERE bookmarks_fts MATCH ${param('match')} ORDER BY rowid LIMIT ${param('limit')}`,
   // The empty search, the most frequent of all, skips the tag filters' subqueries.
   newestTagged: byDate(SQLITE_TAG_FILTERS, PAGE_KEYS),
   // Only for owners whose dates are out of their ids' order somewhere (migration 0019): for the others none can be.
@@ -288,7 +292,9 @@ const everyMatchRead = async (db: Db, ownerSub: string, { total, rows }: { total
  */
 async function pageFromHighestIds(db: Db, ownerSub: string, match: string, terms: SearchTerms, after: Cursor | null, limit: number): Promise<VersionedKey[] | null> {
   const cursor = cursorParams(after);
-  const rows = await db.all<VersionedKey>(plansFor(terms).highestIds, { match, owner: ownerSub, limit: limit + 1, ...cursor, ...sqliteTagParams(terms) });
+  const rows =
+    (after === null && !isTagged(terms) ? await highestKeysOfKeptBookmarks(db, ownerSub, match, limit) : null) ??
+    (await db.all<VersionedKey>(plansFor(terms).highestIds, { match, owner: ownerSub, limit: limit + 1, ...cursor, ...sqliteTagParams(terms) }));
   if (rows.length > limit) {
     const lowestId = rows.at(-1)!.id;
     const oldest = rows.reduce((a, b) => (newestFirst(a, b) < 0 ? b : a));
@@ -296,6 +302,19 @@ async function pageFromHighestIds(db: Db, ownerSub: string, match: string, terms
     if (datedAmong !== undefined) return null;
   }
   return rows.sort(newestFirst);
+}
+
+/**
+ * The keys of a first page without tags, from the index alone: the join to bookmarks that gives
+ * their dates was a quarter of the page's statement, and the same bookmarks are asked for next
+ * (toPageOfKeys), mostly kept, so their dates come from there. Null, for the joined statement,
+ * when one of them is gone (a delete committed between the two statements).
+ */
+async function highestKeysOfKeptBookmarks(db: Db, ownerSub: string, match: string, limit: number): Promise<VersionedKey[] | null> {
+  const ids = await db.all<{ id: number; ownerVersion: number | null }>(sqlite.highestIdsAlone, { match, owner: ownerSub, limit: limit + 1 });
+  const ownerVersion = ids[0]?.ownerVersion ?? null;
+  const bookmarks = await ownedBookmarksByIds(db, ownerSub, ids.map((row) => row.id), ownerVersion ?? 0);
+  return bookmarks.length === ids.length ? bookmarks.map((bookmark) => ({ id: bookmark.id, createdAt: bookmark.createdAt.getTime(), ownerVersion })) : null;
 }
 
 /**

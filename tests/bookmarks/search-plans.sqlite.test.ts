@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { insertBookmarkRows, type BookmarkRowValues } from '../../src/bookmarks/commands.js';
-import { searchBookmarks, toFtsMatch } from '../../src/bookmarks/search-plans.js';
+import { createBookmark, insertBookmarkRows, type BookmarkRowValues } from '../../src/bookmarks/commands.js';
+import { ownerToken, searchBookmarks, toFtsMatch } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import type { Db } from '../../src/db/database.js';
 import { freshDatabaseEachTest, recordingReads, type RecordedRead } from '../helpers.js';
@@ -53,5 +53,48 @@ describe('the plan for few of the owner’s matches', () => {
     expect(page.total).toBe(100);
     expect(page.items.map((b) => b.id)).toEqual(newest.slice(0, 20));
     expect(Math.max(...rowsRead(reads))).toBe(100);
+  });
+});
+
+describe('a first page without tags, its keys from the index alone', () => {
+  let db: Db;
+  freshDatabaseEachTest((opened) => (db = opened));
+
+  // More than the 300 a search reads whole: the first page takes the highest ids. Dates follow ids.
+  async function storeMany(): Promise<number[]> {
+    const rows: BookmarkRowValues[] = Array.from({ length: 400 }, (_, i) => ({
+      ownerSub: 'alice', title: `Shared words ${i}`, url: `https://example.com/${i}`, tags: [], createdAt: new Date(1_000_000 + i * 1000),
+    }));
+    await db.transaction((tx) => insertBookmarkRows(tx, rows));
+    return (await db.all<{ id: number }>(sql`SELECT id FROM bookmarks WHERE owner_sub = 'alice' ORDER BY id DESC`)).map((row) => row.id);
+  }
+
+  /** What each statement that returned rows returned: the ids alone, or whole bookmarks. */
+  const readsOfRows = (reads: RecordedRead[]): string[] =>
+    reads.filter((read) => read.method === 'all' && read.rows.length > 0).map((read) => `${'url' in (read.rows[0] as object) ? 'bookmarks' : 'ids'} ${read.rows.length}`);
+
+  it('reads the ids, then each bookmark once: the same page again reads the ids alone', async () => {
+    const newest = await storeMany();
+    const { db: recorded, reads } = recordingReads(db);
+    const first = await searchBookmarks(recorded, 'alice', parseSearch('shar'), null, 20);
+    expect(first.items.map((b) => b.id)).toEqual(newest.slice(0, 20));
+    expect(first.next).toEqual({ createdAt: first.items[19]!.createdAt.getTime(), id: newest[19] });
+    expect(readsOfRows(reads)).toEqual(['ids 21', 'bookmarks 21']);
+    reads.length = 0;
+    const again = await searchBookmarks(recorded, 'alice', parseSearch('shar'), null, 20);
+    expect(again.items.map((b) => b.id)).toEqual(newest.slice(0, 20));
+    expect(readsOfRows(reads)).toEqual(['ids 21']);
+  });
+
+  it('shows none of another user’s bookmarks when the index names one the owner’s, and still offers the next page', async () => {
+    const newest = await storeMany();
+    const bobs = await createBookmark(db, 'bob', { url: 'https://example.org/', title: 'Shared words of bob', tags: [] });
+    // An index that says otherwise than the table: bob's bookmark, the highest id, under alice's owner token.
+    await db.run(sql`DELETE FROM bookmarks_fts WHERE rowid = ${-bobs.id}`);
+    await db.run(sql`INSERT INTO bookmarks_fts (rowid, owner, title, url, tags, description) VALUES (${-bobs.id}, ${ownerToken('alice')}, 'Shared words', '', '', '')`);
+    const page = await searchBookmarks(db, 'alice', parseSearch('shar'), null, 20);
+    expect(page.items.map((b) => b.ownerSub)).toEqual(Array(20).fill('alice'));
+    expect(page.items.map((b) => b.id)).toEqual(newest.slice(0, 20));
+    expect(page.next).not.toBeNull();
   });
 });

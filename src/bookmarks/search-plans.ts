@@ -99,8 +99,8 @@ const cursorParams = (after: Cursor | null) => ({ beforeCreatedAt: (after ?? NO_
 
 /** Where a bookmark sits in the order of a list: what SQLite's plans read, the rest coming from kept-bookmarks.ts. */
 type PageKey = Pick<BookmarkRow, 'id' | 'createdAt'>;
-/** With the owner's data version, read in the same statement (PAGE_KEYS). */
-type VersionedKey = PageKey & { ownerVersion: number | null };
+/** With the owner's data version, read in the same statement (PAGE_KEYS), and the bookmark where a plan has it already. */
+type VersionedKey = PageKey & { ownerVersion: number | null; bookmark?: Bookmark };
 
 const newestFirst = (a: PageKey, b: PageKey): number => b.createdAt - a.createdAt || b.id - a.id;
 const isBefore = (row: PageKey, cursor: Cursor): boolean => row.createdAt < cursor.createdAt || (row.createdAt === cursor.createdAt && row.id < cursor.id);
@@ -117,11 +117,14 @@ function toPage(rows: BookmarkRow[], { total, moreThanTotal }: Total, limit: num
 
 /**
  * The same from a plan's keys: the page's bookmarks are read by id, or kept ones taken
- * (kept-bookmarks.ts) at the owner's version that the keys' statement read with them.
+ * (kept-bookmarks.ts) at the owner's version that the keys' statement read with them,
+ * unless the plan took them already.
  */
 async function toPageOfKeys(db: Db, ownerSub: string, keys: VersionedKey[], { total, moreThanTotal }: Total, limit: number): Promise<BookmarkPage> {
   const shown = keys.slice(0, limit);
-  const items = await ownedBookmarksByIds(db, ownerSub, shown.map((key) => key.id), shown[0]?.ownerVersion ?? 0);
+  const items = shown.every((key) => key.bookmark)
+    ? shown.map((key) => key.bookmark!)
+    : await ownedBookmarksByIds(db, ownerSub, shown.map((key) => key.id), shown[0]?.ownerVersion ?? 0);
   return { items, total, moreThanTotal, next: nextCursor(keys, limit) };
 }
 
@@ -307,14 +310,14 @@ async function pageFromHighestIds(db: Db, ownerSub: string, match: string, terms
 /**
  * The keys of a first page without tags, from the index alone: the join to bookmarks that gives
  * their dates was a quarter of the page's statement, and the same bookmarks are asked for next
- * (toPageOfKeys), mostly kept, so their dates come from there. Null, for the joined statement,
+ * (toPageOfKeys), mostly kept, so they are taken here, with their dates. Null, for the joined statement,
  * when one of them is gone (a delete committed between the two statements).
  */
 async function highestKeysOfKeptBookmarks(db: Db, ownerSub: string, match: string, limit: number): Promise<VersionedKey[] | null> {
   const ids = await db.all<{ id: number; ownerVersion: number | null }>(sqlite.highestIdsAlone, { match, owner: ownerSub, limit: limit + 1 });
   const ownerVersion = ids[0]?.ownerVersion ?? null;
   const bookmarks = await ownedBookmarksByIds(db, ownerSub, ids.map((row) => row.id), ownerVersion ?? 0);
-  return bookmarks.length === ids.length ? bookmarks.map((bookmark) => ({ id: bookmark.id, createdAt: bookmark.createdAt.getTime(), ownerVersion })) : null;
+  return bookmarks.length === ids.length ? bookmarks.map((bookmark) => ({ id: bookmark.id, createdAt: bookmark.createdAt.getTime(), ownerVersion, bookmark })) : null;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash as hashOnce } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -37,10 +37,10 @@ export const REVALIDATED_CACHE_CONTROL = 'private, no-cache';
 const VARYING_HEADERS = ['hx-request', 'hx-history-restore-request', 'hx-trigger'] as const;
 
 export function etagFor(build: string, request: FastifyRequest, version: number): string {
-  const hash = createHash('sha256').update(build).update('\0').update(request.user!.sub).update('\0').update(request.user!.name).update('\0');
-  hash.update(String(version)).update('\0').update(request.method).update(' ').update(request.url);
-  for (const name of VARYING_HEADERS) hash.update('\0').update(String(request.headers[name] ?? ''));
-  return `"${hash.digest('base64url').slice(0, 27)}"`;
+  let text = `${build}\0${request.user!.sub}\0${request.user!.name}\0${version}\0${request.method} ${request.url}`;
+  for (const name of VARYING_HEADERS) text += `\0${request.headers[name] ?? ''}`;
+  // One call into the hash, not fifteen: the same bytes as the parts one after another.
+  return `"${hashOnce('sha256', text, 'base64url').slice(0, 27)}"`;
 }
 
 function matches(ifNoneMatch: string | undefined, etag: string): boolean {

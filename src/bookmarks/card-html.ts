@@ -1,4 +1,5 @@
 import nunjucks from 'nunjucks';
+import { RecentlyUsedCache } from '../recently-used-cache.js';
 import type { BookmarkCard } from './view-model.js';
 
 export const CARD_TEMPLATE = 'partials/bookmark-card.njk';
@@ -16,10 +17,9 @@ export type CardRenderer = (card: BookmarkCard) => nunjucks.runtime.SafeString;
 interface KeptCard {
   shown: BookmarkCard;
   html: nunjucks.runtime.SafeString;
-  /** Characters it holds: the HTML and the values it was rendered from. */
-  characters: number;
 }
 
+/** Characters a kept card holds: the HTML and the values it was rendered from. */
 const charactersOf = (card: BookmarkCard, html: string): number =>
   html.length + card.url.length + card.title.length + card.description.length + card.tagList.reduce((sum, tag) => sum + tag.length, 0);
 
@@ -57,28 +57,18 @@ const inOnePiece = (html: string): string => Buffer.from(html, 'utf8').toString(
  * what this request read from the database.
  */
 export function createCardRenderer(env: nunjucks.Environment, maxEntries: number, maxCharacters = CARD_CACHE_CHARACTERS): CardRenderer {
-  const kept = new Map<number, KeptCard>();
-  let keptCharacters = 0;
-  const forget = (id: number): void => {
-    keptCharacters -= kept.get(id)?.characters ?? 0;
-    kept.delete(id);
-  };
+  const kept = new RecentlyUsedCache<number, KeptCard>(maxEntries, maxCharacters);
   return (card) => {
     const found = kept.get(card.id);
-    if (found && showsTheSame(found.shown, card)) {
-      // Map order is insertion order: re-inserting marks it recently used.
-      kept.delete(card.id);
-      kept.set(card.id, found);
-      return found.html;
-    }
+    if (found && showsTheSame(found.shown, card)) return found.html;
     const rendered = env.render(CARD_TEMPLATE, { bookmark: card });
-    forget(card.id);
     const characters = charactersOf(card, rendered);
-    if (maxEntries === 0 || characters > maxCharacters) return new nunjucks.runtime.SafeString(rendered);
+    if (maxEntries === 0 || characters > maxCharacters) {
+      kept.delete(card.id);
+      return new nunjucks.runtime.SafeString(rendered);
+    }
     const html = new nunjucks.runtime.SafeString(inOnePiece(rendered));
-    kept.set(card.id, { shown: card, html, characters });
-    keptCharacters += characters;
-    while (kept.size > maxEntries || keptCharacters > maxCharacters) forget(kept.keys().next().value!);
+    kept.set(card.id, { shown: card, html }, characters);
     return html;
   };
 }

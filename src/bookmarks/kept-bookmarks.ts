@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { param, type Db } from '../db/database.js';
+import { RecentlyUsedCache } from '../recently-used-cache.js';
 import { QUALIFIED_BOOKMARK_COLUMNS, toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
 
 /**
@@ -32,38 +33,23 @@ interface KeptBookmark {
   ownerSub: string;
   version: number;
   bookmark: Bookmark;
-  characters: number;
 }
 
 const charactersOf = (bookmark: Bookmark): number =>
   bookmark.url.length + bookmark.title.length + bookmark.description.length + bookmark.tags.reduce((sum, tag) => sum + tag.length, 0);
 
-/** One database's kept bookmarks, least recently used first (a Map keeps insertion order). */
+/** One database's kept bookmarks, by id. */
 class KeptBookmarks {
-  private readonly entries = new Map<number, KeptBookmark>();
-  private characters = 0;
+  private readonly entries = new RecentlyUsedCache<number, KeptBookmark>(KEPT_BOOKMARKS, KEPT_BOOKMARK_CHARACTERS);
 
   /** The bookmark of this id if it was kept for this owner at this version, marked recently used. */
   take(id: number, ownerSub: string, version: number): Bookmark | undefined {
     const entry = this.entries.get(id);
-    if (!entry || entry.ownerSub !== ownerSub || entry.version !== version) return undefined;
-    this.entries.delete(id);
-    this.entries.set(id, entry);
-    return entry.bookmark;
+    return entry && entry.ownerSub === ownerSub && entry.version === version ? entry.bookmark : undefined;
   }
 
   keep(ownerSub: string, version: number, bookmark: Bookmark): void {
-    this.forget(bookmark.id);
-    const characters = charactersOf(bookmark);
-    if (characters > KEPT_BOOKMARK_CHARACTERS) return;
-    this.entries.set(bookmark.id, { ownerSub, version, bookmark, characters });
-    this.characters += characters;
-    while (this.entries.size > KEPT_BOOKMARKS || this.characters > KEPT_BOOKMARK_CHARACTERS) this.forget(this.entries.keys().next().value!);
-  }
-
-  private forget(id: number): void {
-    this.characters -= this.entries.get(id)?.characters ?? 0;
-    this.entries.delete(id);
+    this.entries.set(bookmark.id, { ownerSub, version, bookmark }, charactersOf(bookmark));
   }
 }
 

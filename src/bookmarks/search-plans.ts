@@ -246,8 +246,8 @@ const sqlite = {
   countMatchesTagged: sql`SELECT count(*) AS total FROM (SELECT 1 FROM bookmarks_fts CROSS JOIN bookmarks ON bookmarks.id = -bookmarks_fts.rowid
     WHERE bookmarks_fts MATCH ${param('match')} AND bookmarks.owner_sub = ${param('owner')} ${SQLITE_TAG_FILTERS} LIMIT ${param('limit')})`,
   countMatchesUpTo: sql`SELECT count(*) AS total FROM (SELECT rowid FROM bookmarks_fts WHERE bookmarks_fts MATCH ${param('match')} LIMIT ${param('limit')})`,
-  // The highest ids alone, with the owner's data version: for a first page without tags, whose
-  // dates come with the bookmarks (kept ones, or read with owner_sub checked: kept-bookmarks.ts).
+  // The highest ids alone, with the owner's data version: for a first page, whose dates and tags
+  // come with the bookmarks (kept ones, or read with owner_sub checked: kept-bookmarks.ts).
   highestIdsAlone: sql`SELECT -rowid AS id, (SELECT version FROM owner_versions WHERE owner_versions.owner_sub = ${param('owner')}) AS "ownerVersion"
     FROM bookmarks_fts WHERE bookmarks_fts MATCH ${param('match')} ORDER BY rowid LIMIT ${param('limit')}`,
   // The empty search, the most frequent of all, skips the tag filters' subqueries.
@@ -296,7 +296,7 @@ const everyMatchRead = async (db: Db, ownerSub: string, { total, rows }: { total
 async function pageFromHighestIds(db: Db, ownerSub: string, match: string, terms: SearchTerms, after: Cursor | null, limit: number): Promise<VersionedKey[] | null> {
   const cursor = cursorParams(after);
   const rows =
-    (after === null && !isTagged(terms) ? await highestKeysOfKeptBookmarks(db, ownerSub, match, limit) : null) ??
+    (after === null ? await highestKeysOfKeptBookmarks(db, ownerSub, match, terms, limit) : null) ??
     (await db.all<VersionedKey>(plansFor(terms).highestIds, { match, owner: ownerSub, limit: limit + 1, ...cursor, ...sqliteTagParams(terms) }));
   if (rows.length > limit) {
     const lowestId = rows.at(-1)!.id;
@@ -307,17 +307,26 @@ async function pageFromHighestIds(db: Db, ownerSub: string, match: string, terms
   return rows.sort(newestFirst);
 }
 
+/** A search's tags checked on a bookmark as SQLITE_TAG_FILTERS checks its column: every tag asked for, none left out. */
+const hasTheTags = (bookmark: Bookmark, terms: SearchTerms): boolean =>
+  terms.tags.every((tag) => bookmark.tags.includes(tag)) && !terms.excludedTags.some((tag) => bookmark.tags.includes(tag));
+
 /**
- * The keys of a first page without tags, from the index alone: the join to bookmarks that gives
- * their dates was a quarter of the page's statement, and the same bookmarks are asked for next
- * (toPageOfKeys), mostly kept, so they are taken here, with their dates. Null, for the joined statement,
- * when one of them is gone (a delete committed between the two statements).
+ * The keys of a first page from the index alone: the join to bookmarks that gives their dates
+ * (and tags) was a quarter of the page's statement, and the same bookmarks are asked for next
+ * (toPageOfKeys), mostly kept, so they are taken here, with their dates, and tags are checked on
+ * them. Null, for the joined statement, when one of them is not the owner's bookmark (gone by a
+ * delete committed between the two statements, or an index that says otherwise than the table),
+ * or when the tags turned one down and the index may have more.
  */
-async function highestKeysOfKeptBookmarks(db: Db, ownerSub: string, match: string, limit: number): Promise<VersionedKey[] | null> {
+async function highestKeysOfKeptBookmarks(db: Db, ownerSub: string, match: string, terms: SearchTerms, limit: number): Promise<VersionedKey[] | null> {
   const ids = await db.all<{ id: number; ownerVersion: number | null }>(sqlite.highestIdsAlone, { match, owner: ownerSub, limit: limit + 1 });
   const ownerVersion = ids[0]?.ownerVersion ?? null;
   const bookmarks = await ownedBookmarksByIds(db, ownerSub, ids.map((row) => row.id), ownerVersion ?? 0);
-  return bookmarks.length === ids.length ? bookmarks.map((bookmark) => ({ id: bookmark.id, createdAt: bookmark.createdAt.getTime(), ownerVersion, bookmark })) : null;
+  if (bookmarks.length !== ids.length) return null;
+  const tagged = isTagged(terms) ? bookmarks.filter((bookmark) => hasTheTags(bookmark, terms)) : bookmarks;
+  if (tagged.length < bookmarks.length && ids.length > limit) return null;
+  return tagged.map((bookmark) => ({ id: bookmark.id, createdAt: bookmark.createdAt.getTime(), ownerVersion, bookmark }));
 }
 
 /**

@@ -56,7 +56,7 @@ describe('the plan for few of the owner’s matches', () => {
   });
 });
 
-describe('a first page without tags, its keys from the index alone', () => {
+describe('a first page, its keys from the index alone', () => {
   let db: Db;
   freshDatabaseEachTest((opened) => (db = opened));
 
@@ -69,9 +69,11 @@ describe('a first page without tags, its keys from the index alone', () => {
     return (await db.all<{ id: number }>(sql`SELECT id FROM bookmarks WHERE owner_sub = 'alice' ORDER BY id DESC`)).map((row) => row.id);
   }
 
-  /** What each statement that returned rows returned: the ids alone, or whole bookmarks. */
+  /** What each statement that returned rows returned: the ids alone, page keys (ids and dates), or whole bookmarks. */
   const readsOfRows = (reads: RecordedRead[]): string[] =>
-    reads.filter((read) => read.method === 'all' && read.rows.length > 0).map((read) => `${'url' in (read.rows[0] as object) ? 'bookmarks' : 'ids'} ${read.rows.length}`);
+    reads
+      .filter((read) => read.method === 'all' && read.rows.length > 0)
+      .map((read) => `${'url' in (read.rows[0] as object) ? 'bookmarks' : 'createdAt' in (read.rows[0] as object) ? 'keys' : 'ids'} ${read.rows.length}`);
 
   it('reads the ids, then each bookmark once: the same page again reads the ids alone', async () => {
     const newest = await storeMany();
@@ -84,6 +86,45 @@ describe('a first page without tags, its keys from the index alone', () => {
     const again = await searchBookmarks(recorded, 'alice', parseSearch('shar'), null, 20);
     expect(again.items.map((b) => b.id)).toEqual(newest.slice(0, 20));
     expect(readsOfRows(reads)).toEqual(['ids 21']);
+  });
+
+  /** Alice's 400, dated along their ids, tagged by their place (0 the oldest). */
+  async function storeTagged(tagsOf: (i: number) => string[]): Promise<(i: number) => number> {
+    const rows: BookmarkRowValues[] = Array.from({ length: 400 }, (_, i) => ({
+      ownerSub: 'alice', title: `Shared words ${i}`, url: `https://example.com/${i}`, tags: tagsOf(i), createdAt: new Date(1_000_000 + i * 1000),
+    }));
+    await db.transaction((tx) => insertBookmarkRows(tx, rows));
+    const ids = (await db.all<{ id: number }>(sql`SELECT id FROM bookmarks WHERE owner_sub = 'alice' ORDER BY id`)).map((row) => row.id);
+    return (i) => ids[i]!;
+  }
+  /** The places from `from` down, newest first, that `keep` keeps, as many as a page of `count`. */
+  const placesDown = (from: number, count: number, keep: (i: number) => boolean = () => true) =>
+    Array.from({ length: from + 1 }, (_, k) => from - k).filter(keep).slice(0, count);
+
+  it('checks a #tag on the bookmarks it took: the index alone when every candidate has it, the joined statement when one is left out', async () => {
+    const idOf = await storeTagged((i) => ['dev', ...(i % 10 === 5 ? ['old'] : [])]);
+    const { db: recorded, reads } = recordingReads(db);
+    const dev = await searchBookmarks(recorded, 'alice', parseSearch('#dev'), null, 20);
+    expect(dev.items.map((b) => b.id)).toEqual(placesDown(399, 20).map(idOf));
+    expect(dev.total).toBe(400);
+    expect(readsOfRows(reads)).toEqual(['ids 21', 'bookmarks 21']);
+    reads.length = 0;
+    const notOld = await searchBookmarks(recorded, 'alice', parseSearch('#dev -#old'), null, 20);
+    expect(notOld.items.map((b) => b.id)).toEqual(placesDown(399, 20, (i) => i % 10 !== 5).map(idOf));
+    expect(notOld.next).not.toBeNull();
+    // The candidates were kept by the search before; the joined statement's page reaches one more.
+    expect(readsOfRows(reads)).toEqual(['ids 21', 'keys 21', 'bookmarks 1']);
+  });
+
+  it('leaves a tag the index finds but the exact test does not (#dev in web-dev) off the page, which stays full', async () => {
+    const idOf = await storeTagged((i) => [i >= 390 ? 'web-dev' : 'dev']);
+    const { db: recorded, reads } = recordingReads(db);
+    const dev = await searchBookmarks(recorded, 'alice', parseSearch('#dev'), null, 20);
+    expect(dev.items.map((b) => b.id)).toEqual(placesDown(389, 20).map(idOf));
+    expect(dev.items.every((b) => b.tags.includes('dev'))).toBe(true);
+    expect(dev.next).toEqual({ createdAt: dev.items[19]!.createdAt.getTime(), id: idOf(370) });
+    // The candidates (399 down to 379), then the joined statement's page, of which 378 down to 370 were not kept.
+    expect(readsOfRows(reads)).toEqual(['ids 21', 'bookmarks 21', 'keys 21', 'bookmarks 9']);
   });
 
   it('shows none of another user’s bookmarks when the index names one the owner’s, and still offers the next page', async () => {

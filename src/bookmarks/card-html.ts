@@ -75,9 +75,15 @@ export function createCardRenderer(env: nunjucks.Environment, maxEntries: number
 
 /**
  * A list's cards as one string, for partials/bookmark-rows.njk: one call instead of a
- * template loop, in which nunjucks sets eight loop variables per card, and a joined string
- * is one piece (see inOnePiece). Headline search +3–9 % in interleaved runs.
+ * template loop, in which nunjucks sets eight loop variables per card (headline search +3–9 %
+ * in interleaved runs). Concatenated, not joined: V8 keeps it as a tree of twenty whole card
+ * strings (see inOnePiece), copied once with the rest of the answer, where a join copied every
+ * card first (about 22 kB a list; a page's strings made, measured and encoded 14–18 → 13.6–14.9 µs).
  */
 export function createCardListRenderer(renderCard: CardRenderer): (cards: readonly BookmarkCard[]) => nunjucks.runtime.SafeString {
-  return (cards) => new nunjucks.runtime.SafeString(cards.map((card) => String(renderCard(card))).join(''));
+  return (cards) => {
+    let html = '';
+    for (const card of cards) html += String(renderCard(card));
+    return new nunjucks.runtime.SafeString(html);
+  };
 }

@@ -4,6 +4,7 @@ import { param, type Db, type Queryable } from '../db/database.js';
 import { oneWriteAtATime } from '../db/owner-writes.js';
 import { BOOKMARK_COLUMNS, tagsToColumn, toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
 import { findDuplicate } from './queries.js';
+import { insertAndIndexInBulk } from './search-index-upkeep.js';
 import { sameUrlKey } from './urls.js';
 import { LIMITS, parseTags, validateBookmark, type ValidBookmark } from './validation.js';
 
@@ -216,43 +217,16 @@ function sqliteInsert(rows: readonly BookmarkRowValues[]): SQL {
   return sql`INSERT INTO bookmarks (owner_sub, url, title, description, tags, created_at) VALUES ${sql.join(values, sql`, `)}`;
 }
 
-/*
- * SQLite's search index holds each bookmark under the negative of its id (migration 0021), and
- * FTS5 writes out its pending terms at every row whose key falls below the one before: rows
- * inserted in id order would each be written out alone. So an import turns the insert trigger
- * off in its own transaction (search_index_deferred, seen by no other connection) and indexes
- * each statement's rows itself, highest id first.
- */
-const deferSearchIndex = sql`INSERT INTO search_index_deferred (deferred) VALUES (1)`;
-const resumeSearchIndex = sql`DELETE FROM search_index_deferred`;
-const highestBookmarkId = sql`SELECT coalesce(max(id), 0) AS id FROM bookmarks`;
-const indexBookmarksAbove = sql`INSERT INTO bookmarks_fts (rowid, owner, title, url, tags, description)
-  SELECT -id, 'o' || hex(owner_sub), title, url, tags, description FROM bookmarks WHERE id > ${param('id')} ORDER BY id DESC`;
-
 /**
  * Inserts many validated rows, each naming its owner, in as few statements as the engine allows,
  * inside `tx`, which must be a transaction. The import and the benchmark's seed use it.
  */
 export async function insertBookmarkRows(tx: Queryable, rows: readonly BookmarkRowValues[]): Promise<void> {
-  if (tx.engine === 'sqlite' && rows.length > 0) {
-    await tx.run(deferSearchIndex);
-    try {
-      await insertInStatements(tx, rows);
-    } finally {
-      await tx.run(resumeSearchIndex);
-    }
-  } else await insertInStatements(tx, rows);
-}
-
-async function insertInStatements(tx: Queryable, rows: readonly BookmarkRowValues[]): Promise<void> {
   const size = tx.engine === 'sqlite' ? SQLITE_ROWS_PER_INSERT : POSTGRES_ROWS_PER_INSERT;
   for (let start = 0, statements = 0; start < rows.length; start += size, statements++) {
     const chunk = rows.slice(start, start + size);
-    if (tx.engine === 'sqlite') {
-      const { id } = (await tx.get<{ id: number }>(highestBookmarkId))!;
-      await tx.run(sqliteInsert(chunk));
-      await tx.run(indexBookmarksAbove, { id });
-    } else {
+    if (tx.engine === 'sqlite') await insertAndIndexInBulk(tx, sqliteInsert(chunk));
+    else {
       await tx.run(insertFromArrays, {
         owners: chunk.map((row) => row.ownerSub),
         urls: chunk.map((row) => row.url),

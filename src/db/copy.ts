@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { insertAndIndexInBulk } from '../bookmarks/search-index-upkeep.js';
 import type { Db, Queryable } from './database.js';
 
 /*
@@ -55,7 +56,10 @@ async function copyTable(from: Db, to: Queryable, table: CopiedTable): Promise<n
     );
     if (rows.length === 0) return copied;
     const values = rows.map((row) => sql`(${sql.join(table.columns.map((column) => sql`${row[column] ?? null}`), sql`, `)})`);
-    await to.run(sql`INSERT INTO ${sql.raw(table.name)} (${columnList}) VALUES ${sql.join(values, sql`, `)}`);
+    const insert = sql`INSERT INTO ${sql.raw(table.name)} (${columnList}) VALUES ${sql.join(values, sql`, `)}`;
+    // In key order, into an empty database: each batch of bookmarks is above every id before it.
+    if (table.name === 'bookmarks' && to.engine === 'sqlite') await insertAndIndexInBulk(to, insert);
+    else await to.run(insert);
     copied += rows.length;
     after = rows.at(-1)![key!];
   }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { importBookmarks } from '../../src/bookmarks/commands.js';
 import { listTags } from '../../src/bookmarks/queries.js';
-import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
+import { ownerToken, searchBookmarks } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import { peekDeleted, rememberDeleted } from '../../src/bookmarks/undo.js';
 import { findFavicon, storeFavicon } from '../../src/favicons/favicons.js';
@@ -92,6 +92,28 @@ describe('copying an SQLite database into PostgreSQL', () => {
     expect((await searchBookmarks(target, 'alice', parseSearch('espresso'))).total).toBeGreaterThan(50);
     expect((await peekDeleted(target, 'alice', undoToken))?.description).toBe('Kept for undo');
     expect(await findFavicon(target, 'alice', 'example.com')).toMatchObject({ contentType: 'image/png', bytes: ICON });
+  });
+
+  it('copies it back into an empty SQLite file, whose search index it builds highest id first, and every search answers as in the original', async () => {
+    const path = join(dir, 'back.db');
+    await migrateDatabase({ engine: 'sqlite', path });
+    const back = await openDb({ engine: 'sqlite', path });
+    try {
+      expect((await copyDatabase(target, back)).rows.bookmarks).toBe(1_235);
+      for (const owner of ['alice', 'bob', 'carol']) {
+        for (const text of ['', 'drizzle', 'fast', '#five', 'entry -#five', '"entry 7"', 'creme', 'espresso']) {
+          const [before, after] = await Promise.all([searchBookmarks(source, owner, parseSearch(text)), searchBookmarks(back, owner, parseSearch(text))]);
+          expect({ owner, text, total: after.total, items: after.items }).toEqual({ owner, text, total: before.total, items: before.items });
+        }
+        const ids = (await back.all<{ id: number }>(sql`SELECT id FROM bookmarks WHERE owner_sub = ${owner} ORDER BY id DESC`)).map((row) => row.id);
+        const indexed = await back.all<{ id: number }>(sql`SELECT -rowid AS id FROM bookmarks_fts WHERE bookmarks_fts MATCH ${`owner : "${ownerToken(owner)}"`} ORDER BY rowid`);
+        expect(indexed.map((row) => row.id)).toEqual(ids);
+      }
+      await back.run(sql`INSERT INTO bookmarks_fts(bookmarks_fts) VALUES ('integrity-check')`);
+      expect(await back.all(sql`SELECT * FROM search_index_deferred`)).toEqual([]);
+    } finally {
+      await back.close();
+    }
   });
 
   it('npm run db:copy does the same from the command line, into another empty database, and says what it copied', async () => {

@@ -13,7 +13,7 @@ import { QUALIFIED_BOOKMARK_COLUMNS, toBookmark, type Bookmark, type BookmarkRow
  * owner's bookmarks, by any process (triggers, migration 0015), and never comes back to a value
  * it had, so a bookmark kept at the version a request reads is the bookmark as it stands.
  *
- * The version is read in the same statement as the page's ids (PAGE_KEYS in search-plans.ts), so
+ * The version is read in the same statement as the page's ids (PAGE_KEYS and highestIdsAlone in search-plans.ts), so
  * the kept bookmarks taken are those of the snapshot the ids come from. The bookmarks missing are
  * read by a second statement: when a write commits between the two (another request may end the
  * snapshot in between), they show that write, or are left out if it deleted them, as in any answer

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { param, type Db } from '../db/database.js';
 import { countOnce, currentTotals, REMEMBERED_TOTALS_MAX } from '../db/remembered-counts.js';
-import { QUALIFIED_BOOKMARK_COLUMNS, toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
+import { QUALIFIED_BOOKMARK_COLUMNS, tagsToColumn, toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
 import { ownedBookmarksByIds } from './kept-bookmarks.js';
 import { ownerVersion } from './queries.js';
 import { tagIndexWords, tokenize, type SearchTerms } from './search-syntax.js';
@@ -307,9 +307,15 @@ async function pageFromHighestIds(db: Db, ownerSub: string, match: string, terms
   return rows.sort(newestFirst);
 }
 
-/** A search's tags checked on a bookmark as SQLITE_TAG_FILTERS checks its column: every tag asked for, none left out. */
-const hasTheTags = (bookmark: Bookmark, terms: SearchTerms): boolean =>
-  terms.tags.every((tag) => bookmark.tags.includes(tag)) && !terms.excludedTags.some((tag) => bookmark.tags.includes(tag));
+/**
+ * A search's tags checked on a bookmark exactly as SQLITE_TAG_FILTERS checks its column (the tags
+ * joined by spaces): every tag asked for, none left out. Exactly, since a tag folded by NFKC can
+ * hold a space ("a¨b"), which the column's test matches across two tags.
+ */
+function hasTheTags(bookmark: Bookmark, terms: SearchTerms): boolean {
+  const column = ` ${tagsToColumn(bookmark.tags)} `;
+  return terms.tags.every((tag) => column.includes(` ${tag} `)) && !terms.excludedTags.some((tag) => column.includes(` ${tag} `));
+}
 
 /**
  * The keys of a first page from the index alone: the join to bookmarks that gives their dates

@@ -41,10 +41,15 @@ export class RecentlyUsedCache<K, V> {
     return entry.value;
   }
 
+  /** Whether a value of this many characters would be kept: none is at `maxEntries` 0, nor one over the bound alone. */
+  keeps(characters: number): boolean {
+    return this.maxEntries > 0 && characters <= this.maxCharacters;
+  }
+
   /** Keeps `value` in place of what `key` held, unless it alone is over the bounds; the least recently used go until all is within them. */
   set(key: K, value: V, characters: number): void {
     this.delete(key);
-    if (this.maxEntries === 0 || characters > this.maxCharacters) return;
+    if (!this.keeps(characters)) return;
     const entry: Entry<K, V> = { key, value, characters, older: null, newer: null };
     this.entries.set(key, entry);
     this.append(entry);

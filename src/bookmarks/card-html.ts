@@ -63,7 +63,7 @@ export function createCardRenderer(env: nunjucks.Environment, maxEntries: number
     if (found && showsTheSame(found.shown, card)) return found.html;
     const rendered = env.render(CARD_TEMPLATE, { bookmark: card });
     const characters = charactersOf(card, rendered);
-    if (maxEntries === 0 || characters > maxCharacters) {
+    if (!kept.keeps(characters)) {
       kept.delete(card.id);
       return new nunjucks.runtime.SafeString(rendered);
     }

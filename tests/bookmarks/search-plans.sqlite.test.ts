@@ -60,36 +60,11 @@ describe('a first page, its keys from the index alone', () => {
   let db: Db;
   freshDatabaseEachTest((opened) => (db = opened));
 
-  // More than the 300 a search reads whole: the first page takes the highest ids. Dates follow ids.
-  async function storeMany(): Promise<number[]> {
-    const rows: BookmarkRowValues[] = Array.from({ length: 400 }, (_, i) => ({
-      ownerSub: 'alice', title: `Shared words ${i}`, url: `https://example.com/${i}`, tags: [], createdAt: new Date(1_000_000 + i * 1000),
-    }));
-    await db.transaction((tx) => insertBookmarkRows(tx, rows));
-    return (await db.all<{ id: number }>(sql`SELECT id FROM bookmarks WHERE owner_sub = 'alice' ORDER BY id DESC`)).map((row) => row.id);
-  }
-
-  /** What each statement that returned rows returned: the ids alone, page keys (ids and dates), or whole bookmarks. */
-  const readsOfRows = (reads: RecordedRead[]): string[] =>
-    reads
-      .filter((read) => read.method === 'all' && read.rows.length > 0)
-      .map((read) => `${'url' in (read.rows[0] as object) ? 'bookmarks' : 'createdAt' in (read.rows[0] as object) ? 'keys' : 'ids'} ${read.rows.length}`);
-
-  it('reads the ids, then each bookmark once: the same page again reads the ids alone', async () => {
-    const newest = await storeMany();
-    const { db: recorded, reads } = recordingReads(db);
-    const first = await searchBookmarks(recorded, 'alice', parseSearch('shar'), null, 20);
-    expect(first.items.map((b) => b.id)).toEqual(newest.slice(0, 20));
-    expect(first.next).toEqual({ createdAt: first.items[19]!.createdAt.getTime(), id: newest[19] });
-    expect(readsOfRows(reads)).toEqual(['ids 21', 'bookmarks 21']);
-    reads.length = 0;
-    const again = await searchBookmarks(recorded, 'alice', parseSearch('shar'), null, 20);
-    expect(again.items.map((b) => b.id)).toEqual(newest.slice(0, 20));
-    expect(readsOfRows(reads)).toEqual(['ids 21']);
-  });
-
-  /** Alice's 400, dated along their ids, tagged by their place (0 the oldest). */
-  async function storeTagged(tagsOf: (i: number) => string[]): Promise<(i: number) => number> {
+  /**
+   * Alice's 400, more than the 300 a search reads whole (the first page takes the highest ids),
+   * dated along their ids, tagged by their place (0 the oldest); the id of each place.
+   */
+  async function storeMany(tagsOf: (i: number) => string[] = () => []): Promise<(i: number) => number> {
     const rows: BookmarkRowValues[] = Array.from({ length: 400 }, (_, i) => ({
       ownerSub: 'alice', title: `Shared words ${i}`, url: `https://example.com/${i}`, tags: tagsOf(i), createdAt: new Date(1_000_000 + i * 1000),
     }));
@@ -101,8 +76,28 @@ describe('a first page, its keys from the index alone', () => {
   const placesDown = (from: number, count: number, keep: (i: number) => boolean = () => true) =>
     Array.from({ length: from + 1 }, (_, k) => from - k).filter(keep).slice(0, count);
 
+  /** What each statement that returned rows returned: the ids alone, page keys (ids and dates), or whole bookmarks. */
+  const readsOfRows = (reads: RecordedRead[]): string[] =>
+    reads
+      .filter((read) => read.method === 'all' && read.rows.length > 0)
+      .map((read) => `${'url' in (read.rows[0] as object) ? 'bookmarks' : 'createdAt' in (read.rows[0] as object) ? 'keys' : 'ids'} ${read.rows.length}`);
+
+  it('reads the ids, then each bookmark once: the same page again reads the ids alone', async () => {
+    const idOf = await storeMany();
+    const newest = placesDown(399, 20).map(idOf);
+    const { db: recorded, reads } = recordingReads(db);
+    const first = await searchBookmarks(recorded, 'alice', parseSearch('shar'), null, 20);
+    expect(first.items.map((b) => b.id)).toEqual(newest);
+    expect(first.next).toEqual({ createdAt: first.items[19]!.createdAt.getTime(), id: idOf(380) });
+    expect(readsOfRows(reads)).toEqual(['ids 21', 'bookmarks 21']);
+    reads.length = 0;
+    const again = await searchBookmarks(recorded, 'alice', parseSearch('shar'), null, 20);
+    expect(again.items.map((b) => b.id)).toEqual(newest);
+    expect(readsOfRows(reads)).toEqual(['ids 21']);
+  });
+
   it('checks a #tag on the bookmarks it took: the index alone when every candidate has it, the joined statement when one is left out', async () => {
-    const idOf = await storeTagged((i) => ['dev', ...(i % 10 === 5 ? ['old'] : [])]);
+    const idOf = await storeMany((i) => ['dev', ...(i % 10 === 5 ? ['old'] : [])]);
     const { db: recorded, reads } = recordingReads(db);
     const dev = await searchBookmarks(recorded, 'alice', parseSearch('#dev'), null, 20);
     expect(dev.items.map((b) => b.id)).toEqual(placesDown(399, 20).map(idOf));
@@ -117,7 +112,7 @@ describe('a first page, its keys from the index alone', () => {
   });
 
   it('leaves a tag the index finds but the exact test does not (#dev in web-dev) off the page, which stays full', async () => {
-    const idOf = await storeTagged((i) => [i >= 390 ? 'web-dev' : 'dev']);
+    const idOf = await storeMany((i) => [i >= 390 ? 'web-dev' : 'dev']);
     const { db: recorded, reads } = recordingReads(db);
     const dev = await searchBookmarks(recorded, 'alice', parseSearch('#dev'), null, 20);
     expect(dev.items.map((b) => b.id)).toEqual(placesDown(389, 20).map(idOf));
@@ -128,14 +123,14 @@ describe('a first page, its keys from the index alone', () => {
   });
 
   it('shows none of another user’s bookmarks when the index names one the owner’s, and still offers the next page', async () => {
-    const newest = await storeMany();
+    const idOf = await storeMany();
     const bobs = await createBookmark(db, 'bob', { url: 'https://example.org/', title: 'Shared words of bob', tags: [] });
     // An index that says otherwise than the table: bob's bookmark, the highest id, under alice's owner token.
     await db.run(sql`DELETE FROM bookmarks_fts WHERE rowid = ${-bobs.id}`);
     await db.run(sql`INSERT INTO bookmarks_fts (rowid, owner, title, url, tags, description) VALUES (${-bobs.id}, ${ownerToken('alice')}, 'Shared words', '', '', '')`);
     const page = await searchBookmarks(db, 'alice', parseSearch('shar'), null, 20);
     expect(page.items.map((b) => b.ownerSub)).toEqual(Array(20).fill('alice'));
-    expect(page.items.map((b) => b.id)).toEqual(newest.slice(0, 20));
+    expect(page.items.map((b) => b.id)).toEqual(placesDown(399, 20).map(idOf));
     expect(page.next).not.toBeNull();
   });
 });

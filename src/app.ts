@@ -26,7 +26,6 @@ import { registerCsrfGuard } from './http/csrf.js';
 import { sql } from 'drizzle-orm';
 import { DatabaseUnavailableError } from './db/database.js';
 import { clientErrorHandler, frameworkErrorHandler, methodsAllowedInstead, renderClientErrorPages, renderError } from './http/errors.js';
-import { registerAnswerBytes } from './http/answer-bytes.js';
 import { honoursClearSiteData, registerPrivateCaching } from './http/caching.js';
 import { buildIdentifier, registerRevalidation } from './http/revalidation.js';
 import { varyOnHtmx } from './http/htmx.js';
@@ -109,8 +108,6 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
     // Pages are kept only where sign-out can clear them from the browser again (no Sign out in proxy mode without a logout URL, no Clear-Site-Data over plain http).
     keepPages: auth.signOut && honoursClearSiteData(config.appBaseUrl),
   });
-  // Last of the onSend hooks (none after it reads the body as a string).
-  registerAnswerBytes(app);
   const pageLookups = new PageLookups(app.db, config, app.log);
   app.decorate('pageLookups', pageLookups);
   // Added after the database's own hook, so it runs first: icons still being fetched are stored before the database closes.

@@ -351,6 +351,7 @@ async function main(): Promise<void> {
     const typed = searchRows(configuration.typing);
     const typedFloor = rowNamed(configuration.typing, FLOOR.name);
     const dashboard = rowNamed(configuration.rows, 'GET /dashboard');
+    const loaded = [...configuration.rows, ...configuration.typing];
     return [
       `- floor ≥ 50% of the ceiling: ${(100 * share(floor)).toFixed(1)}% — ${verdict(share(floor) >= 0.5)}`,
       `- search ≥ 15% of the ceiling at ${CONNECTIONS} connections: worst ${(100 * worst(searches, share, 'min')).toFixed(1)}% — ${verdict(worst(searches, share, 'min') >= 0.15)}`,
@@ -358,7 +359,8 @@ async function main(): Promise<void> {
       `- dashboard p99 ≤ 100 ms at ${CONNECTIONS} connections: ${dashboard.p99} ms — ${verdict(dashboard.p99 <= 100)}`,
       `- one person typing, p99 ≤ 5 ms for every search: worst ${worst(typed, (row) => row.p99, 'max')} ms (the floor ${typedFloor.p99} ms, "hello world" ${typingCeiling.p99} ms) — ${verdict(worst(typed, (row) => row.p99, 'max') <= 5)}`,
       `- a first page of live search ≤ 25 kB: largest ${(worst(searches, (row) => row.bytes, 'max') / 1000).toFixed(1)} kB — ${verdict(worst(searches, (row) => row.bytes, 'max') <= 25_000)}`,
-      `- RSS ≤ 150 MB per process: peak ${worst(configuration.rows, (row) => row.rssMb, 'max').toFixed(0)} MB — ${verdict(worst(configuration.rows, (row) => row.rssMb, 'max') <= 150)}`,
+      // Every row, one person typing too: never-asked searches fill the caches with new entries, the peak of all.
+      `- RSS ≤ 150 MB per process, at ${CONNECTIONS} connections and at one: peak ${worst(loaded, (row) => row.rssMb, 'max').toFixed(0)} MB — ${verdict(worst(loaded, (row) => row.rssMb, 'max') <= 150)}`,
     ];
   };
   const headline = (configuration: Configuration): Row => configuration.rows[0]!;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
 import view from '@fastify/view';
@@ -31,6 +31,7 @@ import { buildIdentifier, registerRevalidation } from './http/revalidation.js';
 import { varyOnHtmx } from './http/htmx.js';
 import { registerSecurityHeaders } from './http/security.js';
 import { registerRateLimits } from './http/rate-limit.js';
+import { AssetVersions, STALE_ASSET_CACHE_CONTROL, VERSIONED_ASSET_CACHE_CONTROL } from './http/assets.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -121,6 +122,8 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   // Like the icons: a merge step in progress ends before the database closes.
   app.addHook('onClose', () => searchIndexUpkeep.close());
 
+  const staticRoot = resolve(root, 'static');
+  const assets = new AssetVersions({ '/static/': staticRoot, '/vendor/': htmxDist }, config.production);
   await app.register(view, {
     engine: { nunjucks },
     root: resolve(root, 'views'),
@@ -130,12 +133,25 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
       onConfigure: (env: nunjucks.Environment) => {
         env.addGlobal('bookmarkCards', createCardListRenderer(createCardRenderer(env, config.production ? CARD_CACHE_ENTRIES : 0)));
         env.addGlobal('signOut', auth.signOut);
+        env.addGlobal('asset', (path: string) => assets.url(path));
         env.addFilter('countLabel', countLabel);
       },
     },
   });
-  await app.register(fastifyStatic, { root: resolve(root, 'static'), prefix: '/static/', maxAge: '1h' });
-  await app.register(fastifyStatic, { root: htmxDist, prefix: '/vendor/', decorateReply: false, maxAge: '1d', allowedPath: (path) => path === '/htmx.min.js' });
+  // Asked for by the address a page names (asset() in the templates), a file is kept for a year; by its bare address, as set here.
+  const versionedCaching = (reply: FastifyReply, file: string) => {
+    const version = (reply.request.query as Record<string, unknown>).v;
+    if (version !== undefined) reply.header('Cache-Control', assets.isCurrent(file, version) ? VERSIONED_ASSET_CACHE_CONTROL : STALE_ASSET_CACHE_CONTROL);
+  };
+  await app.register(fastifyStatic, { root: staticRoot, prefix: '/static/', maxAge: '1h', setHeaders: versionedCaching });
+  await app.register(fastifyStatic, {
+    root: htmxDist,
+    prefix: '/vendor/',
+    decorateReply: false,
+    maxAge: '1d',
+    allowedPath: (path) => path === '/htmx.min.js',
+    setHeaders: versionedCaching,
+  });
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;

@@ -105,6 +105,10 @@ interface Row {
   bytes: number;
   /** Peak VmRSS of the largest app process while loaded. */
   rssMb: number;
+  /** CPU time of the server's processes (the app's primary and workers), in cores, while loaded. */
+  serverCores: number;
+  /** CPU time of this process, the load generator, in cores, while loaded. */
+  loadCores: number;
   failures: number;
   search: boolean;
 }
@@ -134,6 +138,17 @@ function processTree(pid: number): number[] {
   }
 }
 
+/** User and system CPU time of a process so far, in seconds (0 once it is gone). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, the 14th and 15th fields, in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 /** How many connections load a server, for how long, after how long a warm-up (defaults: CONNECTIONS, DURATION, WARMUP). */
 interface LoadShape {
   connections?: number;
@@ -157,7 +172,15 @@ async function load(
     for (const process of processTree(pid)) peak = Math.max(peak, rssMb(process));
   };
   const sampler = setInterval(sample, 250);
+  // Whether the server or the load generator (sharing the machine) was the limit.
+  const servers = processTree(pid);
+  const serverBefore = servers.map(cpuSeconds);
+  const loadBefore = process.cpuUsage();
+  const startedAt = performance.now();
   const result = await autocannon({ ...common, duration: options.duration ?? DURATION });
+  const seconds = (performance.now() - startedAt) / 1000;
+  const serverSeconds = servers.reduce((sum, server, i) => sum + cpuSeconds(server) - serverBefore[i]!, 0);
+  const loadUsage = process.cpuUsage(loadBefore);
   clearInterval(sampler);
   if (options.unrepeated && requests && result.requests.total > requests.length) throw new Error(`${name}: ${result.requests.total} requests repeated some of the ${requests.length} paths`);
   sample();
@@ -169,19 +192,24 @@ async function load(
     p99: result.latency.p99,
     bytes,
     rssMb: peak,
+    serverCores: Math.max(0, serverSeconds) / seconds,
+    loadCores: (loadUsage.user + loadUsage.system) / 1e6 / seconds,
     // A revalidated scenario expects 304s: any other answer is a failure (a 303 to sign-in too).
     failures: (options.revalidated ? result.requests.total - (result.statusCodeStats?.['304']?.count ?? 0) : result.non2xx) + result.errors + result.timeouts,
     search: options.search,
   };
 }
 
+/** CPU time in cores as a share of one core: 100 % is a whole core. */
+const percent = (cores: number): string => `${Math.round(100 * cores)} %`;
+
 function table(rows: Row[], ceiling: number): string {
   return [
-    '| scenario | req/s | p50 ms | p99 ms | answer kB | RSS MB | req/s vs ceiling |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| scenario | req/s | p50 ms | p99 ms | answer kB | RSS MB | CPU: server / load generator | req/s vs ceiling |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (row) =>
-        `| ${row.name}${row.failures ? ` (${row.failures} failed)` : ''} | ${Math.round(row.requestsPerSecond)} | ${row.p50} | ${row.p99} | ${(row.bytes / 1000).toFixed(1)} | ${row.rssMb.toFixed(0)} | ${((100 * row.requestsPerSecond) / ceiling).toFixed(1)}% |`,
+        `| ${row.name}${row.failures ? ` (${row.failures} failed)` : ''} | ${Math.round(row.requestsPerSecond)} | ${row.p50} | ${row.p99} | ${(row.bytes / 1000).toFixed(1)} | ${row.rssMb.toFixed(0)} | ${percent(row.serverCores)} / ${percent(row.loadCores)} | ${((100 * row.requestsPerSecond) / ceiling).toFixed(1)}% |`,
     ),
   ].join('\n');
 }
@@ -396,6 +424,7 @@ Produced by \`npm run bench\` on ${new Date().toISOString()}.
 - Load: autocannon, ${CONNECTIONS} connections, ${DURATION} s per scenario after a ${WARMUP} s warm-up, 127.0.0.1 only; the ceiling is a bare Fastify "hello world" in one process, measured in this run before and after the app (${Math.round(firstCeiling.requestsPerSecond).toLocaleString('en')} and ${Math.round(lastCeiling.requestsPerSecond).toLocaleString('en')} req/s; at one connection ${Math.round(firstTypingCeiling.requestsPerSecond).toLocaleString('en')} and ${Math.round(lastTypingCeiling.requestsPerSecond).toLocaleString('en')}): the higher is the ceiling
 - The app: started as \`npm start\` does (\`scripts/start.mjs\`: NODE_ENV=production, migrations, then WEB_CONCURRENCY workers), LOG_LEVEL=warn, signed in through the local OpenID provider; searches are htmx requests, as the search box sends them
 - RSS: peak VmRSS of the largest app process (primary or worker) while loaded
+- CPU: user and system time while loaded, as a share of one core (100 % is a whole core), of the server's processes (for the app its primary and workers; PostgreSQL's own processes are not counted) and of the load generator, which shares the machine
 - "answer kB": the body of one answer: the first page of a search, the whole dashboard
 
 ## Across configurations

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -31,7 +31,7 @@ import { buildIdentifier, registerRevalidation } from './http/revalidation.js';
 import { varyOnHtmx } from './http/htmx.js';
 import { registerSecurityHeaders } from './http/security.js';
 import { registerRateLimits } from './http/rate-limit.js';
-import { AssetVersions, STALE_ASSET_CACHE_CONTROL, VERSIONED_ASSET_CACHE_CONTROL } from './http/assets.js';
+import { AssetVersions } from './http/assets.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -139,9 +139,9 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
     },
   });
   // Asked for by the address a page names (asset() in the templates), a file is kept for a year; by its bare address, as set here.
-  const versionedCaching = (reply: FastifyReply, file: string) => {
-    const version = (reply.request.query as Record<string, unknown>).v;
-    if (version !== undefined) reply.header('Cache-Control', assets.isCurrent(file, version) ? VERSIONED_ASSET_CACHE_CONTROL : STALE_ASSET_CACHE_CONTROL);
+  const versionedCaching = (reply: FastifyReply, file: string, stat: Stats) => {
+    const cacheControl = assets.cacheControl(file, stat, (reply.request.query as Record<string, unknown>).v);
+    if (cacheControl) reply.header('Cache-Control', cacheControl);
   };
   await app.register(fastifyStatic, { root: staticRoot, prefix: '/static/', maxAge: '1h', setHeaders: versionedCaching });
   await app.register(fastifyStatic, {

@@ -1,25 +1,39 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 
 /** How a file whose address names its content is cached: for a year, never asked for again (RFC 8246, immutable). */
 export const VERSIONED_ASSET_CACHE_CONTROL = 'public, max-age=31536000, immutable';
-/** A `v` that is not the file's current version (a page from before a release): kept only if asked again each time. */
-export const STALE_ASSET_CACHE_CONTROL = 'no-cache';
+/**
+ * A `v` that is not the file's current content (a page from another release, on another replica):
+ * the current file, never stored, so no cache can later revalidate other bytes into an immutable entry.
+ */
+export const STALE_ASSET_CACHE_CONTROL = 'no-store';
+/** In development a version is only a modification time: asked for again at each use. */
+export const DEVELOPMENT_ASSET_CACHE_CONTROL = 'no-cache';
+
+/** What a version was computed from: the file as it was then. */
+interface HashedFile {
+  version: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
 
 /**
  * The addresses of the files the pages link to (stylesheet, scripts, icons), each with a version
- * of its content in `?v=`: a browser keeps them for a year without revalidating, and the pages
- * of a new release name new addresses, so no page runs with the last release's stylesheet or
- * script, as it could for an hour under a plain max-age.
+ * of its content in `?v=`: a browser keeps them for a year without revalidating, and a release's
+ * pages name new addresses, so a page gets the files of its own release (while a release rolls out
+ * across replicas, it may get the other release's, never stored).
  *
- * In production a version is the hash of the file's bytes, read once: every process and every
- * replica names the same address. In development it is the file's modification time, read at
- * each page, so an edited file shows at the next reload.
+ * In production a version is the hash of the file's bytes, so every process and every replica
+ * names the same address. It is read once, and again when a file served has changed since (files
+ * replaced before a restart): from then on the pages name the new content. In development it is
+ * the file's modification time, read at each page, and its answers are revalidated at each use.
  */
 export class AssetVersions {
-  /** In production: each file's version, by its path, read once. */
-  private readonly versions = new Map<string, string>();
+  /** In production: each file's version, by its path, with what it was computed from. */
+  private readonly hashed = new Map<string, HashedFile>();
   /** In production: each address a page names, with its version, by its path (a full page names five). */
   private readonly urls = new Map<string, string>();
 
@@ -39,25 +53,32 @@ export class AssetVersions {
     return url;
   }
 
+  /**
+   * The Cache-Control of `file`, as it is now (`stat`), served to a request that asked for `version`
+   * (its `v`): undefined where the address had none, which keeps the folder's own max-age.
+   */
+  cacheControl(file: string, stat: Stats, version: unknown): string | undefined {
+    if (version === undefined) return undefined;
+    if (!this.contents) return DEVELOPMENT_ASSET_CACHE_CONTROL;
+    return version === this.versionOf(file, stat) ? VERSIONED_ASSET_CACHE_CONTROL : STALE_ASSET_CACHE_CONTROL;
+  }
+
   private versioned(path: string): string {
     const prefix = Object.keys(this.folders).find((folder) => path.startsWith(folder));
     const name = prefix === undefined ? '' : path.slice(prefix.length);
     if (!prefix || !/^[\w-]+(\.[\w-]+)+$/.test(name)) throw new Error(`asset(): not a file the pages can link to: ${path}`);
-    return `${path}?v=${this.versionOf(join(this.folders[prefix]!, name))}`;
+    const file = join(this.folders[prefix]!, name);
+    return `${path}?v=${this.versionOf(file, statSync(file))}`;
   }
 
-  /** Whether `version` (the request's `v`) names the current content of `file`, the file being served. */
-  isCurrent(file: string, version: unknown): boolean {
-    return typeof version === 'string' && version === this.versionOf(file);
-  }
-
-  private versionOf(file: string): string {
-    if (!this.contents) return Math.trunc(statSync(file).mtimeMs).toString(36);
-    let version = this.versions.get(file);
-    if (version === undefined) {
-      version = createHash('sha256').update(readFileSync(file)).digest('base64url').slice(0, 12);
-      this.versions.set(file, version);
-    }
+  private versionOf(file: string, stat: Stats): string {
+    if (!this.contents) return Math.trunc(stat.mtimeMs).toString(36);
+    const known = this.hashed.get(file);
+    if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs && known.ino === stat.ino) return known.version;
+    const version = createHash('sha256').update(readFileSync(file)).digest('base64url').slice(0, 12);
+    this.hashed.set(file, { version, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino });
+    // Replaced while this process runs: the pages name the new content from now on.
+    if (known) this.urls.clear();
     return version;
   }
 }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AssetVersions, STALE_ASSET_CACHE_CONTROL, VERSIONED_ASSET_CACHE_CONTROL } from '../../src/http/assets.js';
+import { AssetVersions, DEVELOPMENT_ASSET_CACHE_CONTROL, STALE_ASSET_CACHE_CONTROL, VERSIONED_ASSET_CACHE_CONTROL } from '../../src/http/assets.js';
 import { as, html, useSignedInApp } from '../helpers.js';
 
 /**
@@ -45,7 +45,7 @@ describe('in production, the pages name each file by the hash of its content', (
     }
   });
 
-  it('an address with another version (a page from before a release) gets the current file, revalidated at each use', async () => {
+  it('an address with another version (a page of another release) gets the current file, never stored', async () => {
     for (const path of ['/static/app.css', '/vendor/htmx.min.js']) {
       const response = await as(ctx, null).get(`${path}?v=older0000000`);
       expect(response.statusCode, path).toBe(200);
@@ -63,22 +63,46 @@ describe('in production, the pages name each file by the hash of its content', (
   });
 });
 
+describe('in development, the pages name each file by its modification time', () => {
+  const ctx = useSignedInApp();
+
+  it('and its answers are revalidated at each use', async () => {
+    const page = await as(ctx, 'alice').get('/dashboard');
+    const stylesheet = linkedAssets(page.body).find((address) => address.startsWith('/static/app.css?v='))!;
+    expect(stylesheet).toBe(`/static/app.css?v=${Math.trunc(statSync(files['/static/app.css']!).mtimeMs).toString(36)}`);
+    const response = await as(ctx, null).get(stylesheet);
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['cache-control']).toBe(DEVELOPMENT_ASSET_CACHE_CONTROL);
+  });
+});
+
 describe('asset versions', () => {
   const folder = mkdtempSync(join(tmpdir(), 'assets-'));
   afterAll(() => rmSync(folder, { recursive: true, force: true }));
   const file = join(folder, 'site.css');
+  const versionIn = (address: string) => address.split('?v=')[1];
 
-  it('by content: the same bytes give the same address in every process; read once', () => {
+  it('by content: the same bytes give the same address in every process', () => {
     writeFileSync(file, 'body { color: red }');
     const [one, other] = [new AssetVersions({ '/static/': folder }, true), new AssetVersions({ '/static/': folder }, true)];
     const address = one.url('/static/site.css');
     expect(address).toBe(`/static/site.css?v=${contentVersion(file)}`);
     expect(other.url('/static/site.css')).toBe(address);
-    expect(one.isCurrent(file, contentVersion(file))).toBe(true);
-    // A release replaces the files and starts new processes: this one keeps naming what it read.
+    expect(one.cacheControl(file, statSync(file), versionIn(address))).toBe(VERSIONED_ASSET_CACHE_CONTROL);
+    expect(one.cacheControl(file, statSync(file), 'other0000000')).toBe(STALE_ASSET_CACHE_CONTROL);
+    expect(one.cacheControl(file, statSync(file), undefined)).toBeUndefined();
+  });
+
+  it('a file replaced while the process runs is never served as immutable under its old version, and the pages then name the new one', () => {
+    writeFileSync(file, 'body { color: red }');
+    const versions = new AssetVersions({ '/static/': folder }, true);
+    const before = versions.url('/static/site.css');
     writeFileSync(file, 'body { color: blue }');
-    expect(one.url('/static/site.css')).toBe(address);
-    expect(new AssetVersions({ '/static/': folder }, true).url('/static/site.css')).not.toBe(address);
+    expect(versions.cacheControl(file, statSync(file), versionIn(before))).toBe(STALE_ASSET_CACHE_CONTROL);
+    const after = versions.url('/static/site.css');
+    expect(after).toBe(`/static/site.css?v=${contentVersion(file)}`);
+    expect(after).not.toBe(before);
+    expect(versions.cacheControl(file, statSync(file), versionIn(after))).toBe(VERSIONED_ASSET_CACHE_CONTROL);
   });
 
   it('in development, by modification time, read at every page: an edited file gets a new address at the next reload', () => {
@@ -89,9 +113,9 @@ describe('asset versions', () => {
     writeFileSync(file, 'body { color: green }');
     utimesSync(file, new Date('2026-01-02T00:00:00Z'), new Date('2026-01-02T00:00:00Z'));
     const after = versions.url('/static/site.css');
-    expect(after).not.toBe(before);
-    expect(versions.isCurrent(file, after.split('?v=')[1])).toBe(true);
-    expect(versions.isCurrent(file, before.split('?v=')[1])).toBe(false);
+    expect(before).toBe(`/static/site.css?v=${Date.parse('2026-01-01T00:00:00Z').toString(36)}`);
+    expect(after).toBe(`/static/site.css?v=${Date.parse('2026-01-02T00:00:00Z').toString(36)}`);
+    expect(versions.cacheControl(file, statSync(file), versionIn(after))).toBe(DEVELOPMENT_ASSET_CACHE_CONTROL);
   });
 
   it('refuses to name what it does not serve: another folder, a path that climbs, a missing file', () => {
@@ -101,7 +125,6 @@ describe('asset versions', () => {
     expect(() => versions.url('/static/../package.json')).toThrow(/not a file/);
     expect(() => versions.url('/static/sub/site.css')).toThrow(/not a file/);
     expect(() => versions.url('/static/missing.css')).toThrow(/ENOENT/);
-    expect(versions.isCurrent(file, undefined)).toBe(false);
-    expect(versions.isCurrent(file, ['a'])).toBe(false);
+    expect(versions.cacheControl(file, statSync(file), ['a'])).toBe(STALE_ASSET_CACHE_CONTROL);
   });
 });

@@ -33,6 +33,16 @@ export interface HeadScanner {
  */
 export const MAX_ICON_LINKS = 50;
 
+/**
+ * Elements open at once past which a head is taken as ended. A real head nests a few deep
+ * (html, head, a <noscript> or <template> holding a little markup). htmlparser2 keeps its open
+ * elements in a list that it shifts at every opening tag and searches at every closing one,
+ * and a <noscript> or <template> may hold any tags: a megabyte of unclosed ones held the event
+ * loop for 29 s. Within this depth each of those steps is short, so a scan's time grows with the
+ * page's length alone.
+ */
+export const MAX_HEAD_DEPTH = 32;
+
 const HEAD_ELEMENTS = new Set(['html', 'head', 'title', 'base', 'link', 'meta', 'style', 'script', 'noscript', 'template']);
 const ICON_RELS = new Set(['icon', 'apple-touch-icon', 'apple-touch-icon-precomposed']);
 /** Elements whose text is not body content. */
@@ -47,6 +57,14 @@ export function createHeadScanner(): HeadScanner {
   let done = false;
   let holder: string | null = null;
   let titleParts: string[] | null = null;
+  /** Elements the parser holds open: every element it opens it reports, and every one it closes. */
+  let depth = 0;
+
+  /** The head has ended: the parser stops at once, not at the end of the text it was given. */
+  function stop(): void {
+    done = true;
+    parser.pause();
+  }
 
   function onMeta(attributes: Record<string, string>): void {
     if (attributes.charset !== undefined) info.charset ??= attributes.charset.trim();
@@ -70,12 +88,11 @@ export function createHeadScanner(): HeadScanner {
   const parser = new Parser(
     {
       onopentag(name, attributes) {
+        if (done) return;
+        if (++depth > MAX_HEAD_DEPTH) return stop();
         // A tracking pixel's <noscript><img></noscript> in the head does not start the body.
-        if (done || holder === 'noscript' || holder === 'template') return;
-        if (!HEAD_ELEMENTS.has(name)) {
-          done = true;
-          return;
-        }
+        if (holder === 'noscript' || holder === 'template') return;
+        if (!HEAD_ELEMENTS.has(name)) return stop();
         if (holder === null && TEXT_HOLDERS.has(name)) {
           holder = name;
           if (name === 'title' && info.title === null) titleParts = [];
@@ -87,17 +104,18 @@ export function createHeadScanner(): HeadScanner {
       ontext(text) {
         if (done) return;
         if (holder === null) {
-          if (/[^\t\n\f\r ]/.test(text)) done = true;
+          if (/[^\t\n\f\r ]/.test(text)) stop();
         } else if (titleParts) titleParts.push(text);
       },
       onclosetag(name) {
         if (done) return;
+        depth--;
         if (name === holder) {
           if (titleParts) info.title = titleParts.join('');
           titleParts = null;
           holder = null;
         }
-        if (name === 'head') done = true;
+        if (name === 'head') stop();
       },
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },

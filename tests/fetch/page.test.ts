@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import { gzipSync, brotliCompressSync, deflateSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { Parser } from 'htmlparser2';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fetchPageMetadata, PAGE_BYTE_LIMIT, type PageResult } from '../../src/fetch/index.js';
 import { allowing, pump, serve, startServer, type TestServer } from './servers.js';
-import { MAX_ICON_LINKS } from '../../src/fetch/head.js';
+import { MAX_HEAD_DEPTH, MAX_ICON_LINKS } from '../../src/fetch/head.js';
 
 const HTML = { 'content-type': 'text/html' };
 
@@ -203,6 +204,44 @@ describe('fetchPageMetadata: limits', () => {
   it('reads on past a <noscript> tracking pixel in the head', async () => {
     const head = '<title>Pixel</title><noscript><img src="/tr?id=1" height="1"></noscript><meta property="og:description" content="After the pixel">';
     expect(await metadataOf(`<html><head>${head}</head><body>`)).toMatchObject({ ok: true, metadata: { title: 'Pixel', description: 'After the pixel' } });
+  });
+
+  describe('markup nested deeper than any head (MAX_HEAD_DEPTH)', () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    // htmlparser2 shifts and searches its list of open elements at every tag: a megabyte of
+    // unclosed tags in a <noscript> held the event loop for tens of seconds before the limit.
+    const flood = '<x>'.repeat(300_000);
+
+    it('ends the head there: a server that never finishes the body still gives an answer', async () => {
+      let closed!: Promise<unknown>;
+      const server = await startServer((request, response) => {
+        closed = once(response, 'close');
+        response.writeHead(200, HTML);
+        response.write(`<html><head><title>Deep</title><noscript>${'<x>'.repeat(MAX_HEAD_DEPTH)}<meta name="description" content="never read">`);
+      });
+      expect(await fetchFrom(server, '/', 4000)).toMatchObject({ ok: true, metadata: { title: 'Deep', description: null } });
+      await closed;
+    });
+
+    it('stops the parser at once, not at the end of what it was given: a megabyte of unclosed tags is not read', async () => {
+      const tagsRead = vi.spyOn(Parser.prototype, 'onopentagname');
+      expect(await metadataOf(`<html><head><title>Kept</title><noscript>${flood}`)).toMatchObject({ ok: true, metadata: { title: 'Kept' } });
+      // Two passes over the head (while reading, and in the page's encoding), each stopping just
+      // past the limit: the head's own few tags and MAX_HEAD_DEPTH of the flood, of its 300,000.
+      expect(tagsRead.mock.calls.length).toBeLessThanOrEqual(2 * (MAX_HEAD_DEPTH + 4));
+    });
+
+    it('bounds the second pass too, when the declared encoding hides from the first what the second reads as tags', async () => {
+      // Read provisionally as windows-1252, "<title>" opens a title whose text runs to the end; in
+      // ISO-2022-JP it is inside a two-byte run, so the pass in the page's encoding meets every <x>.
+      const page = Buffer.concat([Buffer.from('<html><head><meta charset="iso-2022-jp"><noscript>\x1b$B<title>!\x1b(B', 'latin1'), Buffer.from(flood)]);
+      const tagsRead = vi.spyOn(Parser.prototype, 'onopentagname');
+      expect(await metadataOf(page)).toMatchObject({ ok: true, metadata: { title: null, description: null } });
+      expect(tagsRead.mock.calls.length).toBeLessThanOrEqual(2 * (MAX_HEAD_DEPTH + 4));
+    });
   });
 
   it.each([

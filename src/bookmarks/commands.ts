@@ -158,6 +158,9 @@ export async function importBookmarks(db: Db, ownerSub: string, candidates: read
   };
   const valid: ValidBookmark[] = [];
   const dates: (Date | null)[] = [];
+  // A file's entries share their tag lists (toImportCandidates), one per folder nearly always:
+  // each list is checked once and kept once, however many bookmarks it tags.
+  const checkedTags = new Map<readonly string[], string[]>();
   for (const [index, candidate] of candidates.entries()) {
     // Checking 200,000 entries takes about a second: others' requests are answered in between.
     if (index % CANDIDATES_PER_YIELD === CANDIDATES_PER_YIELD - 1) await nextTurn();
@@ -165,9 +168,13 @@ export async function importBookmarks(db: Db, ownerSub: string, candidates: read
       skip('bookmarklet');
       continue;
     }
-    const tags = parseTags(candidate.tags.join(' '))
-      .filter((tag) => [...tag].length <= LIMITS.tagLength)
-      .slice(0, LIMITS.tagCount);
+    let tags = checkedTags.get(candidate.tags);
+    if (!tags) {
+      tags = parseTags(candidate.tags.join(' '))
+        .filter((tag) => [...tag].length <= LIMITS.tagLength)
+        .slice(0, LIMITS.tagCount);
+      checkedTags.set(candidate.tags, tags);
+    }
     const title = [...candidate.title.trim()].slice(0, LIMITS.titleLength).join('');
     const description = [...(candidate.description ?? '').trim()].slice(0, LIMITS.descriptionLength).join('');
     const result = validateBookmark({ url: candidate.url, title, description, tags: tags.join(' ') });
@@ -175,7 +182,8 @@ export async function importBookmarks(db: Db, ownerSub: string, candidates: read
       skip(/^[a-z][a-z0-9+.-]*:/i.test(candidate.url.trim()) && !/^https?:/i.test(candidate.url.trim()) ? 'not a web address' : 'invalid address');
       continue;
     }
-    valid.push(result.value);
+    // The same tags validateBookmark read from them again, as the one shared list.
+    valid.push({ ...result.value, tags });
     dates.push(candidate.createdAt);
   }
   const { imported, duplicates } = await oneWriteAtATime(db, ownerSub, async (tx) => {

@@ -8,7 +8,7 @@ import { nameToTag, parseNetscape, type NetscapeEntry } from './netscape.js';
  * the same rules again, to the same result), so a file with a million tags or a
  * megabyte title costs its worker thread, not the app's event loop.
  */
-export function toImportCandidates(entries: NetscapeEntry[]): ImportCandidate[] {
+export function toImportCandidates(entries: NetscapeEntry[], maxCharacters = Infinity): ImportCandidate[] {
   // Entries in one list share its folder names: each list's names become tags once.
   const folderTags = new Map<readonly string[], string[]>();
   const tagsOf = (folders: readonly string[]): string[] => {
@@ -16,15 +16,45 @@ export function toImportCandidates(entries: NetscapeEntry[]): ImportCandidate[] 
     if (!tags) folderTags.set(folders, (tags = toTags(folders)));
     return tags;
   };
-  return entries.map((entry) => ({
-    url: entry.url,
-    title: entry.title.length > KEPT_TITLE_UNITS ? entry.title.slice(0, KEPT_TITLE_UNITS) : entry.title,
-    description: entry.description.length > KEPT_DESCRIPTION_UNITS ? entry.description.slice(0, KEPT_DESCRIPTION_UNITS) : entry.description,
-    tags: parseTags([...tagsOf(entry.folders), ...toTags(entry.tags)].join(' '))
+  // Entries with the same tags share one list (nearly always those of one folder), which the
+  // message to the app's thread carries once and the import checks once (importBookmarks).
+  const sharedTags = new Map<string, string[]>();
+  let characters = 0;
+  return entries.map((entry) => {
+    const tags = parseTags([...tagsOf(entry.folders), ...toTags(entry.tags)].join(' '))
       .filter((tag) => [...tag].length <= LIMITS.tagLength)
-      .slice(0, LIMITS.tagCount),
-    createdAt: entry.addDate,
-  }));
+      .slice(0, LIMITS.tagCount);
+    // Tags hold no spaces: the joined list names it.
+    const key = tags.join(' ');
+    let shared = sharedTags.get(key);
+    if (!shared) {
+      sharedTags.set(key, (shared = tags));
+      characters += key.length;
+    }
+    const candidate = {
+      url: entry.url,
+      title: entry.title.length > KEPT_TITLE_UNITS ? entry.title.slice(0, KEPT_TITLE_UNITS) : entry.title,
+      description: entry.description.length > KEPT_DESCRIPTION_UNITS ? entry.description.slice(0, KEPT_DESCRIPTION_UNITS) : entry.description,
+      tags: shared,
+      createdAt: entry.addDate,
+    };
+    characters += candidate.url.length + candidate.title.length + candidate.description.length;
+    // Stops early, as the entry cap does: what the app then holds is bounded by this, not by the file's bytes.
+    if (characters > maxCharacters) throw new TooMuchTextError(maxCharacters);
+    return candidate;
+  });
+}
+
+/**
+ * Thrown by toImportCandidates when the bookmarks of a file hold more text than the caller
+ * allows. A folder's name is a tag of every bookmark under it, so a file of a few megabytes,
+ * its links deep in folders with long names, can ask for gigabytes of tags.
+ */
+export class TooMuchTextError extends Error {
+  constructor(readonly limit: number) {
+    super(`more than ${limit} characters of bookmarks`);
+    this.name = 'TooMuchTextError';
+  }
 }
 
 const toTags = (names: readonly string[]): string[] => names.map(nameToTag).filter((tag): tag is string => tag !== null);
@@ -33,7 +63,7 @@ const KEPT_TITLE_UNITS = 4 * LIMITS.titleLength;
 const KEPT_DESCRIPTION_UNITS = 4 * LIMITS.descriptionLength;
 
 /** An uploaded bookmarks file, as bytes, to import candidates: what the parse worker does. */
-export function readImportFile(bytes: Uint8Array, maxEntries = Infinity): ImportCandidate[] {
+export function readImportFile(bytes: Uint8Array, maxEntries = Infinity, maxCharacters = Infinity): ImportCandidate[] {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  return toImportCandidates(parseNetscape(text, maxEntries));
+  return toImportCandidates(parseNetscape(text, maxEntries), maxCharacters);
 }

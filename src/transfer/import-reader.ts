@@ -13,6 +13,15 @@ export interface ImportBudget {
   memoryMb: number;
   /** Bookmarks in one file. */
   entries: number;
+  /**
+   * Characters of text its bookmarks hold (addresses, titles, descriptions, and each different
+   * list of tags once), which the app holds while it checks and stores them. A bookmark's own
+   * TAGS add to its folders' names, so this can be far more than the file's bytes: 1.2 MB of
+   * links, each with its own tag under twenty folders with long names, ask for 40 million.
+   * (Before lists were shared, 4.6 MB of links under such folders took 570 MB of the process's
+   * heap, and two such imports at once took it past its limit.)
+   */
+  characters: number;
 }
 
 /**
@@ -25,13 +34,13 @@ export interface ImportBudget {
  * a file can ask for: when a worker crosses its limit in one large allocation, V8 may
  * abort the whole process rather than stop the thread (nodejs/node#47224).
  */
-export const DEFAULT_IMPORT_BUDGET: ImportBudget = { timeMs: 30_000, memoryMb: 512, entries: 500_000 };
+export const DEFAULT_IMPORT_BUDGET: ImportBudget = { timeMs: 30_000, memoryMb: 512, entries: 500_000, characters: 24_000_000 };
 
 /** Imports read at once; more wait their turn, so two files never hold more than two budgets. */
 const WORKERS = 2;
 
 export class ImportBudgetError extends Error {
-  constructor(readonly exceeded: 'time' | 'memory' | 'entries') {
+  constructor(readonly exceeded: 'time' | 'memory' | 'entries' | 'characters') {
     super(`reading the import file went over its ${exceeded} budget`);
     this.name = 'ImportBudgetError';
   }
@@ -127,7 +136,7 @@ export class ImportReader {
     });
     thread.settle = null;
     // Over its time or memory budget, or broken, a thread is done: the next import starts a fresh one.
-    const reusable = 'candidates' in outcome || (outcome.error instanceof ImportBudgetError && outcome.error.exceeded === 'entries');
+    const reusable = 'candidates' in outcome || (outcome.error instanceof ImportBudgetError && (outcome.error.exceeded === 'entries' || outcome.error.exceeded === 'characters'));
     if (reusable && !this.#closed) {
       thread.worker.unref();
       this.#idle.push(thread);
@@ -142,7 +151,7 @@ export class ImportReader {
   #spawn(): Thread {
     const worker = new Worker(WORKER.entry, {
       eval: WORKER.eval,
-      workerData: { maxEntries: this.#budget.entries },
+      workerData: { maxEntries: this.#budget.entries, maxCharacters: this.#budget.characters },
       // Not the server's own flags (a --cpu-prof, a heap size): the thread's limits are its budget.
       execArgv: [],
       resourceLimits: { maxOldGenerationSizeMb: this.#budget.memoryMb },
@@ -155,7 +164,7 @@ export class ImportReader {
     worker.on('message', (message: WorkerReply) => {
       if (message === 'ready') started();
       else if ('candidates' in message) thread.settle?.(message);
-      else thread.settle?.({ error: new ImportBudgetError('entries') });
+      else thread.settle?.({ error: new ImportBudgetError(message.overBudget) });
     });
     worker.on('error', (error: Error & { code?: string }) => {
       const outcome = error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? new ImportBudgetError('memory') : error;

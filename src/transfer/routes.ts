@@ -33,6 +33,7 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
     time: `That file took longer to read than this app allows (${budget.timeMs / 1000} seconds). Check that it is a bookmarks file exported by a browser, or split it into smaller files.`,
     memory: 'That file needs more memory to read than this app allows. Check that it is a bookmarks file exported by a browser, or split it into smaller files.',
     entries: `That file holds more than ${countLabel(budget.entries)} bookmarks, more than this app imports at once. Split it into smaller files.`,
+    characters: `That file's bookmarks hold more than ${countLabel(budget.characters)} characters of addresses, titles, descriptions and tags, more than this app imports at once (each folder is a tag of every bookmark in it). Split it into smaller files.`,
   };
 
   function renderImport(request: FastifyRequest, reply: FastifyReply, status: number, view: { error?: string; report?: ImportReport }) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { importBookmarks, type ImportCandidate } from '../../src/bookmarks/commands.js';
 import { openTestDb, ownedBookmarks } from '../helpers.js';
-import { readImportFile, toImportCandidates } from '../../src/transfer/import-file.js';
+import { readImportFile, toImportCandidates, TooMuchTextError } from '../../src/transfer/import-file.js';
 import { nameToTag, type NetscapeEntry } from '../../src/transfer/netscape.js';
 
 /** What the import route built from the entries before the conversion moved into the worker. */
@@ -46,6 +46,39 @@ describe('toImportCandidates', () => {
     expect(readImportFile(new TextEncoder().encode(html))).toEqual([
       { url: 'https://a.example/', title: 'Tarte', description: '', tags: ['recettes', 'crème', 'brûlée'], createdAt: new Date(1_700_000_000_000) },
     ]);
+  });
+});
+
+describe('toImportCandidates: what a file of many bookmarks under long folder names costs', () => {
+  const folders = Array.from({ length: 20 }, (_, i) => `${String.fromCharCode(97 + i).repeat(49)}${i % 10}`);
+  // Each folder's name is a tag of every link under it: 1,000 characters of tags per link.
+  const underFolders = (count: number, ownTag = false) =>
+    Array.from({ length: count }, (_, i) => entry({ url: `https://a.example/${i}`, title: 'x', folders: folders.slice(0, ownTag ? 19 : 20), tags: ownTag ? [`own${i}`] : [] }));
+  const textOf = (candidates: ImportCandidate[]) => candidates.reduce((sum, c) => sum + c.url.length + c.title.length, 0);
+
+  it('gives entries with the same tags one list, which the message to the app and importBookmarks carry and keep once', async () => {
+    const candidates = toImportCandidates(underFolders(3));
+    expect(candidates[0]!.tags).toHaveLength(20);
+    expect(candidates[1]!.tags).toBe(candidates[0]!.tags);
+    expect(candidates[2]!.tags).toBe(candidates[0]!.tags);
+    // As the worker's message delivers them: one list still, and the same rows stored as from three.
+    const delivered = structuredClone(candidates);
+    expect(delivered[2]!.tags).toBe(delivered[0]!.tags);
+    expect((await storedFrom(delivered)).rows.map((row) => row.tags)).toEqual(Array.from({ length: 3 }, () => candidates[0]!.tags));
+  });
+
+  it('counts each different list of tags once against the text a file may hold, and refuses a file over it', () => {
+    const shared = underFolders(1_000);
+    const sharedText = textOf(toImportCandidates(shared)) + folders.map(nameToTag).join(' ').length;
+    expect(toImportCandidates(shared, sharedText)).toHaveLength(1_000);
+    expect(() => toImportCandidates(shared, sharedText - 1)).toThrow(TooMuchTextError);
+    // A tag of each link's own makes every list different: each counts, about a thousand characters a link.
+    const own = underFolders(1_000, true);
+    const candidates = toImportCandidates(own);
+    const ownText = textOf(candidates) + candidates.reduce((sum, c) => sum + c.tags.join(' ').length, 0);
+    expect(ownText).toBeGreaterThan(30 * sharedText);
+    expect(toImportCandidates(own, ownText)).toHaveLength(1_000);
+    expect(() => toImportCandidates(own, ownText - 1)).toThrow(TooMuchTextError);
   });
 });
 

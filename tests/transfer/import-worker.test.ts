@@ -117,6 +117,38 @@ describe.each([
   });
 });
 
+describe('an import whose bookmarks hold more text than one file may', () => {
+  const ctx = useSignedInApp({ importBudget: { characters: 3_000 } });
+  // Twenty folders of fifty letters: each is a tag of every link under them, so a link brings a
+  // thousand characters of tags, and a link of its own tag makes its list unlike any other.
+  const underFolders = (count: number, ownTags: boolean) => {
+    let html = '<DL><p>';
+    for (let i = 0; i < (ownTags ? 19 : 20); i++) html += `<DT><H3>${String.fromCharCode(97 + i).repeat(49)}${i % 10}</H3><DL><p>`;
+    for (let i = 0; i < count; i++) html += `<DT><A HREF="https://deep.example/${i}"${ownTags ? ` TAGS="own${i}"` : ''}>Link ${i}</A>`;
+    return html;
+  };
+
+  it.each([
+    ['without JavaScript', SAME_ORIGIN, false],
+    ['with htmx', HTMX, true],
+  ])('is a 422 with the error next to the file field, %s, and stores nothing', async (_, headers, fragment) => {
+    const response = await upload(ctx.app, underFolders(3, true), ctx.cookies.alice, headers);
+    expect(response.statusCode).toBe(422);
+    expectFileError(
+      response.body,
+      fragment,
+      "That file's bookmarks hold more than 3,000 characters of addresses, titles, descriptions and tags, more than this app imports at once (each folder is a tag of every bookmark in it). Split it into smaller files.",
+    );
+    expect(await stored(ctx.app, 'alice')).toBe(0);
+  });
+
+  it('counts the tags that bookmarks share once: fifty links under the same folders are imported, by the same worker', async () => {
+    expect((await upload(ctx.app, underFolders(3, true), ctx.cookies.alice, SAME_ORIGIN)).statusCode).toBe(422);
+    expect((await upload(ctx.app, underFolders(50, false), ctx.cookies.alice, SAME_ORIGIN)).statusCode).toBe(200);
+    expect(await stored(ctx.app, 'alice')).toBe(50);
+  });
+});
+
 describe('an import of more bookmarks than one file may hold', () => {
   const ctx = useSignedInApp({ importBudget: { entries: 5 } });
   const links = (count: number) => `<DL><p>${Array.from({ length: count }, (_, i) => `<DT><A HREF="https://cap.example/${i}">Link ${i}</A>`).join('')}</DL>`;

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ImportCandidate } from '../bookmarks/commands.js';
-import type { WorkerReply } from './parse-worker.js';
+import type { WorkerReply, WorkerRequest } from './parse-worker.js';
 
 /** What reading one uploaded file may cost its worker thread. */
 export interface ImportBudget {
@@ -73,7 +73,11 @@ interface Thread {
   ready: Promise<void>;
   /** Settles the job this thread is running, if any. */
   settle: ((outcome: { candidates: ImportCandidate[] } | { error: Error }) => void) | null;
+  /** Takes the next message of the running job's candidates. */
+  receive: ((candidates: ImportCandidate[], more: boolean) => void) | null;
 }
+
+const ask = (worker: Worker, request: WorkerRequest): void => worker.postMessage(request);
 
 /**
  * Reads import files in worker threads, so a large or hostile file never holds the event
@@ -132,9 +136,17 @@ export class ImportReader {
         clearTimeout(timer);
         settle(result);
       };
-      thread.worker.postMessage(job.bytes);
+      const received: ImportCandidate[] = [];
+      thread.receive = (candidates, more) => {
+        for (const candidate of candidates) received.push(candidate);
+        // The next message after a turn of the event loop: everyone else's requests go between them.
+        if (more) setImmediate(() => thread.settle && ask(thread.worker, 'more'));
+        else thread.settle?.({ candidates: received });
+      };
+      ask(thread.worker, job.bytes);
     });
     thread.settle = null;
+    thread.receive = null;
     // Over its time or memory budget, or broken, a thread is done: the next import starts a fresh one.
     const reusable = 'candidates' in outcome || (outcome.error instanceof ImportBudgetError && (outcome.error.exceeded === 'entries' || outcome.error.exceeded === 'characters'));
     if (reusable && !this.#closed) {
@@ -158,12 +170,12 @@ export class ImportReader {
     });
     let started!: () => void;
     let failed!: (error: Error) => void;
-    const thread: Thread = { worker, ready: new Promise((resolve, reject) => ((started = resolve), (failed = reject))), settle: null };
+    const thread: Thread = { worker, ready: new Promise((resolve, reject) => ((started = resolve), (failed = reject))), settle: null, receive: null };
     // Handled here, so a failing idle thread is never an unhandled error.
     thread.ready.catch(() => {});
     worker.on('message', (message: WorkerReply) => {
       if (message === 'ready') started();
-      else if ('candidates' in message) thread.settle?.(message);
+      else if ('candidates' in message) thread.receive?.(message.candidates, message.more);
       else thread.settle?.({ error: new ImportBudgetError(message.overBudget) });
     });
     worker.on('error', (error: Error & { code?: string }) => {

@@ -5,6 +5,8 @@ import { sql } from 'drizzle-orm';
 import { buildApp } from '../../src/app.js';
 import type { LocalProvider } from '../../src/dev/oidc-provider.js';
 import { generateExport } from '../../bench/export-file.js';
+import { DEFAULT_IMPORT_BUDGET, ImportReader } from '../../src/transfer/import-reader.js';
+import { CANDIDATES_PER_MESSAGE } from '../../src/transfer/import-file.js';
 import { html, HTMX, importFile, providerSettings, SAME_ORIGIN, signIn, startTestProvider, testConfig, useSignedInApp } from '../helpers.js';
 
 /** Realistic browser exports: about 5 MB (10,000 bookmarks with icons, folders, TAGS) and a small one. */
@@ -114,6 +116,29 @@ describe.each([
     const next = await upload(ctx.app, SMALL_EXPORT, ctx.cookies.alice, SAME_ORIGIN);
     expect(next.statusCode).toBe(200);
     expect(await stored(ctx.app, 'alice')).toBeGreaterThan(0);
+  });
+});
+
+describe('ImportReader: the candidates come to the app a message at a time', () => {
+  it('in the order of the file, every one of them, in messages of CANDIDATES_PER_MESSAGE that the app asks for in turn', async () => {
+    const count = 2 * CANDIDATES_PER_MESSAGE + 500;
+    let html = '<DL><p><DT><H3>Reading</H3><DL><p>';
+    for (let i = 0; i < count; i++) html += `<DT><A HREF="https://turns.example/${i}">Link ${i}</A>`;
+    const reader = new ImportReader(DEFAULT_IMPORT_BUDGET);
+    try {
+      const candidates = await reader.read(new TextEncoder().encode(html));
+      expect(candidates.map((c) => c.url)).toEqual(Array.from({ length: count }, (_, i) => `https://turns.example/${i}`));
+      // One folder, one list of tags: a message carries it once, so each message brings its own copy.
+      const lists = new Set(candidates.map((c) => c.tags));
+      expect(lists.size).toBe(3);
+      expect(candidates[CANDIDATES_PER_MESSAGE - 1]!.tags).toBe(candidates[0]!.tags);
+      expect(candidates[CANDIDATES_PER_MESSAGE]!.tags).not.toBe(candidates[0]!.tags);
+      expect([...lists].every((tags) => tags.join() === 'reading')).toBe(true);
+      // The thread is kept and reads the next file from its start.
+      expect((await reader.read(new TextEncoder().encode('<DL><p><DT><A HREF="https://next.example/">Next</A>'))).map((c) => c.url)).toEqual(['https://next.example/']);
+    } finally {
+      await reader.close();
+    }
   });
 });
 

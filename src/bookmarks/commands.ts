@@ -128,6 +128,12 @@ export interface ImportCandidate {
 }
 
 const CANDIDATES_PER_YIELD = 1_000;
+/**
+ * Text an import checks between turns of the event loop, each bookmark counting 100 characters
+ * at least: 1,000 ordinary bookmarks, fewer long ones (twenty long tags of their own, say, which
+ * held everyone for 60 ms a turn).
+ */
+const CHECKED_TEXT_PER_YIELD = 100_000;
 /** The owner's addresses an import reads at once: read all in one go, 100,000 of them held everyone for 135 ms. */
 const OWNED_URLS_PER_READ = 5_000;
 
@@ -161,28 +167,35 @@ export async function importBookmarks(db: Db, ownerSub: string, candidates: read
   // A file's entries share their tag lists (toImportCandidates), one per folder nearly always:
   // each list is checked once and kept once, however many bookmarks it tags.
   const checkedTags = new Map<readonly string[], string[]>();
-  for (const [index, candidate] of candidates.entries()) {
+  let checkedText = 0;
+  for (const candidate of candidates) {
     // Checking 200,000 entries takes about a second: others' requests are answered in between.
-    if (index % CANDIDATES_PER_YIELD === CANDIDATES_PER_YIELD - 1) await nextTurn();
+    if (checkedText >= CHECKED_TEXT_PER_YIELD) {
+      checkedText = 0;
+      await nextTurn();
+    }
+    checkedText += Math.max(100, candidate.url.length + candidate.title.length + (candidate.description?.length ?? 0));
     if (/^javascript:/i.test(candidate.url.trim())) {
       skip('bookmarklet');
       continue;
     }
     let tags = checkedTags.get(candidate.tags);
     if (!tags) {
-      tags = parseTags(candidate.tags.join(' '))
+      const text = candidate.tags.join(' ');
+      checkedText += text.length;
+      tags = parseTags(text)
         .filter((tag) => [...tag].length <= LIMITS.tagLength)
         .slice(0, LIMITS.tagCount);
       checkedTags.set(candidate.tags, tags);
     }
     const title = [...candidate.title.trim()].slice(0, LIMITS.titleLength).join('');
     const description = [...(candidate.description ?? '').trim()].slice(0, LIMITS.descriptionLength).join('');
-    const result = validateBookmark({ url: candidate.url, title, description, tags: tags.join(' ') });
+    // The tags are checked above, by the rules validateBookmark applies (parseTags, LIMITS), once per list.
+    const result = validateBookmark({ url: candidate.url, title, description, tags: '' });
     if (!result.ok) {
       skip(/^[a-z][a-z0-9+.-]*:/i.test(candidate.url.trim()) && !/^https?:/i.test(candidate.url.trim()) ? 'not a web address' : 'invalid address');
       continue;
     }
-    // The same tags validateBookmark read from them again, as the one shared list.
     valid.push({ ...result.value, tags });
     dates.push(candidate.createdAt);
   }
@@ -211,6 +224,12 @@ export async function importBookmarks(db: Db, ownerSub: string, candidates: read
 
 /** SQLite: rows per multi-row INSERT. FTS5 flushes its pending terms at the end of every statement, so one row per statement makes a large import about five times slower. */
 const SQLITE_ROWS_PER_INSERT = 200;
+/**
+ * SQLite: characters of text per INSERT, whose time is mostly FTS5 indexing them: 200 ordinary
+ * bookmarks hold 10,000-30,000. Fewer rows go in one when each holds more (twenty long tags,
+ * say), or three statements held everyone for 60-80 ms instead of about 20.
+ */
+const SQLITE_TEXT_PER_INSERT = 40_000;
 /** PostgreSQL: rows per INSERT … SELECT FROM unnest(arrays), one statement whatever the count. */
 const POSTGRES_ROWS_PER_INSERT = 5_000;
 /** Statements between yields to the event loop, so a long import leaves time for everyone else's requests. */
@@ -219,6 +238,18 @@ const INSERTS_PER_YIELD = 3;
 const insertFromArrays = sql`INSERT INTO bookmarks (owner_sub, url, title, description, tags, created_at)
   SELECT * FROM unnest(${param('owners')}::text[], ${param('urls')}::text[], ${param('titles')}::text[], ${param('descriptions')}::text[],
     ${param('tags')}::text[], ${param('createdAts')}::bigint[])`;
+
+const textOf = (row: BookmarkRowValues): number => row.url.length + row.title.length + (row.description?.length ?? 0) + row.tags.reduce((sum, tag) => sum + tag.length + 1, 0);
+
+/** Where the SQLite INSERT that begins at `start` ends: SQLITE_ROWS_PER_INSERT rows, or fewer holding SQLITE_TEXT_PER_INSERT characters (always one at least). */
+function sqliteChunkEnd(rows: readonly BookmarkRowValues[], start: number): number {
+  let end = start + 1;
+  for (let text = textOf(rows[start]!); end < rows.length && end - start < SQLITE_ROWS_PER_INSERT; end++) {
+    text += textOf(rows[end]!);
+    if (text > SQLITE_TEXT_PER_INSERT) break;
+  }
+  return end;
+}
 
 function sqliteInsert(rows: readonly BookmarkRowValues[]): SQL {
   const values = rows.map((row) => sql`(${row.ownerSub}, ${row.url}, ${row.title}, ${row.description ?? ''}, ${tagsToColumn(row.tags)}, ${row.createdAt.getTime()})`);
@@ -230,9 +261,10 @@ function sqliteInsert(rows: readonly BookmarkRowValues[]): SQL {
  * inside `tx`, which must be a transaction. The import and the benchmark's seed use it.
  */
 export async function insertBookmarkRows(tx: Queryable, rows: readonly BookmarkRowValues[]): Promise<void> {
-  const size = tx.engine === 'sqlite' ? SQLITE_ROWS_PER_INSERT : POSTGRES_ROWS_PER_INSERT;
-  for (let start = 0, statements = 0; start < rows.length; start += size, statements++) {
-    const chunk = rows.slice(start, start + size);
+  for (let start = 0, statements = 0; start < rows.length; statements++) {
+    const end = tx.engine === 'sqlite' ? sqliteChunkEnd(rows, start) : Math.min(start + POSTGRES_ROWS_PER_INSERT, rows.length);
+    const chunk = rows.slice(start, end);
+    start = end;
     if (tx.engine === 'sqlite') await insertAndIndexInBulk(tx, sqliteInsert(chunk));
     else {
       await tx.run(insertFromArrays, {

@@ -34,14 +34,40 @@ export interface HeadScanner {
 export const MAX_ICON_LINKS = 50;
 
 /**
- * Elements open at once past which a head is taken as ended. A real head nests a few deep
- * (html, head, a <noscript> or <template> holding a little markup). htmlparser2 keeps its open
- * elements in a list that it shifts at every opening tag and searches at every closing one,
- * and a <noscript> or <template> may hold any tags: a megabyte of unclosed ones held the event
- * loop for 29 s. Within this depth each of those steps is short, so a scan's time grows with the
- * page's length alone.
+ * Elements open at once past which a head is taken as ended. A real head nests three or four
+ * deep (html, head, a <noscript>; what a <noscript> or <template> holds opens nothing, see
+ * HeadParser). htmlparser2 keeps its open elements in a list that it shifts at every opening
+ * tag and searches at every closing one: a megabyte of unclosed tags held the event loop for 29 s.
+ * Within this depth each of those steps is short, so a scan's time grows with the page's length alone.
  */
 export const MAX_HEAD_DEPTH = 32;
+
+/**
+ * Tags read inside the head's <noscript> and <template> elements, past which the head is taken
+ * as ended. A real one holds a tracking pixel, a stylesheet link, some markup; read through,
+ * a megabyte of tags took 60 ms of the event loop.
+ */
+export const MAX_HELD_TAGS = 1_000;
+
+/**
+ * htmlparser2's Parser, taking every element inside a <noscript> or <template> of the head as
+ * void (opened and closed at once), but another of the same: nothing in them matters to the
+ * head, and so however they nest, or leave tags unclosed, they add nothing to the list of open
+ * elements. Only MAX_HEAD_DEPTH limits the rest.
+ */
+class HeadParser extends Parser {
+  constructor(
+    handler: ConstructorParameters<typeof Parser>[0],
+    options: ConstructorParameters<typeof Parser>[1],
+    private readonly opensNothing: (name: string) => boolean,
+  ) {
+    super(handler, options);
+  }
+
+  protected override isVoidElement(name: string): boolean {
+    return super.isVoidElement(name) || this.opensNothing(name);
+  }
+}
 
 const HEAD_ELEMENTS = new Set(['html', 'head', 'title', 'base', 'link', 'meta', 'style', 'script', 'noscript', 'template']);
 const ICON_RELS = new Set(['icon', 'apple-touch-icon', 'apple-touch-icon-precomposed']);
@@ -59,6 +85,8 @@ export function createHeadScanner(): HeadScanner {
   let titleParts: string[] | null = null;
   /** Elements the parser holds open: every element it opens it reports, and every one it closes. */
   let depth = 0;
+  /** Tags read inside <noscript> and <template>. */
+  let held = 0;
 
   /** The head has ended: the parser stops at once, not at the end of the text it was given. */
   function stop(): void {
@@ -85,13 +113,16 @@ export function createHeadScanner(): HeadScanner {
     info.icons.push({ href: attributes.href, rel, type: (attributes.type ?? '').trim().toLowerCase(), sizes: attributes.sizes ?? '' });
   }
 
-  const parser = new Parser(
+  const parser = new HeadParser(
     {
       onopentag(name, attributes) {
         if (done) return;
         if (++depth > MAX_HEAD_DEPTH) return stop();
         // A tracking pixel's <noscript><img></noscript> in the head does not start the body.
-        if (holder === 'noscript' || holder === 'template') return;
+        if (holder === 'noscript' || holder === 'template') {
+          if (++held > MAX_HELD_TAGS) stop();
+          return;
+        }
         if (!HEAD_ELEMENTS.has(name)) return stop();
         if (holder === null && TEXT_HOLDERS.has(name)) {
           holder = name;
@@ -119,6 +150,7 @@ export function createHeadScanner(): HeadScanner {
       },
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
+    (name) => (holder === 'noscript' || holder === 'template') && name !== holder,
   );
 
   return {

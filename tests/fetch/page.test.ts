@@ -4,7 +4,7 @@ import { Parser } from 'htmlparser2';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fetchPageMetadata, PAGE_BYTE_LIMIT, type PageResult } from '../../src/fetch/index.js';
 import { allowing, pump, serve, startServer, type TestServer } from './servers.js';
-import { MAX_HEAD_DEPTH, MAX_ICON_LINKS } from '../../src/fetch/head.js';
+import { createHeadScanner, MAX_HEAD_DEPTH, MAX_HELD_TAGS, MAX_ICON_LINKS } from '../../src/fetch/head.js';
 
 const HTML = { 'content-type': 'text/html' };
 
@@ -212,35 +212,70 @@ describe('fetchPageMetadata: limits', () => {
     });
 
     // htmlparser2 shifts and searches its list of open elements at every tag: a megabyte of
-    // unclosed tags in a <noscript> held the event loop for tens of seconds before the limit.
-    const flood = '<x>'.repeat(300_000);
+    // unclosed tags held the event loop for tens of seconds before the limit. What a <noscript>
+    // holds opens nothing (below); one <noscript> inside another does.
+    const nested = '<noscript>'.repeat(100_000);
 
     it('ends the head there: a server that never finishes the body still gives an answer', async () => {
       let closed!: Promise<unknown>;
       const server = await startServer((request, response) => {
         closed = once(response, 'close');
         response.writeHead(200, HTML);
-        response.write(`<html><head><title>Deep</title><noscript>${'<x>'.repeat(MAX_HEAD_DEPTH)}<meta name="description" content="never read">`);
+        response.write(`<html><head><title>Deep</title>${'<template>'.repeat(MAX_HEAD_DEPTH)}<meta name="description" content="never read">`);
       });
       expect(await fetchFrom(server, '/', 4000)).toMatchObject({ ok: true, metadata: { title: 'Deep', description: null } });
       await closed;
     });
 
-    it('stops the parser at once, not at the end of what it was given: a megabyte of unclosed tags is not read', async () => {
+    it('stops the parser at once, not at the end of what it was given: the rest of a megabyte of <noscript> is not read', async () => {
       const tagsRead = vi.spyOn(Parser.prototype, 'onopentagname');
-      expect(await metadataOf(`<html><head><title>Kept</title><noscript>${flood}`)).toMatchObject({ ok: true, metadata: { title: 'Kept' } });
+      expect(await metadataOf(`<html><head><title>Kept</title>${nested}`)).toMatchObject({ ok: true, metadata: { title: 'Kept' } });
       // Two passes over the head (while reading, and in the page's encoding), each stopping just
-      // past the limit: the head's own few tags and MAX_HEAD_DEPTH of the flood, of its 300,000.
+      // past the limit: the head's own few tags and MAX_HEAD_DEPTH of the 100,000.
       expect(tagsRead.mock.calls.length).toBeLessThanOrEqual(2 * (MAX_HEAD_DEPTH + 4));
     });
 
     it('bounds the second pass too, when the declared encoding hides from the first what the second reads as tags', async () => {
       // Read provisionally as windows-1252, "<title>" opens a title whose text runs to the end; in
-      // ISO-2022-JP it is inside a two-byte run, so the pass in the page's encoding meets every <x>.
-      const page = Buffer.concat([Buffer.from('<html><head><meta charset="iso-2022-jp"><noscript>\x1b$B<title>!\x1b(B', 'latin1'), Buffer.from(flood)]);
+      // ISO-2022-JP it is inside a two-byte run, so the pass in the page's encoding meets every tag.
+      const page = Buffer.concat([Buffer.from('<html><head><meta charset="iso-2022-jp"><noscript>\x1b$B<title>!\x1b(B', 'latin1'), Buffer.from(nested)]);
       const tagsRead = vi.spyOn(Parser.prototype, 'onopentagname');
       expect(await metadataOf(page)).toMatchObject({ ok: true, metadata: { title: null, description: null } });
       expect(tagsRead.mock.calls.length).toBeLessThanOrEqual(2 * (MAX_HEAD_DEPTH + 4));
+    });
+  });
+
+  describe('what a <noscript> or <template> in the head holds', () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    it.each([
+      ['unclosed tags', `<noscript>${'<span>'.repeat(40)}</noscript>`],
+      ['tags written self-closing', `<template>${'<my-icon/>'.repeat(40)}</template>`],
+      ['elements nested deep and closed', `<template>${'<div>'.repeat(40)}${'</div>'.repeat(40)}</template>`],
+      ['closing tags of nothing open', `<noscript>${'</b>'.repeat(40)}</noscript>`],
+    ])('is read past, whatever it is: %s', async (_what, held) => {
+      const head = `<html><head><title>Held</title>${held}<meta name="description" content="After it">`;
+      expect(await metadataOf(`${head}</head><body>`)).toMatchObject({ ok: true, metadata: { title: 'Held', description: 'After it' } });
+    });
+
+    it('opens nothing: MAX_HELD_TAGS unclosed tags in it leave the parser\'s list of open elements as it was', () => {
+      const scanner = createHeadScanner();
+      const pushed = vi.spyOn(Array.prototype, 'unshift');
+      scanner.write(`<html><head><noscript>${'<x>'.repeat(MAX_HELD_TAGS)}</noscript><meta name="description" content="After them">`);
+      // html, head and noscript; not one <x>.
+      expect(pushed.mock.calls.length).toBeLessThanOrEqual(3);
+      vi.restoreAllMocks();
+      expect(scanner.end().metas.get('description')).toBe('After them');
+    });
+
+    it('is read up to MAX_HELD_TAGS tags: past them the head has ended, and the rest of a megabyte is not read', async () => {
+      const tagsRead = vi.spyOn(Parser.prototype, 'onopentagname');
+      const page = `<html><head><title>Kept</title><noscript>${'<x>'.repeat(300_000)}</noscript><meta name="description" content="never read">`;
+      expect(await metadataOf(page)).toMatchObject({ ok: true, metadata: { title: 'Kept', description: null } });
+      // Two passes over the head, each stopping just past the limit.
+      expect(tagsRead.mock.calls.length).toBeLessThanOrEqual(2 * (MAX_HELD_TAGS + 5));
     });
   });
 

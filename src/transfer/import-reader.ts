@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ImportCandidate } from '../bookmarks/commands.js';
-import type { WorkerReply, WorkerRequest } from './parse-worker.js';
+import type { CandidatesMessage, WorkerReply, WorkerRequest } from './parse-worker.js';
 
 /** What reading one uploaded file may cost its worker thread. */
 export interface ImportBudget {
@@ -74,7 +74,7 @@ interface Thread {
   /** Settles the job this thread is running, if any. */
   settle: ((outcome: { candidates: ImportCandidate[] } | { error: Error }) => void) | null;
   /** Takes the next message of the running job's candidates. */
-  receive: ((candidates: ImportCandidate[], more: boolean) => void) | null;
+  receive: ((message: CandidatesMessage) => void) | null;
 }
 
 const ask = (worker: Worker, request: WorkerRequest): void => worker.postMessage(request);
@@ -131,14 +131,19 @@ export class ImportReader {
       return;
     }
     const outcome = await new Promise<{ candidates: ImportCandidate[] } | { error: Error }>((settle) => {
+      // The time budget is the worker's, for reading the file: it ends with the first message
+      // back. The messages after it wait on this thread's turns, however busy the app is.
       const timer = setTimeout(() => settle({ error: new ImportBudgetError('time') }), this.#budget.timeMs);
       thread.settle = (result) => {
         clearTimeout(timer);
         settle(result);
       };
       const received: ImportCandidate[] = [];
-      thread.receive = (candidates, more) => {
-        for (const candidate of candidates) received.push(candidate);
+      const tagLists: string[][] = [];
+      thread.receive = ({ candidates, newTagLists, more }) => {
+        clearTimeout(timer);
+        for (const list of newTagLists) tagLists.push(list);
+        for (const candidate of candidates) received.push({ ...candidate, tags: tagLists[candidate.tags]! });
         // The next message after a turn of the event loop: everyone else's requests go between them.
         if (more) setImmediate(() => thread.settle && ask(thread.worker, 'more'));
         else thread.settle?.({ candidates: received });
@@ -175,7 +180,7 @@ export class ImportReader {
     thread.ready.catch(() => {});
     worker.on('message', (message: WorkerReply) => {
       if (message === 'ready') started();
-      else if ('candidates' in message) thread.receive?.(message.candidates, message.more);
+      else if ('candidates' in message) thread.receive?.(message);
       else thread.settle?.({ error: new ImportBudgetError(message.overBudget) });
     });
     worker.on('error', (error: Error & { code?: string }) => {

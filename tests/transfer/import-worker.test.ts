@@ -120,23 +120,45 @@ describe.each([
 });
 
 describe('ImportReader: the candidates come to the app a message at a time', () => {
-  it('in the order of the file, every one of them, in messages of CANDIDATES_PER_MESSAGE that the app asks for in turn', async () => {
+  it('in the order of the file, every one of them, over several messages of CANDIDATES_PER_MESSAGE, each list of tags once', async () => {
     const count = 2 * CANDIDATES_PER_MESSAGE + 500;
+    // Three lists of tags in turn, across every message.
     let html = '<DL><p><DT><H3>Reading</H3><DL><p>';
-    for (let i = 0; i < count; i++) html += `<DT><A HREF="https://turns.example/${i}">Link ${i}</A>`;
+    for (let i = 0; i < count; i++) html += `<DT><A HREF="https://turns.example/${i}" TAGS="turn${i % 3}">Link ${i}</A>`;
     const reader = new ImportReader(DEFAULT_IMPORT_BUDGET);
     try {
       const candidates = await reader.read(new TextEncoder().encode(html));
       expect(candidates.map((c) => c.url)).toEqual(Array.from({ length: count }, (_, i) => `https://turns.example/${i}`));
-      // One folder, one list of tags: a message carries it once, so each message brings its own copy.
-      const lists = new Set(candidates.map((c) => c.tags));
-      expect(lists.size).toBe(3);
-      expect(candidates[CANDIDATES_PER_MESSAGE - 1]!.tags).toBe(candidates[0]!.tags);
-      expect(candidates[CANDIDATES_PER_MESSAGE]!.tags).not.toBe(candidates[0]!.tags);
-      expect([...lists].every((tags) => tags.join() === 'reading')).toBe(true);
-      // The thread is kept and reads the next file from its start.
-      expect((await reader.read(new TextEncoder().encode('<DL><p><DT><A HREF="https://next.example/">Next</A>'))).map((c) => c.url)).toEqual(['https://next.example/']);
+      expect(candidates.map((c) => c.tags.join())).toEqual(Array.from({ length: count }, (_, i) => `reading,turn${i % 3}`));
+      // One array for each list, in the app as in the worker, however many messages carried its bookmarks.
+      expect(new Set(candidates.map((c) => c.tags)).size).toBe(3);
+      expect(candidates[count - 3]!.tags).toBe(candidates[0]!.tags);
+      // The thread is kept, and reads the next file from its start, its lists numbered afresh.
+      const next = await reader.read(new TextEncoder().encode('<DL><p><DT><A HREF="https://next.example/" TAGS="again">Next</A>'));
+      expect(next).toMatchObject([{ url: 'https://next.example/', tags: ['again'] }]);
     } finally {
+      await reader.close();
+    }
+  });
+
+  it('spends its time budget on reading the file, not on the turns of a busy app that takes the messages', async () => {
+    const count = 10 * CANDIDATES_PER_MESSAGE;
+    let html = '<DL><p>';
+    for (let i = 0; i < count; i++) html += `<DT><A HREF="https://busy.example/${i}">Link ${i}</A>`;
+    const reader = new ImportReader({ ...DEFAULT_IMPORT_BUDGET, timeMs: 1_000 });
+    // Every turn of this thread holds it for 150 ms while the messages come: 1.5 s in all at least.
+    let busy = true;
+    const hold = (): void => {
+      const until = performance.now() + 150;
+      while (performance.now() < until);
+      if (busy) setImmediate(hold);
+    };
+    try {
+      const read = reader.read(new TextEncoder().encode(html));
+      setImmediate(hold);
+      expect(await read).toHaveLength(count);
+    } finally {
+      busy = false;
       await reader.close();
     }
   });

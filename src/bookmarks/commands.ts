@@ -6,7 +6,7 @@ import { BOOKMARK_COLUMNS, tagsToColumn, toBookmark, type Bookmark, type Bookmar
 import { findDuplicate } from './queries.js';
 import { insertAndIndexInBulk } from './search-index-upkeep.js';
 import { sameUrlKey } from './urls.js';
-import { LIMITS, parseTags, validateBookmark, type ValidBookmark } from './validation.js';
+import { keptTags, LIMITS, validateBookmark, type ValidBookmark } from './validation.js';
 
 /* Writes to the owner's bookmarks. The triggers keep the search index and tag_counts in step for every one. */
 
@@ -183,14 +183,12 @@ export async function importBookmarks(db: Db, ownerSub: string, candidates: read
     if (!tags) {
       const text = candidate.tags.join(' ');
       checkedText += text.length;
-      tags = parseTags(text)
-        .filter((tag) => [...tag].length <= LIMITS.tagLength)
-        .slice(0, LIMITS.tagCount);
+      tags = keptTags(text);
       checkedTags.set(candidate.tags, tags);
     }
     const title = [...candidate.title.trim()].slice(0, LIMITS.titleLength).join('');
     const description = [...(candidate.description ?? '').trim()].slice(0, LIMITS.descriptionLength).join('');
-    // The tags are checked above, by the rules validateBookmark applies (parseTags, LIMITS), once per list.
+    // The tags are checked above (keptTags: parseTags and the limits validateBookmark applies), once per list.
     const result = validateBookmark({ url: candidate.url, title, description, tags: '' });
     if (!result.ok) {
       skip(/^[a-z][a-z0-9+.-]*:/i.test(candidate.url.trim()) && !/^https?:/i.test(candidate.url.trim()) ? 'not a web address' : 'invalid address');

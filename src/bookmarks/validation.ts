@@ -104,6 +104,13 @@ export function parseTags(raw: string): string[] {
   return [...seen];
 }
 
+/** Tags as an import keeps them, where the form would refuse: parsed, the over-long dropped, the first LIMITS.tagCount. */
+export function keptTags(raw: string): string[] {
+  return parseTags(raw)
+    .filter((tag) => [...tag].length <= LIMITS.tagLength)
+    .slice(0, LIMITS.tagCount);
+}
+
 /**
  * `fromForm`: the fields were typed into the add or edit form (readBookmarkForm), which also takes
  * an address without its scheme, and its error says so; the API and imports want whole addresses.

@@ -1,5 +1,5 @@
 import type { ImportCandidate } from '../bookmarks/commands.js';
-import { LIMITS, parseTags } from '../bookmarks/validation.js';
+import { keptTags, LIMITS } from '../bookmarks/validation.js';
 import { nameToTag, parseNetscape, type NetscapeEntry } from './netscape.js';
 
 /**
@@ -21,9 +21,7 @@ export function toImportCandidates(entries: NetscapeEntry[], maxCharacters = Inf
   const sharedTags = new Map<string, string[]>();
   let characters = 0;
   return entries.map((entry) => {
-    const tags = parseTags([...tagsOf(entry.folders), ...toTags(entry.tags)].join(' '))
-      .filter((tag) => [...tag].length <= LIMITS.tagLength)
-      .slice(0, LIMITS.tagCount);
+    const tags = keptTags([...tagsOf(entry.folders), ...toTags(entry.tags)].join(' '));
     // Tags hold no spaces: the joined list names it.
     const key = tags.join(' ');
     let shared = sharedTags.get(key);

@@ -16,8 +16,8 @@ export interface ImportBudget {
   /**
    * Characters of text its bookmarks hold (addresses, titles, descriptions, and each different
    * list of tags once), which the app holds while it checks and stores them. A bookmark's own
-   * TAGS add to its folders' names, so this can be far more than the file's bytes: 1.2 MB of
-   * links, each with its own tag under twenty folders with long names, ask for 40 million.
+   * TAGS add to its folders' names, so this can be far more than the file's bytes: 1.1 MB of
+   * links, each with a tag of its own under nineteen folders with long names, ask for 24 million.
    * (Before lists were shared, 4.6 MB of links under such folders took 570 MB of the process's
    * heap, and two such imports at once took it past its limit.)
    */

@@ -8,7 +8,7 @@ import type { ImportCandidate } from '../bookmarks/commands.js';
 import { CANDIDATES_PER_MESSAGE, readImportFile, TooMuchTextError } from './import-file.js';
 import { TooManyEntriesError } from './netscape.js';
 
-/** A candidate as a message carries it: its tags the number of a list (TagLists). */
+/** A candidate as a message carries it: its tags the number of a list (CandidatesMessage.newTagLists). */
 export type CandidateInMessage = Omit<ImportCandidate, 'tags'> & { tags: number };
 /**
  * Candidates share their lists of tags (toImportCandidates), and a message keeps a list shared only

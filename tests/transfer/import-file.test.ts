@@ -82,6 +82,22 @@ describe('toImportCandidates: what a file of many bookmarks under long folder na
   });
 });
 
+/** What `work` gave back, and how many turns of the event loop others had while it ran. */
+async function turnsDuring<T>(work: () => Promise<T>): Promise<{ result: T; turns: number }> {
+  let turns = 0;
+  let working = true;
+  const count = (): void => {
+    turns++;
+    if (working) setImmediate(count);
+  };
+  setImmediate(count);
+  try {
+    return { result: await work(), turns };
+  } finally {
+    working = false;
+  }
+}
+
 describe('importBookmarks and everyone else', () => {
   it('gives the event loop back at least once per 1,000 bookmarks it checks, reads or stores, and finds the library’s duplicates across its batches', async () => {
     const db = await openTestDb();
@@ -91,15 +107,7 @@ describe('importBookmarks and everyone else', () => {
       // 6,000 new pages and 2,000 of the library's, one spelt differently (the same page all the same).
       const file = [...Array.from({ length: 6_000 }, (_, i) => page(20_000 + i)), ...Array.from({ length: 2_000 }, (_, i) => page(i * 6))];
       file.push({ ...page(11_999), url: 'HTTPS://LIBRARY.EXAMPLE/11999' });
-      let turns = 0;
-      let importing = true;
-      const count = (): void => {
-        turns++;
-        if (importing) setImmediate(count);
-      };
-      setImmediate(count);
-      const report = await importBookmarks(db, 'alice', file);
-      importing = false;
+      const { result: report, turns } = await turnsDuring(() => importBookmarks(db, 'alice', file));
       expect(report).toMatchObject({ imported: 6_000, duplicates: 2_001 });
       // Checked: 8,001 candidates; read: 12,000 addresses; stored: 6,000 rows.
       expect(turns).toBeGreaterThanOrEqual(Math.floor((8_001 + 12_000 + 6_000) / 1_000));
@@ -114,15 +122,8 @@ describe('importBookmarks and everyone else', () => {
     try {
       const longTags = (i: number) => Array.from({ length: 20 }, (_, t) => `${String.fromCharCode(97 + t).repeat(44)}${String(i).padStart(6, '0')}`);
       const file = Array.from({ length: 1_000 }, (_, i) => ({ url: `https://long.example/${i}`, title: `Page ${i}`, tags: longTags(i), createdAt: null }));
-      let turns = 0;
-      let importing = true;
-      const count = (): void => {
-        turns++;
-        if (importing) setImmediate(count);
-      };
-      setImmediate(count);
-      expect(await importBookmarks(db, 'alice', file)).toMatchObject({ imported: 1_000 });
-      importing = false;
+      const { result: report, turns } = await turnsDuring(() => importBookmarks(db, 'alice', file));
+      expect(report).toMatchObject({ imported: 1_000 });
       // About 1,050 characters a bookmark: checked 100,000 at a time (10 turns), stored 40,000 a statement and three statements a turn (8).
       expect(turns).toBeGreaterThanOrEqual(18);
       const stored = await ownedBookmarks(db, 'alice');

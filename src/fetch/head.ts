@@ -87,6 +87,8 @@ export function createHeadScanner(): HeadScanner {
   let depth = 0;
   /** Tags read inside <noscript> and <template>. */
   let held = 0;
+  /** Inside a <noscript> or <template>, whose content matters nothing to the head. */
+  const holding = (): boolean => holder === 'noscript' || holder === 'template';
 
   /** The head has ended: the parser stops at once, not at the end of the text it was given. */
   function stop(): void {
@@ -119,7 +121,7 @@ export function createHeadScanner(): HeadScanner {
         if (done) return;
         if (++depth > MAX_HEAD_DEPTH) return stop();
         // A tracking pixel's <noscript><img></noscript> in the head does not start the body.
-        if (holder === 'noscript' || holder === 'template') {
+        if (holding()) {
           if (++held > MAX_HELD_TAGS) stop();
           return;
         }
@@ -150,7 +152,7 @@ export function createHeadScanner(): HeadScanner {
       },
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
-    (name) => (holder === 'noscript' || holder === 'template') && name !== holder,
+    (name) => holding() && name !== holder,
   );
 
   return {

@@ -3,7 +3,7 @@ import { encodeCursor, searchBookmarks } from '../../src/bookmarks/search-plans.
 import { MAX_SEARCH_TERMS, parseSearch } from '../../src/bookmarks/search-syntax.js';
 import { LIST_COUNT_UP_TO, LIST_PAGE_SIZE } from '../../src/bookmarks/routes.js';
 import { insertBookmarkRows, type BookmarkRowValues } from '../../src/bookmarks/commands.js';
-import { as, html, parseFragment, setupBookmark, useSignedInApp } from '../helpers.js';
+import { as, html, HTMX, parseFragment, setupBookmark, useSignedInApp } from '../helpers.js';
 
 const ctx = useSignedInApp();
 
@@ -68,6 +68,20 @@ describe('POST /bookmarks', () => {
     const response = await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://a.example/', title: 'Kept', tags: '', q: 'kept' });
     const fragment = parseFragment(response.body);
     expect([...fragment.querySelectorAll('.card-title')].map((a) => a.textContent)).toEqual(['Kept']);
+  });
+
+  it('htmx: a search holding a lone surrogate (a JSON body can) still links to its next page', async () => {
+    for (let i = 0; i < LIST_PAGE_SIZE + 5; i++) await setupBookmark(ctx.app.db, 'alice', { url: `https://e.example/${i}`, title: `x ${i}` });
+    const response = await ctx.app.inject({
+      method: 'POST',
+      url: '/bookmarks',
+      headers: { ...HTMX, cookie: ctx.cookies.alice, 'content-type': 'application/json' },
+      payload: JSON.stringify({ url: 'https://new.example/', title: 'New', q: '\ud800' }),
+    });
+    expect(response.statusCode).toBe(200);
+    const fragment = parseFragment(response.body);
+    expect(fragment.querySelector('.card-title')?.textContent).toBe('New');
+    expect(fragment.querySelector('.load-more a')?.getAttribute('hx-get')).toContain(`q=${encodeURIComponent('\uFFFD')}&after=`);
   });
 
   it('htmx: a bookmark the current search does not show is confirmed in a notice, which keeps listening for deletes', async () => {

@@ -5,7 +5,7 @@ import { countOnce, currentTotals, REMEMBERED_TOTALS_MAX } from '../db/remembere
 import { QUALIFIED_BOOKMARK_COLUMNS, tagsToColumn, toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
 import { ownedBookmarksByIds } from './kept-bookmarks.js';
 import { ownerVersion } from './queries.js';
-import { tagIndexWords, tokenize, type SearchTerms } from './search-syntax.js';
+import { tagIndexWords, tagNarrowingWords, type SearchTerms } from './search-syntax.js';
 
 /*
  * The search plans: how the terms of a search read one page of the owner's
@@ -177,8 +177,8 @@ function textTerms(terms: SearchTerms): { required: string[]; excluded: string |
   const required = [
     ...terms.words.map((word) => `${TEXT_COLUMNS} : ${quote(word)}*`),
     ...terms.phrases.map((tokens) => `${TEXT_COLUMNS} : ${quote(tokens.join(' '))}`),
-    // A #tag narrows candidates through the index; the exact tag is checked in SQL.
-    ...terms.tags.map(tokenize).filter((tokens) => tokens.length > 0).map((tokens) => `tags : ${quote(tokens.join(' '))}`),
+    // A #tag narrows candidates through the index by its first words; the exact tag is checked in SQL.
+    ...terms.tags.map(tagNarrowingWords).filter((tokens) => tokens.length > 0).map((tokens) => `tags : ${quote(tokens.join(' '))}`),
   ];
   const excluded =
     terms.excludedWords.length > 0 ? ` NOT ${TEXT_COLUMNS} : (${terms.excludedWords.map((word) => `${quote(word)}*`).join(' OR ')})` : null;
@@ -340,7 +340,7 @@ async function highestKeysOfKeptBookmarks(db: Db, ownerSub: string, match: strin
  * tag's text sits in the tags column), so tag searches get the same fast plans as
  * words; the exact tag test on bookmarks.tags still decides. "#web" finds "web-dev"
  * in the index only. A longer tag alone is left to that test (MAX_SEARCH_TERMS); beside
- * words, its own phrase in the tags column (textTerms) still narrows what they find.
+ * words, a phrase of its first words in the tags column (textTerms) still narrows what they find.
  */
 function withTagWords(terms: SearchTerms): SearchTerms {
   // The raw tag goes to FTS5, whose tokenizer splits it exactly as it split the stored tags.

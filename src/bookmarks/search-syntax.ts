@@ -27,24 +27,56 @@ export const MAX_SEARCH_TERMS = 8;
 
 /**
  * A #tag of at most this many words is searched for through the index by its words, and
- * counts them; a longer one counts as one term, and alone is only tested on the rows
- * (search-plans.ts, withTagWords).
+ * counts them; a longer one counts as one term: alone it is only tested on the rows, beside
+ * words the index narrows by its first words (search-plans.ts, withTagWords and textTerms).
  */
 export const TAG_INDEX_WORDS = 3;
-
-/** How many words of a #tag the index searches for on their own: none for a tag of no word or of more than TAG_INDEX_WORDS. */
-export function tagIndexWords(tag: string): number {
-  const words = tokenize(tag).length;
-  return words <= TAG_INDEX_WORDS ? words : 0;
-}
-
-/** What a #tag counts for: its words in the index, or one test on the rows. */
-const tagWeight = (tag: string): number => Math.max(1, tagIndexWords(tag));
 
 /** Matches both engines' tokenizers closely enough (FTS5 unicode61, PostgreSQL's parser): letters, marks and digits. */
 export function tokenize(text: string): string[] {
   return text.toLowerCase().match(/[\p{L}\p{M}\p{N}]+/gu) ?? [];
 }
+
+/**
+ * How many tokens the indexes may make of one of ours, at most, which is what it weighs: they
+ * split a word at some combining marks (FTS5 reads "हिंदी" as "ह" and "द"), never between letters
+ * or digits, and each of their tokens is another pass over the index. A 500-character word of
+ * "a" and a vowel sign was a phrase of 240 tokens to FTS5 and held the process for 0.7 s.
+ */
+function indexTokens(token: string): number {
+  return /\p{M}/u.test(token) ? Math.max(1, token.match(/[\p{L}\p{N}]+/gu)?.length ?? 0) : 1;
+}
+
+const sum = (weights: number[]): number => weights.reduce((total, weight) => total + weight, 0);
+
+/** The longest start of `tokens` that weighs at most `room`. */
+function tokensWithin(tokens: string[], room: number): string[] {
+  let kept = 0;
+  for (let used = 0; kept < tokens.length && used + indexTokens(tokens[kept]!) <= room; kept++) used += indexTokens(tokens[kept]!);
+  return tokens.slice(0, kept);
+}
+
+/**
+ * What the index may narrow a #tag by: ASCII, letters, marks and digits. FTS5's character tables
+ * are Unicode 6.1's: it reads an emoji or a sign added since (🦀, ₽) and private-use characters as
+ * parts of words, where tokenize() splits there, so a tag holding any other character is left
+ * to the exact test on the rows, which finds it whatever the index made of it.
+ */
+const INDEXED_TAG = /^[\p{ASCII}\p{L}\p{M}\p{N}]*$/u;
+
+/** The first words of a #tag that the index narrows by, weighing at most TAG_INDEX_WORDS; none for a tag it may split otherwise. */
+export function tagNarrowingWords(tag: string): string[] {
+  return INDEXED_TAG.test(tag) ? tokensWithin(tokenize(tag), TAG_INDEX_WORDS) : [];
+}
+
+/** How many words of a #tag the index searches for on their own: none for a tag it does not narrow by whole. */
+export function tagIndexWords(tag: string): number {
+  const narrowing = tagNarrowingWords(tag);
+  return narrowing.length > 0 && narrowing.length === tokenize(tag).length ? sum(narrowing.map(indexTokens)) : 0;
+}
+
+/** What a #tag counts for: its words in the index, or one test on the rows. */
+const tagWeight = (tag: string): number => Math.max(1, tagIndexWords(tag));
 
 export function parseSearch(input: string): SearchTerms {
   const terms: SearchTerms = { words: [], phrases: [], tags: [], excludedWords: [], excludedTags: [], leftOut: 0 };
@@ -65,7 +97,10 @@ export function parseSearch(input: string): SearchTerms {
     return fits;
   };
   const addWords = (list: string[], tokens: string[]): void => {
-    for (const token of tokens) if (!list.includes(token) && fit(1) === 1) list.push(token);
+    for (const token of tokens) {
+      const weight = indexTokens(token);
+      if (!list.includes(token) && fit(weight) === weight) list.push(token);
+    }
   };
   // Cleaned as titles are: control characters separate words like spaces (a NUL would end
   // FTS5's reading of the MATCH text), and invisible characters typed or pasted are dropped.
@@ -79,8 +114,8 @@ export function parseSearch(input: string): SearchTerms {
       if (negated) addWords(terms.excludedWords, tokens);
       else if (!terms.phrases.some((kept) => kept.join(' ') === tokens.join(' '))) {
         // A phrase cut short still finds what the whole one finds, and more.
-        const fits = fit(tokens.length, true);
-        if (fits > 0) terms.phrases.push(tokens.slice(0, fits));
+        const kept = tokensWithin(tokens, fit(sum(tokens.map(indexTokens)), true));
+        if (kept.length > 0) terms.phrases.push(kept);
       }
       continue;
     }

@@ -2,7 +2,9 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createBookmark, insertBookmarkRows, type BookmarkRowValues } from '../../src/bookmarks/commands.js';
 import { ownerToken, searchBookmarks, toFtsMatch } from '../../src/bookmarks/search-plans.js';
-import { parseSearch } from '../../src/bookmarks/search-syntax.js';
+import Database from 'better-sqlite3';
+import fc from 'fast-check';
+import { MAX_SEARCH_TERMS, TAG_INDEX_WORDS, parseSearch } from '../../src/bookmarks/search-syntax.js';
 import type { Db } from '../../src/db/database.js';
 import { freshDatabaseEachTest, recordingReads, type RecordedRead } from '../helpers.js';
 
@@ -14,6 +16,60 @@ describe('toFtsMatch', () => {
     expect(match).toContain('"a"*');
     expect(match).toContain('"b"*');
     expect(match).toContain('"or"*');
+  });
+});
+
+describe('the MATCH expressions a search runs', () => {
+  let db: Db;
+  freshDatabaseEachTest((opened) => (db = opened));
+
+  /**
+   * How many tokens FTS5 makes of the text quoted in a MATCH expression, the owner's aside, by
+   * the search index's own tokenizer: each is another pass over the index, so a search of 240
+   * of them (one word of letters and vowel signs) held the process for 0.7 s.
+   */
+  async function tokenCounter(): Promise<(match: string) => number> {
+    const { sql: created } = (await db.get<{ sql: string }>(sql`SELECT sql FROM sqlite_master WHERE name = 'bookmarks_fts'`))!;
+    const tokenizer = /tokenize\s*=\s*'[^']*'/.exec(created)![0];
+    const scratch = new Database(':memory:');
+    scratch.exec(`CREATE VIRTUAL TABLE quoted USING fts5(text, ${tokenizer}); CREATE VIRTUAL TABLE tokens USING fts5vocab(quoted, 'instance');`);
+    return (match) => {
+      scratch.exec('DELETE FROM quoted');
+      for (const [, quoted] of match.matchAll(/"((?:[^"]|"")*)"/g)) {
+        if (!quoted!.startsWith('o')) scratch.prepare('INSERT INTO quoted VALUES (?)').run(quoted!.replaceAll('""', '"'));
+      }
+      return (scratch.prepare('SELECT count(*) AS n FROM tokens').get() as { n: number }).n;
+    };
+  }
+
+  /** Every MATCH expression the search ran. */
+  async function matchesOf(text: string): Promise<string[]> {
+    const matches: string[] = [];
+    const recording: Db = Object.create(db);
+    const record = (params: unknown) => typeof (params as { match?: unknown } | undefined)?.match === 'string' && matches.push((params as { match: string }).match);
+    recording.all = (statement, params) => (record(params), db.all(statement, params));
+    recording.get = (statement, params) => (record(params), db.get(statement, params));
+    await searchBookmarks(recording, 'mallory', parseSearch(text), null, 20, { countUpTo: 1000 });
+    return matches;
+  }
+
+  it('hold at most TAG_INDEX_WORDS tokens a term, however the words, phrases and tags typed split', async () => {
+    await createBookmark(db, 'alice', { url: 'https://example.com/', title: 'a note', tags: ['a'] });
+    const tokensIn = await tokenCounter();
+    const bound = TAG_INDEX_WORDS * MAX_SEARCH_TERMS;
+    const hostile = [`a #${'a-'.repeat(245)}a`, `${'a\u093F'.repeat(240)}a`, `x -#a -${'a\u093F'.repeat(240)}a`, `"${'a\u093F '.repeat(120)}" x`, `#${'a\u093F'.repeat(240)} x`];
+    const ran: string[] = [];
+    for (const text of hostile) ran.push(...(await matchesOf(text)));
+    // Some of them left out whole (no MATCH at all), the others cut.
+    expect(ran.length).toBeGreaterThan(3);
+    for (const match of ran) expect(tokensIn(match), match.slice(0, 80)).toBeLessThanOrEqual(bound);
+    const piece = fc.constantFrom('a', 'b', '\u093F', '\u0301', '-', '#', '"', ' ', '🤔', '\uE000', 'é', '₽');
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { maxLength: 120 }), async (pieces) => {
+        for (const match of await matchesOf(pieces.join(''))) expect(tokensIn(match)).toBeLessThanOrEqual(bound);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 

@@ -38,6 +38,12 @@ describe('parseSearch', () => {
     // A longer tag is tested on the rows only: one term, never left out for its length.
     ['#a-b-c-d-e-f-g-h-i x', { tags: ['a-b-c-d-e-f-g-h-i'], words: ['x'] }],
     ['#a-very-long-hyphenated-tag-name-with-many-words', { tags: ['a-very-long-hyphenated-tag-name-with-many-words'] }],
+    // A word weighs the tokens the index may make of it: FTS5 splits "हिंदी" at its vowel signs, into two.
+    ['हिंदी a b c d e f g', { words: ['हिंदी', 'a', 'b', 'c', 'd', 'e', 'f'], leftOut: 1 }],
+    [`${'a\u093F'.repeat(240)}a x`, { leftOut: 2 }],
+    [`"x ${'a\u093F'.repeat(10)}a"`, { phrases: [['x']], leftOut: 1 }],
+    // A tag with a character the index may read otherwise (🤔 is part of a word to FTS5) is tested on the rows: one term.
+    ['#ideas🤔 a b c d e f g', { tags: ['ideas🤔'], words: ['a', 'b', 'c', 'd', 'e', 'f', 'g'] }],
   ])('parseSearch(%j)', (input, expected) => {
     expect(parseSearch(input)).toEqual({ ...empty, ...expected });
   });
@@ -71,6 +77,16 @@ describe('searchBookmarks over the real search index', () => {
     expect(await titles('alice', `-#${long}`)).toEqual(['Untagged', 'Its first words only']);
     expect(await titles('alice', `#${long} tagged`)).toEqual(['Tagged long']);
     expect((await searchBookmarks(db, 'alice', parseSearch(`#${long}`))).total).toBe(1);
+  });
+
+  it('finds tags holding emoji, signs and private-use characters, which FTS5 reads as parts of words', async () => {
+    const tags = ['ideas🤔', '🦀rust', '100₽', 'x\uE000y'];
+    for (const tag of tags) await setupBookmark(db, 'alice', { title: `Tagged ${tag} note`, tags: [tag] });
+    await setupBookmark(db, 'alice', { title: 'Untagged ideas rust note', tags: ['ideas', 'rust'] });
+    for (const tag of tags) {
+      expect(await titles('alice', `#${tag}`)).toEqual([`Tagged ${tag} note`]);
+      expect(await titles('alice', `note #${tag}`)).toEqual([`Tagged ${tag} note`]);
+    }
   });
 
   it('finds a tag typed with invisible characters or fullwidth letters', async () => {

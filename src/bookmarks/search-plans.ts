@@ -128,10 +128,11 @@ async function toPageOfKeys(db: Db, ownerSub: string, keys: VersionedKey[], { to
   return { items, total, moreThanTotal, next: nextCursor(keys, limit) };
 }
 
-const hasTextTerms = (terms: SearchTerms): boolean => terms.words.length + terms.phrases.length + terms.excludedWords.length > 0;
+const hasTextTerms = (terms: SearchTerms): boolean =>
+  terms.words.length + terms.phrases.length + terms.excludedWords.length + terms.excludedPhrases.length > 0;
 
 function onlyOneTag(terms: SearchTerms): string | null {
-  const others = terms.words.length + terms.phrases.length + terms.excludedWords.length + terms.excludedTags.length;
+  const others = terms.words.length + terms.phrases.length + terms.excludedWords.length + terms.excludedPhrases.length + terms.excludedTags.length;
   return terms.tags.length === 1 && others === 0 ? terms.tags[0]! : null;
 }
 
@@ -180,8 +181,8 @@ function textTerms(terms: SearchTerms): { required: string[]; excluded: string |
     // A #tag narrows candidates through the index by its first words; the exact tag is checked in SQL.
     ...terms.tags.map(tagNarrowingWords).filter((tokens) => tokens.length > 0).map((tokens) => `tags : ${quote(tokens.join(' '))}`),
   ];
-  const excluded =
-    terms.excludedWords.length > 0 ? ` NOT ${TEXT_COLUMNS} : (${terms.excludedWords.map((word) => `${quote(word)}*`).join(' OR ')})` : null;
+  const left = [...terms.excludedWords.map((word) => `${quote(word)}*`), ...terms.excludedPhrases.map((tokens) => quote(tokens.join(' ')))];
+  const excluded = left.length > 0 ? ` NOT ${TEXT_COLUMNS} : (${left.join(' OR ')})` : null;
   return { required, excluded };
 }
 
@@ -442,7 +443,10 @@ export function toTsquery(terms: SearchTerms): string | null {
     ...terms.words.map((word) => `${lexeme(word)}:*`),
     ...terms.phrases.map((tokens) => `(${tokens.map(lexeme).join(' <-> ')})`),
   ];
-  const excluded = terms.excludedWords.map((word) => `!${lexeme(word)}:*`);
+  const excluded = [
+    ...terms.excludedWords.map((word) => `!${lexeme(word)}:*`),
+    ...terms.excludedPhrases.map((tokens) => `!(${tokens.map(lexeme).join(' <-> ')})`),
+  ];
   const parts = [...required, ...excluded];
   return parts.length === 0 ? null : parts.join(' & ');
 }

@@ -3,14 +3,15 @@ import { cleanText, normalizeTag } from './validation.js';
 /**
  * The search syntax: what the text in the search box means, parsed once into a
  * typed value that the HTML routes and the API share (search-plans.ts runs it).
- * Words (prefix match, all must match), "exact phrase", #tag, -word and -#tag
- * to exclude. Anything malformed degrades to plain words; nothing here can throw.
+ * Words (prefix match, all must match), "exact phrase", #tag, -word, -"phrase"
+ * and -#tag to exclude. Anything malformed degrades to plain words; nothing here can throw.
  */
 export interface SearchTerms {
   words: string[];
   phrases: string[][];
   tags: string[];
   excludedWords: string[];
+  excludedPhrases: string[][];
   excludedTags: string[];
   /** Terms typed past MAX_SEARCH_TERMS, left out of the search or cut short (a phrase). */
   leftOut: number;
@@ -79,7 +80,7 @@ export function tagIndexWords(tag: string): number {
 const tagWeight = (tag: string): number => Math.max(1, tagIndexWords(tag));
 
 export function parseSearch(input: string): SearchTerms {
-  const terms: SearchTerms = { words: [], phrases: [], tags: [], excludedWords: [], excludedTags: [], leftOut: 0 };
+  const terms: SearchTerms = { words: [], phrases: [], tags: [], excludedWords: [], excludedPhrases: [], excludedTags: [], leftOut: 0 };
   let counted = 0;
   let full = false;
   /**
@@ -111,10 +112,15 @@ export function parseSearch(input: string): SearchTerms {
     if (phrase !== undefined) {
       const tokens = tokenize(phrase);
       if (tokens.length === 0) continue;
-      if (negated) addWords(terms.excludedWords, tokens);
-      else if (!terms.phrases.some((kept) => kept.join(' ') === tokens.join(' '))) {
+      const list = negated ? terms.excludedPhrases : terms.phrases;
+      if (list.some((kept) => kept.join(' ') === tokens.join(' '))) continue;
+      const weight = sum(tokens.map(indexTokens));
+      // Left out whole if it does not fit: cut short, it would leave out more than was asked.
+      if (negated) {
+        if (fit(weight) === weight) list.push(tokens);
+      } else {
         // A phrase cut short still finds what the whole one finds, and more.
-        const kept = tokensWithin(tokens, fit(sum(tokens.map(indexTokens)), true));
+        const kept = tokensWithin(tokens, fit(weight, true));
         if (kept.length > 0) terms.phrases.push(kept);
       }
       continue;

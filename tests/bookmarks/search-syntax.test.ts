@@ -5,7 +5,7 @@ import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import { freshDatabaseEachTest, setupBookmark } from '../helpers.js';
 
 describe('parseSearch', () => {
-  const empty = { words: [], phrases: [], tags: [], excludedWords: [], excludedTags: [], leftOut: 0 };
+  const empty = { words: [], phrases: [], tags: [], excludedWords: [], excludedPhrases: [], excludedTags: [], leftOut: 0 };
   it.each([
     ['', {}],
     ['Driz', { words: ['driz'] }],
@@ -13,6 +13,9 @@ describe('parseSearch', () => {
     ['"exact phrase" x', { phrases: [['exact', 'phrase']], words: ['x'] }],
     ['#Web -old -#archived', { tags: ['web'], excludedWords: ['old'], excludedTags: ['archived'] }],
     ['"unclosed phrase', { words: ['unclosed', 'phrase'] }],
+    ['city -"New York" -"new york" -"x"', { words: ['city'], excludedPhrases: [['new', 'york'], ['x']] }],
+    // An excluded phrase cut short would leave out more than was asked: it is left out whole.
+    ['a b c d e f -"g h i"', { words: ['a', 'b', 'c', 'd', 'e', 'f'], leftOut: 1 }],
     ['% * ( ) " ; --', {}],
     ["'; DROP TABLE bookmarks; --", { words: ['drop', 'table', 'bookmarks'] }],
     ['NEAR(a b) OR c AND NOT d', { words: ['near', 'a', 'b', 'or', 'c', 'and', 'not', 'd'] }],
@@ -105,6 +108,13 @@ describe('searchBookmarks over the real search index', () => {
     expect(await titles('alice', '#web-dev')).toEqual(['Exact phrase here']);
     expect(await titles('alice', 'phrase -reversed')).toEqual(['Exact phrase here']);
     expect(await titles('alice', 'phrase -#web')).toEqual(['Exact phrase here']);
+  });
+
+  it('leaves out an excluded phrase, not each of its words', async () => {
+    for (const title of ['City guide: New York', 'City guide: York Minster', 'City guide: Newcastle']) await setupBookmark(db, 'alice', { title });
+    expect((await titles('alice', 'city -"new york"')).sort()).toEqual(['City guide: Newcastle', 'City guide: York Minster']);
+    expect(await titles('alice', '-"new york"')).toHaveLength(2);
+    expect(await titles('alice', 'city -"york minster" -new')).toEqual([]);
   });
 
   it('never returns or counts another owner\'s bookmarks', async () => {

@@ -32,20 +32,24 @@ const sha256 = (text: string): Buffer => createHash('sha256').update(text).diges
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * A header's text, or undefined when absent, blank, too long or holding control characters.
- * Node reads header bytes as latin1, while proxies send UTF-8 (a display name such as "José").
+ * A header's text, or undefined when absent, blank, too long, not UTF-8, holding control
+ * characters, or with white space at either end beyond HTTP's own spaces and tabs: refused,
+ * never changed, since a changed name could be another user's. Node reads header bytes as
+ * latin1, while proxies send UTF-8 (a display name such as "José").
  */
 function headerText(value: string | string[] | undefined, max: number): string | undefined {
   if (typeof value !== 'string') return undefined;
-  let text = value.trim();
+  // Only HTTP's own whitespace is stripped, before decoding: trimming the latin1 reading cut a
+  // UTF-8 character's last byte (0xA0), and trimming after decoding would make "alice\u00a0" alice.
+  let text = value.replace(/^[ \t]+|[ \t]+$/g, '');
   if (/[\x80-\xff]/.test(text) && !/[^\x00-\xff]/.test(text)) {
     try {
       text = utf8.decode(Buffer.from(text, 'latin1'));
     } catch {
-      // Not UTF-8: keep the text as read, the same way every time.
+      return undefined;
     }
   }
-  if (text === '' || text.length > max || /[\u0000-\u001f\u007f]/.test(text)) return undefined;
+  if (text === '' || text !== text.trim() || text.length > max || /[\u0000-\u001f\u007f-\u009f]/.test(text)) return undefined;
   return text;
 }
 

@@ -347,6 +347,21 @@ describe('proxyIdentifier', () => {
     expect(identify(claim({ 'remote-user': asNodeReadsIt('josé'), 'remote-name': asNodeReadsIt('José Núñez') }))).toEqual({ user: { sub: 'proxy|josé', name: 'José Núñez' } });
   });
 
+  it.each([['张', 'å¼'], ['voilà', 'voilÃ'], ['Π', 'Î']])('keeps the users %j and %j apart, though the first one’s UTF-8 ends in 0xA0, a space in latin1', (user, lookalike) => {
+    expect(identify(claim({ 'remote-user': asNodeReadsIt(user) }))).toEqual({ user: { sub: `proxy|${user}`, name: user } });
+    expect(identify(claim({ 'remote-user': asNodeReadsIt(lookalike) }))).toEqual({ user: { sub: `proxy|${lookalike}`, name: lookalike } });
+  });
+
+  it.each([['alice\u00a0'], ['\u3000alice'], ['alice\u0085']])('refuses the user %j rather than trim it into another', (user) => {
+    expect(identify(claim({ 'remote-user': asNodeReadsIt(user) }))).toHaveProperty('refused');
+  });
+
+  it('refuses a user that is not UTF-8, whose latin1 reading would be another user’s UTF-8 name, and drops such a name', () => {
+    const latin1 = Buffer.from([0x6a, 0x6f, 0x73, 0xe9]).toString('latin1'); // "josé" in ISO-8859-1
+    expect(identify(claim({ 'remote-user': latin1 }))).toHaveProperty('refused');
+    expect(identify(claim({ 'remote-user': 'alice', 'remote-name': latin1 }))).toEqual({ user: { sub: 'proxy|alice', name: 'alice' } });
+  });
+
   it('trusts the socket peer by address, IPv4-mapped or in a CIDR range, and nothing without one', () => {
     expect(identify(claim({ 'remote-user': 'alice' }, '::ffff:127.0.0.1'))).toMatchObject({ user: { sub: 'proxy|alice' } });
     expect(identify(claim({ 'remote-user': 'alice' }, '10.1.2.3'))).toMatchObject({ user: { sub: 'proxy|alice' } });

@@ -50,9 +50,13 @@ export async function createBookmark(db: Queryable, ownerSub: string, input: Val
 
 const deleteOwned = sql`DELETE FROM bookmarks WHERE owner_sub = ${param('owner')} AND id = ${param('id')} RETURNING ${BOOKMARK_COLUMNS}`;
 
-/** Returns the deleted bookmark, or undefined when the owner has no such bookmark (missing or someone else's). */
+/**
+ * Returns the deleted bookmark, or undefined when the owner has no such bookmark (missing or someone else's).
+ * One of the owner's writes, as saves are: its triggers update the owner's tag counts and data version,
+ * and on PostgreSQL two deletes (or a delete and an import) taking those rows in different orders deadlocked.
+ */
 export async function deleteBookmark(db: Db, ownerSub: string, id: number): Promise<Bookmark | undefined> {
-  const row = await db.get<BookmarkRow>(deleteOwned, { owner: ownerSub, id });
+  const row = await oneWriteAtATime(db, ownerSub, (tx) => tx.get<BookmarkRow>(deleteOwned, { owner: ownerSub, id }));
   return row && toBookmark(row);
 }
 

@@ -18,8 +18,8 @@ const BUSY_WAIT_MS = 10_000;
 const WRITE_TURN_WAIT_MS = 30_000;
 
 /**
- * The app's text rules as SQL functions, for the data migration that restates
- * stored rows by them (drizzle/sqlite 0010). Registered on the connection that
+ * The app's text rules as SQL functions, for the data migrations that restate
+ * stored rows by them (drizzle/sqlite 0010 and 0022). Registered on the connection that
  * migrates: a fresh database runs that migration too.
  */
 function registerMigrationFunctions(connection: Connection): void {
@@ -30,6 +30,8 @@ function registerMigrationFunctions(connection: Connection): void {
     // As validateBookmark does: a title with nothing left to read becomes the host.
     return URL.canParse(String(url)) ? new URL(String(url)).hostname : String(title ?? '');
   });
+  // As validateTokenName does (drizzle/sqlite 0022), where nothing readable is left: a name it would take.
+  connection.function('clean_token_name', { deterministic: true }, (name: unknown) => cleanText(String(name ?? '')) || 'Unnamed token');
 }
 
 function openConnection(path: string, readonly: boolean): Connection {

@@ -439,16 +439,19 @@ const lexeme = (token: string): string => `'${token.replaceAll('\\', '\\\\').rep
  * tags column). A #tag is matched exactly on the tags array, not here.
  */
 export function toTsquery(terms: SearchTerms): string | null {
-  const required = [
-    ...terms.words.map((word) => `${lexeme(word)}:*`),
-    ...terms.phrases.map((tokens) => `(${tokens.map(lexeme).join(' <-> ')})`),
-  ];
-  const excluded = [
-    ...terms.excludedWords.map((word) => `!${lexeme(word)}:*`),
-    ...terms.excludedPhrases.map((tokens) => `!(${tokens.map(lexeme).join(' <-> ')})`),
-  ];
+  const required = [...terms.words.map((word) => `${lexeme(word)}:*`), ...terms.phrases.map(phraseQuery)];
+  const excluded = [...terms.excludedWords.map((word) => `!${lexeme(word)}:*`), ...terms.excludedPhrases.map((tokens) => `!${phraseQuery(tokens)}`)];
   const parts = [...required, ...excluded];
   return parts.length === 0 ? null : parts.join(' & ');
+}
+
+/** Each field's weight in search_vector (schema.postgres.ts). */
+const FIELD_WEIGHTS = ['A', 'B', 'C', 'D'];
+
+/** A phrase within one field, as FTS5 matches it within one column: its words in a row, all of one field's weight. */
+function phraseQuery(tokens: string[]): string {
+  if (tokens.length === 1) return lexeme(tokens[0]!);
+  return `(${FIELD_WEIGHTS.map((weight) => `(${tokens.map((token) => `${lexeme(token)}:${weight}`).join(' <-> ')})`).join(' | ')})`;
 }
 
 /** The owner's lexeme in search_vector (schema.postgres.ts): '~' and the MD5 of the sub's UTF-8, as PostgreSQL's md5() computes it. */

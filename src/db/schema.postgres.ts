@@ -12,6 +12,10 @@ import { bigint, customType, index, pgTable, primaryKey, text, uniqueIndex } fro
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 
+/** A field's words, split at punctuation the way SQLite's unicode61 tokenizer splits them. */
+const fieldWords = (field: string) =>
+  `to_tsvector('bookmarks_search'::regconfig, translate(${field}, '/.:-_?=&#%+~@!,;()[]{}<>|*^$''"\`', '                                '))`;
+
 /**
  * The words search looks in: title, address, tags and description, split at punctuation the
  * way SQLite's unicode61 tokenizer splits them ('orm.drizzle.team/docs' gives
@@ -19,9 +23,13 @@ const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
  * configuration (simple, without accents) that queries use too; and a lexeme
  * for the owner ('~' and the MD5 of the sub: no word has a '~'), so the GIN
  * index finds one owner's matches by itself, as the owner token does in
- * SQLite's FTS5 index. Queries still check owner_sub on every row.
+ * SQLite's FTS5 index. Queries still check owner_sub on every row. Each field has its own
+ * weight (title A, address B, tags C, description D), by which a phrase is matched within one
+ * field, as FTS5 matches it within one column (search-plans.ts, toTsquery).
  */
-export const SEARCH_VECTOR = sql`to_tsvector('bookmarks_search'::regconfig, translate(title || ' ' || url || ' ' || tags || ' ' || description, '/.:-_?=&#%+~@!,;()[]{}<>|*^$''"\`', '                                ')) || array_to_tsvector(ARRAY['~' || md5(owner_sub)])`;
+export const SEARCH_VECTOR = sql.raw(
+  `setweight(${fieldWords('title')}, 'A') || setweight(${fieldWords('url')}, 'B') || setweight(${fieldWords('tags')}, 'C') || ${fieldWords('description')} || array_to_tsvector(ARRAY['~' || md5(owner_sub)])`,
+);
 
 export const bookmarks = pgTable(
   'bookmarks',

@@ -110,6 +110,18 @@ describe('searchBookmarks over the real search index', () => {
     expect(await titles('alice', 'phrase -#web')).toEqual(['Exact phrase here']);
   });
 
+  it('matches a phrase within one field, never across two', async () => {
+    await setupBookmark(db, 'alice', { url: 'https://docs.example/decorators', title: 'Decorators explained', tags: ['python'], description: 'Tutorial on wrapping functions' });
+    await setupBookmark(db, 'alice', { url: 'https://a.example/', title: 'Something else', tags: ['python', 'tutorial'] });
+    expect(await titles('alice', '"python tutorial"')).toEqual(['Something else']);
+    expect(await titles('alice', '"decorators python"')).toEqual([]);
+    expect(await titles('alice', '"explained https"')).toEqual([]);
+    expect(await titles('alice', '"decorators explained"')).toEqual(['Decorators explained']);
+    expect(await titles('alice', '"docs example decorators"')).toEqual(['Decorators explained']);
+    expect(await titles('alice', '"wrapping functions" -"something else"')).toEqual(['Decorators explained']);
+    expect(await titles('alice', '-"explained https"')).toHaveLength(2);
+  });
+
   it('leaves out an excluded phrase, not each of its words', async () => {
     for (const title of ['City guide: New York', 'City guide: York Minster', 'City guide: Newcastle']) await setupBookmark(db, 'alice', { title });
     expect((await titles('alice', 'city -"new york"')).sort()).toEqual(['City guide: Newcastle', 'City guide: York Minster']);

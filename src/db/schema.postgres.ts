@@ -12,9 +12,14 @@ import { bigint, customType, index, pgTable, primaryKey, text, uniqueIndex } fro
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 
-/** A field's words, split at punctuation the way SQLite's unicode61 tokenizer splits them. */
+/**
+ * A field's words, split at punctuation the way SQLite's unicode61 tokenizer splits them, and
+ * after every 250 characters of one word (a regular expression repeats at most 255 times):
+ * PostgreSQL leaves out of the vector a word of more than 2,047 bytes, which a description of
+ * Japanese without punctuation reaches at 683 characters.
+ */
 const fieldWords = (field: string) =>
-  `to_tsvector('bookmarks_search'::regconfig, translate(${field}, '/.:-_?=&#%+~@!,;()[]{}<>|*^$''"\`', '                                '))`;
+  `to_tsvector('bookmarks_search'::regconfig, regexp_replace(translate(${field}, '/.:-_?=&#%+~@!,;()[]{}<>|*^$''"\`', '                                '), '([^[:space:]]{250})', '\\1 ', 'g'))`;
 
 /**
  * The words search looks in: title, address, tags and description, split at punctuation the

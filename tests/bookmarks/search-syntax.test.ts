@@ -122,6 +122,12 @@ describe('searchBookmarks over the real search index', () => {
     expect(await titles('alice', '-"explained https"')).toHaveLength(2);
   });
 
+  it('finds a word of hundreds of characters, such as Japanese written without punctuation', async () => {
+    await setupBookmark(db, 'alice', { url: 'https://jp.example/', title: 'Japanese notes', description: 'にほんご'.repeat(175) });
+    await setupBookmark(db, 'alice', { url: 'https://jp2.example/', title: 'Short', description: 'にほんご'.repeat(100) });
+    expect((await titles('alice', 'にほんご')).sort()).toEqual(['Japanese notes', 'Short']);
+  });
+
   it('leaves out an excluded phrase, not each of its words', async () => {
     for (const title of ['City guide: New York', 'City guide: York Minster', 'City guide: Newcastle']) await setupBookmark(db, 'alice', { title });
     expect((await titles('alice', 'city -"new york"')).sort()).toEqual(['City guide: Newcastle', 'City guide: York Minster']);

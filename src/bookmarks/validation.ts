@@ -41,8 +41,12 @@ export function readBookmarkForm(body: unknown): BookmarkFields {
   return { url: withAssumedScheme(text(record.url)), title: text(record.title), description: text(record.description), tags: text(record.tags) };
 }
 
-/** Control characters (NUL, escapes, DEL…) are never stored: they read as white space. */
-const CONTROL_CHARACTERS = /\p{Cc}+/gu;
+/**
+ * Control characters (NUL, escapes, DEL…) are never stored: they read as white space. So does a
+ * lone UTF-16 surrogate, which a JSON body can hold and no engine can store as itself (SQLite
+ * read it back as three U+FFFD, PostgreSQL as one).
+ */
+const CONTROL_CHARACTERS = /[\p{Cc}\p{Cs}]+/gu;
 
 /**
  * Default-ignorable characters render as nothing: zero-width spaces and joiners, the word
@@ -63,8 +67,8 @@ export function cleanText(raw: string): string {
   return raw.replace(CONTROL_CHARACTERS, ' ').replace(INVISIBLE_IN_TEXT, '').trim();
 }
 
-/** Control characters but the line feed. */
-const CONTROL_BUT_LINE_FEED = /(?:(?!\n)\p{Cc})+/gu;
+/** Control characters (and lone surrogates) but the line feed. */
+const CONTROL_BUT_LINE_FEED = /(?:(?!\n)[\p{Cc}\p{Cs}])+/gu;
 
 /**
  * A description, by the rules of cleanText, keeping its line breaks (paragraphs, a list):
@@ -97,7 +101,7 @@ export function normalizeTag(raw: string): string {
 /** Splits on commas, white space and control characters; folds and lowercases each tag, drops a leading '#', de-duplicates, keeps order. */
 export function parseTags(raw: string): string[] {
   const seen = new Set<string>();
-  for (const piece of foldTagText(raw).split(/[\s,\p{Cc}]+/u)) {
+  for (const piece of foldTagText(raw).split(/[\s,\p{Cc}\p{Cs}]+/u)) {
     const tag = piece.replace(/^#+/u, '').toLowerCase();
     if (tag) seen.add(tag);
   }

@@ -136,6 +136,14 @@ describe('bookmarks', () => {
     expectProblem(await call({ method: 'DELETE', url: `/api/v1/bookmarks/${bookmark.id}`, headers: auth }), 404);
   });
 
+  it('stores a lone surrogate in the JSON it is sent as white space, as a control character, never as U+FFFD read back', async () => {
+    const auth = await tokenFor('alice');
+    const created = await call({ method: 'POST', url: '/api/v1/bookmarks', headers: auth, payload: { url: 'https://example.com/', title: 'Half\uD800 title', description: 'x\uDC00y', tags: ['a\uD800b'] } });
+    expect(created.statusCode).toBe(201);
+    const read = (await call({ method: 'GET', url: `/api/v1/bookmarks/${created.json().id}`, headers: auth })).json();
+    expect(read).toMatchObject({ title: 'Half  title', description: 'x y', tags: ['a', 'b'] });
+  });
+
   it('searches with the same syntax as the search box', async () => {
     const auth = await tokenFor('alice');
     await setupBookmark(ctx.app.db, 'alice', { url: 'https://a.example/', title: 'Rust book', tags: ['lang'] });

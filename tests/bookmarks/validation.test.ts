@@ -75,6 +75,8 @@ describe('validateBookmark', () => {
     ['Family 👨\u200D👩\u200D👧 ❤\uFE0F', 'Family 👨\u200D👩\u200D👧 ❤\uFE0F'],
     ['می\u200Cخواهم', 'می\u200Cخواهم'],
     ['ﬁle ｗｉｄｅ', 'ﬁle ｗｉｄｅ'],
+    // A lone surrogate (a JSON body can hold one) reads as white space, as a control character does; a pair is a character.
+    ['half\uD800 pair \uD83E\uDD80\uDC00', 'half  pair 🦀'],
   ])('stores title %j as %j: no bidi controls or invisible characters', (title, stored) => {
     const result = validateBookmark(fields({ title, url: 'https://example.com/x' }));
     expect(result.ok && result.value.title).toBe(stored);
@@ -111,6 +113,7 @@ describe('parseTags', () => {
     ['ｗｅｂ，ｄｅｖ　＃ｏｌｄ', ['web', 'dev', 'old']],
     ['ﬁle ℌ ①', ['file', 'h', '1']],
     ['❤\uFE0F ❤', ['❤']],
+    ['a\uD800b \uDC00 🦀', ['a', 'b', '🦀']],
   ])('parseTags(%j) is %j', (raw, expected) => {
     expect(parseTags(raw)).toEqual(expected);
   });

@@ -1,7 +1,7 @@
 import type { Bookmark } from './bookmark.js';
 import { encodeCursor, type BookmarkPage } from './search-plans.js';
 import { MAX_SEARCH_TERMS, type SearchTerms } from './search-syntax.js';
-import type { BookmarkFields } from './validation.js';
+import { cleanText, type BookmarkFields } from './validation.js';
 import { dayLabel } from '../english-format.js';
 
 export interface BookmarkCard {
@@ -11,6 +11,8 @@ export interface BookmarkCard {
   description: string;
   /** The address's host (and port), which names its icon: /favicons/<host>. */
   host: string;
+  /** The address as a person reads it (readableUrl). */
+  readableUrl: string;
   tagList: string[];
   createdIso: string;
   createdLabel: string;
@@ -18,6 +20,22 @@ export interface BookmarkCard {
 
 /** Stored addresses are always http(s) URLs the parser wrote, so they parse again. */
 export const hostOf = (url: string): string => (URL.canParse(url) ? new URL(url).host : '');
+
+/**
+ * An address as a person reads it: its path, query and fragment decoded (/東京, not
+ * /%E6%9D%B1%E4%BA%AC), while the link keeps the address itself. decodeURI leaves the
+ * characters that would change what the address means (/?#&=…) encoded, the host stays as the
+ * parser wrote it (punycode, which shows a lookalike for what it is), and whatever decodes to
+ * a control, bidi or invisible character is cleaned out as it is from titles.
+ */
+export function readableUrl(url: string): string {
+  if (!url.includes('%')) return url;
+  try {
+    return cleanText(decodeURI(url));
+  } catch {
+    return url; // not UTF-8 once decoded: shown as stored
+  }
+}
 
 /** A class, not an object literal: a literal with a getter is built through a slow path, twice the cost per card. */
 class Card implements BookmarkCard {
@@ -41,6 +59,10 @@ class Card implements BookmarkCard {
   /** Parsed only when a template prints it: a kept card never does. */
   get host(): string {
     return hostOf(this.url);
+  }
+
+  get readableUrl(): string {
+    return readableUrl(this.url);
   }
 }
 

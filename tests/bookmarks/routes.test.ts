@@ -22,6 +22,25 @@ describe('GET /dashboard', () => {
     expect(page.querySelector('.empty-state h3')?.textContent).toBe('No bookmarks yet');
   });
 
+  it('shows each address as a person reads it, decoded, and links to the address itself', async () => {
+    const addresses = [
+      ['https://ja.example.jp/%E6%9D%B1%E4%BA%AC?q=%E6%97%A5%E6%9C%AC#top', 'https://ja.example.jp/東京?q=日本#top'],
+      // What would change the address's meaning stays encoded; bidi and control characters decoded into it are cleaned out.
+      ['https://a.example/x%2Fy?a=b%26c=d', 'https://a.example/x%2Fy?a=b%26c=d'],
+      ['https://b.example/%E2%80%AEtxt.exe%0A', 'https://b.example/txt.exe'],
+      // Not UTF-8 once decoded: as stored.
+      ['https://c.example/%FF', 'https://c.example/%FF'],
+      ['https://xn--bcher-kva.example/', 'https://xn--bcher-kva.example/'],
+    ];
+    for (const [url, shown] of addresses) {
+      await setupBookmark(ctx.app.db, 'alice', { url, title: shown });
+      const page = html((await as(ctx, 'alice').get('/dashboard')).body);
+      const card = page.querySelector('.card')!;
+      expect(card.querySelector('.card-url')?.textContent).toBe(shown);
+      expect(card.querySelector('.card-title')?.getAttribute('href')).toBe(url);
+    }
+  });
+
   it('lists only the signed-in user\'s bookmarks, newest first, with tag chips', async () => {
     await setupBookmark(ctx.app.db, 'alice', { title: 'Older', tags: ['a', 'b'], createdAt: new Date(1000) });
     await setupBookmark(ctx.app.db, 'alice', { title: 'Newer', createdAt: new Date(2000) });

@@ -308,3 +308,29 @@ describe('layout on every page', () => {
     await tour(current(), 'phone-320', { ...PHONE, viewport: { width: 320, height: 700 }, colorScheme: 'light' });
   });
 });
+
+describe('the keyboard, and the search box without JavaScript', () => {
+  it('passes the add form and every tag with “Skip to your bookmarks” after the search box, shown only while focused', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('skip'), DESKTOP);
+    for (const tag of ['alpha', 'beta', 'gamma']) await addBookmark(page, { url: `https://example.org/skip-${tag}`, title: `Skip ${tag}`, tags: tag });
+    const skip = page.getByRole('link', { name: 'Skip to your bookmarks' });
+    expect(await skip.evaluate((element) => element.getBoundingClientRect().width)).toBeLessThanOrEqual(1);
+    await page.focus('#search-input');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to your bookmarks');
+    expect(await skip.evaluate((element) => element.getBoundingClientRect().width)).toBeGreaterThan(50);
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.closest('#bookmark-cards > li')?.querySelector('.card-title')?.textContent)).toBe('Skip gamma');
+  });
+
+  it('without JavaScript, on a phone, the placeholder fits beside the Search button and the help does not promise searching as you type', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('nojs-search'), { ...PHONE, javaScriptEnabled: false });
+    await page.getByRole('button', { name: 'Search' }).waitFor();
+    const fit = await placeholderFit(page);
+    expect(fit.width, fit.text).toBeLessThanOrEqual(fit.room);
+    expect(await page.locator('#search-help').innerText()).not.toContain('as you type');
+  });
+});

@@ -16,10 +16,14 @@ const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
  * A field's words, split at punctuation the way SQLite's unicode61 tokenizer splits them, and
  * after every 250 characters of one word (a regular expression repeats at most 255 times):
  * PostgreSQL leaves out of the vector a word of more than 2,047 bytes, which a description of
- * Japanese without punctuation reaches at 683 characters.
+ * Japanese without punctuation reaches at 683 characters. Only a field that long is searched
+ * for such words: run on every field, the expression made building a vector 30 % slower.
  */
-const fieldWords = (field: string) =>
-  `to_tsvector('bookmarks_search'::regconfig, regexp_replace(translate(${field}, '/.:-_?=&#%+~@!,;()[]{}<>|*^$''"\`', '                                '), '([^[:space:]]{250})', '\\1 ', 'g'))`;
+function fieldWords(field: string): string {
+  const split = `translate(${field}, '/.:-_?=&#%+~@!,;()[]{}<>|*^$''"\`', '                                ')`;
+  const cut = `regexp_replace(${split}, '([^[:space:]]{250})', '\\1 ', 'g')`;
+  return `to_tsvector('bookmarks_search'::regconfig, CASE WHEN length(${field}) > 250 THEN ${cut} ELSE ${split} END)`;
+}
 
 /**
  * The words search looks in: title, address, tags and description, split at punctuation the

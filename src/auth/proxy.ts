@@ -29,7 +29,7 @@ export interface ProxyClaim {
 }
 
 const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * A header's text, or undefined when absent, blank, too long, not UTF-8, holding control

@@ -31,7 +31,9 @@ export const hostOf = (url: string): string => (URL.canParse(url) ? new URL(url)
 export function readableUrl(url: string): string {
   if (!url.includes('%')) return url;
   try {
-    return cleanText(decodeURI(url));
+    // Only the path, query and fragment: a user name decoded could read as another host and path.
+    const pathStart = url.indexOf('/', url.indexOf('//') + 2);
+    return pathStart === -1 ? url : url.slice(0, pathStart) + cleanText(decodeURI(url.slice(pathStart)));
   } catch {
     return url; // not UTF-8 once decoded: shown as stored
   }

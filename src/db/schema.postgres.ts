@@ -21,7 +21,7 @@ const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
  */
 function fieldWords(field: string): string {
   const split = `translate(${field}, '/.:-_?=&#%+~@!,;()[]{}<>|*^$''"\`', '                                ')`;
-  const cut = `regexp_replace(${split}, '([^[:space:]]{250})', '\\1 ', 'g')`;
+  const cut = `regexp_replace(${split}, '([[:alnum:]]{250})', '\\1 ', 'g')`;
   return `to_tsvector('bookmarks_search'::regconfig, CASE WHEN length(${field}) > 250 THEN ${cut} ELSE ${split} END)`;
 }
 

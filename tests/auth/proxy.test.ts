@@ -352,7 +352,7 @@ describe('proxyIdentifier', () => {
     expect(identify(claim({ 'remote-user': asNodeReadsIt(lookalike) }))).toEqual({ user: { sub: `proxy|${lookalike}`, name: lookalike } });
   });
 
-  it.each([['alice\u00a0'], ['\u3000alice'], ['alice\u0085']])('refuses the user %j rather than trim it into another', (user) => {
+  it.each([['alice\u00a0'], ['\u3000alice'], ['alice\u0085'], ['\uFEFFalice']])('refuses the user %j rather than trim it into another', (user) => {
     expect(identify(claim({ 'remote-user': asNodeReadsIt(user) }))).toHaveProperty('refused');
   });
 

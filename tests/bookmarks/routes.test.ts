@@ -31,6 +31,8 @@ describe('GET /dashboard', () => {
       // Not UTF-8 once decoded: as stored.
       ['https://c.example/%FF', 'https://c.example/%FF'],
       ['https://xn--bcher-kva.example/', 'https://xn--bcher-kva.example/'],
+      // A user name is never decoded: "accounts.google.com∕signin@" would read as another host and path.
+      ['https://accounts.google.com%E2%88%95signin@evil.example/%E6%9D%B1', 'https://accounts.google.com%E2%88%95signin@evil.example/東'],
     ];
     for (const [url, shown] of addresses) {
       await setupBookmark(ctx.app.db, 'alice', { url, title: shown });

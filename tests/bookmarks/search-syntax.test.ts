@@ -128,6 +128,17 @@ describe('searchBookmarks over the real search index', () => {
     expect((await titles('alice', 'にほんご')).sort()).toEqual(['Japanese notes', 'Short']);
   });
 
+  it('finds the words of a field of more than 250 characters, across its 250th, with no long word in it', async () => {
+    // 22 clauses of 11 characters (242), then one of 10 from the 243rd to the 252nd.
+    const description = `${'あいうえおかきくけこ、'.repeat(22)}東京都千代田区丸の内、おわり`;
+    await setupBookmark(db, 'alice', { url: 'https://jp.example/', title: 'Tokyo office', description });
+    const title = `${'Lorem–'.repeat(41)}Mississippi–river`; // "Mississippi" across the 250th character
+    await setupBookmark(db, 'alice', { url: 'https://en.example/', title });
+    expect(await titles('alice', '東京都千代田区丸の内')).toEqual(['Tokyo office']);
+    expect(await titles('alice', '"東京都千代田区丸の内 おわり"')).toEqual(['Tokyo office']);
+    expect(await titles('alice', 'mississippi')).toEqual([title]);
+  });
+
   it('leaves out an excluded phrase, not each of its words', async () => {
     for (const title of ['City guide: New York', 'City guide: York Minster', 'City guide: Newcastle']) await setupBookmark(db, 'alice', { title });
     expect((await titles('alice', 'city -"new york"')).sort()).toEqual(['City guide: Newcastle', 'City guide: York Minster']);

@@ -128,12 +128,14 @@ async function toPageOfKeys(db: Db, ownerSub: string, keys: VersionedKey[], { to
   return { items, total, moreThanTotal, next: nextCursor(keys, limit) };
 }
 
-const hasTextTerms = (terms: SearchTerms): boolean =>
-  terms.words.length + terms.phrases.length + terms.excludedWords.length + terms.excludedPhrases.length > 0;
+/** The terms the text index decides: every kind but tags. */
+const textTermCount = (terms: SearchTerms): number =>
+  terms.words.length + terms.phrases.length + terms.excludedWords.length + terms.excludedPhrases.length;
+
+const hasTextTerms = (terms: SearchTerms): boolean => textTermCount(terms) > 0;
 
 function onlyOneTag(terms: SearchTerms): string | null {
-  const others = terms.words.length + terms.phrases.length + terms.excludedWords.length + terms.excludedPhrases.length + terms.excludedTags.length;
-  return terms.tags.length === 1 && others === 0 ? terms.tags[0]! : null;
+  return terms.tags.length === 1 && textTermCount(terms) + terms.excludedTags.length === 0 ? terms.tags[0]! : null;
 }
 
 /* The statements both engines run as written, and the columns SQLite's read. */
@@ -166,6 +168,7 @@ async function countTagged(db: Db, ownerSub: string, tag: string): Promise<numbe
 // ---------------------------------------------------------------------------
 
 const quote = (token: string): string => `"${token.replaceAll('"', '""')}"`;
+const quotePhrase = (tokens: string[]): string => quote(tokens.join(' '));
 const TEXT_COLUMNS = '{title url tags description}';
 
 /** The owner's token in the index: 'o' + hex of the UTF-8 sub, as the migration's triggers write it. */
@@ -177,11 +180,11 @@ export function ownerToken(ownerSub: string): string {
 function textTerms(terms: SearchTerms): { required: string[]; excluded: string | null } {
   const required = [
     ...terms.words.map((word) => `${TEXT_COLUMNS} : ${quote(word)}*`),
-    ...terms.phrases.map((tokens) => `${TEXT_COLUMNS} : ${quote(tokens.join(' '))}`),
+    ...terms.phrases.map((tokens) => `${TEXT_COLUMNS} : ${quotePhrase(tokens)}`),
     // A #tag narrows candidates through the index by its first words; the exact tag is checked in SQL.
-    ...terms.tags.map(tagNarrowingWords).filter((tokens) => tokens.length > 0).map((tokens) => `tags : ${quote(tokens.join(' '))}`),
+    ...terms.tags.map(tagNarrowingWords).filter((tokens) => tokens.length > 0).map((tokens) => `tags : ${quotePhrase(tokens)}`),
   ];
-  const left = [...terms.excludedWords.map((word) => `${quote(word)}*`), ...terms.excludedPhrases.map((tokens) => quote(tokens.join(' ')))];
+  const left = [...terms.excludedWords.map((word) => `${quote(word)}*`), ...terms.excludedPhrases.map(quotePhrase)];
   const excluded = left.length > 0 ? ` NOT ${TEXT_COLUMNS} : (${left.join(' OR ')})` : null;
   return { required, excluded };
 }

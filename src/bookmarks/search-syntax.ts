@@ -61,7 +61,10 @@ const sum = (weights: number[]): number => weights.reduce((total, weight) => tot
 /** The longest start of `tokens` that weighs at most `room`. */
 function tokensWithin(tokens: string[], room: number): string[] {
   let kept = 0;
-  for (let used = 0; kept < tokens.length && used + indexTokens(tokens[kept]!) <= room; kept++) used += indexTokens(tokens[kept]!);
+  for (let left = room; kept < tokens.length; kept++) {
+    left -= indexTokens(tokens[kept]!);
+    if (left < 0) break;
+  }
   return tokens.slice(0, kept);
 }
 
@@ -80,8 +83,9 @@ export function tagNarrowingWords(tag: string): string[] {
 
 /** How many words of a #tag the index searches for on their own: none for a tag it does not narrow by whole. */
 export function tagIndexWords(tag: string): number {
-  const narrowing = tagNarrowingWords(tag);
-  return narrowing.length > 0 && narrowing.length === tokenize(tag).length ? sum(narrowing.map(indexTokens)) : 0;
+  if (!INDEXED_TAG.test(tag)) return 0;
+  const words = sum(tokenize(tag).map(indexTokens));
+  return words <= TAG_INDEX_WORDS ? words : 0;
 }
 
 /** What a #tag counts for: its words in the index, or one test on the rows. */

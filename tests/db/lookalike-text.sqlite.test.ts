@@ -5,7 +5,7 @@ import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import { storedRowProblems, type StoredRow } from '../fuzz/arbitraries.js';
 import { keptTagCounts, recountTags } from '../helpers.js';
-import { openMigrated, withDatabaseBefore } from './migrations.js';
+import { noteRowsWritten, openMigrated, rowsWritten, withDatabaseBefore } from './migrations.js';
 
 /**
  * Rows stored before issue 17 may hold tags that only look like others ('w\u200Beb', 'ｗｅｂ')
@@ -22,9 +22,7 @@ describe('migration 0010: stored titles and tags follow the lookalike rules', ()
       insert.run('alice', 'https://invisible.example/page', '\u200B\u2066', 'ｄｅｖ \u200B', 3);
       insert.run('alice', 'https://emoji.example/', 'Family 👨\u200D👩\u200D👧 ﬁne', 'ok', 4);
       insert.run('bob', 'https://bob.example/', 'Bob', 'w\u200Beb', 5);
-      // Which rows the migration writes: only those that change (a large library is not rewritten).
-      old.exec('CREATE TABLE written (created_at INTEGER)');
-      old.exec('CREATE TRIGGER note_written AFTER UPDATE ON bookmarks BEGIN INSERT INTO written VALUES (new.created_at); END');
+      noteRowsWritten(old, 'bookmarks');
       old.close();
 
       const { db, report } = await openMigrated(path);
@@ -39,7 +37,7 @@ describe('migration 0010: stored titles and tags follow the lookalike rules', ()
           ['Bob', 'web'],
         ]);
         for (const row of rows) expect(storedRowProblems(row)).toEqual([]);
-        expect((await db.all<{ at: number }>(sql`SELECT created_at AS at FROM written ORDER BY created_at`)).map((row) => row.at)).toEqual([1, 3, 5]);
+        expect(await rowsWritten(db)).toEqual([1, 3, 5]);
 
         for (const owner of ['alice', 'bob']) expect(await keptTagCounts(db, owner), owner).toEqual(await recountTags(db, owner));
         expect(await listTags(db, 'alice', 100)).toEqual([

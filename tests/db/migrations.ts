@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import { openDb } from '../../src/db/client.js';
 import type { Db } from '../../src/db/database.js';
 import { migrate, migrationsFolder, type MigrationReport } from '../../src/db/migrate.js';
@@ -41,4 +42,18 @@ export async function withDatabaseBefore(tagPrefix: string, use: (path: string, 
 export async function openMigrated(path: string): Promise<{ db: Db; report: MigrationReport }> {
   const db = await openDb({ engine: 'sqlite', path });
   return { db, report: await migrate(db) };
+}
+
+/**
+ * Which rows a data migration writes (only those that change, so that a large library is not
+ * rewritten): on the old file, every UPDATE of `table` notes the row's created_at, which
+ * rowsWritten reads back, in order, once the migration has run.
+ */
+export function noteRowsWritten(old: Database.Database, table: string): void {
+  old.exec('CREATE TABLE written (created_at INTEGER)');
+  old.exec(`CREATE TRIGGER note_written AFTER UPDATE ON ${table} BEGIN INSERT INTO written VALUES (new.created_at); END`);
+}
+
+export async function rowsWritten(db: Db): Promise<number[]> {
+  return (await db.all<{ at: number }>(sql`SELECT created_at AS at FROM written ORDER BY created_at`)).map((row) => row.at);
 }

@@ -89,20 +89,26 @@ export function cleanDescription(raw: string): string {
 /**
  * Tag text before it is split: without invisible characters, and folded to NFKC, so that
  * 'ｗｅｂ', 'w\u200Beb' and 'web' are one tag (and a fullwidth comma separates). NFKC never
- * yields a default-ignorable character, nor does lowercasing its result leave NFKC.
+ * yields a default-ignorable character.
  */
 const foldTagText = (raw: string): string => raw.replace(INVISIBLE, '').normalize('NFKC');
 
+/**
+ * Lowercase, and in NFKC again: lowercasing can leave it ('Ϊ́' lowercases to a decomposed 'ΐ'),
+ * and a stored tag must fold to itself, or its link would search another tag.
+ */
+const lowercaseTag = (tag: string): string => tag.toLowerCase().normalize('NFKC');
+
 /** One tag as it is stored and searched: folded, lowercase, without a leading '#'. Empty when nothing visible is left. */
 export function normalizeTag(raw: string): string {
-  return foldTagText(raw).replace(/^#+/u, '').toLowerCase();
+  return lowercaseTag(foldTagText(raw).replace(/^#+/u, ''));
 }
 
 /** Splits on commas, white space and control characters; folds and lowercases each tag, drops a leading '#', de-duplicates, keeps order. */
 export function parseTags(raw: string): string[] {
   const seen = new Set<string>();
   for (const piece of foldTagText(raw).split(/[\s,\p{Cc}\p{Cs}]+/u)) {
-    const tag = piece.replace(/^#+/u, '').toLowerCase();
+    const tag = lowercaseTag(piece.replace(/^#+/u, ''));
     if (tag) seen.add(tag);
   }
   return [...seen];

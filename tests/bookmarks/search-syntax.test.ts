@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.js';
 import { decodeCursor, searchBookmarks, type Cursor } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
+import { parseTags } from '../../src/bookmarks/validation.js';
 import { freshDatabaseEachTest, setupBookmark } from '../helpers.js';
 
 describe('parseSearch', () => {
@@ -90,6 +91,16 @@ describe('searchBookmarks over the real search index', () => {
       expect(await titles('alice', `#${tag}`)).toEqual([`Tagged ${tag} note`]);
       expect(await titles('alice', `note #${tag}`)).toEqual([`Tagged ${tag} note`]);
     }
+  });
+
+  it('finds a tag by the tag it shows where lowercasing leaves NFKC (a Greek capital with a combining mark)', async () => {
+    // What the form stores for a tag typed 'Ϊ́' (a capital with dialytika, then an acute): its click searches that.
+    const [tag] = parseTags('Ϊ\u0301 Ώ\u0345');
+    const [other] = parseTags('Ώ\u0345');
+    await setupBookmark(db, 'alice', { title: 'Tagged iota', tags: [tag!] });
+    await setupBookmark(db, 'alice', { title: 'Tagged omega', tags: [other!] });
+    expect(await titles('alice', `#${tag}`)).toEqual(['Tagged iota']);
+    expect(await titles('alice', `#${other}`)).toEqual(['Tagged omega']);
   });
 
   it('finds a tag typed with invisible characters or fullwidth letters', async () => {

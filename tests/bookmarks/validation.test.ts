@@ -119,6 +119,25 @@ describe('parseTags', () => {
   });
 });
 
+describe('a tag once stored reads back as itself', () => {
+  it('for every code point that lowercasing changes, alone and before combining marks (all of Unicode)', () => {
+    // Lowercasing a Greek capital can leave NFKC ('Ϊ́' lowercases to 'ΐ' decomposed): a stored tag must
+    // fold to itself, or its link finds nothing and an edit saved unchanged changes it.
+    const marks = ['', '\u0301', '\u0308\u0301', '\u0345', '\u0301\u0345', '\u0313\u0345', '\u0342'];
+    const unstable: string[] = [];
+    for (let codePoint = 0; codePoint <= 0x10ffff; codePoint++) {
+      const folded = String.fromCodePoint(codePoint).normalize('NFKC');
+      if (folded.toLowerCase() === folded) continue;
+      for (const mark of marks) {
+        const tag = normalizeTag(String.fromCodePoint(codePoint) + mark);
+        if (normalizeTag(tag) !== tag) unstable.push(`U+${codePoint.toString(16).toUpperCase()}${mark}`);
+      }
+    }
+    expect(unstable).toEqual([]);
+    expect(parseTags('Ϊ\u0301 ΐ')).toEqual(['ΐ']);
+  });
+});
+
 describe('normalizeTag and cleanText (the same rules, one value at a time)', () => {
   it.each([
     ['#w\u200Beb', 'web'],

@@ -20,7 +20,11 @@ declare module 'fastify' {
     authMode: AuthMode;
   }
   interface FastifyContextConfig {
-    /** A page people reach from elsewhere (a share sheet, a bookmarklet): signed out, the sign-in leads back to it. */
-    returnAfterSignIn?: boolean;
+    /**
+     * A page people reach from elsewhere (a share sheet, a bookmarklet): signed out, the sign-in
+     * leads back to it, with the query parameters named in `cuttable` shortened, in that order,
+     * where the whole address is more than the sign-in can carry (RETURN_TO_MAX_LENGTH).
+     */
+    returnAfterSignIn?: { cuttable: readonly string[] };
   }
 }

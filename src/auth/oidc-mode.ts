@@ -3,9 +3,10 @@ import secureSession from '@fastify/secure-session';
 import type { Config, OidcSettings } from '../config.js';
 import { isApiRequest } from '../api/scope.js';
 import { isFragmentRequest } from '../http/htmx.js';
+import { cutToFit } from '../http/return-to.js';
 import type { AuthMode } from './mode.js';
 import { oidcPlugin } from './oidc.js';
-import { authRoutes } from './routes.js';
+import { authRoutes, RETURN_TO_MAX_LENGTH } from './routes.js';
 import { keepDecryptedSessions, loadSessionUser, sessionCookieOptions } from './session.js';
 
 /** Sign-in through an OpenID provider (Auth0 or any other), remembered in an encrypted session cookie. */
@@ -26,8 +27,10 @@ export function oidcMode(config: Config, oidc: OidcSettings): AuthMode {
     async refuseAnonymous(request, reply) {
       if (isFragmentRequest(request)) return reply.code(401).header('HX-Redirect', '/').send();
       // /auth/login keeps the path only if it is a safe one of ours (safeReturnTo), else it goes to the dashboard.
-      if (request.method === 'GET' && request.routeOptions.config.returnAfterSignIn) {
-        return reply.redirect(`/auth/login?${new URLSearchParams({ returnTo: request.url })}`, 303);
+      const returnAfterSignIn = request.routeOptions.config.returnAfterSignIn;
+      if (request.method === 'GET' && returnAfterSignIn) {
+        const returnTo = cutToFit(request.url, returnAfterSignIn.cuttable, RETURN_TO_MAX_LENGTH);
+        return reply.redirect(`/auth/login?${new URLSearchParams({ returnTo })}`, 303);
       }
       return reply.redirect('/', 303);
     },

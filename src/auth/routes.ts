@@ -13,9 +13,12 @@ const SCOPE = 'openid profile email';
  * newlines ('/\t/evil' would become '//evil'). The result is re-serialised by the URL
  * parser so non-ASCII is percent-encoded: a raw '/日本' in Location makes Node throw.
  */
+/** The longest return address: it travels in the session cookie, which browsers cap at about 4 KB. */
+export const RETURN_TO_MAX_LENGTH = 1000;
+
 export function safeReturnTo(value: unknown, appBaseUrl: URL): string {
   const fallback = '/dashboard';
-  if (typeof value !== 'string' || value.length > 1000) return fallback;
+  if (typeof value !== 'string' || value.length > RETURN_TO_MAX_LENGTH) return fallback;
   if (!/^\/(?![/\\])/.test(value) || /[\u0000-\u001f\u007f\\]/.test(value)) return fallback;
   let url: URL;
   try {
@@ -25,8 +28,7 @@ export function safeReturnTo(value: unknown, appBaseUrl: URL): string {
   }
   const path = url.pathname + url.search + url.hash;
   // Checked again after parsing: resolving dot segments turns '/.//evil' into '//evil'.
-  // It travels in the session cookie, which browsers cap at about 4 KB.
-  if (url.origin !== appBaseUrl.origin || !/^\/(?![/\\])/.test(path) || path.length > 1000) return fallback;
+  if (url.origin !== appBaseUrl.origin || !/^\/(?![/\\])/.test(path) || path.length > RETURN_TO_MAX_LENGTH) return fallback;
   return path;
 }
 

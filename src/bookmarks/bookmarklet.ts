@@ -14,10 +14,12 @@ export function bookmarkletCode(appBaseUrl: URL): string {
   const target = JSON.stringify(new URL('/bookmarks/new?', appBaseUrl).href);
   const code = [
     '(function(){',
+    // Cut by characters, as the form counts them: a slice of UTF-16 could split an emoji, whose half arrives as U+FFFD.
     'var d=document,s=String(getSelection()).trim(),',
     "m=d.querySelector('meta[name=\"description\" i],meta[property=\"og:description\"]'),",
-    `p=new URLSearchParams({url:location.href,title:d.title.slice(0,${LIMITS.titleLength}),`,
-    `description:(s||(m&&m.content)||'').slice(0,${LIMITS.descriptionLength}),popup:'1'}),`,
+    'c=function(t,n){return Array.from(t).slice(0,n).join(\'\')},',
+    `p=new URLSearchParams({url:location.href,title:c(d.title,${LIMITS.titleLength}),`,
+    `description:c(s||(m&&m.content)||'',${LIMITS.descriptionLength}),popup:'1'}),`,
     `u=${target}+p;`,
     "if(!window.open(u,'bookmarks','popup,width=640,height=760'))location.href=u.replace('popup=1','popup=0');",
     '})()',

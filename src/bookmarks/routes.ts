@@ -204,8 +204,9 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   }
 
   // The bookmarklet and a phone's share sheet open this page; a GET never stores anything.
-  // Signed out, the sign-in comes back here, so the shared address is not lost.
-  app.get('/bookmarks/new', { config: { returnAfterSignIn: true } }, async (request: NewPageRequest, reply) => {
+  // Signed out, the sign-in comes back here, so the shared address is not lost (the description,
+  // then the title, cut where the whole is too long for the sign-in to carry).
+  app.get('/bookmarks/new', { config: { returnAfterSignIn: { cuttable: ['description', 'title'] } } }, async (request: NewPageRequest, reply) => {
     const user = currentUser(request);
     const shared = sharedFields(request.query);
     const popup = text(request.query.popup) === '1';

@@ -23,3 +23,36 @@ export function listPathFrom(address: string | undefined, appOrigin: string): st
 export function withParam(path: string, name: string, value: string): string {
   return `${path}${path.includes('?') ? '&' : '?'}${new URLSearchParams({ [name]: value })}`;
 }
+
+/**
+ * `path` cut to at most `maxLength` characters by shortening the query parameters named in
+ * `cuttable`, in that order, each as little as needed and never inside a character. Unchanged
+ * when it fits; still too long when they cannot make it fit.
+ */
+export function cutToFit(path: string, cuttable: readonly string[], maxLength: number): string {
+  if (path.length <= maxLength) return path;
+  const queryStart = path.indexOf('?');
+  if (queryStart === -1) return path;
+  const pathname = path.slice(0, queryStart);
+  const params = new URLSearchParams(path.slice(queryStart + 1));
+  const withValue = (name: string, characters: string[], kept: number): string => {
+    params.set(name, characters.slice(0, kept).join(''));
+    return `${pathname}?${params}`;
+  };
+  for (const name of cuttable) {
+    const value = params.get(name);
+    if (value === null) continue;
+    const characters = [...value];
+    if (withValue(name, characters, 0).length > maxLength) continue;
+    // The most characters that fit: at least none, fewer than all.
+    let fits = 0;
+    let tooMany = characters.length;
+    while (tooMany - fits > 1) {
+      const middle = Math.floor((fits + tooMany) / 2);
+      if (withValue(name, characters, middle).length <= maxLength) fits = middle;
+      else tooMany = middle;
+    }
+    return withValue(name, characters, fits);
+  }
+  return `${pathname}?${params}`;
+}

@@ -61,6 +61,9 @@ describe('the bookmarklet', () => {
   it('falls back to the page’s meta description, cuts long text to the form’s limits, and navigates the tab when popups are blocked', () => {
     const meta = runOn(code, { href: 'https://a.example/', title: 'T'.repeat(600), metaDescription: 'd'.repeat(1200) });
     expect(paramsOf(meta.opened!.url)).toMatchObject({ title: 'T'.repeat(500), description: 'd'.repeat(1000) });
+    // Cut by characters, as the form counts them: never inside an emoji, whose half would arrive as U+FFFD.
+    const emoji = runOn(code, { href: 'https://a.example/', title: `${'T'.repeat(499)}😀😀`, selection: `${'d'.repeat(999)}😀😀` });
+    expect(paramsOf(emoji.opened!.url)).toMatchObject({ title: `${'T'.repeat(499)}😀`, description: `${'d'.repeat(999)}😀` });
     const none = runOn(code, { href: 'https://a.example/', title: '' });
     expect(paramsOf(none.opened!.url)).toMatchObject({ title: '', description: '' });
     const blocked = runOn(code, { href: 'https://a.example/', title: 'Blocked', popupsBlocked: true });

@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm';
 import { createToken } from '../../src/tokens/tokens.js';
 import { sharedFields } from '../../src/bookmarks/shared-fields.js';
 import { LIMITS } from '../../src/bookmarks/validation.js';
-import { as, authorizeAt, html, ownedBookmarks, parseFragment, sessionCookieFrom, setupBookmark, useSignedInApp, type AppContext } from '../helpers.js';
+import { as, authorizeAt, html, ownedBookmarks, parseFragment, sessionCookieFrom, setupBookmark, TEST_BASE_URL, useSignedInApp, type AppContext } from '../helpers.js';
 import { pump, startServer } from '../fetch/servers.js';
 import { ALLOW_LOOPBACK, htmlPage, PNG, requestsFor, startSite } from '../sites.js';
 
@@ -173,6 +173,43 @@ describe('the new-bookmark page', () => {
     expect(callback.headers.location).toBe(path);
     const back = await ctx.app.inject({ method: 'GET', url: path, headers: { cookie: sessionCookieFrom(callback)! } });
     expect(formValues(html(back.body))).toMatchObject({ url: 'https://example.com/shared', title: 'Shared' });
+  });
+
+  /** Signs in from `path` as carol: where the sign-in leads back to, and the cookie that carried it. */
+  async function signInFrom(path: string): Promise<{ returned: string; pendingCookie: string; back: Document }> {
+    const anonymous = await as(ctx, null).get(path);
+    expect(anonymous.statusCode).toBe(303);
+    const { callbackUrl, pendingCookie } = await authorizeAt(ctx.app, 'carol', anonymous.headers.location as string);
+    const callback = await ctx.app.inject({ method: 'GET', url: `${callbackUrl.pathname}${callbackUrl.search}`, headers: { cookie: pendingCookie } });
+    const returned = callback.headers.location as string;
+    const back = await ctx.app.inject({ method: 'GET', url: returned, headers: { cookie: sessionCookieFrom(callback)! } });
+    return { returned, pendingCookie, back: html(back.body) };
+  }
+
+  it('signed out, leads back to a shared page too long for the sign-in to carry whole: the address whole, the description and then the title cut', async () => {
+    // A Japanese news page as the bookmarklet sends it: each character is nine once percent-encoded.
+    const title = '東京で新しい図書館が開館、市民から歓迎の声。週末には多くの家族連れが訪れた';
+    const description = '東京都内に新しい図書館が開館した。蔵書は約五十万冊で、子ども向けの読み聞かせコーナーや学習スペースも備える。'.repeat(18).slice(0, LIMITS.descriptionLength);
+    const url = 'https://news.example.jp/articles/2026/01/15/12345?from=top';
+    const shared = { url, title, description, popup: '1' };
+    const { returned, pendingCookie, back } = await signInFrom(`/bookmarks/new?${new URLSearchParams(shared)}`);
+    // A browser keeps a cookie of at most 4,096 bytes, its name included.
+    expect(pendingCookie.length).toBeLessThanOrEqual(4096);
+    expect(returned.startsWith('/bookmarks/new?')).toBe(true);
+    const params = Object.fromEntries(new URL(returned, TEST_BASE_URL).searchParams);
+    expect(params).toMatchObject({ url, title, popup: '1' });
+    expect(description.startsWith(params.description!)).toBe(true);
+    expect([...params.description!].length).toBeGreaterThan(40);
+    expect(formValues(back)).toMatchObject({ url, title, description: params.description });
+
+    // A title of 500 such characters leaves no room for any description, and is cut itself.
+    const longTitle = '図書館'.repeat(167).slice(0, LIMITS.titleLength);
+    const cut = await signInFrom(`/bookmarks/new?${new URLSearchParams({ ...shared, title: longTitle })}`);
+    const cutParams = Object.fromEntries(new URL(cut.returned, TEST_BASE_URL).searchParams);
+    expect(cutParams).toMatchObject({ url, description: '', popup: '1' });
+    expect(longTitle.startsWith(cutParams.title!)).toBe(true);
+    expect(cutParams.title!.length).toBeGreaterThan(40);
+    expect(formValues(cut.back)).toMatchObject({ url, title: cutParams.title });
   });
 });
 

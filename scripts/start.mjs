@@ -37,4 +37,6 @@ if (!existsSync(entry)) {
 
 // Set before the import: config.ts reads NODE_ENV when the server starts.
 process.env.NODE_ENV = 'production';
+// A command reads its own arguments from process.argv (db-copy's --from and --to), not its name.
+if (command) process.argv.splice(2, 1);
 await import(pathToFileURL(entry).href);

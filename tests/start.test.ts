@@ -84,6 +84,25 @@ describe('npm start (scripts/start.mjs)', () => {
     expect(changed.output).toContain('second pid=');
   });
 
+  it('runs a command of src/commands/ with its own arguments only, as `npm run db:copy -- --from a --to b` does', async () => {
+    mkdirSync(join(project, 'src', 'commands'));
+    // As db-copy reads them: parseArgs over process.argv, which refuses any positional argument.
+    writeFileSync(
+      join(project, 'src', 'commands', 'show-arguments.ts'),
+      `import { parseArgs } from 'node:util';
+const { values } = parseArgs({ options: { from: { type: 'string' }, to: { type: 'string' } } });
+console.log('arguments ' + JSON.stringify(values));
+`,
+    );
+    const child = spawn(process.execPath, ['scripts/start.mjs', 'show-arguments', '--from', 'a.db', '--to', 'b.db'], { cwd: project, env: { PATH: process.env.PATH } });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const exitCode = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    expect(output).toContain('arguments {"from":"a.db","to":"b.db"}');
+    expect(exitCode).toBe(0);
+  });
+
   it('stops on a syntax error and leaves no dist/server.js behind, so the next start compiles again', async () => {
     writeFileSync(join(project, 'src', 'server.ts'), 'const = ;\n');
     const broken = await start();

@@ -177,10 +177,24 @@ function parseTrustProxy(value: string, problems: string[]): false | string[] | 
  * A postgres:// or postgresql:// URL. Problems name the variable and never repeat
  * the URL, which usually holds a password.
  */
+/**
+ * DATABASE_URL as a URL, and its user name. node-postgres also takes a user name without a host,
+ * the socket's folder in ?host= ('postgres://me@/bookmarks?host=/run/postgresql'), which WHATWG URL
+ * refuses: that one is read without its user name. Throws what `new URL` throws.
+ */
+export function readPostgresUrl(value: string): { url: URL; username: string } {
+  const userWithoutHost = /^(postgres(?:ql)?:\/\/)([^/?#@]*)@(?=[/?#]|$)/i.exec(value);
+  if (!userWithoutHost) {
+    const url = new URL(value);
+    return { url, username: url.username };
+  }
+  return { url: new URL(userWithoutHost[1]! + value.slice(userWithoutHost[0].length)), username: userWithoutHost[2]!.split(':')[0]! };
+}
+
 function parseDatabaseUrl(value: string, problems: string[]): string | undefined {
   let url: URL;
   try {
-    url = new URL(value);
+    ({ url } = readPostgresUrl(value));
   } catch {
     problems.push('DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/bookmarks');
     return undefined;
@@ -307,6 +321,9 @@ function readOrCreateDevSessionKey(path: string): Buffer {
   return key;
 }
 
+/** The most worker processes npm start runs; unset, WEB_CONCURRENCY is the number of cores up to this. */
+const MAX_WORKERS = 256;
+
 export interface LoadConfigOptions {
   /** Where development keeps its generated session key (tests point it at a temp folder). */
   devSessionKeyFile?: string;
@@ -324,8 +341,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const shutdownGraceSeconds = blank('SHUTDOWN_GRACE_SECONDS') ? 10 : Number(env.SHUTDOWN_GRACE_SECONDS);
   if (!(shutdownGraceSeconds > 0 && shutdownGraceSeconds <= 3600)) problems.push('SHUTDOWN_GRACE_SECONDS must be a number of seconds above 0 and at most 3600');
 
-  const webConcurrency = blank('WEB_CONCURRENCY') ? availableParallelism() : Number(env.WEB_CONCURRENCY);
-  if (!Number.isInteger(webConcurrency) || webConcurrency < 1 || webConcurrency > 256) problems.push('WEB_CONCURRENCY must be a whole number of worker processes from 1 to 256');
+  const webConcurrency = blank('WEB_CONCURRENCY') ? Math.min(availableParallelism(), MAX_WORKERS) : Number(env.WEB_CONCURRENCY);
+  if (!Number.isInteger(webConcurrency) || webConcurrency < 1 || webConcurrency > MAX_WORKERS) {
+    problems.push(`WEB_CONCURRENCY must be a whole number of worker processes from 1 to ${MAX_WORKERS}`);
+  }
 
   const logLevel = blank('LOG_LEVEL') ? 'info' : env.LOG_LEVEL!.trim();
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
@@ -362,6 +381,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const sessionKeys: Buffer[] = [];
   let oidc: OidcSettings | null = null;
   if (authMode === 'oidc') {
+    // Browsers refuse Secure and __Host- cookies over http: off loopback, the session would travel in clear.
+    if (production && appBaseUrl?.protocol === 'http:' && !isLoopbackHost(appBaseUrl.hostname)) {
+      problems.push('APP_BASE_URL must be https:// in production (serve the app behind a proxy that terminates TLS); http:// is for loopback only (127.0.0.1, localhost, [::1])');
+    }
     if (blank('SESSION_SECRET')) {
       if (production) problems.push('SESSION_SECRET is required (generate one with: openssl rand -hex 32)');
       else sessionKeys.push(readOrCreateDevSessionKey(options.devSessionKeyFile ?? DEV_SESSION_KEY_FILE));

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { describeDatabase } from '../src/db/client.js';
 import type { LocalProvider } from '../src/dev/oidc-provider.js';
 import { buildTestApp, startTestProvider } from './helpers.js';
 
@@ -115,6 +116,17 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('refuses a plain http APP_BASE_URL off loopback in production, where the session cookie would go out without Secure', () => {
+    for (const url of ['http://bookmarks.example.com', 'http://192.168.1.20:3000', 'http://[2001:db8::1]']) {
+      expect(problemsOf({ ...production, APP_BASE_URL: url })).toEqual([
+        'APP_BASE_URL must be https:// in production (serve the app behind a proxy that terminates TLS); http:// is for loopback only (127.0.0.1, localhost, [::1])',
+      ]);
+    }
+    for (const url of ['http://localhost:3000', 'http://127.0.0.1:3000', 'http://[::1]:3000']) expect(problemsOf({ ...production, APP_BASE_URL: url })).toEqual([]);
+    // Development serves any address over http; proxy mode sets no cookie at all.
+    expect(problemsOf({ SESSION_SECRET: HEX_KEY, APP_BASE_URL: 'http://192.168.1.20:3000' })).toEqual([]);
+  });
+
   it.each(['https://x.example', 'https://x.example/', 'http://127.0.0.1:3000/', 'https://x.example:8443'])('accepts the origin %j', (url) => {
     expect(loadConfig({ ...production, APP_BASE_URL: url }).appBaseUrl.href).toBe(new URL(url).origin + '/');
   });
@@ -153,8 +165,21 @@ describe('DATABASE_URL', () => {
     ['postgres://bookmarks@10.0.0.5/bookmarks?sslmode=require'],
     ['postgres://bookmarks@[::1]:5433/bookmarks'],
     ['postgres:///bookmarks?host=/var/run/postgresql'],
+    // A user name and a socket, as the README suggests for a server on the same machine: node-postgres takes it, WHATWG URL does not.
+    ['postgres://bookmarks@/bookmarks?host=/var/run/postgresql'],
+    [`postgres://bookmarks:${PASSWORD}@/bookmarks?host=/tmp/pgsock&port=55432`],
   ])('selects PostgreSQL for %j, over DATABASE_PATH', (url) => {
     expect(loadConfig({ ...production, DATABASE_PATH: 'x.db', DATABASE_URL: url }).database).toEqual({ engine: 'postgres', url });
+  });
+
+  it('names the database in messages without its password, a socket’s folder included', () => {
+    expect(describeDatabase({ engine: 'postgres', url: `postgres://bookmarks:${PASSWORD}@db.example:5432/bookmarks?password=${PASSWORD}` })).toBe(
+      'PostgreSQL at postgres://bookmarks@db.example:5432/bookmarks',
+    );
+    expect(describeDatabase({ engine: 'postgres', url: `postgres://bookmarks:${PASSWORD}@/bookmarks?host=/tmp/pgsock&port=55432` })).toBe(
+      'PostgreSQL at postgres://bookmarks@/bookmarks (socket in /tmp/pgsock)',
+    );
+    expect(describeDatabase({ engine: 'postgres', url: 'postgres:///bookmarks?host=/var/run/postgresql' })).toBe('PostgreSQL at postgres:///bookmarks (socket in /var/run/postgresql)');
   });
 
   it('trims the URL, and leaves SQLite at DATABASE_PATH when it is unset or blank', () => {

@@ -1,3 +1,4 @@
+import { readPostgresUrl } from '../config.js';
 import { openCounterDb } from './counter-db.js';
 import type { Db } from './database.js';
 import { migrate, MigrationError } from './migrate.js';
@@ -24,9 +25,10 @@ export async function openDb(target: DatabaseTarget, onIdleError?: (error: Error
 export function describeDatabase(target: DatabaseTarget): string {
   if (target.engine === 'sqlite') return `SQLite at ${target.path}`;
   // Scheme, user, host, port and database only: a password may also sit in the query (?password=).
-  const url = new URL(target.url);
-  const user = url.username ? `${url.username}@` : '';
-  return `PostgreSQL at ${url.protocol}//${user}${url.host}${url.pathname}`;
+  const { url, username } = readPostgresUrl(target.url);
+  const user = username ? `${username}@` : '';
+  const socket = url.host ? '' : ` (socket in ${url.searchParams.get('host')})`;
+  return `PostgreSQL at ${url.protocol}//${user}${url.host}${url.pathname}${socket}`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { gzipSync, brotliCompressSync, deflateSync } from 'node:zlib';
+import { brotliCompressSync, constants, deflateSync, gzipSync } from 'node:zlib';
 import { Parser } from 'htmlparser2';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fetchPageMetadata, PAGE_BYTE_LIMIT, type PageResult } from '../../src/fetch/index.js';
@@ -351,10 +351,27 @@ describe('fetchPageMetadata: limits', () => {
     ['gzip', gzipSync],
     ['x-gzip', gzipSync],
     ['deflate', deflateSync],
-    ['br', brotliCompressSync],
   ])('decompresses Content-Encoding: %s', async (encoding, compress) => {
     const body = compress(Buffer.from('<html><head><title>Squeezed</title></head>'));
     expect(await metadataOf(body, { ...HTML, 'content-encoding': encoding })).toMatchObject({ ok: true, metadata: { title: 'Squeezed' } });
+  });
+
+  it('offers no Brotli, whose decoder takes the window its sender declares (16 MB for a body of 38 bytes), and refuses one sent anyway', async () => {
+    let offered: string | undefined;
+    const bomb = brotliCompressSync(Buffer.alloc(20 * 1024 * 1024, 0x41), {
+      params: { [constants.BROTLI_PARAM_LGWIN]: 24, [constants.BROTLI_PARAM_SIZE_HINT]: 20 * 1024 * 1024 },
+    });
+    expect(bomb.length).toBeLessThan(100);
+    const server = await startServer((request, response) => {
+      offered = request.headers['accept-encoding'];
+      response.writeHead(200, { ...HTML, 'content-encoding': 'br' }).end(bomb);
+    });
+    try {
+      expect(await fetchFrom(server)).toEqual({ ok: false, reason: 'network_error', code: 'UNSUPPORTED_CONTENT_ENCODING' });
+      expect(offered).toBe('gzip, deflate');
+    } finally {
+      await server.close();
+    }
   });
 
   it('reports a corrupt or unknown encoding as a network error', async () => {

@@ -1,4 +1,4 @@
-import { lookup } from 'node:dns/promises';
+import { lookup, Resolver as DnsResolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { classifyAddress } from './address.js';
 import { isAllowedHost, type AllowedHost } from './allow-hosts.js';
@@ -7,9 +7,37 @@ import type { FetchFailure } from './result.js';
 /** Answers every address a host name has. Injectable so tests can answer differently on each call (rebinding). */
 export type Resolver = (hostname: string, signal: AbortSignal) => Promise<readonly string[]>;
 
-/** getaddrinfo, as the http module itself would use: /etc/hosts, then DNS. */
+/** getaddrinfo, as the http module itself would use: /etc/hosts, then DNS. For the operator's FETCH_ALLOW_HOSTS only. */
 export const systemResolver: Resolver = async (hostname) =>
   (await lookup(hostname, { all: true, verbatim: true })).map((answer) => answer.address);
+
+/**
+ * DNS for every other name: queries in this thread (c-ares), cancelled when the fetch's deadline
+ * passes. getaddrinfo cannot be cancelled, and holds one of libuv's four threads until the system
+ * gives up on a silent name server: a user saving pages under such a domain filled them, and
+ * every lookup of the process (other users' fetches, the database's, sign-in's) waited.
+ * `servers`: the system's unless given (tests).
+ */
+export function dnsResolver(servers?: readonly string[]): Resolver {
+  return async (hostname, signal) => {
+    const resolver = new DnsResolver({ timeout: 2000, tries: 2 });
+    if (servers) resolver.setServers(servers);
+    const cancel = (): void => resolver.cancel();
+    signal.addEventListener('abort', cancel, { once: true });
+    try {
+      const answers = await Promise.allSettled([resolver.resolve4(hostname), resolver.resolve6(hostname)]);
+      const addresses = answers.flatMap((answer) => (answer.status === 'fulfilled' ? answer.value : []));
+      // A name with addresses of one family only fails the other's query (ENODATA): that is no failure.
+      const failed = answers.find((answer) => answer.status === 'rejected');
+      if (addresses.length === 0) throw failed ? failed.reason : Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' });
+      return addresses;
+    } finally {
+      signal.removeEventListener('abort', cancel);
+    }
+  };
+}
+
+const publicResolver = dnsResolver();
 
 export interface GuardOptions {
   allowHosts?: readonly AllowedHost[];
@@ -47,12 +75,13 @@ export async function checkTarget(url: URL, options: GuardOptions, signal: Abort
   if (options.onlyAllowedHosts && !isAllowedHost(url, options.allowHosts ?? [])) return { ok: false, reason: 'blocked', why: 'host', url: url.href };
 
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  const allowed = isAllowedHost(url, options.allowHosts ?? []);
   let addresses: readonly string[];
   if (isIP(host) !== 0) {
     addresses = [host];
   } else {
     try {
-      addresses = await raceAbort((options.resolver ?? systemResolver)(host, signal), signal);
+      addresses = await raceAbort((options.resolver ?? (allowed ? systemResolver : publicResolver))(host, signal), signal);
     } catch (error) {
       if (signal.aborted) throw error;
       const code = (error as NodeJS.ErrnoException).code;
@@ -61,7 +90,7 @@ export async function checkTarget(url: URL, options: GuardOptions, signal: Abort
     if (addresses.length === 0) return { ok: false, reason: 'network_error', code: 'ENOTFOUND' };
   }
 
-  if (!isAllowedHost(url, options.allowHosts ?? [])) {
+  if (!allowed) {
     // Every answer, not just the first: the connection may fall back to any of them.
     for (const address of addresses) {
       const verdict = classifyAddress(address);

@@ -8,7 +8,7 @@ import { DEFAULT_USER_AGENT, type FetchOptions } from './request.js';
 export { fetchPageMetadata, PAGE_BYTE_LIMIT } from './page.js';
 export { fetchFavicon, FAVICON_BYTE_LIMIT, sniffImageType } from './favicon.js';
 export { classifyAddress, type AddressVerdict } from './address.js';
-export { checkTarget, systemResolver, type Resolver, type CheckedTarget } from './guard.js';
+export { checkTarget, dnsResolver, systemResolver, type Resolver, type CheckedTarget } from './guard.js';
 export { parseAllowHosts, type AllowedHost } from './allow-hosts.js';
 export { DEFAULT_TIMEOUT_MS, MAX_REDIRECTS, type FetchOptions } from './request.js';
 export { describeFetchFailure } from './result.js';

@@ -4,7 +4,7 @@ import type { Db } from '../db/database.js';
 import { NotFoundError, renderError } from '../http/errors.js';
 import { isFragmentRequest } from '../http/htmx.js';
 import { bodyField, parseId, text } from '../http/params.js';
-import { listPathFrom, withParam } from '../http/return-to.js';
+import { cutToFit, listPathFrom, withParam } from '../http/return-to.js';
 import { describeFetchFailure } from '../fetch/index.js';
 import { bookmarkIdParam, ownedBookmark } from './access.js';
 import { deleteBookmark, restoreBookmark, saveBookmarkChanges, saveNewBookmark } from './commands.js';
@@ -43,6 +43,13 @@ export const LIST_PAGE_SIZE = 20;
  * on to the 61,564th match of "p", and counting them all is most of what a new search costs.
  */
 export const LIST_COUNT_UP_TO = 1_000;
+
+/**
+ * The longest address the lookup sends a browser on to without JavaScript, its fetched text cut to
+ * fit: percent-encoded, the form's limits could reach 18 kB, past Node's 16 kB for a request's head
+ * and a proxy's usual 8 kB for its first line.
+ */
+const LOOKUP_REDIRECT_MAX_LENGTH = 6_000;
 
 /** The search box's own requests (its form sends what is typed, and Enter), which leave the box as the user has it. */
 const SEARCH_FORM_TRIGGER = 'search-form';
@@ -270,7 +277,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
       description: fields.description?.trim() || view.found?.description || '',
       tags: fields.tags,
     });
-    return reply.redirect(`/bookmarks/new?${query}`, 303);
+    return reply.redirect(cutToFit(`/bookmarks/new?${query}`, ['description', 'title'], LOOKUP_REDIRECT_MAX_LENGTH), 303);
   });
 
   app.get('/bookmarks/:id', revalidated, async (request, reply) => {

@@ -1,4 +1,5 @@
 import { fetchOptionsForPage } from '../../src/bookmarks/page-lookups.js';
+import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
@@ -290,6 +291,26 @@ describe('titles, descriptions and icons fetched for you', () => {
     expect(target.pathname).toBe('/bookmarks/new');
     expect(Object.fromEntries(target.searchParams)).toEqual({ url: `${site.origin}/article`, title: 'Café notes & more', description: 'Everything about coffee.', tags: 'x' });
     await ctx.app.pageLookups.settled();
+  });
+
+  it('without JavaScript, the lookup’s page opens whatever title and description were found: cut to fit the address a server takes', async () => {
+    // Within the form's limits, 500 and 1,000 characters, but 12 characters each once percent-encoded.
+    const title = '😀'.repeat(LIMITS.titleLength);
+    const site = await startSite({ '/': htmlPage(`<title>${title}</title><meta name="description" content="${'😃'.repeat(LIMITS.descriptionLength)}">`) });
+    const lookup = await as(ctx, 'alice').post('/bookmarks/lookup', { url: `${site.origin}/`, title: '', description: '', tags: 'x' });
+    expect(lookup.statusCode).toBe(303);
+    const location = lookup.headers.location as string;
+    const found = Object.fromEntries(new URL(location, TEST_BASE_URL).searchParams);
+    expect(found).toMatchObject({ url: `${site.origin}/`, description: '', tags: 'x' });
+    expect(title.startsWith(found.title!)).toBe(true);
+    expect([...found.title!].length).toBeGreaterThan(400);
+    await ctx.app.pageLookups.settled();
+    // Followed over HTTP, as a browser does (inject knows no limit on a request's head): it was 431 at 18 kB.
+    await ctx.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = ctx.app.server.address() as AddressInfo;
+    const page = await fetch(`http://127.0.0.1:${port}${location}`, { headers: { cookie: ctx.cookies.alice!, 'sec-fetch-site': 'same-origin' } });
+    expect(page.status).toBe(200);
+    expect(formValues(html(await page.text()))).toMatchObject({ url: `${site.origin}/`, title: found.title, tags: 'x' });
   });
 
   it('saving with an empty title takes the page’s title and description; anything typed wins', async () => {

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorCodes, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { Ajv } from 'ajv';
 import { deleteBookmark, saveBookmarkChanges, saveNewBookmark } from '../bookmarks/commands.js';
@@ -100,6 +100,13 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     // an empty body is no body. Where a body is required, the route's schema refuses it (400).
     if (body === '') return done(null, undefined);
     return parseJson(request, body as string, done);
+  });
+  // The same for any other media type, whose body is otherwise a 415 unread (Fastify's own error).
+  // Empty: a length of 0, or neither a length nor a chunked body, which HTTP/1.1 reads as none.
+  app.addContentTypeParser('*', (request, _payload, done) => {
+    const length = request.headers['content-length'];
+    if (length === '0' || (length === undefined && request.headers['transfer-encoding'] === undefined)) return done(null, undefined);
+    return done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(request.headers['content-type']));
   });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyValidator : parameterValidator).compile(schema));
 

@@ -8,7 +8,12 @@ export const BookmarkSchema = {
   additionalProperties: false,
   properties: {
     id: { type: 'integer', minimum: 1 },
-    url: { type: 'string', format: 'uri' },
+    url: {
+      type: 'string',
+      pattern: '^https?://',
+      // Not format "uri": RFC 3986 would percent-encode what WHATWG URL (as browsers) leaves, as in ?a=1|2&b[]=3.
+      description: 'The http or https address, as a browser serialises it (WHATWG URL): it may hold | [ ] ^ { } in its query.',
+    },
     title: { type: 'string' },
     description: { type: 'string', description: 'Empty when there is none.' },
     tags: { type: 'array', items: { type: 'string' } },

@@ -282,6 +282,17 @@ describe('request errors', () => {
     expectProblem(await call({ method: 'POST', url: '/api/v1/bookmarks', headers: { ...auth, 'content-type': 'application/json' }, payload: big }), 413);
   });
 
+  it('takes an empty body of any media type as no body: a DELETE sent with a form’s or text’s Content-Type deletes (the document lists no 415 there)', async () => {
+    const auth = await tokenFor('alice');
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream']) {
+      const bookmark = await setupBookmark(ctx.app.db, 'alice');
+      expect((await call({ method: 'DELETE', url: `/api/v1/bookmarks/${bookmark.id}`, headers: { ...auth, 'content-type': type }, payload: '' })).statusCode).toBe(204);
+    }
+    // A body still needs JSON; an empty one where a body is required is the schema's 400.
+    expectProblem(await call({ method: 'POST', url: '/api/v1/bookmarks', headers: { ...auth, 'content-type': 'text/plain' }, payload: 'x' }), 415);
+    expectProblem(await call({ method: 'POST', url: '/api/v1/bookmarks', headers: { ...auth, 'content-type': 'text/plain' }, payload: '' }), 400);
+  });
+
   it('answers an unknown endpoint with a problem+json 404, and a method the endpoint does not take with 405 and Allow', async () => {
     const auth = await tokenFor('alice');
     expect(expectProblem(await call({ method: 'GET', url: '/api/v1/nothing', headers: auth }), 404).detail).toContain('no such endpoint');

@@ -106,6 +106,17 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * A setting that was well-formed but did not work as the app started (a port in use, a provider
+ * that does not answer): its message names the setting, and no stack trace is shown.
+ */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const DEV_SESSION_KEY_FILE = 'data/dev-session-key';
 

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
+import { ConfigError, loadConfig, loadDotEnv, StartupError, type Config } from './config.js';
 import { migrateDatabase } from './db/client.js';
 import { turnOffPretenuring } from './pretenuring.js';
 import { workerHeapFlags } from './worker-heap.js';
@@ -59,8 +59,27 @@ async function serve(config: Config, onClosed: () => Promise<void> = async () =>
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await app.close();
+    throw new StartupError(listenProblem(error as NodeJS.ErrnoException, config));
+  }
 }
+
+/** Why the port could not be listened on, naming the setting to change. */
+function listenProblem(error: NodeJS.ErrnoException, { host, port }: Config): string {
+  if (error.code === 'EADDRINUSE') return `PORT ${port} on HOST ${host} is in use by another process`;
+  if (error.code === 'EADDRNOTAVAIL') return `HOST ${host} is not an address of this machine`;
+  if (error.code === 'EACCES') return `PORT ${port} needs privileges this process does not have (ports below 1024)`;
+  return `could not listen on HOST ${host}, PORT ${port}: ${error.message}`;
+}
+
+/**
+ * A worker's exit code when it could not start: the primary stops rather than start another,
+ * which would fail the same way (a worker that dies while serving is replaced).
+ */
+const WORKER_COULD_NOT_START = 78;
 
 async function runDevelopment(config: Config): Promise<void> {
   await migrateOrExit(config);
@@ -88,22 +107,38 @@ async function runPrimary(config: Config): Promise<void> {
   await migrateOrExit(config);
   let stopping = false;
   const restarts: number[] = [];
+  const stopAll = (): void => {
+    stopping = true;
+    process.exitCode = 1;
+    const live = Object.values(cluster.workers ?? {});
+    if (live.length === 0) process.exit();
+    for (const other of live) other?.process.kill('SIGTERM');
+  };
+  // A worker that cannot start says why once, before it exits; every other would say the same.
+  cluster.on('message', (_worker, message: { couldNotStart?: string }) => {
+    if (stopping || typeof message?.couldNotStart !== 'string') return;
+    console.error(`The app did not start: ${message.couldNotStart}.`);
+    stopAll();
+  });
+  let listening = 0;
+  cluster.on('listening', () => {
+    if (++listening === config.webConcurrency) console.log(`Bookmarks: ${listening} worker${listening === 1 ? '' : 's'} listening on ${config.host}:${config.port}`);
+  });
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit();
       return;
+    }
+    if (code === WORKER_COULD_NOT_START) {
+      console.error(`The app did not start: worker ${worker.process.pid} could not.`);
+      return stopAll();
     }
     const now = Date.now();
     restarts.push(now);
     while (restarts[0]! < now - RESTART_WINDOW_MS) restarts.shift();
     if (restarts.length > RESTARTS_PER_WORKER * config.webConcurrency) {
       console.error(`Workers died ${restarts.length} times within a minute (the last with ${signal ?? `exit code ${code}`}); stopping.`);
-      stopping = true;
-      process.exitCode = 1;
-      const live = Object.values(cluster.workers ?? {});
-      if (live.length === 0) process.exit();
-      for (const other of live) other?.process.kill('SIGTERM');
-      return;
+      return stopAll();
     }
     console.error(`Worker ${worker.process.pid} died (${signal ?? `exit code ${code}`}); starting another.`);
     cluster.fork();
@@ -121,7 +156,6 @@ async function runPrimary(config: Config): Promise<void> {
   // Workers inherit the primary's node arguments (--import tsx in tests), plus their heap sizes.
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...workerHeapFlags()] });
   for (let i = 0; i < config.webConcurrency; i++) cluster.fork();
-  console.log(`Bookmarks: ${config.webConcurrency} worker${config.webConcurrency === 1 ? '' : 's'} on ${config.host}:${config.port}`);
 }
 
 async function main(): Promise<void> {
@@ -135,6 +169,14 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
+  if (!(error instanceof StartupError)) {
+    console.error(error);
+    process.exit(1);
+  }
+  // A worker tells the primary, which says it once; one process says it itself.
+  if (cluster.isWorker) process.send!({ couldNotStart: error.message }, () => process.exit(WORKER_COULD_NOT_START));
+  else {
+    console.error(`The app did not start: ${error.message}.`);
+    process.exit(1);
+  }
 });

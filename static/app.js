@@ -15,6 +15,19 @@ if (document.body.hasAttribute('data-signed-in')) {
   window.addEventListener('pageshow', (event) => {
     if (event.persisted) window.location.reload();
   });
+  // Shown by Back or Forward from the HTTP cache, the page is the browser's copy from before any
+  // add, edit or delete made on it in place: asked for again with its ETag, it loads again unless
+  // the answer is 304. A session ended meanwhile answers with the way to the sign-in page: it loads too.
+  const pageEtag = document.querySelector('meta[name="page-etag"]')?.getAttribute('content');
+  const [navigation] = performance.getEntriesByType('navigation');
+  if (pageEtag && navigation?.type === 'back_forward') {
+    fetch(window.location.href, { headers: { 'If-None-Match': pageEtag }, cache: 'no-store', redirect: 'manual' }).then(
+      (response) => {
+        if (response.status !== 304) window.location.reload();
+      },
+      () => {},
+    );
+  }
 }
 // Escape inside an inline edit form cancels it.
 document.addEventListener('keydown', (event) => {

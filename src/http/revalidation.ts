@@ -27,6 +27,8 @@ declare module 'fastify' {
  * back/forward cache: sign-out takes steps that empty both (src/auth/sign-out.ts), so pages
  * are kept only where those steps work (see registerRevalidation). A session that ends
  * without them (expiry) leaves them in that browser's history. Everything else stays `no-store`.
+ * While signed in, a page shown again from either asks the server at once (static/app.js),
+ * so writes made on it in place since are not hidden by the copy.
  */
 export const REVALIDATED_CACHE_CONTROL = 'private, no-cache';
 
@@ -69,6 +71,10 @@ export function buildIdentifier(folders: readonly string[], version: string, { c
 }
 
 declare module 'fastify' {
+  interface FastifyReply {
+    /** What every template of this answer sees besides its own data (@fastify/view sets it per request, untyped there). */
+    locals: Record<string, unknown> | null;
+  }
   interface FastifyRequest {
     /** Set by the revalidation check: the ETag a 200 answer to this request carries. */
     etag: string | null;
@@ -102,6 +108,8 @@ export function registerRevalidation(app: FastifyInstance, build: () => string, 
       if (!matches(request.headers['if-none-match'], etag)) {
         request.etag = etag;
         request.ownerVersion = version;
+        // A page names its own ETag: shown again by Back from the HTTP cache, static/app.js asks with it whether it changed.
+        if (!isFragmentRequest(request) && reply.locals) reply.locals.pageEtag = etag;
         return done();
       }
       reply.code(304).header('ETag', etag).header('Cache-Control', REVALIDATED_CACHE_CONTROL).send();

@@ -665,4 +665,69 @@ describe('importing in Chromium with JavaScript turned off', () => {
     expect((await tagList(page)).map((item) => item.tag)).toContain('dev-tools');
     await screenshot(page, 'curation-19-nojs-dashboard-after-import');
   });
+
+  it('Cancel closes an edit whose bookmark was deleted in another tab', async () => {
+    const session = current();
+    const a = await session.signedInPage(uniqueUser('gone-edit'));
+    await addBookmark(a, { url: 'https://a.example/', title: 'Alpha' });
+    const id = await bookmarkIdOf(a, 'Alpha');
+    const b = await a.context().newPage();
+    await b.goto(`${session.baseUrl}/dashboard`);
+    await b.getByRole('link', { name: 'Edit Alpha' }).click();
+    await b.locator('form.bookmark-edit').waitFor();
+    await a.getByRole('button', { name: 'Delete Alpha' }).click();
+    await cardTitled(a, 'Alpha').waitFor({ state: 'detached' });
+    session.expectErrorStatus(404, `/bookmarks/${id}`);
+    const cancelled = b.waitForResponse((r) => new URL(r.url()).pathname === `/bookmarks/${id}`);
+    await b.locator('form.bookmark-edit .edit-cancel').click();
+    await cancelled;
+    await b.waitForTimeout(500);
+    // The bookmark is gone: Cancel should leave no edit form behind (it stays, and Cancel can never close it).
+    expect(await b.locator('form.bookmark-edit').count()).toBe(0);
+  });
+
+  it('Delete of a card already deleted in another tab takes the card away', async () => {
+    const session = current();
+    const a = await session.signedInPage(uniqueUser('gone-del'));
+    await addBookmark(a, { url: 'https://a.example/', title: 'Alpha' });
+    await addBookmark(a, { url: 'https://b.example/', title: 'Beta' });
+    const id = await bookmarkIdOf(a, 'Beta');
+    const b = await a.context().newPage();
+    await b.goto(`${session.baseUrl}/dashboard`);
+    await a.getByRole('button', { name: 'Delete Beta' }).click();
+    await cardTitled(a, 'Beta').waitFor({ state: 'detached' });
+    session.expectErrorStatus(404, `/bookmarks/${id}`);
+    const refused = b.waitForResponse((r) => new URL(r.url()).pathname === `/bookmarks/${id}`);
+    await b.getByRole('button', { name: 'Delete Beta' }).click();
+    expect((await refused).status()).toBe(404);
+    await b.waitForTimeout(500);
+    // It says "There is nothing here…" and keeps showing the card that is not there.
+    expect(await cardTitles(b)).toEqual(['Alpha']);
+  });
+
+  it('a second Ctrl+Z after undoing a delete leaves the search and the list alone', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('ctrl-z'));
+    await addBookmark(page, { url: 'https://a.example/', title: 'Alpha' });
+    await addBookmark(page, { url: 'https://b.example/', title: 'Beta' });
+    // An earlier search, typed and cleared.
+    await page.locator('#search-input').pressSequentially('zzz');
+    await page.waitForURL(/q=zzz/);
+    await page.locator('#search-input').fill('');
+    await page.waitForURL(`${session.baseUrl}/dashboard`);
+    await page.locator('#list-summary', { hasText: '2 bookmarks' }).waitFor();
+    await page.getByRole('button', { name: 'Delete Beta' }).click();
+    await page.getByText('Deleted “Beta”').waitFor();
+    await settled(page);
+    await page.keyboard.press('Control+z');
+    await page.getByText('Bookmark restored.').waitFor();
+    await settled(page);
+    expect(await cardTitles(page)).toEqual(['Beta', 'Alpha']);
+    // Pressed once more, as people do: nothing is left to undo.
+    await page.keyboard.press('Control+z');
+    await page.waitForTimeout(1200);
+    expect(await page.inputValue('#search-input')).toBe('');
+    expect(page.url()).toBe(`${session.baseUrl}/dashboard`);
+    expect(await cardTitles(page)).toEqual(['Beta', 'Alpha']);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CDPSession, Page } from 'playwright-core';
-import { addBookmark, cardTitles, signIn, uniqueUser, useStack } from './harness.js';
+import { addBookmark, cardTitled, cardTitles, settled, signIn, uniqueUser, useStack } from './harness.js';
 
 const { session: current } = useStack();
 
@@ -159,5 +159,39 @@ describe('the browser keeps the dashboard and search fragments and revalidates t
     expect(await cardTitles(page)).toEqual([]);
     expect(await page.locator('#bookmark-list .empty-state').textContent()).toContain('No bookmarks match');
     await expect.poll(() => searches.map((search) => search.status), { timeout: 5_000 }).toEqual([200]);
+  });
+
+  it('Back to the dashboard from Chromium’s HTTP cache after an add in place shows the bookmark that was added', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('back-add'));
+    await addBookmark(page, { url: 'https://a.example/', title: 'Alpha' });
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.waitForURL(`${session.baseUrl}/settings`);
+    await page.goBack();
+    await page.waitForURL(`${session.baseUrl}/dashboard`);
+    await page.waitForLoadState('load');
+    // Kept by Chromium from before the add, the page asks again with its ETag, and loads again as it changed.
+    await expect.poll(() => cardTitles(page), { timeout: 5_000 }).toEqual(['Alpha']);
+  });
+
+  it('Back to the dashboard after a delete and an edit shows neither the deleted card nor the old title', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('back-write'));
+    await addBookmark(page, { url: 'https://a.example/', title: 'Alpha' });
+    await addBookmark(page, { url: 'https://b.example/', title: 'Beta' });
+    await page.reload();
+    await page.getByRole('button', { name: 'Delete Beta' }).click();
+    await cardTitled(page, 'Beta').waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'Edit Alpha' }).click();
+    await page.locator('form.bookmark-edit input[name=title]').fill('Alpha edited');
+    await page.locator('form.bookmark-edit button[type=submit]').click();
+    await cardTitled(page, 'Alpha edited').waitFor();
+    await settled(page);
+    await page.getByRole('link', { name: 'Import', exact: true }).click();
+    await page.waitForURL(`${session.baseUrl}/import`);
+    await page.goBack();
+    await page.waitForURL(`${session.baseUrl}/dashboard`);
+    await page.waitForLoadState('load');
+    await expect.poll(() => cardTitles(page), { timeout: 5_000 }).toEqual(['Alpha edited']);
   });
 });

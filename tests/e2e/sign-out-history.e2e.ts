@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { addBookmark, cardTitled, fillBookmarkForm, screenshot, uniqueUser, useStack } from './harness.js';
+import { addBookmark, cardTitled, cardTitles, fillBookmarkForm, screenshot, uniqueUser, useStack } from './harness.js';
 
 // Chromium's back/forward cache stays on here (Playwright turns it off by default), as in every browser.
 const { session: current } = useStack({ backForwardCache: true });
@@ -186,5 +186,18 @@ describe('after signing out, Back in Chromium', () => {
     const text = await shownText(page);
     expect([user, 'Secret plans kept in the cache'].filter((secret) => text.includes(secret))).toEqual([]);
     await screenshot(page, 'back-after-signed-out-elsewhere');
+  });
+
+  it('going back several pages to the dashboard after an add shows the bookmark that was added', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('back-far'));
+    await addBookmark(page, { url: 'https://a.example/', title: 'Alpha' });
+    const pages = ['/settings', '/import', '/settings', '/import', '/settings', '/import', '/settings', '/import'];
+    for (const path of pages) await page.goto(`${session.baseUrl}${path}`);
+    await page.evaluate((steps) => history.go(-steps), pages.length);
+    await page.waitForURL(`${session.baseUrl}/dashboard`);
+    await page.waitForLoadState('load');
+    // Out of the back/forward cache by then, the page came from the HTTP cache: it asks again, and loads again.
+    await expect.poll(() => cardTitles(page), { timeout: 5_000 }).toEqual(['Alpha']);
   });
 });

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { migrateDatabase } from '../../src/db/client.js';
 import { etagFor } from '../../src/http/revalidation.js';
 import { createToken } from '../../src/tokens/tokens.js';
-import { as, buildTestApp, newBlankDatabase, parseFragment, setupBookmark, signIn, startTestProvider, statementsDuring, TEST_BASE_URL, useSignedInApp } from '../helpers.js';
+import { as, buildTestApp, html, newBlankDatabase, parseFragment, setupBookmark, signIn, startTestProvider, statementsDuring, TEST_BASE_URL, useSignedInApp } from '../helpers.js';
 
 /**
  * The dashboard, searches, cards and edit forms (pages and what htmx fetches) carry an
@@ -38,6 +38,17 @@ describe('pages and fragments revalidated with ETags', () => {
     expect(withoutCheck).toBeGreaterThan(withCheck);
     // A weak validator or a list that holds it match too.
     expect((await search('alice', 'driz', `"other", W/${etag}`)).statusCode).toBe(304);
+  });
+
+  it('a page names its own ETag, for static/app.js to ask with when Back shows the browser’s copy; a fragment does not', async () => {
+    const page = await as(ctx, 'alice').get('/dashboard');
+    expect(page.statusCode).toBe(200);
+    const named = html(page.body).querySelector('meta[name="page-etag"]')?.getAttribute('content');
+    expect(named).toBe(page.headers.etag);
+    expect((await as(ctx, 'alice').get('/dashboard', { headers: { 'if-none-match': named! } })).statusCode).toBe(304);
+    expect((await search('alice', 'driz')).body).not.toContain('page-etag');
+    // Pages that are not kept name none.
+    expect((await as(ctx, 'alice').get('/settings')).body).not.toContain('page-etag');
   });
 
   it('a search answered in full reads the user\'s data version once, for its ETag and, on PostgreSQL, its remembered total alike', async () => {

@@ -25,7 +25,7 @@ import { API_PREFIX } from './api/scope.js';
 import { registerCsrfGuard } from './http/csrf.js';
 import { sql } from 'drizzle-orm';
 import { DatabaseUnavailableError } from './db/database.js';
-import { clientErrorHandler, frameworkErrorHandler, methodsAllowedInstead, renderClientErrorPages, renderError } from './http/errors.js';
+import { clientErrorHandler, frameworkErrorHandler, methodsAllowedInstead, NotFoundError, renderClientErrorPages, renderError, renderGone } from './http/errors.js';
 import { honoursClearSiteData, registerPrivateCaching } from './http/caching.js';
 import { buildIdentifier, registerRevalidation } from './http/revalidation.js';
 import { varyOnHtmx } from './http/htmx.js';
@@ -158,6 +158,7 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
     if (error instanceof DatabaseUnavailableError) request.log.error({ err: error.cause }, 'the database is not answering');
     else if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: error.code, status }, 'request refused');
+    if (error instanceof NotFoundError && error.shownAs) return renderGone(request, reply, error.shownAs);
     return renderError(request, reply, status);
   });
 

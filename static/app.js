@@ -41,17 +41,19 @@ document.addEventListener('keydown', (event) => {
 });
 
 // Ctrl+Z (⌘Z on a Mac) takes back the delete the toast offers to undo: for the keyboard its Undo
-// comes after every card. In a text field the keys keep undoing typing.
+// comes after every card. In a text field the keys keep undoing typing; elsewhere they do
+// nothing more, as the browser's own undo would reach into the search box's typing, long
+// after, and run an old search.
 document.addEventListener('keydown', (event) => {
   // By the key's place (code) only where the layout types no Latin letter there: on a German one Z is where Y is elsewhere.
   const z = event.key.toLowerCase() === 'z' || (!/^[a-z]$/iu.test(event.key) && event.code === 'KeyZ');
-  if (!z || event.repeat || !(event.ctrlKey || event.metaKey) || event.shiftKey || event.altKey || event.defaultPrevented) return;
+  if (!z || !(event.ctrlKey || event.metaKey) || event.shiftKey || event.altKey || event.defaultPrevented) return;
   const target = event.target instanceof Element ? event.target : null;
   if (target?.closest('input, textarea, select, [contenteditable]')) return;
-  const undo = document.querySelector('#undo-notice form[data-restores] button[type="submit"]');
-  if (!(undo instanceof HTMLButtonElement) || !undo.checkVisibility({ visibilityProperty: true })) return;
   event.preventDefault();
-  undo.click();
+  if (event.repeat) return;
+  const undo = document.querySelector('#undo-notice form[data-restores] button[type="submit"]');
+  if (undo instanceof HTMLButtonElement && undo.checkVisibility({ visibilityProperty: true })) undo.click();
 });
 
 // A search or a tag link replaces the whole list, and with it any card open for editing: changes

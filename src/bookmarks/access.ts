@@ -19,9 +19,22 @@ export function bookmarkIdParam(request: FastifyRequest): number {
   return id;
 }
 
-/** The signed-in owner's bookmark named by :id, or a 404. */
-export async function ownedBookmark(db: Db, request: FastifyRequest): Promise<Bookmark> {
-  const bookmark = await findBookmark(db, currentUser(request).sub, bookmarkIdParam(request));
-  if (!bookmark) throw new NotFoundError();
+/** A 404 for the bookmark `id`, whose card a page may still show (deleted in another tab): the card goes. */
+export function bookmarkGone(id: number): NotFoundError {
+  return new NotFoundError({ elementId: `bookmark-${id}`, message: 'That bookmark is no longer here: it was deleted, perhaps in another tab.' });
+}
+
+/**
+ * The signed-in owner's bookmark named by :id, or a 404 (`gone`: by default one that takes its card
+ * away; an edit being saved keeps its form, so what was typed is not lost with it).
+ */
+export async function ownedBookmark(db: Db, request: FastifyRequest, gone: (id: number) => NotFoundError = bookmarkGone): Promise<Bookmark> {
+  const id = bookmarkIdParam(request);
+  const bookmark = await findBookmark(db, currentUser(request).sub, id);
+  if (!bookmark) throw gone(id);
   return bookmark;
 }
+
+/** A 404 for an edit of a bookmark deleted meanwhile: the form stays, its Cancel takes it away. */
+export const editedBookmarkGone = (): NotFoundError =>
+  new NotFoundError({ message: 'That bookmark was deleted, perhaps in another tab, so these changes cannot be saved.' });

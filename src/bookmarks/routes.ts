@@ -6,7 +6,7 @@ import { isFragmentRequest } from '../http/htmx.js';
 import { bodyField, parseId, text } from '../http/params.js';
 import { cutToFit, listPathFrom, withParam } from '../http/return-to.js';
 import { describeFetchFailure } from '../fetch/index.js';
-import { bookmarkIdParam, ownedBookmark } from './access.js';
+import { bookmarkGone, bookmarkIdParam, editedBookmarkGone, ownedBookmark } from './access.js';
 import { deleteBookmark, restoreBookmark, saveBookmarkChanges, saveNewBookmark } from './commands.js';
 import { fillFromPage, keepIcon } from './page-details.js';
 import { findBookmark, findDuplicate, listTags } from './queries.js';
@@ -299,7 +299,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   /** Shared by PUT (htmx) and POST …/edit (no JavaScript). */
   async function saveEdit(request: FastifyRequest, reply: FastifyReply) {
     const user = currentUser(request);
-    const existing = await ownedBookmark(app.db, request);
+    const existing = await ownedBookmark(app.db, request, editedBookmarkGone);
     const fields = readBookmarkForm(request.body);
     const back = listPathFrom(bodyField(request.body, 'back'), appOrigin);
     const refuse = (errors: FieldErrors) => {
@@ -322,8 +322,9 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
 
   /** Deletes the owner's bookmark named by :id and keeps it for Undo; another user's id is a 404. */
   async function deleteRequestedBookmark(request: FastifyRequest): Promise<string> {
-    const deleted = await deleteBookmark(app.db, currentUser(request).sub, bookmarkIdParam(request));
-    if (!deleted) throw new NotFoundError();
+    const id = bookmarkIdParam(request);
+    const deleted = await deleteBookmark(app.db, currentUser(request).sub, id);
+    if (!deleted) throw bookmarkGone(id);
     return rememberDeleted(app.db, deleted);
   }
 

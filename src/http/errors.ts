@@ -42,10 +42,29 @@ export async function renderError(request: FastifyRequest, reply: FastifyReply, 
   return reply.viewAsync('pages/error.njk', { heading: heading ?? text.heading, message: message ?? text.message, user: request.user });
 }
 
+/**
+ * A 404 for something a page shows as the element `shownAs` (a card deleted in another tab):
+ * htmx takes that element away (hx-swap-oob="delete") as the notice says why, so Cancel or
+ * Delete on it are not refused over and over. The same answer for someone else's id, whose
+ * element no page of this user shows.
+ */
+export async function renderGone(request: FastifyRequest, reply: FastifyReply, { elementId, message }: GoneThing): Promise<string> {
+  if (!isFragmentRequest(request) || !elementId) return renderError(request, reply, 404, message);
+  reply.code(404);
+  return toNotice(reply).viewAsync('partials/notice.njk', { message, gone: elementId });
+}
+
+/** What a 404 says of a thing a page showed, and the element that shows it, if it should go. */
+export interface GoneThing {
+  elementId?: string;
+  message: string;
+}
+
 /** Thrown where an owner-scoped lookup finds nothing: the error handler answers 404, and a missing id reads exactly like someone else's. */
 export class NotFoundError extends Error {
   readonly statusCode = 404;
-  constructor() {
+  /** `shownAs`: what to say of the missing thing a page showed, and the element to take away (renderGone). */
+  constructor(readonly shownAs?: GoneThing) {
     super('Not found');
     this.name = 'NotFoundError';
   }

@@ -391,6 +391,34 @@ describe('DELETE /bookmarks/:id', () => {
     expect(await count('alice')).toBe(0);
   });
 
+  it('htmx: a card deleted elsewhere (another tab) goes as its Delete, Cancel or Edit answers 404; someone else’s id answers the same', async () => {
+    const gone = await setupBookmark(ctx.app.db, 'alice', { title: 'Gone' });
+    const bobs = await setupBookmark(ctx.app.db, 'bob', { title: 'Bob’s' });
+    await as(ctx, 'alice').htmx.delete(`/bookmarks/${gone.id}`);
+    const answers = async (id: number) =>
+      Promise.all([as(ctx, 'alice').htmx.delete(`/bookmarks/${id}`), as(ctx, 'alice').htmx.get(`/bookmarks/${id}`), as(ctx, 'alice').htmx.get(`/bookmarks/${id}/edit`)]);
+    for (const response of await answers(gone.id)) {
+      expect(response.statusCode).toBe(404);
+      expect(response.headers['hx-retarget']).toBe('#notice');
+      const fragment = parseFragment(response.body);
+      expect(fragment.querySelector('.toast')?.textContent).toBe('That bookmark is no longer here: it was deleted, perhaps in another tab.');
+      // Out of band, the card that showed it is taken away.
+      expect(fragment.querySelector(`#bookmark-${gone.id}`)?.getAttribute('hx-swap-oob')).toBe('delete');
+    }
+    const missing = (await answers(gone.id)).map((response) => response.body.replaceAll(String(gone.id), 'ID'));
+    expect((await answers(bobs.id)).map((response) => response.body.replaceAll(String(bobs.id), 'ID'))).toEqual(missing);
+    expect((await as(ctx, 'bob').htmx.get(`/bookmarks/${bobs.id}`)).statusCode).toBe(200);
+    // Saving an edit of it keeps the form, with what was typed: only its Cancel takes it away.
+    const save = await as(ctx, 'alice').htmx.post(`/bookmarks/${gone.id}/edit`, { url: 'https://a.example/', title: 'Typed', description: '', tags: '' });
+    expect(save.statusCode).toBe(404);
+    expect(parseFragment(save.body).querySelector('.toast')?.textContent).toBe('That bookmark was deleted, perhaps in another tab, so these changes cannot be saved.');
+    expect(save.body).not.toContain('hx-swap-oob');
+    // Without JavaScript, the 404 page says the same.
+    const page = await as(ctx, 'alice').post(`/bookmarks/${gone.id}/delete`);
+    expect(page.statusCode).toBe(404);
+    expect(page.body).toContain('That bookmark is no longer here');
+  });
+
   it.each(['0', '-1', 'abc', '1.5', '99999999', '1e3'])('unknown id %j answers 404', async (id) => {
     await setupBookmark(ctx.app.db, 'alice');
     const response = await as(ctx, 'alice').htmx.delete(`/bookmarks/${id}`);

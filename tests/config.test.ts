@@ -1,8 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config.js';
+
+// The cores a test says the machine has (WEB_CONCURRENCY's default), else the real count.
+const machine = vi.hoisted(() => ({ cores: null as number | null }));
+vi.mock('node:os', async (original) => {
+  const os = await original<typeof import('node:os')>();
+  return { ...os, availableParallelism: () => machine.cores ?? os.availableParallelism() };
+});
 import { describeDatabase } from '../src/db/client.js';
 import type { LocalProvider } from '../src/dev/oidc-provider.js';
 import { buildTestApp, startTestProvider } from './helpers.js';
@@ -114,6 +121,16 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...production, APP_BASE_URL: 'https://x.example/bookmarks' })).toEqual([
       'APP_BASE_URL must be an origin only, such as https://bookmarks.example.com, with no path, query, hash or credentials: the app serves from / and its sign-in callback is APP_BASE_URL/auth/callback',
     ]);
+  });
+
+  it('leaves WEB_CONCURRENCY unset as one worker per core up to 256, as .env.example says (on 384 cores it refused to start)', () => {
+    machine.cores = 384;
+    try {
+      expect(loadConfig(production).webConcurrency).toBe(256);
+      expect(problemsOf({ ...production, WEB_CONCURRENCY: '384' })).toEqual(['WEB_CONCURRENCY must be a whole number of worker processes from 1 to 256']);
+    } finally {
+      machine.cores = null;
+    }
   });
 
   it('refuses a plain http APP_BASE_URL off loopback in production, where the session cookie would go out without Secure', () => {

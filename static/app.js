@@ -149,10 +149,8 @@ if (addFold instanceof HTMLDetailsElement) {
 const editOf = (card) => card?.querySelector('.card-actions a');
 // A delete went through only with a 2xx: htmx counts a refusal it swaps (429, its notice) as successful.
 const wentThrough = (xhr) => xhr.status >= 200 && xhr.status < 300;
-document.addEventListener('htmx:afterRequest', (event) => {
-  const source = event.detail.elt;
-  if (!wentThrough(event.detail.xhr) || !(source instanceof Element) || !source.matches('button[hx-delete]')) return;
-  const card = source.closest('li.card');
+/** Where the keyboard goes when `card` leaves the list: the Edit of the next card, or the one before, or the search box. */
+function focusAfter(card) {
   const sibling = (step) => {
     for (let next = card?.[step]; next; next = next[step]) {
       const edit = editOf(next);
@@ -160,8 +158,24 @@ document.addEventListener('htmx:afterRequest', (event) => {
     }
     return null;
   };
-  const next = sibling('nextElementSibling') ?? sibling('previousElementSibling') ?? document.getElementById('search-input');
+  return sibling('nextElementSibling') ?? sibling('previousElementSibling') ?? document.getElementById('search-input');
+}
+document.addEventListener('htmx:afterRequest', (event) => {
+  const source = event.detail.elt;
+  if (!wentThrough(event.detail.xhr) || !(source instanceof Element) || !source.matches('button[hx-delete]')) return;
+  const next = focusAfter(source.closest('li.card'));
   if (next instanceof HTMLElement) next.focus();
+});
+// The same for a card an answer takes away out of band (deleted in another tab: its Cancel or Delete answered 404).
+let focusAfterRemoval = null;
+document.addEventListener('htmx:oobBeforeSwap', (event) => {
+  const { target } = event.detail;
+  if (target instanceof Element && target.matches('li.card') && target.contains(document.activeElement)) focusAfterRemoval = focusAfter(target);
+});
+// After the answer's own swap (its notice), which htmx makes once the out-of-band ones are done.
+document.addEventListener('htmx:afterSwap', () => {
+  if (focusAfterRemoval instanceof HTMLElement && focusAfterRemoval.isConnected) focusAfterRemoval.focus();
+  focusAfterRemoval = null;
 });
 // An Undo (its notice swaps itself, the list comes out of band with it) moves it to the Edit of
 // the card it brought back, or to the search box when the list does not show that card or the

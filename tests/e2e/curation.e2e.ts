@@ -682,8 +682,11 @@ describe('importing in Chromium with JavaScript turned off', () => {
     await b.locator('form.bookmark-edit .edit-cancel').click();
     await cancelled;
     await b.waitForTimeout(500);
-    // The bookmark is gone: Cancel should leave no edit form behind (it stays, and Cancel can never close it).
+    // The bookmark is gone: Cancel leaves no edit form behind (it stayed, and Cancel could never close it).
     expect(await b.locator('form.bookmark-edit').count()).toBe(0);
+    expect(await b.locator('#notice').textContent()).toContain('That bookmark is no longer here');
+    // The keyboard is not lost to the page: with no card left, it is in the search box.
+    expect(await b.evaluate(() => document.activeElement?.id)).toBe('search-input');
   });
 
   it('Delete of a card already deleted in another tab takes the card away', async () => {
@@ -701,8 +704,9 @@ describe('importing in Chromium with JavaScript turned off', () => {
     await b.getByRole('button', { name: 'Delete Beta' }).click();
     expect((await refused).status()).toBe(404);
     await b.waitForTimeout(500);
-    // It says "There is nothing here…" and keeps showing the card that is not there.
+    // The card that is not there goes, and the keyboard moves on to the next card's Edit.
     expect(await cardTitles(b)).toEqual(['Alpha']);
+    expect(await b.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent)).toContain('Alpha');
   });
 
   it('a second Ctrl+Z after undoing a delete leaves the search and the list alone', async () => {

@@ -37,7 +37,16 @@ export function decodeEntities(text: string): string {
   });
 }
 
-const cleanText = (text: string): string => decodeEntities(text).replace(/\s+/g, ' ').trim();
+/**
+ * A title or folder name: a run of white space that breaks the line in the file (how a title
+ * is laid out across lines of HTML) reads as one space; any other, two spaces in a row or a
+ * no-break space as typed in the title, is kept, so an export reads back exactly.
+ */
+const cleanText = (text: string): string =>
+  // Each run once, in linear time (a pattern for spaces around a line break backtracks over every run without one).
+  decodeEntities(text)
+    .replace(/[ \t\n\r\f]+/g, (run) => (/[\t\n\r\f]/.test(run) ? ' ' : run))
+    .trim();
 /** A description as the file wrote it, lines and spaces and all (as the export writes one), for the form's rules to clean (cleanDescription). */
 const descriptionText = (text: string): string => decodeEntities(text).trim();
 

@@ -307,6 +307,17 @@ describe('export', () => {
     expect((await shape('alice')).length).toBeGreaterThan(10);
   });
 
+  it('round trip: a title keeps its spaces exactly as saved (two in a row, no-break, ideographic, a line separator)', async () => {
+    const titles = ['Two  spaces', 'Recette\u00a0: tarte', '日本\u3000語', 'line\u2028sep'];
+    for (const [i, title] of titles.entries()) {
+      expect((await as(ctx, 'alice').post('/bookmarks', { url: `https://a.example/${i}`, title, description: '', tags: '' })).statusCode).toBe(303);
+    }
+    const stored = (await ownedBookmarks(ctx.app.db, 'alice')).map((b) => b.title);
+    expect([...stored].sort()).toEqual([...titles].sort());
+    expect((await upload((await as(ctx, 'alice').get('/export')).body, 'bob')).statusCode).toBe(200);
+    expect((await ownedBookmarks(ctx.app.db, 'bob')).map((b) => b.title)).toEqual(stored);
+  });
+
   it('reads the bookmarks a batch at a time, oldest first, each once, whatever dates they share', async () => {
     // Three to a date: batches of four end between bookmarks of one date, and the last one is empty.
     const candidates = Array.from({ length: 12 }, (_, i) => ({ url: `https://batch.example/${i}`, title: `Batch ${i}`, tags: [], createdAt: new Date(1_600_000_000_000 + Math.floor(i / 3) * 1000) }));

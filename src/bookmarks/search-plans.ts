@@ -221,9 +221,11 @@ const READ_ALL_MAX = 300;
  * Statements are compiled once and prepared once per connection (src/db/sqlite.ts).
  */
 // Tag filters as JSON arrays, so one statement serves any number of tags.
+// A searched tag holding a space (NFKC makes ' ̈' of '¨') is none a bookmark can carry, where the
+// stored tags' spaces are between tags: it must not be found across two of them.
 const SQLITE_TAG_FILTERS = sql`
-  AND NOT EXISTS (SELECT 1 FROM json_each(${param('tags')}) WHERE instr(' ' || bookmarks.tags || ' ', ' ' || value || ' ') = 0)
-  AND NOT EXISTS (SELECT 1 FROM json_each(${param('excludedTags')}) WHERE instr(' ' || bookmarks.tags || ' ', ' ' || value || ' ') > 0)`;
+  AND NOT EXISTS (SELECT 1 FROM json_each(${param('tags')}) WHERE instr(value, ' ') > 0 OR instr(' ' || bookmarks.tags || ' ', ' ' || value || ' ') = 0)
+  AND NOT EXISTS (SELECT 1 FROM json_each(${param('excludedTags')}) WHERE instr(value, ' ') = 0 AND instr(' ' || bookmarks.tags || ' ', ' ' || value || ' ') > 0)`;
 
 /** The plans that read matches, with the tag filters or without: json_each runs twice for every candidate row, so only tag searches pay for it. */
 const matchPlans = (tagFilters: ReturnType<typeof sql>) => ({
@@ -313,12 +315,13 @@ async function pageFromHighestIds(db: Db, ownerSub: string, match: string, terms
 
 /**
  * A search's tags checked on a bookmark exactly as SQLITE_TAG_FILTERS checks its column (the tags
- * joined by spaces): every tag asked for, none left out. Exactly, since a tag folded by NFKC can
- * hold a space ("a¨b"), which the column's test matches across two tags.
+ * joined by spaces): every tag asked for, none left out, and a tag that holds a space (folded by
+ * NFKC from "a¨b") neither found nor left out.
  */
 function hasTheTags(bookmark: Bookmark, terms: SearchTerms): boolean {
   const column = ` ${tagsToColumn(bookmark.tags)} `;
-  return terms.tags.every((tag) => column.includes(` ${tag} `)) && !terms.excludedTags.some((tag) => column.includes(` ${tag} `));
+  const carries = (tag: string): boolean => !tag.includes(' ') && column.includes(` ${tag} `);
+  return terms.tags.every(carries) && !terms.excludedTags.some(carries);
 }
 
 /**

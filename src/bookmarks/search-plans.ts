@@ -445,8 +445,8 @@ const lexeme = (token: string): string => `'${token.replaceAll('\\', '\\\\').rep
  * tags column). A #tag is matched exactly on the tags array, not here.
  */
 export function toTsquery(terms: SearchTerms): string | null {
-  const required = [...terms.words.map((word) => `${lexeme(word)}:*`), ...terms.phrases.map(phraseQuery)];
-  const excluded = [...terms.excludedWords.map((word) => `!${lexeme(word)}:*`), ...terms.excludedPhrases.map((tokens) => `!${phraseQuery(tokens)}`)];
+  const required = [...terms.words.map(prefixQuery), ...terms.phrases.map(phraseQuery)];
+  const excluded = [...terms.excludedWords.map((word) => `!${prefixQuery(word)}`), ...terms.excludedPhrases.map((tokens) => `!${phraseQuery(tokens)}`)];
   const parts = [...required, ...excluded];
   return parts.length === 0 ? null : parts.join(' & ');
 }
@@ -454,10 +454,24 @@ export function toTsquery(terms: SearchTerms): string | null {
 /** Each field's weight in search_vector (schema.postgres.ts). */
 const FIELD_WEIGHTS = ['A', 'B', 'C', 'D'];
 
+/**
+ * A token as the index may hold it. PostgreSQL lowercases a capital sigma to σ wherever it is
+ * (ΟΔΟΣ is 'οδοσ'), where a word typed in small letters ends in ς, as JavaScript also lowercases
+ * the search's words: a word ending in either is both. Each spelling is a lexeme with `suffix` (':*', ':A').
+ */
+function tokenQuery(token: string, suffix: string): string {
+  if (!/[σς]$/u.test(token)) return `${lexeme(token)}${suffix}`;
+  const stem = token.slice(0, -1);
+  return `(${lexeme(`${stem}σ`)}${suffix} | ${lexeme(`${stem}ς`)}${suffix})`;
+}
+
+/** A word of the search: a prefix. */
+const prefixQuery = (word: string): string => tokenQuery(word, ':*');
+
 /** A phrase within one field, as FTS5 matches it within one column: its words in a row, all of one field's weight. */
 function phraseQuery(tokens: string[]): string {
-  if (tokens.length === 1) return lexeme(tokens[0]!);
-  return `(${FIELD_WEIGHTS.map((weight) => `(${tokens.map((token) => `${lexeme(token)}:${weight}`).join(' <-> ')})`).join(' | ')})`;
+  if (tokens.length === 1) return tokenQuery(tokens[0]!, '');
+  return `(${FIELD_WEIGHTS.map((weight) => `(${tokens.map((token) => tokenQuery(token, `:${weight}`)).join(' <-> ')})`).join(' | ')})`;
 }
 
 /** The owner's lexeme in search_vector (schema.postgres.ts): '~' and the MD5 of the sub's UTF-8, as PostgreSQL's md5() computes it. */

@@ -113,6 +113,16 @@ describe('searchBookmarks over the real search index', () => {
     expect(await titles('alice', '-#a¨b')).toEqual(['Other', 'Two tags']);
   });
 
+  it('finds a Greek word ending in sigma however it was written: capitals (Σ, which lowercases to σ or ς) or small letters', async () => {
+    await setupBookmark(db, 'alice', { title: 'ΟΔΟΣ ΠΑΝΕΠΙΣΤΗΜΙΟΥ', createdAt: new Date(1000) });
+    // Written without accents: SQLite's index ignores Latin accents only (README).
+    await setupBookmark(db, 'alice', { title: 'μια οδος στην αθηνα', createdAt: new Date(2000) });
+    await setupBookmark(db, 'alice', { title: 'Other', createdAt: new Date(3000) });
+    for (const search of ['ΟΔΟΣ', 'οδος', 'Οδος', 'οδοσ']) expect(await titles('alice', search)).toEqual(['μια οδος στην αθηνα', 'ΟΔΟΣ ΠΑΝΕΠΙΣΤΗΜΙΟΥ']);
+    expect(await titles('alice', '"ΟΔΟΣ ΠΑΝΕΠΙΣΤΗΜΙΟΥ"')).toEqual(['ΟΔΟΣ ΠΑΝΕΠΙΣΤΗΜΙΟΥ']);
+    expect(await titles('alice', '-ΟΔΟΣ')).toEqual(['Other']);
+  });
+
   it('finds a tag typed with invisible characters or fullwidth letters', async () => {
     await setupBookmark(db, 'alice', { title: 'Tagged web', tags: ['web'] });
     await setupBookmark(db, 'alice', { title: 'Tagged dev', tags: ['dev'] });

@@ -10,7 +10,11 @@ export interface SearchTerms {
   words: string[];
   phrases: string[][];
   tags: string[];
-  excludedWords: string[];
+  /**
+   * Each a -word as typed: the words it splits into ('-e-mail' is e and mail), all of which a
+   * bookmark must match to be left out, so that -x leaves out exactly what x finds.
+   */
+  excludedWords: string[][];
   excludedPhrases: string[][];
   excludedTags: string[];
   /** Terms typed past MAX_SEARCH_TERMS, left out of the search or cut short (a phrase). */
@@ -147,7 +151,15 @@ export function parseSearch(input: string): SearchTerms {
       if (tag && !list.includes(tag) && fit(exclude ? 1 : tagWeight(tag)) > 0) list.push(tag);
       continue;
     }
-    addWords(exclude ? terms.excludedWords : terms.words, tokenize(body));
+    if (!exclude) {
+      addWords(terms.words, tokenize(body));
+      continue;
+    }
+    // Left out whole if it does not fit, as an excluded phrase is: in part, it would leave out more than was asked.
+    const group = tokenize(body).filter((token, i, tokens) => tokens.indexOf(token) === i);
+    if (group.length === 0 || terms.excludedWords.some((kept) => kept.join(' ') === group.join(' '))) continue;
+    const weight = sum(group.map(indexTokens));
+    if (fit(weight) === weight) terms.excludedWords.push(group);
   }
   return terms;
 }

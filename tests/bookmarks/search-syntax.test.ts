@@ -12,7 +12,9 @@ describe('parseSearch', () => {
     ['Driz', { words: ['driz'] }],
     ['drizzle-orm  sqlite', { words: ['drizzle', 'orm', 'sqlite'] }],
     ['"exact phrase" x', { phrases: [['exact', 'phrase']], words: ['x'] }],
-    ['#Web -old -#archived', { tags: ['web'], excludedWords: ['old'], excludedTags: ['archived'] }],
+    ['#Web -old -#archived', { tags: ['web'], excludedWords: [['old']], excludedTags: ['archived'] }],
+    // A -word leaves out what the word finds: all of the words it splits into.
+    ['-pinterest.com -e-mail -e-mail -x', { excludedWords: [['pinterest', 'com'], ['e', 'mail'], ['x']] }],
     ['"unclosed phrase', { words: ['unclosed', 'phrase'] }],
     ['city -"New York" -"new york" -"x"', { words: ['city'], excludedPhrases: [['new', 'york'], ['x']] }],
     // An excluded phrase cut short would leave out more than was asked: it is left out whole.
@@ -31,7 +33,7 @@ describe('parseSearch', () => {
     ['-#ｗｅｂ #\u202Edev', { tags: ['dev'], excludedTags: ['web'] }],
     ['w\u200Beb \u2066drizzle\u2069', { words: ['web', 'drizzle'] }],
     // At most MAX_SEARCH_TERMS (8) words, counting each word of a phrase or tag; repeats are dropped first.
-    [Array(200).fill('h').join(' ') + ' -h -h', { words: ['h'], excludedWords: ['h'] }],
+    [Array(200).fill('h').join(' ') + ' -h -h', { words: ['h'], excludedWords: [['h']] }],
     ['a b c d e f g h i j', { words: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], leftOut: 2 }],
     ['a b c d e f "g h i j" k', { words: ['a', 'b', 'c', 'd', 'e', 'f'], phrases: [['g', 'h']], leftOut: 2 }],
     // A tag the index narrows by counts its words (up to TAG_INDEX_WORDS); the search is its terms up to the first that does not fit.
@@ -121,6 +123,16 @@ describe('searchBookmarks over the real search index', () => {
     for (const search of ['ΟΔΟΣ', 'οδος', 'Οδος', 'οδοσ']) expect(await titles('alice', search)).toEqual(['μια οδος στην αθηνα', 'ΟΔΟΣ ΠΑΝΕΠΙΣΤΗΜΙΟΥ']);
     expect(await titles('alice', '"ΟΔΟΣ ΠΑΝΕΠΙΣΤΗΜΙΟΥ"')).toEqual(['ΟΔΟΣ ΠΑΝΕΠΙΣΤΗΜΙΟΥ']);
     expect(await titles('alice', '-ΟΔΟΣ')).toEqual(['Other']);
+  });
+
+  it.each([
+    ['pinterest.com', ['https://pinterest.com/board', 'https://github.com/repo', 'https://mail.test/']],
+    ['e-mail', ['https://email.test/x', 'https://example.test/', 'https://mailbox.test/']],
+  ])('-%s leaves out exactly what %s finds: together they are every bookmark', async (term, urls) => {
+    for (const [i, url] of urls.entries()) await setupBookmark(db, 'alice', { url, title: `B${i}${i === 0 ? ` ${term}` : ''}`, createdAt: new Date(1000 * (i + 1)) });
+    const found = await titles('alice', term);
+    expect(found).toEqual([`B0 ${term}`]);
+    expect(await titles('alice', `-${term}`)).toEqual(['B2', 'B1']);
   });
 
   it('finds a tag typed with invisible characters or fullwidth letters', async () => {

@@ -265,3 +265,27 @@ document.addEventListener('click', (event) => {
     if (hint) hint.textContent = 'Drag the button to your bookmarks bar, then click it there on any page.';
   }
 });
+
+// Last, after the handlers above have placed it: any other swap that takes away what the keyboard
+// was on (a tag on a card followed, "Load more" reached by Tab and replaced by the next cards, a
+// token revoked, the whole panel redrawn) would leave it on <body>, to start over from the top: it
+// goes to the first of the new cards, else to the token form or the search box, whichever the
+// swapped part belongs to. Only keyboard focus (:focus-visible): a tap must not open a phone's keyboard.
+let focusLostIn = null;
+document.addEventListener('htmx:beforeSwap', (event) => {
+  const { target } = event.detail;
+  const active = document.activeElement;
+  focusLostIn = target instanceof Element && active instanceof Element && active.matches(':focus-visible') && target.contains(active)
+    ? { target, before: target.previousElementSibling, parent: target.parentElement }
+    : null;
+});
+document.addEventListener('htmx:afterSettle', () => {
+  const lost = focusLostIn;
+  focusLostIn = null;
+  if (!lost || (document.activeElement && document.activeElement !== document.body)) return;
+  const firstNewCard = lost.before ? lost.before.nextElementSibling : lost.parent?.firstElementChild;
+  const next = (lost.target.matches('li.load-more') && firstNewCard?.matches('li.card') ? firstNewCard.querySelector('a.card-title') : null)
+    ?? (lost.parent?.closest('#token-panel, .token-panel') || lost.target.matches('#token-panel') ? document.getElementById('token-name') : null)
+    ?? document.getElementById('search-input');
+  if (next instanceof HTMLElement) next.focus();
+});

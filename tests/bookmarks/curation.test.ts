@@ -170,6 +170,7 @@ describe('tags', () => {
     const page = html((await as(ctx, 'alice').get('/dashboard')).body);
     expect([...page.querySelectorAll('#tag-cloud .tag')].map((a) => a.textContent)).toEqual(['a', 'b']);
     expect([...page.querySelectorAll('#tag-cloud .tag-count')].map((a) => a.textContent)).toEqual(['2', '1']);
+    expect([...page.querySelectorAll('#tag-cloud .tag-count + .visually-hidden')].map((a) => a.textContent)).toEqual([' (2 bookmarks)', ' (1 bookmark)']);
   });
 });
 

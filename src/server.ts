@@ -114,22 +114,25 @@ async function runPrimary(config: Config): Promise<void> {
     if (live.length === 0) process.exit();
     for (const other of live) other?.process.kill('SIGTERM');
   };
-  // A worker that cannot start says why once, before it exits; every other would say the same.
-  cluster.on('message', (_worker, message: { couldNotStart?: string }) => {
-    if (stopping || typeof message?.couldNotStart !== 'string') return;
-    console.error(`The app did not start: ${message.couldNotStart}.`);
-    stopAll();
-  });
+  // Before any worker has listened, one that cannot start says why once, and the app stops: every
+  // other would fail the same way. Once serving, a replacement that cannot start (the provider down
+  // for a moment) is one more death, replaced within the budget below, while the others serve on.
   let listening = 0;
   cluster.on('listening', () => {
     if (++listening === config.webConcurrency) console.log(`Bookmarks: ${listening} worker${listening === 1 ? '' : 's'} listening on ${config.host}:${config.port}`);
+  });
+  cluster.on('message', (worker, message: { couldNotStart?: string }) => {
+    if (stopping || typeof message?.couldNotStart !== 'string') return;
+    if (listening > 0) return console.error(`Worker ${worker.process.pid} could not start: ${message.couldNotStart}.`);
+    console.error(`The app did not start: ${message.couldNotStart}.`);
+    stopAll();
   });
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit();
       return;
     }
-    if (code === WORKER_COULD_NOT_START) {
+    if (code === WORKER_COULD_NOT_START && listening === 0) {
       console.error(`The app did not start: worker ${worker.process.pid} could not.`);
       return stopAll();
     }

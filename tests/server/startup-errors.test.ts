@@ -5,6 +5,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startLocalProvider } from '../../src/dev/oidc-provider.js';
+import { childProcesses, prepareStack, startServer } from '../../scripts/lib/production.js';
 
 /**
  * Settings that pass loadConfig but do not work once the app starts (a port in use, an
@@ -87,4 +89,33 @@ describe('a production start that cannot serve', () => {
     expect(output).not.toMatch(/^\s+at /m);
     expect(output).not.toContain('starting another');
   }, 70_000);
+});
+
+describe('a worker that cannot start once the app is serving', () => {
+  it('is one more death to replace: the other workers serve on, and a new one starts once the provider answers again', async () => {
+    // A worker dies while serving (as an out-of-memory kill would) during a short outage of the OpenID provider.
+    const stack = await prepareStack();
+    const server = await startServer(stack, join(dir, 'serving.db'), { WEB_CONCURRENCY: '2' }, true);
+    try {
+      const issuerPort = Number(new URL(stack.provider.issuer).port);
+      await stack.provider.close();
+      const [first, second] = childProcesses(server.child.pid!);
+      process.kill(first!, 'SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(server.child.exitCode).toBeNull();
+      expect((await fetch(`${stack.baseUrl}/healthz`)).ok).toBe(true);
+      const back = await startLocalProvider({ appBaseUrl: stack.baseUrl, port: issuerPort });
+      try {
+        await expect.poll(() => childProcesses(server.child.pid!).length, { timeout: 20_000 }).toBe(2);
+        expect(childProcesses(server.child.pid!)).toContain(second);
+        expect(server.log()).toContain('could not start: The OpenID provider at');
+        expect(server.log()).not.toMatch(/^\s+at /m);
+      } finally {
+        await back.close();
+      }
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { errorCodes, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { Ajv } from 'ajv';
 import { deleteBookmark, saveBookmarkChanges, saveNewBookmark } from '../bookmarks/commands.js';
@@ -101,12 +101,13 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     if (body === '') return done(null, undefined);
     return parseJson(request, body as string, done);
   });
-  // The same for any other media type, whose body is otherwise a 415 unread (Fastify's own error).
-  // Empty: a length of 0, or neither a length nor a chunked body, which HTTP/1.1 reads as none.
-  app.addContentTypeParser('*', (request, _payload, done) => {
-    const length = request.headers['content-length'];
-    if (length === '0' || (length === undefined && request.headers['transfer-encoding'] === undefined)) return done(null, undefined);
-    return done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(request.headers['content-type']));
+  // The same for any other media type: an empty body's Content-Type is set aside before parsing, so
+  // it is no body rather than a 415 (a route's 404 or 405 stays what it is, a catch-all parser would
+  // answer 415 first). Empty: a length of 0, or neither a length nor a chunked body, which HTTP/1.1 reads as none.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const { 'content-type': type, 'content-length': length, 'transfer-encoding': chunked } = request.headers;
+    if (type !== undefined && (length === '0' || (length === undefined && chunked === undefined))) delete request.raw.headers['content-type'];
+    done();
   });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyValidator : parameterValidator).compile(schema));
 

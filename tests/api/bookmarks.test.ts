@@ -293,6 +293,17 @@ describe('request errors', () => {
     expectProblem(await call({ method: 'POST', url: '/api/v1/bookmarks', headers: { ...auth, 'content-type': 'text/plain' }, payload: '' }), 400);
   });
 
+  it.each([
+    ['POST', '/api/v1/nothing'],
+    ['PUT', '/api/v1/bookmarks/1'],
+  ] as const)('answers %s %s with a text body as it does without one (its 404 or 405, not 415)', async (method, url) => {
+    const auth = await tokenFor('alice');
+    const without = await call({ method, url, headers: auth });
+    const withText = await call({ method, url, headers: { ...auth, 'content-type': 'text/plain' }, payload: 'x' });
+    expect([404, 405]).toContain(without.statusCode);
+    expect(withText.statusCode).toBe(without.statusCode);
+  });
+
   it('answers an unknown endpoint with a problem+json 404, and a method the endpoint does not take with 405 and Allow', async () => {
     const auth = await tokenFor('alice');
     expect(expectProblem(await call({ method: 'GET', url: '/api/v1/nothing', headers: auth }), 404).detail).toContain('no such endpoint');

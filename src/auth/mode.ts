@@ -22,9 +22,10 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * A page people reach from elsewhere (a share sheet, a bookmarklet): signed out, the sign-in
-     * leads back to it, with the query parameters named in `cuttable` shortened, in that order,
-     * where the whole address is more than the sign-in can carry (RETURN_TO_MAX_LENGTH).
+     * leads back to it, at `address` (the request's own by default: a page may name what it read
+     * of its query), with the query parameters named in `cuttable` shortened, in that order, where
+     * the whole address is more than the sign-in can carry (RETURN_TO_MAX_LENGTH).
      */
-    returnAfterSignIn?: { cuttable: readonly string[] };
+    returnAfterSignIn?: { cuttable: readonly string[]; address?: (request: FastifyRequest) => string };
   }
 }

@@ -29,7 +29,7 @@ export function oidcMode(config: Config, oidc: OidcSettings): AuthMode {
       // /auth/login keeps the path only if it is a safe one of ours (safeReturnTo), else it goes to the dashboard.
       const returnAfterSignIn = request.routeOptions.config.returnAfterSignIn;
       if (request.method === 'GET' && returnAfterSignIn) {
-        const returnTo = cutToFit(request.url, returnAfterSignIn.cuttable, RETURN_TO_MAX_LENGTH);
+        const returnTo = cutToFit(returnAfterSignIn.address?.(request) ?? request.url, returnAfterSignIn.cuttable, RETURN_TO_MAX_LENGTH);
         return reply.redirect(`/auth/login?${new URLSearchParams({ returnTo })}`, 303);
       }
       return reply.redirect('/', 303);

@@ -211,9 +211,18 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   }
 
   // The bookmarklet and a phone's share sheet open this page; a GET never stores anything.
-  // Signed out, the sign-in comes back here, so the shared address is not lost (the description,
-  // then the title, cut where the whole is too long for the sign-in to carry).
-  app.get('/bookmarks/new', { config: { returnAfterSignIn: { cuttable: ['description', 'title'] } } }, async (request: NewPageRequest, reply) => {
+  // Signed out, the sign-in comes back here, so the shared address is not lost: to what the page
+  // read of its query (a share's text is its address and description apart), the description,
+  // then the title, cut where the whole is too long for the sign-in to carry.
+  const returnAfterSignIn = {
+    cuttable: ['description', 'title'],
+    address(request: FastifyRequest): string {
+      const query = request.query as Record<string, unknown>;
+      const read = { ...sharedFields(query), popup: text(query.popup) };
+      return `/bookmarks/new?${new URLSearchParams(Object.entries(read).filter(([, value]) => value !== ''))}`;
+    },
+  };
+  app.get('/bookmarks/new', { config: { returnAfterSignIn } }, async (request: NewPageRequest, reply) => {
     const user = currentUser(request);
     const shared = sharedFields(request.query);
     const popup = text(request.query.popup) === '1';

@@ -44,9 +44,9 @@ export function cutToFit(path: string, cuttable: readonly string[], maxLength: n
     if (value === null) continue;
     const characters = [...value];
     if (withValue(name, characters, 0).length > maxLength) continue;
-    // The most characters that fit: at least none, fewer than all.
+    // The most characters that fit: at least none, at most all (encoded anew, the whole may fit).
     let fits = 0;
-    let tooMany = characters.length;
+    let tooMany = characters.length + 1;
     while (tooMany - fits > 1) {
       const middle = Math.floor((fits + tooMany) / 2);
       if (withValue(name, characters, middle).length <= maxLength) fits = middle;

@@ -203,6 +203,14 @@ describe('the new-bookmark page', () => {
     expect([...params.description!].length).toBeGreaterThan(40);
     expect(formValues(back)).toMatchObject({ url, title, description: params.description });
 
+    // A phone's share sends its text, the address inside it: what the page read of it comes back, cut the same way.
+    const shareText = `図書館のニュース ${url} ${description}`;
+    const shared2 = await signInFrom(`/bookmarks/new?${new URLSearchParams({ title, text: shareText })}`);
+    const sharedParams = Object.fromEntries(new URL(shared2.returned, TEST_BASE_URL).searchParams);
+    expect(sharedParams).toMatchObject({ url, title });
+    expect(`図書館のニュース ${description}`.startsWith(sharedParams.description!)).toBe(true);
+    expect(formValues(shared2.back)).toMatchObject({ url, title, description: sharedParams.description });
+
     // A title of 500 such characters leaves no room for any description, and is cut itself.
     const longTitle = '図書館'.repeat(167).slice(0, LIMITS.titleLength);
     const cut = await signInFrom(`/bookmarks/new?${new URLSearchParams({ ...shared, title: longTitle })}`);

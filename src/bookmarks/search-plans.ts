@@ -456,13 +456,15 @@ const FIELD_WEIGHTS = ['A', 'B', 'C', 'D'];
 
 /**
  * A token as the index may hold it. PostgreSQL lowercases a capital sigma to σ wherever it is
- * (ΟΔΟΣ is 'οδοσ'), where a word typed in small letters ends in ς, as JavaScript also lowercases
- * the search's words: a word ending in either is both. Each spelling is a lexeme with `suffix` (':*', ':A').
+ * (ΟΔΟΣ is 'οδοσ', ΤΥΠΟΣ2 'τυποσ2'), where JavaScript, which lowercases the search's words, and
+ * people typing small letters write ς where no letter follows: a word with σ or ς is searched as
+ * typed, with σ throughout, and with a last σ as ς. Each spelling is a lexeme with `suffix` (':*', ':A').
  */
 function tokenQuery(token: string, suffix: string): string {
-  if (!/[σς]$/u.test(token)) return `${lexeme(token)}${suffix}`;
-  const stem = token.slice(0, -1);
-  return `(${lexeme(`${stem}σ`)}${suffix} | ${lexeme(`${stem}ς`)}${suffix})`;
+  if (!/[σς]/u.test(token)) return `${lexeme(token)}${suffix}`;
+  const allSigma = token.replaceAll('ς', 'σ');
+  const spellings = [...new Set([token, allSigma, allSigma.replace(/σ$/u, 'ς')])];
+  return `(${spellings.map((spelling) => `${lexeme(spelling)}${suffix}`).join(' | ')})`;
 }
 
 /** A word of the search: a prefix. */

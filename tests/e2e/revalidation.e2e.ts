@@ -182,7 +182,13 @@ describe('the browser keeps the dashboard and search fragments and revalidates t
     await page.reload();
     await page.getByRole('button', { name: 'Delete Beta' }).click();
     await cardTitled(page, 'Beta').waitFor({ state: 'detached' });
+    // The undo toast and the list with it arrive after the card has gone.
+    await page.getByText('Deleted “Beta”').waitFor();
+    await settled(page);
     await page.getByRole('link', { name: 'Edit Alpha' }).click();
+    // The edit form settled, so what is typed goes into the form that is sent.
+    await page.locator('form.bookmark-edit').waitFor();
+    await settled(page);
     await page.locator('form.bookmark-edit input[name=title]').fill('Alpha edited');
     await page.locator('form.bookmark-edit button[type=submit]').click();
     await cardTitled(page, 'Alpha edited').waitFor();

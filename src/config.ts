@@ -185,10 +185,6 @@ function parseTrustProxy(value: string, problems: string[]): false | string[] | 
 }
 
 /**
- * A postgres:// or postgresql:// URL. Problems name the variable and never repeat
- * the URL, which usually holds a password.
- */
-/**
  * DATABASE_URL as a URL, and its user name. node-postgres also takes a user name without a host,
  * the socket's folder in ?host= ('postgres://me@/bookmarks?host=/run/postgresql'), which WHATWG URL
  * refuses: that one is read without its user name. Throws what `new URL` throws.
@@ -202,6 +198,10 @@ export function readPostgresUrl(value: string): { url: URL; username: string } {
   return { url: new URL(userWithoutHost[1]! + value.slice(userWithoutHost[0].length)), username: userWithoutHost[2]!.split(':')[0]! };
 }
 
+/**
+ * A postgres:// or postgresql:// URL. Problems name the variable and never repeat
+ * the URL, which usually holds a password.
+ */
 function parseDatabaseUrl(value: string, problems: string[]): string | undefined {
   let url: URL;
   try {

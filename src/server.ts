@@ -76,8 +76,8 @@ function listenProblem(error: NodeJS.ErrnoException, { host, port }: Config): st
 }
 
 /**
- * A worker's exit code when it could not start: the primary stops rather than start another,
- * which would fail the same way (a worker that dies while serving is replaced).
+ * A worker's exit code when it could not start: before any worker has listened, the primary stops
+ * rather than start another, which would fail the same way; later, it is replaced as any death is.
  */
 const WORKER_COULD_NOT_START = 78;
 

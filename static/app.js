@@ -285,7 +285,7 @@ document.addEventListener('htmx:afterSettle', () => {
   if (!lost || (document.activeElement && document.activeElement !== document.body)) return;
   const firstNewCard = lost.before ? lost.before.nextElementSibling : lost.parent?.firstElementChild;
   const next = (lost.target.matches('li.load-more') && firstNewCard?.matches('li.card') ? firstNewCard.querySelector('a.card-title') : null)
-    ?? (lost.parent?.closest('#token-panel, .token-panel') || lost.target.matches('#token-panel') ? document.getElementById('token-name') : null)
+    ?? (lost.target.matches('#token-panel') || lost.parent?.closest('#token-panel') ? document.getElementById('token-name') : null)
     ?? document.getElementById('search-input');
   if (next instanceof HTMLElement) next.focus();
 });

@@ -7,15 +7,15 @@ import { signOutRoutes } from './sign-out.js';
 
 const SCOPE = 'openid profile email';
 
+/** The longest return address: it travels in the session cookie, which browsers cap at about 4 KB. */
+export const RETURN_TO_MAX_LENGTH = 1000;
+
 /**
  * Only a same-site path may be a returnTo: no scheme, no host, no '//' or '/\' tricks.
  * Control characters are refused before parsing, because the URL parser drops tabs and
  * newlines ('/\t/evil' would become '//evil'). The result is re-serialised by the URL
  * parser so non-ASCII is percent-encoded: a raw '/日本' in Location makes Node throw.
  */
-/** The longest return address: it travels in the session cookie, which browsers cap at about 4 KB. */
-export const RETURN_TO_MAX_LENGTH = 1000;
-
 export function safeReturnTo(value: unknown, appBaseUrl: URL): string {
   const fallback = '/dashboard';
   if (typeof value !== 'string' || value.length > RETURN_TO_MAX_LENGTH) return fallback;

@@ -184,7 +184,7 @@ function textTerms(terms: SearchTerms): { required: string[]; excluded: string |
     // A #tag narrows candidates through the index by its first words; the exact tag is checked in SQL.
     ...terms.tags.map(tagNarrowingWords).filter((tokens) => tokens.length > 0).map((tokens) => `tags : ${quotePhrase(tokens)}`),
   ];
-  const left = [...terms.excludedWords.map((group) => group.map((word) => `${quote(word)}*`).join(' AND ')).map((all) => `(${all})`), ...terms.excludedPhrases.map(quotePhrase)];
+  const left = [...terms.excludedWords.map((group) => `(${group.map((word) => `${quote(word)}*`).join(' AND ')})`), ...terms.excludedPhrases.map(quotePhrase)];
   const excluded = left.length > 0 ? ` NOT ${TEXT_COLUMNS} : (${left.join(' OR ')})` : null;
   return { required, excluded };
 }

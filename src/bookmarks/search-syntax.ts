@@ -119,6 +119,13 @@ export function parseSearch(input: string): SearchTerms {
       if (!list.includes(token) && fit(weight) === weight) list.push(token);
     }
   };
+  const isRepeat = (list: string[][], tokens: string[]): boolean => list.some((kept) => kept.join(' ') === tokens.join(' '));
+  /** An excluded phrase or -word, left out whole if it does not fit: cut short, it would leave out more than was asked. */
+  const excludeWhole = (list: string[][], tokens: string[]): void => {
+    if (tokens.length === 0 || isRepeat(list, tokens)) return;
+    const weight = sum(tokens.map(indexTokens));
+    if (fit(weight) === weight) list.push(tokens);
+  };
   // Cleaned as titles are: control characters separate words like spaces (a NUL would end
   // FTS5's reading of the MATCH text), and invisible characters typed or pasted are dropped.
   const text = cleanText(input.slice(0, 500));
@@ -127,18 +134,14 @@ export function parseSearch(input: string): SearchTerms {
     const [, negated, phrase, bare] = match;
     if (phrase !== undefined) {
       const tokens = tokenize(phrase);
-      if (tokens.length === 0) continue;
-      const list = negated ? terms.excludedPhrases : terms.phrases;
-      if (list.some((kept) => kept.join(' ') === tokens.join(' '))) continue;
-      const weight = sum(tokens.map(indexTokens));
-      // Left out whole if it does not fit: cut short, it would leave out more than was asked.
       if (negated) {
-        if (fit(weight) === weight) list.push(tokens);
-      } else {
-        // A phrase cut short still finds what the whole one finds, and more.
-        const kept = tokensWithin(tokens, fit(weight, true));
-        if (kept.length > 0) terms.phrases.push(kept);
+        excludeWhole(terms.excludedPhrases, tokens);
+        continue;
       }
+      if (tokens.length === 0 || isRepeat(terms.phrases, tokens)) continue;
+      // A phrase cut short still finds what the whole one finds, and more.
+      const kept = tokensWithin(tokens, fit(sum(tokens.map(indexTokens)), true));
+      if (kept.length > 0) terms.phrases.push(kept);
       continue;
     }
     const piece = bare!;
@@ -155,11 +158,7 @@ export function parseSearch(input: string): SearchTerms {
       addWords(terms.words, tokenize(body));
       continue;
     }
-    // Left out whole if it does not fit, as an excluded phrase is: in part, it would leave out more than was asked.
-    const group = tokenize(body).filter((token, i, tokens) => tokens.indexOf(token) === i);
-    if (group.length === 0 || terms.excludedWords.some((kept) => kept.join(' ') === group.join(' '))) continue;
-    const weight = sum(group.map(indexTokens));
-    if (fit(weight) === weight) terms.excludedWords.push(group);
+    excludeWhole(terms.excludedWords, [...new Set(tokenize(body))]);
   }
   return terms;
 }

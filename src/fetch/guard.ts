@@ -72,10 +72,10 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 export async function checkTarget(url: URL, options: GuardOptions, signal: AbortSignal): Promise<CheckedTarget | FetchFailure> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, reason: 'blocked', why: 'scheme', url: url.href };
   if (url.username !== '' || url.password !== '') return { ok: false, reason: 'blocked', why: 'credentials', url: url.href };
-  if (options.onlyAllowedHosts && !isAllowedHost(url, options.allowHosts ?? [])) return { ok: false, reason: 'blocked', why: 'host', url: url.href };
+  const allowed = isAllowedHost(url, options.allowHosts ?? []);
+  if (options.onlyAllowedHosts && !allowed) return { ok: false, reason: 'blocked', why: 'host', url: url.href };
 
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  const allowed = isAllowedHost(url, options.allowHosts ?? []);
   let addresses: readonly string[];
   if (isIP(host) !== 0) {
     addresses = [host];

@@ -199,7 +199,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     const shown = list.page.items.some((card) => card.id === outcome.saved.id);
     const undoToken = text(bodyField(request.body, 'token'));
     const notice = shown ? {} : { savedOutOfSight: toCard(outcome.saved), ...undoOffer(undoToken, await peekDeleted(app.db, user.sub, undoToken)) };
-    return reply.viewAsync('partials/bookmark-added.njk', { ...addFormView({}), focus: 'url', ...list, ...notice });
+    return reply.viewAsync('partials/bookmark-added.njk', { ...addFormView({}), focus: 'url', ...list, saved: toCard(outcome.saved), ...notice });
   });
 
   /** The new-bookmark page: the form, and the saved bookmark when the address is already saved. */
@@ -341,7 +341,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     await deleteRequestedBookmark(request);
     if (!isFragmentRequest(request)) return reply.code(204).send();
     // The card swaps itself out with this empty body; the event asks the undo
-    // notice to fetch itself (GET /bookmarks/undo-notice) with the new count.
+    // region to fetch its toasts (GET /bookmarks/undo-notice) with the new count.
     return reply.header('HX-Trigger', 'bookmark-deleted').type('text/html; charset=utf-8').send('');
   });
 
@@ -370,13 +370,13 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     const user = currentUser(request);
     const bookmark = await takeDeleted(app.db, user.sub, bodyField(request.body, 'token'));
     if (!bookmark) {
-      if (isFragmentRequest(request)) return reply.code(410).viewAsync('partials/undo-notice.njk', { expired: true });
+      if (isFragmentRequest(request)) return reply.code(410).viewAsync('partials/undo-toasts.njk', { expired: true });
       return renderError(request, reply, 410, 'That delete can no longer be undone.', 'Too late to undo');
     }
     const result = await restoreBookmark(app.db, user.sub, bookmark);
     if ('duplicate' in result) {
       const message = `You saved this address again as “${result.duplicate.title}”, so the deleted copy was not restored.`;
-      if (isFragmentRequest(request)) return reply.code(409).viewAsync('partials/undo-notice.njk', { notRestored: message });
+      if (isFragmentRequest(request)) return reply.code(409).viewAsync('partials/undo-toasts.njk', { notRestored: message });
       return renderError(request, reply, 409, message, 'Already saved again');
     }
     if (!isFragmentRequest(request)) return reply.redirect(withParam(listPathFrom(request.headers.referer, appOrigin), 'restored', '1'), 303);

@@ -103,6 +103,10 @@ describe('settings page', () => {
     expect(panel.getAttribute('hx-target')).toBe('this');
     expect(panel.querySelector('#new-token')?.getAttribute('value')).toMatch(/^bm_/);
     expect(panel.querySelector('.token-name')?.textContent).toBe('extension');
+    // The field takes the focus: a screen reader reads, with it, that this is the one chance to copy it.
+    const secret = panel.querySelector('#new-token')!;
+    expect(secret.hasAttribute('autofocus')).toBe(true);
+    expect(panel.querySelector(`#${secret.getAttribute('aria-describedby')}`)?.textContent).toBe('Token “extension” created. Copy it now: it will not be shown again.');
   });
 
   it('stores the name without control or invisible characters, as titles are stored', async () => {

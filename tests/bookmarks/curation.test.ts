@@ -306,7 +306,7 @@ describe('undo delete', () => {
     const deleted = await as(ctx, user).htmx.delete(`/bookmarks/${id}`);
     expect(deleted.headers['hx-trigger']).toBe('bookmark-deleted');
     const notice = await as(ctx, user).htmx.get('/bookmarks/undo-notice');
-    return parseFragment(notice.body).querySelector('#undo-notice input[name="token"]')?.getAttribute('value') ?? undefined;
+    return parseFragment(notice.body).querySelector('form[data-restores] input[name="token"]')?.getAttribute('value') ?? undefined;
   }
 
   it('restores the bookmark exactly: same id, tags and dates', async () => {
@@ -335,7 +335,7 @@ describe('undo delete', () => {
     await as(ctx, 'alice').htmx.delete(`/bookmarks/${only.id}`);
     const notice = await as(ctx, 'alice').htmx.get('/bookmarks/undo-notice');
     expect(cloudTags(notice.body)).toEqual(['shared']);
-    const token = parseFragment(notice.body).querySelector('#undo-notice input[name="token"]')!.getAttribute('value')!;
+    const token = parseFragment(notice.body).querySelector('form[data-restores] input[name="token"]')!.getAttribute('value')!;
     const restored = await as(ctx, 'alice').htmx.post('/bookmarks/restore', { token });
     expect(cloudTags(restored.body)).toEqual(['shared', 'alpha']);
   });

@@ -110,9 +110,9 @@ describe('POST /bookmarks', () => {
     expect(response.statusCode).toBe(200);
     const fragment = parseFragment(response.body);
     expect([...fragment.querySelectorAll('#bookmark-list .card-title')].map((a) => a.textContent)).toEqual(['Unrelated']);
+    // Into the region, not in its place: the page's own region, a live one, stays with its attributes and keeps listening.
     const notice = fragment.querySelector('#undo-notice')!;
-    expect(notice.getAttribute('hx-swap-oob')).toBe('true');
-    expect(notice.getAttribute('hx-trigger')).toBe('bookmark-deleted from:body');
+    expect(notice.getAttribute('hx-swap-oob')).toBe('innerHTML');
     expect(notice.querySelector('.toast span')?.textContent).toBe('Saved “Hidden”, not shown by this search.');
     expect(notice.querySelector('.toast a')?.getAttribute('href')).toBe('/dashboard');
     expect((await searchBookmarks(ctx.app.db, 'alice', parseSearch('hidden'))).items.map((b) => b.title)).toEqual(['Hidden']);
@@ -121,6 +121,11 @@ describe('POST /bookmarks', () => {
     const shown = parseFragment((await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://shown.example/', title: 'Shown', tags: '', q: '' })).body);
     expect(shown.querySelector('#bookmark-list .card-title')?.textContent).toBe('Shown');
     expect(shown.querySelector('#undo-notice')).toBeNull();
+    // A screen reader hears it from the dashboard's live region instead.
+    const status = shown.querySelector('#list-status')!;
+    expect(status.getAttribute('hx-swap-oob')).toBe('innerHTML');
+    expect(status.textContent).toBe('Saved “Shown”.');
+    expect(fragment.querySelector('#list-status')).toBeNull();
   });
 
   it('htmx: the notice of a bookmark saved out of sight keeps an Undo still pending beside it, and offers Show all only under a search', async () => {
@@ -277,6 +282,27 @@ describe('GET /bookmarks/search', () => {
     expect(more.body).not.toContain('<title>');
   });
 
+  it('says what a search found in the dashboard’s own live region, out of band; the list, swapped whole, is no live region', async () => {
+    const dashboard = html((await as(ctx, 'alice').get('/dashboard')).body);
+    const region = dashboard.querySelector('#list-status')!;
+    expect([region.getAttribute('role'), region.textContent, region.closest('#bookmark-list')]).toEqual(['status', '', null]);
+    expect(dashboard.querySelector('#bookmark-list')!.hasAttribute('aria-live')).toBe(false);
+
+    const status = async (q: string, trigger: string) => {
+      const fragment = parseFragment((await as(ctx, 'alice').htmx.get(`/bookmarks/search?q=${encodeURIComponent(q)}`, { headers: { 'hx-trigger': trigger } })).body);
+      expect(fragment.querySelector('#bookmark-list')!.hasAttribute('aria-live')).toBe(false);
+      const oob = fragment.querySelector('#list-status')!;
+      expect(oob.getAttribute('hx-swap-oob')).toBe('innerHTML');
+      return oob.textContent?.trim();
+    };
+    expect(await status('driz', 'search-form')).toBe('1 match for “driz”');
+    expect(await status('<zzz>', 'search-form')).toBe('No bookmarks match “<zzz>”.');
+    expect(await status('', 'tag-link')).toBe('2 bookmarks');
+    // "Load more" adds cards to the same search: nothing new to say.
+    const first = await searchBookmarks(ctx.app.db, 'alice', parseSearch(''), null, 1);
+    expect((await as(ctx, 'alice').htmx.get(`/bookmarks/search?q=&after=${encodeCursor(first.next!)}`)).body).not.toContain('list-status');
+  });
+
   it('searches the first MAX_SEARCH_TERMS words of a long search and says so, in the list and in the empty state', async () => {
     await setupBookmark(ctx.app.db, 'alice', { title: 'one two three four five six seven eight' });
     const long = await as(ctx, 'alice').htmx.get(`/bookmarks/search?q=${encodeURIComponent('one two three four five six seven eight nine')}`, { headers: { 'hx-trigger': 'search-form' } });
@@ -340,9 +366,10 @@ describe('DELETE /bookmarks/:id', () => {
     const notice = await as(ctx, 'alice').htmx.get('/bookmarks/undo-notice?q=');
     expect(notice.statusCode).toBe(200);
     const fragment = parseFragment(notice.body);
-    expect(fragment.querySelector('#undo-notice .toast span')?.textContent).toBe('Deleted “Going <away>”.');
-    expect(fragment.querySelector('#undo-notice input[name="token"]')?.getAttribute('value')).toMatch(/^[\w-]{22}$/);
-    expect(fragment.querySelector('#undo-notice')?.getAttribute('hx-trigger')).toBe('bookmark-deleted from:body');
+    // The region's toasts, which it swaps into itself: the region, a live one, stays.
+    expect(fragment.querySelector('#undo-notice')).toBeNull();
+    expect(fragment.querySelector('.toast span')?.textContent).toBe('Deleted “Going <away>”.');
+    expect(fragment.querySelector('form[data-restores] input[name="token"]')?.getAttribute('value')).toMatch(/^[\w-]{22}$/);
     const list = fragment.querySelector('#bookmark-list')!;
     expect(list.getAttribute('hx-swap-oob')).toBe('true');
     expect(list.querySelector('.empty-state h3')?.textContent).toBe('No bookmarks yet');

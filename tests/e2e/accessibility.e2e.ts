@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { settled, uniqueUser, useStack } from './harness.js';
+import { addBookmark, settled, uniqueUser, useStack } from './harness.js';
 
 const { session: current } = useStack();
 
@@ -110,6 +110,52 @@ describe('accessibility', () => {
     expect(await undo.isVisible(), 'the toast faded out after 10 s').toBe(true);
     await page.keyboard.press('Control+z');
     await expect.poll(() => page.locator('.card-title', { hasText: 'Article 2' }).count(), { timeout: 3_000 }).toBe(1);
+  });
+
+  it('says what changed in live regions that stay on the page: a search’s count, a save, a delete and its Undo', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('a11y-live'));
+    await importBookmarks(page, session.baseUrl, 3);
+    await page.goto(`${session.baseUrl}/dashboard`);
+    // Screen readers announce changes inside a live region already on the page, not a new one put in its place (as
+    // outerHTML swaps did): each region is marked now, and must be the same element, marked, after every swap.
+    const regions = ['list-status', 'undo-notice'];
+    await page.evaluate((ids) => ids.forEach((id) => Object.assign(document.getElementById(id)!, { e2eKept: true })), regions);
+    const kept = () => page.evaluate((ids) => ids.filter((id) => (document.getElementById(id) as unknown as { e2eKept?: boolean } | null)?.e2eKept), regions);
+    const said = (id: string) => () => page.locator(`#${id}`).evaluate((region) => region.textContent?.replace(/\s+/g, ' ').trim());
+    expect(await page.locator('#bookmark-list').getAttribute('aria-live'), 'the list is no live region: it would read every card').toBeNull();
+
+    await page.fill('#search-input', 'article 2');
+    await expect.poll(said('list-status')).toBe('1 match for “article 2”');
+    await page.fill('#search-input', 'zeppelin');
+    await expect.poll(said('list-status')).toBe('No bookmarks match “zeppelin”.');
+    await page.fill('#search-input', '');
+    await expect.poll(said('list-status')).toBe('3 bookmarks');
+    await settled(page);
+    await addBookmark(page, { url: 'https://example.org/announced', title: 'Announced' });
+    expect(await said('list-status')()).toBe('Saved “Announced”.');
+
+    await page.getByRole('button', { name: 'Delete Article 1' }).click();
+    await expect.poll(said('undo-notice')).toBe('Deleted “Article 1”. Undo');
+    await settled(page);
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(said('undo-notice')).toBe('Bookmark restored.');
+    await settled(page);
+    expect(await kept()).toEqual(regions);
+  });
+
+  it('moves the focus to an import’s result, or to the file field with its error, so that a screen reader reads it', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('a11y-import'));
+    await importBookmarks(page, session.baseUrl, 2);
+    await settled(page);
+    expect(await page.evaluate(() => document.activeElement?.textContent?.replace(/\s+/g, ' ').trim())).toMatch(/^2 imported, 0 duplicates, 0 skipped\./);
+    session.expectErrorStatus(422, '/import');
+    await page.setInputFiles('#import-file', { name: 'notes.html', mimeType: 'text/html', buffer: Buffer.from('<p>Not a bookmarks file</p>') });
+    await page.locator('#import-button').click();
+    await page.locator('#import-file-error').waitFor();
+    await settled(page);
+    expect(await page.evaluate(() => [document.activeElement?.id, document.activeElement?.getAttribute('aria-describedby')])).toEqual(['import-file', 'import-file-error']);
   });
 
   it('tells a screen reader what the number beside each tag in the tag list counts', async () => {

@@ -177,14 +177,15 @@ describe('in Chromium with JavaScript', () => {
     await page.locator('#list-summary', { hasText: '2 matches for “htmx”' }).waitFor();
     await setMarker(page);
     await page.getByRole('button', { name: 'Delete htmx docs' }).click();
-    const undo = page.getByRole('status').filter({ hasText: 'Deleted “htmx docs”.' });
+    // Each toast of the undo region (a live region, role="status", announced as a whole).
+    const undo = page.locator('#undo-notice .toast').filter({ hasText: 'Deleted “htmx docs”.' });
     await undo.waitFor();
 
     await fillBookmarkForm(page, { url: 'https://fastify.dev/', title: 'Fastify' });
     const saved = page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${session.baseUrl}/bookmarks`);
     await page.press('#bookmark-title', 'Enter');
     expect((await saved).status()).toBe(200);
-    const notice = page.getByRole('status').filter({ hasText: 'Saved “Fastify”, not shown by this search.' });
+    const notice = page.locator('#undo-notice .toast').filter({ hasText: 'Saved “Fastify”, not shown by this search.' });
     await notice.waitFor();
     expect(await cardTitles(page), 'the search still shows what it matches').toEqual(['htmx']);
     await expect.poll(() => focusedId(page), { timeout: 5_000 }).toBe('bookmark-url');

@@ -9,6 +9,7 @@ import { validateBookmark, type BookmarkFields, type ValidBookmark } from '../bo
 import { fillFromPage, keepIcon } from '../bookmarks/page-details.js';
 import { parseHttpUrl } from '../bookmarks/urls.js';
 import { databaseRateLimitStore } from '../http/rate-limit-store.js';
+import { clientNetwork } from '../http/rate-limit.js';
 import type { Bookmark } from '../bookmarks/bookmark.js';
 import type { Db } from '../db/database.js';
 import { methodsAllowedInstead } from '../http/errors.js';
@@ -114,11 +115,11 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   await app.register(rateLimit, {
     max: options.perToken,
     timeWindow: options.windowMs,
-    keyGenerator: (request) => (request.apiToken ? `api:${request.apiToken.tokenHash}` : `api-ip:${request.ip}`),
+    keyGenerator: (request) => (request.apiToken ? `api:${request.apiToken.tokenHash}` : `api-ip:${clientNetwork(request.ip)}`),
     store: databaseRateLimitStore(app.counterDb),
   });
   // Guessing tokens is hopeless (256 bits), but each guess costs a lookup: cap failures per address.
-  const failedAuth = app.createRateLimit({ max: options.failedAuthPerIp, timeWindow: options.windowMs, keyGenerator: (request) => `api-failed:${request.ip}` });
+  const failedAuth = app.createRateLimit({ max: options.failedAuthPerIp, timeWindow: options.windowMs, keyGenerator: (request) => `api-failed:${clientNetwork(request.ip)}` });
 
   // The token's last use is recorded once the answer has gone: a write, which on SQLite waits
   // for the one writer, held by an import while it stores.

@@ -1,4 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
+import ipaddr from 'ipaddr.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RateLimits } from '../config.js';
 import { isApiRequest } from '../api/scope.js';
@@ -24,8 +25,22 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The client a per-address limit counts: an IPv4 address however the socket writes it
+ * (a dual-stack listener gives ::ffff:192.0.2.7), and an IPv6 client's /64, never its one
+ * address: one host holds the whole /64 and picks a new address in it at will, so each
+ * would have been a fresh limit.
+ */
+export function clientNetwork(ip: string): string {
+  if (!ipaddr.isValid(ip)) return ip;
+  const address = ipaddr.process(ip);
+  if (address.kind() === 'ipv4') return address.toString();
+  const prefix = (address as ipaddr.IPv6).parts.slice(0, 4).map((part) => part.toString(16));
+  return `${prefix.join(':')}::/64`;
+}
+
 /** Whoever the fetch is for: the signed-in user, or the API token's owner. */
-const fetchOwner = (request: FastifyRequest): string => request.user?.sub ?? request.apiToken?.ownerSub ?? `ip:${request.ip}`;
+const fetchOwner = (request: FastifyRequest): string => request.user?.sub ?? request.apiToken?.ownerSub ?? `ip:${clientNetwork(request.ip)}`;
 
 /**
  * Limits for the HTML routes only; /api/v1 has its own per-token limit (the page fetch
@@ -41,7 +56,7 @@ export async function registerRateLimits(app: FastifyInstance, limits: RateLimit
   // Registered in a child scope so its decorators and onRoute hook never meet the API's own instance.
   await app.register(async (scope) => {
     await scope.register(rateLimit, { global: false, store: databaseRateLimitStore(app.counterDb) });
-    authCheck = scope.createRateLimit({ max: limits.authPerIp, timeWindow: limits.windowMs, keyGenerator: (r) => `auth:${r.ip}` });
+    authCheck = scope.createRateLimit({ max: limits.authPerIp, timeWindow: limits.windowMs, keyGenerator: (r) => `auth:${clientNetwork(r.ip)}` });
     writeCheck = scope.createRateLimit({ max: limits.writesPerUser, timeWindow: limits.windowMs, keyGenerator: (r) => `write:${r.user?.sub}` });
     fetchCheck = scope.createRateLimit({ max: limits.fetchesPerUser, timeWindow: limits.windowMs, keyGenerator: (r) => `fetch:${fetchOwner(r)}` });
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { countHit } from '../../src/http/rate-limit-store.js';
 import { as, followSignOutSteps, html, parseFragment, useSignedInApp } from '../helpers.js';
 
-const LIMITS = { authPerIp: 6, writesPerUser: 3, windowMs: 60_000 };
+const LIMITS = { authPerIp: 6, writesPerUser: 3, apiFailedAuthPerIp: 4, windowMs: 60_000 };
 // alice and bob sign in once for the file; the counters are emptied before every test.
 const ctx = useSignedInApp({ rateLimits: LIMITS });
 
@@ -30,6 +30,30 @@ describe('rate limit on /auth/* per IP', () => {
     expect((await ctx.app.inject({ method: 'GET', url: '/auth/login', remoteAddress: '10.0.0.2' })).statusCode).toBe(302);
     expect((await as(ctx, null).get('/')).statusCode).toBe(200);
     expect((await as(ctx, 'alice').get('/dashboard')).statusCode).toBe(200);
+  });
+});
+
+describe('the address a per-IP limit counts', () => {
+  const from = (remoteAddress: string, url = '/auth/login') => ctx.app.inject({ method: 'GET', url, remoteAddress });
+
+  it('is an IPv6 client’s /64, which one host holds whole: new addresses within it share its limit, another /64 has its own', async () => {
+    for (let i = 1; i <= LIMITS.authPerIp; i++) expect((await from(`2001:db8:1:2::${i.toString(16)}`)).statusCode).toBe(302);
+    expect((await from('2001:db8:1:2:aaaa:bbbb:cccc:dddd')).statusCode).toBe(429);
+    expect((await from('2001:db8:1:3::1')).statusCode).toBe(302);
+  });
+
+  it('is the same for failed API sign-ins, which would otherwise be guesses without end', async () => {
+    const guess = (remoteAddress: string) =>
+      ctx.app.inject({ method: 'GET', url: '/api/v1/bookmarks', remoteAddress, headers: { authorization: `Bearer bm_${'x'.repeat(43)}` } });
+    for (let i = 1; i <= LIMITS.apiFailedAuthPerIp; i++) expect((await guess(`2001:db8:5:6::${i}`)).statusCode).toBe(401);
+    expect((await guess('2001:db8:5:6::ffff')).statusCode).toBe(429);
+  });
+
+  it('is an IPv4 client’s address however the socket writes it (a dual-stack listener gives ::ffff:192.0.2.7)', async () => {
+    for (let i = 0; i < LIMITS.authPerIp / 2; i++) await from('192.0.2.7');
+    for (let i = 0; i < LIMITS.authPerIp / 2; i++) await from('::ffff:192.0.2.7');
+    expect((await from('192.0.2.7')).statusCode).toBe(429);
+    expect((await from('::ffff:192.0.2.8')).statusCode).toBe(302);
   });
 });
 

@@ -5,15 +5,18 @@ import { WRITE_METHODS } from './methods.js';
 
 /**
  * Refuses state-changing requests sent by another site. Browsers send
- * Sec-Fetch-Site on every request; older ones fall back to Origin. SameSite=Lax
- * cookies are the second line.
+ * Sec-Fetch-Site on every request; older ones fall back to Origin, and those from
+ * before Origin on every POST (2019) to the Referer of the other site's page. SameSite=Lax
+ * cookies are the second line, but proxy mode behind HTTP Basic auth has none.
  */
 export function isCrossSiteWrite(request: FastifyRequest, appOrigin: string): boolean {
   if (!WRITE_METHODS.has(request.method)) return false;
   const fetchSite = request.headers['sec-fetch-site'];
   if (typeof fetchSite === 'string') return fetchSite !== 'same-origin' && fetchSite !== 'none';
   const origin = request.headers.origin;
-  return typeof origin === 'string' && origin !== appOrigin;
+  if (typeof origin === 'string') return origin !== appOrigin;
+  const referer = request.headers.referer;
+  return typeof referer === 'string' && URL.parse(referer)?.origin !== appOrigin;
 }
 
 export function registerCsrfGuard(app: FastifyInstance, appOrigin: string): void {

@@ -473,6 +473,9 @@ describe('CSRF', () => {
     [{ 'sec-fetch-site': 'cross-site' }],
     [{ 'sec-fetch-site': 'same-site' }],
     [{ origin: 'https://evil.example' }],
+    // A browser from before Sec-Fetch-Site and Origin on every POST (before 2019) still names the other site's page.
+    [{ referer: 'https://evil.example/form.html' }],
+    [{ referer: 'not a url' }],
   ])('refuses cross-site POST and DELETE with %j and changes nothing', async (headers) => {
     const bookmark = await setupBookmark(ctx.app.db, 'alice');
     // Only what the other site's request carries: its own Sec-Fetch-Site, or no Sec-Fetch-Site and its Origin.
@@ -488,6 +491,13 @@ describe('CSRF', () => {
     const sameOrigin = { headers: { 'sec-fetch-site': undefined, origin: ctx.app.config.appBaseUrl.origin } };
     const response = await as(ctx, 'alice').post('/bookmarks', { url: 'https://ok.example/', title: '', tags: '' }, sameOrigin);
     expect(response.statusCode).toBe(303);
+  });
+
+  it('accepts a write with neither Sec-Fetch-Site nor Origin when its Referer is one of the app’s pages, or there is none', async () => {
+    for (const referer of [`${ctx.app.config.appBaseUrl.origin}/dashboard?q=x`, undefined]) {
+      const response = await as(ctx, 'alice').post('/bookmarks', { url: `https://ok.example/${referer ? 'referred' : 'bare'}`, title: '', tags: '' }, { headers: { 'sec-fetch-site': undefined, referer } });
+      expect({ referer, status: response.statusCode }).toEqual({ referer, status: 303 });
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import type { DatabaseTarget } from './db/client.js';
@@ -158,12 +159,19 @@ function parseIssuer(value: string, problems: string[]): URL | undefined {
 /** proxy-addr's named ranges, as fastify's trustProxy accepts them. */
 const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
+/** Every IPv4 client, as a dual-stack socket writes it (::ffff:192.0.2.7). */
+const IPV4_MAPPED = ipaddr.IPv6.parse('::ffff:0.0.0.0');
+
 function isProxyAddress(entry: string): boolean {
   if (PROXY_RANGE_NAMES.includes(entry)) return true;
   const [address = '', prefix, extra] = entry.split('/');
   const family = isIP(address);
   if (family === 0 || extra !== undefined) return false;
-  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128)) return false;
+  // A range of every address, or of every IPv4 one, trusts any client's own X-Forwarded-For, as true would.
+  const bits = Number(prefix);
+  return bits > 0 && !(family === 6 && bits <= 96 && IPV4_MAPPED.match(ipaddr.IPv6.parse(address), bits));
 }
 
 /**
@@ -179,7 +187,7 @@ function parseTrustProxy(value: string, problems: string[]): false | string[] | 
   if (text !== 'true' && entries.every(isProxyAddress)) return entries;
   problems.push(
     'TRUST_PROXY must be false or a comma-separated list of the proxies\' addresses or CIDR ranges (e.g. 10.0.0.0/8,127.0.0.1, or loopback); ' +
-      'true and hop counts are refused because they let a client choose its own address',
+      'true, hop counts and ranges of every address (0.0.0.0/0, ::/0, ::ffff:0:0/96) are refused because they let a client choose its own address',
   );
   return undefined;
 }

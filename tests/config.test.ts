@@ -323,7 +323,9 @@ describe('TRUST_PROXY', () => {
   });
 
   // true would make the client's own left-most X-Forwarded-For entry its address; Fastify 5.12 ignores a hop count.
-  it.each([['true'], [' TRUE '], ['1'], ['2'], ['yes'], ['10.0.0.0/33'], ['::1/129'], ['10.0.0.300'], ['10.0.0.1/8/8'], ['example.com'], [','], ['127.0.0.1,,']])(
+  it.each([['true'], [' TRUE '], ['1'], ['2'], ['yes'], ['10.0.0.0/33'], ['::1/129'], ['10.0.0.300'], ['10.0.0.1/8/8'], ['example.com'], [','], ['127.0.0.1,,'],
+    // A range of every address trusts any client as true does (0.0.0.0/0 and ::/0 also crashed at start); ::ffff:0:0/96 is every IPv4 peer of a dual-stack socket.
+    ['0.0.0.0/0'], ['10.0.0.1, ::/0'], ['::/64'], ['::ffff:0:0/96'], ['::ffff:0.0.0.0/80']])(
     'refuses %j',
     (value) => {
       const problems = problemsOf({ ...production, TRUST_PROXY: value });

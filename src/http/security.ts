@@ -28,6 +28,10 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
   'cross-origin-resource-policy': 'same-origin',
   'origin-agent-cluster': '?1',
   'referrer-policy': 'same-origin',
+  // Production serves https only (APP_BASE_URL, or loopback): browsers then keep to https for a year, so a
+  // link or a typed http:// address never goes out in the clear first. Ignored when received over http (dev).
+  // Not includeSubDomains: the app's host may have neighbours below it that the app cannot speak for.
+  'strict-transport-security': 'max-age=31536000',
   'x-content-type-options': 'nosniff',
   'x-dns-prefetch-control': 'off',
   'x-download-options': 'noopen',

@@ -3,6 +3,7 @@
  * computed them itself: every one must still be sent, with the same value. One change
  * since: img-src lost https: once site icons were served by the app itself (issue 13),
  * and form-action lost the provider's origin once sign-out's post led to a page of ours.
+ * One addition: Strict-Transport-Security (helmet's was turned off), for a year.
  */
 export function expectedHeaders(): Record<string, string> {
   return {
@@ -13,6 +14,7 @@ export function expectedHeaders(): Record<string, string> {
     'cross-origin-resource-policy': 'same-origin',
     'origin-agent-cluster': '?1',
     'referrer-policy': 'same-origin',
+    'strict-transport-security': 'max-age=31536000',
     'x-content-type-options': 'nosniff',
     'x-dns-prefetch-control': 'off',
     'x-download-options': 'noopen',

@@ -268,7 +268,7 @@ document.addEventListener('click', (event) => {
 
 // Last, after the handlers above have placed it: any other swap that takes away what the keyboard
 // was on (a tag on a card followed, "Load more" reached by Tab and replaced by the next cards, a
-// token revoked, the whole panel redrawn) would leave it on <body>, to start over from the top: it
+// token revoked, the list of tokens redrawn) would leave it on <body>, to start over from the top: it
 // goes to the first of the new cards, else to the token form or the search box, whichever the
 // swapped part belongs to. Only keyboard focus (:focus-visible): a tap must not open a phone's keyboard.
 let focusLostIn = null;

@@ -37,7 +37,7 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
   app.addHook('preHandler', requireUser);
   const bookmarklet = bookmarkletCode(app.config.appBaseUrl);
 
-  async function render(request: FastifyRequest, reply: FastifyReply, status: number, state: PanelState = {}) {
+  async function render(request: FastifyRequest, reply: FastifyReply, status: number, state: PanelState = {}, fragment = 'partials/token-panel.njk') {
     // The page may hold a secret shown once: never keep a copy in any cache.
     reply.code(status).header('Cache-Control', PRIVATE_CACHE_CONTROL);
     const user = currentUser(request);
@@ -50,7 +50,7 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
       bookmarklet,
       ...state,
     };
-    return reply.viewAsync(isFragmentRequest(request) ? 'partials/token-panel.njk' : 'pages/settings.njk', view);
+    return reply.viewAsync(isFragmentRequest(request) ? fragment : 'pages/settings.njk', view);
   }
 
   app.get('/settings', async (request, reply) => render(request, reply, 200));
@@ -85,7 +85,8 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
 
   app.delete('/settings/tokens/:id', async (request: IdRequest, reply) => {
     if (!(await revoke(request))) throw new NotFoundError();
-    return render(request, reply, 200);
+    // The list alone: a token created just before keeps its secret on show.
+    return render(request, reply, 200, {}, 'partials/token-list.njk');
   });
 
   // The same revoke for browsers without JavaScript, which can only GET and POST.

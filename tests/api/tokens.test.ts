@@ -228,8 +228,9 @@ describe('token lifecycle', () => {
 
     const revoke = await as(ctx, 'alice').htmx.delete(`/settings/tokens/${stored!.id}`);
     expect(revoke.statusCode).toBe(200);
-    const panel = parseFragment(revoke.body).querySelector('#token-panel')!;
-    expect(panel.querySelector('.token-row')).toBeNull();
+    const list = parseFragment(revoke.body).querySelector('#token-list')!;
+    expect(list.querySelector('.token-empty')).not.toBeNull();
+    expect(list.querySelector('.token-row')).toBeNull();
 
     const reuse = await withToken('/api/v1/bookmarks', token);
     const problem = expectProblem(reuse, 401);

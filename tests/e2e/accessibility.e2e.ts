@@ -93,7 +93,7 @@ describe('accessibility', () => {
     await page.keyboard.press('Enter');
     await page.locator('.token-empty').waitFor();
     await settled(page);
-    // The whole panel was redrawn: the keyboard is in the form for a new token.
+    // The list of tokens was redrawn: the keyboard is in the form for a new token.
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('token-name');
   });
 

@@ -374,6 +374,28 @@ describe('in Chromium with JavaScript', () => {
     await screenshot(bob, 'desktop-light-11-no-match');
   });
 
+  it('replaces a token: revoking the old one leaves the new one’s secret on show, as it is never shown again', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('rotator'));
+    await page.goto(`${session.baseUrl}/settings`);
+    await page.fill('#token-name', 'Old laptop');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.locator('.token-secret', { hasText: 'Old laptop' }).waitFor();
+    await page.fill('#token-name', 'New laptop');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.locator('.token-secret', { hasText: 'New laptop' }).waitFor();
+    await settled(page);
+    const secret = await page.inputValue('#new-token');
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Revoke Old laptop' }).click();
+    await page.getByRole('button', { name: 'Revoke Old laptop' }).waitFor({ state: 'detached' });
+    await settled(page);
+    expect(await page.locator('.token-list .token-name').allTextContents()).toEqual(['New laptop']);
+    expect(await page.locator('#new-token').count(), 'the new token’s secret went with the old token').toBe(1);
+    expect(await page.inputValue('#new-token')).toBe(secret);
+  });
+
   it('signs out through the provider and /dashboard is no longer reachable', async () => {
     const session = current();
     const page = await session.signedInPage(uniqueUser('leaver'));

@@ -70,8 +70,10 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
 
   async function importUpload(request: FastifyRequest, reply: FastifyReply, owner: string, uploadError: (status: number) => number) {
     let content: Buffer | undefined;
+    let fileName = '';
     try {
       const file = await request.file();
+      fileName = file?.filename ?? '';
       content = await file?.toBuffer();
     } catch (error) {
       const status = (error as { statusCode?: number }).statusCode;
@@ -85,7 +87,11 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
       }
       throw error;
     }
-    if (!content || content.length === 0) return renderImport(request, reply, 422, { error: 'Choose a bookmarks file to import.' });
+    // A browser sends a form without a file as a part with no file name; a file of 0 bytes was chosen, and is told apart.
+    if (!content || content.length === 0) {
+      const error = fileName === '' ? 'Choose a bookmarks file to import.' : 'That file is empty. Choose the HTML file your browser exported.';
+      return renderImport(request, reply, 422, { error });
+    }
     request.log.info({ bytes: content.length }, 'import: reading the file');
     const started = performance.now();
     let candidates;

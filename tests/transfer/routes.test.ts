@@ -115,6 +115,19 @@ describe('import', () => {
     expect(await all('alice')).toHaveLength(0);
   });
 
+  it('says a chosen file is empty, where no file chosen is asked for', async () => {
+    const empty = await upload('', 'alice');
+    expect(empty.statusCode).toBe(422);
+    expect(html(empty.body).querySelector('#import-file-error')?.textContent).toBe('That file is empty. Choose the HTML file your browser exported.');
+    // A form sent without a file (no `required` in the browser) has a part with no file name.
+    const boundary = '----bookmarks-test-boundary';
+    const payload = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename=""\r\nContent-Type: application/octet-stream\r\n\r\n\r\n--${boundary}--\r\n`;
+    const none = await as(ctx, 'alice').post('/import', undefined, { headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
+    expect(none.statusCode).toBe(422);
+    expect(html(none.body).querySelector('#import-file-error')?.textContent).toBe('Choose a bookmarks file to import.');
+    expect(await all('alice')).toHaveLength(0);
+  });
+
   it('refuses a file over 20 MB with 413 and a clear message, storing nothing', async () => {
     const entry = '<DT><A HREF="https://big.example/%d" ADD_DATE="1700000000">Big</A>\n';
     const content = `<DL><p>\n${entry.repeat(Math.ceil((21 * 1024 * 1024) / entry.length))}</DL>`;

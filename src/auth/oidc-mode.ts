@@ -28,7 +28,8 @@ export function oidcMode(config: Config, oidc: OidcSettings): AuthMode {
       if (isFragmentRequest(request)) return reply.code(401).header('HX-Redirect', '/').send();
       // /auth/login keeps the path only if it is a safe one of ours (safeReturnTo), else it goes to the dashboard.
       const returnAfterSignIn = request.routeOptions.config.returnAfterSignIn;
-      if (request.method === 'GET' && returnAfterSignIn) {
+      // Not for htmx's history restore: its XHR could not follow the provider's redirect (another origin), so it gets the sign-in page.
+      if (request.method === 'GET' && returnAfterSignIn && request.headers['hx-request'] !== 'true') {
         const returnTo = cutToFit(returnAfterSignIn.address?.(request) ?? request.url, returnAfterSignIn.cuttable, RETURN_TO_MAX_LENGTH);
         return reply.redirect(`/auth/login?${new URLSearchParams({ returnTo })}`, 303);
       }

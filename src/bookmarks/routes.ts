@@ -143,7 +143,13 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/dashboard', revalidatedWithoutUndo, (request: SearchRequest, reply) => dashboardPage(request, reply, ''));
 
-  app.get('/bookmarks/search', revalidatedWithoutUndo, async (request: SearchRequest, reply) => {
+  // A search or a tag's address, saved or shared: signed out, the sign-in comes back to the search
+  // (the search alone: a cursor, or an Undo of the session that ended, means nothing by then).
+  const searchAfterSignIn = {
+    cuttable: ['q'],
+    address: (request: FastifyRequest) => `/bookmarks/search?${new URLSearchParams({ q: searchText((request.query as SearchRequest['query']).q) })}`,
+  };
+  app.get('/bookmarks/search', { config: { ...revalidatedWithoutUndo.config, returnAfterSignIn: searchAfterSignIn } }, async (request: SearchRequest, reply) => {
     const search = searchText(request.query.q);
     const after = text(request.query.after) || undefined;
     if (!isFragmentRequest(request)) return dashboardPage(request, reply, search, after);

@@ -53,7 +53,8 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
     return reply.viewAsync(isFragmentRequest(request) ? fragment : 'pages/settings.njk', view);
   }
 
-  app.get('/settings', async (request, reply) => render(request, reply, 200));
+  // Signed out (a session expired, a saved link), the sign-in comes back here rather than to the dashboard.
+  app.get('/settings', { config: { returnAfterSignIn: { cuttable: [] } } }, async (request, reply) => render(request, reply, 200));
 
   app.post('/settings/tokens', async (request: BodyRequest, reply) => {
     const rawName = bodyField(request.body, 'name');

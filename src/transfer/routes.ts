@@ -42,7 +42,8 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
     return reply.viewAsync(template, { user: currentUser(request), ...view });
   }
 
-  app.get('/import', async (request, reply) => renderImport(request, reply, 200, {}));
+  // Signed out, the sign-in comes back here rather than to the dashboard.
+  app.get('/import', { config: { returnAfterSignIn: { cuttable: [] } } }, async (request, reply) => renderImport(request, reply, 200, {}));
 
   app.post('/import', async (request, reply) => {
     if (!request.isMultipart()) return renderImport(request, reply, 422, { error: 'Choose a bookmarks file to import.' });

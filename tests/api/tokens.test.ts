@@ -58,7 +58,7 @@ describe('settings page', () => {
   it('needs a signed-in user', async () => {
     const page = await as(ctx, null).get('/settings');
     expect(page.statusCode).toBe(303);
-    expect(page.headers.location).toBe('/');
+    expect(page.headers.location).toBe('/auth/login?returnTo=%2Fsettings');
     const fragment = await as(ctx, null).htmx.post('/settings/tokens', { name: 'x' });
     expect(fragment.statusCode).toBe(401);
   });
@@ -268,7 +268,7 @@ describe('token lifecycle', () => {
     for (const url of ['/dashboard', '/settings', '/export']) {
       const response = await withToken(url, secret);
       expect(response.statusCode).toBe(303);
-      expect(response.headers.location).toBe('/');
+      expect(response.headers.location).toBe(url === '/settings' ? '/auth/login?returnTo=%2Fsettings' : '/');
     }
   });
 });

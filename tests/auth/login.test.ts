@@ -96,6 +96,23 @@ describe('login flow against a real OpenID provider', () => {
     expect(home.headers.location).toBe('/dashboard');
   });
 
+  it('signed out, Settings, Import and a search (a tag followed) lead through the sign-in back to themselves', async () => {
+    for (const [path, returnTo] of [
+      ['/settings', '/settings'],
+      ['/import', '/import'],
+      ['/bookmarks/search?q=%23work', '/bookmarks/search?q=%23work'],
+      // Only the search itself: a cursor or an Undo of a session gone means nothing now.
+      ['/bookmarks/search?q=rust&after=123.4&undo=abc', '/bookmarks/search?q=rust'],
+    ]) {
+      const anonymous = await as(ctx, null).get(path!);
+      expect(anonymous.statusCode, path).toBe(303);
+      expect(anonymous.headers.location, path).toBe(`/auth/login?${new URLSearchParams({ returnTo: returnTo! })}`);
+      const { callbackUrl, pendingCookie } = await authorizeAt(ctx.app, 'alice', anonymous.headers.location as string);
+      const back = await backFromProvider(callbackUrl, pendingCookie);
+      expect(back.headers.location, path).toBe(returnTo);
+    }
+  });
+
   it('signs in with a non-ASCII returnTo and lands there, percent-encoded, with a session', async () => {
     const { callbackUrl, pendingCookie } = await authorizeAt(ctx.app, 'alice', `/auth/login?returnTo=${encodeURIComponent('/日本?q=é#ü')}`);
     const back = await backFromProvider(callbackUrl, pendingCookie);
@@ -312,11 +329,10 @@ describe('userFromClaims', () => {
 
 describe('not signed in', () => {
   it('redirects full-page routes to the sign-in page', async () => {
-    for (const url of ['/dashboard', '/bookmarks/search?q=x']) {
-      const response = await as(ctx, null).get(url);
-      expect(response.statusCode).toBe(303);
-      expect(response.headers.location).toBe('/');
-    }
+    const dashboard = await as(ctx, null).get('/dashboard');
+    expect([dashboard.statusCode, dashboard.headers.location]).toEqual([303, '/']);
+    const search = await as(ctx, null).get('/bookmarks/search?q=x');
+    expect([search.statusCode, search.headers.location]).toEqual([303, '/auth/login?returnTo=%2Fbookmarks%2Fsearch%3Fq%3Dx']);
   });
 
   it('answers htmx requests with 401 and HX-Redirect, never a provider redirect', async () => {

@@ -87,7 +87,8 @@ const routes: [string, Case, Record<`${Who} ${'plain' | 'htmx'}`, Expect>][] = [
     'alice htmx': page((d) => expect(d.querySelector('#bookmark-list')).not.toBeNull()),
   }],
   ['GET /bookmarks/search', { method: 'GET', url: '/bookmarks/search?q=kept' }, {
-    'anonymous plain': redirectsTo(303, /^\/$/),
+    // A saved or shared search: the sign-in comes back to it.
+    'anonymous plain': redirectsTo(303, `/auth/login?${new URLSearchParams({ returnTo: '/bookmarks/search?q=kept' })}`),
     'anonymous htmx': htmxSignIn,
     'alice plain': page((d) => expect(d.querySelector('#search-input')?.getAttribute('value')).toBe('kept')),
     'alice htmx': fragment('#bookmark-list .card'),

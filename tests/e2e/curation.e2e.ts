@@ -646,6 +646,26 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
   });
 });
 
+describe('exporting once the session has ended', () => {
+  it('Download bookmarks.html downloads the file, and signed out shows the sign-in page, never downloads it as the file', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('late-exporter'));
+    await page.goto(`${session.baseUrl}/import`);
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download bookmarks.html' }).click();
+    expect((await downloading).suggestedFilename()).toMatch(/^bookmarks-\d{4}-\d{2}-\d{2}\.html$/);
+    expect(page.url()).toBe(`${session.baseUrl}/import`);
+    // Signed out meanwhile (in another tab, or the session expired).
+    await page.context().clearCookies();
+    let downloaded: string | undefined;
+    page.on('download', (download) => void download.path().then((path) => (downloaded = path ? readFileSync(path, 'utf8') : '')));
+    await page.getByRole('link', { name: 'Download bookmarks.html' }).click();
+    await page.getByRole('link', { name: 'Sign in', exact: true }).waitFor({ timeout: 5_000 }).catch(() => {});
+    expect(downloaded?.slice(0, 60), 'a download that is the sign-in page').toBeUndefined();
+    expect(page.url()).toBe(`${session.baseUrl}/`);
+  });
+});
+
 describe('importing in Chromium with JavaScript turned off', () => {
   it('imports a Chrome bookmarks file by a plain multipart form post and shows the summary', async () => {
     const session = current();

@@ -72,8 +72,10 @@ export function logoutUrl({ issuer, endSessionEndpoint, clientId, appBaseUrl, si
   return '/';
 }
 
-async function renderLoginFailure(reply: FastifyReply) {
-  return reply.code(400).viewAsync('pages/login-failed.njk', {});
+/** The sign-in that did not complete: why, when the provider said the person cancelled, and a way to start again to the same page. */
+async function renderLoginFailure(reply: FastifyReply, { cancelled = false, returnTo }: { cancelled?: boolean; returnTo?: string } = {}) {
+  const again = returnTo && returnTo !== '/dashboard' ? `/auth/login?${new URLSearchParams({ returnTo })}` : '/auth/login';
+  return reply.code(400).viewAsync('pages/login-failed.njk', { cancelled, again });
 }
 
 export async function authRoutes(app: FastifyInstance): Promise<void> {
@@ -109,6 +111,8 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/auth/callback', async (request, reply) => {
     const pending = request.session.get('login');
+    // Back or a reload onto the callback once signed in: nothing failed.
+    if (!pending && request.user) return reply.redirect('/dashboard', 303);
     if (!pending) return renderLoginFailure(reply);
     // One use only: a replayed callback finds no pending login.
     request.session.set('login', undefined);
@@ -124,7 +128,9 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     } catch (error) {
       const { code, name } = error as { code?: string; name?: string };
       request.log.warn({ code, name }, 'sign-in callback rejected');
-      return renderLoginFailure(reply);
+      // The provider's own answer (RFC 6749 4.1.2.1) when the person cancels or declines; only its code is read.
+      const cancelled = currentUrl.searchParams.get('error') === 'access_denied';
+      return renderLoginFailure(reply, { cancelled, returnTo: pending.returnTo });
     }
     const claims = tokens.claims();
     if (!claims) return renderLoginFailure(reply);

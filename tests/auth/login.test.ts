@@ -197,6 +197,29 @@ describe('login flow against a real OpenID provider', () => {
     const response = await backFromProvider(new URL(`/auth/callback?error=access_denied&state=${state}`, TEST_BASE_URL), sessionCookieFrom(login)!);
     expect(response.statusCode).toBe(400);
   });
+
+  it('says a sign-in cancelled at the provider was cancelled, and signs in again to the page it was for', async () => {
+    const login = await as(ctx, null).get(`/auth/login?returnTo=${encodeURIComponent('/settings')}`);
+    const state = new URL(login.headers.location as string).searchParams.get('state')!;
+    const response = await backFromProvider(new URL(`/auth/callback?error=access_denied&state=${state}`, TEST_BASE_URL), sessionCookieFrom(login)!);
+    expect(response.statusCode).toBe(400);
+    const page = html(response.body);
+    // It said "The sign-in link expired or was already used", which a person who pressed Cancel never did.
+    expect(page.querySelector('.lead')?.textContent).toBe('Sign-in was cancelled at the sign-in page, so you are not signed in.');
+    expect(page.querySelector('a.button-primary')?.getAttribute('href')).toBe(`/auth/login?returnTo=${encodeURIComponent('/settings')}`);
+    // A link that expired keeps its words.
+    const { callbackUrl, pendingCookie } = await authorizeAt(ctx.app, 'alice');
+    callbackUrl.searchParams.set('state', 'forged-state');
+    expect(html((await backFromProvider(callbackUrl, pendingCookie)).body).querySelector('.lead')?.textContent).toBe('The sign-in link expired or was already used. Please start again.');
+  });
+
+  it('sends someone already signed in who comes back to a used callback (Back, a reload) to the dashboard, not to a failure', async () => {
+    const { callbackUrl, pendingCookie } = await authorizeAt(ctx.app, 'alice');
+    const first = await backFromProvider(callbackUrl, pendingCookie);
+    expect(first.statusCode).toBe(303);
+    const again = await backFromProvider(callbackUrl, sessionCookieFrom(first)!);
+    expect([again.statusCode, again.headers.location]).toEqual([303, '/dashboard']);
+  });
 });
 
 /** Follows the provider's end-session page and its confirm form, as a browser would; returns the final redirect. */

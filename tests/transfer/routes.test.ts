@@ -175,7 +175,7 @@ describe('import', () => {
     const response = await upload(content, 'alice');
     const elapsed = performance.now() - started;
     expect(response.statusCode).toBe(200);
-    expect(html(response.body).querySelector('.notice')!.textContent).toContain('10000 imported');
+    expect(html(response.body).querySelector('.notice')!.textContent).toContain('10,000 imported');
     expect((await searchBookmarks(ctx.app.db, 'alice', parseSearch('#research topic'))).total).toBe(10_000);
     console.info(`import of 10,000 entries took ${elapsed.toFixed(0)} ms`);
   });

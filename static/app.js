@@ -177,7 +177,7 @@ document.addEventListener('htmx:afterSwap', () => {
   if (focusAfterRemoval instanceof HTMLElement && focusAfterRemoval.isConnected) focusAfterRemoval.focus();
   focusAfterRemoval = null;
 });
-// An Undo (its notice swaps itself, the list comes out of band with it) moves it to the Edit of
+// An Undo (its toasts swap into the undo region, the list comes out of band with it) moves it to the Edit of
 // the card it brought back, or to the search box when the list does not show that card or the
 // Undo came too late. A card put back in its place (below) focuses its own Edit as it arrives.
 document.addEventListener('htmx:afterSettle', (event) => {

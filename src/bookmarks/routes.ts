@@ -56,7 +56,7 @@ const SEARCH_FORM_TRIGGER = 'search-form';
 
 const EMPTY_FIELDS: BookmarkFields = { url: '', title: '', description: '', tags: '' };
 
-/** What the undo notice (partials/undo-notice.njk) needs to offer an Undo: nothing without a delete still pending. */
+/** What the undo region's toasts (partials/undo-toasts.njk) need to offer an Undo: nothing without a delete still pending. */
 const undoOffer = (token: string | undefined, deleted: Bookmark | undefined) => (deleted ? { undoToken: token, deletedTitle: deleted.title, deletedId: deleted.id } : {});
 
 /** The search a request sends (`q`): spaces around the words search nothing, so a box of spaces alone is the dashboard. */

@@ -318,6 +318,18 @@ describe('GET /bookmarks/search', () => {
     expect(html(none.body).querySelector('.empty-state')!.textContent).toContain(`Only the first ${MAX_SEARCH_TERMS} words were searched for`);
   });
 
+  it('says in the live region that words were left out of a search, whether or not it found anything', async () => {
+    await setupBookmark(ctx.app.db, 'alice', { title: 'one two three four five six seven eight' });
+    const status = async (q: string) =>
+      parseFragment((await as(ctx, 'alice').htmx.get(`/bookmarks/search?q=${encodeURIComponent(q)}`, { headers: { 'hx-trigger': 'search-form' } })).body)
+        .querySelector('#list-status')!.textContent!.replace(/\s+/g, ' ').trim();
+    expect(await status('one two three four five six seven eight nine')).toContain(`Only the first ${MAX_SEARCH_TERMS} words were searched for`);
+    // No match: the empty state shows the reason, and a screen reader must hear it too.
+    const none = await status('zz yy xx ww vv uu tt ss rr');
+    expect(none).toContain('No bookmarks match');
+    expect(none).toContain(`Only the first ${MAX_SEARCH_TERMS} words were searched for`);
+  });
+
   it(`counts matches up to ${LIST_COUNT_UP_TO.toLocaleString('en')} and then says "more than"; the collection's size stays exact`, async () => {
     const rows: BookmarkRowValues[] = [];
     for (let i = 0; i < LIST_COUNT_UP_TO + 3; i++) rows.push({ ownerSub: 'alice', url: `https://example.com/${i}`, title: `Common ${i}`, tags: ['many'], createdAt: new Date(5000 + i) });

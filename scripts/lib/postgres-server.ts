@@ -3,7 +3,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { userInfo } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './production.js';
+import { childProcesses, freePort } from './production.js';
 
 /**
  * A throwaway PostgreSQL server for tests and benchmarks: a new cluster in a
@@ -21,6 +21,13 @@ export interface PostgresServer {
   stop(): void;
   /** Starts it again on the same port with the same data. */
   start(): void;
+  /**
+   * Freezes the server and every process of it (SIGSTOP) with their connections left open, as a
+   * network partition or a hung host looks to a client: nothing refuses, nothing answers.
+   */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void;
   /** Stops it and deletes its directory. */
   destroy(): void;
 }
@@ -68,6 +75,16 @@ export async function startPostgres(): Promise<PostgresServer> {
   }
   const urlFor = (database: string): string => `postgres://${SUPERUSER}@127.0.0.1:${port}/${database}`;
   let running = true;
+  let paused = false;
+  /** The postmaster (first line of postmaster.pid) and its children: the backends and background workers. */
+  const serverProcesses = (): number[] => {
+    const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return [postmaster, ...childProcesses(postmaster)];
+  };
+  const signalAll = (signal: NodeJS.Signals): void => {
+    for (const pid of serverProcesses()) process.kill(pid, signal);
+    paused = signal === 'SIGSTOP';
+  };
   return {
     adminUrl: urlFor('postgres'),
     urlFor,
@@ -80,8 +97,15 @@ export async function startPostgres(): Promise<PostgresServer> {
       if (!running) start();
       running = true;
     },
+    pause() {
+      signalAll('SIGSTOP');
+    },
+    resume() {
+      if (paused) signalAll('SIGCONT');
+    },
     destroy() {
       try {
+        if (paused) signalAll('SIGCONT');
         if (running) stop();
       } finally {
         running = false;

@@ -7,6 +7,17 @@ const POOL_SIZE = 10;
 const CONNECT_TIMEOUT_MS = 5_000;
 const LOCK_TIMEOUT_MS = 10_000;
 const STATEMENT_TIMEOUT_MS = 30_000;
+/**
+ * How long the app waits for any answer: statement_timeout is the server's, so a server that stops
+ * answering with its connections open (a partition, a hung host, a failover that leaves them
+ * dangling) never sends it, and a request waited for ever on its pooled connection. Past every
+ * timeout the server enforces itself, so a statement that is merely slow still gets its answer.
+ */
+const ANSWER_TIMEOUT_MS = STATEMENT_TIMEOUT_MS + 5_000;
+/** What node-postgres rejects with when an answer took longer than query_timeout. */
+const NO_ANSWER = /^Query read timeout$/;
+/** A statement with ANSWER_TIMEOUT_MS (node-postgres reads query_timeout per statement too; its types name it only for a pool). */
+const answeredIn = (config: pg.QueryConfig): pg.QueryConfig => Object.assign(config, { query_timeout: ANSWER_TIMEOUT_MS });
 
 // bigint (ids, counts, millisecond times) as numbers: every value the app stores is far below 2^53.
 const types = {
@@ -25,7 +36,13 @@ function isUnavailable(error: unknown): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && (/^(08|57P)/.test(code) || ['55P03', '57014', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code))) return true;
   // "timeout exceeded when trying to connect": every pooled connection stayed busy for CONNECT_TIMEOUT_MS.
-  return typeof message === 'string' && /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
+  return typeof message === 'string' && (NO_ANSWER.test(message) || /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message));
+}
+
+/** A statement that got no answer in ANSWER_TIMEOUT_MS, as node-postgres reports it or as query() wrapped it. */
+function wentUnanswered(error: unknown): boolean {
+  const cause = error instanceof DatabaseUnavailableError ? error.cause : error;
+  return cause instanceof Error && NO_ANSWER.test(cause.message);
 }
 
 function unavailableOr(error: unknown): unknown {
@@ -48,7 +65,7 @@ type Client = pg.Pool | pg.PoolClient;
 async function query(client: Client, statement: Statement, params: Params | undefined): Promise<pg.QueryResult> {
   const compiled = compile(statement, 'postgres');
   try {
-    return await client.query({ name: nameFor(compiled.text), text: compiled.text, values: bindParams(compiled, params) });
+    return await client.query(answeredIn({ name: nameFor(compiled.text), text: compiled.text, values: bindParams(compiled, params) }));
   } catch (error) {
     throw unavailableOr(error);
   }
@@ -113,15 +130,20 @@ export class PostgresDb implements Db {
     try {
       // Written for READ COMMITTED, PostgreSQL's default, whatever the server's default_transaction_isolation:
       // under a stricter one, waiting for an owner's lock (src/bookmarks/commands.ts) would end in a serialization failure.
-      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+      await client.query(answeredIn({ text: 'BEGIN ISOLATION LEVEL READ COMMITTED' }));
       const result = await work(queryable(client));
-      await client.query('COMMIT');
+      await client.query(answeredIn({ text: 'COMMIT' }));
       return result;
     } catch (error) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
+      // A connection that did not answer still has that statement in flight: a ROLLBACK would queue
+      // behind it for ever. Thrown away instead, it ends the transaction at the server.
+      if (wentUnanswered(error)) broken = true;
+      else {
+        try {
+          await client.query(answeredIn({ text: 'ROLLBACK' }));
+        } catch {
+          broken = true;
+        }
       }
       throw unavailableOr(error);
     } finally {

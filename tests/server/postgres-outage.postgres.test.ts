@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'drizzle-orm';
 import { migrateDatabase } from '../../src/db/client.js';
+import { DatabaseUnavailableError } from '../../src/db/database.js';
 import { createToken } from '../../src/tokens/tokens.js';
 import { startLocalProvider, type LocalProvider } from '../../src/dev/oidc-provider.js';
 import { startPostgres, type PostgresServer } from '../../scripts/lib/postgres-server.js';
@@ -91,5 +93,79 @@ describe('PostgreSQL unreachable at start', () => {
     );
     expect(inQuery?.message).toMatch(/^Cannot open PostgreSQL at postgres:\/\/someone@127\.0\.0\.1:1\/bookmarks: /);
     expect(inQuery?.message).not.toContain('hunter2secret');
+  });
+});
+
+/**
+ * A server that stops answering without closing anything (a network partition, a host that hangs,
+ * a failover that leaves the old connections dangling): statement_timeout is the server's own and
+ * cannot fire, so without a limit of the app's a request on a pooled connection waited for ever.
+ */
+describe('PostgreSQL that stops answering with its connections open', () => {
+  let server: PostgresServer;
+  let provider: LocalProvider;
+  let app: FastifyInstance;
+  const ctx = { cookies: {} as Record<string, string> } as { app: FastifyInstance; cookies: Record<string, string> };
+
+  beforeAll(async () => {
+    server = await startPostgres();
+    await migrateDatabase({ engine: 'postgres', url: server.adminUrl });
+    provider = await startLocalProvider({ appBaseUrl: TEST_BASE_URL });
+    app = await buildTestApp(provider, { database: { engine: 'postgres', url: server.adminUrl } });
+    ctx.app = app;
+    ctx.cookies.alice = await signIn(app, 'alice');
+    await as(ctx, 'alice').post('/bookmarks', { url: 'https://kept.example/', title: 'Kept through the silence', tags: '' });
+  }, 120_000);
+
+  afterAll(async () => {
+    server?.resume();
+    await app?.close();
+    await provider?.close();
+    server?.destroy();
+  });
+
+  it('answers 503 once a statement has had its time, and serves again once the server answers', { timeout: 120_000 }, async () => {
+    // The pooled connections are open and idle: the next request takes one.
+    expect((await as(ctx, 'alice').get('/dashboard')).statusCode).toBe(200);
+    server.pause();
+    const started = Date.now();
+    const outcome = await Promise.race([
+      as(ctx, 'alice').get('/dashboard'),
+      new Promise<'no answer'>((resolve) => setTimeout(() => resolve('no answer'), 60_000)),
+    ]);
+    server.resume();
+    expect(outcome).not.toBe('no answer');
+    if (outcome === 'no answer') return;
+    expect(outcome.statusCode).toBe(503);
+    expect(html(outcome.body).querySelector('h1')?.textContent).toBe('Please try again shortly');
+    expect(Date.now() - started).toBeLessThan(45_000);
+
+    let healthy = false;
+    for (let attempt = 0; attempt < 100 && !healthy; attempt++) {
+      healthy = (await as(ctx, null).get('/healthz')).statusCode === 200;
+      if (!healthy) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(healthy).toBe(true);
+    const after = parseFragment((await as(ctx, 'alice').htmx.get('/bookmarks/search?q=kept')).body);
+    expect(after.querySelector('.card-title')?.textContent).toBe('Kept through the silence');
+  });
+
+  it('fails a transaction whose statement goes unanswered, without waiting for its ROLLBACK, and the next one works', { timeout: 120_000 }, async () => {
+    const outcome = await Promise.race([
+      app.db
+        .transaction(async (tx) => {
+          await tx.get(sql`SELECT 1 AS one`);
+          server.pause();
+          await tx.get(sql`SELECT 2 AS two`);
+        })
+        .then(
+          () => null,
+          (error: unknown) => error,
+        ),
+      new Promise<'no answer'>((resolve) => setTimeout(() => resolve('no answer'), 60_000)),
+    ]);
+    server.resume();
+    expect(outcome).toBeInstanceOf(DatabaseUnavailableError);
+    expect(await app.db.transaction((tx) => tx.get(sql`SELECT 3 AS three`))).toEqual({ three: 3 });
   });
 });

@@ -5,6 +5,7 @@ import { oneWriteAtATime } from '../db/owner-writes.js';
 import { BOOKMARK_COLUMNS, tagsToColumn, toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
 import { findDuplicate } from './queries.js';
 import { insertAndIndexInBulk } from './search-index-upkeep.js';
+import { takeDeleted } from './undo.js';
 import { sameUrlKey } from './urls.js';
 import { keptTags, LIMITS, validateBookmark, type ValidBookmark } from './validation.js';
 
@@ -88,21 +89,35 @@ export type RestoreResult = { restored: Bookmark } | { duplicate: Bookmark };
  * other writer, a restore never makes a second bookmark for one page.
  */
 export async function restoreBookmark(db: Db, ownerSub: string, bookmark: Bookmark): Promise<RestoreResult> {
+  return oneWriteAtATime(db, ownerSub, (tx) => restoreWithin(tx, ownerSub, bookmark));
+}
+
+/**
+ * Undo: takes the pending undo behind `token` and restores its bookmark, in one of the owner's
+ * writes, so a restore that fails (waiting out another replica's import past the lock timeout,
+ * the database lost) leaves the Undo to try again; undefined when there is none to take.
+ */
+export async function restoreDeleted(db: Db, ownerSub: string, token: string): Promise<RestoreResult | undefined> {
   return oneWriteAtATime(db, ownerSub, async (tx) => {
-    const duplicate = await findDuplicate(tx, ownerSub, bookmark.url);
-    if (duplicate) return { duplicate };
-    const row = await tx.get<BookmarkRow>(insertWithId, {
-      id: bookmark.id,
-      owner: ownerSub,
-      url: bookmark.url,
-      title: bookmark.title,
-      description: bookmark.description,
-      tags: tagsToColumn(bookmark.tags),
-      createdAt: bookmark.createdAt,
-    });
-    // The id is taken only if the very same bookmark is already back (a second restore): it is restored.
-    return { restored: row ? toBookmark(row) : bookmark };
+    const bookmark = await takeDeleted(tx, ownerSub, token);
+    return bookmark && restoreWithin(tx, ownerSub, bookmark);
   });
+}
+
+async function restoreWithin(tx: Queryable, ownerSub: string, bookmark: Bookmark): Promise<RestoreResult> {
+  const duplicate = await findDuplicate(tx, ownerSub, bookmark.url);
+  if (duplicate) return { duplicate };
+  const row = await tx.get<BookmarkRow>(insertWithId, {
+    id: bookmark.id,
+    owner: ownerSub,
+    url: bookmark.url,
+    title: bookmark.title,
+    description: bookmark.description,
+    tags: tagsToColumn(bookmark.tags),
+    createdAt: bookmark.createdAt,
+  });
+  // The id is taken only if the very same bookmark is already back (a second restore): it is restored.
+  return { restored: row ? toBookmark(row) : bookmark };
 }
 
 /** A bookmark ready to store: validated, de-duplicated, with its owner. */

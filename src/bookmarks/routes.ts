@@ -7,12 +7,12 @@ import { bodyField, parseId, text } from '../http/params.js';
 import { cutToFit, listPathFrom, withParam } from '../http/return-to.js';
 import { describeFetchFailure } from '../fetch/index.js';
 import { bookmarkGone, bookmarkIdParam, editedBookmarkGone, ownedBookmark } from './access.js';
-import { deleteBookmark, restoreBookmark, saveBookmarkChanges, saveNewBookmark } from './commands.js';
+import { deleteBookmark, restoreDeleted, saveBookmarkChanges, saveNewBookmark } from './commands.js';
 import { fillFromPage, keepIcon } from './page-details.js';
 import { findBookmark, findDuplicate, listTags } from './queries.js';
 import { decodeCursor, searchBookmarks, type SearchOptions } from './search-plans.js';
 import { parseSearch } from './search-syntax.js';
-import { latestDeleted, peekDeleted, rememberDeleted, takeDeleted } from './undo.js';
+import { latestDeleted, peekDeleted, rememberDeleted } from './undo.js';
 import { sharedFields } from './shared-fields.js';
 import { parseHttpUrl } from './urls.js';
 import {
@@ -374,12 +374,11 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/bookmarks/restore', async (request: BodyRequest, reply) => {
     const user = currentUser(request);
-    const bookmark = await takeDeleted(app.db, user.sub, bodyField(request.body, 'token'));
-    if (!bookmark) {
+    const result = await restoreDeleted(app.db, user.sub, bodyField(request.body, 'token'));
+    if (!result) {
       if (isFragmentRequest(request)) return reply.code(410).viewAsync('partials/undo-toasts.njk', { expired: true });
       return renderError(request, reply, 410, 'That delete can no longer be undone.', 'Too late to undo');
     }
-    const result = await restoreBookmark(app.db, user.sub, bookmark);
     if ('duplicate' in result) {
       const message = `You saved this address again as “${result.duplicate.title}”, so the deleted copy was not restored.`;
       if (isFragmentRequest(request)) return reply.code(409).viewAsync('partials/undo-toasts.njk', { notRestored: message });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { param, type Db } from '../db/database.js';
+import { param, type Db, type Queryable } from '../db/database.js';
 import { tagsToColumn, toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
 
 /**
@@ -50,8 +50,11 @@ const take = sql`DELETE FROM pending_undos
   WHERE token = ${param('token')} AND owner_sub = ${param('owner')} AND expires_at > ${param('now')}
   RETURNING ${PENDING_COLUMNS}`;
 
-/** Takes the deleted bookmark back out: only its owner can, only once, and only in time. */
-export async function takeDeleted(db: Db, ownerSub: string, token: string, now = Date.now()): Promise<Bookmark | undefined> {
+/**
+ * Takes the deleted bookmark back out: only its owner can, only once, and only in time. In the
+ * transaction that restores it (restoreDeleted, commands.ts), so a restore that fails gives it back.
+ */
+export async function takeDeleted(db: Queryable, ownerSub: string, token: string, now = Date.now()): Promise<Bookmark | undefined> {
   if (!UNDO_TOKEN.test(token)) return undefined;
   const row = await db.get<PendingRow>(take, { token, owner: ownerSub, now });
   return row && toBookmark(row);

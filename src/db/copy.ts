@@ -65,6 +65,15 @@ async function copyTable(from: Db, to: Queryable, table: CopiedTable): Promise<n
   }
 }
 
+const continueBookmarkIdsAfterUndos = {
+  postgres: sql`SELECT setval(pg_get_serial_sequence('bookmarks', 'id'), (SELECT max(bookmark_id) FROM pending_undos) + 1, false)
+    WHERE (SELECT max(bookmark_id) FROM pending_undos) >= (SELECT last_value FROM bookmarks_id_seq)`,
+  // AUTOINCREMENT hands out one past the larger of sqlite_sequence's and the highest id.
+  sqlite: sql`INSERT OR REPLACE INTO sqlite_sequence (rowid, name, seq)
+    SELECT (SELECT rowid FROM sqlite_sequence WHERE name = 'bookmarks'), 'bookmarks', max(bookmark_id) FROM pending_undos
+    HAVING max(bookmark_id) > COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'bookmarks'), 0)`,
+};
+
 const tagCountsOf = (db: Queryable) => db.all<{ owner: string; tag: string; count: number }>(sql`SELECT owner_sub AS owner, tag, count FROM tag_counts ORDER BY owner_sub, tag`);
 
 export async function copyDatabase(from: Db, to: Db): Promise<CopyReport> {
@@ -80,6 +89,9 @@ export async function copyDatabase(from: Db, to: Db): Promise<CopyReport> {
         await tx.run(sql`SELECT setval(pg_get_serial_sequence(${table.name}, 'id'), COALESCE((SELECT max(id) FROM ${sql.raw(table.name)}), 0) + 1, false)`);
       }
     }
+    // A pending undo keeps its bookmark's id, which no engine hands out again; above the copied
+    // bookmarks (the newest one deleted), the next save would take it and the Undo restore nothing.
+    await tx.run(continueBookmarkIdsAfterUndos);
     const key = (row: { owner: string; tag: string; count: number }) => `${row.owner}\0${row.tag}\0${row.count}`;
     const source = new Set((await tagCountsOf(from)).map(key));
     const target = await tagCountsOf(tx);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { importBookmarks } from '../../src/bookmarks/commands.js';
+import { createBookmark, importBookmarks } from '../../src/bookmarks/commands.js';
 import { listTags } from '../../src/bookmarks/queries.js';
 import { ownerToken, searchBookmarks } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
@@ -173,6 +173,62 @@ describe('copying an SQLite database into PostgreSQL', () => {
       expect(parseFragment((await as(ctx, 'alice').htmx.get('/bookmarks/search?q=after')).body).querySelector('.card-title')?.textContent).toBe('After the copy');
     } finally {
       await app.close();
+    }
+  });
+});
+
+/**
+ * A pending undo names its bookmark's id, which neither engine ever hands out again. Copied, the
+ * target's ids went on after the highest copied bookmark only: when the last saved bookmark was
+ * the one deleted, the next save took its id, and its Undo then answered "restored" (the id was
+ * taken, which the restore reads as the same bookmark back already) while restoring nothing.
+ */
+describe('db:copy with the newest bookmark deleted and its Undo pending', () => {
+  it('continues ids after the pending undos too, so the Undo restores it beside the next save', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bookmarks-copy-undo-'));
+    const path = join(dir, 'bookmarks.db');
+    const fresh = await newTestDatabase();
+    const provider = await startLocalProvider({ appBaseUrl: TEST_BASE_URL });
+    try {
+      if (fresh.target.engine !== 'postgres') throw new Error('this file runs in npm run test:postgres');
+      await migrateDatabase({ engine: 'sqlite', path });
+      const source = await openDb({ engine: 'sqlite', path });
+      const target = await openDb(fresh.target);
+      let token: string;
+      try {
+        await setupBookmark(source, 'alice', { url: 'https://older.example/', title: 'Older' });
+        const newest = await setupBookmark(source, 'alice', { url: 'https://newest.example/', title: 'Newest, deleted' });
+        await source.run(sql`DELETE FROM bookmarks WHERE id = ${newest.id}`);
+        token = await rememberDeleted(source, newest);
+        await copyDatabase(source, target);
+        // And on into an SQLite file: its AUTOINCREMENT goes on after the pending undo's id as well.
+        const backPath = join(dir, 'back.db');
+        await migrateDatabase({ engine: 'sqlite', path: backPath });
+        const back = await openDb({ engine: 'sqlite', path: backPath });
+        try {
+          await copyDatabase(target, back);
+          expect((await createBookmark(back, 'alice', { url: 'https://after.example/', title: 'After', description: '', tags: [] })).id).toBeGreaterThan(newest.id);
+        } finally {
+          await back.close();
+        }
+      } finally {
+        await Promise.all([source.close(), target.close()]);
+      }
+
+      const app = await buildTestApp(provider, { database: fresh.target });
+      try {
+        const ctx = { app, cookies: { alice: await signIn(app, 'alice') } };
+        expect((await as(ctx, 'alice').post('/bookmarks', { url: 'https://after.example/', title: 'Saved after the copy', tags: '' })).statusCode).toBe(303);
+        expect((await as(ctx, 'alice').post('/bookmarks/restore', { token })).statusCode).toBe(303);
+        const titles = (await searchBookmarks(app.db, 'alice', parseSearch(''))).items.map((bookmark) => bookmark.title).sort();
+        expect(titles).toEqual(['Newest, deleted', 'Older', 'Saved after the copy']);
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await fresh.drop();
+      await provider.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -5,7 +5,7 @@ import { oneWriteAtATime } from '../db/owner-writes.js';
 import { BOOKMARK_COLUMNS, tagsToColumn, toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
 import { findDuplicate } from './queries.js';
 import { insertAndIndexInBulk } from './search-index-upkeep.js';
-import { takeDeleted } from './undo.js';
+import { rememberDeleted, takeDeleted } from './undo.js';
 import { sameUrlKey } from './urls.js';
 import { keptTags, LIMITS, validateBookmark, type ValidBookmark } from './validation.js';
 
@@ -59,6 +59,20 @@ const deleteOwned = sql`DELETE FROM bookmarks WHERE owner_sub = ${param('owner')
 export async function deleteBookmark(db: Db, ownerSub: string, id: number): Promise<Bookmark | undefined> {
   const row = await oneWriteAtATime(db, ownerSub, (tx) => tx.get<BookmarkRow>(deleteOwned, { owner: ownerSub, id }));
   return row && toBookmark(row);
+}
+
+/**
+ * Deletes the owner's bookmark and keeps it for Undo in the same write, so a delete whose Undo
+ * could not be kept (pending_undos locked, the database lost) deletes nothing: a 503 to try again,
+ * never a bookmark gone with no Undo. Undefined when the owner has no such bookmark.
+ */
+export async function deleteForUndo(db: Db, ownerSub: string, id: number): Promise<{ deleted: Bookmark; token: string } | undefined> {
+  return oneWriteAtATime(db, ownerSub, async (tx) => {
+    const row = await tx.get<BookmarkRow>(deleteOwned, { owner: ownerSub, id });
+    if (!row) return undefined;
+    const deleted = toBookmark(row);
+    return { deleted, token: await rememberDeleted(tx, deleted) };
+  });
 }
 
 const updateOwned = sql`UPDATE bookmarks SET url = ${param('url')}, title = ${param('title')}, description = ${param('description')}, tags = ${param('tags')}

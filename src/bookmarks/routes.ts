@@ -7,12 +7,12 @@ import { bodyField, parseId, text } from '../http/params.js';
 import { cutToFit, listPathFrom, withParam } from '../http/return-to.js';
 import { describeFetchFailure } from '../fetch/index.js';
 import { bookmarkGone, bookmarkIdParam, editedBookmarkGone, ownedBookmark } from './access.js';
-import { deleteBookmark, restoreDeleted, saveBookmarkChanges, saveNewBookmark } from './commands.js';
+import { deleteForUndo, restoreDeleted, saveBookmarkChanges, saveNewBookmark } from './commands.js';
 import { fillFromPage, keepIcon } from './page-details.js';
 import { findBookmark, findDuplicate, listTags } from './queries.js';
 import { decodeCursor, searchBookmarks, type SearchOptions } from './search-plans.js';
 import { parseSearch } from './search-syntax.js';
-import { latestDeleted, peekDeleted, rememberDeleted } from './undo.js';
+import { latestDeleted, peekDeleted } from './undo.js';
 import { sharedFields } from './shared-fields.js';
 import { parseHttpUrl } from './urls.js';
 import {
@@ -338,9 +338,9 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   /** Deletes the owner's bookmark named by :id and keeps it for Undo; another user's id is a 404. */
   async function deleteRequestedBookmark(request: FastifyRequest): Promise<string> {
     const id = bookmarkIdParam(request);
-    const deleted = await deleteBookmark(app.db, currentUser(request).sub, id);
-    if (!deleted) throw bookmarkGone(id);
-    return rememberDeleted(app.db, deleted);
+    const outcome = await deleteForUndo(app.db, currentUser(request).sub, id);
+    if (!outcome) throw bookmarkGone(id);
+    return outcome.token;
   }
 
   app.delete('/bookmarks/:id', async (request, reply) => {

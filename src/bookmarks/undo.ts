@@ -28,8 +28,8 @@ const insert = sql`INSERT INTO pending_undos (token, owner_sub, bookmark_id, url
  */
 const UNDO_TOKEN = /^[A-Za-z0-9_-]{22}$/;
 
-/** Keeps a deleted bookmark for Undo and returns the token that restores it. */
-export async function rememberDeleted(db: Db, bookmark: Bookmark, now = Date.now()): Promise<string> {
+/** Keeps a deleted bookmark for Undo and returns the token that restores it: in the delete's transaction (deleteForUndo, commands.ts). */
+export async function rememberDeleted(db: Queryable, bookmark: Bookmark, now = Date.now()): Promise<string> {
   await db.run(purgeExpired, { now });
   const token = randomBytes(16).toString('base64url');
   await db.run(insert, {

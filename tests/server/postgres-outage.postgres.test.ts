@@ -8,6 +8,21 @@ import { startLocalProvider, type LocalProvider } from '../../src/dev/oidc-provi
 import { startPostgres, type PostgresServer } from '../../scripts/lib/postgres-server.js';
 import { as, buildTestApp, html, parseFragment, signIn, TEST_BASE_URL } from '../helpers.js';
 
+/** A PostgreSQL server of the test's own, migrated, an app on it, and alice signed in (into `ctx`) with one bookmark titled `title`. */
+async function startAppOnOwnServer(
+  ctx: { app: FastifyInstance; cookies: Record<string, string> },
+  title: string,
+): Promise<{ server: PostgresServer; provider: LocalProvider; app: FastifyInstance }> {
+  const server = await startPostgres();
+  await migrateDatabase({ engine: 'postgres', url: server.adminUrl });
+  const provider = await startLocalProvider({ appBaseUrl: TEST_BASE_URL });
+  const app = await buildTestApp(provider, { database: { engine: 'postgres', url: server.adminUrl } });
+  ctx.app = app;
+  ctx.cookies.alice = await signIn(app, 'alice');
+  await as(ctx, 'alice').post('/bookmarks', { url: 'https://kept.example/', title, tags: '' });
+  return { server, provider, app };
+}
+
 /**
  * PostgreSQL going away while the app runs: health answers 503, pages answer a
  * friendly error, nothing crashes, and all is well again once the server is
@@ -21,13 +36,7 @@ describe('PostgreSQL lost while running', () => {
   const ctx = { cookies: {} as Record<string, string> } as { app: FastifyInstance; cookies: Record<string, string> };
 
   beforeAll(async () => {
-    server = await startPostgres();
-    await migrateDatabase({ engine: 'postgres', url: server.adminUrl });
-    provider = await startLocalProvider({ appBaseUrl: TEST_BASE_URL });
-    app = await buildTestApp(provider, { database: { engine: 'postgres', url: server.adminUrl } });
-    ctx.app = app;
-    ctx.cookies.alice = await signIn(app, 'alice');
-    await as(ctx, 'alice').post('/bookmarks', { url: 'https://kept.example/', title: 'Kept through the outage', tags: '' });
+    ({ server, provider, app } = await startAppOnOwnServer(ctx, 'Kept through the outage'));
     token = (await createToken(app.db, 'alice', 'outage')).secret;
   }, 120_000);
 
@@ -108,13 +117,7 @@ describe('PostgreSQL that stops answering with its connections open', () => {
   const ctx = { cookies: {} as Record<string, string> } as { app: FastifyInstance; cookies: Record<string, string> };
 
   beforeAll(async () => {
-    server = await startPostgres();
-    await migrateDatabase({ engine: 'postgres', url: server.adminUrl });
-    provider = await startLocalProvider({ appBaseUrl: TEST_BASE_URL });
-    app = await buildTestApp(provider, { database: { engine: 'postgres', url: server.adminUrl } });
-    ctx.app = app;
-    ctx.cookies.alice = await signIn(app, 'alice');
-    await as(ctx, 'alice').post('/bookmarks', { url: 'https://kept.example/', title: 'Kept through the silence', tags: '' });
+    ({ server, provider, app } = await startAppOnOwnServer(ctx, 'Kept through the silence'));
   }, 120_000);
 
   afterAll(async () => {

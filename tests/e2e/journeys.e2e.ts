@@ -381,6 +381,7 @@ describe('in Chromium with JavaScript', () => {
     await page.fill('#token-name', 'Old laptop');
     await page.getByRole('button', { name: 'Create token' }).click();
     await page.locator('.token-secret', { hasText: 'Old laptop' }).waitFor();
+    await settled(page); // else the click can land on the new form before htmx has wired it
     await page.fill('#token-name', 'New laptop');
     await page.getByRole('button', { name: 'Create token' }).click();
     await page.locator('.token-secret', { hasText: 'New laptop' }).waitFor();

@@ -43,6 +43,14 @@ function hintFrom(request: FastifyRequest): string | undefined {
  * Back from there asks the server for the page signed out from, and gets the sign-in page.
  */
 export function signOutRoutes(app: FastifyInstance, steps: SignOutSteps): void {
+  // The address typed or followed from elsewhere: a GET must end nothing (a link or an image on
+  // another site could sign anyone out), so it asks, and its button is the same POST as the header's.
+  app.get('/auth/logout', SIGN_OUT_STEP, async (request, reply) => {
+    if (!request.user) return redirectToPage(request, reply, '/');
+    reply.header('Cache-Control', PRIVATE_CACHE_CONTROL);
+    return reply.viewAsync('pages/sign-out.njk', { user: request.user });
+  });
+
   app.post('/auth/logout', SIGN_OUT_STEP, async (request, reply) => {
     const hint = await steps.forget(request);
     reply.header('Clear-Site-Data', SIGN_OUT_CLEAR_SITE_DATA);

@@ -256,6 +256,18 @@ describe('logout', () => {
     expect(confirmed.headers.get('location')).toBe(`${TEST_BASE_URL}/`);
   });
 
+  it('asks at GET /auth/logout, ending nothing, and its button signs out', async () => {
+    const cookie = await signIn(ctx.app, 'alice');
+    const asked = await browserWith(cookie).get('/auth/logout');
+    expect(asked.statusCode).toBe(200);
+    expect(asked.body).toContain('Sign out?');
+    expect((await browserWith(cookie).get('/dashboard')).statusCode).toBe(200);
+    const form = html(asked.body).querySelector('main form[method="post"]')!;
+    const response = await browserWith(cookie).post(form.getAttribute('action')!);
+    expect(response.headers.location).toBe('/auth/signing-out');
+    expect((await browserWith(cookie).get('/dashboard')).statusCode).toBe(303);
+  });
+
   it("refuses a copy of the cookie taken before sign-out, while the user's other sessions live on", async () => {
     const copied = await signIn(ctx.app, 'alice');
     const otherDevice = await signIn(ctx.app, 'alice');

@@ -397,6 +397,17 @@ describe('in Chromium with JavaScript', () => {
     expect(await page.inputValue('#new-token')).toBe(secret);
   });
 
+  it('asks before signing out at a typed /auth/logout: staying keeps the session', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('doubter'));
+    await page.goto(`${session.baseUrl}/auth/logout`);
+    await page.getByRole('heading', { name: 'Sign out?' }).waitFor();
+    await screenshot(page, 'desktop-light-13-sign-out-asked');
+    await page.getByRole('link', { name: 'Stay signed in' }).click();
+    await page.waitForURL(`${session.baseUrl}/dashboard`);
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  });
+
   it('signs out through the provider and /dashboard is no longer reachable', async () => {
     const session = current();
     const page = await session.signedInPage(uniqueUser('leaver'));

@@ -154,6 +154,17 @@ const routes: [string, Case, Record<`${Who} ${'plain' | 'htmx'}`, Expect>][] = [
     'alice plain': toSigningOut(303),
     'alice htmx': htmxToSigningOut,
   }],
+  // Typed or linked from elsewhere, it asks: a GET that signed out would let any page sign its visitors out.
+  ['GET /auth/logout', { method: 'GET', url: '/auth/logout' }, {
+    'anonymous plain': redirectsTo(303, /^\/$/),
+    'anonymous htmx': (response) => expect([response.statusCode, response.headers['hx-redirect']]).toEqual([200, '/']),
+    'alice plain': (response) => {
+      const form = html(response.body).querySelector('main form');
+      expect([response.statusCode, response.headers['set-cookie'], form?.getAttribute('method'), form?.getAttribute('action'), form?.textContent?.includes('Sign out')])
+        .toEqual([200, undefined, 'post', '/auth/logout', true]);
+    },
+    'alice htmx': (response) => expect(response.statusCode).toBe(200),
+  }],
   ['GET /auth/signing-out', { method: 'GET', url: '/auth/signing-out' }, {
     'anonymous plain': (response) => expect([response.statusCode, html(response.body).querySelector('meta[http-equiv="refresh"]')?.getAttribute('content')]).toEqual([200, '0; url=/auth/signing-out/leave']),
     'anonymous htmx': (response) => expect(response.statusCode).toBe(200),

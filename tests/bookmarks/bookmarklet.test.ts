@@ -82,4 +82,13 @@ describe('the bookmarklet on Settings', () => {
     expect(link?.getAttribute('href')).toContain(`"${TEST_BASE_URL}/bookmarks/new?"`);
     expect(page.querySelector('#bookmarklet')?.textContent).toContain('Drag this button to your bookmarks bar');
   });
+
+  it('offers the same code to copy, for a keyboard that cannot drag', async () => {
+    const page = html((await as(ctx, 'alice').get('/settings')).body);
+    const field = page.querySelector('#bookmarklet details input#bookmarklet-code');
+    expect(field?.getAttribute('value')).toBe(bookmarkletCode(new URL(TEST_BASE_URL)));
+    expect(field?.hasAttribute('readonly')).toBe(true);
+    expect(page.querySelector('label[for="bookmarklet-code"]')?.textContent).toBe('Bookmarklet code');
+    expect(page.querySelector('#bookmarklet details summary')?.textContent).toBe('Cannot drag? Copy the code instead');
+  });
 });

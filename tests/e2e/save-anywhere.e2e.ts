@@ -149,6 +149,25 @@ describe('saving from anywhere, in Chromium', () => {
     });
   }
 
+  it('gives the keyboard, which cannot drag, the bookmarklet’s code to copy (375 px, dark)', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('keyboard-bookmarklet'), { ...PHONE, colorScheme: 'dark' });
+    await page.goto(`${session.baseUrl}/settings`);
+    const code = (await page.getAttribute('#bookmarklet a.bookmarklet', 'href'))!;
+    await page.focus('#bookmarklet a.bookmarklet');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cannot drag? Copy the code instead');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('bookmarklet-code');
+    await page.keyboard.press('ControlOrMeta+A');
+    expect(await page.evaluate(() => {
+      const field = document.activeElement as HTMLInputElement;
+      return field.value.slice(field.selectionStart!, field.selectionEnd!);
+    })).toBe(code);
+    await shoot(page, 'settings-bookmarklet-code-phone-dark');
+  });
+
   it('fills in the title of a pasted address, and what the user types meanwhile wins', async () => {
     const session = current();
     const page = await session.signedInPage(uniqueUser('paste'));

@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import type { Config, ProxyAuthSettings } from '../../src/config.js';
+import type { ProxyAuthSettings } from '../../src/config.js';
 import { MAX_USER_LENGTH, proxyIdentifier, type ProxyClaim } from '../../src/auth/proxy.js';
 import { freePort } from '../../scripts/lib/production.js';
 import { startForwardAuthProxy, proxySignIn, type ForwardAuthProxy, type ForwardAuthProxyOptions } from '../forward-auth-proxy.js';

@@ -191,7 +191,7 @@ describe('fetchPageMetadata: character encodings', () => {
 describe('fetchPageMetadata: limits', () => {
   it('stops at </head>: a server that never finishes the body still gives an answer', async () => {
     let closed!: Promise<unknown>;
-    const server = await startServer((request, response) => {
+    const server = await startServer((_request, response) => {
       closed = once(response, 'close');
       response.writeHead(200, HTML);
       response.write('<html><head><title>Head only</title><meta name="description" content="Enough"></head>\n<body>');
@@ -218,7 +218,7 @@ describe('fetchPageMetadata: limits', () => {
 
     it('ends the head there: a server that never finishes the body still gives an answer', async () => {
       let closed!: Promise<unknown>;
-      const server = await startServer((request, response) => {
+      const server = await startServer((_request, response) => {
         closed = once(response, 'close');
         response.writeHead(200, HTML);
         response.write(`<html><head><title>Deep</title>${'<template>'.repeat(MAX_HEAD_DEPTH)}<meta name="description" content="never read">`);

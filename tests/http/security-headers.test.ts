@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { createToken } from '../../src/tokens/tokens.js';
-import { as, form, HTMX, SAME_ORIGIN, useSignedInApp } from '../helpers.js';
+import { as, form, SAME_ORIGIN, useSignedInApp } from '../helpers.js';
 import { expectedHeaders, securityHeadersOf } from './expected-headers.js';
 
 const AUTH_PER_IP = 10;

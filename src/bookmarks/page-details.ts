@@ -24,8 +24,16 @@ export async function fillFromPage(app: FastifyInstance, request: FastifyRequest
   return value;
 }
 
-/** Fetches the icon of a saved address's site in the background, when the owner has none (or an old one) for its host. */
+/**
+ * Fetches the icon of a saved address's site in the background, when the owner has none (or an old
+ * one) for its host. Asking whether it has one reads the database: when that fails, the save it
+ * follows (or precedes) still stands, without an icon this time.
+ */
 export async function keepIcon(app: FastifyInstance, request: FastifyRequest, ownerSub: string, url: URL): Promise<void> {
-  if (!app.pageLookups.canFetch(url) || !(await app.pageLookups.needsFavicon(ownerSub, url))) return;
-  if (await app.allowFetch(request)) app.pageLookups.keepFavicon(ownerSub, url);
+  try {
+    if (!app.pageLookups.canFetch(url) || !(await app.pageLookups.needsFavicon(ownerSub, url))) return;
+    if (await app.allowFetch(request)) app.pageLookups.keepFavicon(ownerSub, url);
+  } catch (error) {
+    request.log.warn({ err: error }, 'favicon: could not tell whether the site needs one');
+  }
 }

@@ -1,5 +1,8 @@
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { findFavicon } from '../../src/favicons/favicons.js';
+import { findBookmark } from '../../src/bookmarks/queries.js';
+import { userWithToken } from '../api/support.js';
 import { as, html, parseFragment, useSignedInApp } from '../helpers.js';
 import { ALLOW_LOOPBACK, htmlPage, PNG, requestsFor, startSite } from '../sites.js';
 import { startServer } from '../fetch/servers.js';
@@ -125,5 +128,25 @@ describe('site icons', () => {
     }
     const anonymous = await as(ctx, null).get('/favicons/example.com');
     expect(anonymous.statusCode).toBe(303);
+  });
+
+  it('never fail a save: when the icons cannot be read, a new address and an edit are saved and answered as usual', async () => {
+    const site = await startSite({ '/a': htmlPage('<title>A</title>'), '/b': htmlPage('<title>B</title>'), '/c': htmlPage('<title>C</title>'), '/favicon.ico': { body: PNG } });
+    const { auth } = await userWithToken(ctx, 'alice');
+    // The icons' table out of reach (as when the database fails for a moment): the icon is what fails, not the save.
+    await ctx.app.db.run(sql`ALTER TABLE favicons RENAME TO favicons_away`);
+    try {
+      const added = await as(ctx, 'alice').htmx.post('/bookmarks', { url: `${site.origin}/a`, title: 'Typed', tags: '' });
+      expect(added.statusCode).toBe(200);
+      const id = Number(parseFragment(added.body).querySelector('.card')!.id.replace('bookmark-', ''));
+      const edited = await as(ctx, 'alice').htmx.put(`/bookmarks/${id}`, { url: `${site.origin}/b`, title: 'Typed', tags: '' });
+      expect(edited.statusCode).toBe(200);
+      expect((await findBookmark(ctx.app.db, 'alice', id))?.url).toBe(`${site.origin}/b`);
+      const patched = await ctx.app.inject({ method: 'PATCH', url: `/api/v1/bookmarks/${id}`, headers: auth, payload: { url: `${site.origin}/c` } });
+      expect(patched.statusCode).toBe(200);
+      expect(patched.json()).toMatchObject({ id, url: `${site.origin}/c` });
+    } finally {
+      await ctx.app.db.run(sql`ALTER TABLE favicons_away RENAME TO favicons`);
+    }
   });
 });

@@ -115,6 +115,7 @@ describe('POST /bookmarks', () => {
     expect(notice.getAttribute('hx-swap-oob')).toBe('innerHTML');
     expect(notice.querySelector('.toast span')?.textContent).toBe('Saved “Hidden”, not shown by this search.');
     expect(notice.querySelector('.toast a')?.getAttribute('href')).toBe('/dashboard');
+    expect(fragment.querySelector('#bookmark-form .form-saved')).toBeNull();
     expect((await searchBookmarks(ctx.app.db, 'alice', parseSearch('hidden'))).items.map((b) => b.title)).toEqual(['Hidden']);
 
     // A bookmark the list shows needs no notice: whatever toast was showing stays.
@@ -126,6 +127,8 @@ describe('POST /bookmarks', () => {
     expect(status.getAttribute('hx-swap-oob')).toBe('innerHTML');
     expect(status.textContent).toBe('Saved “Shown”.');
     expect(fragment.querySelector('#list-status')).toBeNull();
+    // And the fresh form says it where the eye is, since on a phone the list is below the fold.
+    expect(shown.querySelector('#bookmark-form .form-saved')?.textContent).toBe('Saved “Shown”.');
   });
 
   it('htmx: the notice of a bookmark saved out of sight keeps an Undo still pending beside it, and offers Show all only under a search', async () => {

@@ -310,6 +310,21 @@ describe('layout on every page', () => {
 });
 
 describe('the keyboard, and the search box without JavaScript', () => {
+  it('on a phone, says a link was saved where the eye is, above the fold, while the list with it is below', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('phone-add'), { ...PHONE, colorScheme: 'dark' });
+    await addBookmark(page, { url: 'https://example.org/phone-saved', title: 'Saved from a phone', tags: '' });
+    const note = page.locator('#bookmark-form .form-saved');
+    expect(await note.textContent()).toBe('Saved “Saved from a phone”.');
+    const height = PHONE.viewport.height;
+    const noteBox = (await note.boundingBox())!;
+    expect(noteBox.y + noteBox.height, 'the note is on screen').toBeLessThanOrEqual(height);
+    expect(noteBox.y).toBeGreaterThanOrEqual(0);
+    // The card itself is below the fold, which is why the form says it.
+    expect((await cardTitled(page, 'Saved from a phone').boundingBox())!.y).toBeGreaterThan(height);
+    await screenshot(page, 'layout-phone-saved-note', { fullPage: false });
+  });
+
   it('passes the add form and every tag with “Skip to your bookmarks” after the search box, shown only while focused', async () => {
     const session = current();
     const page = await session.signedInPage(uniqueUser('skip'), DESKTOP);

@@ -45,9 +45,16 @@ export const TAG_INDEX_WORDS = 3;
 const MARKS_IN_FTS5 = '\\u19B0-\\u19C0\\u19C8\\u19C9\\u1CF2\\u1CF3';
 const WORD = new RegExp(`(?:(?![${MARKS_IN_FTS5}])[\\p{L}\\p{M}\\p{N}])+`, 'gu');
 
-/** Matches both engines' tokenizers closely enough (FTS5 unicode61, PostgreSQL's parser): letters, marks and digits. */
+/** A word holds a letter or a digit: marks alone ("\u0301" typed by itself) are no word to either index. */
+const HAS_LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
+/**
+ * Matches both engines' tokenizers closely enough (FTS5 unicode61, PostgreSQL's parser): letters,
+ * marks and digits. Combining marks with no letter or digit are dropped, as punctuation is: FTS5
+ * found nothing for such a word (so "a \u0308" found nothing) where PostgreSQL's parser dropped it.
+ */
 export function tokenize(text: string): string[] {
-  return text.toLowerCase().match(WORD) ?? [];
+  return (text.toLowerCase().match(WORD) ?? []).filter((token) => HAS_LETTER_OR_DIGIT.test(token));
 }
 
 /**

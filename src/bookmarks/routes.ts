@@ -307,7 +307,8 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     const bookmark = await ownedBookmark(app.db, request);
     const view = { user: currentUser(request), bookmark: toCard(bookmark), fields: editFields(bookmark), errors: {}, focus: 'url' };
     if (isFragmentRequest(request)) return reply.viewAsync('partials/bookmark-edit.njk', view);
-    // Without JavaScript the edit has a page of its own: Save and Cancel go back to the list it came from.
+    // Without JavaScript, or opened by itself (a new tab, typed), the edit has a page of its own, a plain
+    // form even with JavaScript (pages/edit.njk): Save and Cancel go back to the list it came from.
     return reply.viewAsync('pages/edit.njk', { ...view, back: listPathFrom(request.headers.referer, appOrigin) });
   });
 

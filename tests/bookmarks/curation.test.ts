@@ -50,7 +50,13 @@ describe('edit in place', () => {
   it('plain forms: GET …/edit is a full page and POST …/edit saves with a 303', async () => {
     const bookmark = await setupBookmark(ctx.app.db, 'alice', { title: 'Old' });
     const page = await as(ctx, 'alice').get(`/bookmarks/${bookmark.id}/edit`);
-    expect(html(page.body).querySelector('h1')?.textContent).toBe('Edit bookmark');
+    const document = html(page.body);
+    expect(document.querySelector('h1')?.textContent).toBe('Edit bookmark');
+    // A page form with JavaScript too: the in-place edit's swaps (a PUT, a card for Cancel) had no list to go into here.
+    const form = document.querySelector('form.bookmark-edit')!;
+    expect([form.getAttribute('method'), form.getAttribute('action')]).toEqual(['post', `/bookmarks/${bookmark.id}/edit`]);
+    expect(form.querySelector('.edit-cancel')?.getAttribute('href')).toBe('/dashboard');
+    expect(document.querySelectorAll('main [hx-put], main [hx-get], main [hx-target], main [hx-swap]')).toHaveLength(0);
     const saved = await as(ctx, 'alice').post(`/bookmarks/${bookmark.id}/edit`, { url: 'https://example.com/', title: 'Renamed', tags: '' });
     expect(saved.statusCode).toBe(303);
     expect(await titles('alice')).toEqual(['Renamed']);

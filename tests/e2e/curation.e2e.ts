@@ -255,6 +255,66 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     expect(await chips(sameCard)).toEqual(['htmx', 'reference', 'docs']);
   });
 
+  it('the edit page opened on its own is a page form: Save posts and goes to the dashboard or back to its search, Cancel is a link', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('edit-page'));
+    await addBookmark(page, { url: 'https://htmx.org/docs/', title: 'htmx documentation', tags: 'htmx' });
+    await addBookmark(page, { url: 'https://fastify.dev/', title: 'Fastify', tags: 'node' });
+    const id = await bookmarkIdOf(page, 'htmx documentation');
+    const editPage = `${session.baseUrl}/bookmarks/${id}/edit`;
+    const form = page.locator('form.bookmark-edit');
+    const title = form.locator('input[name="title"]');
+    // Each request the form sends: it had the in-place edit's PUT, whose card went into the page's form.
+    const sent: string[] = [];
+    page.on('request', (request) => {
+      const { pathname } = new URL(request.url());
+      if ([`/bookmarks/${id}`, `/bookmarks/${id}/edit`].includes(pathname)) sent.push(`${request.method()} ${pathname}`);
+    });
+    const openOnItsOwn = async (referer?: string): Promise<void> => {
+      await page.goto(editPage, { referer });
+      await form.waitFor();
+      await settled(page);
+      sent.length = 0;
+    };
+
+    // Typed or opened in a new tab: Save goes to the dashboard, the change saved.
+    await openOnItsOwn();
+    await title.fill('htmx reference');
+    await form.locator('input[name="tags"]').fill('htmx, docs');
+    await form.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.waitForURL(`${session.baseUrl}/dashboard`, { timeout: 10_000 });
+    expect(sent).toEqual([`POST /bookmarks/${id}/edit`]);
+    expect(await cardTitles(page)).toEqual(['Fastify', 'htmx reference']);
+    expect(await chips(cardTitled(page, 'htmx reference'))).toEqual(['htmx', 'docs']);
+    expect((await tagList(page)).map((item) => item.tag).sort()).toEqual(['docs', 'htmx', 'node']);
+
+    // An invalid address: the page again, the error under the field, what was typed kept, still a page form.
+    session.expectErrorStatus(422, `/bookmarks/${id}/edit`);
+    await openOnItsOwn();
+    await form.locator('input[name="url"]').fill('ftp://x');
+    await form.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.locator(`#edit-${id}-url-error`).waitFor();
+    expect(page.url()).toBe(editPage);
+    expect(await page.inputValue(`#edit-${id}-url`)).toBe('ftp://x');
+    expect(await page.locator('main [hx-put], main [hx-get]').count()).toBe(0);
+
+    // Cancel is a link to the dashboard: nothing saved.
+    await openOnItsOwn();
+    await title.fill('Not saved');
+    await form.getByRole('link', { name: 'Cancel' }).click();
+    await page.waitForURL(`${session.baseUrl}/dashboard`, { timeout: 10_000 });
+    expect(sent).toEqual([]);
+    expect(await cardTitles(page)).toEqual(['Fastify', 'htmx reference']);
+
+    // Opened from a search (its Referer), Save goes back to that search.
+    const search = `${session.baseUrl}/bookmarks/search?q=htmx`;
+    await openOnItsOwn(search);
+    await title.fill('htmx reference, again');
+    await form.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.waitForURL(search, { timeout: 10_000 });
+    expect(await cardTitles(page)).toEqual(['htmx reference, again']);
+  });
+
   it('filters by a tag from the tag list, most used first; the URL opens the same list elsewhere and Back restores everything', async () => {
     const session = current();
     const user = uniqueUser('tagger');

@@ -58,8 +58,9 @@ document.addEventListener('keydown', (event) => {
 
 // A search or a tag link replaces the whole list, and with it any card open for editing: changes
 // not yet saved are asked about first (OK discards them; Cancel keeps them and sends nothing).
+// Any edit form: in a list's card, or on the edit page of its own.
 const changedEdit = () =>
-  [...document.querySelectorAll('#bookmark-list form.bookmark-edit')].find((form) =>
+  [...document.querySelectorAll('form.bookmark-edit')].find((form) =>
     [...form.elements].some(
       (field) => (field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement) && field.type !== 'hidden' && field.value !== field.defaultValue,
     ),
@@ -72,9 +73,19 @@ document.addEventListener('htmx:beforeRequest', (event) => {
   const name = title instanceof HTMLInputElement && title.defaultValue ? `“${title.defaultValue}”` : 'this bookmark';
   if (!window.confirm(`Discard your changes to ${name}?`)) event.preventDefault();
 });
-// Leaving the page (Back, a link, signing out) asks too, with the browser's own question.
+// Leaving the page (Back, a link, signing out) asks too, with the browser's own question; not when
+// the edit page of its own leaves by its Save, which posts the changes (htmx's in-place Save posts
+// nothing itself: it prevents the submit before it reaches the document).
+let savingEditPage = false;
+document.addEventListener('submit', (event) => {
+  if (!event.defaultPrevented && event.target instanceof HTMLFormElement && event.target.matches('form.bookmark-edit')) savingEditPage = true;
+});
+// Come back to by Back from the browser's page cache, the page is being edited again.
+window.addEventListener('pageshow', () => {
+  savingEditPage = false;
+});
 window.addEventListener('beforeunload', (event) => {
-  if (changedEdit()) event.preventDefault();
+  if (!savingEditPage && changedEdit()) event.preventDefault();
 });
 
 // An add or an Undo brings the list anew, out of band: a card open for editing stays open, with

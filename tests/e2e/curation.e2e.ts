@@ -270,6 +270,13 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
       const { pathname } = new URL(request.url());
       if ([`/bookmarks/${id}`, `/bookmarks/${id}/edit`].includes(pathname)) sent.push(`${request.method()} ${pathname}`);
     });
+    // The browser's "Leave site?" question: asked only when changes would be lost, never by Save.
+    const leaveQuestions: string[] = [];
+    let leave: 'accept' | 'dismiss' = 'accept';
+    page.on('dialog', (dialog) => {
+      leaveQuestions.push(dialog.type());
+      void (leave === 'accept' ? dialog.accept() : dialog.dismiss());
+    });
     const openOnItsOwn = async (referer?: string): Promise<void> => {
       await page.goto(editPage, { referer });
       await form.waitFor();
@@ -298,13 +305,28 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     expect(await page.inputValue(`#edit-${id}-url`)).toBe('ftp://x');
     expect(await page.locator('main [hx-put], main [hx-get]').count()).toBe(0);
 
-    // Cancel is a link to the dashboard: nothing saved.
+    expect(leaveQuestions, 'Save asks nothing').toEqual([]);
+
+    // Cancel is a link to the dashboard: with changes typed it asks first; staying keeps them, leaving saves nothing.
     await openOnItsOwn();
     await title.fill('Not saved');
+    leave = 'dismiss';
+    await form.getByRole('link', { name: 'Cancel' }).click();
+    await expect.poll(() => leaveQuestions, { timeout: 5_000 }).toEqual(['beforeunload']);
+    await page.waitForTimeout(300);
+    expect(page.url()).toBe(editPage);
+    expect(await title.inputValue()).toBe('Not saved');
+    leave = 'accept';
     await form.getByRole('link', { name: 'Cancel' }).click();
     await page.waitForURL(`${session.baseUrl}/dashboard`, { timeout: 10_000 });
+    expect(leaveQuestions).toEqual(['beforeunload', 'beforeunload']);
     expect(sent).toEqual([]);
     expect(await cardTitles(page)).toEqual(['Fastify', 'htmx reference']);
+    // Nothing typed, nothing to ask.
+    await openOnItsOwn();
+    await form.getByRole('link', { name: 'Cancel' }).click();
+    await page.waitForURL(`${session.baseUrl}/dashboard`, { timeout: 10_000 });
+    expect(leaveQuestions).toHaveLength(2);
 
     // Opened from a search (its Referer), Save goes back to that search.
     const search = `${session.baseUrl}/bookmarks/search?q=htmx`;
@@ -313,6 +335,7 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     await form.getByRole('button', { name: 'Save', exact: true }).click();
     await page.waitForURL(search, { timeout: 10_000 });
     expect(await cardTitles(page)).toEqual(['htmx reference, again']);
+    expect(leaveQuestions, 'no Save asked').toHaveLength(2);
   });
 
   it('filters by a tag from the tag list, most used first; the URL opens the same list elsewhere and Back restores everything', async () => {

@@ -1,3 +1,5 @@
+import { decodeCursor } from '../bookmarks/search-plans.js';
+
 /*
  * Where a form sent without JavaScript takes the user back to: the list they came from,
  * the dashboard or a search, read from the Referer (same-origin only, by the app's
@@ -6,7 +8,10 @@
 
 const LIST_PATHS = new Set(['/dashboard', '/bookmarks/search']);
 
-/** The list `address` shows, as a path of this app: the search it names, else the dashboard. */
+/**
+ * The list `address` shows, as a path of this app: the search it names, from the page it was on
+ * (a later page, reached by "Load more" without JavaScript, names its cursor), else the dashboard.
+ */
 export function listPathFrom(address: string | undefined, appOrigin: string): string {
   let url: URL;
   try {
@@ -15,7 +20,9 @@ export function listPathFrom(address: string | undefined, appOrigin: string): st
     return '/dashboard';
   }
   if (!address || url.origin !== appOrigin || !LIST_PATHS.has(url.pathname)) return '/dashboard';
-  const search = url.searchParams.get('q');
+  const search = url.searchParams.get('q') ?? '';
+  const after = url.searchParams.get('after') ?? '';
+  if (decodeCursor(after)) return `/bookmarks/search?${new URLSearchParams({ q: search, after })}`;
   return search ? `/bookmarks/search?${new URLSearchParams({ q: search })}` : '/dashboard';
 }
 

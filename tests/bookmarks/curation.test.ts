@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deleteBookmark, importBookmarks, restoreBookmark, saveBookmarkChanges, saveNewBookmark } from '../../src/bookmarks/commands.js';
 import { findBookmark, listTags } from '../../src/bookmarks/queries.js';
+import { LIST_PAGE_SIZE } from '../../src/bookmarks/routes.js';
 import { searchBookmarks } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import { equivalentUrls, sameUrlKey } from '../../src/bookmarks/urls.js';
@@ -113,6 +114,35 @@ describe('edit in place', () => {
     const restored = html((await as(ctx, 'alice').get(String(undone.headers.location))).body);
     expect(restored.querySelector('#undo-notice')?.textContent).toContain('Bookmark restored.');
     expect([...restored.querySelectorAll('.card-title')].map((link) => link.textContent)).toEqual(['Beta two', 'Beta three']);
+  });
+
+  it('plain forms from a later page (Load more without JavaScript) go back to that page: an edit\'s Save and Cancel, a delete, its Undo', async () => {
+    for (let i = 1; i <= LIST_PAGE_SIZE + 2; i++) await setupBookmark(ctx.app.db, 'alice', { title: `Item ${i}`, url: `https://example.com/${i}`, createdAt: new Date(i * 1000) });
+    const first = html((await as(ctx, 'alice').get('/dashboard')).body);
+    const more = first.querySelector('.load-more a')!.getAttribute('href')!;
+    const laterPage = new URL(more, TEST_BASE_URL);
+    expect(laterPage.searchParams.get('after')).toMatch(/^\d+\.\d+$/);
+    const onLaterPage = { headers: { referer: laterPage.href } };
+    const titlesOn = async (path: string) => [...html((await as(ctx, 'alice').get(path)).body).querySelectorAll('.card-title')].map((link) => link.textContent);
+    expect(await titlesOn(more)).toEqual(['Item 2', 'Item 1']);
+
+    const id = Number(html((await as(ctx, 'alice').get(more)).body).querySelector('.card')!.id.replace('bookmark-', ''));
+    const editPage = html((await as(ctx, 'alice').get(`/bookmarks/${id}/edit`, onLaterPage)).body);
+    expect(editPage.querySelector('a.edit-cancel')?.getAttribute('href')).toBe(more);
+    const saved = await as(ctx, 'alice').post(`/bookmarks/${id}/edit`, { url: 'https://example.com/2', title: 'Item 2, renamed', tags: '', back: more });
+    expect([saved.statusCode, saved.headers.location]).toEqual([303, more]);
+    expect(await titlesOn(more)).toEqual(['Item 2, renamed', 'Item 1']);
+
+    const deleted = await as(ctx, 'alice').post(`/bookmarks/${id}/delete`, undefined, onLaterPage);
+    const afterDelete = new URL(String(deleted.headers.location), TEST_BASE_URL);
+    expect([afterDelete.pathname, afterDelete.searchParams.get('after')]).toEqual(['/bookmarks/search', laterPage.searchParams.get('after')]);
+    expect(await titlesOn(`${afterDelete.pathname}${afterDelete.search}`)).toEqual(['Item 1']);
+    const undone = await as(ctx, 'alice').post('/bookmarks/restore', { token: afterDelete.searchParams.get('undo')! }, { headers: { referer: afterDelete.href } });
+    expect([undone.statusCode, undone.headers.location]).toEqual([303, `${more}&restored=1`]);
+    expect(await titlesOn(String(undone.headers.location))).toEqual(['Item 2, renamed', 'Item 1']);
+    // A cursor that is not one is no page to go back to.
+    const garbled = html((await as(ctx, 'alice').get(`/bookmarks/${id}/edit`, { headers: { referer: `${TEST_BASE_URL}/bookmarks/search?q=&after=x` } })).body);
+    expect(garbled.querySelector('a.edit-cancel')?.getAttribute('href')).toBe('/dashboard');
   });
 
   it('another user\'s id is a 404 for every edit route, and nothing changes', async () => {

@@ -7,8 +7,12 @@ import { signOutRoutes } from './sign-out.js';
 
 const SCOPE = 'openid profile email';
 
-/** The longest return address: it travels in the session cookie, which browsers cap at about 4 KB. */
-export const RETURN_TO_MAX_LENGTH = 1000;
+/**
+ * The longest return address: it travels in the session cookie, which browsers cap at 4,096 bytes.
+ * Percent-encoded (so one byte a character), with the pending login beside it, encrypted and in
+ * base64, 2,000 characters make a cookie of about 3,200 bytes; 1,000 cut off the long addresses phones share.
+ */
+export const RETURN_TO_MAX_LENGTH = 2000;
 
 /**
  * Only a same-site path may be a returnTo: no scheme, no host, no '//' or '/\' tricks.

@@ -187,6 +187,17 @@ describe('the new-bookmark page', () => {
     return { returned, pendingCookie, back: html(back.body) };
   }
 
+  it('signed out, leads back to a long shared address whole: one of 1,500 characters once went to the dashboard', async () => {
+    // A map's or a tracking link's address, as phones share them.
+    const url = `https://maps.example.com/place/Caf%C3%A9?data=${'A1b2'.repeat(360)}`;
+    const path = `/bookmarks/new?${new URLSearchParams({ url, title: 'Café', popup: '1' })}`;
+    expect(path.length).toBeGreaterThan(1500);
+    const { returned, pendingCookie, back } = await signInFrom(path);
+    expect(pendingCookie.length).toBeLessThanOrEqual(4096);
+    expect(returned).toBe(path);
+    expect(formValues(back)).toMatchObject({ url, title: 'Café', popup: '1' });
+  });
+
   it('signed out, leads back to a shared page too long for the sign-in to carry whole: the address whole, the description and then the title cut', async () => {
     // A Japanese news page as the bookmarklet sends it: each character is nine once percent-encoded.
     const title = '東京で新しい図書館が開館、市民から歓迎の声。週末には多くの家族連れが訪れた';

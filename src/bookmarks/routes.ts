@@ -245,8 +245,11 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     const outcome = await saveFromForm(request);
     if ('status' in outcome) {
       reply.code(outcome.status);
+      // A mistake while editing the saved one stays on its "Already saved" page, still updating it: as a
+      // new-bookmark page the form read "Save a link", and without its update a corrected address added a bookmark.
       const updateId = parseId(bodyField(request.body, 'update'));
-      return reply.viewAsync('pages/new.njk', { ...newPageView(request, outcome.form, popup), updateId });
+      const existing = updateId === null ? undefined : await findBookmark(app.db, currentUser(request).sub, updateId);
+      return reply.viewAsync('pages/new.njk', { ...newPageView(request, outcome.form, popup, existing), updateId });
     }
     // In the bookmarklet's window, the saved page closes it (static/app.js); elsewhere, the list.
     if (!popup) return reply.redirect('/dashboard', 303);

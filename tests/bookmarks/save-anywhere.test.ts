@@ -126,6 +126,49 @@ describe('the new-bookmark page', () => {
     expect(html((await as(ctx, 'bob').get('/bookmarks/new?url=https%3A%2F%2Fexample.com%2Fdocs%2F')).body).querySelector('h1')?.textContent).toBe('Save a link');
   });
 
+  it('a mistake while editing the saved one answers on the “Already saved” page, still updating it', async () => {
+    const existing = await setupBookmark(ctx.app.db, 'alice', { url: 'https://example.com/docs/', title: 'Docs', tags: ['ref'] });
+    const opened = html((await as(ctx, 'alice').get(`/bookmarks/new?${new URLSearchParams({ url: 'https://example.com/docs/', popup: '1' })}`)).body);
+    const mistake = await as(ctx, 'alice').post('/bookmarks/new', { ...formValues(opened), title: 'Docs, edited', description: 'd'.repeat(1001) });
+    expect(mistake.statusCode).toBe(422);
+    const page = html(mistake.body);
+    expect(page.querySelector('#bookmark-description-error')?.textContent).toBe('Descriptions can be at most 1000 characters.');
+    // The page it was: the saved one shown above the form, which still updates it, with what was typed.
+    expect(page.querySelector('h1')?.textContent).toBe('Already saved');
+    expect(page.querySelector('title')?.textContent).toContain('Already saved');
+    expect(page.querySelector('.bookmark-summary .card-title')?.textContent).toBe('Docs');
+    expect(formValues(page)).toEqual({ url: 'https://example.com/docs/', title: 'Docs, edited', description: 'd'.repeat(1001), tags: 'ref', popup: '1', update: String(existing.id) });
+    expect(page.querySelector('#bookmark-form-button')?.textContent).toContain('Save changes');
+
+    const saved = await as(ctx, 'alice').post('/bookmarks/new', { ...formValues(page), description: 'Short now' });
+    expect(saved.statusCode).toBe(200);
+    expect(await ownBookmarks(ctx, 'alice')).toMatchObject([{ id: existing.id, title: 'Docs, edited', description: 'Short now', tags: ['ref'] }]);
+  });
+
+  it('editing the saved one into another saved address keeps the update: the form still changes the first, never adds a bookmark', async () => {
+    const first = await setupBookmark(ctx.app.db, 'alice', { url: 'https://example.com/first', title: 'First', tags: ['one'] });
+    const second = await setupBookmark(ctx.app.db, 'alice', { url: 'https://example.com/second', title: 'Second' });
+    const opened = html((await as(ctx, 'alice').get(`/bookmarks/new?${new URLSearchParams({ url: first.url })}`)).body);
+    const clash = await as(ctx, 'alice').post('/bookmarks/new', { ...formValues(opened), url: second.url });
+    expect(clash.statusCode).toBe(409);
+    const page = html(clash.body);
+    expect(page.querySelector('h1')?.textContent).toBe('Already saved');
+    expect(page.querySelector('.bookmark-summary .card-title')?.textContent).toBe('First');
+    // The notice offers the other one; the form's own button still saves the first, which the hidden field names.
+    expect(page.querySelector('.duplicate-notice button[name="update-duplicate"]')?.getAttribute('value')).toBe(String(second.id));
+    expect(formValues(page)).toMatchObject({ url: second.url, title: 'First', update: String(first.id) });
+    expect(page.querySelector('#bookmark-form-button')?.textContent).toContain('Save changes');
+
+    // The address corrected, the form's own button (or Enter) updates the first one: no third bookmark.
+    const { 'update-duplicate': _notPressed, ...fields } = formValues(page);
+    const saved = await as(ctx, 'alice').post('/bookmarks/new', { ...fields, url: 'https://example.com/first-moved' });
+    expect(saved.statusCode).toBe(303);
+    const all = await ownBookmarks(ctx, 'alice');
+    expect(all).toHaveLength(2);
+    expect(all.find((bookmark) => bookmark.id === first.id)).toMatchObject({ url: 'https://example.com/first-moved', title: 'First', tags: ['one'] });
+    expect(all.find((bookmark) => bookmark.id === second.id)).toMatchObject({ url: second.url, title: 'Second' });
+  });
+
   it('in the bookmarklet’s window (popup=1), answers a save with a page that closes it, with no inline script', async () => {
     const page = html((await as(ctx, 'alice').get('/bookmarks/new?url=https%3A%2F%2Fexample.com%2F&title=Example&popup=1')).body);
     expect(formValues(page).popup).toBe('1');

@@ -4,6 +4,18 @@ import { LIMITS, type BookmarkFields } from './validation.js';
 
 const SENTENCE_PUNCTUATION = new Set(['.', ',', ';', ':', '!', '?', "'", '"']);
 
+/**
+ * Characters that end an address in shared text: an address copied or shared holds them only
+ * percent-encoded, and text in Chinese, Japanese or Korean puts its punctuation and brackets right
+ * after an address, with no space ("「https://…」を読んだ。"), as other text puts curly quotes.
+ */
+const ENDS_ADDRESS = '“”‘’«»‹›、。〈〉《》「」『』【】〔〕〖〗〘〙〚〛〝〞〟，．：；！？（）［］｛｝｢｣､｡';
+const WRITTEN_ADDRESS = new RegExp(`\\bhttps?:\\/\\/[^\\s<>"${ENDS_ADDRESS}]+`, 'iu');
+/** The opening bracket or quote of each closing one, which goes with the address it is written around. */
+const OPENER_OF = new Map(['()', '“”', '‘’', '«»', '‹›', '〈〉', '《》', '「」', '『』', '【】', '〔〕', '〖〗', '〘〙', '〚〛', '（）', '［］', '｛｝', '｢｣'].map(([open, close]) => [close!, open!]));
+/** What written right after an address ends the sentence or closes a bracket or quote around it, and goes with it. */
+const CLOSES_AFTER = new RegExp(`[${[...SENTENCE_PUNCTUATION, ...OPENER_OF.keys()].join('')}、。，．：；！？､｡〞〟]*`, 'uy');
+
 /** Where `address` ends once the punctuation before `end` goes: walked back, as a pattern anchored at the end would retry every start (quadratic). */
 function endBeforePunctuation(address: string, end: number): number {
   while (end > 0 && SENTENCE_PUNCTUATION.has(address[end - 1]!)) end--;
@@ -12,20 +24,38 @@ function endBeforePunctuation(address: string, end: number): number {
 
 /**
  * The first web address in shared text, without the punctuation that usually ends a sentence
- * after it. One pass back from the end, so a long run of punctuation or brackets costs what it
- * is long, not its square (the query can hold 16 KB).
+ * after it; `written` is the address as written, with that punctuation and the closing brackets
+ * and quotes after it, from `at`. One pass back from the end, so a long run of punctuation or
+ * brackets costs what it is long, not its square (the query can hold 16 KB).
  */
-function addressIn(words: string): { url: string; written: string } {
-  const written = /\bhttps?:\/\/[^\s<>"]+/iu.exec(words)?.[0] ?? '';
-  let end = endBeforePunctuation(written, written.length);
+function addressIn(words: string): { url: string; written: string; at: number } {
+  const found = WRITTEN_ADDRESS.exec(words);
+  if (!found) return { url: '', written: '', at: -1 };
+  const address = found[0];
+  let end = endBeforePunctuation(address, address.length);
   // A closing parenthesis belongs to the address only when it closes one the address opened ("…/Fish_(food)").
   let unopened = 0;
-  for (let i = 0; i < end; i++) unopened += written[i] === ')' ? 1 : written[i] === '(' ? -1 : 0;
-  while (end > 0 && written[end - 1] === ')' && unopened > 0) {
-    end = endBeforePunctuation(written, end - 1);
+  for (let i = 0; i < end; i++) unopened += address[i] === ')' ? 1 : address[i] === '(' ? -1 : 0;
+  while (end > 0 && address[end - 1] === ')' && unopened > 0) {
+    end = endBeforePunctuation(address, end - 1);
     unopened--;
   }
-  return { url: written.slice(0, end), written };
+  CLOSES_AFTER.lastIndex = found.index + address.length;
+  return { url: address.slice(0, end), written: address + CLOSES_AFTER.exec(words)![0], at: found.index };
+}
+
+/** `before` without the brackets and quotes that the text written after the address closes, innermost first. */
+function withoutOpened(before: string, closing: string): string {
+  let end = before.length;
+  for (const closer of closing) {
+    const opener = OPENER_OF.get(closer);
+    if (opener === undefined) continue;
+    let at = end;
+    while (at > 0 && /\s/u.test(before[at - 1]!)) at--;
+    if (before[at - 1] !== opener) break;
+    end = at - 1;
+  }
+  return before.slice(0, end);
 }
 
 /** At most `limit` characters (code points, as the limits count them), cut after the last whole word that fits, with an ellipsis. */
@@ -51,12 +81,11 @@ export function sharedFields(query: Record<string, unknown>): BookmarkFields {
   if (!url && shared) {
     const found = addressIn(shared);
     url = found.url;
-    // The address goes, with the punctuation written right after it, and the bracket it closed ("see (https://…), nice").
+    // The address goes, with the punctuation written right after it, and the brackets and quotes it closed
+    // ("see (https://…), nice", "「https://…」を読んだ").
     if (url) {
-      const at = shared.indexOf(found.written);
-      let before = shared.slice(0, at).trimEnd();
-      if (found.written.slice(url.length).includes(')') && before.endsWith('(')) before = before.slice(0, -1);
-      rest = `${before} ${shared.slice(at + found.written.length)}`;
+      const before = withoutOpened(shared.slice(0, found.at).trimEnd(), found.written.slice(url.length));
+      rest = `${before} ${shared.slice(found.at + found.written.length)}`;
     }
   }
   rest = rest.replace(/\s+/gu, ' ').trim();

@@ -72,6 +72,35 @@ describe('the new-bookmark page', () => {
     expect(sharedFields({ url: ['https://a.example/', 'https://b.example/'], title: { x: 1 } })).toMatchObject({ url: '', title: '' });
   });
 
+  it('ends an address in shared text at closing curly quotes and at Chinese, Japanese and Korean punctuation', () => {
+    const url = 'https://example.com/story';
+    for (const [text, description] of [
+      [`He said “${url}” twice`, 'He said twice'],
+      [`It’s at ‘${url}’.`, 'It’s at'],
+      [`«${url}», lu ce matin`, 'lu ce matin'],
+      [`「${url}」を読んだ。`, 'を読んだ。'],
+      [`『${url}』より`, 'より'],
+      [`ニュース：${url}。詳しくは、リンク先で`, 'ニュース： 詳しくは、リンク先で'],
+      [`见${url}、很好`, '见 很好'],
+      [`（${url}）很好`, '很好'],
+      [`【${url}】참고하세요`, '참고하세요'],
+      [`(see “${url}”)`, '(see'],
+    ]) {
+      expect(sharedFields({ text }), text).toMatchObject({ url, description });
+    }
+    // Letters of any script are part of an address; only the punctuation around it ends it.
+    expect(sharedFields({ text: 'https://ja.wikipedia.org/wiki/東京駅。便利' }).url).toBe('https://ja.wikipedia.org/wiki/東京駅');
+    expect(sharedFields({ text: 'https://example.com/a、https://example.com/b' }).url).toBe('https://example.com/a');
+  });
+
+  it('opens a share of Japanese text with the address in the form, and saves it without the punctuation after it', async () => {
+    const text = '図書館が開館「https://news.example.jp/articles/12345」とのこと。';
+    const page = html((await as(ctx, 'alice').get(`/bookmarks/new?${new URLSearchParams({ title: '図書館', text })}`)).body);
+    expect(formValues(page)).toMatchObject({ url: 'https://news.example.jp/articles/12345', title: '図書館', description: '図書館が開館 とのこと。' });
+    expect((await as(ctx, 'alice').post('/bookmarks/new', formValues(page))).statusCode).toBe(303);
+    expect(await ownBookmarks(ctx, 'alice')).toMatchObject([{ url: 'https://news.example.jp/articles/12345', title: '図書館' }]);
+  });
+
   // Each of these once took time in the square of its length, the process answering no one meanwhile (1.1 s for
   // 15,500 brackets, the most a query holds; over a minute for 200,000). What they must still give:
   it('takes the address out of a long run of brackets or punctuation', () => {

@@ -51,6 +51,11 @@ export function problem(status: number, detail?: string, extra: Partial<Problem>
   return { type: 'about:blank', title: TITLES[status] ?? TITLES[status >= 500 ? 500 : 400]!, status, ...(detail ? { detail } : {}), ...extra };
 }
 
+/** A 400 naming what is wrong, in the shape schema validation answers with, so clients read one kind of 400. */
+export function invalidRequest(name: string, where: string, reason: string, detail = 'The request does not match the schema.'): Problem {
+  return problem(400, detail, { type: PROBLEM_TYPES.invalidRequest, invalidParams: [{ name, in: where, reason }] });
+}
+
 export function sendProblem(reply: FastifyReply, body: Problem, headers: Record<string, string> = {}): FastifyReply {
   // A string payload bypasses the response serializer: the body is exactly this object.
   return reply.code(body.status).headers(headers).type('application/problem+json').send(JSON.stringify(body));

@@ -16,7 +16,7 @@ import { methodsAllowedInstead } from '../http/errors.js';
 import { recordTokenUse } from '../tokens/tokens.js';
 import { apiOwner, authenticateBearer } from './auth.js';
 import { buildOpenApi, collectRoutes, type CollectedRoute } from './openapi.js';
-import { ApiProblem, errorToProblem, problem, PROBLEM_TYPES, sendProblem } from './problem.js';
+import { ApiProblem, errorToProblem, invalidRequest, problem, PROBLEM_TYPES, sendProblem } from './problem.js';
 import {
   BookmarkChangesSchema,
   BookmarkPageSchema,
@@ -88,6 +88,10 @@ const AUTH_PROBLEMS = [401, 429] as const;
 const bodyValidator = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false });
 const parameterValidator = new Ajv({ coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: false });
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+const unreadableBody = (reason: string): ApiProblem => new ApiProblem(invalidRequest('body', 'body', reason, 'The request body could not be read.'));
+
 /** The JSON API, registered under /api/v1: bearer tokens only, problem+json errors, its own rate limit. */
 export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Promise<void> {
   const routes: CollectedRoute[] = [];
@@ -96,11 +100,18 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   // JSON only: a form or text body is a 415, not a body that happens to parse.
   app.removeAllContentTypeParsers();
   const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+  // Bytes, decoded here: Fastify's string decoding turns bytes that are not UTF-8 into U+FFFD, which would be stored.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     // Many HTTP clients send Content-Type: application/json on every request, DELETE included:
     // an empty body is no body. Where a body is required, the route's schema refuses it (400).
-    if (body === '') return done(null, undefined);
-    return parseJson(request, body as string, done);
+    if (body.length === 0) return done(null, undefined);
+    let text: string;
+    try {
+      text = strictUtf8.decode(body as Buffer);
+    } catch {
+      return done(unreadableBody('is not UTF-8: JSON must be sent as UTF-8'), undefined);
+    }
+    return parseJson(request, text, done);
   });
   // The same for any other media type: an empty body's Content-Type is set aside before parsing, so
   // it is no body rather than a 415 (a route's 404 or 405 stays what it is, a catch-all parser would
@@ -155,8 +166,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     return sendProblem(reply, problem(405, 'This endpoint does not take that method; Allow lists the ones it does.'), { Allow: allow.join(', ') });
   });
 
-  const invalid = (name: string, reason: string) =>
-    new ApiProblem(problem(400, 'The request does not match the schema.', { type: PROBLEM_TYPES.invalidRequest, invalidParams: [{ name, in: 'querystring', reason }] }));
+  const invalid = (name: string, reason: string) => new ApiProblem(invalidRequest(name, 'querystring', reason));
 
   /** GET /bookmarks?url=…: the owner's bookmark for that page, as a page of one or none, for extensions asking "saved already?". */
   async function lookUpAddress(owner: string, url: string, query: { q?: string; cursor?: string }) {

@@ -272,6 +272,36 @@ describe('request errors', () => {
     ]);
   });
 
+  it.each([
+    ['byte 0xFF', [0xff]],
+    ['a three-byte character cut off after two', [0xe2, 0x82]],
+    ['a lead byte with no continuation', [0xc3]],
+    ['an overlong encoding of "/"', [0xc0, 0xaf]],
+    ['an encoded surrogate', [0xed, 0xa0, 0x80]],
+  ])('refuses a JSON body that is not UTF-8 (%s) with 400 naming body, storing and changing nothing', async (_what, bytes) => {
+    const auth = { ...(await tokenFor('alice')), 'content-type': 'application/json' };
+    const kept = await setupBookmark(ctx.app.db, 'alice');
+    // The bad bytes sit inside a string, where a lenient decoder would store U+FFFD and answer 201.
+    const body = (json: string) => Buffer.concat([Buffer.from(json.slice(0, json.indexOf('@'))), Buffer.from(bytes), Buffer.from(json.slice(json.indexOf('@') + 1))]);
+    for (const [method, url, payload] of [
+      ['POST', '/api/v1/bookmarks', body('{"url":"https://a.example/","title":"a@b"}')],
+      ['PATCH', `/api/v1/bookmarks/${kept.id}`, body('{"title":"a@b"}')],
+    ] as const) {
+      const problem = expectProblem(await call({ method, url, headers: auth, payload }), 400);
+      expect(problem).toMatchObject({ type: 'tag:bookmarks,2026:problem/invalid-request', invalidParams: [{ name: 'body', in: 'body', reason: expect.stringContaining('UTF-8') }] });
+    }
+    const stored = (await call({ method: 'GET', url: '/api/v1/bookmarks', headers: auth })).json();
+    expect(stored.items.map((b: { url: string; title: string }) => [b.url, b.title])).toEqual([['https://example.com/', 'Example']]);
+  });
+
+  it('takes every UTF-8 character, multi-byte and astral ones included, exactly as sent', async () => {
+    const auth = { ...(await tokenFor('alice')), 'content-type': 'application/json' };
+    const title = 'Zürich € 東京 𝄞 🙂';
+    const created = await call({ method: 'POST', url: '/api/v1/bookmarks', headers: auth, payload: Buffer.from(`{"url":"https://a.example/","title":"${title}"}`, 'utf8') });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().title).toBe(title);
+  });
+
   it('answers malformed JSON with 400, other media types with 415, big bodies with 413', async () => {
     const auth = await tokenFor('alice');
     expectProblem(await call({ method: 'POST', url: '/api/v1/bookmarks', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"url":' }), 400);

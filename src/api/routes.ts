@@ -90,6 +90,16 @@ const parameterValidator = new Ajv({ coerceTypes: 'array', removeAdditional: tru
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Whether text is JSON at all. JSON.parse only defines a "__proto__" key as its own property, so it is safe here. */
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const unreadableBody = (reason: string): ApiProblem => new ApiProblem(invalidRequest('body', 'body', reason, 'The request body could not be read.'));
 
 /** The JSON API, registered under /api/v1: bearer tokens only, problem+json errors, its own rate limit. */
@@ -111,7 +121,11 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     } catch {
       return done(unreadableBody('is not UTF-8: JSON must be sent as UTF-8'), undefined);
     }
-    return parseJson(request, text, done);
+    return parseJson(request, text, (error, value) => {
+      if (!error) return done(null, value);
+      // Fastify's parser says only "invalid JSON"; plain JSON.parse tells a syntax error from a key secure-json-parse refuses.
+      done(unreadableBody(parsesAsJson(text) ? 'holds a __proto__ or constructor.prototype key, which this API refuses' : 'is not valid JSON'), undefined);
+    });
   });
   // The same for any other media type: an empty body's Content-Type is set aside before parsing, so
   // it is no body rather than a 415 (a route's 404 or 405 stays what it is, a catch-all parser would

@@ -302,6 +302,23 @@ describe('request errors', () => {
     expect(created.json().title).toBe(title);
   });
 
+  it.each([
+    ['{"url":', 'is not valid JSON'],
+    ["{'url':'https://a.example/'}", 'is not valid JSON'],
+    ['{"url":"https://a.example/"} {}', 'is not valid JSON'],
+    ['{"url":"https://a.example/","__proto__":{"title":"injected"}}', '__proto__'],
+    ['{"url":"https://a.example/","constructor":{"prototype":{"title":"injected"}}}', 'constructor.prototype'],
+  ])('refuses the JSON body %s with 400 naming body, as the schema’s 400s do, storing nothing', async (payload, reason) => {
+    const auth = { ...(await tokenFor('alice')), 'content-type': 'application/json' };
+    const kept = await setupBookmark(ctx.app.db, 'alice');
+    for (const [method, url] of [['POST', '/api/v1/bookmarks'], ['PATCH', `/api/v1/bookmarks/${kept.id}`]] as const) {
+      const problem = expectProblem(await call({ method, url, headers: auth, payload }), 400);
+      expect(problem).toMatchObject({ type: 'tag:bookmarks,2026:problem/invalid-request', invalidParams: [{ name: 'body', in: 'body', reason: expect.stringContaining(reason) }] });
+    }
+    const stored = (await call({ method: 'GET', url: '/api/v1/bookmarks', headers: auth })).json();
+    expect(stored.items.map((b: { url: string; title: string }) => [b.url, b.title])).toEqual([['https://example.com/', 'Example']]);
+  });
+
   it('answers malformed JSON with 400, other media types with 415, big bodies with 413', async () => {
     const auth = await tokenFor('alice');
     expectProblem(await call({ method: 'POST', url: '/api/v1/bookmarks', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"url":' }), 400);

@@ -83,6 +83,10 @@ export function errorToProblem(error: FastifyError | ApiProblem, request: Fastif
     });
     return { body: problem(400, 'The request does not match the schema.', { type: PROBLEM_TYPES.invalidRequest, invalidParams }), headers: {} };
   }
+  // The router could not decode the path (%zz, %FF, a cut-off UTF-8 sequence) before matching a route, so no parameter's name is known.
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return { body: invalidRequest('path', 'path', 'cannot be decoded: each % must begin an escape, and the escapes must spell UTF-8', 'The address could not be read.'), headers: {} };
+  }
   const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
   if (error instanceof DatabaseUnavailableError) {
     request.log.error({ err: error.cause }, 'the database is not answering');

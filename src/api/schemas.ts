@@ -146,7 +146,7 @@ export const NAMED_SCHEMAS: Record<string, object> = {
 /** Error responses in a route schema: problem+json with the status's meaning. */
 export function problems(...statuses: number[]): Record<number, object> {
   const descriptions: Record<number, string> = {
-    400: 'The request does not match the schema, or its body is not JSON in UTF-8 (or holds a __proto__ or constructor.prototype key); invalidParams names the field, or `body`.',
+    400: 'The request does not match the schema, its body is not JSON in UTF-8 (or holds a __proto__ or constructor.prototype key), or its path cannot be decoded; invalidParams names the field, `body` or `path`.',
     401: 'Missing, unknown, revoked or expired token.',
     404: 'No such bookmark among yours.',
     409: 'You already saved this address; existingId names it.',

@@ -319,6 +319,20 @@ describe('request errors', () => {
     expect(stored.items.map((b: { url: string; title: string }) => [b.url, b.title])).toEqual([['https://example.com/', 'Example']]);
   });
 
+  it.each([
+    ['GET', '/api/v1/bookmarks/%FF'],
+    ['DELETE', '/api/v1/bookmarks/%E2%82'],
+    ['PATCH', '/api/v1/bookmarks/1%C0%AF'],
+    ['GET', '/api/v1/bookmarks/%zz'],
+  ] as const)('answers %s %s, a path that cannot be decoded, with 400 naming path, as a malformed id names id', async (method, url) => {
+    const auth = await tokenFor('alice');
+    await setupBookmark(ctx.app.db, 'alice');
+    const problem = expectProblem(await call({ method, url, headers: auth, ...(method === 'PATCH' ? { payload: { title: 'x' } } : {}) }), 400);
+    expect(problem).toMatchObject({ type: 'tag:bookmarks,2026:problem/invalid-request', invalidParams: [{ name: 'path', in: 'path', reason: expect.stringContaining('UTF-8') }] });
+    const stored = (await call({ method: 'GET', url: '/api/v1/bookmarks', headers: auth })).json();
+    expect(stored.items.map((b: { title: string }) => b.title)).toEqual(['Example']);
+  });
+
   it('answers malformed JSON with 400, other media types with 415, big bodies with 413', async () => {
     const auth = await tokenFor('alice');
     expectProblem(await call({ method: 'POST', url: '/api/v1/bookmarks', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"url":' }), 400);

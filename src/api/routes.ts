@@ -5,7 +5,7 @@ import { deleteBookmark, saveBookmarkChanges, saveNewBookmark } from '../bookmar
 import { findBookmark, findDuplicate, listTags } from '../bookmarks/queries.js';
 import { decodeCursor, encodeCursor, searchBookmarks } from '../bookmarks/search-plans.js';
 import { MAX_SEARCH_TERMS, parseSearch, TAG_INDEX_WORDS } from '../bookmarks/search-syntax.js';
-import { validateBookmark, type BookmarkFields, type ValidBookmark } from '../bookmarks/validation.js';
+import { parseTags, validateBookmark, type BookmarkFields, type ValidBookmark } from '../bookmarks/validation.js';
 import { fillFromPage, keepIcon } from '../bookmarks/page-details.js';
 import { parseHttpUrl } from '../bookmarks/urls.js';
 import { databaseRateLimitStore } from '../http/rate-limit-store.js';
@@ -56,10 +56,16 @@ export function toApiBookmark(bookmark: Bookmark) {
 }
 
 /** Runs the form's rules on JSON input; 422 with the same messages the form shows. */
-function validated(fields: BookmarkFields): ValidBookmark {
+/**
+ * The fields as the form would take them, or the API's 422. `tagItems`: the tags sent, each item one
+ * tag; one the form would read as several (a space or a comma inside) is refused rather than split.
+ */
+function validated(fields: BookmarkFields, tagItems: readonly string[] = []): ValidBookmark {
   const result = validateBookmark(fields);
-  if (result.ok) return result.value;
-  const invalidParams = Object.entries(result.errors).map(([name, reason]) => ({ name, in: 'body', reason: reason! }));
+  const several = tagItems.find((item) => parseTags(item).length > 1);
+  const errors = { ...(result.ok ? {} : result.errors), ...(several === undefined ? {} : { tags: `“${several}” is more than one tag: send each tag as an item of its own.` }) };
+  if (result.ok && several === undefined) return result.value;
+  const invalidParams = Object.entries(errors).map(([name, reason]) => ({ name, in: 'body', reason: reason! }));
   throw new ApiProblem(problem(422, 'Some fields are not acceptable.', { type: PROBLEM_TYPES.invalidFields, invalidParams }));
 }
 
@@ -224,7 +230,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
       const owner = apiOwner(request);
       const { url = '', title = '', description = '', tags = [] } = request.body;
       const fields = { url, title, description, tags: tags.join(' ') };
-      const value = validated(fields);
+      const value = validated(fields, tags);
       const duplicate = await findDuplicate(app.db, owner, value.url);
       if (duplicate) throw duplicateProblem(duplicate, app.prefix);
       // Checked again as it is stored: the same page may have been saved while this one was fetched.
@@ -267,7 +273,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
         title: title ?? existing.title,
         description: description ?? existing.description,
         tags: (tags ?? existing.tags).join(' '),
-      });
+      }, tags);
       const outcome = await saveBookmarkChanges(app.db, owner, existing.id, value);
       if (!outcome) throw notFound();
       if ('duplicate' in outcome) throw duplicateProblem(outcome.duplicate, app.prefix);

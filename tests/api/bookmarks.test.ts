@@ -5,7 +5,7 @@ import { findBookmark } from '../../src/bookmarks/queries.js';
 import { insertBookmarkRows, type BookmarkRowValues } from '../../src/bookmarks/commands.js';
 import { LIST_COUNT_UP_TO } from '../../src/bookmarks/routes.js';
 import { MAX_SEARCH_TERMS } from '../../src/bookmarks/search-syntax.js';
-import { as, setupBookmark, useSignedInApp } from '../helpers.js';
+import { as, ownedBookmarks, setupBookmark, useSignedInApp } from '../helpers.js';
 import { expectProblem, userWithToken } from './support.js';
 
 const ctx = useSignedInApp();
@@ -138,7 +138,7 @@ describe('bookmarks', () => {
 
   it('stores a lone surrogate in the JSON it is sent as white space, as a control character, never as U+FFFD read back', async () => {
     const auth = await tokenFor('alice');
-    const created = await call({ method: 'POST', url: '/api/v1/bookmarks', headers: auth, payload: { url: 'https://example.com/', title: 'Half\uD800 title', description: 'x\uDC00y', tags: ['a\uD800b'] } });
+    const created = await call({ method: 'POST', url: '/api/v1/bookmarks', headers: auth, payload: { url: 'https://example.com/', title: 'Half\uD800 title', description: 'x\uDC00y', tags: ['a\uD800', '\uDC00b'] } });
     expect(created.statusCode).toBe(201);
     const read = (await call({ method: 'GET', url: `/api/v1/bookmarks/${created.json().id}`, headers: auth })).json();
     expect(read).toMatchObject({ title: 'Half  title', description: 'x y', tags: ['a', 'b'] });
@@ -207,6 +207,25 @@ describe('bookmarks', () => {
     const problem = expectProblem(response, 422);
     expect(problem.type).toBe('tag:bookmarks,2026:problem/invalid-fields');
     expect(problem.invalidParams).toEqual([{ name: field, in: 'body', reason: expect.stringContaining(message) }]);
+  });
+
+  it('refuses a tag item the form would read as several (a space or a comma inside) with 422 naming tags, on POST and PATCH, storing nothing', async () => {
+    const auth = await tokenFor('alice');
+    for (const item of ['web dev', 'a,b', 'tab\there', 'a\u0000b', 'a\uD800b']) {
+      const created = await call({ method: 'POST', url: '/api/v1/bookmarks', headers: auth, payload: { url: 'https://example.com/', tags: ['ok', item] } });
+      expect(expectProblem(created, 422).invalidParams).toEqual([{ name: 'tags', in: 'body', reason: `“${item}” is more than one tag: send each tag as an item of its own.` }]);
+    }
+    expect(await ownedBookmarks(ctx.app.db, 'alice')).toEqual([]);
+    // With another field's mistake, both are named.
+    const both = await call({ method: 'POST', url: '/api/v1/bookmarks', headers: auth, payload: { url: 'ftp://x/', tags: ['web dev'] } });
+    expect((expectProblem(both, 422).invalidParams as { name: string }[]).map((param) => param.name).sort()).toEqual(['tags', 'url']);
+    const bookmark = await setupBookmark(ctx.app.db, 'alice', { url: 'https://example.com/', tags: ['kept'] });
+    const patched = await call({ method: 'PATCH', url: `/api/v1/bookmarks/${bookmark.id}`, headers: auth, payload: { tags: ['web dev'] } });
+    expect(expectProblem(patched, 422).invalidParams).toEqual([{ name: 'tags', in: 'body', reason: expect.stringContaining('“web dev”') }]);
+    expect((await findBookmark(ctx.app.db, 'alice', bookmark.id))?.tags).toEqual(['kept']);
+    // One tag an item, written as the form would take it (a leading #, capitals, spaces around) is still one.
+    const one = await call({ method: 'PATCH', url: `/api/v1/bookmarks/${bookmark.id}`, headers: auth, payload: { tags: [' #Web-Dev '] } });
+    expect(one.json().tags).toEqual(['web-dev']);
   });
 
   it('validates a PATCH against the merged bookmark', async () => {

@@ -46,7 +46,8 @@ describe('found by fuzzing', () => {
     } else if (kind === 'json') {
       // The API takes a bearer token and JSON, never the session cookie: a plain inject.
       const authorization = `Bearer ${(await createToken(ctx.app.db, 'alice', 'found')).secret}`;
-      response = await ctx.app.inject({ method, url, payload: { ...fields, tags: NUL_TAGS.split(' ') }, headers: { authorization } });
+      // One tag an item: a control character inside one would make two of it, which the API refuses (422), so here they end items.
+      response = await ctx.app.inject({ method, url, payload: { ...fields, tags: ['x', 'a\u0000', '\u0000b'] }, headers: { authorization } });
     } else {
       const boundary = 'found-boundary';
       const file = `<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL><p>\n<DT><A HREF="${fields.url}" TAGS="${NUL_TAGS.replace(' ', ',')}">${fields.title}</A>\n</DL>`;

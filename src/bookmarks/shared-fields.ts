@@ -44,18 +44,31 @@ function addressIn(words: string): { url: string; written: string; at: number } 
   return { url: address.slice(0, end), written: address + CLOSES_AFTER.exec(words)![0], at: found.index };
 }
 
-/** `before` without the brackets and quotes that the text written after the address closes, innermost first. */
-function withoutOpened(before: string, closing: string): string {
+/** Straight quotes open and close alike: one after an address closes one only when one is written before it. */
+const STRAIGHT_QUOTES = new Set(['"', "'"]);
+
+/**
+ * `before` without the brackets and quotes that the text written after the address closes,
+ * innermost first, and how many characters of `closing` go with the address: all of them, but a
+ * straight quote only when it closes one before the address (else it opens what follows: `…/a"nice"`).
+ */
+function withoutOpened(before: string, closing: string): { before: string; closed: number } {
   let end = before.length;
+  let matching = true;
+  let closed = 0;
   for (const closer of closing) {
-    const opener = OPENER_OF.get(closer);
-    if (opener === undefined) continue;
-    let at = end;
-    while (at > 0 && /\s/u.test(before[at - 1]!)) at--;
-    if (before[at - 1] !== opener) break;
-    end = at - 1;
+    const straight = STRAIGHT_QUOTES.has(closer);
+    const opener = straight ? closer : OPENER_OF.get(closer);
+    if (opener !== undefined && matching) {
+      let at = end;
+      while (at > 0 && /\s/u.test(before[at - 1]!)) at--;
+      if (before[at - 1] === opener) end = at - 1;
+      else if (straight) break;
+      else matching = false;
+    } else if (straight) break;
+    closed += closer.length;
   }
-  return before.slice(0, end);
+  return { before: before.slice(0, end), closed };
 }
 
 /** At most `limit` characters (code points, as the limits count them), cut after the last whole word that fits, with an ellipsis. */
@@ -84,8 +97,8 @@ export function sharedFields(query: Record<string, unknown>): BookmarkFields {
     // The address goes, with the punctuation written right after it, and the brackets and quotes it closed
     // ("see (https://…), nice", "「https://…」を読んだ").
     if (url) {
-      const before = withoutOpened(shared.slice(0, found.at).trimEnd(), found.written.slice(url.length));
-      rest = `${before} ${shared.slice(found.at + found.written.length)}`;
+      const { before, closed } = withoutOpened(shared.slice(0, found.at).trimEnd(), found.written.slice(url.length));
+      rest = `${before} ${shared.slice(found.at + url.length + closed)}`;
     }
   }
   rest = rest.replace(/\s+/gu, ' ').trim();

@@ -88,6 +88,18 @@ describe('the new-bookmark page', () => {
     ]) {
       expect(sharedFields({ text }), text).toMatchObject({ url, description });
     }
+    // Straight quotes open and close alike: both go when written around the address, and one that only
+    // opens what follows stays with it.
+    for (const [text, description] of [
+      [`He said "${url}" twice`, 'He said twice'],
+      [`It's at '${url}'.`, "It's at"],
+      [`${url}"nice" thing`, '"nice" thing'],
+      [`see ${url}:"quote"`, 'see "quote"'],
+      [`(see "${url}")`, '(see'],
+      [`a "${url}", then`, 'a then'],
+    ]) {
+      expect(sharedFields({ text }), text).toMatchObject({ url, description });
+    }
     // Letters of any script are part of an address; only the punctuation around it ends it.
     expect(sharedFields({ text: 'https://ja.wikipedia.org/wiki/東京駅。便利' }).url).toBe('https://ja.wikipedia.org/wiki/東京駅');
     expect(sharedFields({ text: 'https://example.com/a、https://example.com/b' }).url).toBe('https://example.com/a');

@@ -58,10 +58,11 @@ document.addEventListener('keydown', (event) => {
 
 // A search or a tag link replaces the whole list, and with it any card open for editing: changes
 // not yet saved are asked about first (OK discards them; Cancel keeps them and sends nothing).
-// Any edit form: in a list's card, or on the edit page of its own.
+// Any edit form: in a list's card, or on the edit page of its own; one shown again after a mistake
+// holds what was typed as its values (data-unsaved), changed from what is saved.
 const changedEdit = () =>
   [...document.querySelectorAll('form.bookmark-edit')].find((form) =>
-    [...form.elements].some(
+    form.hasAttribute('data-unsaved') || [...form.elements].some(
       (field) => (field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement) && field.type !== 'hidden' && field.value !== field.defaultValue,
     ),
   );

@@ -282,6 +282,8 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
       await form.waitFor();
       await settled(page);
       sent.length = 0;
+      // Leaving the page before (goto) may have asked: each step counts its own questions.
+      leaveQuestions.length = 0;
     };
 
     // Typed or opened in a new tab: Save goes to the dashboard, the change saved.
@@ -294,6 +296,7 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     expect(await cardTitles(page)).toEqual(['Fastify', 'htmx reference']);
     expect(await chips(cardTitled(page, 'htmx reference'))).toEqual(['htmx', 'docs']);
     expect((await tagList(page)).map((item) => item.tag).sort()).toEqual(['docs', 'htmx', 'node']);
+    expect(leaveQuestions, 'Save asks nothing').toEqual([]);
 
     // An invalid address: the page again, the error under the field, what was typed kept, still a page form.
     session.expectErrorStatus(422, `/bookmarks/${id}/edit`);
@@ -304,8 +307,13 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     expect(page.url()).toBe(editPage);
     expect(await page.inputValue(`#edit-${id}-url`)).toBe('ftp://x');
     expect(await page.locator('main [hx-put], main [hx-get]').count()).toBe(0);
-
-    expect(leaveQuestions, 'Save asks nothing').toEqual([]);
+    // What was typed is not saved, though the page shows it as its fields' own values: leaving asks.
+    expect(leaveQuestions, 'the failed Save asked nothing').toEqual([]);
+    leave = 'dismiss';
+    await form.getByRole('link', { name: 'Cancel' }).click();
+    await expect.poll(() => leaveQuestions, { timeout: 5_000 }).toEqual(['beforeunload']);
+    expect(page.url()).toBe(editPage);
+    leave = 'accept';
 
     // Cancel is a link to the dashboard: with changes typed it asks first; staying keeps them, leaving saves nothing.
     await openOnItsOwn();
@@ -326,7 +334,7 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     await openOnItsOwn();
     await form.getByRole('link', { name: 'Cancel' }).click();
     await page.waitForURL(`${session.baseUrl}/dashboard`, { timeout: 10_000 });
-    expect(leaveQuestions).toHaveLength(2);
+    expect(leaveQuestions).toEqual([]);
 
     // Opened from a search (its Referer), Save goes back to that search.
     const search = `${session.baseUrl}/bookmarks/search?q=htmx`;
@@ -335,7 +343,7 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     await form.getByRole('button', { name: 'Save', exact: true }).click();
     await page.waitForURL(search, { timeout: 10_000 });
     expect(await cardTitles(page)).toEqual(['htmx reference, again']);
-    expect(leaveQuestions, 'no Save asked').toHaveLength(2);
+    expect(leaveQuestions, 'Save asks nothing').toEqual([]);
   });
 
   it('filters by a tag from the tag list, most used first; the URL opens the same list elsewhere and Back restores everything', async () => {

@@ -55,10 +55,10 @@ export function toApiBookmark(bookmark: Bookmark) {
   };
 }
 
-/** Runs the form's rules on JSON input; 422 with the same messages the form shows. */
 /**
- * The fields as the form would take them, or the API's 422. `tagItems`: the tags sent, each item one
- * tag; one the form would read as several (a space or a comma inside) is refused rather than split.
+ * Runs the form's rules on JSON input: the fields as the form would take them, or a 422 with the
+ * messages the form shows. `tagItems`: the tags sent, each item one tag; one the form would read as
+ * several (words apart by a space or a comma) is refused rather than split.
  */
 function validated(fields: BookmarkFields, tagItems: readonly string[] = []): ValidBookmark {
   const result = validateBookmark(fields);

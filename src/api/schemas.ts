@@ -56,7 +56,7 @@ const tagsField = {
   type: 'array',
   maxItems: 100,
   items: { type: 'string', maxLength: 200 },
-  description: `One tag an item, normalised like the form: lowercased, a leading # dropped, duplicates removed; at most ${LIMITS.tagCount} tags of ${LIMITS.tagLength} characters. An item holding a space or a comma is refused (422), not split.`,
+  description: `One tag an item, normalised like the form: lowercased, a leading # dropped, duplicates removed; at most ${LIMITS.tagCount} tags of ${LIMITS.tagLength} characters. An item the form would read as several tags (words apart by a space or a comma) is refused (422), not split.`,
 } as const;
 
 export const NewBookmarkSchema = {

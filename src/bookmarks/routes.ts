@@ -305,7 +305,7 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     return reply.viewAsync('partials/bookmark-card.njk', { bookmark: toCard(bookmark), focusEdit: true });
   });
 
-  // Its page of its own (no JavaScript) is not kept: where Save and Cancel go back to comes from the Referer, which no ETag covers.
+  // Its page of its own (without JavaScript, or opened by itself) is not kept: where Save and Cancel go back to comes from the Referer, which no ETag covers.
   app.get('/bookmarks/:id/edit', { config: { revalidate: isFragmentRequest } }, async (request, reply) => {
     const bookmark = await ownedBookmark(app.db, request);
     const view = { user: currentUser(request), bookmark: toCard(bookmark), fields: editFields(bookmark), errors: {}, focus: 'url' };

@@ -1,9 +1,9 @@
 import { decodeCursor } from '../bookmarks/search-plans.js';
 
 /*
- * Where a form sent without JavaScript takes the user back to: the list they came from,
- * the dashboard or a search, read from the Referer (same-origin only, by the app's
- * Referrer-Policy) or from a form's own `back` field. Never another site, nor any other page.
+ * Where a plain form (without JavaScript, or the edit page of its own) takes the user back to:
+ * the list they came from, the dashboard or a search, read from the Referer (same-origin only, by
+ * the app's Referrer-Policy) or from a form's own `back` field. Never another site, nor any other page.
  */
 
 const LIST_PATHS = new Set(['/dashboard', '/bookmarks/search']);

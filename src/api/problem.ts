@@ -1,13 +1,20 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseUnavailableError } from '../db/database.js';
 
+/** One thing wrong with a request: the field (or `body`, `path`), where it was, and why. */
+export interface InvalidParam {
+  name: string;
+  in: string;
+  reason: string;
+}
+
 /** RFC 9457 problem details. Extension members ride along beside the standard ones. */
 export interface Problem {
   type: string;
   title: string;
   status: number;
   detail?: string;
-  invalidParams?: { name: string; in: string; reason: string }[];
+  invalidParams?: InvalidParam[];
   existingId?: number;
 }
 
@@ -51,9 +58,9 @@ export function problem(status: number, detail?: string, extra: Partial<Problem>
   return { type: 'about:blank', title: TITLES[status] ?? TITLES[status >= 500 ? 500 : 400]!, status, ...(detail ? { detail } : {}), ...extra };
 }
 
-/** A 400 naming what is wrong, in the shape schema validation answers with, so clients read one kind of 400. */
-export function invalidRequest(name: string, where: string, reason: string, detail = 'The request does not match the schema.'): Problem {
-  return problem(400, detail, { type: PROBLEM_TYPES.invalidRequest, invalidParams: [{ name, in: where, reason }] });
+/** A 400 naming what is wrong: schema validation's and every other, so clients read one kind of 400. */
+export function invalidRequest(invalidParams: InvalidParam[], detail = 'The request does not match the schema.'): Problem {
+  return problem(400, detail, { type: PROBLEM_TYPES.invalidRequest, invalidParams });
 }
 
 export function sendProblem(reply: FastifyReply, body: Problem, headers: Record<string, string> = {}): FastifyReply {
@@ -81,11 +88,11 @@ export function errorToProblem(error: FastifyError | ApiProblem, request: Fastif
       const reason = additionalProperty === undefined ? (issue.message ?? 'is invalid') : 'is not a field of this request';
       return { name: path || where, in: where, reason };
     });
-    return { body: problem(400, 'The request does not match the schema.', { type: PROBLEM_TYPES.invalidRequest, invalidParams }), headers: {} };
+    return { body: invalidRequest(invalidParams), headers: {} };
   }
   // The router could not decode the path (%zz, %FF, a cut-off UTF-8 sequence) before matching a route, so no parameter's name is known.
   if (error.code === 'FST_ERR_BAD_URL') {
-    return { body: invalidRequest('path', 'path', 'cannot be decoded: each % must begin an escape, and the escapes must spell UTF-8', 'The address could not be read.'), headers: {} };
+    return { body: invalidRequest([{ name: 'path', in: 'path', reason: 'cannot be decoded: each % must begin an escape, and the escapes must spell UTF-8' }], 'The address could not be read.'), headers: {} };
   }
   const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
   if (error instanceof DatabaseUnavailableError) {

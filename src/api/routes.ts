@@ -63,8 +63,8 @@ export function toApiBookmark(bookmark: Bookmark) {
 function validated(fields: BookmarkFields, tagItems: readonly string[] = []): ValidBookmark {
   const result = validateBookmark(fields);
   const several = tagItems.find((item) => parseTags(item).length > 1);
-  const errors = { ...(result.ok ? {} : result.errors), ...(several === undefined ? {} : { tags: `“${several}” is more than one tag: send each tag as an item of its own.` }) };
   if (result.ok && several === undefined) return result.value;
+  const errors = { ...(result.ok ? {} : result.errors), ...(several === undefined ? {} : { tags: `“${several}” is more than one tag: send each tag as an item of its own.` }) };
   const invalidParams = Object.entries(errors).map(([name, reason]) => ({ name, in: 'body', reason: reason! }));
   throw new ApiProblem(problem(422, 'Some fields are not acceptable.', { type: PROBLEM_TYPES.invalidFields, invalidParams }));
 }
@@ -106,7 +106,7 @@ function parsesAsJson(text: string): boolean {
   }
 }
 
-const unreadableBody = (reason: string): ApiProblem => new ApiProblem(invalidRequest('body', 'body', reason, 'The request body could not be read.'));
+const unreadableBody = (reason: string): ApiProblem => new ApiProblem(invalidRequest([{ name: 'body', in: 'body', reason }], 'The request body could not be read.'));
 
 /** The JSON API, registered under /api/v1: bearer tokens only, problem+json errors, its own rate limit. */
 export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Promise<void> {
@@ -186,7 +186,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     return sendProblem(reply, problem(405, 'This endpoint does not take that method; Allow lists the ones it does.'), { Allow: allow.join(', ') });
   });
 
-  const invalid = (name: string, reason: string) => new ApiProblem(invalidRequest(name, 'querystring', reason));
+  const invalid = (name: string, reason: string) => new ApiProblem(invalidRequest([{ name, in: 'querystring', reason }]));
 
   /** GET /bookmarks?url=…: the owner's bookmark for that page, as a page of one or none, for extensions asking "saved already?". */
   async function lookUpAddress(owner: string, url: string, query: { q?: string; cursor?: string }) {

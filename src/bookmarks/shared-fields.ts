@@ -4,17 +4,20 @@ import { LIMITS, type BookmarkFields } from './validation.js';
 
 const SENTENCE_PUNCTUATION = new Set(['.', ',', ';', ':', '!', '?', "'", '"']);
 
+/** The sentence punctuation of Chinese, Japanese and Korean text, full and half width. */
+const CJK_PUNCTUATION = '、。，．：；！？､｡';
+
 /**
  * Characters that end an address in shared text: an address copied or shared holds them only
  * percent-encoded, and text in Chinese, Japanese or Korean puts its punctuation and brackets right
  * after an address, with no space ("「https://…」を読んだ。"), as other text puts curly quotes.
  */
-const ENDS_ADDRESS = '“”‘’«»‹›、。〈〉《》「」『』【】〔〕〖〗〘〙〚〛〝〞〟，．：；！？（）［］｛｝｢｣､｡';
+const ENDS_ADDRESS = `“”‘’«»‹›〈〉《》「」『』【】〔〕〖〗〘〙〚〛〝〞〟（）［］｛｝｢｣${CJK_PUNCTUATION}`;
 const WRITTEN_ADDRESS = new RegExp(`\\bhttps?:\\/\\/[^\\s<>"${ENDS_ADDRESS}]+`, 'iu');
 /** The opening bracket or quote of each closing one, which goes with the address it is written around. */
 const OPENER_OF = new Map(['()', '“”', '‘’', '«»', '‹›', '〈〉', '《》', '「」', '『』', '【】', '〔〕', '〖〗', '〘〙', '〚〛', '（）', '［］', '｛｝', '｢｣'].map(([open, close]) => [close!, open!]));
 /** What written right after an address ends the sentence or closes a bracket or quote around it, and goes with it. */
-const CLOSES_AFTER = new RegExp(`[${[...SENTENCE_PUNCTUATION, ...OPENER_OF.keys()].join('')}、。，．：；！？､｡〞〟]*`, 'uy');
+const CLOSES_AFTER = new RegExp(`[${[...SENTENCE_PUNCTUATION, ...OPENER_OF.keys()].join('')}${CJK_PUNCTUATION}〞〟]*`, 'uy');
 
 /** Where `address` ends once the punctuation before `end` goes: walked back, as a pattern anchored at the end would retry every start (quadratic). */
 function endBeforePunctuation(address: string, end: number): number {

@@ -95,7 +95,7 @@ window.addEventListener('beforeunload', (event) => {
 const textOf = (element) => element?.textContent ?? '';
 const unchangedSince = (editing, card) => {
   const field = (name) => editing.querySelector(`form.bookmark-edit [name="${name}"]`)?.defaultValue ?? null;
-  const tags = [...card.querySelectorAll('.tags .tag')].map(textOf).join(', ');
+  const tags = [...card.querySelectorAll('.tags a')].map(textOf).join(', ');
   return field('url') === textOf(card.querySelector('.card-url')) && field('title') === textOf(card.querySelector('.card-title'))
     && field('description') === textOf(card.querySelector('.card-description')) && field('tags') === tags;
 };

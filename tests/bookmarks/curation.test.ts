@@ -36,11 +36,11 @@ describe('edit in place', () => {
     expect(good.statusCode).toBe(200);
     const card = parseFragment(good.body);
     expect(card.querySelector('.card-title')?.textContent).toBe('New');
-    expect([...card.querySelectorAll('.card .tag')].map((t) => t.textContent)).toEqual(['x', 'y']);
+    expect([...card.querySelectorAll('.card .tags a')].map((t) => t.textContent)).toEqual(['x', 'y']);
     // The tag list follows out of band: 'old' is gone, x and y are there.
     const cloud = card.querySelector('#tag-cloud')!;
     expect(cloud.getAttribute('hx-swap-oob')).toBe('true');
-    expect([...cloud.querySelectorAll('.tag')].map((t) => t.textContent)).toEqual(['x', 'y']);
+    expect([...cloud.querySelectorAll('.tags a')].map((t) => t.textContent)).toEqual(['x', 'y']);
     const stored = (await findBookmark(ctx.app.db, 'alice', bookmark.id))!;
     expect(stored).toMatchObject({ url: 'https://new.example/', title: 'New', tags: ['x', 'y'] });
     expect(stored.createdAt).toEqual(bookmark.createdAt);
@@ -174,7 +174,7 @@ describe('tags', () => {
     await setupBookmark(ctx.app.db, 'alice', { title: 'Tagged', tags: ['web-dev'] });
     await setupBookmark(ctx.app.db, 'alice', { title: 'Near miss', tags: ['web'] });
     const page = html((await as(ctx, 'alice').get('/dashboard')).body);
-    const chip = [...page.querySelectorAll('.card .tag')].find((a) => a.textContent === 'web-dev')!;
+    const chip = [...page.querySelectorAll('.card .tags a')].find((a) => a.textContent === 'web-dev')!;
     expect(chip.getAttribute('href')).toBe('/bookmarks/search?q=%23web-dev');
     const result = await as(ctx, 'alice').get(chip.getAttribute('href')!);
     const resultPage = html(result.body);
@@ -204,7 +204,7 @@ describe('tags', () => {
     await setupBookmark(ctx.app.db, 'bob', { tags: ['secret', 'a'] });
     expect(await listTags(ctx.app.db, 'alice', 200)).toEqual([{ tag: 'a', count: 2 }, { tag: 'b', count: 1 }]);
     const page = html((await as(ctx, 'alice').get('/dashboard')).body);
-    expect([...page.querySelectorAll('#tag-cloud .tag')].map((a) => a.textContent)).toEqual(['a', 'b']);
+    expect([...page.querySelectorAll('#tag-cloud .tags a')].map((a) => a.textContent)).toEqual(['a', 'b']);
     expect([...page.querySelectorAll('#tag-cloud .tag-count')].map((a) => a.textContent)).toEqual(['2', '1']);
     expect([...page.querySelectorAll('#tag-cloud .tag-count + .visually-hidden')].map((a) => a.textContent)).toEqual([' (2 bookmarks)', ' (1 bookmark)']);
   });
@@ -366,7 +366,7 @@ describe('undo delete', () => {
     const cloudTags = (body: string) => {
       const cloud = parseFragment(body).querySelector('#tag-cloud')!;
       expect(cloud.getAttribute('hx-swap-oob')).toBe('true');
-      return [...cloud.querySelectorAll('.tag')].map((a) => a.textContent);
+      return [...cloud.querySelectorAll('.tags a')].map((a) => a.textContent);
     };
     await as(ctx, 'alice').htmx.delete(`/bookmarks/${only.id}`);
     const notice = await as(ctx, 'alice').htmx.get('/bookmarks/undo-notice');

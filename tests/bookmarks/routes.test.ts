@@ -49,7 +49,7 @@ describe('GET /dashboard', () => {
     await setupBookmark(ctx.app.db, 'bob', { title: 'Bob private' });
     const page = html((await as(ctx, 'alice').get('/dashboard')).body);
     expect([...page.querySelectorAll('.card-title')].map((a) => a.textContent)).toEqual(['Newer', 'Older']);
-    expect([...page.querySelectorAll('.card .tag')].map((t) => t.textContent)).toEqual(['a', 'b']);
+    expect([...page.querySelectorAll('.card .tags a')].map((t) => t.textContent)).toEqual(['a', 'b']);
     expect(page.querySelector('.list-summary')?.textContent?.trim()).toBe('2 bookmarks');
   });
 
@@ -79,7 +79,7 @@ describe('POST /bookmarks', () => {
     expect(fragment.querySelector('#bookmark-url')?.hasAttribute('autofocus')).toBe(true);
     expect(fragment.querySelector('#bookmark-list')?.getAttribute('hx-swap-oob')).toBe('true');
     expect(fragment.querySelector('.card-title')?.textContent).toBe('Drizzle');
-    expect([...fragment.querySelectorAll('.card .tag')].map((t) => t.textContent)).toEqual(['orm', 'sql']);
+    expect([...fragment.querySelectorAll('.card .tags a')].map((t) => t.textContent)).toEqual(['orm', 'sql']);
     expect(fragment.querySelector('#tag-cloud')?.getAttribute('hx-swap-oob')).toBe('true');
     expect(response.body).not.toContain('<html');
   });
@@ -210,7 +210,7 @@ describe('POST /bookmarks', () => {
     expect(body).not.toContain('<b>bold</b>');
     const page = html(body);
     expect(page.querySelector('.card-title')?.textContent).toBe('<img src=x onerror=alert(1)>');
-    expect(page.querySelector('.tag')?.textContent).toBe('<b>bold</b>');
+    expect(page.querySelector('.tags a')?.textContent).toBe('<b>bold</b>');
   });
 
   it('refuses a body over 64 KB with 413 and stores nothing', async () => {

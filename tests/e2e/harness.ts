@@ -513,7 +513,17 @@ export async function hasHorizontalOverflow(page: Page): Promise<boolean> {
 }
 
 export const focusedId = (page: Page): Promise<string | undefined> => page.evaluate(() => document.activeElement?.id);
-export const focusedLabel = (page: Page): Promise<string | null | undefined> => page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+/** The focused element's label as assistive technology reads it: its aria-label, or the text of what its aria-labelledby names (a card's Edit and Delete: their word and the title). */
+export const focusedLabel = (page: Page): Promise<string | null | undefined> =>
+  page.evaluate(() => {
+    const focused = document.activeElement;
+    const labelledBy = focused?.getAttribute('aria-labelledby');
+    if (!labelledBy) return focused?.getAttribute('aria-label');
+    return labelledBy
+      .split(' ')
+      .map((id) => (document.getElementById(id)?.textContent ?? '').replace(/\s+/g, ' ').trim())
+      .join(' ');
+  });
 
 /**
  * Until htmx has settled a swap it has not wired the new content's hx-* attributes:

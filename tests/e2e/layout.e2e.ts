@@ -85,7 +85,7 @@ const toastOverLastCard = (page: Page): Promise<Overlap> =>
         const box = element.getBoundingClientRect();
         return box.bottom > toast.top && box.top < toast.bottom && box.right > toast.left && box.left < toast.right;
       })
-      .map((element) => element.getAttribute('aria-label') ?? element.id);
+      .map((element) => element.id);
     return { toast: toast.toJSON() as DOMRect, covered };
   });
 

@@ -104,7 +104,7 @@ describe('saving from anywhere, in Chromium', () => {
     const card = cardTitled(page, 'Slow cooking & patience');
     await card.waitFor();
     expect(await card.locator('.card-description').textContent()).toBe('Low heat, long hours, no shortcuts.');
-    expect(await card.locator('.tag').allTextContents()).toEqual(['cooking']);
+    expect(await card.locator('.tags a').allTextContents()).toEqual(['cooking']);
     // The site's icon, fetched by the server in the background, is served from our own origin.
     const icon = `${session.baseUrl}/favicons/${new URL(article).host}`;
     await expect.poll(async () => (await page.request.get(icon)).headers()['content-type']).toBe('image/png');

@@ -38,6 +38,8 @@ const TAG = 'dev';
 /** Past the 8 letters that the search index had prefix indexes for before migration 0017. */
 const LONG_WORD = 'programming';
 const CORES = availableParallelism();
+/** How many of a many-path scenario's answers are fetched once more, after its load, to find its largest (the headline's 300: all of them). */
+const ANSWERS_WEIGHED = 300;
 
 interface Scenario {
   name: string;
@@ -101,7 +103,7 @@ interface Row {
   requestsPerSecond: number;
   p50: number;
   p99: number;
-  /** Bytes of one answer's body (the first page of a search). */
+  /** Bytes of one answer's body (the first page of a search); of a scenario of many paths, the largest. */
   bytes: number;
   /** Peak VmRSS of the largest app process while loaded. */
   rssMb: number;
@@ -184,7 +186,10 @@ async function load(
   clearInterval(sampler);
   if (options.unrepeated && requests && result.requests.total > requests.length) throw new Error(`${name}: ${result.requests.total} requests repeated some of the ${requests.length} paths`);
   sample();
-  const bytes = (await (await fetch(url, { headers, redirect: 'manual' })).arrayBuffer()).byteLength;
+  // A scenario of many paths is as large as its largest answer: of the first ANSWERS_WEIGHED, each asked once more.
+  const weighed = options.paths ? options.paths.slice(0, ANSWERS_WEIGHED).map((path) => new URL(path, url).href) : [url];
+  let bytes = 0;
+  for (const answer of weighed) bytes = Math.max(bytes, (await (await fetch(answer, { headers, redirect: 'manual' })).arrayBuffer()).byteLength);
   return {
     name,
     requestsPerSecond: result.requests.average,
@@ -425,7 +430,7 @@ Produced by \`npm run bench\` on ${new Date().toISOString()}.
 - The app: started as \`npm start\` does (\`scripts/start.mjs\`: NODE_ENV=production, migrations, then WEB_CONCURRENCY workers), LOG_LEVEL=warn, signed in through the local OpenID provider; searches are htmx requests, as the search box sends them
 - RSS: peak VmRSS of the largest app process (primary or worker) while loaded
 - CPU: user and system time while loaded, as a share of one core (100 % is a whole core), of the server's processes (for the app its primary and workers; PostgreSQL's own processes are not counted) and of the load generator, which shares the machine
-- "answer kB": the body of one answer: the first page of a search, the whole dashboard
+- "answer kB": the body of one answer: the first page of a search, the whole dashboard; for a scenario of many searches, the largest first page of its first ${ANSWERS_WEIGHED}
 
 ## Across configurations
 

@@ -179,8 +179,9 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     return sendProblem(reply, body, headers);
   });
   // This scope's onRequest hook runs for unknown paths too: strangers get 401, token holders 404
-  // (or 405 naming the methods the endpoint takes).
-  app.setNotFoundHandler(async (request, reply) => {
+  // (or 405 naming the methods the endpoint takes). Not being a route, the handler gets the token's
+  // limit only when asked: else a spent token could go on asking (a token lookup each time).
+  app.setNotFoundHandler({ preHandler: app.rateLimit() }, async (request, reply) => {
     const allow = methodsAllowedInstead(app, request);
     if (!allow) return sendProblem(reply, problem(404, 'There is no such endpoint.'));
     return sendProblem(reply, problem(405, 'This endpoint does not take that method; Allow lists the ones it does.'), { Allow: allow.join(', ') });

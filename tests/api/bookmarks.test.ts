@@ -468,6 +468,17 @@ describe('rate limit', () => {
     expect((await call({ method: 'GET', url: '/api/v1/tags', headers: await tokenFor('alice') })).statusCode).toBe(200);
   });
 
+  it('counts unknown endpoints and refused methods against the token too', async () => {
+    const alice = await tokenFor('alice');
+    let response = await call({ method: 'GET', url: '/api/v1/tags', headers: alice });
+    const max = Number(response.headers['x-ratelimit-limit']);
+    for (let i = 1; i < max; i++) response = await call({ method: 'GET', url: '/api/v1/nope', headers: alice });
+    expectProblem(response, 404);
+    expectProblem(await call({ method: 'PUT', url: '/api/v1/bookmarks', headers: alice }), 429);
+    expectProblem(await call({ method: 'GET', url: '/api/v1/nope', headers: alice }), 429);
+    expectProblem(await call({ method: 'GET', url: '/api/v1/tags', headers: alice }), 429);
+  });
+
   it('caps failed authentications per address, without locking out good tokens', async () => {
     const bad = { authorization: `Bearer bm_${'B'.repeat(43)}` };
     let response = await call({ method: 'GET', url: '/api/v1/tags', headers: bad });

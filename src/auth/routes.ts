@@ -3,6 +3,7 @@ import * as oidc from 'openid-client';
 import { isFragmentRequest } from '../http/htmx.js';
 import { newSessionId } from './ended-sessions.js';
 import { claimText, endCurrentSession, type SessionUser } from './session.js';
+import { PROXY_SUB_PREFIX } from './proxy.js';
 import { signOutRoutes } from './sign-out.js';
 
 const SCOPE = 'openid profile email';
@@ -77,9 +78,17 @@ export function logoutUrl({ issuer, endSessionEndpoint, clientId, appBaseUrl, si
 }
 
 /** The sign-in that did not complete: why, when the provider said the person cancelled, and a way to start again to the same page. */
-async function renderLoginFailure(reply: FastifyReply, { cancelled = false, returnTo }: { cancelled?: boolean; returnTo?: string } = {}) {
+interface LoginFailure {
+  /** The person cancelled at the provider. */
+  cancelled?: boolean;
+  /** The provider named the account with a sub of the proxy users' form. */
+  proxyFormSub?: boolean;
+  returnTo?: string;
+}
+
+async function renderLoginFailure(reply: FastifyReply, { cancelled = false, proxyFormSub = false, returnTo }: LoginFailure = {}) {
   const again = returnTo && returnTo !== '/dashboard' ? `/auth/login?${new URLSearchParams({ returnTo })}` : '/auth/login';
-  return reply.code(400).viewAsync('pages/login-failed.njk', { cancelled, again });
+  return reply.code(400).viewAsync('pages/login-failed.njk', { cancelled, proxyFormSub, again });
 }
 
 export async function authRoutes(app: FastifyInstance): Promise<void> {
@@ -138,6 +147,11 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     }
     const claims = tokens.claims();
     if (!claims) return renderLoginFailure(reply);
+    // Such a sub is a proxy user's (AUTH_MODE=proxy, on this database before or after): it would be handed their bookmarks.
+    if (claims.sub.startsWith(PROXY_SUB_PREFIX)) {
+      request.log.warn('sign-in refused: the provider named the account with a sub of the proxy users\' form');
+      return renderLoginFailure(reply, { proxyFormSub: true });
+    }
     // Signing in over a live session ends that one, so its old id cannot outlive the next sign-out.
     await endCurrentSession(request, app.db);
     request.session.regenerate();

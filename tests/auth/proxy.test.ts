@@ -15,7 +15,7 @@ import { freePort } from '../../scripts/lib/production.js';
 import { startForwardAuthProxy, proxySignIn, type ForwardAuthProxy, type ForwardAuthProxyOptions } from '../forward-auth-proxy.js';
 import { sql } from 'drizzle-orm';
 import { migrateDatabase } from '../../src/db/client.js';
-import { buildTestApp, form, html, newBlankDatabase, newTestDatabase, signIn, startTestProvider, testConfig, type TestConfigOverrides } from '../helpers.js';
+import { authorizeAt, buildTestApp, form, html, newBlankDatabase, newTestDatabase, sessionCookieFrom, signIn, startTestProvider, testConfig, type TestConfigOverrides } from '../helpers.js';
 
 /**
  * AUTH_MODE=proxy with a real reverse proxy in front of the real app, both listening on
@@ -416,6 +416,36 @@ describe('switching AUTH_MODE on the same database', () => {
     expect(greeting({ status: 200, headers: {}, body: dashboard.body })).toBe('Hello, alice');
     expect(html(dashboard.body).querySelectorAll('.card-title')).toHaveLength(0);
     expect(await ownersInDatabase(proxyApp)).toEqual(['alice']);
+  });
+  it("refuses an OIDC account whose sub takes the proxy users' form, so it never gets a proxy user's bookmarks", async () => {
+    const provider = await startTestProvider();
+    cleanups.push(() => provider.close());
+    const { target: database, drop } = await newBlankDatabase();
+    cleanups.push(drop);
+    await migrateDatabase(database);
+
+    const proxyApp = await buildApp(testConfig({ database, trustProxy: ['127.0.0.1'], proxyAuth: proxySettings() }), { logger: false });
+    const saved = await proxyApp.inject({
+      method: 'POST',
+      url: '/bookmarks',
+      remoteAddress: '127.0.0.1',
+      headers: { 'remote-user': 'alice', 'x-proxy-secret': SECRET, ...SAME_ORIGIN, ...FORM },
+      payload: form({ url: 'https://proxy-alice.example/' }).payload,
+    });
+    expect(saved.statusCode).toBe(303);
+    await proxyApp.close();
+
+    const oidcApp = await buildTestApp(provider, { database });
+    cleanups.push(() => oidcApp.close());
+    const { callbackUrl, pendingCookie } = await authorizeAt(oidcApp, 'proxy|alice');
+    const callback = await oidcApp.inject({ method: 'GET', url: callbackUrl.pathname + callbackUrl.search, headers: { cookie: pendingCookie } });
+    expect(callback.statusCode).toBe(400);
+    expect(html(callback.body).querySelector('.lead')?.textContent).toContain('starts with “proxy|”');
+    const cookie = sessionCookieFrom(callback);
+    const dashboard = await oidcApp.inject({ method: 'GET', url: '/dashboard', headers: cookie ? { cookie } : {} });
+    expect(dashboard.statusCode).toBe(303);
+    // Any other account signs in as before.
+    expect((await oidcApp.inject({ method: 'GET', url: '/dashboard', headers: { cookie: await signIn(oidcApp, 'proxy-alice') } })).statusCode).toBe(200);
   });
 });
 

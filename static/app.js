@@ -96,7 +96,9 @@ const textOf = (element) => element?.textContent ?? '';
 const unchangedSince = (editing, card) => {
   const field = (name) => editing.querySelector(`form.bookmark-edit [name="${name}"]`)?.defaultValue ?? null;
   const tags = [...card.querySelectorAll('.tags a')].map(textOf).join(', ');
-  return field('url') === textOf(card.querySelector('.card-url')) && field('title') === textOf(card.querySelector('.card-title'))
+  // The address as stored is the title link's href; .card-url shows it decoded (Caf%C3%A9 as Café).
+  const storedUrl = card.querySelector('.card-title')?.getAttribute('href') ?? null;
+  return field('url') === storedUrl && field('title') === textOf(card.querySelector('.card-title'))
     && field('description') === textOf(card.querySelector('.card-description')) && field('tags') === tags;
 };
 // (Called by the list's out-of-band handler below, once it knows the list is swapped at all.)

@@ -568,6 +568,24 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     expect(await cardTitles(page)).toEqual(['Fastify, updated from the add form', 'htmx reference, half typed']);
   });
 
+  it('keeps an edit open when the list comes anew for a bookmark whose card shows its fields other than as stored', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('edit-escaped'));
+    // The card shows the address decoded (Café), the title and description through entities, the description's line break as it is.
+    await fillBookmarkForm(page, { url: 'https://en.wikipedia.org/wiki/Caf%C3%A9', title: 'Café & "Bistro" <menu>', tags: 'food, paris' });
+    await page.fill('#bookmark-description', 'Coffee & more,\nin <two> lines');
+    await page.click('#bookmark-form-button');
+    await cardTitled(page, 'Café & "Bistro" <menu>').waitFor();
+    expect(await page.locator('.card-url').textContent()).toBe('https://en.wikipedia.org/wiki/Café');
+    const editForm = await openEdit(page, 'Café & "Bistro" <menu>');
+    await editForm.locator('input[name="title"]').fill('Cafe, half typed');
+
+    await addBookmark(page, { url: 'https://fastify.dev/', title: 'Fastify' });
+    expect(await page.locator('#list-summary').textContent()).toContain('2 bookmarks');
+    expect(await editForm.count(), 'the edit is still open').toBe(1);
+    expect(await editForm.locator('input[name="title"]').inputValue()).toBe('Cafe, half typed');
+  });
+
   it('puts an undone card back in its place beside an edit still open, and reads the list again when the card cannot come', async () => {
     const session = current();
     const page = await session.signedInPage(uniqueUser('undo-beside-edit'));

@@ -151,13 +151,18 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
   };
   app.get('/bookmarks/search', { config: { ...revalidatedWithoutUndo.config, returnAfterSignIn: searchAfterSignIn } }, async (request: SearchRequest, reply) => {
     const search = searchText(request.query.q);
-    const after = text(request.query.after) || undefined;
+    // Any `after`, even empty, asks for a later page; a cursor that does not decode reads as the first page.
+    const after = request.query.after === undefined ? undefined : text(request.query.after);
+    // A page of its own appends nothing: a hand-edited cursor shows the first page.
     if (!isFragmentRequest(request)) return dashboardPage(request, reply, search, after);
+    const cursor = decodeCursor(after);
+    // "Load more" appends where it was: the first page there would repeat every card above it, ids and all.
+    if (after !== undefined && !cursor) return renderError(request, reply, 400, 'The rest of this list could not be loaded. Search again to start it over.');
     const terms = parseSearch(search);
-    const page = await searchBookmarks(app.db, currentUser(request).sub, terms, decodeCursor(after), LIST_PAGE_SIZE, { ownerVersion: request.ownerVersion, countUpTo: LIST_COUNT_UP_TO });
+    const page = await searchBookmarks(app.db, currentUser(request).sub, terms, cursor, LIST_PAGE_SIZE, { ownerVersion: request.ownerVersion, countUpTo: LIST_COUNT_UP_TO });
     // "Load more" appends rows; a new search replaces the whole list, and when
     // it did not come from the search box (a tag chip) the box follows.
-    if (after) return reply.viewAsync('partials/bookmark-rows.njk', listView(page, search, terms));
+    if (cursor) return reply.viewAsync('partials/bookmark-rows.njk', listView(page, search, terms));
     const fromSearchBox = request.headers['hx-trigger'] === SEARCH_FORM_TRIGGER;
     // A search cleared is the dashboard again, in the address bar and history too.
     if (!search) reply.header('hx-push-url', '/dashboard');

@@ -360,6 +360,27 @@ describe('GET /bookmarks/search', () => {
     const response = await as(ctx, 'alice').htmx.get('/bookmarks/search?q=a&q=b');
     expect(response.statusCode).toBe(200);
   });
+
+  it('answers a Load more whose cursor does not decode with a notice, never the first page again; the page itself shows the first page', async () => {
+    for (let i = 0; i < LIST_PAGE_SIZE + 2; i++) await setupBookmark(ctx.app.db, 'alice', { url: `https://e.example/${i}`, title: `Item ${i}`, createdAt: new Date(10_000 + i) });
+    const cardIds = (doc: Document) => [...doc.querySelectorAll('li.card')].map((card) => card.id);
+    const firstPage = cardIds(html((await as(ctx, 'alice').get('/dashboard')).body));
+    expect(firstPage).toHaveLength(LIST_PAGE_SIZE);
+    for (const after of ['garbage', '', '1.2.3', '-5.1', '12.']) {
+      const path = `/bookmarks/search?q=&after=${encodeURIComponent(after)}`;
+      const more = await as(ctx, 'alice').htmx.get(path);
+      expect(more.statusCode, after).toBe(400);
+      // The app's htmx swaps errors (layout.njk): into the page's notice region, not where Load more was.
+      expect(more.headers['hx-retarget'], after).toBe('#notice');
+      const answer = parseFragment(more.body);
+      expect(cardIds(answer), after).toEqual([]);
+      expect(answer.querySelector('.toast')?.textContent, after).toContain('Search again');
+      // Without JavaScript nothing is appended: a hand-edited cursor shows the first page, as a page.
+      const page = await as(ctx, 'alice').get(path);
+      expect(page.statusCode, after).toBe(200);
+      expect(cardIds(html(page.body)), after).toEqual(firstPage);
+    }
+  });
 });
 
 describe('DELETE /bookmarks/:id', () => {

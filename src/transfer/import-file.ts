@@ -9,11 +9,24 @@ import { nameToTag, parseNetscape, type NetscapeEntry } from './netscape.js';
  * megabyte title costs its worker thread, not the app's event loop.
  */
 export function toImportCandidates(entries: NetscapeEntry[], maxCharacters = Infinity): ImportCandidate[] {
+  // A folder's name is read once, however many lists or bookmarks it is above, and its kept
+  // tags (at most LIMITS.tagCount of LIMITS.tagLength) stand in for it after that: so a
+  // megabyte name costs its megabyte once, not once per bookmark or sub-folder under it. (The
+  // lists under a folder share its name's string, whose hash V8 computes once.)
+  const nameTags = new Map<string, string[]>();
+  const tagsOfName = (name: string): string[] => {
+    let tags = nameTags.get(name);
+    if (!tags) {
+      const tag = nameToTag(name);
+      nameTags.set(name, (tags = tag === null ? [] : keptTags(tag)));
+    }
+    return tags;
+  };
   // Entries in one list share its folder names: each list's names become tags once.
   const folderTags = new Map<readonly string[], string[]>();
   const tagsOf = (folders: readonly string[]): string[] => {
     let tags = folderTags.get(folders);
-    if (!tags) folderTags.set(folders, (tags = toTags(folders)));
+    if (!tags) folderTags.set(folders, (tags = keptTags(folders.flatMap(tagsOfName).join(' '))));
     return tags;
   };
   // Entries with the same tags share one list (nearly always those of one folder), which the
@@ -21,7 +34,9 @@ export function toImportCandidates(entries: NetscapeEntry[], maxCharacters = Inf
   const sharedTags = new Map<string, string[]>();
   let characters = 0;
   return entries.map((entry) => {
-    const tags = keptTags([...tagsOf(entry.folders), ...toTags(entry.tags)].join(' '));
+    // Kept tags read back as themselves, so keeping the folders' first and then adding the entry's
+    // own keeps what the whole list would.
+    const tags = entry.tags.length === 0 ? tagsOf(entry.folders) : keptTags([...tagsOf(entry.folders), ...toTags(entry.tags)].join(' '));
     // Tags hold no spaces: the joined list names it.
     const key = tags.join(' ');
     let shared = sharedTags.get(key);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { importBookmarks, type ImportCandidate } from '../../src/bookmarks/commands.js';
 import { openTestDb, ownedBookmarks } from '../helpers.js';
 import { readImportFile, toImportCandidates, TooMuchTextError } from '../../src/transfer/import-file.js';
@@ -79,6 +79,39 @@ describe('toImportCandidates: what a file of many bookmarks under long folder na
     expect(ownText).toBeGreaterThan(30 * sharedText);
     expect(toImportCandidates(own, ownText)).toHaveLength(1_000);
     expect(() => toImportCandidates(own, ownText - 1)).toThrow(TooMuchTextError);
+  });
+});
+
+describe('readImportFile: a folder with a very long name', () => {
+  // Over LIMITS.tagLength, so never a tag: only what reading it costs is left to see.
+  const longName = 'Long name '.repeat(10_000);
+  const links = (count: number, host: string, tags = (_i: number) => '') =>
+    Array.from({ length: count }, (_, i) => `<DT><A HREF="https://${host}.example/${i}"${tags(i)}>Link ${i}</A>`).join('');
+  // 100 KB of name above 1,000 links with tags of their own and 500 sub-folders of one link each.
+  const file =
+    `<DL><p><DT><H3>${longName}</H3><DL><p>` +
+    `<DT><H3>Reading</H3><DL><p>${links(1_000, 'read', (i) => ` TAGS="own${i}"`)}</DL><p>` +
+    Array.from({ length: 500 }, (_, i) => `<DT><H3>Sub ${i}</H3><DL><p>${links(1, `sub${i}`)}</DL><p>`).join('') +
+    '</DL><p></DL><p>';
+
+  /** Characters brought to NFKC, which every character of a candidate tag goes through (foldTagText) once each time it is read. */
+  function charactersFolded<T>(work: () => T): { result: T; characters: number } {
+    const normalize = vi.spyOn(String.prototype, 'normalize');
+    try {
+      const result = work();
+      return { result, characters: normalize.mock.contexts.reduce((sum: number, text) => sum + String(text).length, 0) };
+    } finally {
+      normalize.mockRestore();
+    }
+  }
+
+  it('reads its name once, not once per bookmark or sub-folder under it, and tags every bookmark as a short name would', () => {
+    const { result: candidates, characters } = charactersFolded(() => readImportFile(new TextEncoder().encode(file)));
+    expect(candidates).toHaveLength(1_500);
+    expect(candidates.slice(0, 1_000).map((c) => c.tags)).toEqual(Array.from({ length: 1_000 }, (_, i) => ['reading', `own${i}`]));
+    expect(candidates.slice(1_000).map((c) => c.tags)).toEqual(Array.from({ length: 500 }, (_, i) => [`sub-${i}`]));
+    // Read once per bookmark, the name alone would be 150 million characters.
+    expect(characters).toBeLessThan(4 * file.length);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { ImportCandidate } from '../bookmarks/commands.js';
 import { keptTags, LIMITS } from '../bookmarks/validation.js';
+import { decodeHtmlFile } from './html-encoding.js';
 import { nameToTag, parseNetscape, type NetscapeEntry } from './netscape.js';
 
 /**
@@ -83,6 +84,5 @@ export const CANDIDATES_PER_MESSAGE = 2_000;
 
 /** An uploaded bookmarks file, as bytes, to import candidates: what the parse worker does. */
 export function readImportFile(bytes: Uint8Array, maxEntries = Infinity, maxCharacters = Infinity): ImportCandidate[] {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  return toImportCandidates(parseNetscape(text, maxEntries), maxCharacters);
+  return toImportCandidates(parseNetscape(decodeHtmlFile(bytes), maxEntries), maxCharacters);
 }

@@ -104,6 +104,19 @@ describe('import', () => {
     expect((await find('alice', (url) => url === 'https://root.example/'))!.tags).toEqual([]);
   });
 
+  it('reads a file in the encoding a browser would: UTF-16 by its byte-order mark, windows-1252 as its META says, or when it is not UTF-8', async () => {
+    const file = (charset: string, title: string) =>
+      `<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=${charset}">\n<DL><p>\n<DT><A HREF="https://${charset.toLowerCase()}.example/">${title}</A>\n</DL><p>\n`;
+    // Once "No bookmarks found", and U+FFFD for each accent.
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(file('UTF-16', 'Über 日本'), 'utf16le')]);
+    expect((await upload(utf16, 'alice')).statusCode).toBe(200);
+    // Accented letters of ISO-8859-1 are single bytes in windows-1252 too.
+    expect((await upload(Buffer.from(file('windows-1252', 'Café'), 'latin1'), 'alice')).statusCode).toBe(200);
+    expect((await upload(Buffer.from(file('UTF-8', 'Crème brûlée'), 'latin1'), 'alice')).statusCode).toBe(200);
+    const titles = Object.fromEntries((await all('alice')).map((bookmark) => [bookmark.url, bookmark.title]));
+    expect(titles).toEqual({ 'https://utf-16.example/': 'Über 日本', 'https://windows-1252.example/': 'Café', 'https://utf-8.example/': 'Crème brûlée' });
+  });
+
   it('answers 422 with the error next to the field for an empty or non-bookmark file, storing nothing', async () => {
     for (const content of ['', '<html><body>hello</body></html>']) {
       const response = await upload(content, 'alice');

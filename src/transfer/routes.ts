@@ -77,10 +77,17 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
       fileName = file?.filename ?? '';
       content = await file?.toBuffer();
     } catch (error) {
-      const status = (error as { statusCode?: number }).statusCode;
-      if (status === 413) {
+      const { RequestFileTooLargeError, FilesLimitError, FieldsLimitError, PartsLimitError } = app.multipartErrors;
+      if (error instanceof RequestFileTooLargeError) {
         return renderImport(request, reply, uploadError(413), { error: 'That file is larger than 20 MB. Export fewer bookmarks or split the file.' });
       }
+      // Also 413 from @fastify/multipart, but over the counts of the limits above, not the size:
+      // the form sends one file, so this was sent some other way.
+      if (error instanceof FilesLimitError || error instanceof FieldsLimitError || error instanceof PartsLimitError) {
+        request.log.info({ err: error }, 'upload with more parts than the import form sends');
+        return renderImport(request, reply, uploadError(400), { error: 'That upload could not be read: send one bookmarks file, and nothing else.' });
+      }
+      const status = (error as { statusCode?: number }).statusCode;
       // A malformed upload (no boundary, cut-off part) is the sender's mistake, not a 500.
       if (status === undefined || (status >= 400 && status < 500)) {
         request.log.info({ err: error }, 'unreadable upload');

@@ -175,6 +175,24 @@ describe('import', () => {
     expect(await all('alice')).toHaveLength(0);
   });
 
+  it('an upload of more fields than the form sends is 400 with the form, not "larger than 20 MB", and with htmx a status htmx swaps', async () => {
+    const boundary = '----bookmarks-test-boundary';
+    const fields = Array.from({ length: 6 }, (_, i) => `--${boundary}\r\nContent-Disposition: form-data; name="field${i}"\r\n\r\nx\r\n`).join('');
+    const options = {
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload: `${fields}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="b.html"\r\n\r\n<A HREF="https://a.example/">a</A>\r\n--${boundary}--\r\n`,
+    };
+    const plain = await as(ctx, 'alice').post('/import', undefined, options);
+    expect(plain.statusCode).toBe(400);
+    expect(html(plain.body).querySelector('#import-file-error')!.textContent).toBe('That upload could not be read: send one bookmarks file, and nothing else.');
+
+    const fragment = await as(ctx, 'alice').htmx.post('/import', undefined, options);
+    expect(fragment.statusCode).toBe(422);
+    expect(await htmxSwaps(fragment.statusCode)).toBe(true);
+    expectFormWithFileError(fragment.body, 'send one bookmarks file, and nothing else');
+    expect(await all('alice')).toHaveLength(0);
+  });
+
   it('refuses a cross-site upload', async () => {
     const response = await upload(fixture('chrome-bookmarks.html'), 'alice', { headers: { 'sec-fetch-site': 'cross-site' } });
     expect(response.statusCode).toBe(403);

@@ -145,10 +145,13 @@ export interface BookmarkRowValues {
   createdAt: Date;
 }
 
+/** Why an entry of a file was not imported. */
+export type SkipReason = 'bookmarklet' | 'not a web address' | 'invalid address';
+
 export interface ImportReport {
   imported: number;
   duplicates: number;
-  skipped: { reason: string; count: number }[];
+  skipped: { reason: SkipReason; count: number }[];
 }
 
 export interface ImportCandidate {
@@ -191,8 +194,8 @@ async function ownedUrlKeys(tx: Queryable, ownerSub: string): Promise<Set<string
  * extra tags dropped rather than losing the whole bookmark.
  */
 export async function importBookmarks(db: Db, ownerSub: string, candidates: readonly ImportCandidate[], now = new Date()): Promise<ImportReport> {
-  const skipped = new Map<string, number>();
-  const skip = (reason: string): void => {
+  const skipped = new Map<SkipReason, number>();
+  const skip = (reason: SkipReason): void => {
     skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
   };
   const valid: ValidBookmark[] = [];

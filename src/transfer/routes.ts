@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { currentUser, requireUser } from '../auth/session.js';
 import { isFragmentRequest } from '../http/htmx.js';
-import { importBookmarks, type ImportReport } from '../bookmarks/commands.js';
+import { importBookmarks, type ImportReport, type SkipReason } from '../bookmarks/commands.js';
 import { bookmarksOldestFirst } from '../bookmarks/queries.js';
 import { netscapeFile } from './netscape.js';
 import { ImportBudgetError, ImportReader } from './import-reader.js';
@@ -17,6 +17,13 @@ export const IMPORT_LIMIT_BYTES = 20 * 1024 * 1024;
  * being read by the parse workers, two waiting for them, one per user.
  */
 export const IMPORTS_AT_ONCE = 4;
+
+/** A skip reason of the report as it reads for more than one entry ("2 bookmarklets"). */
+const SEVERAL_SKIPPED: Record<SkipReason, string> = {
+  bookmarklet: 'bookmarklets',
+  'not a web address': 'not web addresses',
+  'invalid address': 'invalid addresses',
+};
 
 /** Import and export of Netscape bookmark files, for the signed-in user. */
 export async function transferRoutes(app: FastifyInstance): Promise<void> {
@@ -36,10 +43,11 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
     characters: `That file's bookmarks hold more than ${countLabel(budget.characters)} characters of addresses, titles, descriptions and tags, more than this app imports at once (each folder is a tag of every bookmark in it). Split it into smaller files.`,
   };
 
-  function renderImport(request: FastifyRequest, reply: FastifyReply, status: number, view: { error?: string; report?: ImportReport }) {
+  function renderImport(request: FastifyRequest, reply: FastifyReply, status: number, { error, report }: { error?: string; report?: ImportReport }) {
     reply.code(status);
     const template = isFragmentRequest(request) ? 'partials/import-form.njk' : 'pages/import.njk';
-    return reply.viewAsync(template, { user: currentUser(request), ...view });
+    const skipped = report?.skipped.map(({ reason, count }) => ({ count, label: count === 1 ? reason : SEVERAL_SKIPPED[reason] }));
+    return reply.viewAsync(template, { user: currentUser(request), error, report: report && { ...report, skipped } });
   }
 
   // Signed out, the sign-in comes back here rather than to the dashboard.

@@ -133,7 +133,8 @@ function expectImport(html: string): ImportExpectation {
 
 function summary(imported: number, duplicates: number, skipped: Map<string, number>): string {
   const skippedTotal = [...skipped.values()].reduce((sum, count) => sum + count, 0);
-  const reasons = [...skipped].map(([reason, count]) => `${count} ${reason}`).join(', ');
+  const several: Record<string, string> = { bookmarklet: 'bookmarklets', 'not a web address': 'not web addresses', 'invalid address': 'invalid addresses' };
+  const reasons = [...skipped].map(([reason, count]) => `${count} ${count === 1 ? reason : several[reason]}`).join(', ');
   return `${imported} imported, ${duplicates} ${duplicates === 1 ? 'duplicate' : 'duplicates'}, ${skippedTotal} skipped${reasons ? ` (${reasons})` : ''}.`;
 }
 

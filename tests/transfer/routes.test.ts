@@ -85,6 +85,16 @@ describe('import', () => {
     expect(await all('bob')).toHaveLength(0);
   });
 
+  it('words each reason for skipping as its count reads', async () => {
+    const links = ['javascript:a()', 'javascript:b()', 'ftp://a.example/', 'mailto:b@example.com', 'a.example/no-scheme', 'b.example/no-scheme', 'https://ok.example/'];
+    const response = await upload(`<DL><p>${links.map((href) => `<DT><A HREF="${href}">${href}</A>`).join('')}</DL><p>`, 'alice');
+    expect(response.statusCode).toBe(200);
+    const summary = html(response.body).querySelector('.notice')!.textContent!.replace(/\s+/g, ' ');
+    expect(summary).toContain('1 imported, 0 duplicates, 6 skipped (2 bookmarklets, 2 not web addresses, 2 invalid addresses).');
+    const one = await upload('<DL><p><DT><A HREF="javascript:a()">a</A><DT><A HREF="ftp://a.example/">b</A><DT><A HREF="a.example/x">c</A></DL><p>', 'bob');
+    expect(html(one.body).querySelector('.notice')!.textContent!.replace(/\s+/g, ' ')).toContain('0 imported, 0 duplicates, 3 skipped (1 bookmarklet, 1 not a web address, 1 invalid address).');
+  });
+
   it('a folder of the user\'s own named like a browser root ("Menu", "Favorites") becomes a tag; the browser\'s roots do not', async () => {
     const content = `<!DOCTYPE NETSCAPE-Bookmark-file-1>
 <DL><p>

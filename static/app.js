@@ -94,7 +94,10 @@ window.addEventListener('beforeunload', (event) => {
 // Not when the bookmark itself changed meanwhile (the add updated it): then its new card shows.
 const textOf = (element) => element?.textContent ?? '';
 const unchangedSince = (editing, card) => {
-  const field = (name) => editing.querySelector(`form.bookmark-edit [name="${name}"]`)?.defaultValue ?? null;
+  // What is saved: the fields' own values, or, in a form shown again after a mistake, which holds what was typed, beside them.
+  const form = editing.querySelector('form.bookmark-edit');
+  const saved = (name) => form?.dataset[`saved${name[0].toUpperCase()}${name.slice(1)}`];
+  const field = (name) => saved(name) ?? form?.querySelector(`[name="${name}"]`)?.defaultValue ?? null;
   const tags = [...card.querySelectorAll('.tags a')].map(textOf).join(', ');
   // The address as stored is the title link's href; .card-url shows it decoded (Caf%C3%A9 as Café).
   const storedUrl = card.querySelector('.card-title')?.getAttribute('href') ?? null;

@@ -30,6 +30,15 @@ describe('edit in place', () => {
     const bad = await as(ctx, 'alice').htmx.put(`/bookmarks/${bookmark.id}`, { url: 'javascript:void(0)', title: 'New', tags: '' });
     expect(bad.statusCode).toBe(422);
     expect(parseFragment(bad.body).querySelector(`#edit-${bookmark.id}-url-error`)).not.toBeNull();
+    // What was typed is the form's; what is saved comes beside it, for a list brought anew to compare with its card.
+    const shownAgain = parseFragment(bad.body).querySelector('form.bookmark-edit')!;
+    expect(shownAgain.querySelector<HTMLInputElement>('input[name="title"]')?.getAttribute('value')).toBe('New');
+    expect(shownAgain.hasAttribute('data-unsaved')).toBe(true);
+    expect([shownAgain.getAttribute('data-saved-url'), shownAgain.getAttribute('data-saved-title'), shownAgain.getAttribute('data-saved-tags')]).toEqual([
+      'https://old.example/',
+      'Old',
+      bookmark.tags.join(', '),
+    ]);
     expect((await findBookmark(ctx.app.db, 'alice', bookmark.id))?.title).toBe('Old');
 
     const good = await as(ctx, 'alice').htmx.put(`/bookmarks/${bookmark.id}`, { url: 'https://new.example/', title: 'New', tags: 'X y' });

@@ -587,6 +587,26 @@ describe('curating bookmarks in Chromium with JavaScript', () => {
     expect(await editForm.locator('input[name="title"]').inputValue()).toBe('Cafe, half typed');
   });
 
+  it('keeps an edit shown again after a mistake open, with what was typed, when the list comes anew', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('edit-mistake-kept'));
+    await addBookmark(page, { url: 'https://htmx.org/', title: 'htmx' });
+    const editForm = await openEdit(page, 'htmx');
+    await editForm.locator('input[name="url"]').fill('javascript:alert(1)');
+    await editForm.locator('input[name="title"]').fill('htmx, half typed');
+    // The form posts to /bookmarks/:id/edit without JavaScript; htmx PUTs to /bookmarks/:id.
+    session.expectErrorStatus(422, (await editForm.getAttribute('action'))!.replace(/\/edit$/, ''));
+    await editForm.locator('button[type="submit"]').click();
+    await editForm.locator('.field-error').waitFor();
+    await settled(page);
+
+    await addBookmark(page, { url: 'https://fastify.dev/', title: 'Fastify' });
+    expect(await page.locator('#list-summary').textContent()).toContain('2 bookmarks');
+    expect(await editForm.count(), 'the edit is still open').toBe(1);
+    expect(await editForm.locator('input[name="url"]').inputValue()).toBe('javascript:alert(1)');
+    expect(await editForm.locator('input[name="title"]').inputValue()).toBe('htmx, half typed');
+  });
+
   it('puts an undone card back in its place beside an edit still open, and reads the list again when the card cannot come', async () => {
     const session = current();
     const page = await session.signedInPage(uniqueUser('undo-beside-edit'));

@@ -14,7 +14,7 @@ import { decodeCursor, searchBookmarks, type SearchOptions } from './search-plan
 import { parseSearch } from './search-syntax.js';
 import { latestDeleted, peekDeleted } from './undo.js';
 import { sharedFields } from './shared-fields.js';
-import { parseHttpUrl } from './urls.js';
+import { parseHttpUrl, withNonAsciiUnescaped } from './urls.js';
 import {
   cleanFetchedText,
   firstErrorField,
@@ -230,6 +230,9 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     address(request: FastifyRequest): string {
       const query = request.query as Record<string, unknown>;
       const read = { ...sharedFields(query), popup: text(query.popup) };
+      // Its non-ASCII characters as themselves: escaped again here, their escapes would take 5 characters for 3.
+      const address = parseHttpUrl(read.url);
+      if (address) read.url = withNonAsciiUnescaped(address.href);
       return `/bookmarks/new?${new URLSearchParams(Object.entries(read).filter(([, value]) => value !== ''))}`;
     },
   };

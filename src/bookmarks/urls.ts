@@ -9,6 +9,23 @@ export function parseHttpUrl(raw: string): URL | undefined {
 }
 
 /**
+ * The same address with its escaped non-ASCII characters written as themselves ("%E6%97%A5" as
+ * "日"), which the URL parser reads back as the same href: it escapes them again, in capitals,
+ * so only runs in capitals that make whole UTF-8 characters are unescaped. Escaped once more in a
+ * query (a return address through the sign-in), each character then takes 9 characters where its
+ * escape's escape ("%25E6%2597%25A5") took 15.
+ */
+export function withNonAsciiUnescaped(href: string): string {
+  return href.replace(/(?:%[89A-F][0-9A-F])+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run; // not UTF-8: kept as it is
+    }
+  });
+}
+
+/**
  * An address typed into a form without its scheme ("example.com/page", "localhost:8080/x") is
  * read as https, as a browser's address bar reads it. Anything else stays as typed, for
  * validation to judge: an address with a scheme ("javascript:", "ftp://…"), and whatever does

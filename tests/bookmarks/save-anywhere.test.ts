@@ -278,8 +278,23 @@ describe('the new-bookmark page', () => {
     expect(path.length).toBeGreaterThan(1500);
     const { returned, pendingCookie, back } = await signInFrom(path);
     expect(pendingCookie.length).toBeLessThanOrEqual(4096);
-    expect(returned).toBe(path);
-    expect(formValues(back)).toMatchObject({ url, title: 'Café', popup: '1' });
+    // The é comes back written as itself, which is the same address.
+    const readable = `https://maps.example.com/place/Café?data=${'A1b2'.repeat(360)}`;
+    expect(returned).toBe(`/bookmarks/new?${new URLSearchParams({ url: readable, title: 'Café', popup: '1' })}`);
+    expect(formValues(back)).toMatchObject({ url: readable, title: 'Café', popup: '1' });
+    expect(new URL(readable).href).toBe(url);
+  });
+
+  it('signed out, leads back to a shared address of escaped non-ASCII characters whole: their escapes, escaped again, once went past what the sign-in carries', async () => {
+    // 1,290 characters, under the form's 2,048: escaped again in the return address, 2,150.
+    const url = `https://ja.wikipedia.org/wiki/${'%E6%97%A5'.repeat(140)}`;
+    const { returned, pendingCookie, back } = await signInFrom(`/bookmarks/new?${new URLSearchParams({ url, title: 'T' })}`);
+    expect(pendingCookie.length).toBeLessThanOrEqual(4096);
+    expect(returned.startsWith('/bookmarks/new?')).toBe(true);
+    const carried = new URL(returned, TEST_BASE_URL).searchParams.get('url')!;
+    expect(carried).toBe(`https://ja.wikipedia.org/wiki/${'日'.repeat(140)}`);
+    expect(new URL(carried).href).toBe(url);
+    expect(formValues(back)).toMatchObject({ url: carried, title: 'T' });
   });
 
   it('signed out, leads back to a shared page too long for the sign-in to carry whole: the address whole, the description and then the title cut', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cleanText, normalizeTag, parseTags, validateBookmark } from '../../src/bookmarks/validation.js';
-import { withAssumedScheme } from '../../src/bookmarks/urls.js';
+import { withAssumedScheme, withNonAsciiUnescaped } from '../../src/bookmarks/urls.js';
 
 const fields = (overrides: Partial<{ url: string; title: string; tags: string }> = {}) => ({
   url: 'https://example.com/page',
@@ -154,6 +154,22 @@ describe('normalizeTag and cleanText (the same rules, one value at a time)', () 
     ['👨\u200D👩', '👨\u200D👩'],
   ])('cleanText(%j) is %j', (raw, expected) => {
     expect(cleanText(raw)).toBe(expected);
+  });
+});
+
+describe('withNonAsciiUnescaped', () => {
+  it.each([
+    ['https://ja.wikipedia.org/wiki/%E6%97%A5%E6%9C%AC', 'https://ja.wikipedia.org/wiki/日本'],
+    ['https://example.com/Caf%C3%A9?q=%C3%A9t%C3%A9#%C3%A0', 'https://example.com/Café?q=été#à'],
+    // Lowercase escapes: the parser keeps them as written, so they stay.
+    ['https://example.com/caf%c3%a9', 'https://example.com/caf%c3%a9'],
+    // Not UTF-8, or an ASCII character's escape: kept.
+    ['https://example.com/%FF%FE/%E6%97', 'https://example.com/%FF%FE/%E6%97'],
+    ['https://example.com/a%2Fb?x=%3D%26&y=%20', 'https://example.com/a%2Fb?x=%3D%26&y=%20'],
+    ['https://example.com/%E6%97%A5%FF', 'https://example.com/%E6%97%A5%FF'],
+  ])('%s reads as %s, the same address once parsed', (href, unescaped) => {
+    expect(withNonAsciiUnescaped(href)).toBe(unescaped);
+    expect(new URL(withNonAsciiUnescaped(href)).href).toBe(new URL(href).href);
   });
 });
 

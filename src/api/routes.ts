@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { Ajv } from 'ajv';
-import { deleteBookmark, saveBookmarkChanges, saveNewBookmark } from '../bookmarks/commands.js';
+import { changeBookmark, deleteBookmark, saveNewBookmark } from '../bookmarks/commands.js';
 import { findBookmark, findDuplicate, listTags } from '../bookmarks/queries.js';
 import { decodeCursor, encodeCursor, searchBookmarks } from '../bookmarks/search-plans.js';
 import { MAX_SEARCH_TERMS, parseSearch, TAG_INDEX_WORDS } from '../bookmarks/search-syntax.js';
@@ -267,19 +267,20 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     },
     async (request: FastifyRequest<{ Params: { id: number }; Body: BookmarkInput }>) => {
       const owner = apiOwner(request);
-      const existing = await ownedBookmark(app.db, request);
       const { url, title, description, tags } = request.body;
-      const value = validated({
-        url: url ?? existing.url,
-        title: title ?? existing.title,
-        description: description ?? existing.description,
-        tags: (tags ?? existing.tags).join(' '),
-      }, tags);
-      const outcome = await saveBookmarkChanges(app.db, owner, existing.id, value);
+      // Fields left out keep what is stored as the change is written, not what was read before it.
+      const outcome = await changeBookmark(app.db, owner, request.params.id, (stored) =>
+        validated({
+          url: url ?? stored.url,
+          title: title ?? stored.title,
+          description: description ?? stored.description,
+          tags: (tags ?? stored.tags).join(' '),
+        }, tags),
+      );
       if (!outcome) throw notFound();
       if ('duplicate' in outcome) throw duplicateProblem(outcome.duplicate, app.prefix);
       const updated = outcome.saved;
-      if (updated.url !== existing.url) await keepIcon(app, request, owner, new URL(updated.url));
+      if (updated.url !== outcome.before.url) await keepIcon(app, request, owner, new URL(updated.url));
       return toApiBookmark(updated);
     },
   );

@@ -3,7 +3,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { param, type Db, type Queryable } from '../db/database.js';
 import { oneWriteAtATime } from '../db/owner-writes.js';
 import { BOOKMARK_COLUMNS, tagsToColumn, toBookmark, type Bookmark, type BookmarkRow } from './bookmark.js';
-import { findDuplicate } from './queries.js';
+import { findBookmark, findDuplicate } from './queries.js';
 import { insertAndIndexInBulk } from './search-index-upkeep.js';
 import { rememberDeleted, takeDeleted } from './undo.js';
 import { sameUrlKey } from './urls.js';
@@ -33,6 +33,29 @@ export async function saveBookmarkChanges(db: Db, ownerSub: string, id: number, 
     if (duplicate) return { duplicate };
     const saved = await updateBookmark(tx, ownerSub, id, input);
     return saved && { saved };
+  });
+}
+
+/**
+ * Changes the owner's bookmark `id` to what `change` makes of it as stored, read again inside the
+ * owner's write, so that what `change` keeps is what another write stored meanwhile (an API PATCH of
+ * the title alone must not put back the tags it read before another worker changed them). `change`
+ * may throw to refuse, and nothing is written. Undefined when the bookmark is gone.
+ */
+export async function changeBookmark(
+  db: Db,
+  ownerSub: string,
+  id: number,
+  change: (stored: Bookmark) => ValidBookmark,
+): Promise<(SaveResult & { before: Bookmark }) | undefined> {
+  return oneWriteAtATime(db, ownerSub, async (tx) => {
+    const before = await findBookmark(tx, ownerSub, id);
+    if (!before) return undefined;
+    const input = change(before);
+    const duplicate = await findDuplicate(tx, ownerSub, input.url, id);
+    if (duplicate) return { duplicate, before };
+    const saved = await updateBookmark(tx, ownerSub, id, input);
+    return saved && { saved, before };
   });
 }
 

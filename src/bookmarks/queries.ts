@@ -7,7 +7,7 @@ import { equivalentUrls } from './urls.js';
 
 const byId = sql`SELECT ${BOOKMARK_COLUMNS} FROM bookmarks WHERE owner_sub = ${param('owner')} AND id = ${param('id')}`;
 
-export async function findBookmark(db: Db, ownerSub: string, id: number): Promise<Bookmark | undefined> {
+export async function findBookmark(db: Queryable, ownerSub: string, id: number): Promise<Bookmark | undefined> {
   const row = await db.get<BookmarkRow>(byId, { owner: ownerSub, id });
   return row && toBookmark(row);
 }

@@ -336,8 +336,9 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     };
     const result = validateBookmark(fields, { fromForm: true });
     if (!result.ok) return refuse(result.errors);
-    // Gone since it was read (deleted in another tab): what was read is shown.
-    const outcome = (await saveBookmarkChanges(app.db, user.sub, existing.id, result.value)) ?? { saved: existing };
+    // Gone since it was read (deleted in another tab, the delete written first): as if it had been gone before, the form stays.
+    const outcome = await saveBookmarkChanges(app.db, user.sub, existing.id, result.value);
+    if (!outcome) throw editedBookmarkGone();
     if ('duplicate' in outcome) return refuse({ url: `You already saved this address as “${outcome.duplicate.title}”.` });
     const updated = outcome.saved;
     if (updated.url !== existing.url) await keepIcon(app, request, user.sub, new URL(updated.url));

@@ -56,5 +56,17 @@ export async function storeFavicon(db: Db, ownerSub: string, host: string, favic
   });
 }
 
-/** A host as URLs write it (name or IPv4, or IPv6 in brackets, and a port): anything else names no icon. */
-export const HOST_PATTERN = /^(?:[a-z0-9.-]{1,253}|\[[0-9a-f:.]{2,45}\])(?::\d{1,5})?$/;
+/**
+ * A host as URLs write it, as icons are stored under (`url.host`: a name, an IPv4 or [IPv6] address, and
+ * a port): anything else names no icon. Its name is what the URL parser makes of it, so a name with `_`
+ * or `~` (which a narrower pattern once turned away, for ever a placeholder) names its icon too.
+ */
+export function isUrlHost(host: string): boolean {
+  const [, name, port] = /^(.{1,253}?)(:\d{1,5})?$/s.exec(host) ?? [];
+  if (name === undefined) return false;
+  try {
+    return new URL(`http://${name}/`).hostname === name && (port === undefined || Number(port.slice(1)) <= 65535);
+  } catch {
+    return false;
+  }
+}

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { currentUser, requireUser } from '../auth/session.js';
-import { findFavicon, HOST_PATTERN } from './favicons.js';
+import { findFavicon, isUrlHost } from './favicons.js';
 import { PRIVATE_CACHE_CONTROL } from '../http/caching.js';
 
 /** Shown for a host without a stored icon: ours, so it is SVG; a fetched icon never is. */
@@ -31,7 +31,7 @@ export async function faviconRoutes(app: FastifyInstance): Promise<void> {
   app.get('/favicons/:host', async (request: FastifyRequest<{ Params: { host: string } }>, reply) => {
     const owner = currentUser(request).sub;
     const host = request.params.host.toLowerCase();
-    const icon = HOST_PATTERN.test(host) ? await findFavicon(app.db, owner, host) : null;
+    const icon = isUrlHost(host) ? await findFavicon(app.db, owner, host) : null;
     // Never sniffed into anything else (nosniff is on every answer), and never a document of ours.
     reply.header('Content-Disposition', 'inline; filename="favicon"');
     if (icon) return reply.header('Cache-Control', KNOWN_CACHE_CONTROL).type(icon.contentType).send(icon.bytes);

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { findFavicon } from '../../src/favicons/favicons.js';
+import { findFavicon, storeFavicon } from '../../src/favicons/favicons.js';
 import { findBookmark } from '../../src/bookmarks/queries.js';
 import { userWithToken } from '../api/support.js';
 import { as, html, parseFragment, useSignedInApp } from '../helpers.js';
@@ -121,13 +121,26 @@ describe('site icons', () => {
   });
 
   it('answer the placeholder for a host that names nothing, and only to a signed-in user', async () => {
-    for (const host of ['..%2F..%2Fetc', 'a%20b', 'under_score.example', '%5B%3A%3A1', 'example.com%00']) {
+    for (const host of ['..%2F..%2Fetc', 'a%20b', '%5B%3A%3A1', 'example.com%00', 'example.com:99999']) {
       const answer = await as(ctx, 'alice').get(`/favicons/${host}`);
       expect(answer.statusCode, host).toBe(200);
       expect(answer.headers['content-type'], host).toBe('image/svg+xml');
     }
     const anonymous = await as(ctx, null).get('/favicons/example.com');
     expect(anonymous.statusCode).toBe(303);
+  });
+
+  it('are served for any host a URL can name, one with an underscore too, as the card asks for them (a narrower pattern answered the placeholder for ever)', async () => {
+    const saved = await as(ctx, 'alice').post('/bookmarks', { url: 'https://my_app.example.com/page', title: 'Mine', tags: '' });
+    expect(saved.statusCode).toBe(303);
+    await ctx.app.pageLookups.settled();
+    const src = html((await as(ctx, 'alice').get('/dashboard')).body).querySelector('.card-title img.card-icon')!.getAttribute('src');
+    expect(src).toBe('/favicons/my_app.example.com');
+    // What the background fetch stores under url.host once it finds the icon.
+    const { owner } = (await ctx.app.db.get<{ owner: string }>(sql`SELECT owner_sub AS owner FROM bookmarks WHERE url = 'https://my_app.example.com/page'`))!;
+    await storeFavicon(ctx.app.db, owner, 'my_app.example.com', { url: 'https://my_app.example.com/favicon.ico', bytes: PNG, contentType: 'image/png' });
+    const icon = await as(ctx, 'alice').get(src!);
+    expect(icon.headers['content-type']).toBe('image/png');
   });
 
   it('never fail a save: when the icons cannot be read, a new address and an edit are saved and answered as usual', async () => {

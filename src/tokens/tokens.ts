@@ -49,7 +49,8 @@ export type NameValidation = { ok: true; name: string } | { ok: false; error: st
 /** The name as it is stored: the app's text rules, as for titles (control characters out: PostgreSQL text cannot hold a NUL). */
 export function validateTokenName(raw: string): NameValidation {
   const name = cleanText(raw);
-  if (name === '') return { ok: false, error: 'Give the token a name, such as the script or device that will use it.' };
+  // cleanText keeps joiners, variation selectors and combining marks, which emoji and accents need: alone they show nothing.
+  if (!/[^\p{Cf}\p{Mn}\p{Me}\p{Z}\s]/u.test(name)) return { ok: false, error: 'Give the token a name, such as the script or device that will use it.' };
   if ([...name].length > TOKEN_NAME_MAX) return { ok: false, error: `Names can be at most ${TOKEN_NAME_MAX} characters.` };
   return { ok: true, name };
 }

@@ -77,22 +77,24 @@ export async function tokenRoutes(app: FastifyInstance): Promise<void> {
     return render(request, reply, 201, { secret: created.secret, createdName: created.token.name });
   });
 
-  async function revoke(request: IdRequest): Promise<boolean> {
+  /** Revokes the owner's token named by :id; a 404 when there is none (revoked in another tab: its row goes, saying so). */
+  async function revoke(request: IdRequest): Promise<void> {
     const id = parseId(request.params.id);
-    const revoked = id !== null && (await revokeToken(app.db, currentUser(request).sub, id));
-    if (revoked) request.log.info({ tokenId: id }, 'api token revoked');
-    return revoked;
+    if (id === null || !(await revokeToken(app.db, currentUser(request).sub, id))) {
+      throw new NotFoundError(id === null ? undefined : { elementId: `token-${id}`, message: 'That token is no longer here: it was revoked, perhaps in another tab.' });
+    }
+    request.log.info({ tokenId: id }, 'api token revoked');
   }
 
   app.delete('/settings/tokens/:id', async (request: IdRequest, reply) => {
-    if (!(await revoke(request))) throw new NotFoundError();
+    await revoke(request);
     // The list alone: a token created just before keeps its secret on show.
     return render(request, reply, 200, {}, 'partials/token-list.njk');
   });
 
   // The same revoke for browsers without JavaScript, which can only GET and POST.
   app.post('/settings/tokens/:id/delete', async (request: IdRequest, reply) => {
-    if (!(await revoke(request))) throw new NotFoundError();
+    await revoke(request);
     return reply.redirect('/settings', 303);
   });
 }

@@ -256,6 +256,17 @@ describe('token lifecycle', () => {
     expectProblem(await withToken('/api/v1/tags', token), 401);
   });
 
+  it('takes away, saying why, the row of a token already revoked in another tab, rather than refusing its Revoke over and over', async () => {
+    await createTokenViaSettings(ctx, 'alice');
+    const [stored] = await listTokens(ctx.app.db, 'alice');
+    expect((await as(ctx, 'alice').htmx.delete(`/settings/tokens/${stored!.id}`)).statusCode).toBe(200);
+    const stale = await as(ctx, 'alice').htmx.delete(`/settings/tokens/${stored!.id}`);
+    expect(stale.statusCode).toBe(404);
+    const notice = parseFragment(stale.body);
+    expect(notice.querySelector(`#token-${stored!.id}`)?.getAttribute('hx-swap-oob')).toBe('delete');
+    expect(notice.querySelector('.toast')?.textContent).toContain('revoked, perhaps in another tab');
+  });
+
   it("cannot revoke another user's token: 404, and the token keeps working", async () => {
     const token = await createTokenViaSettings(ctx, 'alice');
     const [stored] = await listTokens(ctx.app.db, 'alice');

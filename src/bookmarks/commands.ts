@@ -26,14 +26,17 @@ export async function saveNewBookmark(db: Db, ownerSub: string, input: ValidBook
   });
 }
 
+/** Within the owner's write: the bookmark's fields replaced unless its new address is another of the owner's; undefined when there is no such bookmark. */
+async function writeChanges(tx: Queryable, ownerSub: string, id: number, input: ValidBookmark): Promise<SaveResult | undefined> {
+  const duplicate = await findDuplicate(tx, ownerSub, input.url, id);
+  if (duplicate) return { duplicate };
+  const saved = await updateBookmark(tx, ownerSub, id, input);
+  return saved && { saved };
+}
+
 /** Replaces the bookmark's fields unless its new address is another of the owner's; undefined when the owner has no such bookmark. */
 export async function saveBookmarkChanges(db: Db, ownerSub: string, id: number, input: ValidBookmark): Promise<SaveResult | undefined> {
-  return oneWriteAtATime(db, ownerSub, async (tx) => {
-    const duplicate = await findDuplicate(tx, ownerSub, input.url, id);
-    if (duplicate) return { duplicate };
-    const saved = await updateBookmark(tx, ownerSub, id, input);
-    return saved && { saved };
-  });
+  return oneWriteAtATime(db, ownerSub, (tx) => writeChanges(tx, ownerSub, id, input));
 }
 
 /**
@@ -51,11 +54,8 @@ export async function changeBookmark(
   return oneWriteAtATime(db, ownerSub, async (tx) => {
     const before = await findBookmark(tx, ownerSub, id);
     if (!before) return undefined;
-    const input = change(before);
-    const duplicate = await findDuplicate(tx, ownerSub, input.url, id);
-    if (duplicate) return { duplicate, before };
-    const saved = await updateBookmark(tx, ownerSub, id, input);
-    return saved && { saved, before };
+    const written = await writeChanges(tx, ownerSub, id, change(before));
+    return written && { ...written, before };
   });
 }
 

@@ -7,7 +7,7 @@ import { bodyField, parseId, text } from '../http/params.js';
 import { cutToFit, listPathFrom, withParam } from '../http/return-to.js';
 import { describeFetchFailure } from '../fetch/index.js';
 import { bookmarkGone, bookmarkIdParam, editedBookmarkGone, ownedBookmark } from './access.js';
-import { deleteForUndo, restoreDeleted, saveBookmarkChanges, saveNewBookmark } from './commands.js';
+import { changeBookmark, deleteForUndo, restoreDeleted, saveBookmarkChanges, saveNewBookmark } from './commands.js';
 import { fillFromPage, keepIcon } from './page-details.js';
 import { findBookmark, findDuplicate, listTags } from './queries.js';
 import { decodeCursor, searchBookmarks, type SearchOptions } from './search-plans.js';
@@ -23,6 +23,7 @@ import {
   validateBookmark,
   type BookmarkFields,
   type FieldErrors,
+  type ValidBookmark,
 } from './validation.js';
 import { editFields, hostOf, listView, toCard } from './view-model.js';
 import type { Bookmark } from './bookmark.js';
@@ -84,13 +85,28 @@ interface AddFormState {
  * description and tags where the form was left empty (an address pasted alone wiped them,
  * the title becoming the host). The form itself keeps showing what was typed.
  */
+const filled = (value: string | undefined): value is string => (value ?? '').trim() !== '';
+
 function keepSavedWhereEmpty(fields: BookmarkFields, saved: Bookmark): BookmarkFields {
-  const filled = (value: string | undefined): value is string => (value ?? '').trim() !== '';
   return {
     url: fields.url,
     title: filled(fields.title) ? fields.title : saved.title,
     description: filled(fields.description) ? fields.description : saved.description,
     tags: filled(fields.tags) ? fields.tags : saved.tags.join(', '),
+  };
+}
+
+/**
+ * The same as it is written: the saved one's fields as stored then, read again inside the owner's
+ * write, where the form was left empty, so that an edit another tab or worker stored since the
+ * duplicate warning's read is not put back.
+ */
+function storedWhereEmpty(value: ValidBookmark, typed: BookmarkFields, stored: Bookmark): ValidBookmark {
+  return {
+    ...value,
+    title: filled(typed.title) ? value.title : stored.title,
+    description: filled(typed.description) ? value.description : stored.description,
+    tags: filled(typed.tags) ? value.tags : stored.tags,
   };
 }
 
@@ -190,7 +206,12 @@ export async function bookmarkRoutes(app: FastifyInstance): Promise<void> {
     if (duplicate) return { status: 409, form: { fields: typed, duplicate } };
     const value = await fillFromPage(app, request, user.sub, fields, result.value);
     // Checked again as it is stored: the same page may have been saved while this one was fetched.
-    const outcome = updateId === null ? await saveNewBookmark(app.db, user.sub, value) : await saveBookmarkChanges(app.db, user.sub, updateId, value);
+    const outcome =
+      updateId === null
+        ? await saveNewBookmark(app.db, user.sub, value)
+        : updating
+          ? await changeBookmark(app.db, user.sub, updateId, (stored) => storedWhereEmpty(value, typed, stored))
+          : await saveBookmarkChanges(app.db, user.sub, updateId, value);
     if (!outcome) throw new NotFoundError();
     if ('duplicate' in outcome) return { status: 409, form: { fields: typed, duplicate: outcome.duplicate } };
     return { saved: outcome.saved };

@@ -77,3 +77,23 @@ describe('an inline edit racing a delete of the same bookmark', () => {
     expect({ status: put.statusCode, card }).toEqual({ status: 404, card: undefined });
   });
 });
+
+describe('"Update the saved one" racing another write of the same bookmark', () => {
+  it('fills the fields the form left empty from the bookmark as stored when the update is written', async () => {
+    const added = await as({ app, cookies }, 'alice').post('/bookmarks', { url: 'https://update-race.example/', title: 'Saved title', tags: 'old' });
+    expect(added.statusCode).toBe(303);
+    const id = (await app.db.get<{ id: number }>((await import('drizzle-orm')).sql`SELECT id FROM bookmarks WHERE url = 'https://update-race.example/'`))!.id;
+    const updated = await whileAnotherProcessWrites(
+      // The duplicate warning's "Update the saved one", with only a description typed.
+      () => as({ app, cookies }, 'alice').htmx.post('/bookmarks', { url: 'https://update-race.example/', title: '', description: 'Typed description', tags: '', 'update-duplicate': String(id) }),
+      // An edit in another tab, served by another worker, meanwhile.
+      (raw) => raw.prepare(`UPDATE bookmarks SET title = 'Renamed elsewhere', tags = 'new' WHERE id = ?`).run(id),
+    );
+    expect(updated.statusCode).toBe(200);
+    const now = await app.db.get<{ title: string; tags: string; description: string }>(
+      (await import('drizzle-orm')).sql`SELECT title, tags, description FROM bookmarks WHERE id = ${id}`,
+    );
+    // The form changed only the description: the other tab's title and tags should stand.
+    expect(now).toEqual({ title: 'Renamed elsewhere', tags: 'new', description: 'Typed description' });
+  });
+});

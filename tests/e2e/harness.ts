@@ -270,6 +270,7 @@ export class Session {
   private readonly contexts: BrowserContext[] = [];
   private readonly expectedErrors: ExpectedError[] = [];
   private readonly missingIcons = new Set<string>();
+  private abortsExpected = false;
   private readonly pendingChecks: Promise<void>[] = [];
   /** Error answers the response check has judged, by URL. */
   private readonly answeredWithError = new Set<string>();
@@ -305,6 +306,14 @@ export class Session {
    */
   expectProviderWithoutIcon(): void {
     if (this.stack.providerOrigin) this.missingIcons.add(`${this.stack.providerOrigin}/favicon.ico`);
+  }
+
+  /**
+   * htmx logs a request that hx-sync replaces (aborts) on purpose as console errors, htmx:afterRequest then
+   * htmx:sendAbort: expected for a test of searches that overlap. A network error (htmx:sendError) stays a failure.
+   */
+  expectAbortedRequests(): void {
+    this.abortsExpected = true;
   }
 
   private isExpected(status: number, url: string, request: Request): boolean {
@@ -362,6 +371,7 @@ export class Session {
     const page = await context.newPage();
     page.on('console', (message) => {
       if (message.type() !== 'error') return;
+      if (this.abortsExpected && /^htmx:(afterRequest|sendAbort), /.test(message.text())) return;
       // Chromium logs every error answer too. The response check judges those, knowing the request;
       // any it never saw (a favicon can load outside Playwright's network events) stays a problem.
       if (FAILED_LOAD.test(message.text())) {

@@ -29,6 +29,24 @@ if (document.body.hasAttribute('data-signed-in')) {
     );
   }
 }
+// The app sends its own error answers to the #notice region (HX-Retarget). One without it came from something in
+// front of the app (a proxy's 502 page while the app restarts): swapped in, it would take the place of a card or the
+// list. The notice says so instead, as partials/notice.njk would.
+document.addEventListener('htmx:beforeSwap', (event) => {
+  const { xhr } = event.detail;
+  if (!event.detail.isError || xhr.getResponseHeader('HX-Retarget')) return;
+  event.detail.shouldSwap = false;
+  const notice = document.getElementById('notice');
+  if (!notice) return;
+  const toast = document.createElement('div');
+  toast.className = 'toast';
+  toast.setAttribute('role', 'alert');
+  const message = document.createElement('span');
+  message.textContent = 'The app could not answer just now. Please try again in a moment.';
+  toast.append(message);
+  notice.replaceChildren(toast);
+});
+
 // Escape inside an inline edit form cancels it.
 document.addEventListener('keydown', (event) => {
   if (event.key !== 'Escape') return;

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { insertBookmarkRows, type BookmarkRowValues } from '../../src/bookmarks/commands.js';
 import { mergeSearchIndex, needsMerge, SearchIndexUpkeep, searchIndexShape } from '../../src/bookmarks/search-index-upkeep.js';
+import { LIST_PAGE_SIZE } from '../../src/bookmarks/routes.js';
 import { searchBookmarks, type Cursor } from '../../src/bookmarks/search-plans.js';
 import { parseSearch } from '../../src/bookmarks/search-syntax.js';
 import type { Db } from '../../src/db/database.js';
@@ -158,7 +159,7 @@ describe('after an import', () => {
     const search = await as(ctx, 'alice').htmx.get('/bookmarks/search?q=kestr');
     expect(search.statusCode).toBe(200);
     const titles = [...parseFragment(search.body).querySelectorAll('.card-title')].map((element) => element.textContent?.trim());
-    expect(titles).toHaveLength(20);
+    expect(titles).toHaveLength(LIST_PAGE_SIZE);
     expect(titles.every((title) => title?.startsWith('Imported kestrel'))).toBe(true);
   });
 

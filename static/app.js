@@ -29,23 +29,33 @@ if (document.body.hasAttribute('data-signed-in')) {
     );
   }
 }
-// The app sends its own error answers to the #notice region (HX-Retarget). One without it came from something in
-// front of the app (a proxy's 502 page while the app restarts): swapped in, it would take the place of a card or the
-// list. The notice says so instead, as partials/notice.njk would.
-document.addEventListener('htmx:beforeSwap', (event) => {
-  const { xhr } = event.detail;
-  if (!event.detail.isError || xhr.getResponseHeader('HX-Retarget')) return;
-  event.detail.shouldSwap = false;
+/** Shows `text` in the #notice region, as partials/notice.njk would: for failures no answer of the app's own can report. */
+function showNotice(text) {
   const notice = document.getElementById('notice');
   if (!notice) return;
   const toast = document.createElement('div');
   toast.className = 'toast';
   toast.setAttribute('role', 'alert');
   const message = document.createElement('span');
-  message.textContent = 'The app could not answer just now. Please try again in a moment.';
+  message.textContent = text;
   toast.append(message);
   notice.replaceChildren(toast);
+}
+// The app sends its own error answers to the #notice region (HX-Retarget). One without it came from something in
+// front of the app (a proxy's 502 page while the app restarts): swapped in, it would take the place of a card or the
+// list. The notice says so instead.
+document.addEventListener('htmx:beforeSwap', (event) => {
+  const { xhr } = event.detail;
+  if (!event.detail.isError || xhr.getResponseHeader('HX-Retarget')) return;
+  event.detail.shouldSwap = false;
+  showNotice('The app could not answer just now. Please try again in a moment.');
 });
+// No answer at all (offline, the connection refused or reset, a timeout if one is set): htmx swaps nothing and says
+// nothing, so an Edit, a Save or a search would seem to do nothing. What was typed stays. Not for a request
+// hx-sync replaced on purpose: that one ends in htmx:sendAbort.
+for (const name of ['htmx:sendError', 'htmx:timeout']) {
+  document.addEventListener(name, () => showNotice('Could not reach the app. Check your connection and try again.'));
+}
 
 // Escape inside an inline edit form cancels it.
 document.addEventListener('keydown', (event) => {

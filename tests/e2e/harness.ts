@@ -271,6 +271,7 @@ export class Session {
   private readonly expectedErrors: ExpectedError[] = [];
   private readonly missingIcons = new Set<string>();
   private abortsExpected = false;
+  private readonly networkFailuresExpected = new Set<string>();
   private readonly pendingChecks: Promise<void>[] = [];
   /** Error answers the response check has judged, by URL. */
   private readonly answeredWithError = new Set<string>();
@@ -314,6 +315,20 @@ export class Session {
    */
   expectAbortedRequests(): void {
     this.abortsExpected = true;
+  }
+
+  /**
+   * An htmx request to `pathname` that gets no answer at all (a test aborts it with page.route, as a network
+   * that is down would): its failed request, Chromium's line for it and htmx's htmx:afterRequest and
+   * htmx:sendError lines are expected. A request to any other path that fails stays a failure.
+   */
+  expectNetworkFailure(pathname: string): void {
+    this.networkFailuresExpected.add(pathname);
+  }
+
+  private failureExpectedFor(url: string): boolean {
+    const parsed = new URL(url);
+    return parsed.origin === this.baseUrl && this.networkFailuresExpected.has(parsed.pathname);
   }
 
   private isExpected(status: number, url: string, request: Request): boolean {
@@ -366,12 +381,16 @@ export class Session {
       // old page's icon. Stylesheets and scripts are different: Chromium aborts one it refuses for its
       // type (nosniff), which is how a missing one shows up here.
       if (error === 'net::ERR_ABORTED' && !['stylesheet', 'script'].includes(request.resourceType())) return;
+      if (['xhr', 'fetch'].includes(request.resourceType()) && this.failureExpectedFor(request.url())) return;
       this.problems.push(`${request.resourceType()} ${request.method()} ${request.url()} failed: ${error}`);
     });
     const page = await context.newPage();
     page.on('console', (message) => {
       if (message.type() !== 'error') return;
       if (this.abortsExpected && /^htmx:(afterRequest|sendAbort), /.test(message.text())) return;
+      // htmx's lines name no request: the failed request itself is judged by path above.
+      if (this.networkFailuresExpected.size > 0 && /^htmx:(afterRequest|sendError), /.test(message.text())) return;
+      if (/^Failed to load resource: net::/.test(message.text()) && this.failureExpectedFor(message.location().url)) return;
       // htmx logs every error answer it gets as well: one the test expects is expected here too.
       const htmxError = /^Response Status Error Code (\d{3}) from ([^?,\s]+)/.exec(message.text());
       if (htmxError && this.expectedErrors.some((expected) => expected.status === Number(htmxError[1]) && expected.pathname === htmxError[2])) return;

@@ -45,8 +45,12 @@ export const TAG_INDEX_WORDS = 3;
 const MARKS_IN_FTS5 = '\\u19B0-\\u19C0\\u19C8\\u19C9\\u1CF2\\u1CF3';
 const WORD = new RegExp(`(?:(?![${MARKS_IN_FTS5}])[\\p{L}\\p{M}\\p{N}])+`, 'gu');
 
-/** A word holds a letter or a digit: marks alone ("\u0301" typed by itself) are no word to either index. */
-const HAS_LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+/**
+ * A word holds a letter or a digit: marks alone ("\u0301" typed by itself) are no word to either
+ * index, nor are other numbers (①, ½, ²), which PostgreSQL's parser drops: there such a word
+ * alone found every bookmark, where FTS5 found those holding it.
+ */
+const HAS_LETTER_OR_DIGIT = /[\p{L}\p{Nd}\p{Nl}]/u;
 
 /**
  * Matches both engines' tokenizers closely enough (FTS5 unicode61, PostgreSQL's parser): letters,

@@ -25,6 +25,12 @@ async function store(owner: string, count: number, title: (i: number) => string,
   await db.transaction((tx) => insertBookmarkRows(tx, rows));
 }
 
+/**
+ * A search whose word PostgreSQL's parser drops, its tsquery then empty: parseSearch keeps no such
+ * word it knows of (①, a number that is no digit, is none since), so it is written out here.
+ */
+const withDroppedWord = (text: string) => ({ ...parseSearch(text), words: ['①'] });
+
 const titles = async (page: Promise<{ items: { title: string }[]; total: number }>) => {
   const { items, total } = await page;
   return { titles: items.map((item) => item.title), total };
@@ -91,7 +97,7 @@ describe('PostgreSQL: the plan for few of the owner’s matches', () => {
       const ids: number[] = [];
       let after: Cursor | null = null;
       do {
-        const page: BookmarkPage = await searchBookmarks(db, 'alice', parseSearch('①'), after, 100);
+        const page: BookmarkPage = await searchBookmarks(db, 'alice', withDroppedWord(''), after, 100);
         expect(page.total).toBe(350);
         ids.push(...page.items.map((item) => item.id));
         after = page.next;
@@ -120,8 +126,8 @@ describe('PostgreSQL: the plan for few of the owner’s matches', () => {
     await store('bob', 3, (i) => `Note of bob ${i}`);
     const { db: recorded, reads } = recordingReads(db);
 
-    for (const text of ['①', '① -zzz', '①', '① -zzz']) {
-      expect(await titles(searchBookmarks(recorded, 'alice', parseSearch(text)))).toEqual({ titles: ['Note 2', 'Note 1', 'Note 0'], total: 3 });
+    for (const text of ['', '-zzz', '', '-zzz']) {
+      expect(await titles(searchBookmarks(recorded, 'alice', withDroppedWord(text)))).toEqual({ titles: ['Note 2', 'Note 1', 'Note 0'], total: 3 });
     }
     const { countAndPage, fewMatching } = postgresSearchStatements.untagged;
     expect(rowStatements(reads)).toEqual([countAndPage, countAndPage, fewMatching, fewMatching]);

@@ -56,6 +56,8 @@ describe('parseSearch', () => {
     ['\u0301 \u0308 \u0300 \u0302 \u0303 \u0304 \u0305 \u0306 \u0307 a', { words: ['a'] }],
     ['-\u0301 "\u0301" "a \u0301" -"\u0308"', { phrases: [['a']] }],
     ['#\u0301 x', { tags: ['\u0301'], words: ['x'] }],
+    // So is a number that is no digit (circled, a fraction, a superscript): PostgreSQL's parser drops it too.
+    ['① ½ ² ①② x -③ "④"', { words: ['x'] }],
   ])('parseSearch(%j)', (input, expected) => {
     expect(parseSearch(input)).toEqual({ ...empty, ...expected });
   });
@@ -147,6 +149,17 @@ describe('searchBookmarks over the real search index', () => {
     // A tag of a mark alone (the form keeps one) is found by the exact test on the rows, not through the index.
     expect(await titles('alice', '#\u0301')).toEqual(['Other']);
     expect(await titles('alice', '-#\u0301')).toEqual(['Zebra crossing']);
+  });
+
+  it('ignores a number that is no digit (①, ½, ²) typed as a word of its own, which PostgreSQL’s parser drops, on both engines', async () => {
+    await setupBookmark(db, 'alice', { url: 'https://zebra.test/', title: 'Zebra crossing', createdAt: new Date(1000) });
+    await setupBookmark(db, 'alice', { url: 'https://other.test/', title: 'Step ① add ½ cup', createdAt: new Date(2000) });
+    // SQLite found the one bookmark holding it where PostgreSQL found every one: now both read no word.
+    expect(await titles('alice', '①')).toEqual(['Step ① add ½ cup', 'Zebra crossing']);
+    expect(await titles('alice', '½ zebra')).toEqual(['Zebra crossing']);
+    expect(await titles('alice', '-① -"½"')).toEqual(['Step ① add ½ cup', 'Zebra crossing']);
+    // Nine of them took the eight terms a search holds and left the word out.
+    expect(await titles('alice', '① ② ③ ④ ⑤ ⑥ ⑦ ⑧ ⑨ crossing')).toEqual(['Zebra crossing']);
   });
 
   it.each([

@@ -97,6 +97,36 @@ describe('accessibility', () => {
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('token-name');
   });
 
+  it('never hides what the keyboard is on behind a toast: Tab through the cards of a phone while the Undo shows', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('a11y-obscured'), { viewport: { width: 375, height: 700 } });
+    await importBookmarks(page, session.baseUrl, 8);
+    await page.goto(`${session.baseUrl}/dashboard`);
+    await page.getByRole('button', { name: 'Delete Article 8' }).click();
+    await page.getByRole('button', { name: 'Undo' }).waitFor();
+    await settled(page);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.focus('#search-input');
+    const covered: string[] = [];
+    for (let step = 0; step < 80; step++) {
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => {
+        const active = document.activeElement!;
+        const box = active.getBoundingClientRect();
+        // WCAG 2.4.11: Tab scrolls the focused element just into view, at the bottom edge, where the toasts sit.
+        const under = [...document.querySelectorAll('.toast')].some((toast) => {
+          if (toast.contains(active)) return false;
+          const t = toast.getBoundingClientRect();
+          return t.top < box.bottom && t.bottom > box.top && t.left < box.right && t.right > box.left;
+        });
+        return { name: `${active.tagName} ${active.textContent?.trim()} (${active.getAttribute('aria-labelledby') ?? ''})`, under };
+      });
+      if (focused.under) covered.push(focused.name);
+      if (focused.name.startsWith('BUTTON Undo')) break;
+    }
+    expect(covered, 'focused, but under the Undo toast').toEqual([]);
+  });
+
   it('leaves the Undo for as long as the delete can be undone (30 s), or lets the user extend it', { timeout: 60_000 }, async () => {
     const session = current();
     const page = await session.signedInPage(uniqueUser('a11y-undo'));

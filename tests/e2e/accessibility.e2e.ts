@@ -127,6 +127,31 @@ describe('accessibility', () => {
     expect(covered, 'focused, but under the Undo toast').toEqual([]);
   });
 
+  for (const colorScheme of ['light', 'dark'] as const) {
+    it(`${colorScheme} theme: the focus ring on the toast's Undo has 3:1 contrast with the toast around it`, async () => {
+      const session = current();
+      const page = await session.signedInPage(uniqueUser('a11y-toast-ring'), { colorScheme });
+      await importBookmarks(page, session.baseUrl, 2);
+      await page.goto(`${session.baseUrl}/dashboard`);
+      await page.getByRole('button', { name: 'Delete Article 2' }).click();
+      await page.getByRole('button', { name: 'Undo' }).waitFor();
+      await settled(page);
+      await page.getByRole('button', { name: 'Delete Article 1' }).focus();
+      await page.keyboard.press('Tab');
+      const { ring, toast, visible } = await page.evaluate(() => {
+        const undo = document.activeElement!;
+        return {
+          ring: getComputedStyle(undo).outlineColor,
+          toast: getComputedStyle(undo.closest('.toast')!).backgroundColor,
+          visible: undo.matches(':focus-visible') && getComputedStyle(undo).outlineStyle !== 'none',
+        };
+      });
+      expect(visible).toBe(true);
+      // The toast is drawn in the other theme's colours: the dark theme's ring on it was 1.7:1 (WCAG 1.4.11 asks 3:1).
+      expect(contrast(ring, toast), `${ring} on ${toast}`).toBeGreaterThanOrEqual(3);
+    });
+  }
+
   it('leaves the Undo for as long as the delete can be undone (30 s), or lets the user extend it', { timeout: 60_000 }, async () => {
     const session = current();
     const page = await session.signedInPage(uniqueUser('a11y-undo'));

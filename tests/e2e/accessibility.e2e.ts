@@ -152,6 +152,17 @@ describe('accessibility', () => {
     });
   }
 
+  it('reads the phone\'s “Save a link” fold by its heading alone, not its drawn plus or minus sign', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('a11y-fold'), { viewport: { width: 375, height: 700 } });
+    const summary = page.locator('#add-fold > summary');
+    // Folded or not, the <details> says so itself; "+" was read as "plus", "−" as "minus".
+    expect(await summary.ariaSnapshot()).not.toMatch(/[+−]/);
+    await summary.click();
+    await page.locator('#bookmark-url').waitFor({ state: 'visible' });
+    expect(await summary.ariaSnapshot()).not.toMatch(/[+−]/);
+  });
+
   it('leaves the Undo for as long as the delete can be undone (30 s), or lets the user extend it', { timeout: 60_000 }, async () => {
     const session = current();
     const page = await session.signedInPage(uniqueUser('a11y-undo'));

@@ -163,6 +163,26 @@ describe('accessibility', () => {
     expect(await summary.ariaSnapshot()).not.toMatch(/[+−]/);
   });
 
+  it('moves the focus to the “already saved” notice when the new-bookmark page comes back with it, so that it is read', async () => {
+    const session = current();
+    const page = await session.signedInPage(uniqueUser('a11y-new-duplicate'));
+    await importBookmarks(page, session.baseUrl, 1);
+    await page.goto(`${session.baseUrl}/bookmarks/new?${new URLSearchParams({ url: 'https://example.org/elsewhere', title: 'Elsewhere' })}`);
+    // The address changed to one already saved: the page comes back (409) with the offer to update that one.
+    session.expectErrorStatus(409, '/bookmarks/new');
+    await page.fill('#bookmark-url', 'https://example.org/article-1');
+    const answered = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/bookmarks/new');
+    await page.press('#bookmark-title', 'Enter');
+    expect((await answered).status()).toBe(409);
+    await page.locator('.duplicate-notice').waitFor();
+    // A role="alert" already in a page as it loads is not announced: the focus was left on <body>, the notice
+    // below the Save button, for a screen reader to come across, if at all.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent?.replace(/\s+/g, ' ').trim())).toMatch(/^You already saved this address on .+ as Article 1\./);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Update the saved one');
+  });
+
   it('leaves the Undo for as long as the delete can be undone (30 s), or lets the user extend it', { timeout: 60_000 }, async () => {
     const session = current();
     const page = await session.signedInPage(uniqueUser('a11y-undo'));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { LIST_PAGE_SIZE } from '../../src/bookmarks/routes.js';
 import { addBookmark, settled, uniqueUser, useStack } from './harness.js';
 
 const { session: current } = useStack();
@@ -68,16 +69,18 @@ describe('accessibility', () => {
   it('keeps focus off <body> when Tab reaches “Load more” and the next page loads', async () => {
     const session = current();
     const page = await session.signedInPage(uniqueUser('a11y-more'));
-    await importBookmarks(page, session.baseUrl, 25);
+    // More than two pages, newest first: the first page ends with Article count - LIST_PAGE_SIZE + 1.
+    const count = 2 * LIST_PAGE_SIZE + 1;
+    await importBookmarks(page, session.baseUrl, count);
     await page.goto(`${session.baseUrl}/dashboard`);
-    await page.getByRole('button', { name: 'Delete Article 6' }).focus();
+    await page.getByRole('button', { name: `Delete Article ${count - LIST_PAGE_SIZE + 1}` }).focus();
     const more = page.waitForResponse((r) => r.url().includes('/bookmarks/search?') && r.url().includes('after='));
     await page.keyboard.press('Tab');
     await more;
-    await page.locator('#bookmark-cards > li.card').nth(24).waitFor();
+    await page.locator('#bookmark-cards > li.card').nth(2 * LIST_PAGE_SIZE - 1).waitFor();
     await settled(page);
     // “Load more” replaced itself (hx-trigger="revealed"): the keyboard is on the first of the new cards.
-    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Article 5');
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe(`Article ${count - LIST_PAGE_SIZE}`);
   });
 
   it('keeps focus off <body> after revoking a token', async () => {

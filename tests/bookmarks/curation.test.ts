@@ -234,6 +234,18 @@ describe('duplicates', () => {
     },
   );
 
+  it('without JavaScript the warning takes the focus on the page it comes back with, so it is read; swapped in by htmx it keeps the focus where it was', async () => {
+    await setupBookmark(ctx.app.db, 'alice', { url: 'https://focus.example/', title: 'Saved before' });
+    const page = await as(ctx, 'alice').post('/bookmarks', { url: 'https://focus.example/', title: 'Again', tags: '' });
+    expect(page.statusCode).toBe(409);
+    const notice = html(page.body).querySelector('.duplicate-notice')!;
+    expect({ autofocus: notice.hasAttribute('autofocus'), tabindex: notice.getAttribute('tabindex') }).toEqual({ autofocus: true, tabindex: '-1' });
+    expect(html(page.body).querySelectorAll('[autofocus]')).toHaveLength(1);
+    const swapped = await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://focus.example/', title: 'Again', tags: '' });
+    expect(swapped.statusCode).toBe(409);
+    expect(parseFragment(swapped.body).querySelector('.duplicate-notice')!.hasAttribute('autofocus')).toBe(false);
+  });
+
   it('"Update the saved one" replaces what was typed and keeps the saved title, description and tags where the form was left empty', async () => {
     const existing = await setupBookmark(ctx.app.db, 'alice', { url: 'https://rich.example/', title: 'Rich one', description: 'Kept notes', tags: ['alpha', 'beta'] });
     const warned = await as(ctx, 'alice').htmx.post('/bookmarks', { url: 'https://rich.example/', title: '', description: '', tags: '' });

@@ -285,6 +285,15 @@ describe('GET /bookmarks/search', () => {
     expect(more.body).not.toContain('<title>');
   });
 
+  it('announces a notice once: each is an alert, put into a region that is no live region of its own', async () => {
+    const dashboard = html((await as(ctx, 'alice').get('/dashboard')).body);
+    const region = dashboard.querySelector('#notice')!;
+    expect([region.getAttribute('aria-live'), region.getAttribute('role')]).toEqual([null, null]);
+    const refused = await as(ctx, 'alice').htmx.get('/bookmarks/999999/edit');
+    expect([refused.statusCode, refused.headers['hx-retarget']]).toEqual([404, '#notice']);
+    expect(parseFragment(refused.body).querySelector('.toast')!.getAttribute('role')).toBe('alert');
+  });
+
   it('says what a search found in the dashboard’s own live region, out of band; the list, swapped whole, is no live region', async () => {
     const dashboard = html((await as(ctx, 'alice').get('/dashboard')).body);
     const region = dashboard.querySelector('#list-status')!;

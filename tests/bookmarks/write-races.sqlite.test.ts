@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { migrateDatabase } from '../../src/db/client.js';
 import { createTokenViaSettings } from '../api/support.js';
@@ -41,6 +42,13 @@ async function whileAnotherProcessWrites<T>(request: () => Promise<T>, other: (r
   return pending;
 }
 
+/** Alice's bookmark added through the add form, by its id. */
+async function addedThroughTheForm(url: string, title: string, tags: string): Promise<number> {
+  const added = await as({ app, cookies }, 'alice').post('/bookmarks', { url, title, tags });
+  expect(added.statusCode).toBe(303);
+  return (await app.db.get<{ id: number }>(sql`SELECT id FROM bookmarks WHERE url = ${url}`))!.id;
+}
+
 describe('an API PATCH racing another write of the same bookmark', () => {
   it('keeps the other write’s change to a field the PATCH left out', async () => {
     const token = await createTokenViaSettings({ app, cookies }, 'alice');
@@ -62,9 +70,7 @@ describe('an API PATCH racing another write of the same bookmark', () => {
 
 describe('an inline edit racing a delete of the same bookmark', () => {
   it('answers as an edit of an already deleted bookmark does (404, the form kept), not 200 with the old card', async () => {
-    const added = await as({ app, cookies }, 'alice').post('/bookmarks', { url: 'https://edit-race.example/', title: 'Before edit', tags: '' });
-    expect(added.statusCode).toBe(303);
-    const id = (await app.db.get<{ id: number }>((await import('drizzle-orm')).sql`SELECT id FROM bookmarks WHERE url = 'https://edit-race.example/'`))!.id;
+    const id = await addedThroughTheForm('https://edit-race.example/', 'Before edit', '');
     const put = await whileAnotherProcessWrites(
       () => as({ app, cookies }, 'alice').htmx.put(`/bookmarks/${id}`, { url: 'https://edit-race.example/', title: 'Typed in the edit', description: '', tags: 'typed' }),
       // Deleted in another tab, served by another worker, meanwhile.
@@ -80,9 +86,7 @@ describe('an inline edit racing a delete of the same bookmark', () => {
 
 describe('"Update the saved one" racing another write of the same bookmark', () => {
   it('fills the fields the form left empty from the bookmark as stored when the update is written', async () => {
-    const added = await as({ app, cookies }, 'alice').post('/bookmarks', { url: 'https://update-race.example/', title: 'Saved title', tags: 'old' });
-    expect(added.statusCode).toBe(303);
-    const id = (await app.db.get<{ id: number }>((await import('drizzle-orm')).sql`SELECT id FROM bookmarks WHERE url = 'https://update-race.example/'`))!.id;
+    const id = await addedThroughTheForm('https://update-race.example/', 'Saved title', 'old');
     const updated = await whileAnotherProcessWrites(
       // The duplicate warning's "Update the saved one", with only a description typed.
       () => as({ app, cookies }, 'alice').htmx.post('/bookmarks', { url: 'https://update-race.example/', title: '', description: 'Typed description', tags: '', 'update-duplicate': String(id) }),
@@ -90,9 +94,7 @@ describe('"Update the saved one" racing another write of the same bookmark', () 
       (raw) => raw.prepare(`UPDATE bookmarks SET title = 'Renamed elsewhere', tags = 'new' WHERE id = ?`).run(id),
     );
     expect(updated.statusCode).toBe(200);
-    const now = await app.db.get<{ title: string; tags: string; description: string }>(
-      (await import('drizzle-orm')).sql`SELECT title, tags, description FROM bookmarks WHERE id = ${id}`,
-    );
+    const now = await app.db.get<{ title: string; tags: string; description: string }>(sql`SELECT title, tags, description FROM bookmarks WHERE id = ${id}`);
     // The form changed only the description: the other tab's title and tags should stand.
     expect(now).toEqual({ title: 'Renamed elsewhere', tags: 'new', description: 'Typed description' });
   });

@@ -37,7 +37,7 @@ export const TAG_CLOUD_SIZE = 30;
 /**
  * Cards per page of the dashboard and of live search: a 1080-pixel screen shows
  * six, so twelve fill two, and more arrive as the list scrolls. Every keystroke's
- * answer is a first page: 14 kB of cards where twenty made 24.
+ * answer is a first page: about 14 kB of cards where twenty made 24.
  */
 export const LIST_PAGE_SIZE = 12;
 /**
@@ -80,13 +80,14 @@ interface AddFormState {
   duplicate?: Bookmark;
 }
 
+/** A field of the form that was not left empty (spaces alone are empty). */
+const filled = (value: string | undefined): value is string => (value ?? '').trim() !== '';
+
 /**
  * What "Update the saved one" writes: what was typed, and the saved bookmark's own title,
  * description and tags where the form was left empty (an address pasted alone wiped them,
  * the title becoming the host). The form itself keeps showing what was typed.
  */
-const filled = (value: string | undefined): value is string => (value ?? '').trim() !== '';
-
 function keepSavedWhereEmpty(fields: BookmarkFields, saved: Bookmark): BookmarkFields {
   return {
     url: fields.url,
